@@ -1,0 +1,474 @@
+import {
+  ConditionalCheckFailedException,
+  type CreateTableCommandInput,
+  type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
+import {
+  BatchGetCommand,
+  BatchWriteCommand,
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  ScanCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { TaskExistsError, ValidationError } from './errors.js';
+import {
+  INDEX,
+  SHARDS,
+  jobIndexKey,
+  lockKey,
+  shardOf,
+  statusIndexAttrs,
+  statusIndexKey,
+  taskKey,
+  timeSortKey,
+} from './keys.js';
+import type { ClaimResult, Outcome, TaskPage, TaskQuery, TaskStore } from './store.js';
+import { ALL_STATUSES, type Task, type TaskStatus } from './task.js';
+
+export interface DynamoStoreOptions {
+  client: DynamoDBClient;
+  table: string;
+  /** Seconds a ready task is kept before its TTL deletes it. @default 7 days */
+  retentionSeconds?: number;
+}
+
+type Item = Record<string, any>;
+
+const isConditionFailed = (err: unknown) =>
+  err instanceof ConditionalCheckFailedException || (err as Error)?.name === 'ConditionalCheckFailedException';
+
+/** Attributes of a task item; the names are the wire's. */
+function toItem(task: Task): Item {
+  const sk = timeSortKey(task.timeQueued, task.id);
+  return {
+    ...taskKey(task.id),
+    id: task.id,
+    name: task.name,
+    status: task.status,
+    kwargs: JSON.stringify(task.kwargs),
+    time_queued: task.timeQueued,
+    eta: task.eta,
+    expiry: task.expiry,
+    attempts: task.attempts,
+    from_task: task.fromTask,
+    lock_id: task.lockId,
+    caller: task.caller,
+    [INDEX.sortKey]: sk,
+    [INDEX.byJob.pk]: jobIndexKey(task.name, shardOf(task.id)),
+    ...statusIndexAttrs(task.id, task.status),
+    ...(task.fromTask ? { [INDEX.byParent.pk]: task.fromTask } : {}),
+  };
+}
+
+function fromItem(item: Item | undefined, now = Date.now() / 1000): Task | undefined {
+  // TTL deletes within days, not on time: an expired item is already gone for readers.
+  if (!item || (item.ttl !== undefined && item.ttl < now)) return undefined;
+  const task: Task = {
+    id: item.id,
+    name: item.name,
+    status: item.status,
+    kwargs: JSON.parse(item.kwargs ?? '{}'),
+    timeQueued: item.time_queued,
+    attempts: item.attempts ?? 0,
+  };
+  if (item.result !== undefined) task.result = JSON.parse(item.result);
+  const optional: [keyof Task, string][] = [
+    ['error', 'error'],
+    ['stack', 'stack'],
+    ['eta', 'eta'],
+    ['timeStarted', 'time_started'],
+    ['timeEnded', 'time_ended'],
+    ['expiry', 'expiry'],
+    ['fromTask', 'from_task'],
+    ['lockId', 'lock_id'],
+    ['caller', 'caller'],
+    ['worker', 'worker'],
+    ['leaseUntil', 'lease_until'],
+    ['sendError', 'send_error'],
+  ];
+  for (const [field, attr] of optional) if (item[attr] !== undefined) (task as any)[field] = item[attr];
+  return task;
+}
+
+function encodeCursor(sortKey: string): string {
+  return Buffer.from(JSON.stringify({ k: sortKey })).toString('base64url');
+}
+
+function decodeCursor(cursor: string): string {
+  try {
+    const { k } = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (typeof k === 'string' && /^\d{14}#/.test(k)) return k;
+  } catch {
+    /* fall through */
+  }
+  throw new ValidationError('cursor is not one that get_tasks returned');
+}
+
+/** The table as skytask needs it (the local stack and tests create it; the CDK construct mirrors it). */
+export function tableDefinition(table: string): CreateTableCommandInput {
+  const index = (name: string, pk: string) => ({
+    IndexName: name,
+    KeySchema: [
+      { AttributeName: pk, KeyType: 'HASH' as const },
+      { AttributeName: INDEX.sortKey, KeyType: 'RANGE' as const },
+    ],
+    Projection: { ProjectionType: 'KEYS_ONLY' as const },
+  });
+  return {
+    TableName: table,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: ['pk', INDEX.byJob.pk, INDEX.byStatus.pk, INDEX.byParent.pk, INDEX.sortKey].map((name) => ({
+      AttributeName: name,
+      AttributeType: 'S' as const,
+    })),
+    KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+    GlobalSecondaryIndexes: [
+      index(INDEX.byJob.name, INDEX.byJob.pk),
+      index(INDEX.byStatus.name, INDEX.byStatus.pk),
+      index(INDEX.byParent.name, INDEX.byParent.pk),
+    ],
+  };
+}
+
+/** The DynamoDB adapter of the task store. */
+export function createDynamoStore(options: DynamoStoreOptions): TaskStore {
+  const doc = DynamoDBDocumentClient.from(options.client, {
+    marshallOptions: { removeUndefinedValues: true },
+  });
+  const TableName = options.table;
+  const retention = options.retentionSeconds ?? 7 * 24 * 3600;
+
+  async function getTask(id: string): Promise<Task | undefined> {
+    const { Item } = await doc.send(new GetCommand({ TableName, Key: taskKey(id), ConsistentRead: true }));
+    return fromItem(Item);
+  }
+
+  async function getTasks(ids: string[]): Promise<Task[]> {
+    const unique = [...new Set(ids)];
+    const found = new Map<string, Task>();
+    for (let i = 0; i < unique.length; i += 100) {
+      let keys: Item[] | undefined = unique.slice(i, i + 100).map(taskKey);
+      while (keys?.length) {
+        const out = await doc.send(
+          new BatchGetCommand({ RequestItems: { [TableName]: { Keys: keys, ConsistentRead: true } } }),
+        );
+        for (const item of out.Responses?.[TableName] ?? []) {
+          const task = fromItem(item);
+          if (task) found.set(task.id, task);
+        }
+        keys = out.UnprocessedKeys?.[TableName]?.Keys as Item[] | undefined;
+      }
+    }
+    return ids.flatMap((id) => (found.has(id) ? [found.get(id)!] : []));
+  }
+
+  /** Index partitions that hold every task matching the query's most selective filter. */
+  function partitionsFor(query: TaskQuery): { index: string; pk: string; values: string[] } {
+    const shards = [...Array(SHARDS).keys()];
+    if (query.fromTask) return { index: INDEX.byParent.name, pk: INDEX.byParent.pk, values: [query.fromTask] };
+    if (query.name) {
+      const name = query.name;
+      return { index: INDEX.byJob.name, pk: INDEX.byJob.pk, values: shards.map((s) => jobIndexKey(name, s)) };
+    }
+    const statuses = query.status ? [query.status] : ALL_STATUSES;
+    return {
+      index: INDEX.byStatus.name,
+      pk: INDEX.byStatus.pk,
+      values: statuses.flatMap((st) => shards.map((s) => statusIndexKey(st, s))),
+    };
+  }
+
+  const matches = (task: Task, q: TaskQuery) =>
+    (!q.name || task.name === q.name) &&
+    (!q.status || task.status === q.status) &&
+    (!q.fromTask || task.fromTask === q.fromTask);
+
+  async function queryTasks(query: TaskQuery): Promise<TaskPage> {
+    if (query.ids) {
+      return { tasks: (await getTasks(query.ids)).filter((t) => matches(t, query)), cursor: null };
+    }
+    const { index, pk, values } = partitionsFor(query);
+    const tasks: Task[] = [];
+    let after = query.cursor ? decodeCursor(query.cursor) : undefined;
+    // Each round asks every partition for the next keys below `after`, merges them newest
+    // first and reads the items. Filters on other fields can drop items, so a page may
+    // take several rounds; it is cut after a few and returned short, with a cursor.
+    for (let round = 0; round < 5 && tasks.length < query.limit; round++) {
+      const need = query.limit - tasks.length;
+      const pages = await Promise.all(
+        values.map((value) =>
+          doc.send(
+            new QueryCommand({
+              TableName,
+              IndexName: index,
+              KeyConditionExpression: after ? '#pk = :v AND #sk < :after' : '#pk = :v',
+              ExpressionAttributeNames: after ? { '#pk': pk, '#sk': INDEX.sortKey } : { '#pk': pk },
+              ExpressionAttributeValues: after ? { ':v': value, ':after': after } : { ':v': value },
+              ScanIndexForward: false,
+              Limit: need,
+            }),
+          ),
+        ),
+      );
+      const keys = pages
+        .flatMap((p) => p.Items ?? [])
+        .sort((a, b) => (a[INDEX.sortKey] < b[INDEX.sortKey] ? 1 : -1))
+        .slice(0, need);
+      if (keys.length === 0) return { tasks, cursor: null };
+      after = keys[keys.length - 1][INDEX.sortKey] as string;
+      const items = await getTasks(keys.map((k) => (k.pk as string).slice('task#'.length)));
+      tasks.push(...items.filter((t) => matches(t, query)));
+      const exhausted = pages.every((p) => !p.LastEvaluatedKey) && keys.length < need;
+      if (exhausted) return { tasks, cursor: null };
+    }
+    return { tasks, cursor: encodeCursor(after!) };
+  }
+
+  return {
+    getTask,
+    getTasks,
+    queryTasks,
+
+    async createTask(task) {
+      try {
+        // Guarantees one record per id: a second create of the same id fails.
+        await doc.send(
+          new PutCommand({ TableName, Item: toItem(task), ConditionExpression: 'attribute_not_exists(pk)' }),
+        );
+      } catch (err) {
+        if (isConditionFailed(err)) throw new TaskExistsError(task.id);
+        throw err;
+      }
+    },
+
+    async claimTask({ id, now, leaseUntil, worker }): Promise<ClaimResult> {
+      try {
+        // Claim before run: only one delivery can move the task to STARTED as a new
+        // attempt; a duplicate finds STARTED with a live lease (or a ready task) and
+        // fails the check. Not claimable either: expired, or not yet due.
+        const { Attributes } = await doc.send(
+          new UpdateCommand({
+            TableName,
+            Key: taskKey(id),
+            UpdateExpression:
+              'SET #status = :started, #gs = :gs, #ts = :now, #lease = :lease, #worker = :worker ADD #attempts :one',
+            ConditionExpression:
+              'attribute_exists(pk) AND (#status IN (:queued, :retry) OR (#status = :started AND #lease < :now))' +
+              ' AND (attribute_not_exists(#expiry) OR #expiry > :now) AND (attribute_not_exists(#eta) OR #eta <= :due)',
+            ExpressionAttributeNames: {
+              '#status': 'status',
+              '#gs': INDEX.byStatus.pk,
+              '#ts': 'time_started',
+              '#lease': 'lease_until',
+              '#worker': 'worker',
+              '#attempts': 'attempts',
+              '#expiry': 'expiry',
+              '#eta': 'eta',
+            },
+            ExpressionAttributeValues: {
+              ':started': 'STARTED',
+              ':queued': 'QUEUED',
+              ':retry': 'RETRY',
+              ':gs': statusIndexKey('STARTED', shardOf(id)),
+              ':now': now,
+              // SQS delays are whole seconds and may fire a little early.
+              ':due': now + 1,
+              ':lease': leaseUntil,
+              ':worker': worker,
+              ':one': 1,
+            },
+            ReturnValues: 'ALL_NEW',
+          }),
+        );
+        return { claimed: true, task: fromItem(Attributes)! };
+      } catch (err) {
+        if (!isConditionFailed(err)) throw err;
+        return { claimed: false, task: await getTask(id) };
+      }
+    },
+
+    async finishTask(id, attempt, outcome) {
+      const ready = outcome.status !== 'RETRY';
+      const values: Item = {
+        ':status': outcome.status,
+        ':gs': statusIndexKey(outcome.status, shardOf(id)),
+        ':started': 'STARTED',
+        ':attempt': attempt,
+      };
+      const names: Record<string, string> = { '#status': 'status', '#gs': INDEX.byStatus.pk, '#attempts': 'attempts' };
+      const sets = ['#status = :status', '#gs = :gs'];
+      const removes: string[] = [];
+      const fields: [string, unknown][] = [
+        ['time_ended', outcome.time],
+        ['result', outcome.resultJson],
+        ['error', outcome.error],
+        ['stack', outcome.stack],
+        ['ttl', ready ? Math.ceil(outcome.time + retention) : undefined],
+        ['lease_until', undefined],
+      ];
+      // Every attribute through a placeholder: several of these names are reserved words.
+      for (const [attr, value] of fields) {
+        names[`#${attr}`] = attr;
+        if (value === undefined) removes.push(`#${attr}`);
+        else {
+          sets.push(`#${attr} = :${attr}`);
+          values[`:${attr}`] = value;
+        }
+      }
+      try {
+        // Fenced finish: only the attempt that holds the claim writes its outcome, so a
+        // run that lost its lease cannot overwrite a newer attempt.
+        await doc.send(
+          new UpdateCommand({
+            TableName,
+            Key: taskKey(id),
+            UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
+            ConditionExpression: '#status = :started AND #attempts = :attempt',
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: values,
+          }),
+        );
+        return true;
+      } catch (err) {
+        if (isConditionFailed(err)) return false;
+        throw err;
+      }
+    },
+
+    async revokeUnstarted(id, time, reason) {
+      try {
+        // Only a task that has not started can be revoked here; a running or ready one
+        // fails the check and is left as it is.
+        const { Attributes } = await doc.send(
+          new UpdateCommand({
+            TableName,
+            Key: taskKey(id),
+            UpdateExpression: 'SET #status = :revoked, #gs = :gs, #te = :time, #error = :reason, #ttl = :ttl',
+            ConditionExpression: '#status IN (:queued, :retry)',
+            ExpressionAttributeNames: {
+              '#status': 'status',
+              '#gs': INDEX.byStatus.pk,
+              '#te': 'time_ended',
+              '#error': 'error',
+              '#ttl': 'ttl',
+            },
+            ExpressionAttributeValues: {
+              ':revoked': 'REVOKED',
+              ':gs': statusIndexKey('REVOKED', shardOf(id)),
+              ':time': time,
+              ':reason': reason,
+              ':ttl': Math.ceil(time + retention),
+              ':queued': 'QUEUED',
+              ':retry': 'RETRY',
+            },
+            ReturnValues: 'ALL_NEW',
+          }),
+        );
+        return fromItem(Attributes);
+      } catch (err) {
+        if (isConditionFailed(err)) return undefined;
+        throw err;
+      }
+    },
+
+    async setSendError(id, message) {
+      try {
+        await doc.send(
+          new UpdateCommand({
+            TableName,
+            Key: taskKey(id),
+            UpdateExpression: message === undefined ? 'REMOVE #se' : 'SET #se = :m',
+            ExpressionAttributeNames: { '#se': 'send_error' },
+            ConditionExpression: 'attribute_exists(pk)',
+            ExpressionAttributeValues: message === undefined ? undefined : { ':m': message },
+          }),
+        );
+      } catch (err) {
+        if (!isConditionFailed(err)) throw err;
+      }
+    },
+
+    async deleteTasks(ids) {
+      const deleted = await Promise.all(
+        [...new Set(ids)].map(async (id) => {
+          const { Attributes } = await doc.send(
+            new DeleteCommand({ TableName, Key: taskKey(id), ReturnValues: 'ALL_OLD' }),
+          );
+          return fromItem(Attributes) ? id : undefined;
+        }),
+      );
+      return deleted.filter((id): id is string => id !== undefined);
+    },
+
+    async acquireLock(lockId, taskId, replacing) {
+      try {
+        // Non-overlap: at most one task holds a lock. A takeover succeeds only if the
+        // holder is still the one the caller found ready or missing.
+        await doc.send(
+          new PutCommand({
+            TableName,
+            Item: { ...lockKey(lockId), task_id: taskId },
+            ConditionExpression: replacing ? '#holder = :old' : 'attribute_not_exists(pk)',
+            ExpressionAttributeNames: replacing ? { '#holder': 'task_id' } : undefined,
+            ExpressionAttributeValues: replacing ? { ':old': replacing } : undefined,
+          }),
+        );
+        return undefined;
+      } catch (err) {
+        if (!isConditionFailed(err)) throw err;
+        const { Item } = await doc.send(new GetCommand({ TableName, Key: lockKey(lockId), ConsistentRead: true }));
+        // Released between our write and our read: report it held by nobody we know.
+        return (Item?.task_id as string | undefined) ?? '';
+      }
+    },
+
+    async releaseLock(lockId, taskId) {
+      try {
+        await doc.send(
+          new DeleteCommand({
+            TableName,
+            Key: lockKey(lockId),
+            ConditionExpression: '#holder = :me',
+            ExpressionAttributeNames: { '#holder': 'task_id' },
+            ExpressionAttributeValues: { ':me': taskId },
+          }),
+        );
+      } catch (err) {
+        if (!isConditionFailed(err)) throw err;
+      }
+    },
+
+    async *tasksInStatus(statuses) {
+      for (const status of statuses) {
+        let cursor: string | undefined;
+        do {
+          const page = await queryTasks({ status, limit: 500, cursor });
+          if (page.tasks.length) yield page.tasks;
+          cursor = page.cursor ?? undefined;
+        } while (cursor);
+      }
+    },
+
+    async flush() {
+      let ExclusiveStartKey: Item | undefined;
+      do {
+        const page = await doc.send(new ScanCommand({ TableName, ProjectionExpression: 'pk', ExclusiveStartKey }));
+        const keys = page.Items ?? [];
+        for (let i = 0; i < keys.length; i += 25) {
+          let requests: any[] | undefined = keys.slice(i, i + 25).map((Key) => ({ DeleteRequest: { Key } }));
+          while (requests?.length) {
+            const out: { UnprocessedItems?: Record<string, any[]> } = await doc.send(
+              new BatchWriteCommand({ RequestItems: { [TableName]: requests } }),
+            );
+            requests = out.UnprocessedItems?.[TableName];
+          }
+        }
+        ExclusiveStartKey = page.LastEvaluatedKey;
+      } while (ExclusiveStartKey);
+    },
+  };
+}

@@ -1,0 +1,60 @@
+import type { Task } from './task.js';
+
+/** The one base class of skytask's errors. The RPC layer maps them to JSON-RPC codes. */
+export class SkytaskError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** Bad input from a caller: wrong type, out of range, too large. Nothing was written. */
+export class ValidationError extends SkytaskError {
+  constructor(
+    message: string,
+    readonly data?: unknown,
+  ) {
+    super(message);
+  }
+}
+
+/** The job name is not in the registry. */
+export class UnknownJobError extends ValidationError {
+  constructor(readonly jobName: string) {
+    super(`unknown job "${jobName}"`, { jobname: jobName });
+  }
+}
+
+/** A task id that must exist does not. */
+export class TaskNotFoundError extends SkytaskError {
+  constructor(readonly taskId: string) {
+    super(`task ${taskId} not found`);
+  }
+}
+
+/** The task's state does not allow the operation (e.g. revoking a finished task). */
+export class ConflictError extends SkytaskError {
+  constructor(
+    message: string,
+    readonly task: Task,
+  ) {
+    super(message);
+  }
+}
+
+/** A wait ended before the task was ready; `task` is the task as it is now. */
+export class WaitTimeoutError extends SkytaskError {
+  constructor(readonly task: Task) {
+    super(`task ${task.id} not ready (${task.status}) when the wait timed out`);
+  }
+}
+
+/** The task record exists already (a conditional create failed). */
+export class TaskExistsError extends SkytaskError {
+  constructor(readonly taskId: string) {
+    super(`task ${taskId} exists`);
+  }
+}
+
+/** A jobs module is wrong: a duplicate name, a job without a run function… */
+export class RegistryError extends SkytaskError {}

@@ -1,0 +1,71 @@
+import { createHash } from 'node:crypto';
+import type { TaskStatus } from './task.js';
+
+/**
+ * Every DynamoDB key and index value, built here and nowhere else.
+ *
+ * One table, partition key `pk` only:
+ *   task#<id>      a task
+ *   lock#<lockId>  a non-overlap lock: { task_id }
+ *   sched#<job>    a periodic job's schedule entry
+ *
+ * Three KEYS_ONLY global secondary indexes serve `get_tasks`; listings read the keys
+ * there and the items from the table. KEYS_ONLY means an update that does not change
+ * an index key writes nothing to that index.
+ *   by_job     gsi_job    = <job>#<shard>    sort gsi_time   (written once, at enqueue)
+ *   by_status  gsi_status = <status>#<shard> sort gsi_time   (re-keyed on every status change)
+ *   by_parent  gsi_parent = <from_task>      sort gsi_time   (sparse: sub-tasks only)
+ * A job name or a status as a bare partition key would put every task of a busy job, or
+ * every queued task, on one hot key; spreading each over SHARDS keys keeps writes under
+ * one partition's 1,000 WCU/s per key and costs a listing SHARDS small queries.
+ */
+export const SHARDS = 8;
+
+export const INDEX = {
+  byJob: { name: 'by_job', pk: 'gsi_job' },
+  byStatus: { name: 'by_status', pk: 'gsi_status' },
+  byParent: { name: 'by_parent', pk: 'gsi_parent' },
+  sortKey: 'gsi_time',
+} as const;
+
+export const taskKey = (id: string) => ({ pk: `task#${id}` });
+export const lockKey = (lockId: string) => ({ pk: `lock#${lockId}` });
+export const scheduleKey = (job: string) => ({ pk: `sched#${job}` });
+
+/** Stable small hash of a task id → its shard. */
+export function shardOf(id: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 0x01000193);
+  return (h >>> 0) % SHARDS;
+}
+
+export const jobIndexKey = (job: string, shard: number) => `${job}#${shard}`;
+export const statusIndexKey = (status: TaskStatus, shard: number) => `${status}#${shard}`;
+
+/** Sort key: time queued in milliseconds, fixed width, then the id to break ties. */
+export function timeSortKey(timeQueued: number, id: string): string {
+  return `${String(Math.round(timeQueued * 1000)).padStart(14, '0')}#${id}`;
+}
+
+/** The index attributes a task carries for its status. */
+export function statusIndexAttrs(id: string, status: TaskStatus) {
+  return { [INDEX.byStatus.pk]: statusIndexKey(status, shardOf(id)) };
+}
+
+/** JSON with object keys sorted at every level: equal kwargs give equal text. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, v[k]]))
+      : v,
+  );
+}
+
+/**
+ * The non-overlap lock id: a hash of the job name and the canonical kwargs. (Pulsar
+ * hashed the queue's name instead of the job's, so two jobs with equal kwargs blocked
+ * each other.)
+ */
+export function lockIdFor(job: string, kwargs: Record<string, unknown>): string {
+  return createHash('sha256').update(job).update('\0').update(canonicalJson(kwargs)).digest('hex').slice(0, 40);
+}

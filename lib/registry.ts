@@ -1,0 +1,57 @@
+import { RegistryError, UnknownJobError } from './errors.js';
+import { isJob, type Job } from './job.js';
+
+/** A name → job map built from a jobs module. A duplicate name is an error at load. */
+export interface JobRegistry {
+  get(name: string): Job | undefined;
+  /** The job, or an UnknownJobError naming it. */
+  require(name: string): Job;
+  all(): Job[];
+  regular(): Job[];
+  periodic(): Job[];
+}
+
+/**
+ * Build a registry from a jobs module's exports: every export that is a job, or an
+ * array or object of jobs (e.g. `export default [a, b]`).
+ */
+export function createRegistry(moduleExports: unknown): JobRegistry {
+  const jobs = new Map<string, Job>();
+  const seen = new Set<unknown>();
+  const add = (value: unknown): void => {
+    if (seen.has(value)) return;
+    seen.add(value);
+    if (isJob(value)) {
+      if (typeof value.run !== 'function') throw new RegistryError(`job "${value.name}" has no run function`);
+      if (!/^[A-Za-z0-9_.:-]{1,128}$/.test(value.name)) {
+        throw new RegistryError(`job name "${value.name}" must be 1-128 characters of A-Z a-z 0-9 _ . : -`);
+      }
+      if (jobs.has(value.name)) throw new RegistryError(`two jobs are named "${value.name}"`);
+      jobs.set(value.name, value);
+    } else if (Array.isArray(value)) {
+      value.forEach(add);
+    } else if (value && typeof value === 'object') {
+      Object.values(value).forEach(add);
+    }
+  };
+  add(moduleExports);
+  const all = [...jobs.values()].sort((a, b) => a.name.localeCompare(b.name));
+  return {
+    get: (name) => jobs.get(name),
+    require(name) {
+      const job = jobs.get(name);
+      if (!job) throw new UnknownJobError(name);
+      return job;
+    },
+    all: () => all,
+    regular: () => all.filter((j) => j.type === 'regular'),
+    periodic: () => all.filter((j) => j.type === 'periodic'),
+  };
+}
+
+/** Load a jobs module by path (local stack and tools; Lambda bundles it instead). */
+export async function loadRegistry(modulePath: string): Promise<JobRegistry> {
+  const { pathToFileURL } = await import('node:url');
+  const { resolve } = await import('node:path');
+  return createRegistry(await import(pathToFileURL(resolve(modulePath)).href));
+}

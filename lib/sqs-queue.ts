@@ -1,0 +1,108 @@
+import {
+  ChangeMessageVisibilityCommand,
+  DeleteMessageBatchCommand,
+  GetQueueAttributesCommand,
+  PurgeQueueCommand,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
+import { encodeEnvelope } from './envelope.js';
+import type { QueueDepth, ReceivedMessage, TaskQueue } from './queue.js';
+
+export interface SqsQueueOptions {
+  client: SQSClient;
+  queueUrl: string;
+  /** Where bodies that are no task message are put aside. */
+  dlqUrl?: string;
+}
+
+/** The SQS adapter of the task queue. */
+export function createSqsQueue({ client, queueUrl, dlqUrl }: SqsQueueOptions): TaskQueue {
+  return {
+    async send(envelope, delaySeconds = 0) {
+      await client.send(
+        new SendMessageCommand({
+          QueueUrl: queueUrl,
+          MessageBody: encodeEnvelope(envelope),
+          DelaySeconds: delaySeconds > 0 ? Math.min(900, Math.ceil(delaySeconds)) : undefined,
+        }),
+      );
+    },
+
+    async changeVisibility(receiptHandle, seconds) {
+      await client.send(
+        new ChangeMessageVisibilityCommand({
+          QueueUrl: queueUrl,
+          ReceiptHandle: receiptHandle,
+          VisibilityTimeout: Math.max(0, Math.min(43_200, Math.ceil(seconds))),
+        }),
+      );
+    },
+
+    async deadLetter(body, reason) {
+      if (!dlqUrl) throw new Error('no dead-letter queue configured (SKYTASK_DLQ_URL)');
+      await client.send(
+        new SendMessageCommand({
+          QueueUrl: dlqUrl,
+          MessageBody: body,
+          MessageAttributes: { reason: { DataType: 'String', StringValue: reason.slice(0, 1000) } },
+        }),
+      );
+    },
+
+    async depth(): Promise<QueueDepth> {
+      const { Attributes = {} } = await client.send(
+        new GetQueueAttributesCommand({
+          QueueUrl: queueUrl,
+          AttributeNames: [
+            'ApproximateNumberOfMessages',
+            'ApproximateNumberOfMessagesDelayed',
+            'ApproximateNumberOfMessagesNotVisible',
+          ],
+        }),
+      );
+      const n = (name: string) => Number(Attributes[name as keyof typeof Attributes] ?? 0);
+      return {
+        queued: n('ApproximateNumberOfMessages'),
+        delayed: n('ApproximateNumberOfMessagesDelayed'),
+        inFlight: n('ApproximateNumberOfMessagesNotVisible'),
+      };
+    },
+
+    async receive(max, waitSeconds, signal): Promise<ReceivedMessage[]> {
+      const out = await client.send(
+        new ReceiveMessageCommand({
+          QueueUrl: queueUrl,
+          MaxNumberOfMessages: Math.max(1, Math.min(10, max)),
+          WaitTimeSeconds: waitSeconds,
+          MessageSystemAttributeNames: ['All'],
+        }),
+        { abortSignal: signal },
+      );
+      return (out.Messages ?? []).map((m) => ({
+        messageId: m.MessageId!,
+        receiptHandle: m.ReceiptHandle!,
+        body: m.Body ?? '',
+        attributes: m.Attributes ?? {},
+        md5OfBody: m.MD5OfBody,
+      }));
+    },
+
+    async deleteMessages(receiptHandles) {
+      for (let i = 0; i < receiptHandles.length; i += 10) {
+        const batch = receiptHandles.slice(i, i + 10);
+        await client.send(
+          new DeleteMessageBatchCommand({
+            QueueUrl: queueUrl,
+            Entries: batch.map((ReceiptHandle, n) => ({ Id: String(n), ReceiptHandle })),
+          }),
+        );
+      }
+    },
+
+    async purge() {
+      await client.send(new PurgeQueueCommand({ QueueUrl: queueUrl }));
+    },
+  };
+}

@@ -1,0 +1,67 @@
+import type { Task, TaskStatus } from './task.js';
+
+/** The end of an attempt, as the finish write records it. */
+export interface Outcome {
+  status: Extract<TaskStatus, 'SUCCESS' | 'FAILURE' | 'REVOKED' | 'RETRY'>;
+  /** JSON text of the result (SUCCESS). */
+  resultJson?: string;
+  error?: string;
+  stack?: string;
+  time: number;
+}
+
+export type ClaimResult =
+  | { claimed: true; task: Task }
+  /** Not claimed: `task` is the record as it is now (undefined: there is none). */
+  | { claimed: false; task: Task | undefined };
+
+export interface TaskQuery {
+  ids?: string[];
+  name?: string;
+  status?: TaskStatus;
+  fromTask?: string;
+  limit: number;
+  cursor?: string;
+}
+
+export interface TaskPage {
+  tasks: Task[];
+  /** Pass back to get the next page; null when there is none. */
+  cursor: string | null;
+}
+
+/**
+ * The task store port: domain verbs over the task table. Only the adapter knows
+ * DynamoDB; each conditional write says what it guarantees there.
+ */
+export interface TaskStore {
+  /** Write a new task. Throws TaskExistsError if the id is taken. */
+  createTask(task: Task): Promise<void>;
+  /** The task, or undefined (also when its retention has passed). Strongly consistent. */
+  getTask(id: string): Promise<Task | undefined>;
+  /** The tasks that exist among `ids`, in that order. */
+  getTasks(ids: string[]): Promise<Task[]>;
+  /** Newest first. */
+  queryTasks(query: TaskQuery): Promise<TaskPage>;
+  /** Move QUEUED/RETRY (or STARTED with an expired lease) to STARTED as a new attempt. */
+  claimTask(claim: { id: string; now: number; leaseUntil: number; worker: string }): Promise<ClaimResult>;
+  /** Record an attempt's end, fenced on the attempt. False: the claim was lost, nothing written. */
+  finishTask(id: string, attempt: number, outcome: Outcome): Promise<boolean>;
+  /** Revoke a task that has not started (QUEUED/RETRY). Undefined if it was not in such a state. */
+  revokeUnstarted(id: string, time: number, reason: string): Promise<Task | undefined>;
+  /** Note on the record that its message could not be sent (undefined: clear the note). */
+  setSendError(id: string, message: string | undefined): Promise<void>;
+  /** Delete tasks; returns the ids that existed. */
+  deleteTasks(ids: string[]): Promise<string[]>;
+  /**
+   * Take the non-overlap lock for `taskId`. With `replacing`, only if the lock is still
+   * held by that task (a takeover). Returns undefined when taken, else the holder's id.
+   */
+  acquireLock(lockId: string, taskId: string, replacing?: string): Promise<string | undefined>;
+  /** Release the lock if `taskId` still holds it. */
+  releaseLock(lockId: string, taskId: string): Promise<void>;
+  /** Every task in one of these statuses (for recovery), in pages. */
+  tasksInStatus(statuses: readonly TaskStatus[]): AsyncIterable<Task[]>;
+  /** Delete every item. For tests and local resets. */
+  flush(): Promise<void>;
+}

@@ -1,0 +1,111 @@
+/**
+ * Vocabulary
+ *
+ * - **job**: a named, registered piece of code (`defineJob`), like a function definition.
+ * - **task**: one request to run a job with some kwargs; it has an id, a status and,
+ *   once ready, exactly one recorded outcome (result or error).
+ * - **attempt**: one run of a task's job body. A claim starts an attempt; `attempts`
+ *   counts them. A crashed run is retried as a new attempt.
+ * - **lease**: how long a claim is exclusive (`lease_until`). A duplicate delivery that
+ *   finds a live lease does not run the job; one that finds an expired lease reclaims
+ *   the task as a new attempt (the old run is presumed dead).
+ * - **lock**: the non-overlap lock of a job that cannot overlap; one lock item per
+ *   (job, canonical kwargs), pointing at the task that holds it.
+ * - **schedule entry**: the run bookkeeping of a periodic job.
+ */
+
+export const TaskStatus = {
+  QUEUED: 'QUEUED',
+  STARTED: 'STARTED',
+  RETRY: 'RETRY',
+  REVOKED: 'REVOKED',
+  FAILURE: 'FAILURE',
+  SUCCESS: 'SUCCESS',
+} as const;
+export type TaskStatus = (typeof TaskStatus)[keyof typeof TaskStatus];
+
+export const ALL_STATUSES = Object.values(TaskStatus) as TaskStatus[];
+/** A ready task does not change again. */
+export const READY_STATUSES: readonly TaskStatus[] = ['SUCCESS', 'FAILURE', 'REVOKED'];
+/** Statuses whose task still needs a run: the ones a message must exist for. */
+export const UNREADY_STATUSES: readonly TaskStatus[] = ['QUEUED', 'RETRY', 'STARTED'];
+
+export function isReady(status: TaskStatus): boolean {
+  return READY_STATUSES.includes(status);
+}
+
+export function isStatus(value: unknown): value is TaskStatus {
+  return typeof value === 'string' && (ALL_STATUSES as string[]).includes(value);
+}
+
+/** A task as the library sees it (camelCase). Times are epoch seconds, fractional. */
+export interface Task {
+  id: string;
+  name: string;
+  status: TaskStatus;
+  kwargs: Record<string, unknown>;
+  result?: unknown;
+  error?: string;
+  stack?: string;
+  timeQueued: number;
+  /** When the task becomes due, if it was queued with a delay. */
+  eta?: number;
+  timeStarted?: number;
+  timeEnded?: number;
+  /** A task not started by then is REVOKED, never run. */
+  expiry?: number;
+  attempts: number;
+  fromTask?: string;
+  lockId?: string;
+  /** Who asked: the caller's identity as the entry point saw it. */
+  caller?: string;
+  worker?: string;
+  leaseUntil?: number;
+  /** Set when the message send failed after the record was written. */
+  sendError?: string;
+}
+
+/** The JSON-RPC / wire shape of a task: snake_case, Pulsar's names. */
+export interface TaskWire {
+  id: string;
+  name: string;
+  status: TaskStatus;
+  kwargs: Record<string, unknown>;
+  result: unknown;
+  error: string | null;
+  stack?: string;
+  time_queued: number;
+  eta: number | null;
+  time_started: number | null;
+  time_ended: number | null;
+  expiry: number | null;
+  attempts: number;
+  from_task: string | null;
+  lock_id: string | null;
+  caller: string | null;
+  worker: string | null;
+}
+
+/** The one place that maps a task to the wire. */
+export function toWire(task: Task): TaskWire {
+  const wire: TaskWire = {
+    id: task.id,
+    name: task.name,
+    status: task.status,
+    kwargs: task.kwargs,
+    result: task.result ?? null,
+    error: task.error ?? null,
+    time_queued: task.timeQueued,
+    eta: task.eta ?? null,
+    time_started: task.timeStarted ?? null,
+    time_ended: task.timeEnded ?? null,
+    expiry: task.expiry ?? null,
+    attempts: task.attempts,
+    from_task: task.fromTask ?? null,
+    lock_id: task.lockId ?? null,
+    caller: task.caller ?? null,
+    worker: task.worker ?? null,
+  };
+  if (task.stack !== undefined) wire.stack = task.stack;
+  return wire;
+}

@@ -1,0 +1,31 @@
+/**
+ * The local emulators as a process of their own, so that the worker can be killed and
+ * restarted without taking them (and the queued messages) down. Prints one JSON line
+ * with the endpoints when ready, records them in <dataDir>/emulators.json, and stops on
+ * SIGTERM or SIGINT.
+ */
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startEmulators } from './emulators.js';
+
+const dataDir = process.argv[2];
+if (!dataDir) throw new Error('usage: emulator-process <dataDir>');
+mkdirSync(join(dataDir, 'dynamodb'), { recursive: true });
+const emulators = await startEmulators({ dataDir: join(dataDir, 'dynamodb') });
+const state = { pid: process.pid, dynamodbEndpoint: emulators.dynamodbEndpoint, sqsEndpoint: emulators.sqsEndpoint };
+const stateFile = join(dataDir, 'emulators.json');
+writeFileSync(stateFile, JSON.stringify(state));
+process.stdout.write(`${JSON.stringify(state)}\n`);
+
+let stopping = false;
+const stop = async () => {
+  if (stopping) return;
+  stopping = true;
+  rmSync(stateFile, { force: true });
+  await emulators.close();
+  process.exit(0);
+};
+process.on('SIGTERM', stop);
+process.on('SIGINT', stop);
+// The parent may be gone: never die of a write to its closed pipe.
+process.stdout.on('error', () => undefined);

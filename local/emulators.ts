@@ -1,0 +1,43 @@
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import dynalite from 'dynalite';
+import { buildApp } from 'fauxqs';
+
+export interface Emulators {
+  dynamodbEndpoint: string;
+  sqsEndpoint: string;
+  close(): Promise<void>;
+}
+
+export interface EmulatorOptions {
+  /** LevelDB folder for dynalite; in memory when omitted. */
+  dataDir?: string;
+  /** 0 picks a free port. */
+  dynamodbPort?: number;
+  sqsPort?: number;
+}
+
+/**
+ * DynamoDB (dynalite) and SQS (fauxqs) emulators in this process, on 127.0.0.1 only.
+ * The table's data lives in `dataDir` if given; fauxqs keeps queues in memory only.
+ */
+export async function startEmulators(options: EmulatorOptions = {}): Promise<Emulators> {
+  // Tables are ACTIVE at once: dynalite otherwise keeps them CREATING for a while.
+  const dynamo: Server = dynalite({ path: options.dataDir, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  await new Promise<void>((resolve, reject) => {
+    dynamo.once('error', reject);
+    dynamo.listen(options.dynamodbPort ?? 0, '127.0.0.1', () => resolve());
+  });
+  const sqs = buildApp({ logger: false, host: '127.0.0.1' });
+  await sqs.listen({ port: options.sqsPort ?? 0, host: '127.0.0.1' });
+  const sqsPort = (sqs.server.address() as AddressInfo).port;
+  return {
+    dynamodbEndpoint: `http://127.0.0.1:${(dynamo.address() as AddressInfo).port}`,
+    sqsEndpoint: `http://127.0.0.1:${sqsPort}`,
+    async close() {
+      await sqs.close();
+      dynamo.closeAllConnections?.();
+      await new Promise<void>((resolve) => dynamo.close(() => resolve()));
+    },
+  };
+}

@@ -1,0 +1,128 @@
+import { randomUUID } from 'node:crypto';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { Logger, ReceivedMessage, TaskQueue } from '../lib/index.js';
+
+export interface PollerOptions {
+  queue: TaskQueue;
+  /** The Lambda consumer handler (functions/consumer.ts). */
+  handler: (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | void>;
+  /** Messages in flight at most; more are fetched as slots free. */
+  concurrency: number;
+  logger: Logger;
+  /** The queue's ARN for the records' eventSourceARN. */
+  queueArn: string;
+  /** What `getRemainingTimeInMillis` starts from, as a Lambda timeout would. @default 900 s */
+  timeoutSeconds?: number;
+  /** Long-poll wait. @default 20 */
+  waitSeconds?: number;
+}
+
+function toRecord(message: ReceivedMessage, queueArn: string): SQSRecord {
+  return {
+    messageId: message.messageId,
+    receiptHandle: message.receiptHandle,
+    body: message.body,
+    attributes: message.attributes as SQSRecord['attributes'],
+    messageAttributes: {},
+    md5OfBody: message.md5OfBody ?? '',
+    eventSource: 'aws:sqs',
+    eventSourceARN: queueArn,
+    awsRegion: queueArn.split(':')[3] ?? 'us-east-1',
+  };
+}
+
+function lambdaContext(timeoutSeconds: number): Context {
+  const deadline = Date.now() + timeoutSeconds * 1000;
+  const id = randomUUID();
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName: 'skytask-consumer-local',
+    functionVersion: '$LATEST',
+    invokedFunctionArn: 'arn:aws:lambda:local:000000000000:function:skytask-consumer-local',
+    memoryLimitInMB: '1024',
+    awsRequestId: id,
+    logGroupName: 'local',
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+/**
+ * What Lambda's SQS event source mapping does, for the local stack: long-poll the queue,
+ * hand batches to the same consumer handler as real `SQSEvent`s, delete the messages
+ * the handler did not report as failed, leave the failed ones to reappear. At most
+ * `concurrency` messages are in flight; more are fetched as slots free.
+ */
+export function startPoller(options: PollerOptions) {
+  const { queue, handler, concurrency, logger, queueArn } = options;
+  const abort = new AbortController();
+  const batches = new Set<Promise<void>>();
+  let inFlight = 0;
+  let slotFreed: (() => void) | undefined;
+
+  async function runBatch(messages: ReceivedMessage[]): Promise<void> {
+    const event: SQSEvent = { Records: messages.map((m) => toRecord(m, queueArn)) };
+    let failed: Set<string>;
+    try {
+      const response = await handler(event, lambdaContext(options.timeoutSeconds ?? 900));
+      failed = new Set((response?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
+    } catch (err) {
+      // Like Lambda: a handler that throws fails the whole batch; every message reappears.
+      logger.error({ err }, 'consumer handler failed: the whole batch will be delivered again');
+      return;
+    }
+    const done = messages.filter((m) => !failed.has(m.messageId)).map((m) => m.receiptHandle);
+    if (done.length) await queue.deleteMessages(done);
+  }
+
+  const loop = (async () => {
+    while (!abort.signal.aborted) {
+      const free = concurrency - inFlight;
+      if (free <= 0) {
+        await new Promise<void>((resolve) => (slotFreed = resolve));
+        continue;
+      }
+      let messages: ReceivedMessage[];
+      try {
+        messages = await queue.receive(Math.min(10, free), options.waitSeconds ?? 20, abort.signal);
+      } catch (err) {
+        if (abort.signal.aborted) break;
+        logger.warn({ err }, 'receive failed; polling again in 1 s');
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+        continue;
+      }
+      if (!messages.length) continue;
+      inFlight += messages.length;
+      const batch: Promise<void> = runBatch(messages)
+        .catch((err) => logger.error({ err }, 'could not delete handled messages'))
+        .finally(() => {
+          inFlight -= messages.length;
+          batches.delete(batch);
+          slotFreed?.();
+        });
+      batches.add(batch);
+    }
+  })();
+
+  return {
+    inFlight: () => inFlight,
+    /** Stop polling; wait up to `graceSeconds` for running batches. True if they all ended. */
+    async stop(graceSeconds = 30): Promise<boolean> {
+      abort.abort();
+      slotFreed?.();
+      await loop;
+      let timer: NodeJS.Timeout | undefined;
+      const ended = await Promise.race([
+        Promise.all(batches).then(() => true),
+        new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), graceSeconds * 1000))),
+      ]);
+      clearTimeout(timer);
+      return ended;
+    },
+  };
+}
+
+export type Poller = ReturnType<typeof startPoller>;

@@ -1,0 +1,58 @@
+import { CreateTableCommand, DescribeTableCommand, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
+import { CreateQueueCommand, GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { createClients, tableDefinition } from '../lib/index.js';
+
+export interface ProvisionOptions {
+  dynamodbEndpoint: string;
+  sqsEndpoint: string;
+  table: string;
+  queueName: string;
+  /** Seconds a received message stays invisible. @default 60 */
+  visibilityTimeout?: number;
+  /** Receives before a message moves to the dead-letter queue. @default 5 */
+  maxReceiveCount?: number;
+}
+
+/**
+ * Create the table, the task queue and its dead-letter queue if missing, as the CDK
+ * construct does on AWS. Returns the environment variables that point at them: the
+ * local stack reads its config through `configFromEnv`, as the Lambda functions do.
+ */
+export async function provision(options: ProvisionOptions): Promise<Record<string, string>> {
+  const clients = createClients(options);
+  try {
+    await clients.dynamodb.send(new DescribeTableCommand({ TableName: options.table }));
+  } catch (err) {
+    if (!(err instanceof ResourceNotFoundException)) throw err;
+    await clients.dynamodb.send(new CreateTableCommand(tableDefinition(options.table)));
+  }
+  const dlq = await clients.sqs.send(
+    new CreateQueueCommand({ QueueName: `${options.queueName}-dlq`, Attributes: { MessageRetentionPeriod: '1209600' } }),
+  );
+  const { Attributes } = await clients.sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: dlq.QueueUrl, AttributeNames: ['QueueArn'] }),
+  );
+  const visibility = options.visibilityTimeout ?? 60;
+  const queue = await clients.sqs.send(
+    new CreateQueueCommand({
+      QueueName: options.queueName,
+      Attributes: {
+        VisibilityTimeout: String(visibility),
+        RedrivePolicy: JSON.stringify({
+          deadLetterTargetArn: Attributes!.QueueArn,
+          maxReceiveCount: options.maxReceiveCount ?? 5,
+        }),
+      },
+    }),
+  );
+  clients.dynamodb.destroy();
+  clients.sqs.destroy();
+  return {
+    SKYTASK_TABLE: options.table,
+    SKYTASK_QUEUE_URL: queue.QueueUrl!,
+    SKYTASK_DLQ_URL: dlq.QueueUrl!,
+    SKYTASK_LEASE_SECONDS: String(visibility),
+    AWS_ENDPOINT_URL_DYNAMODB: options.dynamodbEndpoint,
+    AWS_ENDPOINT_URL_SQS: options.sqsEndpoint,
+  };
+}

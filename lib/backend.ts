@@ -40,6 +40,9 @@ const sleep = (ms: number, signal?: AbortSignal) =>
     signal?.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
   });
 
+const withoutUndefined = <T extends object>(value: T): T =>
+  Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+
 /** Throws ValidationError unless kwargs is a plain JSON object within its size cap; returns its JSON copy. */
 export function checkKwargs(kwargs: unknown): Kwargs {
   if (!kwargs || typeof kwargs !== 'object' || Array.isArray(kwargs)) {
@@ -131,7 +134,7 @@ export function createBackend({ store, queue, registry, logger, clock = () => Da
       const eta = options.delay ? now + options.delay : undefined;
       const expiresIn = options.expiry ?? job.expires;
       const lockId = canOverlap(job, args) ? undefined : lockIdFor(job.name, args);
-      const task: Task = {
+      const task: Task = withoutUndefined({
         id,
         name: job.name,
         status: 'QUEUED',
@@ -143,7 +146,7 @@ export function createBackend({ store, queue, registry, logger, clock = () => Da
         fromTask: options.fromTask,
         lockId,
         caller: options.caller,
-      };
+      });
       if (lockId && !(await takeLock(lockId, id))) {
         logger.info({ job: job.name, lock_id: lockId }, 'not queued: an equal task is not finished');
         return null;

@@ -1,0 +1,30 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { decodeEnvelope, encodeEnvelope } from '../lib/envelope.js';
+
+describe('envelope', () => {
+  it('round-trips', () => {
+    const body = encodeEnvelope({ id: 'abc-1', job: 'addition' });
+    assert.deepEqual(JSON.parse(body), { v: 1, id: 'abc-1', job: 'addition' });
+    assert.deepEqual(decodeEnvelope(body), { envelope: { v: 1, id: 'abc-1', job: 'addition' } });
+  });
+
+  it('says why a body is not an envelope', () => {
+    const cases: [string, RegExp][] = [
+      ['not json', /not JSON/],
+      ['[1,2]', /not a JSON object/],
+      ['null', /not a JSON object/],
+      ['{"v":2,"id":"a","job":"b"}', /version 2/],
+      ['{"id":"a","job":"b"}', /version undefined/],
+      ['{"v":1,"job":"b"}', /id/],
+      ['{"v":1,"id":"has space","job":"b"}', /id/],
+      ['{"v":1,"id":"a"}', /job/],
+      ['{"v":1,"id":"a","job":7}', /job/],
+    ];
+    for (const [body, why] of cases) {
+      const decoded = decodeEnvelope(body);
+      assert.ok('invalid' in decoded, body);
+      assert.match(decoded.invalid, why, body);
+    }
+  });
+});

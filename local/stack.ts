@@ -113,7 +113,12 @@ export async function startStack(options: StackOptions) {
   );
 
   useLocalCredentials();
-  const env = await provision({ ...emulators, table: 'skytask', queueName: 'skytask' });
+  const env = await provision({
+    ...emulators,
+    table: 'skytask',
+    queueName: 'skytask',
+    visibilityTimeout: Number(process.env.SKYTASK_VISIBILITY_TIMEOUT ?? 60),
+  });
   // The same configFromEnv as the Lambda functions.
   const config = configFromEnv({ ...process.env, ...env });
   const { backend, consumer } = createRuntime(config, registry, logger);

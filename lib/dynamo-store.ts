@@ -175,11 +175,8 @@ export function createDynamoStore(options: DynamoStoreOptions): TaskStore {
       return { index: INDEX.byJob.name, pk: INDEX.byJob.pk, values: shards.map((s) => jobIndexKey(name, s)) };
     }
     const statuses = query.status ? [query.status] : ALL_STATUSES;
-    return {
-      index: INDEX.byStatus.name,
-      pk: INDEX.byStatus.pk,
-      values: statuses.flatMap((st) => shards.map((s) => statusIndexKey(st, s))),
-    };
+    const values = new Set(statuses.flatMap((st) => shards.map((s) => statusIndexKey(st, s))));
+    return { index: INDEX.byStatus.name, pk: INDEX.byStatus.pk, values: [...values] };
   }
 
   const matches = (task: Task, q: TaskQuery) =>
@@ -255,13 +252,12 @@ export function createDynamoStore(options: DynamoStoreOptions): TaskStore {
             TableName,
             Key: taskKey(id),
             UpdateExpression:
-              'SET #status = :started, #gs = :gs, #ts = :now, #lease = :lease, #worker = :worker ADD #attempts :one',
+              'SET #status = :started, #ts = :now, #lease = :lease, #worker = :worker ADD #attempts :one',
             ConditionExpression:
               'attribute_exists(pk) AND (#status IN (:queued, :retry) OR (#status = :started AND #lease < :now))' +
               ' AND (attribute_not_exists(#expiry) OR #expiry > :now) AND (attribute_not_exists(#eta) OR #eta <= :due)',
             ExpressionAttributeNames: {
               '#status': 'status',
-              '#gs': INDEX.byStatus.pk,
               '#ts': 'time_started',
               '#lease': 'lease_until',
               '#worker': 'worker',
@@ -273,7 +269,6 @@ export function createDynamoStore(options: DynamoStoreOptions): TaskStore {
               ':started': 'STARTED',
               ':queued': 'QUEUED',
               ':retry': 'RETRY',
-              ':gs': statusIndexKey('STARTED', shardOf(id)),
               ':now': now,
               // SQS delays are whole seconds and may fire a little early.
               ':due': now + 1,

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { TaskStatus } from './task.js';
+import { isReady, type TaskStatus } from './task.js';
 
 /**
  * Every DynamoDB key and index value, built here and nowhere else.
@@ -13,8 +13,11 @@ import type { TaskStatus } from './task.js';
  * there and the items from the table. KEYS_ONLY means an update that does not change
  * an index key writes nothing to that index.
  *   by_job     gsi_job    = <job>#<shard>    sort gsi_time   (written once, at enqueue)
- *   by_status  gsi_status = <status>#<shard> sort gsi_time   (re-keyed on every status change)
+ *   by_status  gsi_status = <group>#<shard>  sort gsi_time   (re-keyed once, at the finish)
  *   by_parent  gsi_parent = <from_task>      sort gsi_time   (sparse: sub-tasks only)
+ * The status group is the status for a ready task and PENDING for QUEUED, RETRY and
+ * STARTED: a claim then re-keys nothing (a changed key costs a delete and a put in the
+ * index), and a listing of one unready status filters the pending group.
  * A job name or a status as a bare partition key would put every task of a busy job, or
  * every queued task, on one hot key; spreading each over SHARDS keys keeps writes under
  * one partition's 1,000 WCU/s per key and costs a listing SHARDS small queries.
@@ -40,7 +43,8 @@ export function shardOf(id: string): number {
 }
 
 export const jobIndexKey = (job: string, shard: number) => `${job}#${shard}`;
-export const statusIndexKey = (status: TaskStatus, shard: number) => `${status}#${shard}`;
+export const statusGroup = (status: TaskStatus): string => (isReady(status) ? status : 'PENDING');
+export const statusIndexKey = (status: TaskStatus, shard: number) => `${statusGroup(status)}#${shard}`;
 
 /** Sort key: time queued in milliseconds, fixed width, then the id to break ties. */
 export function timeSortKey(timeQueued: number, id: string): string {

@@ -58,7 +58,7 @@ async function start(): Promise<Worker> {
 
 async function rpc(worker: Worker, method: string, params?: unknown): Promise<any> {
   const res = await fetch(worker.url, { method: 'POST', body: JSON.stringify({ jsonrpc: '2.0', method, params, id: 1 }) });
-  const body = await res.json();
+  const body: any = await res.json();
   if (body.error) throw new Error(`${method}: ${body.error.message}`);
   return body.result;
 }

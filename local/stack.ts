@@ -54,7 +54,7 @@ async function runningEmulators(dataDir: string): Promise<EmulatorState | undefi
 }
 
 /** Start the emulators in a detached process: Ctrl-C reaches the worker only, which stops them last. */
-async function spawnEmulators(dataDir: string): Promise<EmulatorState> {
+export async function spawnEmulators(dataDir: string): Promise<EmulatorState> {
   const script = fileURLToPath(new URL('./emulator-process.ts', import.meta.url));
   const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), script, dataDir], {
     detached: true,
@@ -84,7 +84,7 @@ export function useLocalCredentials(): void {
   process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
 }
 
-async function stopEmulators(pid: number): Promise<void> {
+export async function stopEmulators(pid: number): Promise<void> {
   try {
     process.kill(pid, 'SIGTERM');
   } catch {

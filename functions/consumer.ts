@@ -9,7 +9,7 @@ import { configFromEnv, createLogger, createRegistry, createRuntime, type Consum
 export function createConsumerHandler(consumer: Consumer) {
   return middy<SQSEvent, SQSBatchResponse>()
     .use(sqsPartialBatchFailure({ logger: false as never }))
-    .handler((event) => consumer.handleBatch(event.Records) as never);
+    .handler((event, context) => consumer.handleBatch(event.Records, context) as never);
 }
 
 let fromEnv: ReturnType<typeof createConsumerHandler> | undefined;

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { SkytaskError, TaskExistsError, TaskNotFoundError, ValidationError, WaitTimeoutError } from './errors.js';
+import { decodeEnvelope } from './envelope.js';
+import { ConflictError, SkytaskError, TaskExistsError, TaskNotFoundError, ValidationError, WaitTimeoutError } from './errors.js';
 import { canOverlap, type Kwargs } from './job.js';
 import { lockIdFor } from './keys.js';
 import { LIMITS, jsonSize } from './limits.js';
@@ -200,19 +201,101 @@ export function createBackend({ store, queue, registry, logger, clock = () => Da
     },
 
     /**
-     * Send again the message of every task that is not ready (QUEUED, RETRY, STARTED).
-     * For a fresh queue (the local SQS emulator keeps messages in memory only): the claim
-     * makes any duplicate harmless. Returns how many were sent.
+     * Revoke a task. A queued or delayed one becomes REVOKED and never runs; a running one
+     * is asked to stop (its run sees the request at its next heartbeat, aborts the job's
+     * signal and records REVOKED). A ready one is a ConflictError.
      */
-    async recover(): Promise<number> {
-      let sent = 0;
+    async revokeTask(id: string): Promise<Task> {
+      for (let i = 0; i < 3; i++) {
+        const task = await store.getTask(id);
+        if (!task) throw new TaskNotFoundError(id);
+        if (isReady(task.status)) throw new ConflictError(`task ${id} is already ${task.status}`, task);
+        const ended = await store.endIdle(id, { status: 'REVOKED', time: clock(), reason: 'revoked' });
+        if (ended) {
+          if (ended.lockId) await store.releaseLock(ended.lockId, id);
+          taskLogger(logger, ended).info('task revoked');
+          return ended;
+        }
+        const asked = await store.requestRevoke(id);
+        if (asked) {
+          taskLogger(logger, asked).info('revoke requested from the running attempt');
+          return asked;
+        }
+        // It changed state in between: look again.
+      }
+      throw new SkytaskError(`task ${id} kept changing state; revoke it again`);
+    },
+
+    /**
+     * Move the dead-letter queue's task messages back: each dead-lettered (or stuck)
+     * task is queued again for a new attempt. Messages of tasks that are gone or ended
+     * otherwise are dropped; bodies that are no task message stay where they are.
+     */
+    async redriveDeadLetters(max = 1000): Promise<{ moved: string[]; dropped: number; skipped: number }> {
+      const moved: string[] = [];
+      let dropped = 0;
+      let skipped = 0;
+      const seen = new Set<string>();
+      while (moved.length + dropped + skipped < max) {
+        const messages = await queue.receiveDeadLetters(Math.min(10, max - moved.length - dropped - skipped));
+        const fresh = messages.filter((m) => !seen.has(m.messageId));
+        if (!fresh.length) break;
+        const done: string[] = [];
+        for (const message of fresh) {
+          seen.add(message.messageId);
+          const decoded = decodeEnvelope(message.body);
+          if ('invalid' in decoded) {
+            skipped++;
+            continue;
+          }
+          const task = await store.requeue(decoded.envelope.id);
+          if (task) {
+            await send(task);
+            moved.push(task.id);
+            taskLogger(logger, task).info('redriven from the dead-letter queue');
+          } else dropped++;
+          done.push(message.receiptHandle);
+        }
+        await queue.deleteDeadLetters(done);
+      }
+      return { moved, dropped, skipped };
+    },
+
+    /**
+     * The reconciler: send again the message of every task that should have one and has
+     * not progressed for `olderThan` seconds — QUEUED or RETRY past their due time,
+     * STARTED with a lease expired that long. The claim makes a duplicate harmless. Each
+     * task is re-sent at most `maxResends` times, with the wait doubling each time; a
+     * STARTED task still stuck after that (its runs keep dying) is recorded FAILURE.
+     *
+     * `olderThan: 0, count: false` is restart recovery for a fresh (empty) queue: every
+     * task not ready gets its message again, uncounted.
+     */
+    async reconcile({ olderThan = 300, maxResends = 5, count = true } = {}): Promise<{ resent: number; failed: number }> {
+      let resent = 0;
+      let failed = 0;
+      const now = clock();
       for await (const tasks of store.tasksInStatus(UNREADY_STATUSES)) {
         for (const task of tasks) {
+          const resends = task.resends ?? 0;
+          const since = task.status === 'STARTED' ? (task.leaseUntil ?? task.timeQueued) : (task.eta ?? task.timeQueued);
+          if (now - since < olderThan * 2 ** (count ? resends : 0)) continue;
+          const log = taskLogger(logger, task);
+          if (count && resends >= maxResends) {
+            if (task.status !== 'STARTED') continue;
+            const reason = `its runs kept dying: no outcome after ${resends} re-sends`;
+            const ended = await store.endIdle(task.id, { status: 'FAILURE', time: now, reason });
+            if (ended?.lockId) await store.releaseLock(ended.lockId, ended.id);
+            if (ended) failed++, log.error({ resends }, 'reconciler gave up: task FAILURE');
+            continue;
+          }
+          if (count && !(await store.markResent(task.id, resends))) continue;
           await send(task);
-          sent++;
+          resent++;
+          log.warn({ status: task.status, resends: count ? resends + 1 : undefined }, 'reconciler sent the task\'s message again');
         }
       }
-      return sent;
+      return { resent, failed };
     },
   };
 }

@@ -22,6 +22,12 @@ export interface SkytaskConfig {
   leaseSeconds: number;
   /** SKYTASK_RETENTION_DAYS: how long ready tasks are kept. @default 7 */
   retentionSeconds: number;
+  /** SKYTASK_MAX_RECEIVE_COUNT: the queue's redrive maxReceiveCount. @default 5 */
+  maxReceiveCount: number;
+  /** SKYTASK_RECONCILE_AFTER: seconds without progress before the reconciler re-sends. @default 300 */
+  reconcileAfter: number;
+  /** SKYTASK_MAX_RESENDS: re-sends per task by the reconciler. @default 5 */
+  maxResends: number;
 }
 
 function positive(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -45,6 +51,9 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): SkytaskConf
     concurrency: Math.floor(positive(env, 'SKYTASK_CONCURRENCY', 5)),
     leaseSeconds: positive(env, 'SKYTASK_LEASE_SECONDS', 60),
     retentionSeconds: positive(env, 'SKYTASK_RETENTION_DAYS', 7) * 86_400,
+    maxReceiveCount: Math.floor(positive(env, 'SKYTASK_MAX_RECEIVE_COUNT', 5)),
+    reconcileAfter: positive(env, 'SKYTASK_RECONCILE_AFTER', 300),
+    maxResends: Math.floor(positive(env, 'SKYTASK_MAX_RESENDS', 5)),
   };
 }
 
@@ -73,6 +82,7 @@ export function createRuntime(
     logger,
     concurrency: config.concurrency,
     leaseSeconds: config.leaseSeconds,
+    maxReceiveCount: config.maxReceiveCount,
   });
   return { backend, consumer };
 }

@@ -15,6 +15,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { TaskExistsError, ValidationError } from './errors.js';
+import { LIMITS, truncate } from './limits.js';
 import {
   INDEX,
   SHARDS,
@@ -37,6 +38,9 @@ export interface DynamoStoreOptions {
 }
 
 type Item = Record<string, any>;
+
+/** No live run holds the task: waiting for a run, or STARTED by a run whose lease expired (`:now`). */
+const IDLE = `(#status IN (:queued_, :retry_) OR (#status = :started_ AND #lease_until < :now))`;
 
 const isConditionFailed = (err: unknown) =>
   err instanceof ConditionalCheckFailedException || (err as Error)?.name === 'ConditionalCheckFailedException';
@@ -76,6 +80,7 @@ function fromItem(item: Item | undefined, now = Date.now() / 1000): Task | undef
     attempts: item.attempts ?? 0,
   };
   if (item.result !== undefined) task.result = JSON.parse(item.result);
+  if (item.errors !== undefined) task.errors = JSON.parse(item.errors);
   const optional: [keyof Task, string][] = [
     ['error', 'error'],
     ['stack', 'stack'],
@@ -89,6 +94,9 @@ function fromItem(item: Item | undefined, now = Date.now() / 1000): Task | undef
     ['worker', 'worker'],
     ['leaseUntil', 'lease_until'],
     ['sendError', 'send_error'],
+    ['revokeRequested', 'revoke_requested'],
+    ['deadLettered', 'dead_lettered'],
+    ['resends', 'resends'],
   ];
   for (const [field, attr] of optional) if (item[attr] !== undefined) (task as any)[field] = item[attr];
   return task;
@@ -145,6 +153,53 @@ export function createDynamoStore(options: DynamoStoreOptions): TaskStore {
   async function getTask(id: string): Promise<Task | undefined> {
     const { Item } = await doc.send(new GetCommand({ TableName, Key: taskKey(id), ConsistentRead: true }));
     return fromItem(Item);
+  }
+
+  /**
+   * One conditional UpdateItem on an existing task. Every attribute goes through a
+   * #placeholder (several names are reserved words); `set` values that are undefined are
+   * removed. Returns the new item, or undefined when the condition failed.
+   */
+  async function updateTask(
+    id: string,
+    op: { set?: Item; add?: Item; remove?: string[]; condition?: string; values?: Item },
+  ): Promise<Item | undefined> {
+    const names: Record<string, string> = {};
+    const values: Item = { ...op.values };
+    const name = (attr: string) => ((names[`#${attr}`] = attr), `#${attr}`);
+    const sets: string[] = [];
+    const removes = (op.remove ?? []).map(name);
+    for (const [attr, value] of Object.entries(op.set ?? {})) {
+      if (value === undefined) removes.push(name(attr));
+      else sets.push(`${name(attr)} = :set_${attr}`), (values[`:set_${attr}`] = value);
+    }
+    const adds = Object.entries(op.add ?? {}).map(([attr, n]) => ((values[`:add_${attr}`] = n), `${name(attr)} :add_${attr}`));
+    // Conditions must not need parentheses around them (DynamoDB refuses doubled ones).
+    const condition = `attribute_exists(pk)${op.condition ? ` AND ${op.condition}` : ''}`;
+    if (condition.includes(':queued_')) Object.assign(values, { ':queued_': 'QUEUED', ':retry_': 'RETRY', ':started_': 'STARTED' });
+    for (const [, attr] of condition.matchAll(/#([a-z_]+)/g)) name(attr);
+    const clauses = [
+      sets.length ? `SET ${sets.join(', ')}` : '',
+      removes.length ? `REMOVE ${[...new Set(removes)].join(', ')}` : '',
+      adds.length ? `ADD ${adds.join(', ')}` : '',
+    ];
+    try {
+      const { Attributes } = await doc.send(
+        new UpdateCommand({
+          TableName,
+          Key: taskKey(id),
+          UpdateExpression: clauses.filter(Boolean).join(' '),
+          ConditionExpression: condition,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: Object.keys(values).length ? values : undefined,
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return Attributes;
+    } catch (err) {
+      if (isConditionFailed(err)) return undefined;
+      throw err;
+    }
   }
 
   async function getTasks(ids: string[]): Promise<Task[]> {
@@ -243,148 +298,107 @@ export function createDynamoStore(options: DynamoStoreOptions): TaskStore {
     },
 
     async claimTask({ id, now, leaseUntil, worker }): Promise<ClaimResult> {
-      try {
-        // Claim before run: only one delivery can move the task to STARTED as a new
-        // attempt; a duplicate finds STARTED with a live lease (or a ready task) and
-        // fails the check. Not claimable either: expired, or not yet due.
-        const { Attributes } = await doc.send(
-          new UpdateCommand({
-            TableName,
-            Key: taskKey(id),
-            UpdateExpression:
-              'SET #status = :started, #ts = :now, #lease = :lease, #worker = :worker ADD #attempts :one',
-            ConditionExpression:
-              'attribute_exists(pk) AND (#status IN (:queued, :retry) OR (#status = :started AND #lease < :now))' +
-              ' AND (attribute_not_exists(#expiry) OR #expiry > :now) AND (attribute_not_exists(#eta) OR #eta <= :due)',
-            ExpressionAttributeNames: {
-              '#status': 'status',
-              '#ts': 'time_started',
-              '#lease': 'lease_until',
-              '#worker': 'worker',
-              '#attempts': 'attempts',
-              '#expiry': 'expiry',
-              '#eta': 'eta',
-            },
-            ExpressionAttributeValues: {
-              ':started': 'STARTED',
-              ':queued': 'QUEUED',
-              ':retry': 'RETRY',
-              ':now': now,
-              // SQS delays are whole seconds and may fire a little early.
-              ':due': now + 1,
-              ':lease': leaseUntil,
-              ':worker': worker,
-              ':one': 1,
-            },
-            ReturnValues: 'ALL_NEW',
-          }),
-        );
-        return { claimed: true, task: fromItem(Attributes)! };
-      } catch (err) {
-        if (!isConditionFailed(err)) throw err;
-        return { claimed: false, task: await getTask(id) };
-      }
+      // Claim before run: only one delivery can move the task to STARTED as a new
+      // attempt; a duplicate finds STARTED with a live lease (or a ready task) and fails
+      // the check. Not claimable either: expired, not due yet, or being revoked.
+      const item = await updateTask(id, {
+        set: { status: 'STARTED', time_started: now, lease_until: leaseUntil, worker },
+        add: { attempts: 1 },
+        condition: `${IDLE} AND (attribute_not_exists(#expiry) OR #expiry > :now OR #attempts > :zero)
+          AND (attribute_not_exists(#eta) OR #eta <= :due) AND attribute_not_exists(#revoke_requested)`,
+        // Expiry is for tasks that never started. SQS delays are whole seconds and may
+        // fire a little early.
+        values: { ':now': now, ':due': now + 1, ':zero': 0 },
+      });
+      return item ? { claimed: true, task: fromItem(item)! } : { claimed: false, task: await getTask(id) };
     },
 
     async finishTask(id, attempt, outcome) {
       const ready = outcome.status !== 'RETRY';
-      const values: Item = {
-        ':status': outcome.status,
-        ':gs': statusIndexKey(outcome.status, shardOf(id)),
-        ':started': 'STARTED',
-        ':attempt': attempt,
-      };
-      const names: Record<string, string> = { '#status': 'status', '#gs': INDEX.byStatus.pk, '#attempts': 'attempts' };
-      const sets = ['#status = :status', '#gs = :gs'];
-      const removes: string[] = [];
-      const fields: [string, unknown][] = [
-        ['time_ended', outcome.time],
-        ['result', outcome.resultJson],
-        ['error', outcome.error],
-        ['stack', outcome.stack],
-        ['ttl', ready ? Math.ceil(outcome.time + retention) : undefined],
-        ['lease_until', undefined],
-      ];
-      // Every attribute through a placeholder: several of these names are reserved words.
-      for (const [attr, value] of fields) {
-        names[`#${attr}`] = attr;
-        if (value === undefined) removes.push(`#${attr}`);
-        else {
-          sets.push(`#${attr} = :${attr}`);
-          values[`:${attr}`] = value;
-        }
-      }
-      try {
-        // Fenced finish: only the attempt that holds the claim writes its outcome, so a
-        // run that lost its lease cannot overwrite a newer attempt.
-        await doc.send(
-          new UpdateCommand({
-            TableName,
-            Key: taskKey(id),
-            UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
-            ConditionExpression: '#status = :started AND #attempts = :attempt',
-            ExpressionAttributeNames: names,
-            ExpressionAttributeValues: values,
-          }),
-        );
-        return true;
-      } catch (err) {
-        if (isConditionFailed(err)) return false;
-        throw err;
-      }
+      const errors = outcome.errors?.length ? JSON.stringify(outcome.errors) : undefined;
+      // Fenced finish: only the attempt that holds the claim writes its outcome, so a run
+      // that lost its lease cannot overwrite a newer attempt. A RETRY stays in the PENDING
+      // index group: no index write.
+      const item = await updateTask(id, {
+        set: {
+          status: outcome.status,
+          ...(ready ? { [INDEX.byStatus.pk]: statusIndexKey(outcome.status, shardOf(id)) } : {}),
+          time_ended: outcome.time,
+          result: outcome.resultJson,
+          error: outcome.error,
+          stack: outcome.stack,
+          errors,
+          eta: outcome.eta,
+          ttl: ready ? Math.ceil(outcome.time + retention) : undefined,
+        },
+        remove: ['lease_until', 'revoke_requested'],
+        condition: '#status = :started AND #attempts = :attempt',
+        values: { ':started': 'STARTED', ':attempt': attempt },
+      });
+      return item !== undefined;
     },
 
-    async revokeUnstarted(id, time, reason) {
-      try {
-        // Only a task that has not started can be revoked here; a running or ready one
-        // fails the check and is left as it is.
-        const { Attributes } = await doc.send(
-          new UpdateCommand({
-            TableName,
-            Key: taskKey(id),
-            UpdateExpression: 'SET #status = :revoked, #gs = :gs, #te = :time, #error = :reason, #ttl = :ttl',
-            ConditionExpression: '#status IN (:queued, :retry)',
-            ExpressionAttributeNames: {
-              '#status': 'status',
-              '#gs': INDEX.byStatus.pk,
-              '#te': 'time_ended',
-              '#error': 'error',
-              '#ttl': 'ttl',
-            },
-            ExpressionAttributeValues: {
-              ':revoked': 'REVOKED',
-              ':gs': statusIndexKey('REVOKED', shardOf(id)),
-              ':time': time,
-              ':reason': reason,
-              ':ttl': Math.ceil(time + retention),
-              ':queued': 'QUEUED',
-              ':retry': 'RETRY',
-            },
-            ReturnValues: 'ALL_NEW',
-          }),
-        );
-        return fromItem(Attributes);
-      } catch (err) {
-        if (isConditionFailed(err)) return undefined;
-        throw err;
-      }
+    async extendLease(id, attempt, leaseUntil) {
+      // Only the attempt that holds the claim extends it.
+      const item = await updateTask(id, {
+        set: { lease_until: leaseUntil },
+        condition: '#status = :started AND #attempts = :attempt',
+        values: { ':started': 'STARTED', ':attempt': attempt },
+      });
+      return fromItem(item);
+    },
+
+    async requestRevoke(id) {
+      const item = await updateTask(id, {
+        set: { revoke_requested: true },
+        condition: '#status = :started',
+        values: { ':started': 'STARTED' },
+      });
+      return fromItem(item);
+    },
+
+    async endIdle(id, end) {
+      // Only a task that no live run holds is ended here; a running or ready one fails
+      // the check and is left as it is.
+      const item = await updateTask(id, {
+        set: {
+          status: end.status,
+          [INDEX.byStatus.pk]: statusIndexKey(end.status, shardOf(id)),
+          time_ended: end.time,
+          error: truncate(end.reason, LIMITS.errorChars),
+          dead_lettered: end.deadLettered || undefined,
+          ttl: Math.ceil(end.time + retention),
+        },
+        remove: ['lease_until'],
+        condition: IDLE,
+        values: { ':now': end.time },
+      });
+      return fromItem(item);
+    },
+
+    async markResent(id, seen) {
+      // Two reconcilers that saw the same state count (and send) one re-send.
+      const item = await updateTask(id, {
+        set: { resends: seen + 1 },
+        condition: seen ? '#resends = :seen' : 'attribute_not_exists(#resends)',
+        values: seen ? { ':seen': seen } : {},
+      });
+      return item !== undefined;
+    },
+
+    async requeue(id) {
+      const now = Date.now() / 1000;
+      const item = await updateTask(id, {
+        set: { status: 'QUEUED', [INDEX.byStatus.pk]: statusIndexKey('QUEUED', shardOf(id)) },
+        remove: ['error', 'stack', 'time_ended', 'ttl', 'dead_lettered', 'eta', 'lease_until', 'resends'],
+        condition: `(#status = :failure AND #dead_lettered = :true OR ${IDLE})`,
+        values: { ':failure': 'FAILURE', ':true': true, ':now': now },
+      });
+      return fromItem(item);
     },
 
     async setSendError(id, message) {
-      try {
-        await doc.send(
-          new UpdateCommand({
-            TableName,
-            Key: taskKey(id),
-            UpdateExpression: message === undefined ? 'REMOVE #se' : 'SET #se = :m',
-            ExpressionAttributeNames: { '#se': 'send_error' },
-            ConditionExpression: 'attribute_exists(pk)',
-            ExpressionAttributeValues: message === undefined ? undefined : { ':m': message },
-          }),
-        );
-      } catch (err) {
-        if (!isConditionFailed(err)) throw err;
-      }
+      await updateTask(id, { set: { send_error: message }, remove: message === undefined ? ['send_error'] : [] });
     },
 
     async deleteTasks(ids) {

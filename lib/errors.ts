@@ -58,3 +58,19 @@ export class TaskExistsError extends SkytaskError {
 
 /** A jobs module is wrong: a duplicate name, a job without a run function… */
 export class RegistryError extends SkytaskError {}
+
+/**
+ * Thrown by a job body: run this task again (after `delay` seconds if given, else the
+ * job's backoff), as long as the job's `maxRetries` allows.
+ */
+export class RetryTaskError extends SkytaskError {
+  constructor(
+    message: string,
+    readonly delay?: number,
+  ) {
+    super(message);
+  }
+}
+
+/** Thrown by a job body: the task fails now, whatever retries are left. */
+export class UnrecoverableError extends SkytaskError {}

@@ -10,6 +10,11 @@ export interface JobContext {
   readonly taskId: string;
   readonly job: Job<any, any>;
   readonly task: Task;
+  /**
+   * Aborts when the attempt must stop: its time limit passed, the task was revoked, or
+   * the run lost its lease. Long jobs should pass it on (fetch, SDK calls) or check it.
+   */
+  readonly signal: AbortSignal;
   /** A logger whose every line carries the task id and job name. */
   readonly logger: Logger;
   /** The worker running this task: its id and the tasks it runs right now. */
@@ -39,6 +44,20 @@ export interface JobOptions<K extends Kwargs, R> {
    * @default true
    */
   canOverlap?: boolean | ((kwargs: K) => boolean);
+  /**
+   * How many times a failed attempt is run again (a crashed run counts as an attempt).
+   * Each retry waits the backoff: exponential from `retryBackoff.base`, capped at
+   * `retryBackoff.cap`, with jitter. @default 0
+   */
+  maxRetries?: number;
+  /** Seconds. @default { base: 1, cap: 300 } */
+  retryBackoff?: { base?: number; cap?: number };
+  /**
+   * Seconds an attempt may run. Past it the job's `ctx.signal` aborts and the attempt is
+   * recorded as failed (retried if retries are left). On Lambda it is also bounded by the
+   * invocation's remaining time, less a margin for the final write.
+   */
+  timeLimit?: number;
   /** Periodic jobs: run every so many seconds, aligned to `anchor` (epoch seconds). */
   runEvery?: number;
   anchor?: number;

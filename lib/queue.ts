@@ -31,6 +31,10 @@ export interface TaskQueue {
   receive(max: number, waitSeconds: number, signal?: AbortSignal): Promise<ReceivedMessage[]>;
   /** Delete received messages (the local poller, after a handler succeeded for them). */
   deleteMessages(receiptHandles: string[]): Promise<void>;
+  /** Receive from the dead-letter queue (redrive). */
+  receiveDeadLetters(max: number): Promise<ReceivedMessage[]>;
+  /** Delete received dead letters (moved back, or stale). */
+  deleteDeadLetters(receiptHandles: string[]): Promise<void>;
   /** Remove every message. For tests and local resets. */
   purge(): Promise<void>;
 }

@@ -19,6 +19,42 @@ export interface SqsQueueOptions {
 
 /** The SQS adapter of the task queue. */
 export function createSqsQueue({ client, queueUrl, dlqUrl }: SqsQueueOptions): TaskQueue {
+  const requireDlq = () => {
+    if (!dlqUrl) throw new Error('no dead-letter queue configured (SKYTASK_DLQ_URL)');
+    return dlqUrl;
+  };
+
+  async function receive(url: string, max: number, waitSeconds: number, signal?: AbortSignal): Promise<ReceivedMessage[]> {
+    const out = await client.send(
+      new ReceiveMessageCommand({
+        QueueUrl: url,
+        MaxNumberOfMessages: Math.max(1, Math.min(10, max)),
+        WaitTimeSeconds: waitSeconds,
+        MessageSystemAttributeNames: ['All'],
+      }),
+      { abortSignal: signal },
+    );
+    return (out.Messages ?? []).map((m) => ({
+      messageId: m.MessageId!,
+      receiptHandle: m.ReceiptHandle!,
+      body: m.Body ?? '',
+      attributes: m.Attributes ?? {},
+      md5OfBody: m.MD5OfBody,
+    }));
+  }
+
+  async function deleteMessages(url: string, receiptHandles: string[]): Promise<void> {
+    for (let i = 0; i < receiptHandles.length; i += 10) {
+      const batch = receiptHandles.slice(i, i + 10);
+      await client.send(
+        new DeleteMessageBatchCommand({
+          QueueUrl: url,
+          Entries: batch.map((ReceiptHandle, n) => ({ Id: String(n), ReceiptHandle })),
+        }),
+      );
+    }
+  }
+
   return {
     async send(envelope, delaySeconds = 0) {
       await client.send(
@@ -41,10 +77,9 @@ export function createSqsQueue({ client, queueUrl, dlqUrl }: SqsQueueOptions): T
     },
 
     async deadLetter(body, reason) {
-      if (!dlqUrl) throw new Error('no dead-letter queue configured (SKYTASK_DLQ_URL)');
       await client.send(
         new SendMessageCommand({
-          QueueUrl: dlqUrl,
+          QueueUrl: requireDlq(),
           MessageBody: body,
           MessageAttributes: { reason: { DataType: 'String', StringValue: reason.slice(0, 1000) } },
         }),
@@ -70,36 +105,10 @@ export function createSqsQueue({ client, queueUrl, dlqUrl }: SqsQueueOptions): T
       };
     },
 
-    async receive(max, waitSeconds, signal): Promise<ReceivedMessage[]> {
-      const out = await client.send(
-        new ReceiveMessageCommand({
-          QueueUrl: queueUrl,
-          MaxNumberOfMessages: Math.max(1, Math.min(10, max)),
-          WaitTimeSeconds: waitSeconds,
-          MessageSystemAttributeNames: ['All'],
-        }),
-        { abortSignal: signal },
-      );
-      return (out.Messages ?? []).map((m) => ({
-        messageId: m.MessageId!,
-        receiptHandle: m.ReceiptHandle!,
-        body: m.Body ?? '',
-        attributes: m.Attributes ?? {},
-        md5OfBody: m.MD5OfBody,
-      }));
-    },
-
-    async deleteMessages(receiptHandles) {
-      for (let i = 0; i < receiptHandles.length; i += 10) {
-        const batch = receiptHandles.slice(i, i + 10);
-        await client.send(
-          new DeleteMessageBatchCommand({
-            QueueUrl: queueUrl,
-            Entries: batch.map((ReceiptHandle, n) => ({ Id: String(n), ReceiptHandle })),
-          }),
-        );
-      }
-    },
+    receive: (max, waitSeconds, signal) => receive(queueUrl, max, waitSeconds, signal),
+    deleteMessages: (receiptHandles) => deleteMessages(queueUrl, receiptHandles),
+    receiveDeadLetters: (max) => receive(requireDlq(), max, 0),
+    deleteDeadLetters: (receiptHandles) => deleteMessages(requireDlq(), receiptHandles),
 
     async purge() {
       await client.send(new PurgeQueueCommand({ QueueUrl: queueUrl }));

@@ -1,4 +1,4 @@
-import type { Task, TaskStatus } from './task.js';
+import type { AttemptError, Task, TaskStatus } from './task.js';
 
 /** The end of an attempt, as the finish write records it. */
 export interface Outcome {
@@ -8,6 +8,10 @@ export interface Outcome {
   error?: string;
   stack?: string;
   time: number;
+  /** RETRY: when the next attempt is due. */
+  eta?: number;
+  /** The errors of the attempts so far, this one included. */
+  errors?: AttemptError[];
 }
 
 export type ClaimResult =
@@ -43,12 +47,32 @@ export interface TaskStore {
   getTasks(ids: string[]): Promise<Task[]>;
   /** Newest first. */
   queryTasks(query: TaskQuery): Promise<TaskPage>;
-  /** Move QUEUED/RETRY (or STARTED with an expired lease) to STARTED as a new attempt. */
+  /**
+   * Move QUEUED/RETRY (or STARTED with an expired lease) to STARTED as a new attempt,
+   * if it is due, not expired and not being revoked.
+   */
   claimTask(claim: { id: string; now: number; leaseUntil: number; worker: string }): Promise<ClaimResult>;
   /** Record an attempt's end, fenced on the attempt. False: the claim was lost, nothing written. */
   finishTask(id: string, attempt: number, outcome: Outcome): Promise<boolean>;
-  /** Revoke a task that has not started (QUEUED/RETRY). Undefined if it was not in such a state. */
-  revokeUnstarted(id: string, time: number, reason: string): Promise<Task | undefined>;
+  /** Push the lease of a running attempt to `leaseUntil`. Undefined: the attempt lost its claim. */
+  extendLease(id: string, attempt: number, leaseUntil: number): Promise<Task | undefined>;
+  /** Ask the run of a STARTED task to stop. Undefined if it is not STARTED. */
+  requestRevoke(id: string): Promise<Task | undefined>;
+  /**
+   * End a task that no live run holds (QUEUED, RETRY, or STARTED with an expired lease)
+   * as REVOKED or FAILURE. Undefined if it was not idle.
+   */
+  endIdle(
+    id: string,
+    end: { status: 'REVOKED' | 'FAILURE'; time: number; reason: string; deadLettered?: boolean },
+  ): Promise<Task | undefined>;
+  /** Count a re-send by the reconciler, if nobody counted one since `seen`. */
+  markResent(id: string, seen: number): Promise<boolean>;
+  /**
+   * Queue a dead-lettered (or idle) task again for a new attempt (a redrive). Undefined
+   * if it is in another state.
+   */
+  requeue(id: string): Promise<Task | undefined>;
   /** Note on the record that its message could not be sent (undefined: clear the note). */
   setSendError(id: string, message: string | undefined): Promise<void>;
   /** Delete tasks; returns the ids that existed. */

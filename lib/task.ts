@@ -63,6 +63,20 @@ export interface Task {
   leaseUntil?: number;
   /** Set when the message send failed after the record was written. */
   sendError?: string;
+  /** The errors of earlier attempts, oldest first (the last few, each cut short). */
+  errors?: AttemptError[];
+  /** A revoke was asked while the task ran: the run is told to stop. */
+  revokeRequested?: boolean;
+  /** The task failed because its message kept failing and went to the dead-letter queue. */
+  deadLettered?: boolean;
+  /** How many times the reconciler sent the task's message again. */
+  resends?: number;
+}
+
+export interface AttemptError {
+  attempt: number;
+  error: string;
+  time: number;
 }
 
 /** The JSON-RPC / wire shape of a task: snake_case, Pulsar's names. */
@@ -84,6 +98,10 @@ export interface TaskWire {
   lock_id: string | null;
   caller: string | null;
   worker: string | null;
+  /** Errors of earlier attempts: `[{ attempt, error, time }]`. */
+  errors: AttemptError[];
+  revoke_requested: boolean;
+  dead_lettered: boolean;
 }
 
 /** The one place that maps a task to the wire. */
@@ -105,6 +123,9 @@ export function toWire(task: Task): TaskWire {
     lock_id: task.lockId ?? null,
     caller: task.caller ?? null,
     worker: task.worker ?? null,
+    errors: task.errors ?? [],
+    revoke_requested: task.revokeRequested ?? false,
+    dead_lettered: task.deadLettered ?? false,
   };
   if (task.stack !== undefined) wire.stack = task.stack;
   return wire;

@@ -33,6 +33,7 @@ export async function provision(options: ProvisionOptions): Promise<Record<strin
     new GetQueueAttributesCommand({ QueueUrl: dlq.QueueUrl, AttributeNames: ['QueueArn'] }),
   );
   const visibility = options.visibilityTimeout ?? 60;
+  const maxReceiveCount = options.maxReceiveCount ?? 5;
   const queue = await clients.sqs.send(
     new CreateQueueCommand({
       QueueName: options.queueName,
@@ -40,7 +41,7 @@ export async function provision(options: ProvisionOptions): Promise<Record<strin
         VisibilityTimeout: String(visibility),
         RedrivePolicy: JSON.stringify({
           deadLetterTargetArn: Attributes!.QueueArn,
-          maxReceiveCount: options.maxReceiveCount ?? 5,
+          maxReceiveCount,
         }),
       },
     }),
@@ -52,6 +53,7 @@ export async function provision(options: ProvisionOptions): Promise<Record<strin
     SKYTASK_QUEUE_URL: queue.QueueUrl!,
     SKYTASK_DLQ_URL: dlq.QueueUrl!,
     SKYTASK_LEASE_SECONDS: String(visibility),
+    SKYTASK_MAX_RECEIVE_COUNT: String(maxReceiveCount),
     AWS_ENDPOINT_URL_DYNAMODB: options.dynamodbEndpoint,
     AWS_ENDPOINT_URL_SQS: options.sqsEndpoint,
   };

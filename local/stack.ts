@@ -126,9 +126,15 @@ export async function startStack(options: StackOptions) {
   if (fresh) {
     // The SQS emulator keeps messages in memory: a fresh one has none, so every task that
     // is not ready gets its message again. The claim makes a duplicate harmless.
-    const sent = await backend.recover();
-    if (sent) logger.info({ tasks: sent }, 'restart recovery: messages sent again for tasks not ready');
+    const { resent } = await backend.reconcile({ olderThan: 0, count: false });
+    if (resent) logger.info({ tasks: resent }, 'restart recovery: messages sent again for tasks not ready');
   }
+  // The reconciler, as a schedule does on AWS: tasks whose message was lost get it again.
+  const reconciler = setInterval(() => {
+    backend
+      .reconcile({ olderThan: config.reconcileAfter, maxResends: config.maxResends })
+      .catch((err) => logger.warn({ err }, 'reconciler run failed'));
+  }, Number(process.env.SKYTASK_RECONCILE_EVERY ?? 60) * 1000);
 
   const poller = startPoller({
     queue: backend.queue,
@@ -151,6 +157,7 @@ export async function startStack(options: StackOptions) {
     emulators,
     /** Stop polling, let running tasks finish within the grace period, stop the emulators. */
     async stop(): Promise<void> {
+      clearInterval(reconciler);
       await http.close();
       const grace = options.graceSeconds ?? 30;
       if (poller.inFlight()) logger.info({ tasks: poller.inFlight(), grace_seconds: grace }, 'waiting for running tasks');

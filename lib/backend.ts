@@ -44,11 +44,26 @@ const sleep = (ms: number, signal?: AbortSignal) =>
 const withoutUndefined = <T extends object>(value: T): T =>
   Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 
+/** How deep a JSON value nests (without recursion: a hostile value may nest very deep). */
+function depthOf(value: unknown): number {
+  let max = 0;
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length) {
+    const [v, depth] = stack.pop()!;
+    if (!v || typeof v !== 'object') continue;
+    max = Math.max(max, depth);
+    if (max > LIMITS.maxDepth) return max;
+    for (const child of Object.values(v)) stack.push([child, depth + 1]);
+  }
+  return max;
+}
+
 /** Throws ValidationError unless kwargs is a plain JSON object within its size cap; returns its JSON copy. */
 export function checkKwargs(kwargs: unknown): Kwargs {
   if (!kwargs || typeof kwargs !== 'object' || Array.isArray(kwargs)) {
     throw new ValidationError('kwargs must be a JSON object');
   }
+  if (depthOf(kwargs) > LIMITS.maxDepth) throw new ValidationError(`kwargs nest deeper than ${LIMITS.maxDepth} levels`);
   const size = jsonSize(kwargs);
   if (!size) throw new ValidationError('kwargs must be JSON-serializable');
   if (size.bytes > LIMITS.kwargsBytes) {

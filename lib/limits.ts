@@ -18,6 +18,8 @@ export const LIMITS = {
   maxListLimit: 1000,
   defaultListLimit: 100,
   maxIdsPerCall: 100,
+  /** How deep kwargs may nest. */
+  maxDepth: 32,
   /** JSON-RPC: a request body, and the requests in one batch. */
   maxRequestBytes: 1024 * 1024,
   maxBatch: 100,

@@ -173,6 +173,18 @@ export function createRpc(backend: Backend, { logger }: { logger: Logger }) {
 
     num_tasks: { positional: [], accepts: [], call: () => backend.numTasks() },
 
+    revoke_task: {
+      positional: ['id'],
+      accepts: ['id'],
+      call: async (params) => toWire(await backend.revokeTask(requiredString(params, 'id'))),
+    },
+
+    redrive_dead_letters: {
+      positional: ['limit'],
+      accepts: ['limit'],
+      call: (params) => backend.redriveDeadLetters(optionalNumber(params, 'limit', 1, 100_000)),
+    },
+
     delete_tasks: {
       positional: ['ids'],
       accepts: ['ids'],

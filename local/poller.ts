@@ -13,7 +13,7 @@ export interface PollerOptions {
   queueArn: string;
   /** What `getRemainingTimeInMillis` starts from, as a Lambda timeout would. @default 900 s */
   timeoutSeconds?: number;
-  /** Long-poll wait. @default 20 */
+  /** Long-poll wait; stopping waits for the poll in progress. @default 2 */
   waitSeconds?: number;
 }
 
@@ -58,7 +58,7 @@ function lambdaContext(timeoutSeconds: number): Context {
  */
 export function startPoller(options: PollerOptions) {
   const { queue, handler, concurrency, logger, queueArn } = options;
-  const abort = new AbortController();
+  let stopping = false;
   const batches = new Set<Promise<void>>();
   let inFlight = 0;
   let slotFreed: (() => void) | undefined;
@@ -79,7 +79,7 @@ export function startPoller(options: PollerOptions) {
   }
 
   const loop = (async () => {
-    while (!abort.signal.aborted) {
+    while (!stopping) {
       const free = concurrency - inFlight;
       if (free <= 0) {
         await new Promise<void>((resolve) => (slotFreed = resolve));
@@ -87,14 +87,21 @@ export function startPoller(options: PollerOptions) {
       }
       let messages: ReceivedMessage[];
       try {
-        messages = await queue.receive(Math.min(10, free), options.waitSeconds ?? 20, abort.signal);
+        // Not aborted at a stop: an abandoned long poll still takes messages on the
+        // server side, which would then stay hidden for a visibility timeout.
+        messages = await queue.receive(Math.min(10, free), options.waitSeconds ?? 2);
       } catch (err) {
-        if (abort.signal.aborted) break;
+        if (stopping) break;
         logger.warn({ err }, 'receive failed; polling again in 1 s');
         await new Promise((resolve) => setTimeout(resolve, 1000));
         continue;
       }
       if (!messages.length) continue;
+      if (stopping) {
+        // Received after the stop: hand them straight back.
+        await Promise.all(messages.map((m) => queue.changeVisibility(m.receiptHandle, 0).catch(() => undefined)));
+        break;
+      }
       inFlight += messages.length;
       const batch: Promise<void> = runBatch(messages)
         .catch((err) => logger.error({ err }, 'could not delete handled messages'))
@@ -111,7 +118,7 @@ export function startPoller(options: PollerOptions) {
     inFlight: () => inFlight,
     /** Stop polling; wait up to `graceSeconds` for running batches. True if they all ended. */
     async stop(graceSeconds = 30): Promise<boolean> {
-      abort.abort();
+      stopping = true;
       slotFreed?.();
       await loop;
       let timer: NodeJS.Timeout | undefined;

@@ -87,7 +87,6 @@ export async function testStack(options: TestStackOptions = {}) {
       concurrency,
       logger,
       queueArn: `arn:aws:sqs:us-east-1:000000000000:${name}`,
-      waitSeconds: 1,
     });
   }
 

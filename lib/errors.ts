@@ -58,3 +58,16 @@ export class TaskExistsError extends SkytaskError {
 
 /** A jobs module is wrong: a duplicate name, a job without a run function… */
 export class RegistryError extends SkytaskError {}
+
+/**
+ * A periodic job's schedule is wrong, or cannot be deployed as written (EventBridge
+ * Scheduler fires in whole minutes only, …). The message names the job and says why.
+ */
+export class ScheduleError extends RegistryError {
+  constructor(
+    readonly jobName: string,
+    reason: string,
+  ) {
+    super(`job "${jobName}": ${reason}`);
+  }
+}

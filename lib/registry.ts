@@ -1,5 +1,6 @@
 import { RegistryError, UnknownJobError } from './errors.js';
 import { isJob, type Job } from './job.js';
+import { scheduleOf } from './schedule.js';
 
 /** A name → job map built from a jobs module. A duplicate name is an error at load. */
 export interface JobRegistry {
@@ -27,6 +28,8 @@ export function createRegistry(moduleExports: unknown): JobRegistry {
         throw new RegistryError(`job name "${value.name}" must be 1-128 characters of A-Z a-z 0-9 _ . : -`);
       }
       if (jobs.has(value.name)) throw new RegistryError(`two jobs are named "${value.name}"`);
+      // A schedule that makes no sense anywhere fails the load (ScheduleError names the job).
+      scheduleOf(value);
       jobs.set(value.name, value);
     } else if (Array.isArray(value)) {
       value.forEach(add);

@@ -1,12 +1,16 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { createBackend, type Backend } from './backend.js';
 import { createConsumer, type Consumer } from './consumer.js';
 import { createDynamoStore } from './dynamo-store.js';
 import { SkytaskError } from './errors.js';
+import { createEventBridgeTimer } from './eventbridge-timer.js';
 import type { Logger } from './log.js';
 import type { JobRegistry } from './registry.js';
+import type { TaskQueue } from './queue.js';
 import { createSqsQueue } from './sqs-queue.js';
+import type { TaskTimer } from './timer.js';
 
 /** Everything skytask reads from the environment, the same on AWS and locally. */
 export interface SkytaskConfig {
@@ -22,6 +26,12 @@ export interface SkytaskConfig {
   leaseSeconds: number;
   /** SKYTASK_RETENTION_DAYS: how long ready tasks are kept. @default 7 */
   retentionSeconds: number;
+  /**
+   * One-off tasks due beyond SQS's 15 minutes, on AWS: EventBridge Scheduler one-time
+   * schedules in group SKYTASK_TIMER_GROUP, sending to the queue SKYTASK_QUEUE_ARN as the
+   * role SKYTASK_TIMER_ROLE_ARN. All three or none (then such tasks are refused).
+   */
+  timer?: { groupName: string; roleArn: string; queueArn: string };
 }
 
 function positive(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -45,7 +55,17 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): SkytaskConf
     concurrency: Math.floor(positive(env, 'SKYTASK_CONCURRENCY', 5)),
     leaseSeconds: positive(env, 'SKYTASK_LEASE_SECONDS', 60),
     retentionSeconds: positive(env, 'SKYTASK_RETENTION_DAYS', 7) * 86_400,
+    timer: timerFromEnv(env),
   };
+}
+
+function timerFromEnv(env: NodeJS.ProcessEnv): SkytaskConfig['timer'] {
+  const { SKYTASK_TIMER_GROUP: groupName, SKYTASK_TIMER_ROLE_ARN: roleArn, SKYTASK_QUEUE_ARN: queueArn } = env;
+  if (!groupName && !roleArn) return undefined;
+  if (!groupName || !roleArn || !queueArn) {
+    throw new SkytaskError('SKYTASK_TIMER_GROUP, SKYTASK_TIMER_ROLE_ARN and SKYTASK_QUEUE_ARN go together');
+  }
+  return { groupName, roleArn, queueArn };
 }
 
 /** SDK clients for a config. The SQS endpoint is set explicitly: emulator queue URLs do not resolve. */
@@ -58,16 +78,24 @@ export function createClients(config: Pick<SkytaskConfig, 'dynamodbEndpoint' | '
   };
 }
 
-/** The backend and consumer wired over DynamoDB and SQS, as the handlers and the local stack use them. */
+/**
+ * The backend and consumer wired over DynamoDB and SQS, as the handlers and the local stack
+ * use them. The timer for far-future tasks is EventBridge Scheduler when configured; the
+ * local stack passes its own.
+ */
 export function createRuntime(
   config: SkytaskConfig,
   registry: JobRegistry,
   logger: Logger,
   clients = createClients(config),
+  options: { timer?: (queue: TaskQueue) => TaskTimer } = {},
 ): { backend: Backend; consumer: Consumer } {
   const store = createDynamoStore({ client: clients.dynamodb, table: config.table, retentionSeconds: config.retentionSeconds });
   const queue = createSqsQueue({ client: clients.sqs, queueUrl: config.queueUrl, dlqUrl: config.dlqUrl });
-  const backend = createBackend({ store, queue, registry, logger });
+  const timer =
+    options.timer?.(queue) ??
+    (config.timer && createEventBridgeTimer({ client: new SchedulerClient({}), ...config.timer }));
+  const backend = createBackend({ store, queue, registry, logger, timer });
   const consumer = createConsumer({
     backend,
     logger,

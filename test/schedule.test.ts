@@ -204,3 +204,19 @@ describe('eventBridgeSchedule', () => {
 
   test('refuses a job that is not periodic', () => refuses({}, /not periodic/));
 });
+
+test('every periodic sample job deploys to EventBridge as written', async () => {
+  const samples = await import('../examples/jobs.js');
+  const { createRegistry } = await import('../lib/registry.js');
+  const got = Object.fromEntries(
+    createRegistry(samples)
+      .periodic()
+      .map((job) => [job.name, eventBridgeSchedule(job, NOW).expression]),
+  );
+  assert.deepEqual(got, {
+    anchoredeveryhour: 'rate(1 hour)',
+    testperiodic: 'rate(1 minute)',
+    testperiodicerror: 'rate(5 minutes)',
+    weekdaymorning: 'cron(0 9 ? * 2-6 *)',
+  });
+});

@@ -81,3 +81,11 @@ export const anchoredeveryhour = defineJob({
   anchor: 25 * 60,
   run: () => 'OK',
 });
+
+export const weekdaymorning = defineJob({
+  name: 'weekdaymorning',
+  doc: 'Periodic, cron: 09:00 Rome time, Monday to Friday (UTC+1 in winter, UTC+2 in summer).',
+  cron: '0 9 * * MON-FRI',
+  timezone: 'Europe/Rome',
+  run: () => 'Buongiorno',
+});

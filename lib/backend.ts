@@ -10,14 +10,17 @@ import type { TaskQueue } from './queue.js';
 import type { JobRegistry } from './registry.js';
 import type { TaskPage, TaskQuery, TaskStore } from './store.js';
 import { isReady, UNREADY_STATUSES, type Task } from './task.js';
+import type { TaskTimer } from './timer.js';
 
 export interface QueueTaskOptions {
   /** Caller-given id: queueing an id that exists returns that task and sends nothing. */
   id?: string;
   /** Seconds after the task is due before it expires; overrides the job's `expires`. */
   expiry?: number;
-  /** Seconds before the task is due, at most 900. */
+  /** Seconds from now before the task is due, up to a year. */
   delay?: number;
+  /** When the task is due (epoch seconds), up to a year ahead; instead of `delay`. */
+  eta?: number;
   /** The task that queues this one (sub-tasks). */
   fromTask?: string;
   /** Who asked (recorded on the task). */
@@ -29,6 +32,10 @@ export interface BackendOptions {
   queue: TaskQueue;
   registry: JobRegistry;
   logger: Logger;
+  /** Sends the messages of tasks due beyond `maxQueueDelay`; without one such tasks are refused. */
+  timer?: TaskTimer;
+  /** Seconds the queue itself can delay a message. @default 900 (SQS) */
+  maxQueueDelay?: number;
   /** Epoch seconds; tests pass a fixed clock. */
   clock?: () => number;
 }
@@ -75,24 +82,39 @@ export function checkKwargs(kwargs: unknown): Kwargs {
   return JSON.parse(size.json);
 }
 
-function checkOptions(options: QueueTaskOptions): void {
+/** Checks the options; returns when the task is due (epoch seconds), if later than now. */
+function checkOptions(options: QueueTaskOptions, now: number): number | undefined {
   if (options.id !== undefined && (typeof options.id !== 'string' || !LIMITS.idPattern.test(options.id))) {
     throw new ValidationError('id must be 1-128 characters of A-Z a-z 0-9 _ . : -');
   }
-  const { delay, expiry } = options;
-  if (delay !== undefined && !(typeof delay === 'number' && delay >= 0 && delay <= LIMITS.maxDelaySeconds)) {
-    throw new ValidationError(`delay must be a number of seconds from 0 to ${LIMITS.maxDelaySeconds}`);
+  const { delay, eta, expiry } = options;
+  const max = LIMITS.maxScheduleSeconds;
+  if (delay !== undefined && eta !== undefined) throw new ValidationError('give delay or eta, not both');
+  if (delay !== undefined && !(typeof delay === 'number' && delay >= 0 && delay <= max)) {
+    throw new ValidationError(`delay must be a number of seconds from 0 to ${max} (a year)`);
+  }
+  if (eta !== undefined && !(typeof eta === 'number' && Number.isFinite(eta) && eta <= now + max)) {
+    throw new ValidationError('eta must be a time in epoch seconds, at most a year from now');
   }
   if (expiry !== undefined && !(typeof expiry === 'number' && expiry > 0 && Number.isFinite(expiry))) {
     throw new ValidationError('expiry must be a positive number of seconds');
   }
+  return delay ? now + delay : eta;
 }
 
 /**
  * The task backend: queueing and inspecting tasks, over a task store and a task queue.
  * The RPC handler, the consumer (for sub-tasks) and the local stack all go through it.
  */
-export function createBackend({ store, queue, registry, logger, clock = () => Date.now() / 1000 }: BackendOptions) {
+export function createBackend({
+  store,
+  queue,
+  registry,
+  logger,
+  timer,
+  maxQueueDelay = LIMITS.maxDelaySeconds,
+  clock = () => Date.now() / 1000,
+}: BackendOptions) {
   /**
    * Take the non-overlap lock for a new task. A lock whose task is ready or missing is
    * taken over; one whose task is unfinished means "held". False when held.
@@ -109,10 +131,16 @@ export function createBackend({ store, queue, registry, logger, clock = () => Da
     return holder === undefined;
   }
 
+  /** Whether a task due at `eta` is beyond what the queue can delay: then the timer sends it. */
+  const needsTimer = (eta: number | undefined) => eta !== undefined && eta - clock() > maxQueueDelay;
+
   async function send(task: Task): Promise<void> {
     const delay = task.eta !== undefined ? Math.max(0, task.eta - clock()) : 0;
     try {
-      await queue.send({ id: task.id, job: task.name }, delay);
+      const envelope = { id: task.id, job: task.name };
+      if (!needsTimer(task.eta)) await queue.send(envelope, delay);
+      else if (timer) await timer.arm(envelope, task.eta!);
+      else throw new SkytaskError(`no timer is configured for a task due in ${Math.round(delay)} s`);
       if (task.sendError) await store.setSendError(task.id, undefined);
     } catch (err) {
       // The record stays QUEUED and says so: queueing the same id again re-sends, and the
@@ -129,6 +157,7 @@ export function createBackend({ store, queue, registry, logger, clock = () => Da
     registry,
     store,
     queue,
+    clock,
 
     /**
      * Queue a task of a job. Writes the record, then sends the message. Returns the task,
@@ -137,7 +166,13 @@ export function createBackend({ store, queue, registry, logger, clock = () => Da
     async queueTask(jobName: string, kwargs: unknown = {}, options: QueueTaskOptions = {}): Promise<Task | null> {
       const job = registry.require(jobName);
       const args = checkKwargs(kwargs);
-      checkOptions(options);
+      const now = clock();
+      const eta = checkOptions(options, now);
+      if (!timer && needsTimer(eta)) {
+        throw new ValidationError(
+          `tasks due more than ${maxQueueDelay} s ahead need a timer (on AWS: SKYTASK_TIMER_GROUP, SKYTASK_TIMER_ROLE_ARN, SKYTASK_QUEUE_ARN)`,
+        );
+      }
       if (options.id !== undefined) {
         const existing = await store.getTask(options.id);
         if (existing) {
@@ -145,9 +180,7 @@ export function createBackend({ store, queue, registry, logger, clock = () => Da
           return existing;
         }
       }
-      const now = clock();
       const id = options.id ?? randomUUID();
-      const eta = options.delay ? now + options.delay : undefined;
       const expiresIn = options.expiry ?? job.expires;
       const lockId = canOverlap(job, args) ? undefined : lockIdFor(job.name, args);
       const task: Task = withoutUndefined({
@@ -176,7 +209,7 @@ export function createBackend({ store, queue, registry, logger, clock = () => Da
         throw err;
       }
       await send(task);
-      taskLogger(logger, task).info({ delay: options.delay, from_task: task.fromTask }, 'task queued');
+      taskLogger(logger, task).info({ eta, timer: needsTimer(eta) || undefined, from_task: task.fromTask }, 'task queued');
       return task;
     },
 
@@ -283,18 +316,31 @@ export function createBackend({ store, queue, registry, logger, clock = () => Da
      * task is re-sent at most `maxResends` times, with the wait doubling each time; a
      * STARTED task still stuck after that (its runs keep dying) is recorded FAILURE.
      *
-     * `olderThan: 0, count: false` is restart recovery for a fresh (empty) queue: every
-     * task not ready gets its message again, uncounted.
+     * `recovery: true` is restart recovery for a fresh (empty) queue: every task not
+     * ready gets its message again (with its remaining delay), uncounted; a task due
+     * beyond the queue's delay is armed on the timer again. With `timerOnly`: only those
+     * (the queue kept its messages, but the local timer, in memory, lost its own).
      */
-    async reconcile({ olderThan = 300, maxResends = 5, count = true } = {}): Promise<{ resent: number; failed: number }> {
+    async reconcile({
+      olderThan = 300,
+      maxResends = 5,
+      recovery = false,
+      timerOnly = false,
+    }: { olderThan?: number; maxResends?: number; recovery?: boolean; timerOnly?: boolean } = {}): Promise<{
+      resent: number;
+      failed: number;
+    }> {
       let resent = 0;
       let failed = 0;
       const now = clock();
+      const count = !recovery;
       for await (const tasks of store.tasksInStatus(UNREADY_STATUSES)) {
         for (const task of tasks) {
+          const timed = task.status === 'QUEUED' && task.eta !== undefined && task.eta - task.timeQueued > maxQueueDelay;
+          if (timerOnly && !timed) continue;
           const resends = task.resends ?? 0;
           const since = task.status === 'STARTED' ? (task.leaseUntil ?? task.timeQueued) : (task.eta ?? task.timeQueued);
-          if (now - since < olderThan * 2 ** (count ? resends : 0)) continue;
+          if (count && now - since < olderThan * 2 ** resends) continue;
           const log = taskLogger(logger, task);
           if (count && resends >= maxResends) {
             if (task.status !== 'STARTED') continue;

@@ -21,13 +21,14 @@ import {
   SHARDS,
   jobIndexKey,
   lockKey,
+  scheduleKey,
   shardOf,
   statusIndexAttrs,
   statusIndexKey,
   taskKey,
   timeSortKey,
 } from './keys.js';
-import type { ClaimResult, Outcome, TaskPage, TaskQuery, TaskStore } from './store.js';
+import type { ClaimResult, Outcome, ScheduleEntry, TaskPage, TaskQuery, TaskStore } from './store.js';
 import { ALL_STATUSES, type Task, type TaskStatus } from './task.js';
 
 export interface DynamoStoreOptions {
@@ -449,6 +450,58 @@ export function createDynamoStore(options: DynamoStoreOptions): TaskStore {
       } catch (err) {
         if (!isConditionFailed(err)) throw err;
       }
+    },
+
+    async recordRun({ job, slot, time, taskId }) {
+      try {
+        // One count per slot: the write happens only for a slot later than the last one
+        // recorded, so a repeated fire (EventBridge retry, a second local scheduler) or a
+        // late retry of an older slot adds nothing.
+        await doc.send(
+          new UpdateCommand({
+            TableName,
+            Key: scheduleKey(job),
+            UpdateExpression: taskId
+              ? 'SET #job = :job, #slot = :slot, #at = :time, #task = :task ADD #count :one'
+              : 'SET #job = :job, #slot = :slot, #at = :time REMOVE #task ADD #count :one',
+            ConditionExpression: 'attribute_not_exists(#slot) OR #slot < :slot',
+            ExpressionAttributeNames: {
+              '#job': 'job',
+              '#slot': 'last_slot',
+              '#at': 'last_run_at',
+              '#task': 'last_task_id',
+              '#count': 'runs_count',
+            },
+            ExpressionAttributeValues: { ':job': job, ':slot': slot, ':time': time, ':one': 1, ...(taskId ? { ':task': taskId } : {}) },
+          }),
+        );
+        return true;
+      } catch (err) {
+        if (isConditionFailed(err)) return false;
+        throw err;
+      }
+    },
+
+    async getScheduleEntries(jobs) {
+      const entries = new Map<string, ScheduleEntry>();
+      const unique = [...new Set(jobs)];
+      for (let i = 0; i < unique.length; i += 100) {
+        let keys: Item[] | undefined = unique.slice(i, i + 100).map(scheduleKey);
+        while (keys?.length) {
+          const out = await doc.send(new BatchGetCommand({ RequestItems: { [TableName]: { Keys: keys, ConsistentRead: true } } }));
+          for (const item of out.Responses?.[TableName] ?? []) {
+            entries.set(item.job, {
+              job: item.job,
+              lastSlot: item.last_slot,
+              lastRunAt: item.last_run_at,
+              runsCount: item.runs_count ?? 0,
+              lastTaskId: item.last_task_id,
+            });
+          }
+          keys = out.UnprocessedKeys?.[TableName]?.Keys as Item[] | undefined;
+        }
+      }
+      return entries;
     },
 
     async *tasksInStatus(statuses) {

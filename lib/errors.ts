@@ -74,3 +74,16 @@ export class RetryTaskError extends SkytaskError {
 
 /** Thrown by a job body: the task fails now, whatever retries are left. */
 export class UnrecoverableError extends SkytaskError {}
+
+/**
+ * A periodic job's schedule is wrong, or cannot be deployed as written (EventBridge
+ * Scheduler fires in whole minutes only, …). The message names the job and says why.
+ */
+export class ScheduleError extends RegistryError {
+  constructor(
+    readonly jobName: string,
+    reason: string,
+  ) {
+    super(`job "${jobName}": ${reason}`);
+  }
+}

@@ -10,7 +10,12 @@ export { createRpc, RPC_ERRORS, RESERVED_QUEUE_PARAMS, type Rpc, type RpcCallCon
 export { createDynamoStore, tableDefinition, type DynamoStoreOptions } from './dynamo-store.js';
 export { createSqsQueue, type SqsQueueOptions } from './sqs-queue.js';
 export { encodeEnvelope, decodeEnvelope, type Envelope } from './envelope.js';
-export type { TaskStore, TaskQuery, TaskPage, Outcome } from './store.js';
+export type { TaskStore, TaskQuery, TaskPage, Outcome, ScheduleEntry } from './store.js';
+export { scheduleOf, nextSlot, previousSlot, type Schedule } from './schedule.js';
+export { eventBridgeSchedule, schedulerInput, type EventBridgeSchedule } from './eventbridge-schedule.js';
+export { createScheduler, type Scheduler, type FireResult, type JobSchedule } from './scheduler.js';
+export type { TaskTimer } from './timer.js';
+export { createEventBridgeTimer, atScheduleInput, timerScheduleName, type EventBridgeTimerOptions } from './eventbridge-timer.js';
 export type { TaskQueue, ReceivedMessage, QueueDepth } from './queue.js';
 export { configFromEnv, createClients, createRuntime, type SkytaskConfig } from './config.js';
 export { createLogger, taskLogger, type Logger } from './log.js';

@@ -58,11 +58,20 @@ export interface JobOptions<K extends Kwargs, R> {
    * invocation's remaining time, less a margin for the final write.
    */
   timeLimit?: number;
-  /** Periodic jobs: run every so many seconds, aligned to `anchor` (epoch seconds). */
+  /**
+   * Periodic jobs: run every so many seconds (> 0). On AWS, whole minutes only (the
+   * registry accepts any period; the deploy refuses what EventBridge cannot express).
+   */
   runEvery?: number;
+  /**
+   * With `runEvery`: a time (epoch seconds) the runs are aligned to. Any point of the
+   * grid will do: `25 * 60` (1970-01-01T00:25Z) with `runEvery: 3600` runs every hour at
+   * minute 25 UTC. @default 0 (the epoch: whole minutes, hours, days UTC)
+   */
   anchor?: number;
-  /** Periodic jobs: a 5-field Unix cron expression, in `timezone` (IANA, default UTC). */
+  /** Periodic jobs: a 5-field Unix cron expression (minute hour day-of-month month day-of-week). */
   cron?: string;
+  /** With `cron`: the IANA time zone it is read in. DST as EventBridge Scheduler does it. @default 'UTC' */
   timezone?: string;
 }
 

@@ -35,6 +35,18 @@ export const taskKey = (id: string) => ({ pk: `task#${id}` });
 export const lockKey = (lockId: string) => ({ pk: `lock#${lockId}` });
 export const scheduleKey = (job: string) => ({ pk: `sched#${job}` });
 
+/**
+ * The task id of a periodic job's run at `slot` (epoch seconds): the job and the slot's
+ * UTC time, e.g. `testperiodic:20260101T100000Z`. Derived, never random, so that a fire
+ * repeated for the same slot (an EventBridge retry, a second local scheduler) queues
+ * nothing new. A job name too long for the 128-character id is hashed.
+ */
+export function periodicTaskId(job: string, slot: number): string {
+  const stamp = new Date(Math.round(slot * 1000)).toISOString().replace(/[-:]/g, '').replace('.000Z', 'Z');
+  const id = `${job}:${stamp}`;
+  return id.length <= 128 ? id : `${createHash('sha256').update(job).digest('hex').slice(0, 40)}:${stamp}`;
+}
+
 /** Stable small hash of a task id → its shard. */
 export function shardOf(id: string): number {
   let h = 0x811c9dc5;

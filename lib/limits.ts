@@ -11,8 +11,10 @@ export const LIMITS = {
   stackChars: 8 * 1024,
   /** Caller-given task ids. */
   idPattern: /^[A-Za-z0-9_.:-]{1,128}$/,
-  /** SQS DelaySeconds maximum. */
+  /** SQS DelaySeconds maximum: a task due later goes through the timer port. */
   maxDelaySeconds: 900,
+  /** How far ahead a one-off task may be scheduled (`delay` / `eta`). */
+  maxScheduleSeconds: 365 * 86_400,
   /** API Gateway HTTP API stops an integration at 30 s; a wait answers before that. */
   maxWaitSeconds: 25,
   maxListLimit: 1000,

@@ -1,6 +1,7 @@
 import { RegistryError, UnknownJobError } from './errors.js';
 import { isJob, type Job } from './job.js';
 import { checkRetrySettings } from './retry.js';
+import { scheduleOf } from './schedule.js';
 
 /** A name → job map built from a jobs module. A duplicate name is an error at load. */
 export interface JobRegistry {
@@ -29,6 +30,8 @@ export function createRegistry(moduleExports: unknown): JobRegistry {
       }
       if (jobs.has(value.name)) throw new RegistryError(`two jobs are named "${value.name}"`);
       checkRetrySettings(value);
+      // A schedule that makes no sense anywhere fails the load (ScheduleError names the job).
+      scheduleOf(value);
       jobs.set(value.name, value);
     } else if (Array.isArray(value)) {
       value.forEach(add);

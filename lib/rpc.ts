@@ -8,6 +8,7 @@ import {
 import { canOverlapLabel, type Job } from './job.js';
 import { LIMITS } from './limits.js';
 import type { Logger } from './log.js';
+import { createScheduler, type JobSchedule } from './scheduler.js';
 import { isStatus, toWire, type Task } from './task.js';
 
 /**
@@ -89,8 +90,8 @@ function optionalStringList(params: Params, name: string): string[] | undefined 
 
 const wire = (task: Task | null | undefined) => (task ? toWire(task) : null);
 
-function describeJob(job: Job) {
-  return {
+function describeJob(job: Job, schedule?: JobSchedule) {
+  const described: Record<string, unknown> = {
     name: job.name,
     doc: job.doc ?? '',
     doc_syntax: 'markdown',
@@ -98,19 +99,48 @@ function describeJob(job: Job) {
     can_overlap: canOverlapLabel(job),
     expires: job.expires ?? null,
   };
+  if (schedule) {
+    Object.assign(described, {
+      run_every: job.runEvery ?? null,
+      anchor: job.runEvery !== undefined ? (job.anchor ?? 0) : null,
+      cron: job.cron ?? null,
+      timezone: job.cron !== undefined ? (job.timezone ?? 'UTC') : null,
+      next_run: schedule.nextRun,
+      runs_count: schedule.entry?.runsCount ?? 0,
+      last_run_at: schedule.entry?.lastRunAt ?? null,
+    });
+  }
+  return described;
 }
 
 export function createRpc(backend: Backend, { logger }: { logger: Logger }) {
+  const scheduler = createScheduler({ backend, logger });
+  const jobsNamed = (names: string[] | undefined) =>
+    names ? names.map((n) => backend.registry.require(n)) : backend.registry.all();
+
   const methods: Record<string, Method> = {
     ping: { positional: [], accepts: [], call: () => 'pong' },
 
     job_list: {
       positional: ['jobnames'],
       accepts: ['jobnames'],
-      call(params) {
+      async call(params) {
+        const jobs = jobsNamed(optionalStringList(params, 'jobnames'));
+        const schedules = new Map((await scheduler.schedules(jobs)).map((s) => [s.job.name, s]));
+        return jobs.map((job) => describeJob(job, schedules.get(job.name)));
+      },
+    },
+
+    next_scheduled_tasks: {
+      positional: ['jobnames'],
+      accepts: ['jobnames'],
+      /** `[jobname, seconds until its next run]` for the soonest; `[jobnames, null]` when none is periodic. */
+      async call(params) {
         const names = optionalStringList(params, 'jobnames');
-        const jobs = names ? names.map((n) => backend.registry.require(n)) : backend.registry.all();
-        return jobs.map(describeJob);
+        const soonest = (await scheduler.schedules(jobsNamed(names)))
+          .filter((s) => s.nextRun !== null)
+          .sort((a, b) => a.nextRun! - b.nextRun! || a.job.name.localeCompare(b.job.name))[0];
+        return soonest ? [soonest.job.name, soonest.nextRun] : [names ?? null, null];
       },
     },
 
@@ -122,12 +152,13 @@ export function createRpc(backend: Backend, { logger }: { logger: Logger }) {
         if (params.kwargs !== undefined && named.length) {
           throw invalid(`give kwargs either as named params or in "kwargs", not both (found ${named.join(', ')})`);
         }
-        if (params.eta !== undefined || params.meta !== undefined) throw invalid('eta and meta are not supported yet');
+        if (params.meta !== undefined) throw invalid('meta is not supported yet');
         const kwargs = params.kwargs ?? Object.fromEntries(named.map((k) => [k, params[k]]));
         const task = await backend.queueTask(jobname, kwargs, {
           id: params.id as string | undefined,
           expiry: params.expiry as number | undefined,
           delay: params.delay as number | undefined,
+          eta: params.eta as number | undefined,
           caller: ctx.caller,
         });
         return wire(task);

@@ -34,6 +34,19 @@ export interface TaskPage {
   cursor: string | null;
 }
 
+/** A periodic job's schedule entry (Pulsar's SchedulerEntry): its run bookkeeping. */
+export interface ScheduleEntry {
+  job: string;
+  /** The slot (scheduled time, epoch seconds) of the last recorded run. */
+  lastSlot: number;
+  /** When that run was fired (epoch seconds). */
+  lastRunAt: number;
+  /** Runs recorded, one per slot. */
+  runsCount: number;
+  /** The task the last run queued; undefined when non-overlap kept it from queueing. */
+  lastTaskId?: string;
+}
+
 /**
  * The task store port: domain verbs over the task table. Only the adapter knows
  * DynamoDB; each conditional write says what it guarantees there.
@@ -84,6 +97,14 @@ export interface TaskStore {
   acquireLock(lockId: string, taskId: string, replacing?: string): Promise<string | undefined>;
   /** Release the lock if `taskId` still holds it. */
   releaseLock(lockId: string, taskId: string): Promise<void>;
+  /**
+   * Record a periodic job's run at `slot`: last slot, last run time, run count + 1. Only
+   * if `slot` is later than the last recorded one, so repeating a fire counts it once.
+   * True when recorded.
+   */
+  recordRun(run: { job: string; slot: number; time: number; taskId?: string }): Promise<boolean>;
+  /** The schedule entries of these jobs that exist (a job that never ran has none). */
+  getScheduleEntries(jobs: string[]): Promise<Map<string, ScheduleEntry>>;
   /** Every task in one of these statuses (for recovery), in pages. */
   tasksInStatus(statuses: readonly TaskStatus[]): AsyncIterable<Task[]>;
   /** Delete every item. For tests and local resets. */

@@ -11,7 +11,9 @@
  *   the task as a new attempt (the old run is presumed dead).
  * - **lock**: the non-overlap lock of a job that cannot overlap; one lock item per
  *   (job, canonical kwargs), pointing at the task that holds it.
- * - **schedule entry**: the run bookkeeping of a periodic job.
+ * - **slot**: one scheduled time of a periodic job; a run is queued per slot, its task id
+ *   derived from the job and the slot.
+ * - **schedule entry**: the run bookkeeping of a periodic job (last slot, run count).
  */
 
 export const TaskStatus = {

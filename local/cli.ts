@@ -8,8 +8,9 @@ const HELP = `skytask — a distributed task queue for AWS serverless
 
 Usage:
   skytask start [--jobs FILE] [--port N] [--data-dir DIR] [--json]
-      Run the local stack: DynamoDB and SQS emulators, the consumer, JSON-RPC at
-      http://127.0.0.1:PORT/rpc. Ctrl-C stops it; running tasks get a grace period.
+      Run the local stack: DynamoDB and SQS emulators, the consumer, the scheduler
+      (periodic jobs, tasks due later), JSON-RPC at http://127.0.0.1:PORT/rpc.
+      Ctrl-C stops it; running tasks get a grace period.
 
 Options:
   --jobs FILE      jobs module (env SKYTASK_JOBS; default: the sample jobs)

@@ -7,6 +7,8 @@ import { createConsumerHandler } from '../functions/consumer.js';
 import { createRpcHandler } from '../functions/rpc.js';
 import { configFromEnv, createRpc, createRuntime, loadRegistry, type Logger } from '../lib/index.js';
 import { startHttpServer } from './http.js';
+import { createLocalTimer, type LocalTimer } from './local-timer.js';
+import { startLocalScheduler } from './local-scheduler.js';
 import { startPoller } from './poller.js';
 import { provision } from './provision.js';
 
@@ -96,7 +98,8 @@ export async function stopEmulators(pid: number): Promise<void> {
 /**
  * The whole system on a laptop: emulators (reused if an earlier worker left them up),
  * table and queues, the consumer handler behind a poller, the RPC handler behind an HTTP
- * server, and restart recovery.
+ * server, the local scheduler (periodic jobs) and timer (one-off tasks due beyond 15
+ * minutes), and restart recovery.
  */
 export async function startStack(options: StackOptions) {
   const { logger } = options;
@@ -121,14 +124,17 @@ export async function startStack(options: StackOptions) {
   });
   // The same configFromEnv as the Lambda functions.
   const config = configFromEnv({ ...process.env, ...env });
-  const { backend, consumer } = createRuntime(config, registry, logger);
+  let timer: LocalTimer | undefined;
+  const { backend, consumer } = createRuntime(config, registry, logger, undefined, {
+    timer: (queue) => (timer = createLocalTimer({ queue, logger })),
+  });
 
-  if (fresh) {
-    // The SQS emulator keeps messages in memory: a fresh one has none, so every task that
-    // is not ready gets its message again. The claim makes a duplicate harmless.
-    const { resent } = await backend.reconcile({ olderThan: 0, count: false });
-    if (resent) logger.info({ tasks: resent }, 'restart recovery: messages sent again for tasks not ready');
-  }
+  // The SQS emulator keeps messages in memory: a fresh one has none, so every task that is
+  // not ready gets its message again. The local timer lives in this process: a task due
+  // beyond the queue's delay is armed again even when the emulators were reused. The claim
+  // makes a duplicate harmless.
+  const { resent } = await backend.reconcile({ recovery: true, timerOnly: !fresh });
+  if (resent) logger.info({ tasks: resent }, 'restart recovery: messages sent again or re-armed for tasks not ready');
   // The reconciler, as a schedule does on AWS: tasks whose message was lost get it again.
   const reconciler = setInterval(() => {
     backend
@@ -143,6 +149,7 @@ export async function startStack(options: StackOptions) {
     logger,
     queueArn: `arn:aws:sqs:us-east-1:000000000000:skytask`,
   });
+  const scheduler = startLocalScheduler({ backend, logger });
   const http = await startHttpServer({
     port: options.port,
     handler: createRpcHandler(createRpc(backend, { logger })),
@@ -159,6 +166,8 @@ export async function startStack(options: StackOptions) {
     async stop(): Promise<void> {
       clearInterval(reconciler);
       await http.close();
+      await scheduler.stop();
+      timer?.stop();
       const grace = options.graceSeconds ?? 30;
       if (poller.inFlight()) logger.info({ tasks: poller.inFlight(), grace_seconds: grace }, 'waiting for running tasks');
       const ended = await poller.stop(grace);

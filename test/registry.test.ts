@@ -16,7 +16,7 @@ describe('registry', () => {
     );
     assert.deepEqual(
       registry.periodic().map((j) => j.name),
-      ['anchoredeveryhour', 'testperiodic', 'testperiodicerror'],
+      ['anchoredeveryhour', 'testperiodic', 'testperiodicerror', 'weekdaymorning'],
     );
   });
 

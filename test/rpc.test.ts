@@ -25,7 +25,7 @@ describe('JSON-RPC over HTTP (the local server, the Lambda handler)', async () =
 
   it('job_list: every job, or the ones named', async () => {
     const { result } = await rpc('job_list');
-    assert.equal(result.length, 8);
+    assert.equal(result.length, 9);
     const { result: two } = await rpc('job_list', { jobnames: ['addition', 'standarddeviation'] });
     assert.deepEqual(two, [
       {
@@ -87,7 +87,9 @@ describe('JSON-RPC over HTTP (the local server, the Lambda handler)', async () =
       { jobname: 'addition', delay: 10_000 },
       { jobname: 'addition', expiry: -1 },
       { jobname: 'addition', id: 'no/slashes' },
-      { jobname: 'addition', eta: 1 },
+      { jobname: 'addition', eta: 'tomorrow' },
+      { jobname: 'addition', eta: Date.now() / 1000 + 400 * 86_400 },
+      { jobname: 'addition', meta: {} },
     ];
     for (const params of bad) assert.equal(await errorCode('queue_task', params), RPC_ERRORS.invalidParams, JSON.stringify(params).slice(0, 80));
     const unknown = await rpc('queue_task', { jobname: 'nosuchjob' });

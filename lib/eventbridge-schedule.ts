@@ -1,0 +1,109 @@
+import { ScheduleError } from './errors.js';
+import type { Job } from './job.js';
+import { nextSlot, previousSlot, scheduleOf, type Schedule } from './schedule.js';
+
+/** What one EventBridge Scheduler schedule of a periodic job is deployed with. */
+export interface EventBridgeSchedule {
+  /** `rate(…)` or `cron(…)` in EventBridge's dialect. */
+  expression: string;
+  /** IANA time zone EventBridge evaluates a cron expression in (`UTC` for rates). */
+  timezone: string;
+  /**
+   * Rates only: the first run, on the job's anchor grid. A rate counts from its start
+   * date, so this is what keeps the runs aligned (e.g. every hour at minute 25).
+   */
+  startDate?: Date;
+}
+
+/**
+ * The input EventBridge Scheduler sends to the scheduler function (functions/scheduler.ts)
+ * for each run: the job and the scheduled time, from which the fire derives its
+ * idempotent task id. `<aws.scheduler.scheduled-time>` is filled in by EventBridge.
+ */
+export function schedulerInput(jobName: string): { job: string; time: string } {
+  return { job: jobName, time: '<aws.scheduler.scheduled-time>' };
+}
+
+const rateUnits: [seconds: number, singular: string][] = [
+  [86_400, 'day'],
+  [3_600, 'hour'],
+  [60, 'minute'],
+];
+
+function rate(job: string, s: Extract<Schedule, { kind: 'rate' }>, now: number): EventBridgeSchedule {
+  if (s.every < 60) throw new ScheduleError(job, `runs every ${s.every} s: EventBridge Scheduler fires at most once a minute`);
+  if (s.every % 60 !== 0) throw new ScheduleError(job, `runs every ${s.every} s: EventBridge Scheduler rates are whole minutes`);
+  if (s.anchor % 60 !== 0) {
+    throw new ScheduleError(job, `anchor ${s.anchor} is not on a whole minute: EventBridge Scheduler fires in whole minutes`);
+  }
+  const [size, unit] = rateUnits.find(([size]) => s.every % size === 0)!;
+  const n = s.every / size;
+  const first = previousSlot(s, now) === now ? now : nextSlot(s, now)!;
+  return { expression: `rate(${n} ${n === 1 ? unit : `${unit}s`})`, timezone: 'UTC', startDate: new Date(first * 1000) };
+}
+
+/**
+ * One cron field from croner's parsed flags (index i set: value i + offset runs), in a
+ * form every EventBridge field accepts: `*`, `start/step` running to the field's end
+ * (not in day-of-week, where EventBridge has no `/`), or a list of values and ranges.
+ */
+function field(flags: number[], offset: number, steps = true): string {
+  const values = flags.flatMap((on, i) => (on ? [i + offset] : []));
+  if (values.length === flags.length) return '*';
+  const step = values.length > 2 ? values[1] - values[0] : 0;
+  const last = flags.length - 1 + offset;
+  if (
+    steps &&
+    step > 1 &&
+    values.every((v, i) => v === values[0] + i * step) &&
+    values[values.length - 1] + step > last
+  ) {
+    return `${values[0]}/${step}`;
+  }
+  const parts: string[] = [];
+  for (let i = 0; i < values.length; ) {
+    let j = i;
+    while (j + 1 < values.length && values[j + 1] === values[j] + 1) j++;
+    parts.push(j > i ? `${values[i]}-${values[j]}` : String(values[i]));
+    i = j + 1;
+  }
+  return parts.join(',');
+}
+
+function cron(job: string, s: Extract<Schedule, { kind: 'cron' }>): EventBridgeSchedule {
+  const p = s.pattern;
+  // Unix cron runs a day that matches day-of-month OR day-of-week when both are given;
+  // EventBridge takes one of them (the other is `?`) and cannot say "either".
+  if (!p.starDOM && !p.starDOW) {
+    throw new ScheduleError(
+      job,
+      `cron "${s.cron}" restricts both day-of-month and day-of-week (Unix runs either): EventBridge Scheduler can use only one of them`,
+    );
+  }
+  // AWS numbers days 1-7 from Sunday; Unix 0-6 from Sunday.
+  const dow = p.starDOW ? '?' : field(p.dayOfWeek, 1, false);
+  const dom = p.starDOW ? field(p.day, 1) : '?';
+  const expression = `cron(${field(p.minute, 0)} ${field(p.hour, 0)} ${dom} ${field(p.month, 1)} ${dow} *)`;
+  return { expression, timezone: s.timezone };
+}
+
+/**
+ * What EventBridge Scheduler deploys for a periodic job: a `rate()` with a start date on
+ * the anchor grid, or a 6-field `cron()` (with `?` and the year) and its time zone.
+ * Throws ScheduleError, naming the job, for what EventBridge cannot express: periods
+ * under a minute or not whole minutes, an anchor off the minute, a cron restricting both
+ * day fields. (The local scheduler runs those anyway.) `now` (epoch seconds) picks the
+ * start date: the first slot at or after it.
+ *
+ * @example
+ * eventBridgeSchedule(anchoredeveryhour, Date.parse('2026-01-01T10:00:00Z') / 1000)
+ * // { expression: 'rate(1 hour)', timezone: 'UTC', startDate: 2026-01-01T10:25:00.000Z }
+ */
+export function eventBridgeSchedule(
+  job: Pick<Job, 'name' | 'runEvery' | 'anchor' | 'cron' | 'timezone'>,
+  now: number = Date.now() / 1000,
+): EventBridgeSchedule {
+  const s = scheduleOf(job);
+  if (!s) throw new ScheduleError(job.name, 'is not periodic (no runEvery or cron)');
+  return s.kind === 'rate' ? rate(job.name, s, now) : cron(job.name, s);
+}

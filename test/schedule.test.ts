@@ -1,0 +1,222 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { ScheduleError } from '../lib/errors.js';
+import { eventBridgeSchedule } from '../lib/eventbridge-schedule.js';
+import { nextSlot, previousSlot, scheduleOf, type Schedule } from '../lib/schedule.js';
+
+// A fixed reference clock: every test computes from these instants, never from Date.now().
+const at = (iso: string) => Date.parse(iso) / 1000;
+const iso = (t: number | undefined) => (t === undefined ? undefined : new Date(t * 1000).toISOString().replace('.000', ''));
+const NOW = at('2026-01-01T10:00:00Z');
+
+function schedule(job: Omit<Parameters<typeof scheduleOf>[0], 'name'>): Schedule {
+  return scheduleOf({ name: 'job', ...job })!;
+}
+
+/** The next `n` slots after `from`. */
+function slots(s: Schedule, from: number, n: number): (string | undefined)[] {
+  const out: (string | undefined)[] = [];
+  let t: number | undefined = from;
+  for (let i = 0; i < n && t !== undefined; i++) out.push(iso((t = nextSlot(s, t))));
+  return out;
+}
+
+describe('runEvery and anchor', () => {
+  test('without an anchor the grid starts at the epoch: whole minutes, whole hours', () => {
+    assert.equal(iso(nextSlot(schedule({ runEvery: 60 }), at('2026-01-01T10:00:30Z'))), '2026-01-01T10:01:00Z');
+    assert.equal(iso(nextSlot(schedule({ runEvery: 3600 }), NOW)), '2026-01-01T11:00:00Z');
+  });
+
+  test('an anchor aligns the runs: every hour at minute 25', () => {
+    const s = schedule({ runEvery: 3600, anchor: 25 * 60 });
+    assert.deepEqual(slots(s, NOW, 2), ['2026-01-01T10:25:00Z', '2026-01-01T11:25:00Z']);
+    assert.equal(iso(previousSlot(s, NOW)), '2026-01-01T09:25:00Z');
+  });
+
+  test('any point of the grid is the same anchor, past or future', () => {
+    const a = schedule({ runEvery: 3600, anchor: at('2030-06-01T00:25:00Z') });
+    const b = schedule({ runEvery: 3600, anchor: 25 * 60 });
+    assert.deepEqual(slots(a, NOW, 3), slots(b, NOW, 3));
+  });
+
+  test('a slot is due at its own instant: previous slot ≤ t < next slot', () => {
+    const s = schedule({ runEvery: 300 });
+    assert.equal(previousSlot(s, NOW), NOW);
+    assert.equal(nextSlot(s, NOW), NOW + 300);
+  });
+
+  test('periods of a day or more', () => {
+    const daily = schedule({ runEvery: 86_400, anchor: at('2026-01-01T06:00:00Z') });
+    assert.deepEqual(slots(daily, NOW, 2), ['2026-01-02T06:00:00Z', '2026-01-03T06:00:00Z']);
+    const weekly = schedule({ runEvery: 7 * 86_400, anchor: at('2026-01-05T00:00:00Z') }); // a Monday
+    assert.deepEqual(slots(weekly, NOW, 2), ['2026-01-05T00:00:00Z', '2026-01-12T00:00:00Z']);
+  });
+
+  test('sub-second and odd periods are fine locally', () => {
+    assert.equal(nextSlot(schedule({ runEvery: 0.5 }), 10.2), 10.5);
+    assert.equal(nextSlot(schedule({ runEvery: 7, anchor: 3 }), 10), 17);
+  });
+});
+
+describe('cron in a time zone', () => {
+  test('a weekday-morning job in Rome runs at 09:00 local, in UTC+1 and UTC+2', () => {
+    const s = schedule({ cron: '0 9 * * MON-FRI', timezone: 'Europe/Rome' });
+    assert.deepEqual(slots(s, at('2026-01-02T12:00:00Z'), 2), ['2026-01-05T08:00:00Z', '2026-01-06T08:00:00Z']);
+    assert.equal(iso(nextSlot(s, at('2026-07-01T12:00:00Z'))), '2026-07-02T07:00:00Z');
+  });
+
+  test('UTC by default', () => {
+    assert.equal(iso(nextSlot(schedule({ cron: '30 2 * * *' }), NOW)), '2026-01-02T02:30:00Z');
+  });
+
+  // New York: spring forward 2026-03-08 02:00 EST → 03:00 EDT; fall back 2026-11-01 02:00 EDT → 01:00 EST.
+  test('spring forward: a local time that does not exist does not run that day', () => {
+    const s = schedule({ cron: '30 2 * * *', timezone: 'America/New_York' });
+    assert.deepEqual(slots(s, at('2026-03-06T12:00:00Z'), 3), [
+      '2026-03-07T07:30:00Z', // 02:30 EST
+      '2026-03-09T06:30:00Z', // 02:30 EDT: 2026-03-08 02:30 never happened
+      '2026-03-10T06:30:00Z',
+    ]);
+    assert.equal(iso(previousSlot(s, at('2026-03-09T00:00:00Z'))), '2026-03-07T07:30:00Z');
+  });
+
+  test('spring forward: an interval job skips the missing hour', () => {
+    const s = schedule({ cron: '*/30 * * * *', timezone: 'America/New_York' });
+    assert.deepEqual(slots(s, at('2026-03-08T06:20:00Z'), 3), [
+      '2026-03-08T06:30:00Z', // 01:30 EST
+      '2026-03-08T07:00:00Z', // 03:00 EDT
+      '2026-03-08T07:30:00Z',
+    ]);
+  });
+
+  test('fall back: a repeated local time runs once, at its first occurrence', () => {
+    const daily = schedule({ cron: '30 1 * * *', timezone: 'America/New_York' });
+    assert.deepEqual(slots(daily, at('2026-10-31T12:00:00Z'), 2), ['2026-11-01T05:30:00Z', '2026-11-02T06:30:00Z']);
+    const interval = schedule({ cron: '*/30 * * * *', timezone: 'America/New_York' });
+    assert.deepEqual(slots(interval, at('2026-11-01T04:50:00Z'), 4), [
+      '2026-11-01T05:00:00Z', // 01:00 EDT
+      '2026-11-01T05:30:00Z', // 01:30 EDT
+      '2026-11-01T07:00:00Z', // 02:00 EST: 01:00 and 01:30 EST were the repeats
+      '2026-11-01T07:30:00Z',
+    ]);
+    assert.equal(iso(previousSlot(interval, at('2026-11-01T06:45:00Z'))), '2026-11-01T05:30:00Z');
+  });
+
+  test('a cron that never matches has no next slot', () => {
+    assert.equal(nextSlot(schedule({ cron: '0 0 30 2 *' }), NOW), undefined);
+  });
+});
+
+describe('refusals at definition', () => {
+  const refuses = (job: object, reason: RegExp) =>
+    assert.throws(() => scheduleOf({ name: 'bad', ...job }), (err: unknown) => {
+      assert.ok(err instanceof ScheduleError);
+      assert.equal(err.jobName, 'bad');
+      assert.match(err.message, /^job "bad": /);
+      assert.match(err.message, reason);
+      return true;
+    });
+
+  test('periods must be > 0', () => {
+    refuses({ runEvery: 0 }, /> 0/);
+    refuses({ runEvery: -60 }, /> 0/);
+    refuses({ runEvery: Number.NaN }, /> 0/);
+  });
+  test('runEvery and cron together', () => refuses({ runEvery: 60, cron: '* * * * *' }, /not both/));
+  test('a time zone on a rate', () => refuses({ runEvery: 60, timezone: 'Europe/Rome' }, /cron schedules only/));
+  test('an unknown time zone', () => refuses({ cron: '0 9 * * *', timezone: 'Mars/Olympus' }, /IANA/));
+  test('not 5 fields', () => refuses({ cron: '0 0 9 * * *' }, /5 fields/));
+  test('non-standard cron features', () => {
+    refuses({ cron: '0 0 L * *' }, /not standard/);
+    refuses({ cron: '0 0 ? * 1' }, /not standard/);
+    refuses({ cron: '0 0 * * 1#2' }, /not standard/);
+  });
+  test('an invalid value', () => refuses({ cron: '61 * * * *' }, /not valid/));
+  test('a regular job has no schedule', () => assert.equal(scheduleOf({ name: 'plain' }), undefined));
+});
+
+describe('eventBridgeSchedule', () => {
+  const eb = (job: object) => eventBridgeSchedule({ name: 'job', ...job }, NOW);
+
+  test('rates in the largest whole unit, with a start date on the anchor grid', () => {
+    assert.deepEqual(eb({ runEvery: 60 }), {
+      expression: 'rate(1 minute)',
+      timezone: 'UTC',
+      startDate: new Date('2026-01-01T10:00:00Z'),
+    });
+    assert.deepEqual(eb({ runEvery: 300 }).expression, 'rate(5 minutes)');
+    assert.deepEqual(eb({ runEvery: 3600, anchor: 25 * 60 }), {
+      expression: 'rate(1 hour)',
+      timezone: 'UTC',
+      startDate: new Date('2026-01-01T10:25:00Z'),
+    });
+    assert.equal(eb({ runEvery: 5400 }).expression, 'rate(90 minutes)');
+    assert.equal(eb({ runEvery: 2 * 3600 }).expression, 'rate(2 hours)');
+    assert.deepEqual(eb({ runEvery: 86_400, anchor: at('2026-01-01T06:00:00Z') }), {
+      expression: 'rate(1 day)',
+      timezone: 'UTC',
+      startDate: new Date('2026-01-02T06:00:00Z'),
+    });
+    assert.equal(eb({ runEvery: 14 * 86_400 }).expression, 'rate(14 days)');
+  });
+
+  test('5-field cron becomes the 6-field dialect: ? in one day field, the year, days 1-7 from Sunday', () => {
+    const cases: [string, string][] = [
+      ['* * * * *', 'cron(* * * * ? *)'],
+      ['0 9 * * MON-FRI', 'cron(0 9 ? * 2-6 *)'],
+      ['0 0 * * 0', 'cron(0 0 ? * 1 *)'],
+      ['0 0 * * 7', 'cron(0 0 ? * 1 *)'],
+      ['0 0 * * 5-7', 'cron(0 0 ? * 1,6-7 *)'],
+      ['0 0 * * */2', 'cron(0 0 ? * 1,3,5,7 *)'],
+      ['30 2 1,15 * *', 'cron(30 2 1,15 * ? *)'],
+      ['*/15 9-17 * * *', 'cron(0/15 9-17 * * ? *)'],
+      ['5,20,35,50 */5 */10 JAN-MAR *', 'cron(5/15 0/5 1/10 1-3 ? *)'],
+      ['0 0 1 */2 *', 'cron(0 0 1 1/2 ? *)'],
+    ];
+    for (const [unix, aws] of cases) assert.equal(eb({ cron: unix }).expression, aws, unix);
+  });
+
+  test('the time zone goes along; no start date for cron', () => {
+    assert.deepEqual(eb({ cron: '0 9 * * 1-5', timezone: 'Europe/Rome' }), {
+      expression: 'cron(0 9 ? * 2-6 *)',
+      timezone: 'Europe/Rome',
+    });
+  });
+
+  const refuses = (job: object, reason: RegExp) =>
+    assert.throws(() => eb({ ...job, name: 'tooodd' }), (err: unknown) => {
+      assert.ok(err instanceof ScheduleError);
+      assert.match(err.message, /^job "tooodd": /);
+      assert.match(err.message, reason);
+      return true;
+    });
+
+  test('refuses under a minute, not whole minutes, an anchor off the minute', () => {
+    refuses({ runEvery: 1 }, /at most once a minute/);
+    refuses({ runEvery: 30 }, /at most once a minute/);
+    refuses({ runEvery: 90 }, /whole minutes/);
+    refuses({ runEvery: 3600, anchor: 10 }, /anchor 10 is not on a whole minute/);
+  });
+
+  test('refuses a cron restricting both day fields (Unix ORs them)', () => {
+    refuses({ cron: '0 0 1 * 1' }, /both day-of-month and day-of-week/);
+  });
+
+  test('refuses a job that is not periodic', () => refuses({}, /not periodic/));
+});
+
+test('every periodic sample job deploys to EventBridge as written', async () => {
+  const samples = await import('../examples/jobs.js');
+  const { createRegistry } = await import('../lib/registry.js');
+  const got = Object.fromEntries(
+    createRegistry(samples)
+      .periodic()
+      .map((job) => [job.name, eventBridgeSchedule(job, NOW).expression]),
+  );
+  assert.deepEqual(got, {
+    anchoredeveryhour: 'rate(1 hour)',
+    testperiodic: 'rate(1 minute)',
+    testperiodicerror: 'rate(5 minutes)',
+    weekdaymorning: 'cron(0 9 ? * 2-6 *)',
+  });
+});

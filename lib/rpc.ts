@@ -204,6 +204,15 @@ export function createRpc(backend: Backend, { logger }: { logger: Logger }) {
 
     num_tasks: { positional: [], accepts: [], call: () => backend.numTasks() },
 
+    queue_stats: {
+      positional: [],
+      accepts: [],
+      async call() {
+        const stats = await backend.queueStats();
+        return { queued: stats.queued, delayed: stats.delayed, in_flight: stats.inFlight, dead_letters: stats.deadLetters };
+      },
+    },
+
     revoke_task: {
       positional: ['id'],
       accepts: ['id'],

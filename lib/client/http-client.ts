@@ -72,8 +72,9 @@ export function createHttpClient<M = never>(options: HttpClientOptions): Skytask
       res = await doFetch(url, { method: 'POST', headers, body, signal });
     } catch (err) {
       if (signal?.aborted) throw signal.reason;
-      const cause = (err as { cause?: { code?: string } }).cause;
-      throw new EndpointError(`cannot reach ${url.origin}: ${cause?.code ?? (err as Error).message}`, undefined, { cause: err });
+      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+      const why = cause?.code ?? cause?.message ?? (err as Error).message;
+      throw new EndpointError(`cannot reach ${url.origin}: ${why}`, undefined, { cause: err });
     }
     const text = await res.text();
     if (res.status === 204) return undefined;

@@ -113,7 +113,7 @@ function out(options: EndpointOptions, value: unknown, human: () => string): voi
 /** The exit code for a ready task. */
 const taskExit = (task: Task) => (task.status === 'SUCCESS' ? EXIT.ok : task.status === 'FAILURE' || task.status === 'REVOKED' ? EXIT.taskFailed : EXIT.ok);
 
-/** A spinner with the elapsed time on stderr-free stdout, only when a person watches (a TTY, not --json). */
+/** A spinner with the elapsed time on stdout, only when a person watches (a TTY, not --json). */
 function spinner(options: EndpointOptions, label: string): () => void {
   if (options.json || !process.stdout.isTTY) return () => undefined;
   const frames = '⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏';
@@ -179,7 +179,7 @@ function run<A extends unknown[]>(body: (...args: A) => Promise<number | void>) 
       if (err instanceof CliExit) return void (process.exitCode = err.code);
       const code = exitCodeOf(err);
       const e = err as Error & { task?: Task };
-      const message = err instanceof WaitTimeoutError ? `${e.message}` : e.message;
+      const message = e.message;
       process.stderr.write(
         options.json
           ? `${JSON.stringify({ error: { type: e.name, message, exit: code, ...(e.task ? { task: toWire(e.task) } : {}) } })}\n`

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { decodeEnvelope } from './envelope.js';
+// Type-only the other way (consumer → backend): no import cycle at run time.
+import { mapSettled } from './consumer.js';
+import { decodeEnvelope, producerTaskId } from './envelope.js';
 import { ConflictError, SkytaskError, TaskExistsError, TaskNotFoundError, ValidationError, WaitTimeoutError } from './errors.js';
 import { canOverlap, type Kwargs } from './job.js';
 import { lockIdFor } from './keys.js';
@@ -25,6 +27,24 @@ export interface QueueTaskOptions {
   fromTask?: string;
   /** Who asked (recorded on the task). */
   caller?: string;
+}
+
+/** One task of a `queueTasks` call. */
+export interface QueueTaskItem {
+  job: string;
+  kwargs?: unknown;
+  options?: QueueTaskOptions;
+}
+
+/** One item's outcome: the task (null when non-overlap held it back), or that item's error. */
+export type QueueTaskResult = { ok: true; task: Task | null } | { ok: false; error: Error };
+
+/** What the queue holds now (approximate, as SQS counts). */
+export interface QueueStats {
+  queued: number;
+  delayed: number;
+  inFlight: number;
+  deadLetters: number;
 }
 
 export interface BackendOptions {
@@ -153,6 +173,70 @@ export function createBackend({
     }
   }
 
+  /**
+   * Check and write a new task's record (lock first when the job cannot overlap). Null
+   * when the lock is held; `created` false when the caller's id exists already (that
+   * task is the answer). Sends nothing.
+   */
+  async function record(
+    jobName: string,
+    kwargs: unknown,
+    options: QueueTaskOptions,
+    sentAt?: number,
+  ): Promise<{ task: Task; created: boolean } | null> {
+    const job = registry.require(jobName);
+    const args = checkKwargs(kwargs);
+    const now = sentAt ?? clock();
+    const eta = checkOptions(options, now);
+    if (!timer && needsTimer(eta)) {
+      throw new ValidationError(
+        `tasks due more than ${maxQueueDelay} s ahead need a timer (on AWS: SKYTASK_TIMER_GROUP, SKYTASK_TIMER_ROLE_ARN, SKYTASK_QUEUE_ARN)`,
+      );
+    }
+    if (options.id !== undefined) {
+      const existing = await store.getTask(options.id);
+      if (existing) return { task: existing, created: false };
+    }
+    const id = options.id ?? randomUUID();
+    const expiresIn = options.expiry ?? job.expires;
+    const lockId = canOverlap(job, args) ? undefined : lockIdFor(job.name, args);
+    const task: Task = withoutUndefined({
+      id,
+      name: job.name,
+      status: 'QUEUED',
+      kwargs: args,
+      timeQueued: now,
+      eta,
+      expiry: expiresIn ? (eta ?? now) + expiresIn : undefined,
+      attempts: 0,
+      fromTask: options.fromTask,
+      lockId,
+      caller: options.caller,
+    });
+    if (lockId && !(await takeLock(lockId, id))) {
+      logger.info({ job: job.name, lock_id: lockId }, 'not queued: an equal task is not finished');
+      return null;
+    }
+    try {
+      await store.createTask(task);
+    } catch (err) {
+      if (lockId) await store.releaseLock(lockId, id);
+      // A concurrent call with the same id won the create: that task is the answer.
+      if (err instanceof TaskExistsError) {
+        const existing = await store.getTask(id);
+        return existing ? { task: existing, created: false } : null;
+      }
+      throw err;
+    }
+    return { task, created: true };
+  }
+
+  const logQueued = (task: Task) =>
+    taskLogger(logger, task).info(
+      { eta: task.eta, timer: needsTimer(task.eta) || undefined, from_task: task.fromTask },
+      'task queued',
+    );
+
   return {
     registry,
     store,
@@ -164,54 +248,72 @@ export function createBackend({
      * or null when the job cannot overlap and an equal task is not finished.
      */
     async queueTask(jobName: string, kwargs: unknown = {}, options: QueueTaskOptions = {}): Promise<Task | null> {
-      const job = registry.require(jobName);
-      const args = checkKwargs(kwargs);
-      const now = clock();
-      const eta = checkOptions(options, now);
-      if (!timer && needsTimer(eta)) {
-        throw new ValidationError(
-          `tasks due more than ${maxQueueDelay} s ahead need a timer (on AWS: SKYTASK_TIMER_GROUP, SKYTASK_TIMER_ROLE_ARN, SKYTASK_QUEUE_ARN)`,
-        );
-      }
-      if (options.id !== undefined) {
-        const existing = await store.getTask(options.id);
-        if (existing) {
-          if (existing.sendError && existing.status === 'QUEUED') await send(existing);
-          return existing;
-        }
-      }
-      const id = options.id ?? randomUUID();
-      const expiresIn = options.expiry ?? job.expires;
-      const lockId = canOverlap(job, args) ? undefined : lockIdFor(job.name, args);
-      const task: Task = withoutUndefined({
-        id,
-        name: job.name,
-        status: 'QUEUED',
-        kwargs: args,
-        timeQueued: now,
-        eta,
-        expiry: expiresIn ? (eta ?? now) + expiresIn : undefined,
-        attempts: 0,
-        fromTask: options.fromTask,
-        lockId,
-        caller: options.caller,
-      });
-      if (lockId && !(await takeLock(lockId, id))) {
-        logger.info({ job: job.name, lock_id: lockId }, 'not queued: an equal task is not finished');
-        return null;
-      }
-      try {
-        await store.createTask(task);
-      } catch (err) {
-        if (lockId) await store.releaseLock(lockId, id);
-        // A concurrent call with the same id won the create: that task is the answer.
-        if (err instanceof TaskExistsError) return (await store.getTask(id)) ?? null;
-        throw err;
-      }
-      await send(task);
-      taskLogger(logger, task).info({ eta, timer: needsTimer(eta) || undefined, from_task: task.fromTask }, 'task queued');
+      const recorded = await record(jobName, kwargs, options);
+      if (!recorded) return null;
+      const { task, created } = recorded;
+      if (created || (task.sendError && task.status === 'QUEUED')) await send(task);
+      if (created) logQueued(task);
       return task;
     },
+
+    /**
+     * Queue many tasks: the records one by one (each with its own checks), then their
+     * messages in SendMessageBatch groups of 10. One result per item, in order: the task
+     * (null: not queued, non-overlap) or the error of that item alone.
+     */
+    async queueTasks(items: QueueTaskItem[]): Promise<QueueTaskResult[]> {
+      const results: QueueTaskResult[] = new Array(items.length);
+      const batch: { index: number; task: Task; delay: number }[] = [];
+      const recorded = await mapSettled(items, 10, (item) => record(item.job, item.kwargs ?? {}, item.options ?? {}));
+      for (const [index, r] of recorded.entries()) {
+        if (r.status === 'rejected') {
+          results[index] = { ok: false, error: r.reason };
+          continue;
+        }
+        const value = r.value;
+        results[index] = { ok: true, task: value?.task ?? null };
+        if (!value || !(value.created || (value.task.sendError && value.task.status === 'QUEUED'))) continue;
+        const { task } = value;
+        if (needsTimer(task.eta)) {
+          // Due beyond the queue's delay: the timer, one by one.
+          await send(task).then(
+            () => logQueued(task),
+            (error) => (results[index] = { ok: false, error }),
+          );
+        } else batch.push({ index, task, delay: task.eta !== undefined ? Math.max(0, task.eta - clock()) : 0 });
+      }
+      for (let i = 0; i < batch.length; i += 10) {
+        const group = batch.slice(i, i + 10);
+        const errors = await queue
+          .sendBatch(group.map(({ task, delay }) => ({ envelope: { id: task.id, job: task.name }, delaySeconds: delay })))
+          .catch((err: unknown) => group.map(() => err as Error));
+        for (const [n, { index, task }] of group.entries()) {
+          const error = errors[n];
+          if (!error) {
+            if (task.sendError) await store.setSendError(task.id, undefined).catch(() => undefined);
+            logQueued(task);
+            continue;
+          }
+          await store.setSendError(task.id, error.message).catch(() => undefined);
+          results[index] = {
+            ok: false,
+            error: new SkytaskError(`task ${task.id} was recorded but its message could not be sent: ${error.message}`, {
+              cause: error,
+            }),
+          };
+        }
+      }
+      return results;
+    },
+
+    /**
+     * Write a task's record without sending a message: for a producer message (the plain
+     * SQS wire format), whose own delivery runs the task. `sentAt` (epoch seconds, when
+     * the producer sent it) is the time queued, so expiry counts from the send.
+     * Null when non-overlap holds it back; `created` false when the id exists.
+     */
+    recordTask: (jobName: string, kwargs: unknown, options: QueueTaskOptions = {}, sentAt?: number) =>
+      record(jobName, kwargs, options, sentAt),
 
     getTask: (id: string) => store.getTask(id),
 
@@ -238,6 +340,12 @@ export function createBackend({
     async numTasks(): Promise<number> {
       const depth = await queue.depth();
       return depth.queued + depth.delayed;
+    },
+
+    /** Queue depth, messages in flight, and dead letters (approximate, as SQS counts). */
+    async queueStats(): Promise<QueueStats> {
+      const [depth, deadLetters] = await Promise.all([queue.depth(), queue.deadLetterCount()]);
+      return { ...depth, deadLetters };
     },
 
     deleteTasks: (ids: string[]) => store.deleteTasks(ids),
@@ -296,11 +404,17 @@ export function createBackend({
             skipped++;
             continue;
           }
-          const task = await store.requeue(decoded.envelope.id);
+          // A producer message dead-lettered before its record was written (bad kwargs)
+          // has no task to redrive: it stays for a person to look at.
+          const id = decoded.envelope ? decoded.envelope.id : (decoded.producer.id ?? producerTaskId(message.messageId));
+          const task = await store.requeue(id);
           if (task) {
             await send(task);
             moved.push(task.id);
             taskLogger(logger, task).info('redriven from the dead-letter queue');
+          } else if (decoded.producer && !(await store.getTask(id))) {
+            skipped++;
+            continue;
           } else dropped++;
           done.push(message.receiptHandle);
         }

@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import type { Backend } from './backend.js';
-import { decodeEnvelope } from './envelope.js';
-import { RetryTaskError, UnrecoverableError } from './errors.js';
+import { decodeEnvelope, producerTaskId, type ProducerEnvelope } from './envelope.js';
+import { RetryTaskError, UnrecoverableError, ValidationError } from './errors.js';
 import type { Job, JobContext } from './job.js';
 import { LIMITS, jsonSize, truncate } from './limits.js';
 import { taskLogger, type Logger } from './log.js';
@@ -244,19 +244,50 @@ export function createConsumer({
       await queue.deadLetter(message.body, decoded.invalid);
       return;
     }
-    const { id, job } = decoded.envelope;
-    const receives = Number((message.attributes as Record<string, string>).ApproximateReceiveCount ?? 1);
+    const { job } = decoded.envelope ?? decoded.producer;
+    const id = decoded.envelope ? decoded.envelope.id : (decoded.producer.id ?? producerTaskId(message.messageId));
+    const attributes = message.attributes as Record<string, string>;
+    const receives = Number(attributes.ApproximateReceiveCount ?? 1);
     if (!registry.get(job) && receives < Math.min(UNKNOWN_JOB_DELIVERIES, maxReceiveCount - 1)) {
       // A deploy may be rolling out the job: try again later before failing the task.
       logger.warn({ task_id: id, job, receives }, 'unknown job: delivering again later');
       await queue.changeVisibility(message.receiptHandle, 10 * receives);
       throw new RetryLaterError(`unknown job "${job}"`);
     }
+    if (decoded.producer && !(await recordProducerTask(id, decoded.producer, message, attributes))) return;
     try {
       await processMessage(id, message, invocation);
     } catch (err) {
       if (receives >= maxReceiveCount && !(err instanceof RetryLaterError)) await deadLettered(id, receives, err);
       throw err;
+    }
+  }
+
+  /**
+   * A producer message (plain SQS wire format): write the task's record through the
+   * backend's normal path, as queue_task would have — kwargs cap, non-overlap, expiry
+   * counted from the send. An id that exists is that task (a redelivery, or the same id
+   * sent twice): the claim decides whether it still runs. False when there is nothing to
+   * run: bad kwargs (dead-lettered with the reason) or an equal task holds the lock.
+   */
+  async function recordProducerTask(
+    id: string,
+    producer: ProducerEnvelope,
+    message: ReceivedMessage,
+    attributes: Record<string, string>,
+  ): Promise<boolean> {
+    const sent = Number(attributes.SentTimestamp);
+    const sentAt = Number.isFinite(sent) && sent > 0 ? Math.min(sent / 1000, clock()) : undefined;
+    try {
+      const recorded = await backend.recordTask(producer.job, producer.kwargs, { id, caller: 'sqs' }, sentAt);
+      if (recorded) return true;
+      logger.info({ task_id: id, job: producer.job }, 'producer message not queued: an equal task is not finished');
+      return false;
+    } catch (err) {
+      if (!(err instanceof ValidationError)) throw err;
+      logger.error({ task_id: id, job: producer.job, reason: err.message }, 'producer message refused: dead-lettered');
+      await queue.deadLetter(message.body, err.message);
+      return false;
     }
   }
 

@@ -2,10 +2,17 @@ import { LIMITS } from './limits.js';
 
 /**
  * The SQS message body: a small versioned JSON envelope, so that a service in any
- * language can queue with a plain SendMessage. The task record holds the kwargs; the
- * envelope only names the task.
+ * language can queue with a plain SendMessage. Two forms, told apart by `kwargs`:
  *
  *   { "v": 1, "id": "<task id>", "job": "<job name>" }
+ *       a task message: the record was written first (queue_task, the clients); the
+ *       envelope only names the task.
+ *
+ *   { "v": 1, "job": "<job name>", "kwargs": { … }, "id": "<optional task id>" }
+ *       a producer message, from a service that never wrote the record: the consumer
+ *       creates it (kwargs cap, non-overlap and expiry apply), then runs it. Without an
+ *       id the consumer derives one from the SQS message id, so a redelivery is the
+ *       same task.
  */
 export interface Envelope {
   v: 1;
@@ -13,12 +20,25 @@ export interface Envelope {
   job: string;
 }
 
+/** A producer message: kwargs, and an id only if the producer gave one. */
+export interface ProducerEnvelope {
+  v: 1;
+  id?: string;
+  job: string;
+  kwargs: Record<string, unknown>;
+}
+
 export function encodeEnvelope(envelope: Omit<Envelope, 'v'>): string {
   return JSON.stringify({ v: 1, id: envelope.id, job: envelope.job });
 }
 
-/** The envelope, or a reason why the body is not one. */
-export function decodeEnvelope(body: string): { envelope: Envelope } | { invalid: string } {
+/** The task id of a producer message without one: stable across redeliveries of that message. */
+export const producerTaskId = (messageId: string) => `sqs-${messageId}`.slice(0, 128);
+
+/** The envelope (`producer` set for a producer message), or a reason why the body is not one. */
+export function decodeEnvelope(
+  body: string,
+): { envelope: Envelope; producer?: undefined } | { envelope?: undefined; producer: ProducerEnvelope } | { invalid: string } {
   let value: any;
   try {
     value = JSON.parse(body);
@@ -27,7 +47,16 @@ export function decodeEnvelope(body: string): { envelope: Envelope } | { invalid
   }
   if (!value || typeof value !== 'object' || Array.isArray(value)) return { invalid: 'body is not a JSON object' };
   if (value.v !== 1) return { invalid: `unsupported envelope version ${JSON.stringify(value.v)}` };
-  if (typeof value.id !== 'string' || !LIMITS.idPattern.test(value.id)) return { invalid: 'id is missing or malformed' };
   if (typeof value.job !== 'string' || !value.job) return { invalid: 'job is missing' };
-  return { envelope: { v: 1, id: value.id, job: value.job } };
+  const producer = value.kwargs !== undefined;
+  if (producer ? value.id !== undefined && value.id !== null : true) {
+    if (typeof value.id !== 'string' || !LIMITS.idPattern.test(value.id)) return { invalid: 'id is missing or malformed' };
+  }
+  if (!producer) return { envelope: { v: 1, id: value.id, job: value.job } };
+  if (!value.kwargs || typeof value.kwargs !== 'object' || Array.isArray(value.kwargs)) {
+    return { invalid: 'kwargs must be a JSON object' };
+  }
+  const envelope: ProducerEnvelope = { v: 1, job: value.job, kwargs: value.kwargs };
+  if (typeof value.id === 'string') envelope.id = value.id;
+  return { producer: envelope };
 }

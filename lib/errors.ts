@@ -87,3 +87,25 @@ export class ScheduleError extends RegistryError {
     super(`job "${jobName}": ${reason}`);
   }
 }
+
+/** The JSON-RPC endpoint could not be reached, or did not answer JSON-RPC (HTTP status, network error). */
+export class EndpointError extends SkytaskError {
+  constructor(
+    message: string,
+    readonly status?: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** A JSON-RPC error with no more specific class (internal error, unknown method…): its code and data. */
+export class RemoteError extends SkytaskError {
+  constructor(
+    readonly code: number,
+    message: string,
+    readonly data?: unknown,
+  ) {
+    super(message);
+  }
+}

@@ -75,7 +75,9 @@ export interface JobOptions<K extends Kwargs, R> {
   timezone?: string;
 }
 
-export interface Job<K extends Kwargs = Kwargs, R = unknown> extends Readonly<JobOptions<K, R>> {
+/** A job: `K` its kwargs, `R` its result, `N` its name (a literal type when defined with one: clients check names). */
+export interface Job<K extends Kwargs = Kwargs, R = unknown, N extends string = string> extends Readonly<JobOptions<K, R>> {
+  readonly name: N;
   readonly type: 'regular' | 'periodic';
   readonly [JOB]: true;
 }
@@ -94,9 +96,11 @@ const JOB = Symbol.for('skytask.job');
  *   run: (_ctx, { a = 0, b = 0 }: { a?: number; b?: number }) => a + b,
  * });
  */
-export function defineJob<K extends Kwargs = Kwargs, R = unknown>(options: JobOptions<K, R>): Job<K, R> {
+export function defineJob<K extends Kwargs = Kwargs, R = unknown, N extends string = string>(
+  options: JobOptions<K, R> & { name: N },
+): Job<K, R, N> {
   const periodic = options.runEvery !== undefined || options.cron !== undefined;
-  return Object.freeze({ ...options, type: periodic ? 'periodic' : 'regular', [JOB]: true as const });
+  return Object.freeze({ ...options, type: periodic ? 'periodic' : 'regular', [JOB]: true as const }) as Job<K, R, N>;
 }
 
 export function isJob(value: unknown): value is Job {

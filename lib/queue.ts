@@ -22,11 +22,18 @@ export interface QueueDepth {
 export interface TaskQueue {
   /** Send a task's message; delay in whole seconds, at most 900. */
   send(envelope: Omit<Envelope, 'v'>, delaySeconds?: number): Promise<void>;
+  /**
+   * Send many tasks' messages, in SendMessageBatch groups of 10. One entry per item, in
+   * order: undefined when sent, else that item's error (a batch fails item by item).
+   */
+  sendBatch(items: { envelope: Omit<Envelope, 'v'>; delaySeconds?: number }[]): Promise<(Error | undefined)[]>;
   /** Make a received message visible again after `seconds`. */
   changeVisibility(receiptHandle: string, seconds: number): Promise<void>;
   /** Put a body that is no task message aside on the dead-letter queue. */
   deadLetter(body: string, reason: string): Promise<void>;
   depth(): Promise<QueueDepth>;
+  /** Messages on the dead-letter queue (approximate); 0 when there is none. */
+  deadLetterCount(): Promise<number>;
   /** Receive up to `max` messages, waiting up to `waitSeconds` (the local poller). */
   receive(max: number, waitSeconds: number, signal?: AbortSignal): Promise<ReceivedMessage[]>;
   /** Delete received messages (the local poller, after a handler succeeded for them). */

@@ -9,22 +9,10 @@ import { canOverlapLabel, type Job } from './job.js';
 import { LIMITS } from './limits.js';
 import type { Logger } from './log.js';
 import { createScheduler, type JobSchedule } from './scheduler.js';
+import { RPC_ERRORS } from './rpc-errors.js';
 import { isStatus, toWire, type Task } from './task.js';
 
-/**
- * JSON-RPC 2.0 over one POST body: single and batch requests, notifications, and the
- * error codes below. The only place that maps skytask's errors to JSON-RPC codes.
- */
-export const RPC_ERRORS = {
-  parseError: -32700,
-  invalidRequest: -32600,
-  methodNotFound: -32601,
-  invalidParams: -32602,
-  internalError: -32603,
-  waitTimeout: -32001,
-  notFound: -32002,
-  conflict: -32003,
-} as const;
+export { RPC_ERRORS } from './rpc-errors.js';
 
 /** Names that `queue_task` keeps for itself; a job kwarg with such a name goes in `kwargs`. */
 export const RESERVED_QUEUE_PARAMS = ['jobname', 'kwargs', 'id', 'expiry', 'delay', 'eta', 'meta'] as const;
@@ -113,6 +101,13 @@ function describeJob(job: Job, schedule?: JobSchedule) {
   return described;
 }
 
+/** `job_list`'s answer (wire form): the named jobs, or all, with their schedules. The direct client uses it too. */
+export async function describeJobs(backend: Backend, logger: Logger, names?: string[]): Promise<Record<string, unknown>[]> {
+  const jobs = names ? names.map((n) => backend.registry.require(n)) : backend.registry.all();
+  const schedules = new Map((await createScheduler({ backend, logger }).schedules(jobs)).map((s) => [s.job.name, s]));
+  return jobs.map((job) => describeJob(job, schedules.get(job.name)));
+}
+
 export function createRpc(backend: Backend, { logger }: { logger: Logger }) {
   const scheduler = createScheduler({ backend, logger });
   const jobsNamed = (names: string[] | undefined) =>
@@ -124,11 +119,7 @@ export function createRpc(backend: Backend, { logger }: { logger: Logger }) {
     job_list: {
       positional: ['jobnames'],
       accepts: ['jobnames'],
-      async call(params) {
-        const jobs = jobsNamed(optionalStringList(params, 'jobnames'));
-        const schedules = new Map((await scheduler.schedules(jobs)).map((s) => [s.job.name, s]));
-        return jobs.map((job) => describeJob(job, schedules.get(job.name)));
-      },
+      call: (params) => describeJobs(backend, logger, optionalStringList(params, 'jobnames')),
     },
 
     next_scheduled_tasks: {
@@ -203,6 +194,15 @@ export function createRpc(backend: Backend, { logger }: { logger: Logger }) {
     },
 
     num_tasks: { positional: [], accepts: [], call: () => backend.numTasks() },
+
+    queue_stats: {
+      positional: [],
+      accepts: [],
+      async call() {
+        const stats = await backend.queueStats();
+        return { queued: stats.queued, delayed: stats.delayed, in_flight: stats.inFlight, dead_letters: stats.deadLetters };
+      },
+    },
 
     revoke_task: {
       positional: ['id'],

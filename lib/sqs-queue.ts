@@ -4,6 +4,7 @@ import {
   GetQueueAttributesCommand,
   PurgeQueueCommand,
   ReceiveMessageCommand,
+  SendMessageBatchCommand,
   SendMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
@@ -66,6 +67,32 @@ export function createSqsQueue({ client, queueUrl, dlqUrl }: SqsQueueOptions): T
       );
     },
 
+    async sendBatch(items) {
+      const errors: (Error | undefined)[] = new Array(items.length).fill(undefined);
+      for (let i = 0; i < items.length; i += 10) {
+        const group = items.slice(i, i + 10);
+        try {
+          const out = await client.send(
+            new SendMessageBatchCommand({
+              QueueUrl: queueUrl,
+              Entries: group.map(({ envelope, delaySeconds = 0 }, n) => ({
+                Id: String(n),
+                MessageBody: encodeEnvelope(envelope),
+                DelaySeconds: delaySeconds > 0 ? Math.min(900, Math.ceil(delaySeconds)) : undefined,
+              })),
+            }),
+          );
+          // SendMessageBatch answers 200 with a Failed list: a partial failure is per entry.
+          for (const failed of out.Failed ?? []) {
+            errors[i + Number(failed.Id)] = new Error(`${failed.Code ?? 'SendFailed'}: ${failed.Message ?? 'not sent'}`);
+          }
+        } catch (err) {
+          for (let n = 0; n < group.length; n++) errors[i + n] = err as Error;
+        }
+      }
+      return errors;
+    },
+
     async changeVisibility(receiptHandle, seconds) {
       await client.send(
         new ChangeMessageVisibilityCommand({
@@ -103,6 +130,17 @@ export function createSqsQueue({ client, queueUrl, dlqUrl }: SqsQueueOptions): T
         delayed: n('ApproximateNumberOfMessagesDelayed'),
         inFlight: n('ApproximateNumberOfMessagesNotVisible'),
       };
+    },
+
+    async deadLetterCount() {
+      if (!dlqUrl) return 0;
+      const { Attributes = {} } = await client.send(
+        new GetQueueAttributesCommand({
+          QueueUrl: dlqUrl,
+          AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+        }),
+      );
+      return Number(Attributes.ApproximateNumberOfMessages ?? 0) + Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0);
     },
 
     receive: (max, waitSeconds, signal) => receive(queueUrl, max, waitSeconds, signal),

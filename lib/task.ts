@@ -132,3 +132,39 @@ export function toWire(task: Task): TaskWire {
   if (task.stack !== undefined) wire.stack = task.stack;
   return wire;
 }
+
+/**
+ * The wire back to a task (the HTTP client). Null and empty fields become absent, so
+ * `fromWire(toWire(task))` is the task without its internal bookkeeping (lease, resends,
+ * send error): the public view both clients return.
+ */
+export function fromWire(wire: TaskWire): Task {
+  const task: Task = {
+    id: wire.id,
+    name: wire.name,
+    status: wire.status,
+    kwargs: wire.kwargs ?? {},
+    timeQueued: wire.time_queued,
+    attempts: wire.attempts ?? 0,
+  };
+  if (wire.result !== null && wire.result !== undefined) task.result = wire.result;
+  const optional: [keyof Task, keyof TaskWire][] = [
+    ['error', 'error'],
+    ['stack', 'stack'],
+    ['eta', 'eta'],
+    ['timeStarted', 'time_started'],
+    ['timeEnded', 'time_ended'],
+    ['expiry', 'expiry'],
+    ['fromTask', 'from_task'],
+    ['lockId', 'lock_id'],
+    ['caller', 'caller'],
+    ['worker', 'worker'],
+  ];
+  for (const [field, key] of optional) {
+    if (wire[key] !== null && wire[key] !== undefined) (task as unknown as Record<string, unknown>)[field] = wire[key];
+  }
+  if (wire.errors?.length) task.errors = wire.errors;
+  if (wire.revoke_requested) task.revokeRequested = true;
+  if (wire.dead_lettered) task.deadLettered = true;
+  return task;
+}

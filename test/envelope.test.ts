@@ -27,4 +27,24 @@ describe('envelope', () => {
       assert.match(decoded.invalid, why, body);
     }
   });
+
+  it('decodes a producer message (kwargs, optional id)', () => {
+    assert.deepEqual(decodeEnvelope('{"v":1,"job":"addition","kwargs":{"a":1}}'), {
+      producer: { v: 1, job: 'addition', kwargs: { a: 1 } },
+    });
+    assert.deepEqual(decodeEnvelope('{"v":1,"job":"addition","kwargs":{},"id":"order-1"}'), {
+      producer: { v: 1, job: 'addition', kwargs: {}, id: 'order-1' },
+    });
+    const bad: [string, RegExp][] = [
+      ['{"v":1,"job":"a","kwargs":[1]}', /kwargs must be a JSON object/],
+      ['{"v":1,"job":"a","kwargs":null}', /kwargs must be a JSON object/],
+      ['{"v":1,"job":"a","kwargs":{},"id":"a b"}', /id/],
+      ['{"v":1,"kwargs":{}}', /job/],
+    ];
+    for (const [body, why] of bad) {
+      const decoded = decodeEnvelope(body);
+      assert.ok('invalid' in decoded, body);
+      assert.match(decoded.invalid, why, body);
+    }
+  });
 });

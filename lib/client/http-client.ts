@@ -1,0 +1,166 @@
+/**
+ * The HTTP client: the JSON-RPC endpoint, locally or deployed. On a deployed endpoint
+ * (IAM authorization) requests are SigV4-signed with the default credential chain; a
+ * JWT-protected one takes a bearer token; the local stack needs nothing.
+ */
+import { EndpointError, WaitTimeoutError } from '../errors.js';
+import { LIMITS } from '../limits.js';
+import { fromWire, type Task, type TaskWire } from '../task.js';
+import { errorFromRpc, type RpcErrorObject } from './rpc-errors.js';
+import { createSigV4Signer, executeApiRegion, type RequestSigner, type SigV4Options } from './sigv4.js';
+import type { JobsOf, QueueOptions, QueueResult, SkytaskClient, WaitOptions } from './types.js';
+import { jobInfoFromWire } from './wire.js';
+
+export type HttpAuth = 'none' | 'sigv4' | { sigv4: SigV4Options } | { token: string };
+
+export interface HttpClientOptions {
+  /** The JSON-RPC URL, e.g. `http://127.0.0.1:8060/rpc` or `https://<id>.execute-api.<region>.amazonaws.com/rpc`. */
+  url: string | URL;
+  /** @default 'sigv4' for an `execute-api` host, else 'none' */
+  auth?: HttpAuth;
+  /**
+   * Seconds one `wait_for_task` call asks for; `waitForTask` calls again until its own
+   * timeout. Keep it under API Gateway's 30 s. @default 25
+   */
+  waitCapSeconds?: number;
+  /** Extra headers on every request. */
+  headers?: Record<string, string>;
+  /** @default globalThis.fetch */
+  fetch?: typeof fetch;
+}
+
+interface RpcResponse {
+  id?: number | string | null;
+  result?: unknown;
+  error?: RpcErrorObject;
+}
+
+function queueParams(job: string, kwargs: unknown, options: QueueOptions = {}) {
+  const { id, expiry, delay, eta } = options;
+  return Object.fromEntries(
+    Object.entries({ jobname: job, kwargs: kwargs ?? {}, id, expiry, delay, eta }).filter(([, v]) => v !== undefined),
+  );
+}
+
+const taskOrNull = (wire: unknown) => (wire ? fromWire(wire as TaskWire) : null);
+
+/**
+ * A client over the JSON-RPC endpoint.
+ * @example
+ * import { createHttpClient } from 'skytask/client';
+ * const client = createHttpClient<typeof import('./jobs.js')>({ url: 'http://127.0.0.1:8060/rpc' });
+ * const task = await client.queueTask('addition', { a: 1, b: 2 });
+ * const done = await client.waitForTask(task!, { timeout: 60 });
+ */
+export function createHttpClient<M = never>(options: HttpClientOptions): SkytaskClient<JobsOf<M>> {
+  const url = new URL(options.url);
+  const doFetch = options.fetch ?? globalThis.fetch;
+  const waitCap = Math.min(options.waitCapSeconds ?? LIMITS.maxWaitSeconds, LIMITS.maxWaitSeconds);
+  const auth = options.auth ?? (executeApiRegion(url) ? 'sigv4' : 'none');
+  const sign: RequestSigner | undefined =
+    auth === 'sigv4' ? createSigV4Signer({}, url) : typeof auth === 'object' && 'sigv4' in auth ? createSigV4Signer(auth.sigv4, url) : undefined;
+  let nextId = 1;
+
+  /** POST one JSON-RPC body; the parsed response (undefined: HTTP 204, notifications only). */
+  async function post(payload: unknown, signal?: AbortSignal): Promise<unknown> {
+    const body = JSON.stringify(payload);
+    let headers: Record<string, string> = { 'content-type': 'application/json', ...options.headers };
+    if (typeof auth === 'object' && 'token' in auth) headers.authorization = `Bearer ${auth.token}`;
+    if (sign) headers = { ...headers, ...(await sign(url, body, headers)) };
+    let res: Response;
+    try {
+      res = await doFetch(url, { method: 'POST', headers, body, signal });
+    } catch (err) {
+      if (signal?.aborted) throw signal.reason;
+      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+      const why = cause?.code ?? cause?.message ?? (err as Error).message;
+      throw new EndpointError(`cannot reach ${url.origin}: ${why}`, undefined, { cause: err });
+    }
+    const text = await res.text();
+    if (res.status === 204) return undefined;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      parsed = undefined;
+    }
+    // A JSON-RPC error can come with a non-2xx status (413): the body is the answer.
+    if (parsed && typeof parsed === 'object' && ('result' in parsed || 'error' in parsed || Array.isArray(parsed))) return parsed;
+    throw new EndpointError(`${url.href} answered HTTP ${res.status}: ${text.slice(0, 200)}`, res.status);
+  }
+
+  async function call(method: string, params: unknown, signal?: AbortSignal): Promise<any> {
+    const response = (await post({ jsonrpc: '2.0', method, params, id: nextId++ }, signal)) as RpcResponse;
+    if (response.error) throw errorFromRpc(response.error);
+    return response.result;
+  }
+
+  async function waitForTask(task: string | Task, { timeout, signal }: WaitOptions = {}): Promise<any> {
+    const id = typeof task === 'string' ? task : task.id;
+    const deadline = timeout === undefined ? Infinity : Date.now() + timeout * 1000;
+    for (;;) {
+      signal?.throwIfAborted();
+      const left = Math.max(0, (deadline - Date.now()) / 1000);
+      try {
+        return fromWire(await call('wait_for_task', { id, timeout: Math.min(waitCap, left) }, signal));
+      } catch (err) {
+        // The endpoint's cap passed, not the caller's timeout: ask again.
+        if (!(err instanceof WaitTimeoutError) || Date.now() >= deadline) throw err;
+      }
+    }
+  }
+
+  const client: SkytaskClient<any> = {
+    async queueTask(job: string, kwargs?: unknown, options?: QueueOptions): Promise<any> {
+      return taskOrNull(await call('queue_task', queueParams(job, kwargs, options)));
+    },
+
+    /** One JSON-RPC batch per 100 items; each item's answer is its result or error. */
+    async queueTasks(items) {
+      const results: QueueResult[] = [];
+      for (let i = 0; i < items.length; i += LIMITS.maxBatch) {
+        const group = items.slice(i, i + LIMITS.maxBatch);
+        const first = nextId;
+        nextId += group.length;
+        const requests = group.map(({ job, kwargs, options }, n) => ({
+          jsonrpc: '2.0',
+          method: 'queue_task',
+          params: queueParams(job, kwargs, options),
+          id: first + n,
+        }));
+        const responses = (await post(requests)) as RpcResponse[];
+        const byId = new Map(Array.isArray(responses) ? responses.map((r) => [r.id, r]) : []);
+        for (const request of requests) {
+          const response = byId.get(request.id);
+          if (!response) results.push({ ok: false, error: new EndpointError(`no answer for item ${request.id - first}`) });
+          else if (response.error) results.push({ ok: false, error: errorFromRpc(response.error) });
+          else results.push({ ok: true, task: taskOrNull(response.result) });
+        }
+      }
+      return results;
+    },
+
+    getTask: async (id) => taskOrNull(await call('get_task', { id })),
+
+    async getTasks(filter = {}) {
+      const { ids, name, status, fromTask, limit, cursor } = filter;
+      const params = Object.fromEntries(
+        Object.entries({ ids, name, status, from_task: fromTask, limit, cursor }).filter(([, v]) => v !== undefined),
+      );
+      const page = await call('get_tasks', params);
+      return { tasks: (page.tasks as TaskWire[]).map(fromWire), cursor: page.cursor ?? null };
+    },
+
+    waitForTask,
+    revokeTask: async (id) => fromWire(await call('revoke_task', { id })),
+    jobList: async (names) => ((await call('job_list', names ? { jobnames: names } : {})) as Record<string, unknown>[]).map(jobInfoFromWire),
+
+    async queueStats() {
+      const s = await call('queue_stats', {});
+      return { queued: s.queued, delayed: s.delayed, inFlight: s.in_flight, deadLetters: s.dead_letters };
+    },
+
+    redriveDeadLetters: (limit) => call('redrive_dead_letters', limit === undefined ? {} : { limit }),
+  };
+  return client;
+}

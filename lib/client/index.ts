@@ -1,0 +1,20 @@
+/**
+ * `skytask/client`: queue and follow tasks from another service. No CDK, no middy, no
+ * emulator code; each client in its own module so a bundler keeps only the one used.
+ */
+export { createHttpClient, type HttpAuth, type HttpClientOptions } from './http-client.js';
+export { createDirectClient, type DirectClientOptions } from './direct-client.js';
+export { createSigV4Signer, executeApiRegion, type SigV4Options, type RequestSigner } from './sigv4.js';
+export { errorFromRpc } from './rpc-errors.js';
+export type * from './types.js';
+export {
+  SkytaskError,
+  ValidationError,
+  UnknownJobError,
+  TaskNotFoundError,
+  ConflictError,
+  WaitTimeoutError,
+  EndpointError,
+  RemoteError,
+} from '../errors.js';
+export { TaskStatus, isReady, fromWire, toWire, type Task, type TaskWire } from '../task.js';

@@ -1,0 +1,37 @@
+/**
+ * JSON-RPC errors back to skytask's error classes: the reverse of the RPC layer's
+ * mapping (lib/rpc.ts), so an HTTP caller catches what a direct caller catches.
+ */
+import {
+  ConflictError,
+  RemoteError,
+  TaskNotFoundError,
+  UnknownJobError,
+  ValidationError,
+  WaitTimeoutError,
+  type SkytaskError,
+} from '../errors.js';
+import { RPC_ERRORS } from '../rpc-errors.js';
+import { fromWire, type TaskWire } from '../task.js';
+
+export interface RpcErrorObject {
+  code: number;
+  message: string;
+  data?: any;
+}
+
+export function errorFromRpc(error: RpcErrorObject): SkytaskError {
+  const data = error.data;
+  switch (error.code) {
+    case RPC_ERRORS.invalidParams:
+      return typeof data?.jobname === 'string' ? new UnknownJobError(data.jobname) : new ValidationError(error.message, data);
+    case RPC_ERRORS.notFound:
+      return new TaskNotFoundError(typeof data?.id === 'string' ? data.id : '?');
+    case RPC_ERRORS.conflict:
+      return data?.task ? new ConflictError(error.message, fromWire(data.task as TaskWire)) : new RemoteError(error.code, error.message, data);
+    case RPC_ERRORS.waitTimeout:
+      return data?.task ? new WaitTimeoutError(fromWire(data.task as TaskWire)) : new RemoteError(error.code, error.message, data);
+    default:
+      return new RemoteError(error.code, error.message, data);
+  }
+}

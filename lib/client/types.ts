@@ -1,0 +1,142 @@
+/**
+ * The client's types: one interface for both clients (direct and HTTP), typed by a jobs
+ * module. `JobsOf<typeof import('./jobs.js')>` maps each job's name to its kwargs and
+ * result, so that job names autocomplete and kwargs are checked at compile time; without
+ * it any name and any kwargs object are accepted.
+ */
+import type { QueueStats } from '../backend.js';
+import type { Job } from '../job.js';
+import type { Task, TaskStatus } from '../task.js';
+
+/** What a client knows of one job. */
+export interface JobTypes {
+  kwargs: Record<string, unknown>;
+  result: unknown;
+}
+
+/** Job name → its types. */
+export type JobMap = Record<string, JobTypes>;
+
+/** No jobs module given: any name, any kwargs object, results unknown. */
+export type AnyJobs = Record<string, { kwargs: Record<string, unknown>; result: unknown }>;
+
+/**
+ * The job map of a jobs module's type (its named exports that are jobs, keyed by job name).
+ * @example
+ * type Jobs = JobsOf<typeof import('./jobs.js')>;
+ * // { addition: { kwargs: { a?: number; b?: number }; result: number }; … }
+ */
+export type JobsOf<M> = [M] extends [never]
+  ? AnyJobs
+  : {
+      [E in keyof M as M[E] extends Job<any, any, infer N> ? N : never]: M[E] extends Job<infer K, infer R, any>
+        ? { kwargs: K; result: Awaited<R> }
+        : never;
+    };
+
+/** A task of job `N`: its name, kwargs and result typed. */
+export type TaskOf<J extends JobMap, N extends keyof J> = Omit<Task, 'name' | 'kwargs' | 'result'> & {
+  name: N;
+  kwargs: J[N]['kwargs'];
+  result?: J[N]['result'];
+};
+
+/** Options of one queued task (the JSON-RPC `queue_task` options). */
+export interface QueueOptions {
+  /** Caller-given id: queueing an id that exists returns that task and sends nothing. */
+  id?: string;
+  /** Seconds after the task is due before it expires (overrides the job's `expires`). */
+  expiry?: number;
+  /** Seconds from now before the task is due. */
+  delay?: number;
+  /** When the task is due, epoch seconds (instead of `delay`). */
+  eta?: number;
+}
+
+/** Kwargs may be left out when every kwarg of the job is optional. */
+export type QueueArgs<K> = {} extends K ? [kwargs?: K, options?: QueueOptions] : [kwargs: K, options?: QueueOptions];
+
+/** One item of `queueTasks`: a job of the map and its kwargs. */
+export type QueueItem<J extends JobMap> = {
+  [N in keyof J & string]: { job: N; kwargs: J[N]['kwargs']; options?: QueueOptions };
+}[keyof J & string];
+
+/** One item's outcome: the task (null when non-overlap held it back), or that item's error. */
+export type QueueResult<T = Task> = { ok: true; task: T | null } | { ok: false; error: Error };
+
+export interface TaskFilter<J extends JobMap = AnyJobs> {
+  ids?: string[];
+  name?: keyof J & string;
+  status?: TaskStatus;
+  fromTask?: string;
+  /** 1–1000. @default 100 */
+  limit?: number;
+  /** The cursor of the page before. */
+  cursor?: string;
+}
+
+export interface TaskList {
+  tasks: Task[];
+  /** Pass back for the next page; null at the end. */
+  cursor: string | null;
+}
+
+export interface WaitOptions {
+  /** Seconds to wait in all; past it a WaitTimeoutError with the task as it is. @default no limit */
+  timeout?: number;
+  /** Stops the wait; it rejects with the signal's reason. */
+  signal?: AbortSignal;
+}
+
+/** A job as `job_list` describes it (camelCase; periodic fields only on periodic jobs). */
+export interface JobInfo {
+  name: string;
+  doc: string;
+  docSyntax: string;
+  type: 'regular' | 'periodic';
+  canOverlap: boolean | 'maybe';
+  expires?: number;
+  runEvery?: number;
+  anchor?: number;
+  cron?: string;
+  timezone?: string;
+  /** Seconds from now until the next run (periodic jobs). */
+  nextRun?: number;
+  runsCount?: number;
+  lastRunAt?: number;
+}
+
+export type { QueueStats };
+
+export interface RedriveResult {
+  moved: string[];
+  dropped: number;
+  skipped: number;
+}
+
+/**
+ * The skytask client: the same methods and results over SQS + DynamoDB (direct) or the
+ * JSON-RPC endpoint (HTTP). Errors are the classes of `skytask/client`: UnknownJobError,
+ * ValidationError, TaskNotFoundError, ConflictError, WaitTimeoutError (+ EndpointError,
+ * RemoteError over HTTP).
+ */
+export interface SkytaskClient<J extends JobMap = AnyJobs> {
+  /** Queue a task; null when the job cannot overlap and an equal task is not finished. */
+  queueTask<N extends keyof J & string>(job: N, ...args: QueueArgs<J[N]['kwargs']>): Promise<TaskOf<J, N> | null>;
+  /** Queue many tasks at once; one result or error per item, in order. */
+  queueTasks(items: readonly QueueItem<J>[]): Promise<QueueResult[]>;
+  /** The task, or null. */
+  getTask(id: string): Promise<Task | null>;
+  getTasks(filter?: TaskFilter<J>): Promise<TaskList>;
+  /** Wait until the task is ready (SUCCESS, FAILURE, REVOKED), however long the endpoint's own cap. */
+  waitForTask<T extends Task | TaskOf<J, any>>(task: T, options?: WaitOptions): Promise<T>;
+  waitForTask(id: string, options?: WaitOptions): Promise<Task>;
+  /** Revoke a task that is not ready; ConflictError if it is; TaskNotFoundError if there is none. */
+  revokeTask(id: string): Promise<Task>;
+  /** The jobs (all, or these names). */
+  jobList(names?: (keyof J & string)[]): Promise<JobInfo[]>;
+  /** Queue depth, in flight, dead letters (approximate). */
+  queueStats(): Promise<QueueStats>;
+  /** Move dead-lettered task messages back to the queue. */
+  redriveDeadLetters(limit?: number): Promise<RedriveResult>;
+}

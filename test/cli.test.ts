@@ -1,0 +1,155 @@
+/**
+ * The `skytask` CLI as a child process, against a stack this test starts (emulators, the
+ * consumer behind the poller, the RPC handler behind the local HTTP server, on port 0):
+ * each command's output and exit code, `--json` output parsed.
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { resolve } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { createRpcHandler } from '../functions/rpc.js';
+import { startHttpServer } from '../local/http.js';
+import { testStack } from './helpers.js';
+
+const root = resolve(import.meta.dirname, '..');
+let url = '';
+let stop: () => Promise<void>;
+
+before(async () => {
+  const stack = await testStack();
+  const poller = stack.poll();
+  const server = await startHttpServer({ port: 0, handler: createRpcHandler(stack.rpc), logger: stack.logger });
+  url = server.url;
+  stop = async () => {
+    await server.close();
+    await poller.stop(5);
+  };
+});
+after(() => stop?.());
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Run the CLI (`node --import tsx local/cli.ts …`, or the bin shim) against the test's endpoint. */
+function cli(args: string[], { bin = false, endpoint = true } = {}): Promise<Run> {
+  const entry = bin ? ['bin/skytask.js'] : ['--import', 'tsx', 'local/cli.ts'];
+  const full = endpoint ? [...args, '--url', url] : args;
+  return new Promise((done) =>
+    execFile(process.execPath, [...entry, ...full], { cwd: root, timeout: 60_000 }, (err, stdout, stderr) =>
+      done({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr }),
+    ),
+  );
+}
+
+const json = (run: Run) => JSON.parse(run.stdout);
+
+describe('the skytask CLI', () => {
+  it('help, and usage errors exit 2', async () => {
+    const [help, bogus, missing] = await Promise.all([
+      cli(['--help'], { bin: true, endpoint: false }),
+      cli(['bogus'], { endpoint: false }),
+      cli(['queue']),
+    ]);
+    assert.equal(help.code, 0);
+    assert.match(help.stdout, /Exit codes:/);
+    assert.match(help.stdout, /queue \[options\] <job> \[kwargs\.\.\.\]/);
+    assert.equal(bogus.code, 2);
+    assert.match(bogus.stderr, /unknown command 'bogus'/);
+    assert.equal(missing.code, 2);
+  });
+
+  it('jobs', async () => {
+    const [human, machine] = await Promise.all([cli(['jobs'], { bin: true }), cli(['jobs', '--json'])]);
+    assert.equal(human.code, 0);
+    assert.match(human.stdout, /^addition\s+regular\s+Add two numbers/m);
+    const jobs = json(machine);
+    assert.ok(jobs.some((j: any) => j.name === 'testperiodic' && j.type === 'periodic' && j.runEvery === 60));
+  });
+
+  it('queue --wait: SUCCESS exits 0, FAILURE exits 1; values parsed as JSON or kept as strings', async () => {
+    const [ok, failed, human, strings] = await Promise.all([
+      cli(['queue', 'addition', 'a=3', 'b=4', '--wait', '--json']),
+      cli(['queue', 'standarddeviation', 'inputs=[]', '--wait', '--json']),
+      cli(['queue', 'addition', 'a=1', 'b=1', '--wait']),
+      cli(['queue', 'asynchronous', 'lag=0', 'note=hello world', 'list=[1,2]', '--json']),
+    ]);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.equal(json(ok).status, 'SUCCESS');
+    assert.equal(json(ok).result, 7);
+    assert.equal(failed.code, 1);
+    assert.equal(json(failed).status, 'FAILURE');
+    assert.match(json(failed).error, /inputs must be a non-empty list/);
+    assert.equal(human.code, 0);
+    assert.match(human.stdout, /^status\s+SUCCESS$/m);
+    assert.match(human.stdout, /^result\s+2$/m);
+    assert.doesNotMatch(human.stdout, /⠋|\r/, 'no spinner when stdout is not a TTY');
+    assert.deepEqual(json(strings).kwargs, { lag: 0, note: 'hello world', list: [1, 2] });
+  });
+
+  it('get, wait, tasks', async () => {
+    const queued = json(await cli(['queue', 'addition', 'a=20', 'b=22', '--json']));
+    assert.equal(queued.status, 'QUEUED');
+    const waited = await cli(['wait', queued.id]);
+    assert.equal(waited.code, 0);
+    assert.match(waited.stdout, /^result\s+42$/m);
+    const [got, gotHuman, listed, missingGet, missingWait] = await Promise.all([
+      cli(['get', queued.id, '--json']),
+      cli(['get', queued.id]),
+      cli(['tasks', '--job', 'addition', '--status', 'SUCCESS', '--limit', '50', '--json']),
+      cli(['get', 'no-such-task']),
+      cli(['wait', 'no-such-task', '--json']),
+    ]);
+    assert.equal(json(got).result, 42);
+    assert.match(gotHuman.stdout, new RegExp(`^id\\s+${queued.id}$`, 'm'));
+    const tasks = json(listed).tasks;
+    assert.ok(tasks.some((t: any) => t.id === queued.id));
+    assert.ok(tasks.every((t: any) => t.name === 'addition' && t.status === 'SUCCESS'));
+    assert.equal(missingGet.code, 3);
+    assert.match(missingGet.stderr, /not found/);
+    assert.equal(missingWait.code, 3);
+    assert.equal(JSON.parse(missingWait.stderr).error.type, 'TaskNotFoundError');
+  });
+
+  it('revoke (and a conflict), wait --timeout, unknown job, stats, redrive', async () => {
+    const [later, slow] = (
+      await Promise.all([cli(['queue', 'addition', 'a=1', '--delay', '60', '--json']), cli(['queue', 'addition', 'a=2', '--delay', '60', '--json'])])
+    ).map(json);
+    const revoked = await cli(['revoke', later.id]);
+    assert.equal(revoked.code, 0);
+    assert.match(revoked.stdout, /revoked/);
+    const [again, timedOut, unknown, stats, redrive] = await Promise.all([
+      cli(['revoke', later.id]),
+      cli(['wait', slow.id, '--timeout', '0.3']),
+      cli(['queue', 'nope', 'a=1']),
+      cli(['stats', '--json']),
+      cli(['redrive', '--json']),
+    ]);
+    assert.equal(again.code, 5);
+    assert.match(again.stderr, /already REVOKED/);
+    assert.equal(timedOut.code, 6);
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /unknown job "nope"/);
+    assert.equal(stats.code, 0);
+    assert.deepEqual(Object.keys(json(stats)).sort(), ['dead_letters', 'delayed', 'in_flight', 'queued']);
+    assert.deepEqual(json(redrive), { moved: [], dropped: 0, skipped: 0 });
+    const waitRevoked = await cli(['wait', later.id, '--json']);
+    assert.equal(waitRevoked.code, 1, 'a REVOKED task exits 1');
+    assert.equal(json(waitRevoked).status, 'REVOKED');
+  });
+
+  it('an unreachable endpoint exits 4', async () => {
+    // A port that was free a moment ago: nothing listens there.
+    const probe = createServer();
+    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+    const port = (probe.address() as AddressInfo).port;
+    await new Promise<void>((r) => probe.close(() => r()));
+    const run = await cli(['stats', '--url', `http://127.0.0.1:${port}/rpc`], { endpoint: false });
+    assert.equal(run.code, 4);
+    assert.match(run.stderr, /cannot reach/);
+  });
+});

@@ -157,10 +157,12 @@ export interface TaskQueueProps {
  * skytask on AWS: the task table, the task queue and its dead-letter queue, the consumer
  * function, the JSON-RPC function behind an authorized HTTP API, and alarms.
  *
+ * Periodic jobs (EventBridge Scheduler) are a separate part, not built here: it adds its
+ * function with `createTaskFunction` (cdk/task-function.ts) from `jobsPath` and
+ * `environment`, with its own exact statements, and one schedule per periodic job.
+ *
  * @example
  * new TaskQueue(this, 'Tasks', { jobs: 'src/jobs.ts' });
- *
- * Periodic jobs (EventBridge Scheduler) are added by a separate part, not here.
  */
 export class TaskQueue extends Construct {
   public readonly table: Table;
@@ -178,6 +180,8 @@ export class TaskQueue extends Construct {
   public readonly jobsPath: string;
   /** `https://…/rpc` */
   public readonly rpcUrl: string;
+  /** What every skytask function needs: table, queue URL, task retention. */
+  public readonly environment: Record<string, string>;
 
   constructor(scope: Construct, id: string, props: TaskQueueProps) {
     super(scope, id);
@@ -202,11 +206,11 @@ export class TaskQueue extends Construct {
     });
 
     const shared = { jobsPath: this.jobsPath, logRetention: p.logRetention, removalPolicy: p.removalPolicy };
-    const environment = {
+    const environment = (this.environment = {
       [ENV.table]: this.table.tableName,
       [ENV.queueUrl]: this.queue.queueUrl,
       [ENV.retentionDays]: String(p.taskRetentionDays),
-    };
+    });
 
     this.consumer = createTaskFunction(this, 'Consumer', {
       ...shared,

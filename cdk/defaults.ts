@@ -31,7 +31,7 @@ export const DEFAULTS: TaskQueueDefaults = {
    * Deliveries before a message is dead-lettered. A delivery that finds its task not due
    * yet (a delay beyond SQS's 15 minutes) or running elsewhere also counts.
    */
-  maxReceiveCount: 10,
+  maxReceiveCount: 5,
   /** Longer than the queue's: a standard queue keeps a message's first enqueue time when it moves. */
   deadLetterRetentionPeriod: Duration.days(14),
 

@@ -100,7 +100,7 @@ export interface TaskQueueProps {
   readonly queueRetentionPeriod?: Duration;
   /**
    * Deliveries of a message before SQS moves it to the dead-letter queue.
-   * @default 10
+   * @default 5
    */
   readonly maxReceiveCount?: number;
   /**

@@ -150,7 +150,7 @@ describe('TaskQueue template', () => {
       SqsManagedSseEnabled: true,
       VisibilityTimeout: 360,
       MessageRetentionPeriod: 4 * 86_400,
-      RedrivePolicy: { deadLetterTargetArn: ref(ids.dlq), maxReceiveCount: 10 },
+      RedrivePolicy: { deadLetterTargetArn: ref(ids.dlq), maxReceiveCount: 5 },
     });
     assert.deepEqual(resources[ids.dlq].Properties, { SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 86_400 });
     for (const queue of [ids.queue, ids.dlq]) {

@@ -1,0 +1,106 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { PolicyDocument, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+
+/**
+ * The environment variables the functions read: the names `configFromEnv` in
+ * lib/config.ts parses. The construct test feeds a synthesized function's environment
+ * to `configFromEnv`, so a renamed variable fails a test instead of a deploy.
+ */
+export const ENV = {
+  table: 'SKYTASK_TABLE',
+  queueUrl: 'SKYTASK_QUEUE_URL',
+  dlqUrl: 'SKYTASK_DLQ_URL',
+  concurrency: 'SKYTASK_CONCURRENCY',
+  leaseSeconds: 'SKYTASK_LEASE_SECONDS',
+  retentionDays: 'SKYTASK_RETENTION_DAYS',
+} as const;
+
+/** The Lambda entry points in functions/, next to this folder (also inside node_modules/skytask). */
+export const FUNCTION_ENTRIES = {
+  consumer: fileURLToPath(new URL('../functions/consumer.ts', import.meta.url)),
+  rpc: fileURLToPath(new URL('../functions/rpc.ts', import.meta.url)),
+} as const;
+
+/**
+ * The handlers import the team's jobs as `#jobs` (package.json "imports" maps it to the
+ * sample jobs for this repository). esbuild's alias replaces that import with the given
+ * file, so the bundle holds the team's jobs whatever skytask's own package.json says.
+ */
+export function bundlingFor(jobsPath: string): BundlingOptions {
+  return {
+    format: OutputFormat.ESM,
+    minify: true,
+    sourceMap: true,
+    // The .map stays beside the bundle; without the sources inside it, it is a third the size.
+    sourcesContent: false,
+    // The Lambda runtime ships AWS SDK v3.
+    externalModules: ['@aws-sdk/*'],
+    mainFields: ['module', 'main'],
+    // CommonJS dependencies bundled into ESM (pino) call require() for Node built-ins.
+    banner: "import { createRequire as __skytaskRequire } from 'node:module'; const require = __skytaskRequire(import.meta.url);",
+    esbuildArgs: { '--alias:#jobs': jobsPath },
+  };
+}
+
+export interface TaskFunctionOptions {
+  entry: string;
+  jobsPath: string;
+  timeout: Duration;
+  memorySize: number;
+  environment: Record<string, string>;
+  /** Exactly what the function calls; log writing to its own log group is added here. */
+  statements: PolicyStatement[];
+  logRetention: RetentionDays;
+  removalPolicy: RemovalPolicy;
+  description: string;
+}
+
+/**
+ * One skytask Lambda function: its own log group, and its own role whose only policy is
+ * inline and exact (no managed policy, so no logs:CreateLogGroup on `*`). The policy is
+ * part of the role resource, so it exists before the function and its event source.
+ */
+export function createTaskFunction(scope: Construct, id: string, options: TaskFunctionOptions) {
+  if (!existsSync(options.jobsPath)) {
+    throw new Error(`TaskQueue: the jobs module "${options.jobsPath}" does not exist`);
+  }
+  const logGroup = new LogGroup(scope, `${id}Logs`, {
+    retention: options.logRetention,
+    removalPolicy: options.removalPolicy,
+  });
+  const role = new Role(scope, `${id}Role`, {
+    assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+    description: `skytask ${id} function`,
+    inlinePolicies: {
+      skytask: new PolicyDocument({
+        statements: [
+          new PolicyStatement({
+            actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+            resources: [logGroup.logGroupArn],
+          }),
+          ...options.statements,
+        ],
+      }),
+    },
+  });
+  const fn = new NodejsFunction(scope, id, {
+    entry: options.entry,
+    handler: 'handler',
+    runtime: Runtime.NODEJS_24_X,
+    architecture: Architecture.ARM_64,
+    timeout: options.timeout,
+    memorySize: options.memorySize,
+    description: options.description,
+    role,
+    logGroup,
+    environment: { ...options.environment, NODE_OPTIONS: '--enable-source-maps' },
+    bundling: bundlingFor(options.jobsPath),
+  });
+  return { fn, role, logGroup };
+}

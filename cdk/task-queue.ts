@@ -1,0 +1,451 @@
+import { resolve } from 'node:path';
+import { CfnOutput, Duration, type RemovalPolicy } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import {
+  HttpApi,
+  HttpMethod,
+  LogGroupLogDestination,
+  type HttpRoute,
+  type HttpStage,
+  type IHttpRouteAuthorizer,
+} from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpIamAuthorizer, HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { Alarm, ComparisonOperator, TreatMissingData, type IAlarmAction } from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { AttributeType, BillingMode, ProjectionType, Table } from 'aws-cdk-lib/aws-dynamodb';
+import { PolicyStatement, type IGrantable, type Grant } from 'aws-cdk-lib/aws-iam';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Topic, type ITopic } from 'aws-cdk-lib/aws-sns';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { tableDefinition } from '../lib/dynamo-store.js';
+import { INDEX } from '../lib/keys.js';
+import { DEFAULTS, LIMITS, type TaskQueueDefaults } from './defaults.js';
+import { ENV, FUNCTION_ENTRIES, createTaskFunction } from './task-function.js';
+
+/** A JWT authorizer for `POST /rpc` instead of IAM (e.g. Amazon Cognito, Auth0, Okta). */
+export interface TaskQueueJwtOptions {
+  /** The issuer URL, e.g. `https://cognito-idp.eu-west-1.amazonaws.com/<pool id>`. */
+  readonly issuer: string;
+  /** Accepted `aud` (or Cognito `client_id`) values. */
+  readonly audience: string[];
+  /**
+   * Scopes the token must carry, one of them suffices.
+   * @default - none: any valid token of the issuer and audience
+   */
+  readonly scopes?: string[];
+}
+
+export interface TaskQueueProps {
+  /**
+   * Path of the team's jobs module (absolute, or relative to the directory the CDK app
+   * runs in). It is bundled into every function in place of the handlers' `#jobs` import.
+   */
+  readonly jobs: string;
+
+  /**
+   * What happens to the task table (and the log groups) when the stack is deleted.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+  /**
+   * Days a ready task is kept before DynamoDB's TTL deletes it (SKYTASK_RETENTION_DAYS).
+   * @default 7
+   */
+  readonly taskRetentionDays?: number;
+
+  /**
+   * Consumer function timeout: the longest a task may run. Also the claim's lease
+   * (SKYTASK_LEASE_SECONDS), so a crashed run is reclaimed once it has surely ended.
+   * @default Duration.minutes(1)
+   */
+  readonly consumerTimeout?: Duration;
+  /**
+   * Consumer function memory, in MB.
+   * @default 512
+   */
+  readonly consumerMemorySize?: number;
+  /**
+   * Tasks one consumer invocation runs at once (SKYTASK_CONCURRENCY).
+   * @default 5
+   */
+  readonly concurrency?: number;
+  /**
+   * Messages per consumer invocation (1–10,000; above 10 needs `maxBatchingWindow`).
+   * @default 10
+   */
+  readonly batchSize?: number;
+  /**
+   * How long the event source gathers messages before invoking (≤ 5 minutes).
+   * @default Duration.seconds(0)
+   */
+  readonly maxBatchingWindow?: Duration;
+  /**
+   * Concurrent consumer invocations the SQS event source may start (2–1000).
+   * @default 10
+   */
+  readonly maxConcurrency?: number;
+
+  /**
+   * The task queue's visibility timeout; must be at least 6× `consumerTimeout`.
+   * @default 6 × consumerTimeout
+   */
+  readonly visibilityTimeout?: Duration;
+  /**
+   * How long the task queue keeps a message.
+   * @default Duration.days(4)
+   */
+  readonly queueRetentionPeriod?: Duration;
+  /**
+   * Deliveries of a message before SQS moves it to the dead-letter queue.
+   * @default 5
+   */
+  readonly maxReceiveCount?: number;
+  /**
+   * How long the dead-letter queue keeps a message; at least `queueRetentionPeriod`.
+   * @default Duration.days(14)
+   */
+  readonly deadLetterRetentionPeriod?: Duration;
+
+  /**
+   * JSON-RPC function timeout (≤ 30 s, API Gateway's integration limit).
+   * @default Duration.seconds(29)
+   */
+  readonly rpcTimeout?: Duration;
+  /**
+   * JSON-RPC function memory, in MB.
+   * @default 256
+   */
+  readonly rpcMemorySize?: number;
+  /**
+   * Authorize `POST /rpc` with JWTs instead of IAM (SigV4).
+   * @default - IAM authorization: callers sign requests; grant them with `grantInvoke`
+   */
+  readonly jwt?: TaskQueueJwtOptions;
+  /**
+   * Steady-state requests per second of the HTTP API.
+   * @default 100
+   */
+  readonly throttleRateLimit?: number;
+  /**
+   * Burst of requests of the HTTP API.
+   * @default 200
+   */
+  readonly throttleBurstLimit?: number;
+
+  /**
+   * Where the alarms go.
+   * @default - a new SNS topic (TLS enforced), the `alarmTopic` field
+   */
+  readonly alarmTopic?: ITopic;
+  /**
+   * Alarm when the oldest message in the task queue is older than this. Delayed tasks
+   * count from when they were queued: keep it above the longest delay you use.
+   * @default Duration.hours(1)
+   */
+  readonly oldestMessageAgeThreshold?: Duration;
+  /**
+   * Retention of the functions' logs and the API's access logs.
+   * @default RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: RetentionDays;
+}
+
+/**
+ * skytask on AWS: the task table, the task queue and its dead-letter queue, the consumer
+ * function, the JSON-RPC function behind an authorized HTTP API, and alarms.
+ *
+ * Periodic jobs (EventBridge Scheduler) are a separate part, not built here: it adds its
+ * function with `createTaskFunction` (cdk/task-function.ts) from `jobsPath` and
+ * `environment`, with its own exact statements, and one schedule per periodic job.
+ *
+ * @example
+ * new TaskQueue(this, 'Tasks', { jobs: 'src/jobs.ts' });
+ */
+export class TaskQueue extends Construct {
+  public readonly table: Table;
+  public readonly queue: Queue;
+  public readonly deadLetterQueue: Queue;
+  public readonly consumer: NodejsFunction;
+  public readonly rpcFunction: NodejsFunction;
+  public readonly api: HttpApi;
+  public readonly stage: HttpStage;
+  public readonly rpcRoute: HttpRoute;
+  public readonly accessLogs: LogGroup;
+  public readonly alarmTopic: ITopic;
+  public readonly alarms: { deadLetters: Alarm; consumerErrors: Alarm; consumerThrottles: Alarm; oldestMessage: Alarm };
+  /** The absolute path of the jobs module bundled into the functions. */
+  public readonly jobsPath: string;
+  /** `https://…/rpc` */
+  public readonly rpcUrl: string;
+  /** What every skytask function needs: table, queue URL, task retention. */
+  public readonly environment: Record<string, string>;
+
+  constructor(scope: Construct, id: string, props: TaskQueueProps) {
+    super(scope, id);
+    const p: Resolved = { ...DEFAULTS, ...withoutUndefined(props), jobs: props.jobs };
+    const visibilityTimeout = p.visibilityTimeout ?? Duration.seconds(p.consumerTimeout.toSeconds() * LIMITS.visibilityTimeoutFactor);
+    checkProps(p, visibilityTimeout);
+    this.jobsPath = resolve(p.jobs);
+
+    this.table = this.createTable(p.removalPolicy);
+
+    this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: p.deadLetterRetentionPeriod,
+    });
+    this.queue = new Queue(this, 'Queue', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      visibilityTimeout,
+      retentionPeriod: p.queueRetentionPeriod,
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: p.maxReceiveCount },
+    });
+
+    const shared = { jobsPath: this.jobsPath, logRetention: p.logRetention, removalPolicy: p.removalPolicy };
+    const environment = (this.environment = {
+      [ENV.table]: this.table.tableName,
+      [ENV.queueUrl]: this.queue.queueUrl,
+      [ENV.retentionDays]: String(p.taskRetentionDays),
+    });
+
+    this.consumer = createTaskFunction(this, 'Consumer', {
+      ...shared,
+      entry: FUNCTION_ENTRIES.consumer,
+      description: 'skytask consumer: runs the tasks of the task queue',
+      timeout: p.consumerTimeout,
+      memorySize: p.consumerMemorySize,
+      environment: {
+        ...environment,
+        [ENV.dlqUrl]: this.deadLetterQueue.queueUrl,
+        [ENV.concurrency]: String(p.concurrency),
+        [ENV.leaseSeconds]: String(p.consumerTimeout.toSeconds()),
+      },
+      statements: [
+        // Claim, finish, revoke, locks, and the records of the sub-tasks a job queues.
+        this.tableStatement(['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem']),
+        new PolicyStatement({
+          actions: [
+            // The event source mapping polls with the function's role.
+            'sqs:ReceiveMessage',
+            'sqs:DeleteMessage',
+            'sqs:GetQueueAttributes',
+            // A task not due yet or running elsewhere: its message comes back later.
+            'sqs:ChangeMessageVisibility',
+            // Sub-tasks.
+            'sqs:SendMessage',
+          ],
+          resources: [this.queue.queueArn],
+        }),
+        // A body that is no task message is put aside on the DLQ.
+        new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.deadLetterQueue.queueArn] }),
+      ],
+    }).fn;
+    this.consumer.addEventSourceMapping('Queue', {
+      eventSourceArn: this.queue.queueArn,
+      batchSize: p.batchSize,
+      maxBatchingWindow: p.maxBatchingWindow.toSeconds() > 0 ? p.maxBatchingWindow : undefined,
+      maxConcurrency: p.maxConcurrency,
+      reportBatchItemFailures: true,
+    });
+
+    this.rpcFunction = createTaskFunction(this, 'Rpc', {
+      ...shared,
+      entry: FUNCTION_ENTRIES.rpc,
+      description: 'skytask JSON-RPC: POST /rpc',
+      timeout: p.rpcTimeout,
+      memorySize: p.rpcMemorySize,
+      environment,
+      statements: [
+        // queue_task, get_task, wait_for_task, delete_tasks; get_tasks reads items in batches.
+        this.tableStatement(['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'BatchGetItem']),
+        // get_tasks lists through the indexes only.
+        new PolicyStatement({
+          actions: ['dynamodb:Query'],
+          resources: [INDEX.byJob.name, INDEX.byStatus.name, INDEX.byParent.name].map(
+            (name) => `${this.table.tableArn}/index/${name}`,
+          ),
+        }),
+        // queue_task sends; num_tasks reads the queue's depth.
+        new PolicyStatement({
+          actions: ['sqs:SendMessage', 'sqs:GetQueueAttributes'],
+          resources: [this.queue.queueArn],
+        }),
+      ],
+    }).fn;
+
+    this.accessLogs = new LogGroup(this, 'ApiAccessLogs', { retention: p.logRetention, removalPolicy: p.removalPolicy });
+    this.api = new HttpApi(this, 'Api', { description: 'skytask JSON-RPC', createDefaultStage: false });
+    this.stage = this.api.addStage('DefaultStage', {
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: { rateLimit: p.throttleRateLimit, burstLimit: p.throttleBurstLimit },
+      accessLogSettings: { destination: new LogGroupLogDestination(this.accessLogs), format: accessLogFormat() },
+    });
+    const authorizer: IHttpRouteAuthorizer = p.jwt
+      ? new HttpJwtAuthorizer('JwtAuthorizer', p.jwt.issuer, { jwtAudience: p.jwt.audience })
+      : new HttpIamAuthorizer();
+    [this.rpcRoute] = this.api.addRoutes({
+      path: '/rpc',
+      methods: [HttpMethod.POST],
+      integration: new HttpLambdaIntegration('RpcIntegration', this.rpcFunction),
+      authorizer,
+      authorizationScopes: p.jwt?.scopes,
+    });
+    this.rpcUrl = `${this.stage.url}rpc`;
+
+    this.alarmTopic = p.alarmTopic ?? this.createAlarmTopic();
+    this.alarms = this.createAlarms(new SnsAction(this.alarmTopic), p.oldestMessageAgeThreshold);
+
+    new CfnOutput(this, 'RpcUrl', { value: this.rpcUrl, description: 'JSON-RPC endpoint (POST)' });
+    new CfnOutput(this, 'QueueUrl', { value: this.queue.queueUrl, description: 'Task queue' });
+    new CfnOutput(this, 'TableName', { value: this.table.tableName, description: 'Task table' });
+  }
+
+  /**
+   * Allow a principal to call `POST /rpc` (execute-api:Invoke on the route). IAM
+   * authorization only: with a JWT authorizer, tokens decide.
+   */
+  public grantInvoke(grantee: IGrantable): Grant {
+    return this.rpcRoute.grantInvoke(grantee);
+  }
+
+  /** The table `tableDefinition()` in lib/dynamo-store.ts describes, which the local stack creates too. */
+  private createTable(removalPolicy: RemovalPolicy): Table {
+    const def = tableDefinition('skytask');
+    const attribute = (name: string) => {
+      const found = def.AttributeDefinitions?.find((a) => a.AttributeName === name);
+      if (found?.AttributeType !== 'S') throw new Error(`TaskQueue: unexpected key attribute ${name}`);
+      return { name, type: AttributeType.STRING };
+    };
+    const keyOf = (schema: typeof def.KeySchema, type: 'HASH' | 'RANGE') => {
+      const name = schema?.find((k) => k.KeyType === type)?.AttributeName;
+      return name === undefined ? undefined : attribute(name);
+    };
+    const table = new Table(this, 'Table', {
+      partitionKey: keyOf(def.KeySchema, 'HASH')!,
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      // The attribute lib/dynamo-store.ts writes on ready tasks.
+      timeToLiveAttribute: 'ttl',
+      removalPolicy,
+    });
+    for (const index of def.GlobalSecondaryIndexes ?? []) {
+      if (index.Projection?.ProjectionType !== 'KEYS_ONLY') throw new Error('TaskQueue: indexes are KEYS_ONLY');
+      table.addGlobalSecondaryIndex({
+        indexName: index.IndexName!,
+        partitionKey: keyOf(index.KeySchema, 'HASH')!,
+        sortKey: keyOf(index.KeySchema, 'RANGE'),
+        projectionType: ProjectionType.KEYS_ONLY,
+      });
+    }
+    return table;
+  }
+
+  private tableStatement(actions: string[]): PolicyStatement {
+    return new PolicyStatement({ actions: actions.map((a) => `dynamodb:${a}`), resources: [this.table.tableArn] });
+  }
+
+  /**
+   * Not encrypted: CloudWatch alarms cannot publish to a topic under the AWS managed key
+   * (aws/sns), and the messages carry alarm names and states, no task data. Pass
+   * `alarmTopic` for a topic under a customer managed key that allows cloudwatch.amazonaws.com.
+   */
+  private createAlarmTopic(): Topic {
+    return new Topic(this, 'AlarmTopic', { displayName: 'skytask alarms', enforceSSL: true });
+  }
+
+  private createAlarms(action: IAlarmAction, oldestMessageAgeThreshold: Duration) {
+    const period = Duration.minutes(1);
+    const alarm = (id: string, description: string, metric: Alarm['metric'], threshold = 0) => {
+      const created = new Alarm(this, id, {
+        alarmDescription: description,
+        metric,
+        threshold,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      });
+      created.addAlarmAction(action);
+      return created;
+    };
+    return {
+      deadLetters: alarm(
+        'DeadLetterAlarm',
+        'skytask: messages in the dead-letter queue (tasks that failed to be delivered maxReceiveCount times)',
+        this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' }),
+      ),
+      consumerErrors: alarm(
+        'ConsumerErrorsAlarm',
+        'skytask: the consumer function failed (a job failure is a FAILURE task, not a function error)',
+        this.consumer.metricErrors({ period, statistic: 'Sum' }),
+      ),
+      consumerThrottles: alarm(
+        'ConsumerThrottlesAlarm',
+        'skytask: the consumer function was throttled',
+        this.consumer.metricThrottles({ period, statistic: 'Sum' }),
+      ),
+      oldestMessage: alarm(
+        'OldestMessageAlarm',
+        `skytask: a task message has waited over ${oldestMessageAgeThreshold.toHumanString()}`,
+        this.queue.metricApproximateAgeOfOldestMessage({ period, statistic: 'Maximum' }),
+        oldestMessageAgeThreshold.toSeconds(),
+      ),
+    };
+  }
+}
+
+type Resolved = TaskQueueDefaults & TaskQueueProps;
+
+/** Conflicts fail the synth, with the rule that was broken. */
+function checkProps(p: Resolved, visibilityTimeout: Duration): void {
+  const timeout = p.consumerTimeout.toSeconds();
+  if (timeout > 900) throw new Error('TaskQueue: consumerTimeout is at most 15 minutes (Lambda)');
+  if (visibilityTimeout.toSeconds() < LIMITS.visibilityTimeoutFactor * timeout) {
+    throw new Error(
+      `TaskQueue: visibilityTimeout (${visibilityTimeout.toSeconds()} s) must be at least ` +
+        `${LIMITS.visibilityTimeoutFactor}× consumerTimeout (${timeout} s), as AWS advises for SQS event sources`,
+    );
+  }
+  if (p.rpcTimeout.toSeconds() > LIMITS.maxRpcTimeout.toSeconds()) {
+    throw new Error('TaskQueue: rpcTimeout is at most 30 seconds (API Gateway stops the integration then)');
+  }
+  if (p.batchSize > 10 && p.maxBatchingWindow.toSeconds() === 0) {
+    throw new Error('TaskQueue: a batchSize over 10 needs a maxBatchingWindow (SQS event source rule)');
+  }
+  if (p.deadLetterRetentionPeriod.toSeconds() < p.queueRetentionPeriod.toSeconds()) {
+    throw new Error(
+      'TaskQueue: deadLetterRetentionPeriod must be at least queueRetentionPeriod: a dead-lettered message keeps ' +
+        'its first enqueue time and would expire on arrival',
+    );
+  }
+  if (!Number.isInteger(p.taskRetentionDays) || p.taskRetentionDays < 1) {
+    throw new Error('TaskQueue: taskRetentionDays is a whole number of days, at least 1');
+  }
+}
+
+/** One JSON object per request; the caller is the IAM ARN or the JWT subject. */
+function accessLogFormat(): AccessLogFormat {
+  return AccessLogFormat.custom(
+    JSON.stringify({
+      requestId: '$context.requestId',
+      ip: '$context.identity.sourceIp',
+      requestTime: '$context.requestTime',
+      routeKey: '$context.routeKey',
+      status: '$context.status',
+      responseLength: '$context.responseLength',
+      latency: '$context.responseLatency',
+      integrationError: '$context.integrationErrorMessage',
+      authorizerError: '$context.authorizer.error',
+      caller: '$context.identity.userArn',
+      subject: '$context.authorizer.claims.sub',
+    }),
+  );
+}
+
+function withoutUndefined<T extends object>(props: T): Partial<T> {
+  return Object.fromEntries(Object.entries(props).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,6 +1,6 @@
 /**
  * Using skytask/client from another service (type-checked with the rest of the code;
- * docs/client.md quotes it). Run against the local stack: `npm start`, then
+ * the README quotes it). Run against the local stack: `npm start`, then
  * `npx tsx examples/client.ts`.
  */
 import {

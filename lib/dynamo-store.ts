@@ -29,7 +29,7 @@ import {
   timeSortKey,
 } from './keys.js';
 import type { ClaimResult, Outcome, ScheduleEntry, TaskPage, TaskQuery, TaskStore } from './store.js';
-import { ALL_STATUSES, type Task, type TaskStatus } from './task.js';
+import { ALL_STATUSES, OPTIONAL_FIELDS, type Task, type TaskStatus } from './task.js';
 
 export interface DynamoStoreOptions {
   client: DynamoDBClient;
@@ -82,17 +82,9 @@ function fromItem(item: Item | undefined, now = Date.now() / 1000): Task | undef
   };
   if (item.result !== undefined) task.result = JSON.parse(item.result);
   if (item.errors !== undefined) task.errors = JSON.parse(item.errors);
-  const optional: [keyof Task, string][] = [
-    ['error', 'error'],
-    ['stack', 'stack'],
-    ['eta', 'eta'],
-    ['timeStarted', 'time_started'],
-    ['timeEnded', 'time_ended'],
-    ['expiry', 'expiry'],
-    ['fromTask', 'from_task'],
-    ['lockId', 'lock_id'],
-    ['caller', 'caller'],
-    ['worker', 'worker'],
+  const optional: (readonly [keyof Task, string])[] = [
+    ...OPTIONAL_FIELDS,
+    // Bookkeeping that stays off the wire:
     ['leaseUntil', 'lease_until'],
     ['sendError', 'send_error'],
     ['revokeRequested', 'revoke_requested'],

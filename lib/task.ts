@@ -134,6 +134,23 @@ export function toWire(task: Task): TaskWire {
 }
 
 /**
+ * The optional task fields that travel as they are, with their snake_case names: on the
+ * wire and as DynamoDB attributes alike.
+ */
+export const OPTIONAL_FIELDS: readonly (readonly [keyof Task, keyof TaskWire])[] = [
+  ['error', 'error'],
+  ['stack', 'stack'],
+  ['eta', 'eta'],
+  ['timeStarted', 'time_started'],
+  ['timeEnded', 'time_ended'],
+  ['expiry', 'expiry'],
+  ['fromTask', 'from_task'],
+  ['lockId', 'lock_id'],
+  ['caller', 'caller'],
+  ['worker', 'worker'],
+];
+
+/**
  * The wire back to a task (the HTTP client). Null and empty fields become absent, so
  * `fromWire(toWire(task))` is the task without its internal bookkeeping (lease, resends,
  * send error): the public view both clients return.
@@ -148,19 +165,7 @@ export function fromWire(wire: TaskWire): Task {
     attempts: wire.attempts ?? 0,
   };
   if (wire.result !== null && wire.result !== undefined) task.result = wire.result;
-  const optional: [keyof Task, keyof TaskWire][] = [
-    ['error', 'error'],
-    ['stack', 'stack'],
-    ['eta', 'eta'],
-    ['timeStarted', 'time_started'],
-    ['timeEnded', 'time_ended'],
-    ['expiry', 'expiry'],
-    ['fromTask', 'from_task'],
-    ['lockId', 'lock_id'],
-    ['caller', 'caller'],
-    ['worker', 'worker'],
-  ];
-  for (const [field, key] of optional) {
+  for (const [field, key] of OPTIONAL_FIELDS) {
     if (wire[key] !== null && wire[key] !== undefined) (task as unknown as Record<string, unknown>)[field] = wire[key];
   }
   if (wire.errors?.length) task.errors = wire.errors;

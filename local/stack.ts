@@ -37,7 +37,8 @@ const portOpen = (endpoint: string) =>
     socket.on('error', () => done(false));
   });
 
-function alive(pid: number): boolean {
+/** Whether a process runs (signal 0 checks without sending anything). */
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -9,18 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, describe, it } from 'node:test';
+import { alive } from '../local/stack.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'skytask-stack-'));
 const children = new Set<ChildProcess>();
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 after(() => {
   for (const child of children) child.kill('SIGKILL');

@@ -28,8 +28,8 @@ import {
   taskKey,
   timeSortKey,
 } from './keys.js';
-import type { ClaimResult, Outcome, ScheduleEntry, TaskPage, TaskQuery, TaskStore } from './store.js';
-import { ALL_STATUSES, OPTIONAL_FIELDS, type Task, type TaskStatus } from './task.js';
+import type { ClaimResult, ScheduleEntry, TaskPage, TaskQuery, TaskStore } from './store.js';
+import { ALL_STATUSES, OPTIONAL_FIELDS, type Task } from './task.js';
 
 export interface DynamoStoreOptions {
   client: DynamoDBClient;

@@ -629,6 +629,17 @@ function checkProps(p: Resolved, visibilityTimeout: Duration): void {
   if (!Number.isInteger(p.taskRetentionDays) || p.taskRetentionDays < 1) {
     throw new Error('TaskQueue: taskRetentionDays is a whole number of days, at least 1');
   }
+  if (!Number.isInteger(p.maxReceiveCount) || p.maxReceiveCount < 1 || p.maxReceiveCount > 1000) {
+    throw new Error('TaskQueue: maxReceiveCount is a whole number from 1 to 1000 (SQS redrive policy)');
+  }
+  const every = p.reconcileEvery.toSeconds();
+  if (every < 60 || every % 60 !== 0) {
+    throw new Error('TaskQueue: reconcileEvery is a whole number of minutes, at least 1 (EventBridge Scheduler rate)');
+  }
+  if (p.reconcileAfter.toSeconds() < 1) throw new Error('TaskQueue: reconcileAfter is at least 1 second');
+  if (!Number.isInteger(p.maxResends) || p.maxResends < 1) {
+    throw new Error('TaskQueue: maxResends is a whole number, at least 1');
+  }
 }
 
 /** One JSON object per request; the caller is the IAM ARN or the JWT subject. */

@@ -1,6 +1,6 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import type { TaskQueueProps } from './task-queue.js';
+import type { TaskQueueProps } from './task-queue-props.js';
 
 /** The props that have a fixed default (the others default to something the construct creates or derives). */
 export type TaskQueueDefaults = Required<Omit<TaskQueueProps, 'jobs' | 'jwt' | 'alarmTopic' | 'visibilityTimeout'>>;

@@ -1,6 +1,6 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import type { TaskQueueProps } from './task-queue.js';
+import type { TaskQueueProps } from './task-queue-props.js';
 
 /** The props that have a fixed default (the others default to something the construct creates or derives). */
 export type TaskQueueDefaults = Required<Omit<TaskQueueProps, 'jobs' | 'jwt' | 'alarmTopic' | 'visibilityTimeout'>>;
@@ -42,9 +42,45 @@ export const DEFAULTS: TaskQueueDefaults = {
   throttleRateLimit: 100,
   throttleBurstLimit: 200,
 
+  /** How often the reconciler runs (EventBridge Scheduler). */
+  reconcileEvery: Duration.minutes(5),
+  /** A task that has not progressed for this long gets its message again (SKYTASK_RECONCILE_AFTER). */
+  reconcileAfter: Duration.minutes(5),
+  /** Re-sends per task by the reconciler, the wait doubling each time (SKYTASK_MAX_RESENDS). */
+  maxResends: 5,
+  /**
+   * A periodic job deployed as `rate()` (a period that divides neither an hour nor a day)
+   * starts at its first slot at least this long after the synth: EventBridge refuses a
+   * start date more than 5 minutes in the past, and the deploy follows the synth.
+   */
+  rateStartMargin: Duration.minutes(10),
+
   oldestMessageAgeThreshold: Duration.hours(1),
   logRetention: RetentionDays.ONE_MONTH,
 };
+
+/** The functions that are not sized by props: short, bounded work. */
+export const FUNCTIONS = {
+  /** One fire: a handful of DynamoDB writes and one SendMessage. */
+  scheduler: { timeout: Duration.seconds(30), memorySize: 256, asyncRetryAttempts: 2 },
+  /**
+   * One pass over the unfinished tasks. A run that fails is not retried (the next one
+   * comes within `reconcileEvery`); it lands on the schedule dead-letter queue, which alarms.
+   */
+  reconciler: { timeout: Duration.minutes(5), memorySize: 256, asyncRetryAttempts: 0 },
+} as const;
+
+/** The retry policy of every recurring schedule (periodic jobs, reconciler). */
+export const SCHEDULES = {
+  /**
+   * Scheduler retries only the invoke call (it invokes asynchronously), so a retry is
+   * rare and a fire is idempotent per slot. Past an hour a missed run is reported (dead-
+   * letter queue, alarm) rather than run late.
+   */
+  maximumEventAge: Duration.hours(1),
+  /** EventBridge's maximum: the event age above is the bound. */
+  maximumRetryAttempts: 185,
+} as const;
 
 /** Hard limits the props are checked against at synth. */
 export const LIMITS = {

@@ -2,9 +2,10 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { PolicyDocument, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { Architecture, Runtime, type CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 
 /**
@@ -19,12 +20,20 @@ export const ENV = {
   concurrency: 'SKYTASK_CONCURRENCY',
   leaseSeconds: 'SKYTASK_LEASE_SECONDS',
   retentionDays: 'SKYTASK_RETENTION_DAYS',
+  maxReceiveCount: 'SKYTASK_MAX_RECEIVE_COUNT',
+  reconcileAfter: 'SKYTASK_RECONCILE_AFTER',
+  maxResends: 'SKYTASK_MAX_RESENDS',
+  timerGroup: 'SKYTASK_TIMER_GROUP',
+  timerRoleArn: 'SKYTASK_TIMER_ROLE_ARN',
+  queueArn: 'SKYTASK_QUEUE_ARN',
 } as const;
 
 /** The Lambda entry points in functions/, next to this folder (also inside node_modules/skytask). */
 export const FUNCTION_ENTRIES = {
   consumer: fileURLToPath(new URL('../functions/consumer.ts', import.meta.url)),
   rpc: fileURLToPath(new URL('../functions/rpc.ts', import.meta.url)),
+  scheduler: fileURLToPath(new URL('../functions/scheduler.ts', import.meta.url)),
+  reconciler: fileURLToPath(new URL('../functions/reconciler.ts', import.meta.url)),
 } as const;
 
 /**
@@ -59,6 +68,11 @@ export interface TaskFunctionOptions {
   logRetention: RetentionDays;
   removalPolicy: RemovalPolicy;
   description: string;
+  /**
+   * Asynchronous invocations (EventBridge Scheduler's): the retries of a failed run, and
+   * the queue a run that still failed is sent to (its `sqs:SendMessage` is added here).
+   */
+  async?: { retryAttempts: number; deadLetterQueue: IQueue };
 }
 
 /**
@@ -85,6 +99,9 @@ export function createTaskFunction(scope: Construct, id: string, options: TaskFu
             resources: [logGroup.logGroupArn],
           }),
           ...options.statements,
+          ...(options.async
+            ? [new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [options.async.deadLetterQueue.queueArn] })]
+            : []),
         ],
       }),
     },
@@ -101,6 +118,12 @@ export function createTaskFunction(scope: Construct, id: string, options: TaskFu
     logGroup,
     environment: { ...options.environment, NODE_OPTIONS: '--enable-source-maps' },
     bundling: bundlingFor(options.jobsPath),
+    retryAttempts: options.async?.retryAttempts,
   });
+  if (options.async) {
+    // Set on the resource, not with the `deadLetterQueue` prop: that one grants through a
+    // second policy, and this role keeps its one inline policy.
+    (fn.node.defaultChild as CfnFunction).deadLetterConfig = { targetArn: options.async.deadLetterQueue.queueArn };
+  }
   return { fn, role, logGroup };
 }

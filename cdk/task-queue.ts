@@ -1,5 +1,6 @@
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { CfnOutput, Duration, type RemovalPolicy } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Validations, type RemovalPolicy } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
   HttpApi,
@@ -14,152 +15,30 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import { Alarm, ComparisonOperator, TreatMissingData, type IAlarmAction } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { AttributeType, BillingMode, ProjectionType, Table } from 'aws-cdk-lib/aws-dynamodb';
-import { PolicyStatement, type IGrantable, type Grant } from 'aws-cdk-lib/aws-iam';
+import { PolicyStatement, type IGrantable, type Grant, type Role } from 'aws-cdk-lib/aws-iam';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Topic, type ITopic } from 'aws-cdk-lib/aws-sns';
+import { ScheduleExpression, type CfnSchedule, type CfnScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { tableDefinition } from '../lib/dynamo-store.js';
+import { eventBridgeSchedule, schedulerInput } from '../lib/eventbridge-schedule.js';
 import { INDEX } from '../lib/keys.js';
-import { DEFAULTS, LIMITS, type TaskQueueDefaults } from './defaults.js';
+import { DEFAULTS, FUNCTIONS, LIMITS } from './defaults.js';
+import { createFunctionSchedule, createScheduleGroup, createSchedulerRole, invokeStatements, periodicJobsOf, schedulesInGroupArn } from './schedules.js';
 import { ENV, FUNCTION_ENTRIES, createTaskFunction } from './task-function.js';
+import { checkProps, type Resolved, type TaskQueueProps } from './task-queue-props.js';
 
-/** A JWT authorizer for `POST /rpc` instead of IAM (e.g. Amazon Cognito, Auth0, Okta). */
-export interface TaskQueueJwtOptions {
-  /** The issuer URL, e.g. `https://cognito-idp.eu-west-1.amazonaws.com/<pool id>`. */
-  readonly issuer: string;
-  /** Accepted `aud` (or Cognito `client_id`) values. */
-  readonly audience: string[];
-  /**
-   * Scopes the token must carry, one of them suffices.
-   * @default - none: any valid token of the issuer and audience
-   */
-  readonly scopes?: string[];
-}
+export type { TaskQueueJwtOptions, TaskQueueProps } from './task-queue-props.js';
 
-export interface TaskQueueProps {
-  /**
-   * Path of the team's jobs module (absolute, or relative to the directory the CDK app
-   * runs in). It is bundled into every function in place of the handlers' `#jobs` import.
-   */
-  readonly jobs: string;
-
-  /**
-   * What happens to the task table (and the log groups) when the stack is deleted.
-   * @default RemovalPolicy.RETAIN
-   */
-  readonly removalPolicy?: RemovalPolicy;
-  /**
-   * Days a ready task is kept before DynamoDB's TTL deletes it (SKYTASK_RETENTION_DAYS).
-   * @default 7
-   */
-  readonly taskRetentionDays?: number;
-
-  /**
-   * Consumer function timeout: the longest a task may run. Also the claim's lease
-   * (SKYTASK_LEASE_SECONDS), so a crashed run is reclaimed once it has surely ended.
-   * @default Duration.minutes(1)
-   */
-  readonly consumerTimeout?: Duration;
-  /**
-   * Consumer function memory, in MB.
-   * @default 512
-   */
-  readonly consumerMemorySize?: number;
-  /**
-   * Tasks one consumer invocation runs at once (SKYTASK_CONCURRENCY).
-   * @default 5
-   */
-  readonly concurrency?: number;
-  /**
-   * Messages per consumer invocation (1–10,000; above 10 needs `maxBatchingWindow`).
-   * @default 10
-   */
-  readonly batchSize?: number;
-  /**
-   * How long the event source gathers messages before invoking (≤ 5 minutes).
-   * @default Duration.seconds(0)
-   */
-  readonly maxBatchingWindow?: Duration;
-  /**
-   * Concurrent consumer invocations the SQS event source may start (2–1000).
-   * @default 10
-   */
-  readonly maxConcurrency?: number;
-
-  /**
-   * The task queue's visibility timeout; must be at least 6× `consumerTimeout`.
-   * @default 6 × consumerTimeout
-   */
-  readonly visibilityTimeout?: Duration;
-  /**
-   * How long the task queue keeps a message.
-   * @default Duration.days(4)
-   */
-  readonly queueRetentionPeriod?: Duration;
-  /**
-   * Deliveries of a message before SQS moves it to the dead-letter queue.
-   * @default 5
-   */
-  readonly maxReceiveCount?: number;
-  /**
-   * How long the dead-letter queue keeps a message; at least `queueRetentionPeriod`.
-   * @default Duration.days(14)
-   */
-  readonly deadLetterRetentionPeriod?: Duration;
-
-  /**
-   * JSON-RPC function timeout (≤ 30 s, API Gateway's integration limit).
-   * @default Duration.seconds(29)
-   */
-  readonly rpcTimeout?: Duration;
-  /**
-   * JSON-RPC function memory, in MB.
-   * @default 256
-   */
-  readonly rpcMemorySize?: number;
-  /**
-   * Authorize `POST /rpc` with JWTs instead of IAM (SigV4).
-   * @default - IAM authorization: callers sign requests; grant them with `grantInvoke`
-   */
-  readonly jwt?: TaskQueueJwtOptions;
-  /**
-   * Steady-state requests per second of the HTTP API.
-   * @default 100
-   */
-  readonly throttleRateLimit?: number;
-  /**
-   * Burst of requests of the HTTP API.
-   * @default 200
-   */
-  readonly throttleBurstLimit?: number;
-
-  /**
-   * Where the alarms go.
-   * @default - a new SNS topic (TLS enforced), the `alarmTopic` field
-   */
-  readonly alarmTopic?: ITopic;
-  /**
-   * Alarm when the oldest message in the task queue is older than this. Delayed tasks
-   * count from when they were queued: keep it above the longest delay you use.
-   * @default Duration.hours(1)
-   */
-  readonly oldestMessageAgeThreshold?: Duration;
-  /**
-   * Retention of the functions' logs and the API's access logs.
-   * @default RetentionDays.ONE_MONTH
-   */
-  readonly logRetention?: RetentionDays;
-}
 
 /**
  * skytask on AWS: the task table, the task queue and its dead-letter queue, the consumer
- * function, the JSON-RPC function behind an authorized HTTP API, and alarms.
- *
- * Periodic jobs (EventBridge Scheduler) are a separate part, not built here: it adds its
- * function with `createTaskFunction` (cdk/task-function.ts) from `jobsPath` and
- * `environment`, with its own exact statements, and one schedule per periodic job.
+ * function, the JSON-RPC function behind an authorized HTTP API, one EventBridge
+ * Scheduler schedule per periodic job (invoking the scheduler function), the reconciler
+ * on a schedule, the timer for tasks due beyond SQS's 15 minutes (a schedule group and
+ * the role its one-time schedules send to the queue as), and alarms.
  *
  * @example
  * new TaskQueue(this, 'Tasks', { jobs: 'src/jobs.ts' });
@@ -170,12 +49,34 @@ export class TaskQueue extends Construct {
   public readonly deadLetterQueue: Queue;
   public readonly consumer: NodejsFunction;
   public readonly rpcFunction: NodejsFunction;
+  /** Fires the periodic jobs; absent when the jobs module has none. */
+  public readonly schedulerFunction?: NodejsFunction;
+  public readonly reconciler: NodejsFunction;
+  /** The group of the recurring schedules: the periodic jobs' and the reconciler's. */
+  public readonly scheduleGroup: CfnScheduleGroup;
+  /** One schedule per periodic job, by job name. */
+  public readonly periodicSchedules: Record<string, CfnSchedule>;
+  public readonly reconcileSchedule: CfnSchedule;
+  /**
+   * Where the recurring schedules put a run they could not invoke, and where the
+   * scheduler and reconciler functions put a run that failed: `{ "job", "time" }` fires
+   * (safe to replay: a fire is idempotent per slot) and reconciler runs.
+   */
+  public readonly scheduleDeadLetterQueue: Queue;
+  /** The timer: the group of the one-time `at()` schedules, and the role they send to the queue as. */
+  public readonly timer: { group: CfnScheduleGroup; role: Role };
   public readonly api: HttpApi;
   public readonly stage: HttpStage;
   public readonly rpcRoute: HttpRoute;
   public readonly accessLogs: LogGroup;
   public readonly alarmTopic: ITopic;
-  public readonly alarms: { deadLetters: Alarm; consumerErrors: Alarm; consumerThrottles: Alarm; oldestMessage: Alarm };
+  public readonly alarms: {
+    deadLetters: Alarm;
+    scheduleDeadLetters: Alarm;
+    consumerErrors: Alarm;
+    consumerThrottles: Alarm;
+    oldestMessage: Alarm;
+  };
   /** The absolute path of the jobs module bundled into the functions. */
   public readonly jobsPath: string;
   /** `https://…/rpc` */
@@ -189,6 +90,11 @@ export class TaskQueue extends Construct {
     const visibilityTimeout = p.visibilityTimeout ?? Duration.seconds(p.consumerTimeout.toSeconds() * LIMITS.visibilityTimeoutFactor);
     checkProps(p, visibilityTimeout);
     this.jobsPath = resolve(p.jobs);
+    if (!existsSync(this.jobsPath)) throw new Error(`TaskQueue: the jobs module "${this.jobsPath}" does not exist`);
+    // Before any resource: a periodic job EventBridge cannot express fails the synth with
+    // the periodic issue's message (ScheduleError, naming the job).
+    const startAfter = Date.now() / 1000 + p.rateStartMargin.toSeconds();
+    const periodic = periodicJobsOf(this.jobsPath).map((job) => ({ job, schedule: eventBridgeSchedule(job, startAfter) }));
 
     this.table = this.createTable(p.removalPolicy);
 
@@ -204,6 +110,26 @@ export class TaskQueue extends Construct {
       retentionPeriod: p.queueRetentionPeriod,
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: p.maxReceiveCount },
     });
+    // Its own queue, not the task DLQ: its bodies are schedule events, not task messages
+    // (redrive_dead_letters would skip them forever), and they are replayed differently.
+    this.scheduleDeadLetterQueue = new Queue(this, 'ScheduleDeadLetterQueue', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: p.deadLetterRetentionPeriod,
+    });
+
+    // The timer: one-time schedules (lib/eventbridge-timer.ts) send a task's envelope
+    // straight to the queue as this role. The group goes with the queue when the stack
+    // is deleted: its schedules are deferred messages of that queue.
+    const timerGroup = createScheduleGroup(this, 'TimerScheduleGroup');
+    this.timer = {
+      group: timerGroup,
+      role: createSchedulerRole(this, 'TimerRole', {
+        description: 'skytask timer: one-time schedules send due tasks to the task queue',
+        group: timerGroup,
+        statements: this.queueSendStatements(),
+      }),
+    };
 
     const shared = { jobsPath: this.jobsPath, logRetention: p.logRetention, removalPolicy: p.removalPolicy };
     const environment = (this.environment = {
@@ -223,7 +149,11 @@ export class TaskQueue extends Construct {
         [ENV.dlqUrl]: this.deadLetterQueue.queueUrl,
         [ENV.concurrency]: String(p.concurrency),
         [ENV.leaseSeconds]: String(p.consumerTimeout.toSeconds()),
+        // The consumer records FAILURE on the last delivery before SQS dead-letters it.
+        [ENV.maxReceiveCount]: String(p.maxReceiveCount),
       },
+      // No timer: sub-tasks and producer messages carry no delay, and a retry or an early
+      // delivery is re-sent with at most SQS's 15 minutes (the claim refuses it until due).
       statements: [
         // Claim, finish, revoke, locks, and the records of the sub-tasks a job queues.
         this.tableStatement(['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem']),
@@ -235,7 +165,7 @@ export class TaskQueue extends Construct {
             'sqs:GetQueueAttributes',
             // A task not due yet or running elsewhere: its message comes back later.
             'sqs:ChangeMessageVisibility',
-            // Sub-tasks.
+            // Sub-tasks, retries, early deliveries sent again.
             'sqs:SendMessage',
           ],
           resources: [this.queue.queueArn],
@@ -252,31 +182,129 @@ export class TaskQueue extends Construct {
       reportBatchItemFailures: true,
     });
 
-    this.rpcFunction = createTaskFunction(this, 'Rpc', {
+    const rpc = createTaskFunction(this, 'Rpc', {
       ...shared,
       entry: FUNCTION_ENTRIES.rpc,
       description: 'skytask JSON-RPC: POST /rpc',
       timeout: p.rpcTimeout,
       memorySize: p.rpcMemorySize,
-      environment,
+      environment: {
+        ...environment,
+        // queue_stats counts the dead letters; redrive_dead_letters moves them back.
+        [ENV.dlqUrl]: this.deadLetterQueue.queueUrl,
+        // queue_task with a delay or eta beyond 15 minutes arms the timer.
+        [ENV.timerGroup]: timerGroup.name!,
+        [ENV.timerRoleArn]: this.timer.role.roleArn,
+        [ENV.queueArn]: this.queue.queueArn,
+      },
       statements: [
-        // queue_task, get_task, wait_for_task, delete_tasks; get_tasks reads items in batches.
+        // queue_task, get_task, wait_for_task, delete_tasks, revoke_task; the redrive's
+        // requeue; get_tasks and job_list (schedule entries) read items in batches.
         this.tableStatement(['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'BatchGetItem']),
         // get_tasks lists through the indexes only.
+        this.indexQueryStatement([INDEX.byJob.name, INDEX.byStatus.name, INDEX.byParent.name]),
+        // queue_task and the redrive send; num_tasks and queue_stats read the depth.
+        ...this.queueSendStatements(['sqs:GetQueueAttributes']),
+        // redrive_dead_letters receives and deletes; queue_stats reads the depth.
         new PolicyStatement({
-          actions: ['dynamodb:Query'],
-          resources: [INDEX.byJob.name, INDEX.byStatus.name, INDEX.byParent.name].map(
-            (name) => `${this.table.tableArn}/index/${name}`,
-          ),
+          actions: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'],
+          resources: [this.deadLetterQueue.queueArn],
         }),
-        // queue_task sends; num_tasks reads the queue's depth.
+        // The timer: a one-time schedule in its group only, passing its role only.
+        new PolicyStatement({ actions: ['scheduler:CreateSchedule'], resources: [schedulesInGroupArn(this, timerGroup)] }),
         new PolicyStatement({
-          actions: ['sqs:SendMessage', 'sqs:GetQueueAttributes'],
-          resources: [this.queue.queueArn],
+          actions: ['iam:PassRole'],
+          resources: [this.timer.role.roleArn],
+          conditions: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
         }),
       ],
-    }).fn;
+    });
+    this.rpcFunction = rpc.fn;
+    // The one wildcard of the stack, acknowledged for this resource and this ARN only.
+    Validations.of(rpc.role).acknowledge({
+      id:
+        'AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:' +
+        `schedule/${timerGroup.name}/*]`,
+      reason:
+        'The timer names each one-time schedule after its task (t-<task id>), so the names exist only at run ' +
+        'time: CreateSchedule is allowed on the schedules of the timer group, and on no other group.',
+    });
 
+    // The recurring schedules: periodic jobs and the reconciler. Deleted with the stack:
+    // they are configuration, made again by the next deploy.
+    this.scheduleGroup = createScheduleGroup(this, 'ScheduleGroup');
+    const scheduleTarget = { group: this.scheduleGroup, deadLetterQueue: this.scheduleDeadLetterQueue };
+
+    this.periodicSchedules = {};
+    if (periodic.length) {
+      const fn = (this.schedulerFunction = createTaskFunction(this, 'Scheduler', {
+        ...shared,
+        entry: FUNCTION_ENTRIES.scheduler,
+        description: 'skytask scheduler: EventBridge Scheduler fires the periodic jobs here',
+        timeout: FUNCTIONS.scheduler.timeout,
+        memorySize: FUNCTIONS.scheduler.memorySize,
+        environment,
+        // A fire queues a task with no delay: no timer.
+        statements: [
+          // The task record and its non-overlap lock, the schedule entry's run.
+          this.tableStatement(['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem']),
+          ...this.queueSendStatements(),
+        ],
+        // A fire is idempotent per slot: retrying it is safe.
+        async: { retryAttempts: FUNCTIONS.scheduler.asyncRetryAttempts, deadLetterQueue: this.scheduleDeadLetterQueue },
+      }).fn);
+      const role = createSchedulerRole(this, 'PeriodicScheduleRole', {
+        description: 'skytask periodic schedules: invoke the scheduler function',
+        group: this.scheduleGroup,
+        statements: invokeStatements(fn, this.scheduleDeadLetterQueue),
+      });
+      for (const { job, schedule } of periodic) {
+        this.periodicSchedules[job.name] = createFunctionSchedule(this, `Periodic-${job.name}`, {
+          ...scheduleTarget,
+          role,
+          fn,
+          schedule,
+          input: schedulerInput(job.name),
+          description: `skytask periodic job ${job.name}`,
+        });
+      }
+    }
+
+    this.reconciler = createTaskFunction(this, 'Reconciler', {
+      ...shared,
+      entry: FUNCTION_ENTRIES.reconciler,
+      description: 'skytask reconciler: sends again the messages of tasks that have not progressed',
+      timeout: FUNCTIONS.reconciler.timeout,
+      memorySize: FUNCTIONS.reconciler.memorySize,
+      environment: {
+        ...environment,
+        [ENV.reconcileAfter]: String(p.reconcileAfter.toSeconds()),
+        [ENV.maxResends]: String(p.maxResends),
+      },
+      // No timer: it re-sends a task only once it is past due (eta + reconcileAfter), so
+      // never beyond SQS's 15 minutes. (Arming far-future tasks again is the local stack's
+      // restart recovery, not this run.)
+      statements: [
+        // Unfinished tasks: keys from the status index, items in batches.
+        this.indexQueryStatement([INDEX.byStatus.name]),
+        // markResent, endIdle, setSendError; releasing the lock of a task it ends.
+        this.tableStatement(['BatchGetItem', 'UpdateItem', 'DeleteItem']),
+        ...this.queueSendStatements(),
+      ],
+      async: { retryAttempts: FUNCTIONS.reconciler.asyncRetryAttempts, deadLetterQueue: this.scheduleDeadLetterQueue },
+    }).fn;
+    this.reconcileSchedule = createFunctionSchedule(this, 'ReconcileSchedule', {
+      ...scheduleTarget,
+      role: createSchedulerRole(this, 'ReconcileScheduleRole', {
+        description: 'skytask reconciler schedule: invoke the reconciler function',
+        group: this.scheduleGroup,
+        statements: invokeStatements(this.reconciler, this.scheduleDeadLetterQueue),
+      }),
+      fn: this.reconciler,
+      schedule: { expression: ScheduleExpression.rate(p.reconcileEvery).expressionString, timezone: 'UTC' },
+      input: {},
+      description: 'skytask reconciler',
+    });
     this.accessLogs = new LogGroup(this, 'ApiAccessLogs', { retention: p.logRetention, removalPolicy: p.removalPolicy });
     this.api = new HttpApi(this, 'Api', { description: 'skytask JSON-RPC', createDefaultStage: false });
     this.stage = this.api.addStage('DefaultStage', {
@@ -349,6 +377,26 @@ export class TaskQueue extends Construct {
     return new PolicyStatement({ actions: actions.map((a) => `dynamodb:${a}`), resources: [this.table.tableArn] });
   }
 
+  private indexQueryStatement(indexes: string[]): PolicyStatement {
+    return new PolicyStatement({
+      actions: ['dynamodb:Query'],
+      resources: indexes.map((name) => `${this.table.tableArn}/index/${name}`),
+    });
+  }
+
+  /**
+   * SendMessage on the task queue (SendMessageBatch is the same action), with `more`
+   * actions on it; and the key's data-key actions if the queue were under a KMS key
+   * (it is SQS-managed today, which needs none).
+   */
+  private queueSendStatements(more: string[] = []): PolicyStatement[] {
+    const key = this.queue.encryptionMasterKey;
+    return [
+      new PolicyStatement({ actions: ['sqs:SendMessage', ...more], resources: [this.queue.queueArn] }),
+      ...(key ? [new PolicyStatement({ actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [key.keyArn] })] : []),
+    ];
+  }
+
   /**
    * Not encrypted: CloudWatch alarms cannot publish to a topic under the AWS managed key
    * (aws/sns), and the messages carry alarm names and states, no task data. Pass
@@ -378,6 +426,11 @@ export class TaskQueue extends Construct {
         'skytask: messages in the dead-letter queue (tasks that failed to be delivered maxReceiveCount times)',
         this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' }),
       ),
+      scheduleDeadLetters: alarm(
+        'ScheduleDeadLetterAlarm',
+        'skytask: a periodic job\'s fire or a reconciler run failed (messages in the schedule dead-letter queue)',
+        this.scheduleDeadLetterQueue.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' }),
+      ),
       consumerErrors: alarm(
         'ConsumerErrorsAlarm',
         'skytask: the consumer function failed (a job failure is a FAILURE task, not a function error)',
@@ -398,34 +451,6 @@ export class TaskQueue extends Construct {
   }
 }
 
-type Resolved = TaskQueueDefaults & TaskQueueProps;
-
-/** Conflicts fail the synth, with the rule that was broken. */
-function checkProps(p: Resolved, visibilityTimeout: Duration): void {
-  const timeout = p.consumerTimeout.toSeconds();
-  if (timeout > 900) throw new Error('TaskQueue: consumerTimeout is at most 15 minutes (Lambda)');
-  if (visibilityTimeout.toSeconds() < LIMITS.visibilityTimeoutFactor * timeout) {
-    throw new Error(
-      `TaskQueue: visibilityTimeout (${visibilityTimeout.toSeconds()} s) must be at least ` +
-        `${LIMITS.visibilityTimeoutFactor}× consumerTimeout (${timeout} s), as AWS advises for SQS event sources`,
-    );
-  }
-  if (p.rpcTimeout.toSeconds() > LIMITS.maxRpcTimeout.toSeconds()) {
-    throw new Error('TaskQueue: rpcTimeout is at most 30 seconds (API Gateway stops the integration then)');
-  }
-  if (p.batchSize > 10 && p.maxBatchingWindow.toSeconds() === 0) {
-    throw new Error('TaskQueue: a batchSize over 10 needs a maxBatchingWindow (SQS event source rule)');
-  }
-  if (p.deadLetterRetentionPeriod.toSeconds() < p.queueRetentionPeriod.toSeconds()) {
-    throw new Error(
-      'TaskQueue: deadLetterRetentionPeriod must be at least queueRetentionPeriod: a dead-lettered message keeps ' +
-        'its first enqueue time and would expire on arrival',
-    );
-  }
-  if (!Number.isInteger(p.taskRetentionDays) || p.taskRetentionDays < 1) {
-    throw new Error('TaskQueue: taskRetentionDays is a whole number of days, at least 1');
-  }
-}
 
 /** One JSON object per request; the caller is the IAM ARN or the JWT subject. */
 function accessLogFormat(): AccessLogFormat {

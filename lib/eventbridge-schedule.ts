@@ -10,7 +10,9 @@ export interface EventBridgeSchedule {
   timezone: string;
   /**
    * Rates only: the first run, on the job's anchor grid. A rate counts from its start
-   * date, so this is what keeps the runs aligned (e.g. every hour at minute 25).
+   * date, so this is what keeps the runs aligned (e.g. every 90 minutes from 00:00 UTC).
+   * EventBridge refuses a start date more than 5 minutes in the past: the deploy passes
+   * a `now` a little ahead of the synth.
    */
   startDate?: Date;
 }
@@ -30,12 +32,38 @@ const rateUnits: [seconds: number, singular: string][] = [
   [60, 'minute'],
 ];
 
+/**
+ * A rate whose period divides a day evenly with a fixed minute in every run: every whole
+ * number of minutes dividing an hour (1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30, 60), or every
+ * whole number of hours dividing a day (2, 3, 4, 6, 8, 12, 24). Its slots then fall at the
+ * same UTC times every day (the epoch is a UTC midnight), which an exact UTC `cron()`
+ * says, with no start date to keep fresh. Undefined for other periods.
+ */
+function exactCron(s: Extract<Schedule, { kind: 'rate' }>): string | undefined {
+  const offset = ((s.anchor % s.every) + s.every) % s.every;
+  if (3_600 % s.every === 0) {
+    const step = s.every / 60;
+    const first = offset / 60;
+    const minute = step === 1 ? '*' : step === 60 ? String(first) : `${first}/${step}`;
+    return `cron(${minute} * * * ? *)`;
+  }
+  if (s.every % 3_600 === 0 && 86_400 % s.every === 0) {
+    const step = s.every / 3_600;
+    const first = Math.floor(offset / 3_600);
+    const hour = step === 24 ? String(first) : `${first}/${step}`;
+    return `cron(${(offset % 3_600) / 60} ${hour} * * ? *)`;
+  }
+  return undefined;
+}
+
 function rate(job: string, s: Extract<Schedule, { kind: 'rate' }>, now: number): EventBridgeSchedule {
   if (s.every < 60) throw new ScheduleError(job, `runs every ${s.every} s: EventBridge Scheduler fires at most once a minute`);
   if (s.every % 60 !== 0) throw new ScheduleError(job, `runs every ${s.every} s: EventBridge Scheduler rates are whole minutes`);
   if (s.anchor % 60 !== 0) {
     throw new ScheduleError(job, `anchor ${s.anchor} is not on a whole minute: EventBridge Scheduler fires in whole minutes`);
   }
+  const exact = exactCron(s);
+  if (exact) return { expression: exact, timezone: 'UTC' };
   const [size, unit] = rateUnits.find(([size]) => s.every % size === 0)!;
   const n = s.every / size;
   const first = previousSlot(s, now) === now ? now : nextSlot(s, now)!;
@@ -88,16 +116,20 @@ function cron(job: string, s: Extract<Schedule, { kind: 'cron' }>): EventBridgeS
 }
 
 /**
- * What EventBridge Scheduler deploys for a periodic job: a `rate()` with a start date on
- * the anchor grid, or a 6-field `cron()` (with `?` and the year) and its time zone.
+ * What EventBridge Scheduler deploys for a periodic job: a 6-field `cron()` (with `?` and
+ * the year) and its time zone; for a `runEvery` whose period divides an hour, or a day
+ * in whole hours, an exact `cron()` in UTC on the anchor grid; for other periods a
+ * `rate()` with a start date on the anchor grid.
  * Throws ScheduleError, naming the job, for what EventBridge cannot express: periods
  * under a minute or not whole minutes, an anchor off the minute, a cron restricting both
- * day fields. (The local scheduler runs those anyway.) `now` (epoch seconds) picks the
- * start date: the first slot at or after it.
+ * day fields. (The local scheduler runs those anyway.) `now` (epoch seconds) picks a
+ * rate's start date: the first slot at or after it.
  *
  * @example
- * eventBridgeSchedule(anchoredeveryhour, Date.parse('2026-01-01T10:00:00Z') / 1000)
- * // { expression: 'rate(1 hour)', timezone: 'UTC', startDate: 2026-01-01T10:25:00.000Z }
+ * eventBridgeSchedule(anchoredeveryhour) // every hour at minute 25
+ * // { expression: 'cron(25 * * * ? *)', timezone: 'UTC' }
+ * eventBridgeSchedule({ name: 'n', runEvery: 5400 }, Date.parse('2026-01-01T10:00:00Z') / 1000)
+ * // { expression: 'rate(90 minutes)', timezone: 'UTC', startDate: 2026-01-01T10:30:00.000Z }
  */
 export function eventBridgeSchedule(
   job: Pick<Job, 'name' | 'runEvery' | 'anchor' | 'cron' | 'timezone'>,

@@ -24,10 +24,13 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { TaskQueue, type TaskQueueProps } from '../cdk/task-queue.js';
 import { configFromEnv } from '../lib/config.js';
 import { tableDefinition } from '../lib/dynamo-store.js';
+import { ScheduleError } from '../lib/errors.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const sampleJobs = join(root, 'examples/jobs.ts');
 const fixtureJobs = join(root, 'test/fixtures/other-jobs.ts');
+const unschedulableJobs = join(root, 'test/fixtures/unschedulable-jobs.ts');
+const rateJobs = join(root, 'test/fixtures/rate-jobs.ts');
 /** The feature flags `cdk synth` uses, so the template here is the one `npm run synth` makes. */
 const cdkContext = JSON.parse(readFileSync(join(root, 'cdk.json'), 'utf8')).context;
 // Bundles go under the worktree so that their external `@aws-sdk/*` imports resolve from node_modules.
@@ -62,10 +65,28 @@ function only(resources: Resources, type: string, match: (r: any) => boolean = (
   return found[0];
 }
 
-function roleStatements(resources: Resources, name: 'Consumer' | 'Rpc') {
+type FunctionName = 'Consumer' | 'Rpc' | 'Scheduler' | 'Reconciler';
+
+function roleStatements(resources: Resources, name: FunctionName) {
   const [, role] = only(resources, 'AWS::IAM::Role', (r) => r.Properties.Description === `skytask ${name} function`);
   return role.Properties.Policies.flatMap((p: any) => p.PolicyDocument.Statement);
 }
+
+/** The role EventBridge Scheduler assumes, found by its description. */
+function schedulerRole(resources: Resources, description: RegExp) {
+  const [id, role] = only(resources, 'AWS::IAM::Role', (r) => description.test(r.Properties.Description ?? ''));
+  return { id, trust: role.Properties.AssumeRolePolicyDocument.Statement, statements: role.Properties.Policies.flatMap((p: any) => p.PolicyDocument.Statement) };
+}
+
+/** The trust policy of a role only EventBridge Scheduler may assume, for the schedules of one group. */
+const schedulerTrust = (groupId: string) => [
+  {
+    Action: 'sts:AssumeRole',
+    Effect: 'Allow',
+    Principal: { Service: 'scheduler.amazonaws.com' },
+    Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' }, 'aws:SourceArn': ref(groupId) } },
+  },
+];
 
 const arrayOf = (v: unknown) => (Array.isArray(v) ? v : [v]);
 const ref = (id: string) => ({ 'Fn::GetAtt': [id, 'Arn'] });
@@ -76,6 +97,7 @@ let resources: Resources;
 let outdir: string;
 let synthMs: number;
 const ids: Record<string, string> = {};
+const groupNames: Record<string, string> = {};
 
 before(() => {
   const built = buildApp({}, { bundle: true, nag: true });
@@ -103,8 +125,18 @@ before(() => {
   ids.dlq = id(q.deadLetterQueue);
   ids.consumer = id(q.consumer);
   ids.rpc = id(q.rpcFunction);
+  ids.scheduler = id(q.schedulerFunction!);
+  ids.reconciler = id(q.reconciler);
   ids.consumerLogs = id(q.consumer.logGroup);
   ids.rpcLogs = id(q.rpcFunction.logGroup);
+  ids.schedulerLogs = id(q.schedulerFunction!.logGroup);
+  ids.reconcilerLogs = id(q.reconciler.logGroup);
+  ids.scheduleDlq = id(q.scheduleDeadLetterQueue);
+  ids.scheduleGroup = stack.getLogicalId(q.scheduleGroup);
+  ids.timerGroup = stack.getLogicalId(q.timer.group);
+  ids.timerRole = id(q.timer.role);
+  groupNames.schedules = q.scheduleGroup.name!;
+  groupNames.timer = q.timer.group.name!;
   ids.accessLogs = id(q.accessLogs);
   ids.topic = id(q.alarmTopic);
 });
@@ -174,6 +206,8 @@ describe('TaskQueue template', () => {
     for (const [id, timeout, memory, logs] of [
       [ids.consumer, 60, 512, ids.consumerLogs],
       [ids.rpc, 29, 256, ids.rpcLogs],
+      [ids.scheduler, 30, 256, ids.schedulerLogs],
+      [ids.reconciler, 300, 256, ids.reconcilerLogs],
     ] as const) {
       const p = resources[id].Properties;
       assert.equal(p.Runtime, 'nodejs24.x');
@@ -183,8 +217,22 @@ describe('TaskQueue template', () => {
       assert.deepEqual(p.LoggingConfig, { LogGroup: { Ref: logs } });
       assert.equal(p.Environment.Variables.NODE_OPTIONS, '--enable-source-maps');
     }
-    template.resourceCountIs('AWS::Logs::LogGroup', 3);
+    template.resourceCountIs('AWS::Lambda::Function', 4);
+    template.resourceCountIs('AWS::Logs::LogGroup', 5);
     template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+  });
+
+  test('scheduler and reconciler: invoked asynchronously, a failed run goes to the schedule DLQ (fires retried twice, reconciles not)', () => {
+    for (const [id, retries] of [[ids.scheduler, 2], [ids.reconciler, 0]] as const) {
+      assert.deepEqual(resources[id].Properties.DeadLetterConfig, { TargetArn: ref(ids.scheduleDlq) });
+      template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+        FunctionName: { Ref: id },
+        MaximumRetryAttempts: retries,
+        Qualifier: '$LATEST',
+      });
+    }
+    template.resourceCountIs('AWS::Lambda::EventInvokeConfig', 2);
+    assert.equal(resources[ids.consumer].Properties.DeadLetterConfig, undefined);
   });
 
   test('the SQS event source: batch size, maximum concurrency, partial batch responses', () => {
@@ -199,35 +247,65 @@ describe('TaskQueue template', () => {
   });
 
   test('environment variables are the ones configFromEnv reads', () => {
-    const envOf = (id: string) => {
-      const vars: Record<string, unknown> = resources[id].Properties.Environment.Variables;
-      // Tokens (Ref / GetAtt) stand for names and URLs known at deploy time.
-      return Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, typeof v === 'string' ? v : `<${k}>`]));
-    };
-    const consumerEnv = envOf(ids.consumer);
-    assert.deepEqual(resources[ids.consumer].Properties.Environment.Variables.SKYTASK_TABLE, { Ref: ids.table });
-    assert.deepEqual(resources[ids.consumer].Properties.Environment.Variables.SKYTASK_QUEUE_URL, { Ref: ids.queue });
-    assert.deepEqual(resources[ids.consumer].Properties.Environment.Variables.SKYTASK_DLQ_URL, { Ref: ids.dlq });
-    const consumer = configFromEnv(consumerEnv);
-    assert.equal(consumer.table, '<SKYTASK_TABLE>');
-    assert.equal(consumer.queueUrl, '<SKYTASK_QUEUE_URL>');
+    const varsOf = (id: string): Record<string, unknown> => resources[id].Properties.Environment.Variables;
+    // Tokens (Ref / GetAtt) stand for names, URLs and ARNs known at deploy time.
+    const envOf = (id: string) =>
+      Object.fromEntries(Object.entries(varsOf(id)).map(([k, v]) => [k, typeof v === 'string' ? v : `<${k}>`]));
+    const keysOf = (id: string) => Object.keys(varsOf(id)).sort();
+    for (const id of [ids.consumer, ids.rpc, ids.scheduler, ids.reconciler]) {
+      assert.deepEqual(varsOf(id).SKYTASK_TABLE, { Ref: ids.table });
+      assert.deepEqual(varsOf(id).SKYTASK_QUEUE_URL, { Ref: ids.queue });
+      assert.equal(varsOf(id).SKYTASK_RETENTION_DAYS, '7');
+    }
+
+    const consumer = configFromEnv(envOf(ids.consumer));
+    assert.deepEqual(varsOf(ids.consumer).SKYTASK_DLQ_URL, { Ref: ids.dlq });
     assert.equal(consumer.dlqUrl, '<SKYTASK_DLQ_URL>');
     assert.equal(consumer.concurrency, 5);
     assert.equal(consumer.leaseSeconds, resources[ids.consumer].Properties.Timeout);
     assert.equal(consumer.retentionSeconds, 7 * 86_400);
+    // The consumer records FAILURE on the delivery SQS dead-letters after.
+    assert.equal(consumer.maxReceiveCount, resources[ids.queue].Properties.RedrivePolicy.maxReceiveCount);
+    assert.equal(consumer.timer, undefined, 'the consumer never queues beyond 15 minutes');
+    assert.deepEqual(keysOf(ids.consumer), [
+      'NODE_OPTIONS', 'SKYTASK_CONCURRENCY', 'SKYTASK_DLQ_URL', 'SKYTASK_LEASE_SECONDS', 'SKYTASK_MAX_RECEIVE_COUNT',
+      'SKYTASK_QUEUE_URL', 'SKYTASK_RETENTION_DAYS', 'SKYTASK_TABLE',
+    ]);
 
-    const rpcEnv = envOf(ids.rpc);
-    const rpc = configFromEnv(rpcEnv);
-    assert.equal(rpc.table, '<SKYTASK_TABLE>');
-    assert.equal(rpc.queueUrl, '<SKYTASK_QUEUE_URL>');
-    assert.equal(rpc.dlqUrl, undefined, 'the RPC function has no use for the DLQ');
-    assert.deepEqual(Object.keys(rpcEnv).sort(), ['NODE_OPTIONS', 'SKYTASK_QUEUE_URL', 'SKYTASK_RETENTION_DAYS', 'SKYTASK_TABLE']);
+    const rpc = configFromEnv(envOf(ids.rpc));
+    assert.deepEqual(varsOf(ids.rpc).SKYTASK_DLQ_URL, { Ref: ids.dlq }, 'queue_stats and redrive_dead_letters use the DLQ');
+    assert.deepEqual(rpc.timer, { groupName: groupNames.timer, roleArn: '<SKYTASK_TIMER_ROLE_ARN>', queueArn: '<SKYTASK_QUEUE_ARN>' });
+    assert.deepEqual(varsOf(ids.rpc).SKYTASK_TIMER_ROLE_ARN, ref(ids.timerRole));
+    assert.deepEqual(varsOf(ids.rpc).SKYTASK_QUEUE_ARN, ref(ids.queue));
+    assert.deepEqual(keysOf(ids.rpc), [
+      'NODE_OPTIONS', 'SKYTASK_DLQ_URL', 'SKYTASK_QUEUE_ARN', 'SKYTASK_QUEUE_URL', 'SKYTASK_RETENTION_DAYS',
+      'SKYTASK_TABLE', 'SKYTASK_TIMER_GROUP', 'SKYTASK_TIMER_ROLE_ARN',
+    ]);
+
+    const scheduler = configFromEnv(envOf(ids.scheduler));
+    assert.equal(scheduler.timer, undefined, 'a fire queues with no delay');
+    assert.deepEqual(keysOf(ids.scheduler), ['NODE_OPTIONS', 'SKYTASK_QUEUE_URL', 'SKYTASK_RETENTION_DAYS', 'SKYTASK_TABLE']);
+
+    const reconciler = configFromEnv(envOf(ids.reconciler));
+    assert.equal(reconciler.reconcileAfter, 300);
+    assert.equal(reconciler.maxResends, 5);
+    assert.equal(reconciler.timer, undefined, 'it re-sends only tasks already past due');
+    assert.deepEqual(keysOf(ids.reconciler), [
+      'NODE_OPTIONS', 'SKYTASK_MAX_RESENDS', 'SKYTASK_QUEUE_URL', 'SKYTASK_RECONCILE_AFTER', 'SKYTASK_RETENTION_DAYS',
+      'SKYTASK_TABLE',
+    ]);
   });
 
+  const logsStatement = (logs: string) => ({
+    Effect: 'Allow',
+    Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+    Resource: ref(logs),
+  });
+  const index = (name: string) => ({ 'Fn::Join': ['', [ref(ids.table), `/index/${name}`]] });
+
   test('IAM: the consumer gets exactly what it calls', () => {
-    const statements = roleStatements(resources, 'Consumer');
-    assert.deepEqual(statements, [
-      { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: ref(ids.consumerLogs) },
+    assert.deepEqual(roleStatements(resources, 'Consumer'), [
+      logsStatement(ids.consumerLogs),
       {
         Effect: 'Allow',
         Action: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
@@ -248,11 +326,9 @@ describe('TaskQueue template', () => {
     ]);
   });
 
-  test('IAM: the RPC function gets exactly what it calls; Query on the three indexes only', () => {
-    const index = (name: string) => ({ 'Fn::Join': ['', [ref(ids.table), `/index/${name}`]] });
-    const statements = roleStatements(resources, 'Rpc');
-    assert.deepEqual(statements, [
-      { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: ref(ids.rpcLogs) },
+  test('IAM: the RPC function gets exactly what it calls: indexes, the DLQ for redrive and stats, the timer group only', () => {
+    assert.deepEqual(roleStatements(resources, 'Rpc'), [
+      logsStatement(ids.rpcLogs),
       {
         Effect: 'Allow',
         Action: ['dynamodb:BatchGetItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
@@ -260,22 +336,157 @@ describe('TaskQueue template', () => {
       },
       { Effect: 'Allow', Action: 'dynamodb:Query', Resource: [index('by_job'), index('by_parent'), index('by_status')] },
       { Effect: 'Allow', Action: ['sqs:GetQueueAttributes', 'sqs:SendMessage'], Resource: ref(ids.queue) },
+      {
+        Effect: 'Allow',
+        Action: ['sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage'],
+        Resource: ref(ids.dlq),
+      },
+      {
+        Effect: 'Allow',
+        Action: 'scheduler:CreateSchedule',
+        Resource: {
+          'Fn::Join': [
+            '',
+            ['arn:', { Ref: 'AWS::Partition' }, ':scheduler:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, `:schedule/${groupNames.timer}/*`],
+          ],
+        },
+      },
+      {
+        Effect: 'Allow',
+        Action: 'iam:PassRole',
+        Resource: ref(ids.timerRole),
+        Condition: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
+      },
     ]);
   });
 
-  test('IAM: no wildcard action, no "*" resource, no managed policy, no other policy', () => {
-    assert.equal(Object.values(resources).filter((r) => r.Type === 'AWS::IAM::Policy' || r.Type === 'AWS::IAM::ManagedPolicy').length, 0);
-    const roles = Object.values(resources).filter((r) => r.Type === 'AWS::IAM::Role');
-    assert.equal(roles.length, 2);
-    for (const role of roles) {
-      assert.equal(role.Properties.ManagedPolicyArns, undefined);
-      for (const s of role.Properties.Policies.flatMap((p: any) => p.PolicyDocument.Statement)) {
-        for (const action of arrayOf(s.Action)) assert.ok(!String(action).includes('*'), `wildcard action ${action}`);
-        for (const resource of arrayOf(s.Resource)) assert.notEqual(resource, '*');
-      }
+  test('IAM: the scheduler function: the record, its lock and the schedule entry; SendMessage; its failed runs to the schedule DLQ', () => {
+    assert.deepEqual(roleStatements(resources, 'Scheduler'), [
+      logsStatement(ids.schedulerLogs),
+      {
+        Effect: 'Allow',
+        Action: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+        Resource: ref(ids.table),
+      },
+      { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: [ref(ids.queue), ref(ids.scheduleDlq)] },
+    ]);
+  });
+
+  test('IAM: the reconciler: Query on by_status only, BatchGetItem, UpdateItem, DeleteItem; SendMessage', () => {
+    assert.deepEqual(roleStatements(resources, 'Reconciler'), [
+      logsStatement(ids.reconcilerLogs),
+      { Effect: 'Allow', Action: 'dynamodb:Query', Resource: index('by_status') },
+      {
+        Effect: 'Allow',
+        Action: ['dynamodb:BatchGetItem', 'dynamodb:DeleteItem', 'dynamodb:UpdateItem'],
+        Resource: ref(ids.table),
+      },
+      { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: [ref(ids.queue), ref(ids.scheduleDlq)] },
+    ]);
+  });
+
+  test('IAM: the schedules\' roles: only Scheduler, for its own group, may assume them; each invokes exactly one function', () => {
+    for (const [description, fn] of [
+      [/^skytask periodic schedules/, ids.scheduler],
+      [/^skytask reconciler schedule/, ids.reconciler],
+    ] as const) {
+      const role = schedulerRole(resources, description);
+      assert.deepEqual(role.trust, schedulerTrust(ids.scheduleGroup));
+      assert.deepEqual(role.statements, [
+        { Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: ref(fn) },
+        { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: ref(ids.scheduleDlq) },
+      ]);
     }
   });
 
+  test('the timer: a schedule group, a role Scheduler assumes for that group only, allowed SendMessage on the task queue', () => {
+    const role = schedulerRole(resources, /^skytask timer/);
+    assert.equal(role.id, ids.timerRole);
+    assert.deepEqual(role.trust, schedulerTrust(ids.timerGroup));
+    // SQS-managed encryption: no KMS permission is needed to send.
+    assert.deepEqual(role.statements, [{ Effect: 'Allow', Action: 'sqs:SendMessage', Resource: ref(ids.queue) }]);
+    assert.deepEqual(resources[ids.timerGroup].Properties, { Name: groupNames.timer });
+    assert.match(groupNames.timer, /^[0-9A-Za-z_.-]{1,64}$/);
+    assert.notEqual(groupNames.timer, groupNames.schedules);
+    template.resourceCountIs('AWS::Scheduler::ScheduleGroup', 2);
+  });
+
+  test('IAM: no wildcard action, no "*" resource, no managed policy, no other policy; one "/*" ARN: the timer group\'s schedules', () => {
+    assert.equal(Object.values(resources).filter((r) => r.Type === 'AWS::IAM::Policy' || r.Type === 'AWS::IAM::ManagedPolicy').length, 0);
+    const roles = Object.values(resources).filter((r) => r.Type === 'AWS::IAM::Role');
+    assert.equal(roles.length, 7, '4 functions, 2 schedule roles, the timer role');
+    const starred: string[] = [];
+    for (const role of roles) {
+      assert.equal(role.Properties.ManagedPolicyArns, undefined);
+      assert.equal(role.Properties.Policies.length, 1);
+      for (const s of role.Properties.Policies.flatMap((p: any) => p.PolicyDocument.Statement)) {
+        for (const action of arrayOf(s.Action)) assert.ok(!String(action).includes('*'), `wildcard action ${action}`);
+        for (const resource of arrayOf(s.Resource)) {
+          assert.notEqual(resource, '*');
+          if (JSON.stringify(resource).includes('*')) starred.push(`${s.Action} ${JSON.stringify(resource)}`);
+        }
+      }
+    }
+    assert.deepEqual(starred, [`scheduler:CreateSchedule ${JSON.stringify(roleStatements(resources, 'Rpc')[5].Resource)}`]);
+  });
+
+  test('one schedule per periodic job: its expression and time zone, exactly on time, the scheduler function with {job, time}', (t) => {
+    const schedules = Object.values(resources).filter(
+      (r) => r.Type === 'AWS::Scheduler::Schedule' && r.Properties.Target.Arn['Fn::GetAtt'][0] === ids.scheduler,
+    );
+    const byJob = Object.fromEntries(schedules.map((r) => [JSON.parse(r.Properties.Target.Input).job, r.Properties]));
+    const expected: Record<string, [string, string]> = {
+      anchoredeveryhour: ['cron(25 * * * ? *)', 'UTC'],
+      testperiodic: ['cron(* * * * ? *)', 'UTC'],
+      testperiodicerror: ['cron(0/5 * * * ? *)', 'UTC'],
+      weekdaymorning: ['cron(0 9 ? * 2-6 *)', 'Europe/Rome'],
+    };
+    assert.deepEqual(Object.keys(byJob).sort(), Object.keys(expected));
+    const periodicRole = schedulerRole(resources, /^skytask periodic schedules/).id;
+    for (const [job, [expression, timezone]] of Object.entries(expected)) {
+      t.diagnostic(`${job}: ${expression} ${timezone}`);
+      assert.deepEqual(byJob[job], {
+        Description: `skytask periodic job ${job}`,
+        GroupName: groupNames.schedules,
+        ScheduleExpression: expression,
+        ScheduleExpressionTimezone: timezone,
+        FlexibleTimeWindow: { Mode: 'OFF' },
+        State: 'ENABLED',
+        Target: {
+          Arn: ref(ids.scheduler),
+          RoleArn: ref(periodicRole),
+          Input: JSON.stringify({ job, time: '<aws.scheduler.scheduled-time>' }),
+          RetryPolicy: { MaximumEventAgeInSeconds: 3600, MaximumRetryAttempts: 185 },
+          DeadLetterConfig: { Arn: ref(ids.scheduleDlq) },
+        },
+      });
+    }
+  });
+
+  test('the reconciler runs every 5 minutes on its own schedule', () => {
+    const [, schedule] = only(
+      resources,
+      'AWS::Scheduler::Schedule',
+      (r) => r.Properties.Target.Arn['Fn::GetAtt'][0] === ids.reconciler,
+    );
+    assert.equal(schedule.Properties.ScheduleExpression, 'rate(5 minutes)');
+    assert.equal(schedule.Properties.StartDate, undefined);
+    assert.deepEqual(schedule.Properties.FlexibleTimeWindow, { Mode: 'OFF' });
+    assert.equal(schedule.Properties.GroupName, groupNames.schedules);
+    assert.deepEqual(schedule.Properties.Target.RoleArn, ref(schedulerRole(resources, /^skytask reconciler schedule/).id));
+    assert.deepEqual(schedule.Properties.Target.DeadLetterConfig, { Arn: ref(ids.scheduleDlq) });
+    template.resourceCountIs('AWS::Scheduler::Schedule', 5);
+  });
+
+  test('the schedule dead-letter queue: its own, encrypted, TLS only, 14 days', () => {
+    assert.deepEqual(resources[ids.scheduleDlq].Properties, { SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 86_400 });
+    template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      Queues: [{ Ref: ids.scheduleDlq }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]),
+      },
+    });
+  });
   test('HTTP API: POST /rpc with IAM authorization, throttling and access logs on the stage', () => {
     const [, route] = only(resources, 'AWS::ApiGatewayV2::Route');
     assert.equal(route.Properties.RouteKey, 'POST /rpc');
@@ -296,8 +507,8 @@ describe('TaskQueue template', () => {
     });
   });
 
-  test('alarms: DLQ depth > 0, consumer errors and throttles, oldest message age, all to the topic', () => {
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 4);
+  test('alarms: DLQ and schedule DLQ depth > 0, consumer errors and throttles, oldest message age, all to the topic', () => {
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 5);
     const alarm = (metric: string, dimension: Record<string, unknown>, threshold: number, statistic: string) =>
       template.hasResourceProperties('AWS::CloudWatch::Alarm', {
         MetricName: metric,
@@ -310,6 +521,7 @@ describe('TaskQueue template', () => {
         AlarmActions: [{ Ref: ids.topic }],
       });
     alarm('ApproximateNumberOfMessagesVisible', { Name: 'QueueName', Value: { 'Fn::GetAtt': [ids.dlq, 'QueueName'] } }, 0, 'Maximum');
+    alarm('ApproximateNumberOfMessagesVisible', { Name: 'QueueName', Value: { 'Fn::GetAtt': [ids.scheduleDlq, 'QueueName'] } }, 0, 'Maximum');
     alarm('Errors', { Name: 'FunctionName', Value: { Ref: ids.consumer } }, 0, 'Sum');
     alarm('Throttles', { Name: 'FunctionName', Value: { Ref: ids.consumer } }, 0, 'Sum');
     alarm('ApproximateAgeOfOldestMessage', { Name: 'QueueName', Value: { 'Fn::GetAtt': [ids.queue, 'QueueName'] } }, 3600, 'Maximum');
@@ -382,6 +594,9 @@ describe('TaskQueue props', () => {
     const t = Template.fromStack(stack);
     t.hasResourceProperties('AWS::SQS::Queue', { VisibilityTimeout: 1800, RedrivePolicy: Match.objectLike({ maxReceiveCount: 3 }) });
     t.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ SKYTASK_MAX_RECEIVE_COUNT: '3', SKYTASK_LEASE_SECONDS: '300' }) },
+    });
+    t.hasResourceProperties('AWS::Lambda::Function', {
       Timeout: 300,
       MemorySize: 1024,
       Environment: {
@@ -395,10 +610,52 @@ describe('TaskQueue props', () => {
     });
     t.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Delete', UpdateReplacePolicy: 'Delete' });
     t.resourceCountIs('AWS::SNS::Topic', 1);
+    t.resourceCountIs('AWS::CloudWatch::Alarm', 5);
     const alarms = t.findResources('AWS::CloudWatch::Alarm');
     for (const alarm of Object.values(alarms)) {
       assert.equal(alarm.Properties.AlarmActions[0].Ref, stack.getLogicalId(topic.node.defaultChild as never));
     }
+  });
+
+  test('a periodic job EventBridge cannot express fails the synth, naming the job', () => {
+    assert.throws(
+      () => templateOf({ jobs: unschedulableJobs }),
+      (err: unknown) => {
+        assert.ok(err instanceof ScheduleError);
+        assert.match(err.message, /^job "every_half_minute": runs every 30 s: EventBridge Scheduler fires at most once a minute/);
+        return true;
+      },
+    );
+  });
+
+  test('a period dividing neither an hour nor a day: rate() with a start date on the grid, past the deploy margin', () => {
+    const before = Date.now();
+    const { template: t } = templateOf({ jobs: rateJobs, rateStartMargin: Duration.minutes(20) });
+    const [schedule] = Object.values(t.findResources('AWS::Scheduler::Schedule', { Properties: { ScheduleExpression: 'rate(90 minutes)' } }));
+    const start = Date.parse(schedule.Properties.StartDate);
+    assert.equal(start % (90 * 60_000), 0, 'on the 90-minute grid from the epoch');
+    assert.ok(start >= before + 20 * 60_000 && start <= Date.now() + (20 + 90) * 60_000, schedule.Properties.StartDate);
+    assert.equal(schedule.Properties.ScheduleExpressionTimezone, 'UTC');
+  });
+
+  test('a jobs module with no periodic job: no scheduler function, the reconciler schedule only', () => {
+    const { template: t, taskQueue } = templateOf({ jobs: fixtureJobs });
+    assert.equal(taskQueue.schedulerFunction, undefined);
+    assert.deepEqual(taskQueue.periodicSchedules, {});
+    t.resourceCountIs('AWS::Lambda::Function', 3);
+    t.resourceCountIs('AWS::Scheduler::Schedule', 1);
+    t.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'rate(5 minutes)' });
+  });
+
+  test('reconciler props: how often, after how long, how many re-sends', () => {
+    const { template: t } = templateOf({ reconcileEvery: Duration.minutes(10), reconcileAfter: Duration.minutes(15), maxResends: 3 });
+    t.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'rate(10 minutes)' });
+    t.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ SKYTASK_RECONCILE_AFTER: '900', SKYTASK_MAX_RESENDS: '3' }) },
+    });
+    assert.throws(() => templateOf({ reconcileEvery: Duration.seconds(90) }), /reconcileEvery is a whole number of minutes/);
+    assert.throws(() => templateOf({ maxResends: 0 }), /maxResends is a whole number, at least 1/);
+    assert.throws(() => templateOf({ maxReceiveCount: 0 }), /maxReceiveCount is a whole number from 1 to 1000/);
   });
 
   test('synth fails when the visibility timeout is under 6× the consumer timeout', () => {
@@ -424,7 +681,7 @@ describe('TaskQueue props', () => {
 });
 
 /** Load a bundle in a child `node` (this test run's own version) and call its handler. */
-async function runBundle(file: string, script: string): Promise<any> {
+async function runBundle(file: string, script: string, env: Record<string, string> = {}): Promise<any> {
   const { stdout } = await promisify(execFile)(
     process.execPath,
     ['--enable-source-maps', '--input-type=module', '-e', `const m = await import(${JSON.stringify(`file://${file}`)});\n${script}`],
@@ -435,6 +692,7 @@ async function runBundle(file: string, script: string): Promise<any> {
         SKYTASK_TABLE: 'bundle-test',
         SKYTASK_QUEUE_URL: 'http://127.0.0.1:9/queue/bundle-test',
         SKYTASK_LOG_LEVEL: 'warn',
+        ...env,
       },
       timeout: 30_000,
     },
@@ -449,14 +707,32 @@ function bundleOf(json: any, functionId: string, dir: string) {
   return join(dir, `asset.${key.replace(/\.zip$/, '')}`, 'index.mjs');
 }
 
-const rpcCall = (method: string) =>
-  `const r = await m.handler({ body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: ${JSON.stringify(method)} }), isBase64Encoded: false, requestContext: { http: { sourceIp: '127.0.0.1' } } }, {});
+const rpcCall = (method: string, params?: unknown) =>
+  `const r = await m.handler({ body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: ${JSON.stringify(method)}, params: ${JSON.stringify(params)} }), isBase64Encoded: false, requestContext: { http: { sourceIp: '127.0.0.1' } } }, {});
    console.log('RESULT ' + r.body);`;
+
+/** Call the handler with `event`; the result is its answer or the message it rejected with. */
+const handlerCall = (event: unknown) =>
+  `const r = await m.handler(${JSON.stringify(event)}, {}).then((ok) => ({ ok }), (err) => ({ error: String(err?.message ?? err) }));
+   console.log('RESULT ' + JSON.stringify(r));`;
+
+/** DynamoDB at a closed port, one attempt: a handler that gets as far as its first call fails fast, saying so. */
+const unreachableAws = {
+  AWS_ENDPOINT_URL_DYNAMODB: 'http://127.0.0.1:9',
+  AWS_ACCESS_KEY_ID: 'bundle-test',
+  AWS_SECRET_ACCESS_KEY: 'bundle-test',
+  AWS_MAX_ATTEMPTS: '1',
+};
 
 describe('bundles', () => {
   test(`each function bundles, loads and answers on Node ${process.versions.node}, within 250 KB`, async (t) => {
     const json = assembly.getStackByName('Test').template;
-    for (const [name, id] of [['consumer', ids.consumer], ['rpc', ids.rpc]] as const) {
+    for (const [name, id] of [
+      ['consumer', ids.consumer],
+      ['rpc', ids.rpc],
+      ['scheduler', ids.scheduler],
+      ['reconciler', ids.reconciler],
+    ] as const) {
       const file = bundleOf(json, id, outdir);
       const kb = statSync(file).size / 1024;
       t.diagnostic(`${name} bundle: ${kb.toFixed(1)} KB (AWS SDK external), source map ${(statSync(`${file}.map`).size / 1024).toFixed(1)} KB`);
@@ -471,8 +747,24 @@ describe('bundles', () => {
       { batchItemFailures: [] },
     );
     assert.deepEqual(await runBundle(bundleOf(json, ids.rpc, outdir), rpcCall('ping')), { jsonrpc: '2.0', id: 1, result: 'pong' });
-    const jobs = await runBundle(bundleOf(json, ids.rpc, outdir), rpcCall('job_list'));
-    assert.ok(jobs.result.some((j: { name: string }) => j.name === 'addition'), 'the sample jobs are bundled');
+    // A regular job: job_list reads no schedule entry, so no AWS call.
+    const jobs = await runBundle(bundleOf(json, ids.rpc, outdir), rpcCall('job_list', { jobnames: ['addition'] }));
+    assert.deepEqual(jobs.result.map((j: { name: string }) => j.name), ['addition'], 'the sample jobs are bundled');
+
+    const scheduler = bundleOf(json, ids.scheduler, outdir);
+    assert.match((await runBundle(scheduler, handlerCall({}))).error, /not a scheduler event/);
+    // The sample jobs are in its registry: a regular one is refused before any AWS call…
+    assert.match(
+      (await runBundle(scheduler, handlerCall({ job: 'addition', time: '2026-01-01T10:00:00Z' }))).error,
+      /job "addition" is not periodic/,
+    );
+    // …and a periodic one goes as far as DynamoDB.
+    assert.match(
+      (await runBundle(scheduler, handlerCall({ job: 'testperiodic', time: '2026-01-01T10:00:00Z' }), unreachableAws)).error,
+      /ECONNREFUSED|connect/,
+    );
+    // The reconciler's first call is the status index query.
+    assert.match((await runBundle(bundleOf(json, ids.reconciler, outdir), handlerCall({}), unreachableAws)).error, /ECONNREFUSED|connect/);
   });
 
   test('`jobs` replaces #jobs: the bundle holds the given module, not the sample jobs', async () => {

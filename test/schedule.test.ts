@@ -138,24 +138,68 @@ describe('refusals at definition', () => {
 describe('eventBridgeSchedule', () => {
   const eb = (job: object) => eventBridgeSchedule({ name: 'job', ...job }, NOW);
 
-  test('rates in the largest whole unit, with a start date on the anchor grid', () => {
-    assert.deepEqual(eb({ runEvery: 60 }), {
-      expression: 'rate(1 minute)',
+  test('a period dividing an hour, or a day in whole hours: an exact cron() in UTC on the anchor grid, no start date', () => {
+    const cases: [object, string][] = [
+      [{ runEvery: 60 }, 'cron(* * * * ? *)'],
+      [{ runEvery: 60, anchor: 7 * 60 }, 'cron(* * * * ? *)'],
+      [{ runEvery: 300 }, 'cron(0/5 * * * ? *)'],
+      [{ runEvery: 300, anchor: 2 * 60 }, 'cron(2/5 * * * ? *)'],
+      [{ runEvery: 300, anchor: -3 * 60 }, 'cron(2/5 * * * ? *)'],
+      [{ runEvery: 900, anchor: at('2026-01-01T10:50:00Z') }, 'cron(5/15 * * * ? *)'],
+      [{ runEvery: 1800 }, 'cron(0/30 * * * ? *)'],
+      [{ runEvery: 3600 }, 'cron(0 * * * ? *)'],
+      [{ runEvery: 3600, anchor: 25 * 60 }, 'cron(25 * * * ? *)'],
+      [{ runEvery: 2 * 3600 }, 'cron(0 0/2 * * ? *)'],
+      [{ runEvery: 6 * 3600, anchor: at('2026-01-01T17:45:00Z') }, 'cron(45 5/6 * * ? *)'],
+      [{ runEvery: 12 * 3600, anchor: 3600 + 60 }, 'cron(1 1/12 * * ? *)'],
+      [{ runEvery: 86_400 }, 'cron(0 0 * * ? *)'],
+      [{ runEvery: 86_400, anchor: at('2026-01-01T06:30:00Z') }, 'cron(30 6 * * ? *)'],
+    ];
+    for (const [job, expression] of cases) {
+      assert.deepEqual(eb(job), { expression, timezone: 'UTC' }, JSON.stringify(job));
+    }
+  });
+
+  test('the exact cron fires on the slots and nowhere else (a week of minutes, checked against the grid)', () => {
+    const jobs = [
+      { runEvery: 300, anchor: 2 * 60 },
+      { runEvery: 3600, anchor: 25 * 60 },
+      { runEvery: 6 * 3600, anchor: at('2026-01-01T17:45:00Z') },
+      { runEvery: 86_400, anchor: at('2026-01-01T06:30:00Z') },
+    ];
+    for (const job of jobs) {
+      const rate = schedule(job);
+      const [, minute, hour] = /^cron\((\S+) (\S+) \* \* \? \*\)$/.exec(eb(job).expression)!;
+      const matches = (fieldText: string, value: number) => {
+        if (fieldText === '*') return true;
+        const [start, step] = fieldText.split('/').map(Number);
+        return step === undefined ? value === start : value >= start && (value - start) % step === 0;
+      };
+      for (let t = NOW; t < NOW + 7 * 86_400; t += 60) {
+        const d = new Date(t * 1000);
+        const fires = matches(minute, d.getUTCMinutes()) && matches(hour, d.getUTCHours());
+        assert.equal(fires, previousSlot(rate, t) === t, `${JSON.stringify(job)} at ${iso(t)}`);
+      }
+    }
+  });
+
+  test('other periods: rates in the largest whole unit, with a start date on the anchor grid', () => {
+    assert.deepEqual(eb({ runEvery: 5400 }), {
+      expression: 'rate(90 minutes)',
+      timezone: 'UTC',
+      startDate: new Date('2026-01-01T10:30:00Z'),
+    });
+    assert.deepEqual(eb({ runEvery: 7 * 60, anchor: NOW }), {
+      expression: 'rate(7 minutes)',
       timezone: 'UTC',
       startDate: new Date('2026-01-01T10:00:00Z'),
     });
-    assert.deepEqual(eb({ runEvery: 300 }).expression, 'rate(5 minutes)');
-    assert.deepEqual(eb({ runEvery: 3600, anchor: 25 * 60 }), {
-      expression: 'rate(1 hour)',
+    assert.equal(eb({ runEvery: 45 * 60 }).expression, 'rate(45 minutes)');
+    assert.equal(eb({ runEvery: 5 * 3600 }).expression, 'rate(5 hours)');
+    assert.deepEqual(eb({ runEvery: 7 * 86_400, anchor: at('2026-01-05T06:00:00Z') }), {
+      expression: 'rate(7 days)',
       timezone: 'UTC',
-      startDate: new Date('2026-01-01T10:25:00Z'),
-    });
-    assert.equal(eb({ runEvery: 5400 }).expression, 'rate(90 minutes)');
-    assert.equal(eb({ runEvery: 2 * 3600 }).expression, 'rate(2 hours)');
-    assert.deepEqual(eb({ runEvery: 86_400, anchor: at('2026-01-01T06:00:00Z') }), {
-      expression: 'rate(1 day)',
-      timezone: 'UTC',
-      startDate: new Date('2026-01-02T06:00:00Z'),
+      startDate: new Date('2026-01-05T06:00:00Z'),
     });
     assert.equal(eb({ runEvery: 14 * 86_400 }).expression, 'rate(14 days)');
   });
@@ -214,9 +258,9 @@ test('every periodic sample job deploys to EventBridge as written', async () => 
       .map((job) => [job.name, eventBridgeSchedule(job, NOW).expression]),
   );
   assert.deepEqual(got, {
-    anchoredeveryhour: 'rate(1 hour)',
-    testperiodic: 'rate(1 minute)',
-    testperiodicerror: 'rate(5 minutes)',
+    anchoredeveryhour: 'cron(25 * * * ? *)',
+    testperiodic: 'cron(* * * * ? *)',
+    testperiodicerror: 'cron(0/5 * * * ? *)',
     weekdaymorning: 'cron(0 9 ? * 2-6 *)',
   });
 });

@@ -1,0 +1,200 @@
+/** The TaskQueue construct's props, and the conflicts among them that fail the synth. */
+import type { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import { LIMITS, type TaskQueueDefaults } from './defaults.js';
+
+/** A JWT authorizer for `POST /rpc` instead of IAM (e.g. Amazon Cognito, Auth0, Okta). */
+export interface TaskQueueJwtOptions {
+  /** The issuer URL, e.g. `https://cognito-idp.eu-west-1.amazonaws.com/<pool id>`. */
+  readonly issuer: string;
+  /** Accepted `aud` (or Cognito `client_id`) values. */
+  readonly audience: string[];
+  /**
+   * Scopes the token must carry, one of them suffices.
+   * @default - none: any valid token of the issuer and audience
+   */
+  readonly scopes?: string[];
+}
+
+export interface TaskQueueProps {
+  /**
+   * Path of the team's jobs module (absolute, or relative to the directory the CDK app
+   * runs in). It is bundled into every function in place of the handlers' `#jobs` import.
+   */
+  readonly jobs: string;
+
+  /**
+   * What happens to the task table (and the log groups) when the stack is deleted.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+  /**
+   * Days a ready task is kept before DynamoDB's TTL deletes it (SKYTASK_RETENTION_DAYS).
+   * @default 7
+   */
+  readonly taskRetentionDays?: number;
+
+  /**
+   * Consumer function timeout: the longest a task may run. Also the claim's lease
+   * (SKYTASK_LEASE_SECONDS), so a crashed run is reclaimed once it has surely ended.
+   * @default Duration.minutes(1)
+   */
+  readonly consumerTimeout?: Duration;
+  /**
+   * Consumer function memory, in MB.
+   * @default 512
+   */
+  readonly consumerMemorySize?: number;
+  /**
+   * Tasks one consumer invocation runs at once (SKYTASK_CONCURRENCY).
+   * @default 5
+   */
+  readonly concurrency?: number;
+  /**
+   * Messages per consumer invocation (1–10,000; above 10 needs `maxBatchingWindow`).
+   * @default 10
+   */
+  readonly batchSize?: number;
+  /**
+   * How long the event source gathers messages before invoking (≤ 5 minutes).
+   * @default Duration.seconds(0)
+   */
+  readonly maxBatchingWindow?: Duration;
+  /**
+   * Concurrent consumer invocations the SQS event source may start (2–1000).
+   * @default 10
+   */
+  readonly maxConcurrency?: number;
+
+  /**
+   * The task queue's visibility timeout; must be at least 6× `consumerTimeout`.
+   * @default 6 × consumerTimeout
+   */
+  readonly visibilityTimeout?: Duration;
+  /**
+   * How long the task queue keeps a message.
+   * @default Duration.days(4)
+   */
+  readonly queueRetentionPeriod?: Duration;
+  /**
+   * Deliveries of a message before SQS moves it to the dead-letter queue.
+   * @default 5
+   */
+  readonly maxReceiveCount?: number;
+  /**
+   * How long the dead-letter queue keeps a message; at least `queueRetentionPeriod`.
+   * @default Duration.days(14)
+   */
+  readonly deadLetterRetentionPeriod?: Duration;
+
+  /**
+   * JSON-RPC function timeout (≤ 30 s, API Gateway's integration limit).
+   * @default Duration.seconds(29)
+   */
+  readonly rpcTimeout?: Duration;
+  /**
+   * JSON-RPC function memory, in MB.
+   * @default 256
+   */
+  readonly rpcMemorySize?: number;
+  /**
+   * Authorize `POST /rpc` with JWTs instead of IAM (SigV4).
+   * @default - IAM authorization: callers sign requests; grant them with `grantInvoke`
+   */
+  readonly jwt?: TaskQueueJwtOptions;
+  /**
+   * Steady-state requests per second of the HTTP API.
+   * @default 100
+   */
+  readonly throttleRateLimit?: number;
+  /**
+   * Burst of requests of the HTTP API.
+   * @default 200
+   */
+  readonly throttleBurstLimit?: number;
+
+  /**
+   * How often the reconciler runs: it sends again the message of tasks that have not
+   * progressed (a lost message, a producer that died between its two writes).
+   * @default Duration.minutes(5)
+   */
+  readonly reconcileEvery?: Duration;
+  /**
+   * How long a task may go without progress before the reconciler re-sends its message
+   * (SKYTASK_RECONCILE_AFTER); the wait doubles with each re-send.
+   * @default Duration.minutes(5)
+   */
+  readonly reconcileAfter?: Duration;
+  /**
+   * Re-sends per task by the reconciler (SKYTASK_MAX_RESENDS); a running task still stuck
+   * after them is recorded FAILURE.
+   * @default 5
+   */
+  readonly maxResends?: number;
+  /**
+   * For a periodic job deployed as `rate()` (a period that divides neither an hour nor a
+   * day): its start date is its first slot at least this long after the synth.
+   * EventBridge refuses a start date more than 5 minutes in the past, so deploy a
+   * synthesized template within this margin (+ 5 minutes).
+   * @default Duration.minutes(10)
+   */
+  readonly rateStartMargin?: Duration;
+
+  /**
+   * Where the alarms go.
+   * @default - a new SNS topic (TLS enforced), the `alarmTopic` field
+   */
+  readonly alarmTopic?: ITopic;
+  /**
+   * Alarm when the oldest message in the task queue is older than this. Delayed tasks
+   * count from when they were queued: keep it above the longest delay you use.
+   * @default Duration.hours(1)
+   */
+  readonly oldestMessageAgeThreshold?: Duration;
+  /**
+   * Retention of the functions' logs and the API's access logs.
+   * @default RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: RetentionDays;
+}
+
+export type Resolved = TaskQueueDefaults & TaskQueueProps;
+
+/** Conflicts fail the synth, with the rule that was broken. */
+export function checkProps(p: Resolved, visibilityTimeout: Duration): void {
+  const timeout = p.consumerTimeout.toSeconds();
+  if (timeout > 900) throw new Error('TaskQueue: consumerTimeout is at most 15 minutes (Lambda)');
+  if (visibilityTimeout.toSeconds() < LIMITS.visibilityTimeoutFactor * timeout) {
+    throw new Error(
+      `TaskQueue: visibilityTimeout (${visibilityTimeout.toSeconds()} s) must be at least ` +
+        `${LIMITS.visibilityTimeoutFactor}× consumerTimeout (${timeout} s), as AWS advises for SQS event sources`,
+    );
+  }
+  if (p.rpcTimeout.toSeconds() > LIMITS.maxRpcTimeout.toSeconds()) {
+    throw new Error('TaskQueue: rpcTimeout is at most 30 seconds (API Gateway stops the integration then)');
+  }
+  if (p.batchSize > 10 && p.maxBatchingWindow.toSeconds() === 0) {
+    throw new Error('TaskQueue: a batchSize over 10 needs a maxBatchingWindow (SQS event source rule)');
+  }
+  if (p.deadLetterRetentionPeriod.toSeconds() < p.queueRetentionPeriod.toSeconds()) {
+    throw new Error(
+      'TaskQueue: deadLetterRetentionPeriod must be at least queueRetentionPeriod: a dead-lettered message keeps ' +
+        'its first enqueue time and would expire on arrival',
+    );
+  }
+  if (!Number.isInteger(p.taskRetentionDays) || p.taskRetentionDays < 1) {
+    throw new Error('TaskQueue: taskRetentionDays is a whole number of days, at least 1');
+  }
+  if (!Number.isInteger(p.maxReceiveCount) || p.maxReceiveCount < 1 || p.maxReceiveCount > 1000) {
+    throw new Error('TaskQueue: maxReceiveCount is a whole number from 1 to 1000 (SQS redrive policy)');
+  }
+  const every = p.reconcileEvery.toSeconds();
+  if (every < 60 || every % 60 !== 0) {
+    throw new Error('TaskQueue: reconcileEvery is a whole number of minutes, at least 1 (EventBridge Scheduler rate)');
+  }
+  if (p.reconcileAfter.toSeconds() < 1) throw new Error('TaskQueue: reconcileAfter is at least 1 second');
+  if (!Number.isInteger(p.maxResends) || p.maxResends < 1) {
+    throw new Error('TaskQueue: maxResends is a whole number, at least 1');
+  }
+}

@@ -18,7 +18,8 @@ export interface ConsumerOptions {
   /**
    * Seconds a claim is exclusive without a heartbeat. A running attempt extends it (and
    * its message's visibility) every third of it, so a job may run longer; a crashed run
-   * is reclaimed once it lapses.
+   * is reclaimed once it lapses. Keep it shorter than the queue's visibility timeout: a
+   * redelivery that finds a live lease is taken for a duplicate of a live run and dropped.
    * @default 60
    */
   leaseSeconds?: number;

@@ -52,7 +52,9 @@ export async function provision(options: ProvisionOptions): Promise<Record<strin
     SKYTASK_TABLE: options.table,
     SKYTASK_QUEUE_URL: queue.QueueUrl!,
     SKYTASK_DLQ_URL: dlq.QueueUrl!,
-    SKYTASK_LEASE_SECONDS: String(visibility),
+    // Shorter than the visibility timeout: a crashed run's message must come back to a
+    // lapsed lease, or its redelivery would be taken for a duplicate of a live run.
+    SKYTASK_LEASE_SECONDS: String(visibility / 2),
     SKYTASK_MAX_RECEIVE_COUNT: String(maxReceiveCount),
     AWS_ENDPOINT_URL_DYNAMODB: options.dynamodbEndpoint,
     AWS_ENDPOINT_URL_SQS: options.sqsEndpoint,

@@ -24,7 +24,6 @@ const PRODUCERS = Number(process.env.BENCH_PRODUCERS ?? 16);
 
 const requests = new Map<string, number>();
 let writeUnits = 0;
-let readUnits = 0;
 
 /** Count every request by API; ask DynamoDB for the capacity each one consumed. */
 function instrument(client: DynamoDBClient | SQSClient, service: string) {
@@ -37,7 +36,6 @@ function instrument(client: DynamoDBClient | SQSClient, service: string) {
       const consumed = [result.output?.ConsumedCapacity ?? []].flat();
       for (const c of consumed) {
         if (/Put|Update|Delete|BatchWrite/.test(api)) writeUnits += c.CapacityUnits ?? 0;
-        else readUnits += c.CapacityUnits ?? 0;
       }
       return result;
     },

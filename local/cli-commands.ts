@@ -169,6 +169,7 @@ function exitCodeOf(err: unknown): number {
 }
 
 /** Run a command body; errors become a message on stderr (JSON with --json) and an exit code. */
+// biome-ignore lint/suspicious/noConfusingVoidType: command bodies return an exit code, or nothing for 0.
 function run<A extends unknown[]>(body: (...args: A) => Promise<number | void>) {
   return async (...args: A) => {
     const command = args[args.length - 1] as Command;

@@ -5,7 +5,7 @@ import type { Logger, ReceivedMessage, TaskQueue } from '../lib/index.js';
 export interface PollerOptions {
   queue: TaskQueue;
   /** The Lambda consumer handler (functions/consumer.ts). */
-  handler: (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | void>;
+  handler: (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | undefined>;
   /** Messages in flight at most; more are fetched as slots free. */
   concurrency: number;
   logger: Logger;

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import * as sampleJobs from '../examples/jobs.js';
+import type * as sampleJobs from '../examples/jobs.js';
 import { createRpcHandler } from '../functions/rpc.js';
 import {
   ConflictError,

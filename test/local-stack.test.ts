@@ -58,7 +58,7 @@ async function rpc(worker: Worker, method: string, params?: unknown): Promise<an
 async function waitAll(worker: Worker, ids: string[]): Promise<any[]> {
   const tasks = [];
   for (const id of ids) {
-    let task;
+    let task: any;
     for (let i = 0; i < 4 && task?.status !== 'SUCCESS'; i++) {
       task = await rpc(worker, 'wait_for_task', { id, timeout: 10 }).catch(() => undefined);
     }

@@ -54,6 +54,7 @@ export interface QueueOptions {
 }
 
 /** Kwargs may be left out when every kwarg of the job is optional. */
+// biome-ignore lint/complexity/noBannedTypes: `{} extends K` is the test for "every key optional".
 export type QueueArgs<K> = {} extends K ? [kwargs?: K, options?: QueueOptions] : [kwargs: K, options?: QueueOptions];
 
 /** One item of `queueTasks`: a job of the map and its kwargs. */

@@ -106,10 +106,16 @@ try {
   const indexUnits = 4;
 
   console.log(`skytask bench — ${TASKS} no-op tasks, consumer concurrency ${CONCURRENCY}, ${PRODUCERS} producers`);
-  console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`);
+  console.log(
+    `machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
+  );
   console.log(`enqueue:     ${(TASKS / enqueueSeconds).toFixed(0)} tasks/s (${enqueueSeconds.toFixed(2)} s)`);
-  console.log(`throughput:  ${(TASKS / (last - first)).toFixed(0)} tasks/s, first queued → last finished ${(last - first).toFixed(2)} s`);
-  console.log(`latency:     p50 ${pct(latencies, 50).toFixed(0)} ms, p99 ${pct(latencies, 99).toFixed(0)} ms (enqueue → finished)`);
+  console.log(
+    `throughput:  ${(TASKS / (last - first)).toFixed(0)} tasks/s, first queued → last finished ${(last - first).toFixed(2)} s`,
+  );
+  console.log(
+    `latency:     p50 ${pct(latencies, 50).toFixed(0)} ms, p99 ${pct(latencies, 99).toFixed(0)} ms (enqueue → finished)`,
+  );
   console.log(`runs:        ${runs} for ${TASKS} tasks`);
   console.log(`AWS requests per task (ReceiveMessage: ${(received / TASKS).toFixed(2)}, long polls included):`);
   console.log(perTask.join('\n'));

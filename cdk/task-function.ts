@@ -52,7 +52,8 @@ export function bundlingFor(jobsPath: string): BundlingOptions {
     externalModules: ['@aws-sdk/*'],
     mainFields: ['module', 'main'],
     // CommonJS dependencies bundled into ESM (pino) call require() for Node built-ins.
-    banner: "import { createRequire as __skytaskRequire } from 'node:module'; const require = __skytaskRequire(import.meta.url);",
+    banner:
+      "import { createRequire as __skytaskRequire } from 'node:module'; const require = __skytaskRequire(import.meta.url);",
     esbuildArgs: { '--alias:#jobs': jobsPath },
   };
 }
@@ -100,7 +101,12 @@ export function createTaskFunction(scope: Construct, id: string, options: TaskFu
           }),
           ...options.statements,
           ...(options.async
-            ? [new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [options.async.deadLetterQueue.queueArn] })]
+            ? [
+                new PolicyStatement({
+                  actions: ['sqs:SendMessage'],
+                  resources: [options.async.deadLetterQueue.queueArn],
+                }),
+              ]
             : []),
         ],
       }),

@@ -26,12 +26,18 @@ import { tableDefinition } from '../lib/dynamo-store.js';
 import { eventBridgeSchedule, schedulerInput } from '../lib/eventbridge-schedule.js';
 import { INDEX } from '../lib/keys.js';
 import { DEFAULTS, FUNCTIONS, LIMITS } from './defaults.js';
-import { createFunctionSchedule, createScheduleGroup, createSchedulerRole, invokeStatements, periodicJobsOf, schedulesInGroupArn } from './schedules.js';
+import {
+  createFunctionSchedule,
+  createScheduleGroup,
+  createSchedulerRole,
+  invokeStatements,
+  periodicJobsOf,
+  schedulesInGroupArn,
+} from './schedules.js';
 import { ENV, FUNCTION_ENTRIES, createTaskFunction } from './task-function.js';
 import { checkProps, type Resolved, type TaskQueueProps } from './task-queue-props.js';
 
 export type { TaskQueueJwtOptions, TaskQueueProps } from './task-queue-props.js';
-
 
 /**
  * skytask on AWS: the task table, the task queue and its dead-letter queue, the consumer
@@ -87,14 +93,18 @@ export class TaskQueue extends Construct {
   constructor(scope: Construct, id: string, props: TaskQueueProps) {
     super(scope, id);
     const p: Resolved = { ...DEFAULTS, ...withoutUndefined(props), jobs: props.jobs };
-    const visibilityTimeout = p.visibilityTimeout ?? Duration.seconds(p.consumerTimeout.toSeconds() * LIMITS.visibilityTimeoutFactor);
+    const visibilityTimeout =
+      p.visibilityTimeout ?? Duration.seconds(p.consumerTimeout.toSeconds() * LIMITS.visibilityTimeoutFactor);
     checkProps(p, visibilityTimeout);
     this.jobsPath = resolve(p.jobs);
     if (!existsSync(this.jobsPath)) throw new Error(`TaskQueue: the jobs module "${this.jobsPath}" does not exist`);
     // Before any resource: a periodic job EventBridge cannot express fails the synth with
     // the periodic issue's message (ScheduleError, naming the job).
     const startAfter = Date.now() / 1000 + p.rateStartMargin.toSeconds();
-    const periodic = periodicJobsOf(this.jobsPath).map((job) => ({ job, schedule: eventBridgeSchedule(job, startAfter) }));
+    const periodic = periodicJobsOf(this.jobsPath).map((job) => ({
+      job,
+      schedule: eventBridgeSchedule(job, startAfter),
+    }));
 
     this.table = this.createTable(p.removalPolicy);
 
@@ -211,7 +221,10 @@ export class TaskQueue extends Construct {
           resources: [this.deadLetterQueue.queueArn],
         }),
         // The timer: a one-time schedule in its group only, passing its role only.
-        new PolicyStatement({ actions: ['scheduler:CreateSchedule'], resources: [schedulesInGroupArn(this, timerGroup)] }),
+        new PolicyStatement({
+          actions: ['scheduler:CreateSchedule'],
+          resources: [schedulesInGroupArn(this, timerGroup)],
+        }),
         new PolicyStatement({
           actions: ['iam:PassRole'],
           resources: [this.timer.role.roleArn],
@@ -305,7 +318,10 @@ export class TaskQueue extends Construct {
       input: {},
       description: 'skytask reconciler',
     });
-    this.accessLogs = new LogGroup(this, 'ApiAccessLogs', { retention: p.logRetention, removalPolicy: p.removalPolicy });
+    this.accessLogs = new LogGroup(this, 'ApiAccessLogs', {
+      retention: p.logRetention,
+      removalPolicy: p.removalPolicy,
+    });
     this.api = new HttpApi(this, 'Api', { description: 'skytask JSON-RPC', createDefaultStage: false });
     this.stage = this.api.addStage('DefaultStage', {
       stageName: '$default',
@@ -393,7 +409,9 @@ export class TaskQueue extends Construct {
     const key = this.queue.encryptionMasterKey;
     return [
       new PolicyStatement({ actions: ['sqs:SendMessage', ...more], resources: [this.queue.queueArn] }),
-      ...(key ? [new PolicyStatement({ actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [key.keyArn] })] : []),
+      ...(key
+        ? [new PolicyStatement({ actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [key.keyArn] })]
+        : []),
     ];
   }
 
@@ -428,7 +446,7 @@ export class TaskQueue extends Construct {
       ),
       scheduleDeadLetters: alarm(
         'ScheduleDeadLetterAlarm',
-        'skytask: a periodic job\'s fire or a reconciler run failed (messages in the schedule dead-letter queue)',
+        "skytask: a periodic job's fire or a reconciler run failed (messages in the schedule dead-letter queue)",
         this.scheduleDeadLetterQueue.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' }),
       ),
       consumerErrors: alarm(
@@ -450,7 +468,6 @@ export class TaskQueue extends Construct {
     };
   }
 }
-
 
 /** One JSON object per request; the caller is the IAM ARN or the JWT subject. */
 function accessLogFormat(): AccessLogFormat {

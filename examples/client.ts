@@ -3,11 +3,7 @@
  * the README quotes it). Run against the local stack: `npm start`, then
  * `npx tsx examples/client.ts`.
  */
-import {
-  createHttpClient,
-  TaskNotFoundError,
-  WaitTimeoutError,
-} from '../lib/client/index.js';
+import { createHttpClient, TaskNotFoundError, WaitTimeoutError } from '../lib/client/index.js';
 
 // The type parameter is the jobs module's type: job names autocomplete, kwargs and results are checked.
 const client = createHttpClient<typeof import('./jobs.js')>({

@@ -9,7 +9,11 @@ type Event = APIGatewayProxyEventV2WithRequestContext<any>;
 /** Who asked, from the authorizer API Gateway ran (IAM or JWT); locally, the source address. */
 function callerOf(event: Event): string | undefined {
   const auth = event.requestContext?.authorizer;
-  return auth?.iam?.userArn ?? auth?.jwt?.claims?.sub ?? (event.requestContext?.http?.sourceIp && `ip:${event.requestContext.http.sourceIp}`);
+  return (
+    auth?.iam?.userArn ??
+    auth?.jwt?.claims?.sub ??
+    (event.requestContext?.http?.sourceIp && `ip:${event.requestContext.http.sourceIp}`)
+  );
 }
 
 export function createRpcHandler(rpc: Rpc) {
@@ -27,7 +31,9 @@ let fromEnv: ReturnType<typeof createRpcHandler> | undefined;
 export const handler = (event: Event, context: any) => {
   if (!fromEnv) {
     const logger = createLogger();
-    fromEnv = createRpcHandler(createRpc(createRuntime(configFromEnv(), createRegistry(jobs), logger).backend, { logger }));
+    fromEnv = createRpcHandler(
+      createRpc(createRuntime(configFromEnv(), createRegistry(jobs), logger).backend, { logger }),
+    );
   }
   return fromEnv(event, context);
 };

@@ -10,7 +10,14 @@
  */
 import middy from '@middy/core';
 import * as jobs from '#jobs';
-import { configFromEnv, createLogger, createRegistry, createRuntime, createScheduler, type Scheduler } from '../lib/index.js';
+import {
+  configFromEnv,
+  createLogger,
+  createRegistry,
+  createRuntime,
+  createScheduler,
+  type Scheduler,
+} from '../lib/index.js';
 
 export interface SchedulerEvent {
   job: string;

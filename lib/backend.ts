@@ -2,7 +2,14 @@ import { randomUUID } from 'node:crypto';
 // Type-only the other way (consumer → backend): no import cycle at run time.
 import { mapSettled } from './consumer.js';
 import { decodeEnvelope, producerTaskId } from './envelope.js';
-import { ConflictError, SkytaskError, TaskExistsError, TaskNotFoundError, ValidationError, WaitTimeoutError } from './errors.js';
+import {
+  ConflictError,
+  SkytaskError,
+  TaskExistsError,
+  TaskNotFoundError,
+  ValidationError,
+  WaitTimeoutError,
+} from './errors.js';
 import { canOverlap, type Kwargs } from './job.js';
 import { lockIdFor } from './keys.js';
 import { LIMITS, jsonSize } from './limits.js';
@@ -285,7 +292,9 @@ export function createBackend({
       for (let i = 0; i < batch.length; i += 10) {
         const group = batch.slice(i, i + 10);
         const errors = await queue
-          .sendBatch(group.map(({ task, delay }) => ({ envelope: { id: task.id, job: task.name }, delaySeconds: delay })))
+          .sendBatch(
+            group.map(({ task, delay }) => ({ envelope: { id: task.id, job: task.name }, delaySeconds: delay })),
+          )
           .catch((err: unknown) => group.map(() => err as Error));
         for (const [n, { index, task }] of group.entries()) {
           const error = errors[n];
@@ -297,9 +306,12 @@ export function createBackend({
           await store.setSendError(task.id, error.message).catch(() => undefined);
           results[index] = {
             ok: false,
-            error: new SkytaskError(`task ${task.id} was recorded but its message could not be sent: ${error.message}`, {
-              cause: error,
-            }),
+            error: new SkytaskError(
+              `task ${task.id} was recorded but its message could not be sent: ${error.message}`,
+              {
+                cause: error,
+              },
+            ),
           };
         }
       }
@@ -406,7 +418,9 @@ export function createBackend({
           }
           // A producer message dead-lettered before its record was written (bad kwargs)
           // has no task to redrive: it stays for a person to look at.
-          const id = decoded.envelope ? decoded.envelope.id : (decoded.producer.id ?? producerTaskId(message.messageId));
+          const id = decoded.envelope
+            ? decoded.envelope.id
+            : (decoded.producer.id ?? producerTaskId(message.messageId));
           const task = await store.requeue(id);
           if (task) {
             await send(task);
@@ -440,7 +454,12 @@ export function createBackend({
       maxResends = 5,
       recovery = false,
       timerOnly = false,
-    }: { olderThan?: number; maxResends?: number; recovery?: boolean; timerOnly?: boolean } = {}): Promise<{
+    }: {
+      olderThan?: number;
+      maxResends?: number;
+      recovery?: boolean;
+      timerOnly?: boolean;
+    } = {}): Promise<{
       resent: number;
       failed: number;
     }> {
@@ -450,10 +469,12 @@ export function createBackend({
       const count = !recovery;
       for await (const tasks of store.tasksInStatus(UNREADY_STATUSES)) {
         for (const task of tasks) {
-          const timed = task.status === 'QUEUED' && task.eta !== undefined && task.eta - task.timeQueued > maxQueueDelay;
+          const timed =
+            task.status === 'QUEUED' && task.eta !== undefined && task.eta - task.timeQueued > maxQueueDelay;
           if (timerOnly && !timed) continue;
           const resends = task.resends ?? 0;
-          const since = task.status === 'STARTED' ? (task.leaseUntil ?? task.timeQueued) : (task.eta ?? task.timeQueued);
+          const since =
+            task.status === 'STARTED' ? (task.leaseUntil ?? task.timeQueued) : (task.eta ?? task.timeQueued);
           if (count && now - since < olderThan * 2 ** resends) continue;
           const log = taskLogger(logger, task);
           if (count && resends >= maxResends) {
@@ -467,7 +488,10 @@ export function createBackend({
           if (count && !(await store.markResent(task.id, resends))) continue;
           await send(task);
           resent++;
-          log.warn({ status: task.status, resends: count ? resends + 1 : undefined }, 'reconciler sent the task\'s message again');
+          log.warn(
+            { status: task.status, resends: count ? resends + 1 : undefined },
+            "reconciler sent the task's message again",
+          );
         }
       }
       return { resent, failed };

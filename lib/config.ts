@@ -81,9 +81,7 @@ function timerFromEnv(env: NodeJS.ProcessEnv): SkytaskConfig['timer'] {
 export function createClients(config: Pick<SkytaskConfig, 'dynamodbEndpoint' | 'sqsEndpoint'>) {
   return {
     dynamodb: new DynamoDBClient({ endpoint: config.dynamodbEndpoint }),
-    sqs: new SQSClient(
-      config.sqsEndpoint ? { endpoint: config.sqsEndpoint, useQueueUrlAsEndpoint: false } : {},
-    ),
+    sqs: new SQSClient(config.sqsEndpoint ? { endpoint: config.sqsEndpoint, useQueueUrlAsEndpoint: false } : {}),
   };
 }
 
@@ -99,7 +97,11 @@ export function createRuntime(
   clients = createClients(config),
   options: { timer?: (queue: TaskQueue) => TaskTimer } = {},
 ): { backend: Backend; consumer: Consumer } {
-  const store = createDynamoStore({ client: clients.dynamodb, table: config.table, retentionSeconds: config.retentionSeconds });
+  const store = createDynamoStore({
+    client: clients.dynamodb,
+    table: config.table,
+    retentionSeconds: config.retentionSeconds,
+  });
   const queue = createSqsQueue({ client: clients.sqs, queueUrl: config.queueUrl, dlqUrl: config.dlqUrl });
   const timer =
     options.timer?.(queue) ??

@@ -39,7 +39,10 @@ export interface Invocation {
 export class RetryLaterError extends Error {}
 
 /** Why an attempt was stopped before its job returned. */
-type StopReason = { kind: 'time-limit'; seconds: number; lambda: boolean } | { kind: 'revoked' } | { kind: 'lost-claim' };
+type StopReason =
+  | { kind: 'time-limit'; seconds: number; lambda: boolean }
+  | { kind: 'revoked' }
+  | { kind: 'lost-claim' };
 
 /** Seconds kept back from the Lambda's remaining time for the finish write. */
 const LAMBDA_MARGIN_SECONDS = 3;
@@ -97,7 +100,9 @@ export function createConsumer({
     const halt = (reason: StopReason) => {
       if (!stop) (stop = reason), abort.abort(new Error(reason.kind));
     };
-    const stopped = new Promise<void>((resolve) => abort.signal.addEventListener('abort', () => resolve(), { once: true }));
+    const stopped = new Promise<void>((resolve) =>
+      abort.signal.addEventListener('abort', () => resolve(), { once: true }),
+    );
 
     // Heartbeat: extend the lease, then the message's visibility past it, so a live run is
     // neither reclaimed nor delivered again; a crashed one comes back soon after its lease.
@@ -119,7 +124,10 @@ export function createConsumer({
     const lambdaLimit = invocation ? invocation.getRemainingTimeInMillis() / 1000 - LAMBDA_MARGIN_SECONDS : Infinity;
     const limit = Math.min(job.timeLimit ?? Infinity, lambdaLimit);
     const limitTimer = Number.isFinite(limit)
-      ? setTimeout(() => halt({ kind: 'time-limit', seconds: limit, lambda: limit < (job.timeLimit ?? Infinity) }), Math.max(0, limit) * 1000)
+      ? setTimeout(
+          () => halt({ kind: 'time-limit', seconds: limit, lambda: limit < (job.timeLimit ?? Infinity) }),
+          Math.max(0, limit) * 1000,
+        )
       : undefined;
 
     const ctx: JobContext = {
@@ -136,7 +144,10 @@ export function createConsumer({
     try {
       const run = Promise.resolve()
         .then(() => job.run(ctx, task.kwargs))
-        .then((value) => ({ value }), (error) => ({ error }));
+        .then(
+          (value) => ({ value }),
+          (error) => ({ error }),
+        );
       outcome = await Promise.race([run, stopped.then(() => undefined)]);
     } finally {
       running.delete(task.id);
@@ -157,7 +168,8 @@ export function createConsumer({
     if (outcome && 'error' in outcome) return failed(task, job, outcome.error, time);
     const value = outcome?.value;
     const size = jsonSize(value === undefined ? null : value);
-    if (!size) return failed(task, job, new UnrecoverableError('the job returned a result that is not JSON-serializable'), time);
+    if (!size)
+      return failed(task, job, new UnrecoverableError('the job returned a result that is not JSON-serializable'), time);
     if (size.bytes > LIMITS.resultBytes) {
       const why = `the job's result is ${size.bytes} bytes, over the ${LIMITS.resultBytes}-byte limit`;
       return failed(task, job, new UnrecoverableError(why), time);
@@ -185,7 +197,8 @@ export function createConsumer({
   async function unclaimed(id: string, task: Task | undefined, now: number): Promise<void> {
     if (!task) return void logger.warn({ task_id: id }, 'message for a task with no record: dropped');
     const log = taskLogger(logger, task);
-    if (isReady(task.status)) return void log.debug({ status: task.status }, 'duplicate delivery of a ready task: dropped');
+    if (isReady(task.status))
+      return void log.debug({ status: task.status }, 'duplicate delivery of a ready task: dropped');
     const idle = task.status !== 'STARTED' || (task.leaseUntil ?? 0) < now;
     if (task.status === 'STARTED' && !idle) {
       // A live run holds this task, and its own message: heartbeats keep that one in
@@ -219,14 +232,24 @@ export function createConsumer({
     const outcome = job
       ? await attempt(task, job, message, log, invocation)
       : ({ status: 'FAILURE', error: `unknown job "${task.name}"`, time: clock() } satisfies Outcome);
-    if (!outcome) return void log.warn({ attempt: task.attempts }, 'claim lost while running (a newer attempt owns the task): outcome discarded');
+    if (!outcome)
+      return void log.warn(
+        { attempt: task.attempts },
+        'claim lost while running (a newer attempt owns the task): outcome discarded',
+      );
     if (!(await store.finishTask(task.id, task.attempts, outcome))) {
-      return void log.warn({ attempt: task.attempts }, 'claim lost before the finish (a newer attempt owns the task): outcome discarded');
+      return void log.warn(
+        { attempt: task.attempts },
+        'claim lost before the finish (a newer attempt owns the task): outcome discarded',
+      );
     }
     const seconds = Math.round((outcome.time - now) * 1000) / 1000;
     if (outcome.status === 'RETRY') {
       const delay = outcome.eta! - outcome.time;
-      log.warn({ seconds, error: outcome.error, attempt: task.attempts, retry_in: Math.round(delay) }, 'task failed; retry scheduled');
+      log.warn(
+        { seconds, error: outcome.error, attempt: task.attempts, retry_in: Math.round(delay) },
+        'task failed; retry scheduled',
+      );
       // A new message for the next attempt: the retry does not spend this message's
       // receive budget. If the send fails, this message comes back and finds RETRY.
       await queue.send({ id: task.id, job: task.name }, delay);
@@ -241,7 +264,10 @@ export function createConsumer({
   async function handleMessage(message: ReceivedMessage, invocation?: Invocation): Promise<void> {
     const decoded = decodeEnvelope(message.body);
     if ('invalid' in decoded) {
-      logger.error({ body: truncate(message.body, 2000), reason: decoded.invalid }, 'not a task message: dead-lettered');
+      logger.error(
+        { body: truncate(message.body, 2000), reason: decoded.invalid },
+        'not a task message: dead-lettered',
+      );
       await queue.deadLetter(message.body, decoded.invalid);
       return;
     }

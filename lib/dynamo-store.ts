@@ -166,10 +166,13 @@ export function createDynamoStore(options: DynamoStoreOptions): TaskStore {
       if (value === undefined) removes.push(name(attr));
       else sets.push(`${name(attr)} = :set_${attr}`), (values[`:set_${attr}`] = value);
     }
-    const adds = Object.entries(op.add ?? {}).map(([attr, n]) => ((values[`:add_${attr}`] = n), `${name(attr)} :add_${attr}`));
+    const adds = Object.entries(op.add ?? {}).map(
+      ([attr, n]) => ((values[`:add_${attr}`] = n), `${name(attr)} :add_${attr}`),
+    );
     // Conditions must not need parentheses around them (DynamoDB refuses doubled ones).
     const condition = `attribute_exists(pk)${op.condition ? ` AND ${op.condition}` : ''}`;
-    if (condition.includes(':queued_')) Object.assign(values, { ':queued_': 'QUEUED', ':retry_': 'RETRY', ':started_': 'STARTED' });
+    if (condition.includes(':queued_'))
+      Object.assign(values, { ':queued_': 'QUEUED', ':retry_': 'RETRY', ':started_': 'STARTED' });
     for (const [, attr] of condition.matchAll(/#([a-z_]+)/g)) name(attr);
     const clauses = [
       sets.length ? `SET ${sets.join(', ')}` : '',
@@ -464,7 +467,13 @@ export function createDynamoStore(options: DynamoStoreOptions): TaskStore {
               '#task': 'last_task_id',
               '#count': 'runs_count',
             },
-            ExpressionAttributeValues: { ':job': job, ':slot': slot, ':time': time, ':one': 1, ...(taskId ? { ':task': taskId } : {}) },
+            ExpressionAttributeValues: {
+              ':job': job,
+              ':slot': slot,
+              ':time': time,
+              ':one': 1,
+              ...(taskId ? { ':task': taskId } : {}),
+            },
           }),
         );
         return true;
@@ -480,7 +489,9 @@ export function createDynamoStore(options: DynamoStoreOptions): TaskStore {
       for (let i = 0; i < unique.length; i += 100) {
         let keys: Item[] | undefined = unique.slice(i, i + 100).map(scheduleKey);
         while (keys?.length) {
-          const out = await doc.send(new BatchGetCommand({ RequestItems: { [TableName]: { Keys: keys, ConsistentRead: true } } }));
+          const out = await doc.send(
+            new BatchGetCommand({ RequestItems: { [TableName]: { Keys: keys, ConsistentRead: true } } }),
+          );
           for (const item of out.Responses?.[TableName] ?? []) {
             entries.set(item.job, {
               job: item.job,

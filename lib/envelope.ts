@@ -38,7 +38,10 @@ export const producerTaskId = (messageId: string) => `sqs-${messageId}`.slice(0,
 /** The envelope (`producer` set for a producer message), or a reason why the body is not one. */
 export function decodeEnvelope(
   body: string,
-): { envelope: Envelope; producer?: undefined } | { envelope?: undefined; producer: ProducerEnvelope } | { invalid: string } {
+):
+  | { envelope: Envelope; producer?: undefined }
+  | { envelope?: undefined; producer: ProducerEnvelope }
+  | { invalid: string } {
   let value: any;
   try {
     value = JSON.parse(body);
@@ -50,7 +53,8 @@ export function decodeEnvelope(
   if (typeof value.job !== 'string' || !value.job) return { invalid: 'job is missing' };
   const producer = value.kwargs !== undefined;
   if (producer ? value.id !== undefined && value.id !== null : true) {
-    if (typeof value.id !== 'string' || !LIMITS.idPattern.test(value.id)) return { invalid: 'id is missing or malformed' };
+    if (typeof value.id !== 'string' || !LIMITS.idPattern.test(value.id))
+      return { invalid: 'id is missing or malformed' };
   }
   if (!producer) return { envelope: { v: 1, id: value.id, job: value.job } };
   if (!value.kwargs || typeof value.kwargs !== 'object' || Array.isArray(value.kwargs)) {

@@ -57,17 +57,26 @@ function exactCron(s: Extract<Schedule, { kind: 'rate' }>): string | undefined {
 }
 
 function rate(job: string, s: Extract<Schedule, { kind: 'rate' }>, now: number): EventBridgeSchedule {
-  if (s.every < 60) throw new ScheduleError(job, `runs every ${s.every} s: EventBridge Scheduler fires at most once a minute`);
-  if (s.every % 60 !== 0) throw new ScheduleError(job, `runs every ${s.every} s: EventBridge Scheduler rates are whole minutes`);
+  if (s.every < 60)
+    throw new ScheduleError(job, `runs every ${s.every} s: EventBridge Scheduler fires at most once a minute`);
+  if (s.every % 60 !== 0)
+    throw new ScheduleError(job, `runs every ${s.every} s: EventBridge Scheduler rates are whole minutes`);
   if (s.anchor % 60 !== 0) {
-    throw new ScheduleError(job, `anchor ${s.anchor} is not on a whole minute: EventBridge Scheduler fires in whole minutes`);
+    throw new ScheduleError(
+      job,
+      `anchor ${s.anchor} is not on a whole minute: EventBridge Scheduler fires in whole minutes`,
+    );
   }
   const exact = exactCron(s);
   if (exact) return { expression: exact, timezone: 'UTC' };
   const [size, unit] = rateUnits.find(([size]) => s.every % size === 0)!;
   const n = s.every / size;
   const first = previousSlot(s, now) === now ? now : nextSlot(s, now)!;
-  return { expression: `rate(${n} ${n === 1 ? unit : `${unit}s`})`, timezone: 'UTC', startDate: new Date(first * 1000) };
+  return {
+    expression: `rate(${n} ${n === 1 ? unit : `${unit}s`})`,
+    timezone: 'UTC',
+    startDate: new Date(first * 1000),
+  };
 }
 
 /**

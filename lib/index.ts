@@ -23,7 +23,12 @@ export { scheduleOf, nextSlot, previousSlot, type Schedule } from './schedule.js
 export { eventBridgeSchedule, schedulerInput, type EventBridgeSchedule } from './eventbridge-schedule.js';
 export { createScheduler, type Scheduler, type FireResult, type JobSchedule } from './scheduler.js';
 export type { TaskTimer } from './timer.js';
-export { createEventBridgeTimer, atScheduleInput, timerScheduleName, type EventBridgeTimerOptions } from './eventbridge-timer.js';
+export {
+  createEventBridgeTimer,
+  atScheduleInput,
+  timerScheduleName,
+  type EventBridgeTimerOptions,
+} from './eventbridge-timer.js';
 export type { TaskQueue, ReceivedMessage, QueueDepth } from './queue.js';
 export { configFromEnv, createClients, createRuntime, type SkytaskConfig } from './config.js';
 export { createLogger, taskLogger, type Logger } from './log.js';

@@ -76,7 +76,8 @@ export interface JobOptions<K extends Kwargs, R> {
 }
 
 /** A job: `K` its kwargs, `R` its result, `N` its name (a literal type when defined with one: clients check names). */
-export interface Job<K extends Kwargs = Kwargs, R = unknown, N extends string = string> extends Readonly<JobOptions<K, R>> {
+export interface Job<K extends Kwargs = Kwargs, R = unknown, N extends string = string>
+  extends Readonly<JobOptions<K, R>> {
   readonly name: N;
   readonly type: 'regular' | 'periodic';
   readonly [JOB]: true;

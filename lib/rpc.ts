@@ -1,10 +1,5 @@
 import type { Backend } from './backend.js';
-import {
-  ConflictError,
-  TaskNotFoundError,
-  ValidationError,
-  WaitTimeoutError,
-} from './errors.js';
+import { ConflictError, TaskNotFoundError, ValidationError, WaitTimeoutError } from './errors.js';
 import { canOverlapLabel, type Job } from './job.js';
 import { LIMITS } from './limits.js';
 import type { Logger } from './log.js';
@@ -102,7 +97,11 @@ function describeJob(job: Job, schedule?: JobSchedule) {
 }
 
 /** `job_list`'s answer (wire form): the named jobs, or all, with their schedules. The direct client uses it too. */
-export async function describeJobs(backend: Backend, logger: Logger, names?: string[]): Promise<Record<string, unknown>[]> {
+export async function describeJobs(
+  backend: Backend,
+  logger: Logger,
+  names?: string[],
+): Promise<Record<string, unknown>[]> {
   const jobs = names ? names.map((n) => backend.registry.require(n)) : backend.registry.all();
   const schedules = new Map((await createScheduler({ backend, logger }).schedules(jobs)).map((s) => [s.job.name, s]));
   return jobs.map((job) => describeJob(job, schedules.get(job.name)));
@@ -200,7 +199,12 @@ export function createRpc(backend: Backend, { logger }: { logger: Logger }) {
       accepts: [],
       async call() {
         const stats = await backend.queueStats();
-        return { queued: stats.queued, delayed: stats.delayed, in_flight: stats.inFlight, dead_letters: stats.deadLetters };
+        return {
+          queued: stats.queued,
+          delayed: stats.delayed,
+          in_flight: stats.inFlight,
+          dead_letters: stats.deadLetters,
+        };
       },
     },
 
@@ -251,7 +255,9 @@ export function createRpc(backend: Backend, { logger }: { logger: Logger }) {
   async function one(request: unknown, ctx: RpcCallContext): Promise<object | undefined> {
     const req = request as Record<string, unknown>;
     const validId =
-      req && typeof req === 'object' && !Array.isArray(req) &&
+      req &&
+      typeof req === 'object' &&
+      !Array.isArray(req) &&
       (!('id' in req) || req.id === null || typeof req.id === 'string' || typeof req.id === 'number');
     const id: Id = validId && 'id' in req ? (req.id as Id) : null;
     if (
@@ -298,7 +304,9 @@ export function createRpc(backend: Backend, { logger }: { logger: Logger }) {
       if (Array.isArray(parsed)) {
         if (parsed.length === 0 || parsed.length > LIMITS.maxBatch) {
           const why = parsed.length ? `batch of more than ${LIMITS.maxBatch}` : 'empty batch';
-          return JSON.stringify(errorResponse(null, new RpcError(RPC_ERRORS.invalidRequest, `Invalid Request: ${why}`)));
+          return JSON.stringify(
+            errorResponse(null, new RpcError(RPC_ERRORS.invalidRequest, `Invalid Request: ${why}`)),
+          );
         }
         const responses = (await Promise.all(parsed.map((r) => one(r, ctx)))).filter((r) => r !== undefined);
         return responses.length ? JSON.stringify(responses) : undefined;

@@ -49,14 +49,16 @@ export function scheduleOf(job: Pick<Job, 'name' | 'runEvery' | 'anchor' | 'cron
     return { kind: 'rate', every: runEvery, anchor: anchor ?? 0 };
   }
   if (cron === undefined) {
-    if (anchor !== undefined || timezone !== undefined) throw new ScheduleError(name, 'anchor and timezone need runEvery or cron');
+    if (anchor !== undefined || timezone !== undefined)
+      throw new ScheduleError(name, 'anchor and timezone need runEvery or cron');
     return undefined;
   }
   if (anchor !== undefined) throw new ScheduleError(name, 'anchor applies to runEvery only');
   const tz = timezone ?? 'UTC';
   checkTimezone(name, tz);
   const fields = typeof cron === 'string' ? cron.trim().split(/\s+/) : [];
-  if (fields.length !== 5) throw new ScheduleError(name, `cron "${cron}" must have 5 fields: minute hour day-of-month month day-of-week`);
+  if (fields.length !== 5)
+    throw new ScheduleError(name, `cron "${cron}" must have 5 fields: minute hour day-of-month month day-of-week`);
   const odd = fields.find((f) => !/^[0-9*,/-]+$/.test(f.replace(NAMES, '0')));
   if (odd !== undefined) {
     throw new ScheduleError(name, `cron field "${odd}" is not standard 5-field cron (digits, names, * , - / only)`);

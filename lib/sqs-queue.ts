@@ -25,7 +25,12 @@ export function createSqsQueue({ client, queueUrl, dlqUrl }: SqsQueueOptions): T
     return dlqUrl;
   };
 
-  async function receive(url: string, max: number, waitSeconds: number, signal?: AbortSignal): Promise<ReceivedMessage[]> {
+  async function receive(
+    url: string,
+    max: number,
+    waitSeconds: number,
+    signal?: AbortSignal,
+  ): Promise<ReceivedMessage[]> {
     const out = await client.send(
       new ReceiveMessageCommand({
         QueueUrl: url,
@@ -84,7 +89,9 @@ export function createSqsQueue({ client, queueUrl, dlqUrl }: SqsQueueOptions): T
           );
           // SendMessageBatch answers 200 with a Failed list: a partial failure is per entry.
           for (const failed of out.Failed ?? []) {
-            errors[i + Number(failed.Id)] = new Error(`${failed.Code ?? 'SendFailed'}: ${failed.Message ?? 'not sent'}`);
+            errors[i + Number(failed.Id)] = new Error(
+              `${failed.Code ?? 'SendFailed'}: ${failed.Message ?? 'not sent'}`,
+            );
           }
         } catch (err) {
           for (let n = 0; n < group.length; n++) errors[i + n] = err as Error;
@@ -140,7 +147,10 @@ export function createSqsQueue({ client, queueUrl, dlqUrl }: SqsQueueOptions): T
           AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
         }),
       );
-      return Number(Attributes.ApproximateNumberOfMessages ?? 0) + Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0);
+      return (
+        Number(Attributes.ApproximateNumberOfMessages ?? 0) +
+        Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0)
+      );
     },
 
     receive: (max, waitSeconds, signal) => receive(queueUrl, max, waitSeconds, signal),

@@ -111,7 +111,12 @@ function out(options: EndpointOptions, value: unknown, human: () => string): voi
 }
 
 /** The exit code for a ready task. */
-const taskExit = (task: Task) => (task.status === 'SUCCESS' ? EXIT.ok : task.status === 'FAILURE' || task.status === 'REVOKED' ? EXIT.taskFailed : EXIT.ok);
+const taskExit = (task: Task) =>
+  task.status === 'SUCCESS'
+    ? EXIT.ok
+    : task.status === 'FAILURE' || task.status === 'REVOKED'
+      ? EXIT.taskFailed
+      : EXIT.ok;
 
 /** A spinner with the elapsed time on stdout, only when a person watches (a TTY, not --json). */
 function spinner(options: EndpointOptions, label: string): () => void {
@@ -129,11 +134,17 @@ function spinner(options: EndpointOptions, label: string): () => void {
   };
 }
 
-async function waitAndReport(client: SkytaskClient, id: string, options: EndpointOptions & { timeout?: string }): Promise<number> {
+async function waitAndReport(
+  client: SkytaskClient,
+  id: string,
+  options: EndpointOptions & { timeout?: string },
+): Promise<number> {
   const stop = spinner(options, `waiting for ${id}`);
   let task: Task;
   try {
-    task = await client.waitForTask(id, { timeout: options.timeout === undefined ? undefined : seconds(options.timeout) });
+    task = await client.waitForTask(id, {
+      timeout: options.timeout === undefined ? undefined : seconds(options.timeout),
+    });
   } finally {
     stop();
   }
@@ -204,7 +215,9 @@ export function registerClientCommands(program: Command): void {
     run(async (options: EndpointOptions) => {
       const jobs = await clientOf(options).jobList();
       out(options, jobs, () =>
-        jobs.map((j) => `${j.name.padEnd(20)} ${j.type.padEnd(8)} ${(j.doc.split('\n')[0] ?? '').slice(0, 80)}`).join('\n'),
+        jobs
+          .map((j) => `${j.name.padEnd(20)} ${j.type.padEnd(8)} ${(j.doc.split('\n')[0] ?? '').slice(0, 80)}`)
+          .join('\n'),
       );
     }),
   );
@@ -221,21 +234,27 @@ export function registerClientCommands(program: Command): void {
       .option('--wait', 'wait until the task is ready; exit 1 if it ends FAILURE or REVOKED')
       .option('--timeout <seconds>', 'with --wait: give up after this long (exit 6)'),
   ).action(
-    run(async (job: string, pairs: string[], options: EndpointOptions & { id?: string; delay?: string; expiry?: string; wait?: boolean; timeout?: string }) => {
-      const client = clientOf(options);
-      const task = await client.queueTask(job, parseKwargs(pairs), {
-        id: options.id,
-        delay: options.delay === undefined ? undefined : seconds(options.delay),
-        expiry: options.expiry === undefined ? undefined : seconds(options.expiry),
-      });
-      if (!task) {
-        out(options, null, () => `not queued: job "${job}" cannot overlap and an equal task is not finished`);
-        return EXIT.ok;
-      }
-      if (!options.wait) return out(options, toWire(task), () => humanTask(task));
-      if (!options.json) process.stdout.write(`queued ${task.id}\n`);
-      return waitAndReport(client, task.id, options);
-    }),
+    run(
+      async (
+        job: string,
+        pairs: string[],
+        options: EndpointOptions & { id?: string; delay?: string; expiry?: string; wait?: boolean; timeout?: string },
+      ) => {
+        const client = clientOf(options);
+        const task = await client.queueTask(job, parseKwargs(pairs), {
+          id: options.id,
+          delay: options.delay === undefined ? undefined : seconds(options.delay),
+          expiry: options.expiry === undefined ? undefined : seconds(options.expiry),
+        });
+        if (!task) {
+          out(options, null, () => `not queued: job "${job}" cannot overlap and an equal task is not finished`);
+          return EXIT.ok;
+        }
+        if (!options.wait) return out(options, toWire(task), () => humanTask(task));
+        if (!options.json) process.stdout.write(`queued ${task.id}\n`);
+        return waitAndReport(client, task.id, options);
+      },
+    ),
   );
 
   endpoint(program.command('get').description('Show a task').argument('<id>')).action(
@@ -252,7 +271,11 @@ export function registerClientCommands(program: Command): void {
       .description('Wait until a task is ready; exit 1 if it ends FAILURE or REVOKED')
       .argument('<id>')
       .option('--timeout <seconds>', 'give up after this long (exit 6)'),
-  ).action(run(async (id: string, options: EndpointOptions & { timeout?: string }) => waitAndReport(clientOf(options), id, options)));
+  ).action(
+    run(async (id: string, options: EndpointOptions & { timeout?: string }) =>
+      waitAndReport(clientOf(options), id, options),
+    ),
+  );
 
   endpoint(
     program
@@ -264,39 +287,51 @@ export function registerClientCommands(program: Command): void {
       .option('--limit <n>', 'at most this many (1-1000)', '20')
       .option('--cursor <cursor>', 'the next page of an earlier listing'),
   ).action(
-    run(async (options: EndpointOptions & { job?: string; status?: string; parent?: string; limit: string; cursor?: string }) => {
-      const limit = Number(options.limit);
-      if (!Number.isInteger(limit)) throw new ValidationError(`--limit must be a whole number, not "${options.limit}"`);
-      const page = await clientOf(options).getTasks({
-        name: options.job,
-        status: options.status as Task['status'] | undefined,
-        fromTask: options.parent,
-        limit,
-        cursor: options.cursor,
-      });
-      out(options, { tasks: page.tasks.map(toWire), cursor: page.cursor }, () => {
-        const lines = page.tasks.map(
-          (t) => `${t.id.padEnd(38)} ${t.name.padEnd(18)} ${t.status.padEnd(8)} ${when(t.timeQueued)}`,
-        );
-        if (!lines.length) lines.push('no tasks');
-        if (page.cursor) lines.push(`more: --cursor ${page.cursor}`);
-        return lines.join('\n');
-      });
-    }),
+    run(
+      async (
+        options: EndpointOptions & { job?: string; status?: string; parent?: string; limit: string; cursor?: string },
+      ) => {
+        const limit = Number(options.limit);
+        if (!Number.isInteger(limit))
+          throw new ValidationError(`--limit must be a whole number, not "${options.limit}"`);
+        const page = await clientOf(options).getTasks({
+          name: options.job,
+          status: options.status as Task['status'] | undefined,
+          fromTask: options.parent,
+          limit,
+          cursor: options.cursor,
+        });
+        out(options, { tasks: page.tasks.map(toWire), cursor: page.cursor }, () => {
+          const lines = page.tasks.map(
+            (t) => `${t.id.padEnd(38)} ${t.name.padEnd(18)} ${t.status.padEnd(8)} ${when(t.timeQueued)}`,
+          );
+          if (!lines.length) lines.push('no tasks');
+          if (page.cursor) lines.push(`more: --cursor ${page.cursor}`);
+          return lines.join('\n');
+        });
+      },
+    ),
   );
 
   endpoint(program.command('revoke').description('Revoke a task that is not ready').argument('<id>')).action(
     run(async (id: string, options: EndpointOptions) => {
       const task = await clientOf(options).revokeTask(id);
-      out(options, toWire(task), () => (task.status === 'REVOKED' ? `revoked ${id}` : `revoke requested: ${id} is running`));
+      out(options, toWire(task), () =>
+        task.status === 'REVOKED' ? `revoked ${id}` : `revoke requested: ${id} is running`,
+      );
     }),
   );
 
   endpoint(
-    program.command('redrive').description('Move dead-lettered task messages back to the queue').option('--limit <n>', 'at most this many'),
+    program
+      .command('redrive')
+      .description('Move dead-lettered task messages back to the queue')
+      .option('--limit <n>', 'at most this many'),
   ).action(
     run(async (options: EndpointOptions & { limit?: string }) => {
-      const result = await clientOf(options).redriveDeadLetters(options.limit === undefined ? undefined : Number(options.limit));
+      const result = await clientOf(options).redriveDeadLetters(
+        options.limit === undefined ? undefined : Number(options.limit),
+      );
       out(options, result, () => `moved ${result.moved.length}, dropped ${result.dropped}, left ${result.skipped}`);
     }),
   );
@@ -305,9 +340,13 @@ export function registerClientCommands(program: Command): void {
     run(async (options: EndpointOptions) => {
       const s = await clientOf(options).queueStats();
       out(options, { queued: s.queued, delayed: s.delayed, in_flight: s.inFlight, dead_letters: s.deadLetters }, () =>
-        [`queued       ${s.queued}`, `delayed      ${s.delayed}`, `in flight    ${s.inFlight}`, `dead letters ${s.deadLetters}`].join('\n'),
+        [
+          `queued       ${s.queued}`,
+          `delayed      ${s.delayed}`,
+          `in flight    ${s.inFlight}`,
+          `dead letters ${s.deadLetters}`,
+        ].join('\n'),
       );
     }),
   );
 }
-

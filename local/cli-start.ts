@@ -21,8 +21,7 @@ export async function start(values: StartOptions): Promise<void> {
     process.stderr.write(`--port must be a port number, not "${values.port ?? process.env.PORT}"\n`);
     process.exit(2);
   }
-  const jobs =
-    values.jobs ?? process.env.SKYTASK_JOBS ?? new URL('../examples/jobs.ts', import.meta.url).pathname;
+  const jobs = values.jobs ?? process.env.SKYTASK_JOBS ?? new URL('../examples/jobs.ts', import.meta.url).pathname;
 
   try {
     const stack = await startStack({

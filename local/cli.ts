@@ -18,7 +18,9 @@ const program = new Command('skytask')
 
 program
   .command('start')
-  .description('Run the local stack (emulators, consumer, scheduler, JSON-RPC at http://127.0.0.1:PORT/rpc) until Ctrl-C')
+  .description(
+    'Run the local stack (emulators, consumer, scheduler, JSON-RPC at http://127.0.0.1:PORT/rpc) until Ctrl-C',
+  )
   .option('--jobs <file>', 'jobs module (env SKYTASK_JOBS; default: the sample jobs)')
   .option('--port <n>', 'JSON-RPC port (env PORT; default 8060)')
   .option('--data-dir <dir>', 'where the local data lives (env SKYTASK_DATA_DIR; default .skytask)')

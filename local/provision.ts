@@ -27,7 +27,10 @@ export async function provision(options: ProvisionOptions): Promise<Record<strin
     await clients.dynamodb.send(new CreateTableCommand(tableDefinition(options.table)));
   }
   const dlq = await clients.sqs.send(
-    new CreateQueueCommand({ QueueName: `${options.queueName}-dlq`, Attributes: { MessageRetentionPeriod: '1209600' } }),
+    new CreateQueueCommand({
+      QueueName: `${options.queueName}-dlq`,
+      Attributes: { MessageRetentionPeriod: '1209600' },
+    }),
   );
   const { Attributes } = await clients.sqs.send(
     new GetQueueAttributesCommand({ QueueUrl: dlq.QueueUrl, AttributeNames: ['QueueArn'] }),

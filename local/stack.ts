@@ -137,11 +137,14 @@ export async function startStack(options: StackOptions) {
   const { resent } = await backend.reconcile({ recovery: true, timerOnly: !fresh });
   if (resent) logger.info({ tasks: resent }, 'restart recovery: messages sent again or re-armed for tasks not ready');
   // The reconciler, as a schedule does on AWS: tasks whose message was lost get it again.
-  const reconciler = setInterval(() => {
-    backend
-      .reconcile({ olderThan: config.reconcileAfter, maxResends: config.maxResends })
-      .catch((err) => logger.warn({ err }, 'reconciler run failed'));
-  }, Number(process.env.SKYTASK_RECONCILE_EVERY ?? 60) * 1000);
+  const reconciler = setInterval(
+    () => {
+      backend
+        .reconcile({ olderThan: config.reconcileAfter, maxResends: config.maxResends })
+        .catch((err) => logger.warn({ err }, 'reconciler run failed'));
+    },
+    Number(process.env.SKYTASK_RECONCILE_EVERY ?? 60) * 1000,
+  );
 
   const poller = startPoller({
     queue: backend.queue,
@@ -170,7 +173,8 @@ export async function startStack(options: StackOptions) {
       await scheduler.stop();
       timer?.stop();
       const grace = options.graceSeconds ?? 30;
-      if (poller.inFlight()) logger.info({ tasks: poller.inFlight(), grace_seconds: grace }, 'waiting for running tasks');
+      if (poller.inFlight())
+        logger.info({ tasks: poller.inFlight(), grace_seconds: grace }, 'waiting for running tasks');
       const ended = await poller.stop(grace);
       if (!ended) logger.warn('grace period over: unfinished tasks run again at the next start');
       await stopEmulators(emulators!.pid);

@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createSqsQueue } from '../lib/sqs-queue.js';
-import { createBackend, LIMITS, UnknownJobError, ValidationError, WaitTimeoutError, TaskNotFoundError } from '../lib/index.js';
+import {
+  createBackend,
+  LIMITS,
+  UnknownJobError,
+  ValidationError,
+  WaitTimeoutError,
+  TaskNotFoundError,
+} from '../lib/index.js';
 import { testStack } from './helpers.js';
 
 describe('backend.queueTask', async () => {
@@ -75,7 +82,10 @@ describe('backend.queueTask', async () => {
       registry: backend.registry,
       logger: stack.logger,
     });
-    await assert.rejects(broken.queueTask('addition', {}, { id: 'unsent' }), /recorded but its message could not be sent/);
+    await assert.rejects(
+      broken.queueTask('addition', {}, { id: 'unsent' }),
+      /recorded but its message could not be sent/,
+    );
     const recorded = await backend.getTask('unsent');
     assert.equal(recorded?.status, 'QUEUED');
     assert.ok(recorded?.sendError);
@@ -83,7 +93,10 @@ describe('backend.queueTask', async () => {
     assert.equal(retried?.id, 'unsent');
     assert.equal((await backend.getTask('unsent'))?.sendError, undefined);
     const messages = await backend.queue.receive(10, 1);
-    assert.deepEqual(messages.map((m) => JSON.parse(m.body).id), ['unsent']);
+    assert.deepEqual(
+      messages.map((m) => JSON.parse(m.body).id),
+      ['unsent'],
+    );
     await backend.queue.deleteMessages(messages.map((m) => m.receiptHandle));
   });
 });
@@ -161,7 +174,10 @@ describe('backend reads', async () => {
     assert.equal(queued.tasks.length, 25);
     assert.ok(queued.tasks.every((t) => t.status === 'QUEUED'));
     const byIds = await backend.getTasks({ ids: [ids[3], 'nope', ids[1]] });
-    assert.deepEqual(byIds.tasks.map((t) => t.id), [ids[3], ids[1]]);
+    assert.deepEqual(
+      byIds.tasks.map((t) => t.id),
+      [ids[3], ids[1]],
+    );
     await assert.rejects(backend.getTasks({ name: 'asynchronous', cursor: 'garbage' }), ValidationError);
     await backend.queue.purge();
   });

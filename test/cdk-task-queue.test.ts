@@ -38,7 +38,10 @@ const bundleRoot = join(root, 'node_modules/.cache/skytask-cdk-test');
 mkdirSync(bundleRoot, { recursive: true });
 const outdirs: string[] = [];
 
-type Resources = Record<string, { Type: string; Properties: any; DeletionPolicy?: string; UpdateReplacePolicy?: string }>;
+type Resources = Record<
+  string,
+  { Type: string; Properties: any; DeletionPolicy?: string; UpdateReplacePolicy?: string }
+>;
 
 function buildApp(props: Partial<TaskQueueProps>, options: { bundle?: boolean; nag?: boolean } = {}) {
   const outdir = mkdtempSync(join(options.bundle ? bundleRoot : tmpdir(), 'cdk-'));
@@ -75,7 +78,11 @@ function roleStatements(resources: Resources, name: FunctionName) {
 /** The role EventBridge Scheduler assumes, found by its description. */
 function schedulerRole(resources: Resources, description: RegExp) {
   const [id, role] = only(resources, 'AWS::IAM::Role', (r) => description.test(r.Properties.Description ?? ''));
-  return { id, trust: role.Properties.AssumeRolePolicyDocument.Statement, statements: role.Properties.Policies.flatMap((p: any) => p.PolicyDocument.Statement) };
+  return {
+    id,
+    trust: role.Properties.AssumeRolePolicyDocument.Statement,
+    statements: role.Properties.Policies.flatMap((p: any) => p.PolicyDocument.Statement),
+  };
 }
 
 /** The trust policy of a role only EventBridge Scheduler may assume, for the schedules of one group. */
@@ -166,10 +173,11 @@ describe('TaskQueue template', () => {
         .map((i) => ({ IndexName: i.IndexName, KeySchema: i.KeySchema, Projection: i.Projection }))
         .sort((a, b) => a.IndexName.localeCompare(b.IndexName));
     assert.deepEqual(indexes(p.GlobalSecondaryIndexes), indexes(def.GlobalSecondaryIndexes!));
-    assert.deepEqual(
-      p.GlobalSecondaryIndexes.map((i: any) => i.IndexName).sort(),
-      ['by_job', 'by_parent', 'by_status'],
-    );
+    assert.deepEqual(p.GlobalSecondaryIndexes.map((i: any) => i.IndexName).sort(), [
+      'by_job',
+      'by_parent',
+      'by_status',
+    ]);
     assert.equal(p.BillingMode, 'PAY_PER_REQUEST');
     assert.deepEqual(p.PointInTimeRecoverySpecification, { PointInTimeRecoveryEnabled: true });
     assert.deepEqual(p.TimeToLiveSpecification, { AttributeName: 'ttl', Enabled: true });
@@ -184,7 +192,10 @@ describe('TaskQueue template', () => {
       MessageRetentionPeriod: 4 * 86_400,
       RedrivePolicy: { deadLetterTargetArn: ref(ids.dlq), maxReceiveCount: 5 },
     });
-    assert.deepEqual(resources[ids.dlq].Properties, { SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 86_400 });
+    assert.deepEqual(resources[ids.dlq].Properties, {
+      SqsManagedSseEnabled: true,
+      MessageRetentionPeriod: 14 * 86_400,
+    });
     for (const queue of [ids.queue, ids.dlq]) {
       template.hasResourceProperties('AWS::SQS::QueuePolicy', {
         Queues: [{ Ref: queue }],
@@ -223,7 +234,10 @@ describe('TaskQueue template', () => {
   });
 
   test('scheduler and reconciler: invoked asynchronously, a failed run goes to the schedule DLQ (fires retried twice, reconciles not)', () => {
-    for (const [id, retries] of [[ids.scheduler, 2], [ids.reconciler, 0]] as const) {
+    for (const [id, retries] of [
+      [ids.scheduler, 2],
+      [ids.reconciler, 0],
+    ] as const) {
       assert.deepEqual(resources[id].Properties.DeadLetterConfig, { TargetArn: ref(ids.scheduleDlq) });
       template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
         FunctionName: { Ref: id },
@@ -268,30 +282,59 @@ describe('TaskQueue template', () => {
     assert.equal(consumer.maxReceiveCount, resources[ids.queue].Properties.RedrivePolicy.maxReceiveCount);
     assert.equal(consumer.timer, undefined, 'the consumer never queues beyond 15 minutes');
     assert.deepEqual(keysOf(ids.consumer), [
-      'NODE_OPTIONS', 'SKYTASK_CONCURRENCY', 'SKYTASK_DLQ_URL', 'SKYTASK_LEASE_SECONDS', 'SKYTASK_MAX_RECEIVE_COUNT',
-      'SKYTASK_QUEUE_URL', 'SKYTASK_RETENTION_DAYS', 'SKYTASK_TABLE',
+      'NODE_OPTIONS',
+      'SKYTASK_CONCURRENCY',
+      'SKYTASK_DLQ_URL',
+      'SKYTASK_LEASE_SECONDS',
+      'SKYTASK_MAX_RECEIVE_COUNT',
+      'SKYTASK_QUEUE_URL',
+      'SKYTASK_RETENTION_DAYS',
+      'SKYTASK_TABLE',
     ]);
 
     const rpc = configFromEnv(envOf(ids.rpc));
-    assert.deepEqual(varsOf(ids.rpc).SKYTASK_DLQ_URL, { Ref: ids.dlq }, 'queue_stats and redrive_dead_letters use the DLQ');
-    assert.deepEqual(rpc.timer, { groupName: groupNames.timer, roleArn: '<SKYTASK_TIMER_ROLE_ARN>', queueArn: '<SKYTASK_QUEUE_ARN>' });
+    assert.deepEqual(
+      varsOf(ids.rpc).SKYTASK_DLQ_URL,
+      { Ref: ids.dlq },
+      'queue_stats and redrive_dead_letters use the DLQ',
+    );
+    assert.deepEqual(rpc.timer, {
+      groupName: groupNames.timer,
+      roleArn: '<SKYTASK_TIMER_ROLE_ARN>',
+      queueArn: '<SKYTASK_QUEUE_ARN>',
+    });
     assert.deepEqual(varsOf(ids.rpc).SKYTASK_TIMER_ROLE_ARN, ref(ids.timerRole));
     assert.deepEqual(varsOf(ids.rpc).SKYTASK_QUEUE_ARN, ref(ids.queue));
     assert.deepEqual(keysOf(ids.rpc), [
-      'NODE_OPTIONS', 'SKYTASK_DLQ_URL', 'SKYTASK_QUEUE_ARN', 'SKYTASK_QUEUE_URL', 'SKYTASK_RETENTION_DAYS',
-      'SKYTASK_TABLE', 'SKYTASK_TIMER_GROUP', 'SKYTASK_TIMER_ROLE_ARN',
+      'NODE_OPTIONS',
+      'SKYTASK_DLQ_URL',
+      'SKYTASK_QUEUE_ARN',
+      'SKYTASK_QUEUE_URL',
+      'SKYTASK_RETENTION_DAYS',
+      'SKYTASK_TABLE',
+      'SKYTASK_TIMER_GROUP',
+      'SKYTASK_TIMER_ROLE_ARN',
     ]);
 
     const scheduler = configFromEnv(envOf(ids.scheduler));
     assert.equal(scheduler.timer, undefined, 'a fire queues with no delay');
-    assert.deepEqual(keysOf(ids.scheduler), ['NODE_OPTIONS', 'SKYTASK_QUEUE_URL', 'SKYTASK_RETENTION_DAYS', 'SKYTASK_TABLE']);
+    assert.deepEqual(keysOf(ids.scheduler), [
+      'NODE_OPTIONS',
+      'SKYTASK_QUEUE_URL',
+      'SKYTASK_RETENTION_DAYS',
+      'SKYTASK_TABLE',
+    ]);
 
     const reconciler = configFromEnv(envOf(ids.reconciler));
     assert.equal(reconciler.reconcileAfter, 300);
     assert.equal(reconciler.maxResends, 5);
     assert.equal(reconciler.timer, undefined, 'it re-sends only tasks already past due');
     assert.deepEqual(keysOf(ids.reconciler), [
-      'NODE_OPTIONS', 'SKYTASK_MAX_RESENDS', 'SKYTASK_QUEUE_URL', 'SKYTASK_RECONCILE_AFTER', 'SKYTASK_RETENTION_DAYS',
+      'NODE_OPTIONS',
+      'SKYTASK_MAX_RESENDS',
+      'SKYTASK_QUEUE_URL',
+      'SKYTASK_RECONCILE_AFTER',
+      'SKYTASK_RETENTION_DAYS',
       'SKYTASK_TABLE',
     ]);
   });
@@ -331,10 +374,20 @@ describe('TaskQueue template', () => {
       logsStatement(ids.rpcLogs),
       {
         Effect: 'Allow',
-        Action: ['dynamodb:BatchGetItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+        Action: [
+          'dynamodb:BatchGetItem',
+          'dynamodb:DeleteItem',
+          'dynamodb:GetItem',
+          'dynamodb:PutItem',
+          'dynamodb:UpdateItem',
+        ],
         Resource: ref(ids.table),
       },
-      { Effect: 'Allow', Action: 'dynamodb:Query', Resource: [index('by_job'), index('by_parent'), index('by_status')] },
+      {
+        Effect: 'Allow',
+        Action: 'dynamodb:Query',
+        Resource: [index('by_job'), index('by_parent'), index('by_status')],
+      },
       { Effect: 'Allow', Action: ['sqs:GetQueueAttributes', 'sqs:SendMessage'], Resource: ref(ids.queue) },
       {
         Effect: 'Allow',
@@ -347,7 +400,15 @@ describe('TaskQueue template', () => {
         Resource: {
           'Fn::Join': [
             '',
-            ['arn:', { Ref: 'AWS::Partition' }, ':scheduler:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, `:schedule/${groupNames.timer}/*`],
+            [
+              'arn:',
+              { Ref: 'AWS::Partition' },
+              ':scheduler:',
+              { Ref: 'AWS::Region' },
+              ':',
+              { Ref: 'AWS::AccountId' },
+              `:schedule/${groupNames.timer}/*`,
+            ],
           ],
         },
       },
@@ -385,7 +446,7 @@ describe('TaskQueue template', () => {
     ]);
   });
 
-  test('IAM: the schedules\' roles: only Scheduler, for its own group, may assume them; each invokes exactly one function', () => {
+  test("IAM: the schedules' roles: only Scheduler, for its own group, may assume them; each invokes exactly one function", () => {
     for (const [description, fn] of [
       [/^skytask periodic schedules/, ids.scheduler],
       [/^skytask reconciler schedule/, ids.reconciler],
@@ -412,7 +473,11 @@ describe('TaskQueue template', () => {
   });
 
   test('IAM: no wildcard action, no "*" resource, no managed policy, no other policy; one "/*" ARN: the timer group\'s schedules', () => {
-    assert.equal(Object.values(resources).filter((r) => r.Type === 'AWS::IAM::Policy' || r.Type === 'AWS::IAM::ManagedPolicy').length, 0);
+    assert.equal(
+      Object.values(resources).filter((r) => r.Type === 'AWS::IAM::Policy' || r.Type === 'AWS::IAM::ManagedPolicy')
+        .length,
+      0,
+    );
     const roles = Object.values(resources).filter((r) => r.Type === 'AWS::IAM::Role');
     assert.equal(roles.length, 7, '4 functions, 2 schedule roles, the timer role');
     const starred: string[] = [];
@@ -427,7 +492,9 @@ describe('TaskQueue template', () => {
         }
       }
     }
-    assert.deepEqual(starred, [`scheduler:CreateSchedule ${JSON.stringify(roleStatements(resources, 'Rpc')[5].Resource)}`]);
+    assert.deepEqual(starred, [
+      `scheduler:CreateSchedule ${JSON.stringify(roleStatements(resources, 'Rpc')[5].Resource)}`,
+    ]);
   });
 
   test('one schedule per periodic job: its expression and time zone, exactly on time, the scheduler function with {job, time}', (t) => {
@@ -473,17 +540,25 @@ describe('TaskQueue template', () => {
     assert.equal(schedule.Properties.StartDate, undefined);
     assert.deepEqual(schedule.Properties.FlexibleTimeWindow, { Mode: 'OFF' });
     assert.equal(schedule.Properties.GroupName, groupNames.schedules);
-    assert.deepEqual(schedule.Properties.Target.RoleArn, ref(schedulerRole(resources, /^skytask reconciler schedule/).id));
+    assert.deepEqual(
+      schedule.Properties.Target.RoleArn,
+      ref(schedulerRole(resources, /^skytask reconciler schedule/).id),
+    );
     assert.deepEqual(schedule.Properties.Target.DeadLetterConfig, { Arn: ref(ids.scheduleDlq) });
     template.resourceCountIs('AWS::Scheduler::Schedule', 5);
   });
 
   test('the schedule dead-letter queue: its own, encrypted, TLS only, 14 days', () => {
-    assert.deepEqual(resources[ids.scheduleDlq].Properties, { SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 86_400 });
+    assert.deepEqual(resources[ids.scheduleDlq].Properties, {
+      SqsManagedSseEnabled: true,
+      MessageRetentionPeriod: 14 * 86_400,
+    });
     template.hasResourceProperties('AWS::SQS::QueuePolicy', {
       Queues: [{ Ref: ids.scheduleDlq }],
       PolicyDocument: {
-        Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]),
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
       },
     });
   });
@@ -520,11 +595,26 @@ describe('TaskQueue template', () => {
         TreatMissingData: 'notBreaching',
         AlarmActions: [{ Ref: ids.topic }],
       });
-    alarm('ApproximateNumberOfMessagesVisible', { Name: 'QueueName', Value: { 'Fn::GetAtt': [ids.dlq, 'QueueName'] } }, 0, 'Maximum');
-    alarm('ApproximateNumberOfMessagesVisible', { Name: 'QueueName', Value: { 'Fn::GetAtt': [ids.scheduleDlq, 'QueueName'] } }, 0, 'Maximum');
+    alarm(
+      'ApproximateNumberOfMessagesVisible',
+      { Name: 'QueueName', Value: { 'Fn::GetAtt': [ids.dlq, 'QueueName'] } },
+      0,
+      'Maximum',
+    );
+    alarm(
+      'ApproximateNumberOfMessagesVisible',
+      { Name: 'QueueName', Value: { 'Fn::GetAtt': [ids.scheduleDlq, 'QueueName'] } },
+      0,
+      'Maximum',
+    );
     alarm('Errors', { Name: 'FunctionName', Value: { Ref: ids.consumer } }, 0, 'Sum');
     alarm('Throttles', { Name: 'FunctionName', Value: { Ref: ids.consumer } }, 0, 'Sum');
-    alarm('ApproximateAgeOfOldestMessage', { Name: 'QueueName', Value: { 'Fn::GetAtt': [ids.queue, 'QueueName'] } }, 3600, 'Maximum');
+    alarm(
+      'ApproximateAgeOfOldestMessage',
+      { Name: 'QueueName', Value: { 'Fn::GetAtt': [ids.queue, 'QueueName'] } },
+      3600,
+      'Maximum',
+    );
     template.hasResourceProperties('AWS::SNS::TopicPolicy', {
       PolicyDocument: {
         Statement: Match.arrayWith([
@@ -561,7 +651,9 @@ describe('TaskQueue props', () => {
       IdentitySource: ['$request.header.Authorization'],
       JwtConfiguration: { Issuer: 'https://issuer.example.com/', Audience: ['skytask'] },
     });
-    assert.throws(() => taskQueue.grantInvoke(new Role(new Stack(), 'R', { assumedBy: new ServicePrincipal('ec2.amazonaws.com') })));
+    assert.throws(() =>
+      taskQueue.grantInvoke(new Role(new Stack(), 'R', { assumedBy: new ServicePrincipal('ec2.amazonaws.com') })),
+    );
   });
 
   test('grantInvoke gives execute-api:Invoke on the route, nothing wider', () => {
@@ -592,7 +684,10 @@ describe('TaskQueue props', () => {
       alarmTopic: topic,
     });
     const t = Template.fromStack(stack);
-    t.hasResourceProperties('AWS::SQS::Queue', { VisibilityTimeout: 1800, RedrivePolicy: Match.objectLike({ maxReceiveCount: 3 }) });
+    t.hasResourceProperties('AWS::SQS::Queue', {
+      VisibilityTimeout: 1800,
+      RedrivePolicy: Match.objectLike({ maxReceiveCount: 3 }),
+    });
     t.hasResourceProperties('AWS::Lambda::Function', {
       Environment: { Variables: Match.objectLike({ SKYTASK_MAX_RECEIVE_COUNT: '3', SKYTASK_LEASE_SECONDS: '300' }) },
     });
@@ -600,7 +695,11 @@ describe('TaskQueue props', () => {
       Timeout: 300,
       MemorySize: 1024,
       Environment: {
-        Variables: Match.objectLike({ SKYTASK_LEASE_SECONDS: '300', SKYTASK_CONCURRENCY: '20', SKYTASK_RETENTION_DAYS: '30' }),
+        Variables: Match.objectLike({
+          SKYTASK_LEASE_SECONDS: '300',
+          SKYTASK_CONCURRENCY: '20',
+          SKYTASK_RETENTION_DAYS: '30',
+        }),
       },
     });
     t.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
@@ -622,7 +721,10 @@ describe('TaskQueue props', () => {
       () => templateOf({ jobs: unschedulableJobs }),
       (err: unknown) => {
         assert.ok(err instanceof ScheduleError);
-        assert.match(err.message, /^job "every_half_minute": runs every 30 s: EventBridge Scheduler fires at most once a minute/);
+        assert.match(
+          err.message,
+          /^job "every_half_minute": runs every 30 s: EventBridge Scheduler fires at most once a minute/,
+        );
         return true;
       },
     );
@@ -631,7 +733,9 @@ describe('TaskQueue props', () => {
   test('a period dividing neither an hour nor a day: rate() with a start date on the grid, past the deploy margin', () => {
     const before = Date.now();
     const { template: t } = templateOf({ jobs: rateJobs, rateStartMargin: Duration.minutes(20) });
-    const [schedule] = Object.values(t.findResources('AWS::Scheduler::Schedule', { Properties: { ScheduleExpression: 'rate(90 minutes)' } }));
+    const [schedule] = Object.values(
+      t.findResources('AWS::Scheduler::Schedule', { Properties: { ScheduleExpression: 'rate(90 minutes)' } }),
+    );
     const start = Date.parse(schedule.Properties.StartDate);
     assert.equal(start % (90 * 60_000), 0, 'on the 90-minute grid from the epoch');
     assert.ok(start >= before + 20 * 60_000 && start <= Date.now() + (20 + 90) * 60_000, schedule.Properties.StartDate);
@@ -648,12 +752,19 @@ describe('TaskQueue props', () => {
   });
 
   test('reconciler props: how often, after how long, how many re-sends', () => {
-    const { template: t } = templateOf({ reconcileEvery: Duration.minutes(10), reconcileAfter: Duration.minutes(15), maxResends: 3 });
+    const { template: t } = templateOf({
+      reconcileEvery: Duration.minutes(10),
+      reconcileAfter: Duration.minutes(15),
+      maxResends: 3,
+    });
     t.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'rate(10 minutes)' });
     t.hasResourceProperties('AWS::Lambda::Function', {
       Environment: { Variables: Match.objectLike({ SKYTASK_RECONCILE_AFTER: '900', SKYTASK_MAX_RESENDS: '3' }) },
     });
-    assert.throws(() => templateOf({ reconcileEvery: Duration.seconds(90) }), /reconcileEvery is a whole number of minutes/);
+    assert.throws(
+      () => templateOf({ reconcileEvery: Duration.seconds(90) }),
+      /reconcileEvery is a whole number of minutes/,
+    );
     assert.throws(() => templateOf({ maxResends: 0 }), /maxResends is a whole number, at least 1/);
     assert.throws(() => templateOf({ maxReceiveCount: 0 }), /maxReceiveCount is a whole number from 1 to 1000/);
   });
@@ -664,7 +775,10 @@ describe('TaskQueue props', () => {
       /visibilityTimeout \(660 s\) must be at least 6× consumerTimeout \(120 s\)/,
     );
     // Exactly 6× is allowed.
-    const { template: ok } = templateOf({ consumerTimeout: Duration.minutes(2), visibilityTimeout: Duration.minutes(12) });
+    const { template: ok } = templateOf({
+      consumerTimeout: Duration.minutes(2),
+      visibilityTimeout: Duration.minutes(12),
+    });
     ok.hasResourceProperties('AWS::SQS::Queue', { VisibilityTimeout: 720 });
   });
 
@@ -684,7 +798,12 @@ describe('TaskQueue props', () => {
 async function runBundle(file: string, script: string, env: Record<string, string> = {}): Promise<any> {
   const { stdout } = await promisify(execFile)(
     process.execPath,
-    ['--enable-source-maps', '--input-type=module', '-e', `const m = await import(${JSON.stringify(`file://${file}`)});\n${script}`],
+    [
+      '--enable-source-maps',
+      '--input-type=module',
+      '-e',
+      `const m = await import(${JSON.stringify(`file://${file}`)});\n${script}`,
+    ],
     {
       env: {
         PATH: process.env.PATH,
@@ -735,21 +854,38 @@ describe('bundles', () => {
     ] as const) {
       const file = bundleOf(json, id, outdir);
       const kb = statSync(file).size / 1024;
-      t.diagnostic(`${name} bundle: ${kb.toFixed(1)} KB (AWS SDK external), source map ${(statSync(`${file}.map`).size / 1024).toFixed(1)} KB`);
+      t.diagnostic(
+        `${name} bundle: ${kb.toFixed(1)} KB (AWS SDK external), source map ${(statSync(`${file}.map`).size / 1024).toFixed(1)} KB`,
+      );
       assert.ok(kb <= 250, `${name} bundle is ${kb.toFixed(1)} KB`);
       const source = readFileSync(file, 'utf8');
       assert.doesNotMatch(source, /#jobs/, 'the #jobs import is resolved at bundle time');
-      assert.match(source, /from"@aws-sdk\/client-dynamodb"|from "@aws-sdk\/client-dynamodb"/, 'the AWS SDK stays external');
+      assert.match(
+        source,
+        /from"@aws-sdk\/client-dynamodb"|from "@aws-sdk\/client-dynamodb"/,
+        'the AWS SDK stays external',
+      );
     }
     // A batch with no records: the consumer handler runs end to end without touching AWS.
     assert.deepEqual(
-      await runBundle(bundleOf(json, ids.consumer, outdir), `console.log('RESULT ' + JSON.stringify(await m.handler({ Records: [] }, {})));`),
+      await runBundle(
+        bundleOf(json, ids.consumer, outdir),
+        `console.log('RESULT ' + JSON.stringify(await m.handler({ Records: [] }, {})));`,
+      ),
       { batchItemFailures: [] },
     );
-    assert.deepEqual(await runBundle(bundleOf(json, ids.rpc, outdir), rpcCall('ping')), { jsonrpc: '2.0', id: 1, result: 'pong' });
+    assert.deepEqual(await runBundle(bundleOf(json, ids.rpc, outdir), rpcCall('ping')), {
+      jsonrpc: '2.0',
+      id: 1,
+      result: 'pong',
+    });
     // A regular job: job_list reads no schedule entry, so no AWS call.
     const jobs = await runBundle(bundleOf(json, ids.rpc, outdir), rpcCall('job_list', { jobnames: ['addition'] }));
-    assert.deepEqual(jobs.result.map((j: { name: string }) => j.name), ['addition'], 'the sample jobs are bundled');
+    assert.deepEqual(
+      jobs.result.map((j: { name: string }) => j.name),
+      ['addition'],
+      'the sample jobs are bundled',
+    );
 
     const scheduler = bundleOf(json, ids.scheduler, outdir);
     assert.match((await runBundle(scheduler, handlerCall({}))).error, /not a scheduler event/);
@@ -760,19 +896,32 @@ describe('bundles', () => {
     );
     // …and a periodic one goes as far as DynamoDB.
     assert.match(
-      (await runBundle(scheduler, handlerCall({ job: 'testperiodic', time: '2026-01-01T10:00:00Z' }), unreachableAws)).error,
+      (await runBundle(scheduler, handlerCall({ job: 'testperiodic', time: '2026-01-01T10:00:00Z' }), unreachableAws))
+        .error,
       /ECONNREFUSED|connect/,
     );
     // The reconciler's first call is the status index query.
-    assert.match((await runBundle(bundleOf(json, ids.reconciler, outdir), handlerCall({}), unreachableAws)).error, /ECONNREFUSED|connect/);
+    assert.match(
+      (await runBundle(bundleOf(json, ids.reconciler, outdir), handlerCall({}), unreachableAws)).error,
+      /ECONNREFUSED|connect/,
+    );
   });
 
   test('`jobs` replaces #jobs: the bundle holds the given module, not the sample jobs', async () => {
     const { app, outdir: dir } = buildApp({ jobs: fixtureJobs }, { bundle: true });
     const json = app.synth().getStackByName('Test').template;
-    const names = (await runBundle(bundleOf(json, Object.keys(json.Resources).find((k) => k.startsWith('TasksRpc') && json.Resources[k].Type === 'AWS::Lambda::Function')!, dir), rpcCall('job_list'))).result.map(
-      (j: { name: string }) => j.name,
-    );
+    const names = (
+      await runBundle(
+        bundleOf(
+          json,
+          Object.keys(json.Resources).find(
+            (k) => k.startsWith('TasksRpc') && json.Resources[k].Type === 'AWS::Lambda::Function',
+          )!,
+          dir,
+        ),
+        rpcCall('job_list'),
+      )
+    ).result.map((j: { name: string }) => j.name);
     assert.deepEqual(names, ['team_only_job']);
   });
 });

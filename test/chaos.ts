@@ -49,17 +49,21 @@ export async function chaos(options: ChaosOptions): Promise<ChaosReport> {
   let worker: { child: ChildProcess; url: string; exited: Promise<unknown> } | undefined;
 
   const start = async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'local/cli.ts', 'start', '--port', '0', '--data-dir', dataDir, '--json'], {
-      cwd: root,
-      env: {
-        ...process.env,
-        SKYTASK_JOBS: join(root, 'test/fixtures/chaos-jobs.ts'),
-        SKYTASK_CHAOS_RUNS: runsFile,
-        SKYTASK_VISIBILITY_TIMEOUT: '2',
-        SKYTASK_CONCURRENCY: String(options.concurrency),
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'local/cli.ts', 'start', '--port', '0', '--data-dir', dataDir, '--json'],
+      {
+        cwd: root,
+        env: {
+          ...process.env,
+          SKYTASK_JOBS: join(root, 'test/fixtures/chaos-jobs.ts'),
+          SKYTASK_CHAOS_RUNS: runsFile,
+          SKYTASK_VISIBILITY_TIMEOUT: '2',
+          SKYTASK_CONCURRENCY: String(options.concurrency),
+        },
+        stdio: ['ignore', 'pipe', 'inherit'],
       },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    );
     const exited = new Promise((resolve) => child.once('exit', resolve));
     const url = await new Promise<string>((resolve, reject) => {
       child.once('exit', (code) => reject(new Error(`skytask start exited with ${code}`)));
@@ -74,10 +78,12 @@ export async function chaos(options: ChaosOptions): Promise<ChaosReport> {
     const body = calls.map((c, id) => ({ jsonrpc: '2.0', id, ...c }));
     const res = await fetch(worker!.url, { method: 'POST', body: JSON.stringify(body) });
     const out = (await res.json()) as any[];
-    return out.sort((a, b) => a.id - b.id).map((r) => {
-      if (r.error) throw new Error(`${calls[r.id].method}: ${r.error.message}`);
-      return r.result;
-    });
+    return out
+      .sort((a, b) => a.id - b.id)
+      .map((r) => {
+        if (r.error) throw new Error(`${calls[r.id].method}: ${r.error.message}`);
+        return r.result;
+      });
   };
   const emulatorPid = () => JSON.parse(readFileSync(join(dataDir, 'emulators.json'), 'utf8')).pid as number;
   const kill = async (whole: boolean) => {
@@ -99,7 +105,9 @@ export async function chaos(options: ChaosOptions): Promise<ChaosReport> {
       ids.push(...(await rpc(batch)).map((t) => t.id));
     }
     log(`queued ${ids.length} tasks`);
-    const plan = [...Array(options.kills).fill(false), ...Array(options.stackKills).fill(true)].sort(() => Math.random() - 0.5);
+    const plan = [...Array(options.kills).fill(false), ...Array(options.stackKills).fill(true)].sort(
+      () => Math.random() - 0.5,
+    );
     for (const whole of plan) {
       await sleep(200 + Math.random() * 800);
       await kill(whole);
@@ -112,7 +120,7 @@ export async function chaos(options: ChaosOptions): Promise<ChaosReport> {
       const slice = ids.slice(i, i + 25);
       let done: any[] = [];
       while (Date.now() < deadline) {
-        done = (await rpc(slice.map((id) => ({ method: 'get_task', params: [id] }))));
+        done = await rpc(slice.map((id) => ({ method: 'get_task', params: [id] })));
         if (done.every((t) => t && ['SUCCESS', 'FAILURE', 'REVOKED'].includes(t.status))) break;
         await sleep(250);
       }

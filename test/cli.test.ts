@@ -117,7 +117,10 @@ describe('the skytask CLI', () => {
 
   it('revoke (and a conflict), wait --timeout, unknown job, stats, redrive', async () => {
     const [later, slow] = (
-      await Promise.all([cli(['queue', 'addition', 'a=1', '--delay', '60', '--json']), cli(['queue', 'addition', 'a=2', '--delay', '60', '--json'])])
+      await Promise.all([
+        cli(['queue', 'addition', 'a=1', '--delay', '60', '--json']),
+        cli(['queue', 'addition', 'a=2', '--delay', '60', '--json']),
+      ])
     ).map(json);
     const revoked = await cli(['revoke', later.id]);
     assert.equal(revoked.code, 0);

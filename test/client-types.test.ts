@@ -45,11 +45,16 @@ describe('client types (tsc on a fixture)', () => {
       }),
     );
 
-    const [right, wrong] = await Promise.all([runTsc(join(root, 'test/types/tsconfig.json')), runTsc(join(tmp, 'tsconfig.json'))]);
+    const [right, wrong] = await Promise.all([
+      runTsc(join(root, 'test/types/tsconfig.json')),
+      runTsc(join(tmp, 'tsconfig.json')),
+    ]);
     assert.equal(right.code, 0, right.out);
 
     assert.notEqual(wrong.code, 0);
-    const errorLines = [...wrong.out.matchAll(/client-types\.ts\((\d+),\d+\): error (TS\d+)/g)].map((m) => Number(m[1]));
+    const errorLines = [...wrong.out.matchAll(/client-types\.ts\((\d+),\d+\): error (TS\d+)/g)].map((m) =>
+      Number(m[1]),
+    );
     assert.deepEqual([...new Set(errorLines)], expected, wrong.out);
     assert.match(wrong.out, /'"additon"' is not assignable/);
     assert.match(wrong.out, /'c' does not exist/);

@@ -103,12 +103,19 @@ for (const [kind, make] of [
       const [unknown, big, badDelay, first, second] = results.slice(12);
       assert.ok(!unknown.ok && unknown.error instanceof UnknownJobError);
       assert.equal(((unknown as { error: Error }).error as UnknownJobError).jobName, 'nope');
-      assert.ok(!big.ok && big.error instanceof ValidationError && /over the 102400-byte limit/.test(big.error.message));
+      assert.ok(
+        !big.ok && big.error instanceof ValidationError && /over the 102400-byte limit/.test(big.error.message),
+      );
       assert.ok(!badDelay.ok && badDelay.error instanceof ValidationError);
       assert.ok(first.ok && first.task);
       assert.ok(second.ok && second.task === null, 'non-overlap: the equal task is not queued');
-      const done = await Promise.all(ok.map((r) => f.client.waitForTask((r as { task: any }).task.id, { timeout: 20 })));
-      assert.deepEqual(done.map((t) => t.result), Array.from({ length: 12 }, (_, i) => i + 1));
+      const done = await Promise.all(
+        ok.map((r) => f.client.waitForTask((r as { task: any }).task.id, { timeout: 20 })),
+      );
+      assert.deepEqual(
+        done.map((t) => t.result),
+        Array.from({ length: 12 }, (_, i) => i + 1),
+      );
     });
 
     it('getTask and getTasks', async () => {
@@ -119,7 +126,10 @@ for (const [kind, make] of [
       assert.equal(got?.timeEnded !== undefined, true);
       assert.equal(await f.client.getTask('no-such-task'), null);
       const byIds = await f.client.getTasks({ ids: [task.id, 'no-such-task'] });
-      assert.deepEqual(byIds.tasks.map((t) => t.id), [task.id]);
+      assert.deepEqual(
+        byIds.tasks.map((t) => t.id),
+        [task.id],
+      );
       const byName = await f.client.getTasks({ name: 'addition', status: 'SUCCESS', limit: 2 });
       assert.equal(byName.tasks.length, 2);
       assert.ok(byName.tasks.every((t) => t.name === 'addition' && t.status === 'SUCCESS'));
@@ -177,7 +187,8 @@ for (const [kind, make] of [
       await assert.rejects(f.client.queueTask('nope' as never, {} as never), UnknownJobError);
       await assert.rejects(f.client.queueTask('addition', {}, { id: 'has space' }), ValidationError);
       const stats = await f.client.queueStats();
-      for (const key of ['queued', 'delayed', 'inFlight', 'deadLetters'] as const) assert.equal(typeof stats[key], 'number');
+      for (const key of ['queued', 'delayed', 'inFlight', 'deadLetters'] as const)
+        assert.equal(typeof stats[key], 'number');
     });
   });
 }

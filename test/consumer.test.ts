@@ -119,7 +119,12 @@ describe('consumer', async () => {
   it('a job the consumer does not know is delivered again, then recorded FAILURE naming it', async () => {
     const task = await backend.queueTask('counted', {});
     const other = createConsumer({
-      backend: createBackend({ store: backend.store, queue: backend.queue, registry: createRegistry([]), logger: stack.logger }),
+      backend: createBackend({
+        store: backend.store,
+        queue: backend.queue,
+        registry: createRegistry([]),
+        logger: stack.logger,
+      }),
       logger: stack.logger,
     });
     const [message] = await backend.queue.receive(1, 1);

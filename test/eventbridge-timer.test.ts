@@ -9,7 +9,11 @@ const options = {
 };
 
 test('a one-time at() schedule sends the envelope to the queue and deletes itself', () => {
-  const input = atScheduleInput({ id: 'abc-123', job: 'addition' }, Date.parse('2026-03-01T12:30:00.250Z') / 1000, options);
+  const input = atScheduleInput(
+    { id: 'abc-123', job: 'addition' },
+    Date.parse('2026-03-01T12:30:00.250Z') / 1000,
+    options,
+  );
   assert.deepEqual(input, {
     Name: 't-abc-123',
     GroupName: 'skytask-timers',

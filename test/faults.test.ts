@@ -8,14 +8,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import dynalite from 'dynalite';
 import { buildApp } from 'fauxqs';
-import {
-  configFromEnv,
-  createClients,
-  createLogger,
-  createRegistry,
-  createRpc,
-  createRuntime,
-} from '../lib/index.js';
+import { configFromEnv, createClients, createLogger, createRegistry, createRpc, createRuntime } from '../lib/index.js';
 import * as sampleJobs from '../examples/jobs.js';
 import { provision } from '../local/provision.js';
 import { useLocalCredentials } from '../local/stack.js';
@@ -70,11 +63,16 @@ describe('DynamoDB outage', () => {
     await new Promise<void>((resolve) => dynamo.close(() => resolve()));
 
     await assert.rejects(backend.queueTask('addition', { a: 2 }, { id: 'during-outage' }), /ECONNREFUSED|connect/);
-    const answer = JSON.parse((await rpc.handle('{"jsonrpc":"2.0","id":1,"method":"queue_task","params":{"jobname":"addition"}}'))!);
+    const answer = JSON.parse(
+      (await rpc.handle('{"jsonrpc":"2.0","id":1,"method":"queue_task","params":{"jobname":"addition"}}'))!,
+    );
     assert.equal(answer.error.code, -32603);
     // Nothing orphaned: the only message is the one queued before the outage.
     const messages = await backend.queue.receive(10, 1);
-    assert.deepEqual(messages.map((m) => JSON.parse(m.body).id), [before!.id]);
+    assert.deepEqual(
+      messages.map((m) => JSON.parse(m.body).id),
+      [before!.id],
+    );
     // The consumer cannot claim it: the message goes back to the queue, not lost.
     const results = await consumer.handleBatch(messages);
     assert.equal(results[0].status, 'rejected');

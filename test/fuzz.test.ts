@@ -28,23 +28,69 @@ function prng(seed: number) {
   const pick = <T>(xs: readonly T[]): T => xs[int(xs.length)];
   const chars = 'abcdefghijklmnopqrstuvwxyz0123456789 _-.:/"\\{}[],é€😀\n\t';
   const string = (max = 12) => Array.from({ length: int(max) }, () => pick([...chars])).join('');
-  const KEYS = ['id', 'ids', 'jobname', 'kwargs', 'name', 'status', 'from_task', 'limit', 'cursor', 'timeout', 'delay', 'eta', 'expiry', 'jobnames', '__proto__', 'constructor', 'a', 'b', 'lag', 'inputs', 'sample'];
+  const KEYS = [
+    'id',
+    'ids',
+    'jobname',
+    'kwargs',
+    'name',
+    'status',
+    'from_task',
+    'limit',
+    'cursor',
+    'timeout',
+    'delay',
+    'eta',
+    'expiry',
+    'jobnames',
+    '__proto__',
+    'constructor',
+    'a',
+    'b',
+    'lag',
+    'inputs',
+    'sample',
+  ];
   const value = (depth = 0): unknown => {
     switch (int(depth > 3 ? 6 : 9)) {
-      case 0: return null;
-      case 1: return next() < 0.5;
-      case 2: return pick([0, -1, 1e308, -1e-9, 3.5, 2 ** 53 + 1, 901, 1000, 86_401]);
-      case 3: return string();
-      case 4: return pick(['addition', 'asynchronous', 'notoverlap', 'SUCCESS', 'QUEUED', 'nosuchjob', '']);
-      case 5: return 'x'.repeat(pick([0, 10, 200_000]));
-      case 6: return Array.from({ length: int(5) }, () => value(depth + 1));
-      default: return Object.fromEntries(Array.from({ length: int(5) }, () => [pick(KEYS), value(depth + 1)]));
+      case 0:
+        return null;
+      case 1:
+        return next() < 0.5;
+      case 2:
+        return pick([0, -1, 1e308, -1e-9, 3.5, 2 ** 53 + 1, 901, 1000, 86_401]);
+      case 3:
+        return string();
+      case 4:
+        return pick(['addition', 'asynchronous', 'notoverlap', 'SUCCESS', 'QUEUED', 'nosuchjob', '']);
+      case 5:
+        return 'x'.repeat(pick([0, 10, 200_000]));
+      case 6:
+        return Array.from({ length: int(5) }, () => value(depth + 1));
+      default:
+        return Object.fromEntries(Array.from({ length: int(5) }, () => [pick(KEYS), value(depth + 1)]));
     }
   };
   return { next, int, pick, string, value };
 }
 
-const METHODS = ['ping', 'job_list', 'next_scheduled_tasks', 'queue_task', 'get_task', 'get_tasks', 'wait_for_task', 'num_tasks', 'delete_tasks', 'revoke_task', 'redrive_dead_letters', 'nope', '__proto__', 'constructor', 'toString'];
+const METHODS = [
+  'ping',
+  'job_list',
+  'next_scheduled_tasks',
+  'queue_task',
+  'get_task',
+  'get_tasks',
+  'wait_for_task',
+  'num_tasks',
+  'delete_tasks',
+  'revoke_task',
+  'redrive_dead_letters',
+  'nope',
+  '__proto__',
+  'constructor',
+  'toString',
+];
 const KNOWN_CODES = new Set<number>(Object.values(RPC_ERRORS).filter((c) => c !== RPC_ERRORS.internalError));
 
 describe(`fuzz (seed ${SEED})`, async () => {
@@ -57,24 +103,41 @@ describe(`fuzz (seed ${SEED})`, async () => {
     const shape = r.int(4);
     if (shape === 0) req.params = r.value();
     else if (shape === 1) req.params = Array.from({ length: r.int(3) }, () => r.value(2));
-    else if (shape === 2) req.params = r.value(0) && Object.fromEntries(Array.from({ length: r.int(4) }, () => [r.pick(['id', 'jobname', 'kwargs', 'ids', 'name', 'status', 'limit', 'cursor', 'a', 'delay', 'eta']), r.value(2)]));
+    else if (shape === 2)
+      req.params =
+        r.value(0) &&
+        Object.fromEntries(
+          Array.from({ length: r.int(4) }, () => [
+            r.pick(['id', 'jobname', 'kwargs', 'ids', 'name', 'status', 'limit', 'cursor', 'a', 'delay', 'eta']),
+            r.value(2),
+          ]),
+        );
     if (req.method === 'wait_for_task') req.params = { id: r.string(), timeout: 0.01 };
     // Some well-formed enqueues with odd kwargs, so that the fuzz writes records too.
-    if (r.next() < 0.1) Object.assign(req, { jsonrpc: '2.0', method: 'queue_task', params: { jobname: 'addition', kwargs: { a: r.value(2), b: r.value(1) } } });
+    if (r.next() < 0.1)
+      Object.assign(req, {
+        jsonrpc: '2.0',
+        method: 'queue_task',
+        params: { jobname: 'addition', kwargs: { a: r.value(2), b: r.value(1) } },
+      });
     if (r.next() < 0.9) req.id = r.pick([1, 'x', null, r.int(1e6)]);
     return req;
   }
 
   function body(): string {
     switch (r.int(6)) {
-      case 0: return JSON.stringify(r.value());
-      case 1: return JSON.stringify(Array.from({ length: r.int(5) }, request));
+      case 0:
+        return JSON.stringify(r.value());
+      case 1:
+        return JSON.stringify(Array.from({ length: r.int(5) }, request));
       case 2: {
         const text = JSON.stringify(request());
         return text.slice(0, r.int(text.length));
       }
-      case 3: return r.string(40);
-      default: return JSON.stringify(request());
+      case 3:
+        return r.string(40);
+      default:
+        return JSON.stringify(request());
     }
   }
 
@@ -123,11 +186,20 @@ describe(`fuzz (seed ${SEED})`, async () => {
     const bodies: string[] = [];
     for (let i = 0; i < 2000; i++) {
       switch (r.int(5)) {
-        case 0: bodies.push(JSON.stringify(r.value()) ?? 'null'); break;
-        case 1: bodies.push(JSON.stringify({ v: r.pick([1, 2, '1']), id: r.pick([r.string(), done!.id]), job: r.value() })); break;
-        case 2: bodies.push(JSON.stringify({ v: 1, id: done!.id, job: 'addition' })); break; // a duplicate of a finished task
-        case 3: bodies.push(r.string(60) || 'x'); break;
-        default: bodies.push(JSON.stringify({ v: 1, id: `fuzz-${i}`, job: r.pick(['addition', 'nosuchjob']) }));
+        case 0:
+          bodies.push(JSON.stringify(r.value()) ?? 'null');
+          break;
+        case 1:
+          bodies.push(JSON.stringify({ v: r.pick([1, 2, '1']), id: r.pick([r.string(), done!.id]), job: r.value() }));
+          break;
+        case 2:
+          bodies.push(JSON.stringify({ v: 1, id: done!.id, job: 'addition' }));
+          break; // a duplicate of a finished task
+        case 3:
+          bodies.push(r.string(60) || 'x');
+          break;
+        default:
+          bodies.push(JSON.stringify({ v: 1, id: `fuzz-${i}`, job: r.pick(['addition', 'nosuchjob']) }));
       }
     }
     // fauxqs refuses characters beyond the BMP (SQS itself takes them): keep to what both take.
@@ -163,7 +235,11 @@ describe(`fuzz (seed ${SEED})`, async () => {
     const { Attributes } = await stack.clients.sqs.send(
       new GetQueueAttributesCommand({ QueueUrl: stack.config.dlqUrl, AttributeNames: ['ApproximateNumberOfMessages'] }),
     );
-    assert.equal(Number(Attributes?.ApproximateNumberOfMessages), invalid, 'every body that is no envelope was dead-lettered');
+    assert.equal(
+      Number(Attributes?.ApproximateNumberOfMessages),
+      invalid,
+      'every body that is no envelope was dead-lettered',
+    );
     assert.deepEqual(await stack.backend.getTask(done!.id), before);
   });
 });

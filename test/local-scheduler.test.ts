@@ -16,7 +16,11 @@ test('the local scheduler fires a short-period job end to end, and stops cleanly
   stack.startConsumer();
   const scheduler = startLocalScheduler({ backend: stack.backend, logger });
   // Wait (with a deadline) until two runs have finished.
-  for (let i = 0; i < 100 && (await stack.tasksOf('everysecond')).filter((t) => t.status === 'SUCCESS').length < 2; i++) {
+  for (
+    let i = 0;
+    i < 100 && (await stack.tasksOf('everysecond')).filter((t) => t.status === 'SUCCESS').length < 2;
+    i++
+  ) {
     await sleep(0.2);
   }
   await scheduler.stop();
@@ -57,7 +61,10 @@ test('after downtime a missed job runs once, for its latest slot, and the log sa
 
   const tasks = await stack.tasksOf('hourly');
   assert.equal(tasks.length, 1);
-  assert.equal(tasks[0].id, `hourly:${new Date(latest * 1000).toISOString().replace(/[-:]/g, '').replace('.000Z', 'Z')}`);
+  assert.equal(
+    tasks[0].id,
+    `hourly:${new Date(latest * 1000).toISOString().replace(/[-:]/g, '').replace('.000Z', 'Z')}`,
+  );
   const entry = (await stack.store.getScheduleEntries(['hourly'])).get('hourly')!;
   assert.equal(entry.runsCount, 2);
   assert.equal(entry.lastSlot, latest);

@@ -30,10 +30,14 @@ interface Worker {
 
 /** Start `skytask start` and wait for its JSON-RPC URL. */
 async function start(): Promise<Worker> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'local/cli.ts', 'start', '--port', '0', '--data-dir', dataDir, '--json'], {
-    env: { ...process.env, SKYTASK_VISIBILITY_TIMEOUT: '2', SKYTASK_GRACE_SECONDS: '10' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'local/cli.ts', 'start', '--port', '0', '--data-dir', dataDir, '--json'],
+    {
+      env: { ...process.env, SKYTASK_VISIBILITY_TIMEOUT: '2', SKYTASK_GRACE_SECONDS: '10' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   children.add(child);
   const logs: any[] = [];
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
@@ -49,7 +53,10 @@ async function start(): Promise<Worker> {
 }
 
 async function rpc(worker: Worker, method: string, params?: unknown): Promise<any> {
-  const res = await fetch(worker.url, { method: 'POST', body: JSON.stringify({ jsonrpc: '2.0', method, params, id: 1 }) });
+  const res = await fetch(worker.url, {
+    method: 'POST',
+    body: JSON.stringify({ jsonrpc: '2.0', method, params, id: 1 }),
+  });
   const body: any = await res.json();
   if (body.error) throw new Error(`${method}: ${body.error.message}`);
   return body.result;
@@ -80,7 +87,8 @@ describe('the local stack (skytask start)', () => {
 
     // 2. kill -9 the worker while tasks run: the emulators (and queued messages) stay up.
     const ids: string[] = [];
-    for (let i = 0; i < 10; i++) ids.push((await rpc(first, 'queue_task', { jobname: 'asynchronous', lag: 0.3, i })).id);
+    for (let i = 0; i < 10; i++)
+      ids.push((await rpc(first, 'queue_task', { jobname: 'asynchronous', lag: 0.3, i })).id);
     await new Promise((r) => setTimeout(r, 400));
     first.child.kill('SIGKILL');
     await first.exited;
@@ -91,11 +99,15 @@ describe('the local stack (skytask start)', () => {
     assert.ok(second.logs.some((l) => l.msg === 'emulators of an earlier run reused'));
     assert.equal(emulatorPid(), pid);
     const tasks = await waitAll(second, ids);
-    assert.deepEqual(tasks.map((t) => t?.status), ids.map(() => 'SUCCESS'));
+    assert.deepEqual(
+      tasks.map((t) => t?.status),
+      ids.map(() => 'SUCCESS'),
+    );
 
     // 4. Ctrl-C with delayed tasks queued: everything stops, the in-memory queue is gone...
     const delayed: string[] = [];
-    for (let i = 0; i < 3; i++) delayed.push((await rpc(second, 'queue_task', { jobname: 'addition', a: i, delay: 2 })).id);
+    for (let i = 0; i < 3; i++)
+      delayed.push((await rpc(second, 'queue_task', { jobname: 'addition', a: i, delay: 2 })).id);
     second.child.kill('SIGINT');
     assert.equal(await second.exited, 0);
     assert.ok(!alive(pid), 'Ctrl-C stops the emulators too');
@@ -106,7 +118,10 @@ describe('the local stack (skytask start)', () => {
     const recovery = third.logs.find((l) => l.msg?.startsWith('restart recovery'));
     assert.equal(recovery?.tasks, 3);
     const recovered = await waitAll(third, delayed);
-    assert.deepEqual(recovered.map((t) => t.result), [0, 1, 2]);
+    assert.deepEqual(
+      recovered.map((t) => t.result),
+      [0, 1, 2],
+    );
 
     // 6. Ctrl-C while a task runs: it finishes within the grace period before the exit.
     const running = await rpc(third, 'queue_task', { jobname: 'asynchronous', lag: 1 });

@@ -40,7 +40,10 @@ export const sleep = (seconds: number) => new Promise((resolve) => setTimeout(re
 /** Log lines written while a test runs, as objects. */
 export function captureLogs() {
   const lines: Record<string, any>[] = [];
-  const logger = createLogger({ level: 'info', stream: { write: (line: string) => void lines.push(JSON.parse(line)) } });
+  const logger = createLogger({
+    level: 'info',
+    stream: { write: (line: string) => void lines.push(JSON.parse(line)) },
+  });
   return { logger, lines };
 }
 

@@ -22,7 +22,10 @@ describe('registry', () => {
 
   it('finds jobs in named exports, arrays and objects, once each', () => {
     const registry = createRegistry({ a, default: [a, b], more: { b } });
-    assert.deepEqual(registry.all().map((j) => j.name), ['a', 'b']);
+    assert.deepEqual(
+      registry.all().map((j) => j.name),
+      ['a', 'b'],
+    );
     assert.equal(registry.get('a'), a);
     assert.equal(registry.get('nope'), undefined);
   });
@@ -37,11 +40,14 @@ describe('registry', () => {
 
   it('require() names the unknown job', () => {
     const registry = createRegistry([a]);
-    assert.throws(() => registry.require('missing'), (err: unknown) => {
-      assert.ok(err instanceof UnknownJobError);
-      assert.match(err.message, /"missing"/);
-      return true;
-    });
+    assert.throws(
+      () => registry.require('missing'),
+      (err: unknown) => {
+        assert.ok(err instanceof UnknownJobError);
+        assert.match(err.message, /"missing"/);
+        return true;
+      },
+    );
   });
 
   it('canOverlap: default true, false, or a function of the kwargs', () => {

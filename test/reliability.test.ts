@@ -81,17 +81,35 @@ const jobs = [sampleJobs, flaky, doomed, fatal, asksRetry, slow, long];
 
 describe('retryDelay', () => {
   it('grows exponentially to the cap, with jitter in the upper half', () => {
-    assert.equal(retryDelay(1, { base: 2, cap: 100 }, () => 0), 1);
-    assert.equal(retryDelay(1, { base: 2, cap: 100 }, () => 1), 2);
-    assert.equal(retryDelay(3, { base: 2, cap: 100 }, () => 1), 8);
-    assert.equal(retryDelay(20, { base: 2, cap: 100 }, () => 1), 100);
-    assert.equal(retryDelay(20, { base: 2, cap: 100 }, () => 0), 50);
+    assert.equal(
+      retryDelay(1, { base: 2, cap: 100 }, () => 0),
+      1,
+    );
+    assert.equal(
+      retryDelay(1, { base: 2, cap: 100 }, () => 1),
+      2,
+    );
+    assert.equal(
+      retryDelay(3, { base: 2, cap: 100 }, () => 1),
+      8,
+    );
+    assert.equal(
+      retryDelay(20, { base: 2, cap: 100 }, () => 1),
+      100,
+    );
+    assert.equal(
+      retryDelay(20, { base: 2, cap: 100 }, () => 0),
+      50,
+    );
   });
 
   it('bad retry settings are refused at load', async () => {
     const { createRegistry } = await import('../lib/index.js');
     assert.throws(() => createRegistry([defineJob({ name: 'x', maxRetries: -1, run: () => 0 })]), /maxRetries/);
-    assert.throws(() => createRegistry([defineJob({ name: 'x', retryBackoff: { cap: 5000 }, run: () => 0 })]), /retryBackoff/);
+    assert.throws(
+      () => createRegistry([defineJob({ name: 'x', retryBackoff: { cap: 5000 }, run: () => 0 })]),
+      /retryBackoff/,
+    );
     assert.throws(() => createRegistry([defineJob({ name: 'x', timeLimit: 0, run: () => 0 })]), /timeLimit/);
   });
 });
@@ -106,7 +124,10 @@ describe('retries', async () => {
     const retrying = await backend.getTask(task!.id);
     assert.equal(retrying?.status, 'RETRY');
     assert.ok(retrying!.eta! > retrying!.timeEnded!);
-    assert.deepEqual(retrying?.errors?.map((e) => [e.attempt, e.error]), [[1, 'failure 1']]);
+    assert.deepEqual(
+      retrying?.errors?.map((e) => [e.attempt, e.error]),
+      [[1, 'failure 1']],
+    );
     await sleep(1100);
     await stack.drain();
     const done = await backend.getTask(task!.id);
@@ -116,7 +137,7 @@ describe('retries', async () => {
     assert.equal(done?.errors?.length, 1);
   });
 
-  it('retries exhausted: FAILURE with every attempt\'s error; retries never reach the dead-letter queue', async () => {
+  it("retries exhausted: FAILURE with every attempt's error; retries never reach the dead-letter queue", async () => {
     // maxRetries 4 > the queue's maxReceiveCount 3: each retry is a new message.
     const poller = stack.poll();
     const task = await backend.queueTask('doomed', {});
@@ -124,7 +145,10 @@ describe('retries', async () => {
     assert.equal(done.status, 'FAILURE');
     assert.equal(done.attempts, 5);
     assert.equal(runs.get(task!.id), 5);
-    assert.deepEqual(done.errors?.map((e) => e.attempt), [1, 2, 3, 4, 5]);
+    assert.deepEqual(
+      done.errors?.map((e) => e.attempt),
+      [1, 2, 3, 4, 5],
+    );
     assert.equal(done.error, 'always');
     assert.equal(done.deadLettered, undefined);
     assert.deepEqual(await stack.deadLetters(), []);
@@ -134,9 +158,10 @@ describe('retries', async () => {
     const a = await backend.queueTask('fatal', {});
     const b = await backend.queueTask('asksretry', {});
     const poller = stack.poll();
-    const [failed, retried] = await Promise.all([backend.waitForTask(a!.id, 10), backend.waitForTask(b!.id, 10)]).finally(
-      () => poller.stop(),
-    );
+    const [failed, retried] = await Promise.all([
+      backend.waitForTask(a!.id, 10),
+      backend.waitForTask(b!.id, 10),
+    ]).finally(() => poller.stop());
     assert.equal(failed.status, 'FAILURE');
     assert.equal(failed.attempts, 1);
     assert.equal(runs.get(a!.id), 1);
@@ -247,7 +272,12 @@ describe('reconciler', async () => {
     const task = await backend.queueTask('long', {});
     await backend.queue.purge();
     // A run that claims the task and dies: STARTED, lease lapses, no message.
-    await backend.store.claimTask({ id: task!.id, now: Date.now() / 1000, leaseUntil: Date.now() / 1000 + 0.05, worker: 'dead' });
+    await backend.store.claimTask({
+      id: task!.id,
+      now: Date.now() / 1000,
+      leaseUntil: Date.now() / 1000 + 0.05,
+      worker: 'dead',
+    });
     await sleep(100);
     assert.equal((await backend.reconcile({ olderThan: 0, maxResends: 1 })).resent, 1);
     await backend.queue.purge(); // and again its message is lost

@@ -71,7 +71,11 @@ describe('JSON-RPC over HTTP (the local server, the Lambda handler)', async () =
 
   it('queue_task: a held lock answers null', async () => {
     assert.ok((await rpc('queue_task', { jobname: 'notoverlap', lag: 5 })).result);
-    assert.deepEqual(await rpc('queue_task', { jobname: 'notoverlap', lag: 5 }), { jsonrpc: '2.0', result: null, id: 7 });
+    assert.deepEqual(await rpc('queue_task', { jobname: 'notoverlap', lag: 5 }), {
+      jsonrpc: '2.0',
+      result: null,
+      id: 7,
+    });
   });
 
   it('queue_task: invalid params are -32602 with nothing written', async () => {
@@ -91,7 +95,12 @@ describe('JSON-RPC over HTTP (the local server, the Lambda handler)', async () =
       { jobname: 'addition', eta: Date.now() / 1000 + 400 * 86_400 },
       { jobname: 'addition', meta: {} },
     ];
-    for (const params of bad) assert.equal(await errorCode('queue_task', params), RPC_ERRORS.invalidParams, JSON.stringify(params).slice(0, 80));
+    for (const params of bad)
+      assert.equal(
+        await errorCode('queue_task', params),
+        RPC_ERRORS.invalidParams,
+        JSON.stringify(params).slice(0, 80),
+      );
     const unknown = await rpc('queue_task', { jobname: 'nosuchjob' });
     assert.match(unknown.error.message, /nosuchjob/);
     const big = await rpc('queue_task', { jobname: 'addition', kwargs: { a: 'x'.repeat(LIMITS.kwargsBytes) } });
@@ -108,11 +117,25 @@ describe('JSON-RPC over HTTP (the local server, the Lambda handler)', async () =
     const { result: page } = await rpc('get_tasks', { name: 'standarddeviation', status: 'SUCCESS', limit: 2 });
     assert.equal(page.tasks.length, 2);
     assert.equal(typeof page.cursor, 'string');
-    const { result: rest } = await rpc('get_tasks', { name: 'standarddeviation', status: 'SUCCESS', cursor: page.cursor });
-    assert.deepEqual(rest.tasks.map((t: any) => t.id), [parent.id]);
+    const { result: rest } = await rpc('get_tasks', {
+      name: 'standarddeviation',
+      status: 'SUCCESS',
+      cursor: page.cursor,
+    });
+    assert.deepEqual(
+      rest.tasks.map((t: any) => t.id),
+      [parent.id],
+    );
     const { result: byIds } = await rpc('get_tasks', { ids: [parent.id] });
     assert.equal(byIds.tasks[0].result, 'produced 2 new tasks');
-    for (const params of [{ status: 'DONE' }, { limit: 0 }, { limit: 5000 }, { ids: 'x' }, { cursor: 'bad' }, { nme: 'x' }]) {
+    for (const params of [
+      { status: 'DONE' },
+      { limit: 0 },
+      { limit: 5000 },
+      { ids: 'x' },
+      { cursor: 'bad' },
+      { nme: 'x' },
+    ]) {
       assert.equal(await errorCode('get_tasks', params), RPC_ERRORS.invalidParams, JSON.stringify(params));
     }
   });
@@ -143,23 +166,40 @@ describe('JSON-RPC over HTTP (the local server, the Lambda handler)', async () =
       error: { code: RPC_ERRORS.parseError, message: 'Parse error' },
       id: null,
     });
-    for (const body of ['1', '"x"', '{"method":"ping","id":1}', '{"jsonrpc":"2.0","id":1}', '{"jsonrpc":"2.0","method":"ping","params":3,"id":1}', '{"jsonrpc":"2.0","method":"ping","id":{}}', '[]']) {
+    for (const body of [
+      '1',
+      '"x"',
+      '{"method":"ping","id":1}',
+      '{"jsonrpc":"2.0","id":1}',
+      '{"jsonrpc":"2.0","method":"ping","params":3,"id":1}',
+      '{"jsonrpc":"2.0","method":"ping","id":{}}',
+      '[]',
+    ]) {
       assert.equal((await post(body)).body.error.code, RPC_ERRORS.invalidRequest, body);
     }
     assert.equal(await errorCode('no_such_method'), RPC_ERRORS.methodNotFound);
     assert.equal(await errorCode('__proto__'), RPC_ERRORS.methodNotFound);
     assert.equal(await errorCode('ping', ['extra']), RPC_ERRORS.invalidParams);
-    const tooLarge = await post(JSON.stringify({ jsonrpc: '2.0', method: 'ping', params: { x: 'y'.repeat(LIMITS.maxRequestBytes) }, id: 1 }));
+    const tooLarge = await post(
+      JSON.stringify({ jsonrpc: '2.0', method: 'ping', params: { x: 'y'.repeat(LIMITS.maxRequestBytes) }, id: 1 }),
+    );
     assert.equal(tooLarge.status, 413);
     assert.equal(tooLarge.body.error.code, RPC_ERRORS.invalidRequest);
 
     // The store fails (here: its table does not exist): -32603, no stack, no details.
     const store = createDynamoStore({ client: stack.clients.dynamodb, table: 'no-such-table' });
-    const broken = createRpc(createBackend({ store, queue: stack.backend.queue, registry: stack.registry, logger: stack.logger }), {
-      logger: stack.logger,
-    });
+    const broken = createRpc(
+      createBackend({ store, queue: stack.backend.queue, registry: stack.registry, logger: stack.logger }),
+      {
+        logger: stack.logger,
+      },
+    );
     const internal = JSON.parse((await broken.handle('{"jsonrpc":"2.0","method":"get_task","params":["x"],"id":1}'))!);
-    assert.deepEqual(internal, { jsonrpc: '2.0', error: { code: RPC_ERRORS.internalError, message: 'Internal error' }, id: 1 });
+    assert.deepEqual(internal, {
+      jsonrpc: '2.0',
+      error: { code: RPC_ERRORS.internalError, message: 'Internal error' },
+      id: 1,
+    });
   });
 
   it('batches and notifications', async () => {
@@ -177,11 +217,23 @@ describe('JSON-RPC over HTTP (the local server, the Lambda handler)', async () =
       { jsonrpc: '2.0', error: { code: RPC_ERRORS.methodNotFound, message: 'Method not found: nope' }, id: 'b' },
       { jsonrpc: '2.0', error: { code: RPC_ERRORS.invalidRequest, message: 'Invalid Request' }, id: null },
     ]);
-    const notifications = await post(JSON.stringify([{ jsonrpc: '2.0', method: 'ping' }, { jsonrpc: '2.0', method: 'nope' }]));
+    const notifications = await post(
+      JSON.stringify([
+        { jsonrpc: '2.0', method: 'ping' },
+        { jsonrpc: '2.0', method: 'nope' },
+      ]),
+    );
     assert.equal(notifications.status, 204);
     assert.equal(notifications.body, undefined);
     // A notification still acts: it queues the task.
-    assert.equal((await post(JSON.stringify({ jsonrpc: '2.0', method: 'queue_task', params: { jobname: 'addition', id: 'note-1' } }))).status, 204);
+    assert.equal(
+      (
+        await post(
+          JSON.stringify({ jsonrpc: '2.0', method: 'queue_task', params: { jobname: 'addition', id: 'note-1' } }),
+        )
+      ).status,
+      204,
+    );
     assert.equal((await rpc('get_task', ['note-1'])).result.id, 'note-1');
   });
 

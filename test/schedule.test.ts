@@ -6,7 +6,8 @@ import { nextSlot, previousSlot, scheduleOf, type Schedule } from '../lib/schedu
 
 // A fixed reference clock: every test computes from these instants, never from Date.now().
 const at = (iso: string) => Date.parse(iso) / 1000;
-const iso = (t: number | undefined) => (t === undefined ? undefined : new Date(t * 1000).toISOString().replace('.000', ''));
+const iso = (t: number | undefined) =>
+  t === undefined ? undefined : new Date(t * 1000).toISOString().replace('.000', '');
 const NOW = at('2026-01-01T10:00:00Z');
 
 function schedule(job: Omit<Parameters<typeof scheduleOf>[0], 'name'>): Schedule {
@@ -109,13 +110,16 @@ describe('cron in a time zone', () => {
 
 describe('refusals at definition', () => {
   const refuses = (job: object, reason: RegExp) =>
-    assert.throws(() => scheduleOf({ name: 'bad', ...job }), (err: unknown) => {
-      assert.ok(err instanceof ScheduleError);
-      assert.equal(err.jobName, 'bad');
-      assert.match(err.message, /^job "bad": /);
-      assert.match(err.message, reason);
-      return true;
-    });
+    assert.throws(
+      () => scheduleOf({ name: 'bad', ...job }),
+      (err: unknown) => {
+        assert.ok(err instanceof ScheduleError);
+        assert.equal(err.jobName, 'bad');
+        assert.match(err.message, /^job "bad": /);
+        assert.match(err.message, reason);
+        return true;
+      },
+    );
 
   test('periods must be > 0', () => {
     refuses({ runEvery: 0 }, /> 0/);
@@ -228,12 +232,15 @@ describe('eventBridgeSchedule', () => {
   });
 
   const refuses = (job: object, reason: RegExp) =>
-    assert.throws(() => eb({ ...job, name: 'tooodd' }), (err: unknown) => {
-      assert.ok(err instanceof ScheduleError);
-      assert.match(err.message, /^job "tooodd": /);
-      assert.match(err.message, reason);
-      return true;
-    });
+    assert.throws(
+      () => eb({ ...job, name: 'tooodd' }),
+      (err: unknown) => {
+        assert.ok(err instanceof ScheduleError);
+        assert.match(err.message, /^job "tooodd": /);
+        assert.match(err.message, reason);
+        return true;
+      },
+    );
 
   test('refuses under a minute, not whole minutes, an anchor off the minute', () => {
     refuses({ runEvery: 1 }, /at most once a minute/);

@@ -89,7 +89,10 @@ describe('one-off tasks due later', () => {
       message: /not both/,
     });
     // This stack has no timer: more than 900 s ahead is refused before anything is written.
-    await assert.rejects(stack.call('queue_task', { jobname: 'stamp', delay: 901 }), { code: -32602, message: /timer/ });
+    await assert.rejects(stack.call('queue_task', { jobname: 'stamp', delay: 901 }), {
+      code: -32602,
+      message: /timer/,
+    });
     assert.equal((await stack.tasksOf('stamp')).length, 0);
     // Within SQS's 900 s it needs no timer.
     const ok = await stack.call('queue_task', { jobname: 'stamp', delay: 900 });

@@ -32,7 +32,13 @@ describe('scheduler.fire against the emulators', () => {
     assert.equal(tasks.length, 1);
     assert.equal(tasks[0].caller, 'scheduler');
     const entry = (await store.getScheduleEntries(['hourly'])).get('hourly');
-    assert.deepEqual(entry, { job: 'hourly', lastSlot: slot, lastRunAt: now, runsCount: 1, lastTaskId: first.task!.id });
+    assert.deepEqual(entry, {
+      job: 'hourly',
+      lastSlot: slot,
+      lastRunAt: now,
+      runsCount: 1,
+      lastTaskId: first.task!.id,
+    });
 
     // The next slot counts; a late retry of an older slot queues its own task but does not count.
     const next = await scheduler.fire('hourly', slot + 3600);

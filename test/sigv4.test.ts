@@ -11,7 +11,11 @@ import { after, before, describe, it } from 'node:test';
 import { createHttpClient, executeApiRegion } from '../lib/client/index.js';
 
 const clock = () => new Date('2026-01-02T03:04:05.000Z');
-const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY', sessionToken: 'session-token' };
+const credentials = {
+  accessKeyId: 'AKIDEXAMPLE',
+  secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY',
+  sessionToken: 'session-token',
+};
 
 let url = '';
 const seen: { headers: IncomingHttpHeaders; body: string }[] = [];
@@ -32,7 +36,13 @@ const sha256 = (data: string) => createHash('sha256').update(data).digest('hex')
 const hmac = (key: string | Buffer, data: string) => createHmac('sha256', key).update(data).digest();
 
 /** SigV4 as AWS documents it, for a POST with no query string. */
-function expectedSignature(headers: IncomingHttpHeaders, body: string, signed: string[], secret: string, region: string) {
+function expectedSignature(
+  headers: IncomingHttpHeaders,
+  body: string,
+  signed: string[],
+  secret: string,
+  region: string,
+) {
   const amzDate = String(headers['x-amz-date']);
   const date = amzDate.slice(0, 8);
   const canonicalHeaders = signed.map((h) => `${h}:${String(headers[h]).trim()}\n`).join('');
@@ -50,9 +60,10 @@ describe('the HTTP client signs with SigV4', () => {
     const { headers, body } = seen.at(-1)!;
     assert.equal(headers['x-amz-date'], '20260102T030405Z');
     assert.equal(headers['x-amz-security-token'], 'session-token');
-    const match = /^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/20260102\/eu-west-1\/execute-api\/aws4_request, SignedHeaders=([a-z0-9;-]+), Signature=([0-9a-f]{64})$/.exec(
-      String(headers.authorization),
-    );
+    const match =
+      /^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/20260102\/eu-west-1\/execute-api\/aws4_request, SignedHeaders=([a-z0-9;-]+), Signature=([0-9a-f]{64})$/.exec(
+        String(headers.authorization),
+      );
     assert.ok(match, String(headers.authorization));
     const signed = match[1].split(';');
     for (const h of ['host', 'content-type', 'x-amz-date', 'x-amz-security-token']) assert.ok(signed.includes(h), h);
@@ -61,7 +72,11 @@ describe('the HTTP client signs with SigV4', () => {
 
   it('with the default credential chain (here: the environment)', async () => {
     const saved = { ...process.env };
-    Object.assign(process.env, { AWS_ACCESS_KEY_ID: 'AKIDFROMENV', AWS_SECRET_ACCESS_KEY: 'secret-from-env', AWS_REGION: 'us-west-2' });
+    Object.assign(process.env, {
+      AWS_ACCESS_KEY_ID: 'AKIDFROMENV',
+      AWS_SECRET_ACCESS_KEY: 'secret-from-env',
+      AWS_REGION: 'us-west-2',
+    });
     delete process.env.AWS_SESSION_TOKEN;
     try {
       const client = createHttpClient({ url, auth: 'sigv4' });
@@ -70,7 +85,10 @@ describe('the HTTP client signs with SigV4', () => {
       const auth = String(headers.authorization);
       assert.match(auth, /^AWS4-HMAC-SHA256 Credential=AKIDFROMENV\/\d{8}\/us-west-2\/execute-api\/aws4_request, /);
       const signed = /SignedHeaders=([^,]+)/.exec(auth)![1].split(';');
-      assert.equal(/Signature=(\w+)/.exec(auth)![1], expectedSignature(headers, body, signed, 'secret-from-env', 'us-west-2'));
+      assert.equal(
+        /Signature=(\w+)/.exec(auth)![1],
+        expectedSignature(headers, body, signed, 'secret-from-env', 'us-west-2'),
+      );
     } finally {
       process.env = saved;
     }

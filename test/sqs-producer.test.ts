@@ -44,7 +44,8 @@ async function send(body: unknown, delaySeconds?: number): Promise<string> {
 
 async function receive(count: number): Promise<ReceivedMessage[]> {
   const got: ReceivedMessage[] = [];
-  for (let i = 0; i < 50 && got.length < count; i++) got.push(...(await s.backend.queue.receive(count - got.length, 1)));
+  for (let i = 0; i < 50 && got.length < count; i++)
+    got.push(...(await s.backend.queue.receive(count - got.length, 1)));
   return got;
 }
 
@@ -91,7 +92,8 @@ describe('plain SQS producer messages', () => {
     const [a, b] = await receive(2);
     const [firstMsg, secondMsg] = a.body.includes('single-1') ? [a, b] : [b, a];
     const running = s.consumer.handleMessage(firstMsg);
-    for (let i = 0; i < 100 && (await s.backend.getTask('single-1'))?.status !== 'STARTED'; i++) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 100 && (await s.backend.getTask('single-1'))?.status !== 'STARTED'; i++)
+      await new Promise((r) => setTimeout(r, 20));
     await s.consumer.handleMessage(secondMsg);
     await running;
     await s.backend.queue.deleteMessages([a.receiptHandle, b.receiptHandle]);
@@ -118,8 +120,17 @@ describe('plain SQS producer messages', () => {
     const letters = await s.deadLetters();
     const reasons = letters.map((m) => m.MessageAttributes?.reason?.StringValue ?? '');
     assert.equal(letters.length, 3);
-    assert.ok(reasons.some((r) => /over the 102400-byte limit/.test(r)), reasons.join(' | '));
-    assert.ok(reasons.some((r) => /kwargs must be a JSON object/.test(r)), reasons.join(' | '));
-    assert.ok(reasons.some((r) => /id is missing or malformed/.test(r)), reasons.join(' | '));
+    assert.ok(
+      reasons.some((r) => /over the 102400-byte limit/.test(r)),
+      reasons.join(' | '),
+    );
+    assert.ok(
+      reasons.some((r) => /kwargs must be a JSON object/.test(r)),
+      reasons.join(' | '),
+    );
+    assert.ok(
+      reasons.some((r) => /id is missing or malformed/.test(r)),
+      reasons.join(' | '),
+    );
   });
 });

@@ -58,7 +58,11 @@ export function createHttpClient<M = never>(options: HttpClientOptions): Skytask
   const waitCap = Math.min(options.waitCapSeconds ?? LIMITS.maxWaitSeconds, LIMITS.maxWaitSeconds);
   const auth = options.auth ?? (executeApiRegion(url) ? 'sigv4' : 'none');
   const sign: RequestSigner | undefined =
-    auth === 'sigv4' ? createSigV4Signer({}, url) : typeof auth === 'object' && 'sigv4' in auth ? createSigV4Signer(auth.sigv4, url) : undefined;
+    auth === 'sigv4'
+      ? createSigV4Signer({}, url)
+      : typeof auth === 'object' && 'sigv4' in auth
+        ? createSigV4Signer(auth.sigv4, url)
+        : undefined;
   let nextId = 1;
 
   /** POST one JSON-RPC body; the parsed response (undefined: HTTP 204, notifications only). */
@@ -85,7 +89,8 @@ export function createHttpClient<M = never>(options: HttpClientOptions): Skytask
       parsed = undefined;
     }
     // A JSON-RPC error can come with a non-2xx status (413): the body is the answer.
-    if (parsed && typeof parsed === 'object' && ('result' in parsed || 'error' in parsed || Array.isArray(parsed))) return parsed;
+    if (parsed && typeof parsed === 'object' && ('result' in parsed || 'error' in parsed || Array.isArray(parsed)))
+      return parsed;
     throw new EndpointError(`${url.href} answered HTTP ${res.status}: ${text.slice(0, 200)}`, res.status);
   }
 
@@ -132,7 +137,8 @@ export function createHttpClient<M = never>(options: HttpClientOptions): Skytask
         const byId = new Map(Array.isArray(responses) ? responses.map((r) => [r.id, r]) : []);
         for (const request of requests) {
           const response = byId.get(request.id);
-          if (!response) results.push({ ok: false, error: new EndpointError(`no answer for item ${request.id - first}`) });
+          if (!response)
+            results.push({ ok: false, error: new EndpointError(`no answer for item ${request.id - first}`) });
           else if (response.error) results.push({ ok: false, error: errorFromRpc(response.error) });
           else results.push({ ok: true, task: taskOrNull(response.result) });
         }
@@ -153,7 +159,8 @@ export function createHttpClient<M = never>(options: HttpClientOptions): Skytask
 
     waitForTask,
     revokeTask: async (id) => fromWire(await call('revoke_task', { id })),
-    jobList: async (names) => ((await call('job_list', names ? { jobnames: names } : {})) as Record<string, unknown>[]).map(jobInfoFromWire),
+    jobList: async (names) =>
+      ((await call('job_list', names ? { jobnames: names } : {})) as Record<string, unknown>[]).map(jobInfoFromWire),
 
     async queueStats() {
       const s = await call('queue_stats', {});

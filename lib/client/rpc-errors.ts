@@ -24,13 +24,19 @@ export function errorFromRpc(error: RpcErrorObject): SkytaskError {
   const data = error.data;
   switch (error.code) {
     case RPC_ERRORS.invalidParams:
-      return typeof data?.jobname === 'string' ? new UnknownJobError(data.jobname) : new ValidationError(error.message, data);
+      return typeof data?.jobname === 'string'
+        ? new UnknownJobError(data.jobname)
+        : new ValidationError(error.message, data);
     case RPC_ERRORS.notFound:
       return new TaskNotFoundError(typeof data?.id === 'string' ? data.id : '?');
     case RPC_ERRORS.conflict:
-      return data?.task ? new ConflictError(error.message, fromWire(data.task as TaskWire)) : new RemoteError(error.code, error.message, data);
+      return data?.task
+        ? new ConflictError(error.message, fromWire(data.task as TaskWire))
+        : new RemoteError(error.code, error.message, data);
     case RPC_ERRORS.waitTimeout:
-      return data?.task ? new WaitTimeoutError(fromWire(data.task as TaskWire)) : new RemoteError(error.code, error.message, data);
+      return data?.task
+        ? new WaitTimeoutError(fromWire(data.task as TaskWire))
+        : new RemoteError(error.code, error.message, data);
     default:
       return new RemoteError(error.code, error.message, data);
   }

@@ -26,10 +26,15 @@ export function executeApiRegion(url: string | URL): string | undefined {
 }
 
 /** Headers to add to a POST of `body` to `url`: Authorization, X-Amz-Date, X-Amz-Content-Sha256, X-Amz-Security-Token. */
-export type RequestSigner = (url: URL, body: string, headers: Record<string, string>) => Promise<Record<string, string>>;
+export type RequestSigner = (
+  url: URL,
+  body: string,
+  headers: Record<string, string>,
+) => Promise<Record<string, string>>;
 
 export function createSigV4Signer(options: SigV4Options = {}, url?: URL): RequestSigner {
-  const region = options.region ?? (url && executeApiRegion(url)) ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
+  const region =
+    options.region ?? (url && executeApiRegion(url)) ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
   if (!region) throw new Error('SigV4 needs a region: give one, or set AWS_REGION');
   // The credential chain is loaded only when needed: a token or local client never pulls it in.
   // The chain caches and refreshes what it resolved: build it once.

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { SHARDS, canonicalJson, lockIdFor, shardOf, timeSortKey } from '../lib/keys.js';
+import { SHARDS, canonicalJson, lockIdFor, shardOf, timeSortKey } from '../../lib/keys.js';
 
 describe('keys', () => {
   it('canonicalJson sorts object keys at every level and keeps array order', () => {

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import * as sampleJobs from '../examples/jobs.js';
-import { canOverlap, createRegistry, defineJob, RegistryError, UnknownJobError } from '../lib/index.js';
-import { canOverlapLabel } from '../lib/job.js';
+import * as sampleJobs from '../../examples/jobs.js';
+import { canOverlap, createRegistry, defineJob, RegistryError, UnknownJobError } from '../../lib/index.js';
+import { canOverlapLabel } from '../../lib/job.js';
 
 const a = defineJob({ name: 'a', run: () => 1 });
 const b = defineJob({ name: 'b', runEvery: 60, run: () => 2 });

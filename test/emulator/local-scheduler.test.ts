@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { defineJob, previousSlot, scheduleOf } from '../lib/index.js';
-import { startLocalScheduler } from '../local/local-scheduler.js';
-import { captureLogs, periodicStack, sleep } from './periodic-helpers.js';
+import { defineJob, previousSlot, scheduleOf } from '../../lib/index.js';
+import { startLocalScheduler } from '../../local/local-scheduler.js';
+import { captureLogs, periodicStack, sleep } from '../periodic-helpers.js';
 
 const jobs = {
   // Every second: fine locally (EventBridge would refuse it at deploy).

@@ -9,11 +9,11 @@ import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { createRpcHandler } from '../functions/rpc.js';
-import { startHttpServer } from '../local/http.js';
-import { testStack } from './helpers.js';
+import { createRpcHandler } from '../../functions/rpc.js';
+import { startHttpServer } from '../../local/http.js';
+import { testStack } from '../helpers.js';
 
-const root = resolve(import.meta.dirname, '..');
+const root = resolve(import.meta.dirname, '../..');
 let url = '';
 let stop: () => Promise<void>;
 

@@ -6,11 +6,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { GetQueueAttributesCommand, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
-import { decodeEnvelope } from '../lib/envelope.js';
-import { RetryLaterError } from '../lib/consumer.js';
-import { RPC_ERRORS } from '../lib/index.js';
-import { isStatus } from '../lib/task.js';
-import { testStack } from './helpers.js';
+import { decodeEnvelope } from '../../lib/envelope.js';
+import { RetryLaterError } from '../../lib/consumer.js';
+import { RPC_ERRORS } from '../../lib/index.js';
+import { isStatus } from '../../lib/task.js';
+import { testStack } from '../helpers.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? Date.now() % 100_000);
 

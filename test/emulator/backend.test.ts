@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createSqsQueue } from '../lib/sqs-queue.js';
+import { createSqsQueue } from '../../lib/sqs-queue.js';
 import {
   createBackend,
   LIMITS,
@@ -8,8 +8,8 @@ import {
   ValidationError,
   WaitTimeoutError,
   TaskNotFoundError,
-} from '../lib/index.js';
-import { testStack } from './helpers.js';
+} from '../../lib/index.js';
+import { testStack } from '../helpers.js';
 
 describe('backend.queueTask', async () => {
   const stack = await testStack();

@@ -6,8 +6,8 @@
 import assert from 'node:assert/strict';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { before, describe, it } from 'node:test';
-import { defineJob, producerTaskId, type ReceivedMessage } from '../lib/index.js';
-import { testStack, type TestStack } from './helpers.js';
+import { defineJob, producerTaskId, type ReceivedMessage } from '../../lib/index.js';
+import { testStack, type TestStack } from '../helpers.js';
 
 const runs = new Map<string, number>();
 const counted = (id: string) => runs.set(id, (runs.get(id) ?? 0) + 1);

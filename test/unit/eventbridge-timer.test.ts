@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { atScheduleInput, schedulerInput, timerScheduleName } from '../lib/index.js';
+import { atScheduleInput, schedulerInput, timerScheduleName } from '../../lib/index.js';
 
 const options = {
   groupName: 'skytask-timers',

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { createLogger, defineJob } from '../lib/index.js';
-import { createLocalTimer, type LocalTimer } from '../local/local-timer.js';
-import { periodicStack, sleep } from './periodic-helpers.js';
+import { createLogger, defineJob } from '../../lib/index.js';
+import { createLocalTimer, type LocalTimer } from '../../local/local-timer.js';
+import { periodicStack, sleep } from '../periodic-helpers.js';
 
 const silent = createLogger({ level: 'silent' });
 

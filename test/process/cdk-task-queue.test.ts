@@ -21,12 +21,12 @@ import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { TaskQueue, type TaskQueueProps } from '../cdk/task-queue.js';
-import { configFromEnv } from '../lib/config.js';
-import { tableDefinition } from '../lib/dynamo-store.js';
-import { ScheduleError } from '../lib/errors.js';
+import { TaskQueue, type TaskQueueProps } from '../../cdk/task-queue.js';
+import { configFromEnv } from '../../lib/config.js';
+import { tableDefinition } from '../../lib/dynamo-store.js';
+import { ScheduleError } from '../../lib/errors.js';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
+const root = fileURLToPath(new URL('../..', import.meta.url));
 const sampleJobs = join(root, 'examples/jobs.ts');
 const fixtureJobs = join(root, 'test/fixtures/other-jobs.ts');
 const unschedulableJobs = join(root, 'test/fixtures/unschedulable-jobs.ts');

@@ -5,8 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type * as sampleJobs from '../examples/jobs.js';
-import { createRpcHandler } from '../functions/rpc.js';
+import type * as sampleJobs from '../../examples/jobs.js';
+import { createRpcHandler } from '../../functions/rpc.js';
 import {
   ConflictError,
   createDirectClient,
@@ -18,9 +18,9 @@ import {
   WaitTimeoutError,
   type SkytaskClient,
   type JobsOf,
-} from '../lib/client/index.js';
-import { startHttpServer } from '../local/http.js';
-import { testStack, type TestStack } from './helpers.js';
+} from '../../lib/client/index.js';
+import { startHttpServer } from '../../local/http.js';
+import { testStack, type TestStack } from '../helpers.js';
 
 type Jobs = JobsOf<typeof sampleJobs>;
 

@@ -11,10 +11,10 @@ import {
   TaskNotFoundError,
   UnrecoverableError,
   ValidationError,
-} from '../lib/index.js';
-import { retryDelay } from '../lib/retry.js';
-import type { TaskStore } from '../lib/store.js';
-import { testStack } from './helpers.js';
+} from '../../lib/index.js';
+import { retryDelay } from '../../lib/retry.js';
+import type { TaskStore } from '../../lib/store.js';
+import { testStack } from '../helpers.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const runs = new Map<string, number>();
@@ -76,7 +76,7 @@ const long = defineJob({
     return 'done';
   },
 });
-import * as sampleJobs from '../examples/jobs.js';
+import * as sampleJobs from '../../examples/jobs.js';
 const jobs = [sampleJobs, flaky, doomed, fatal, asksRetry, slow, long];
 
 describe('retryDelay', () => {
@@ -104,7 +104,7 @@ describe('retryDelay', () => {
   });
 
   it('bad retry settings are refused at load', async () => {
-    const { createRegistry } = await import('../lib/index.js');
+    const { createRegistry } = await import('../../lib/index.js');
     assert.throws(() => createRegistry([defineJob({ name: 'x', maxRetries: -1, run: () => 0 })]), /maxRetries/);
     assert.throws(
       () => createRegistry([defineJob({ name: 'x', retryBackoff: { cap: 5000 }, run: () => 0 })]),

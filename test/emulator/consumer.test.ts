@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import * as sampleJobs from '../examples/jobs.js';
-import { createConsumer, createRegistry, createBackend, defineJob, LIMITS } from '../lib/index.js';
-import { RetryLaterError } from '../lib/consumer.js';
-import { testStack } from './helpers.js';
+import * as sampleJobs from '../../examples/jobs.js';
+import { createConsumer, createRegistry, createBackend, defineJob, LIMITS } from '../../lib/index.js';
+import { RetryLaterError } from '../../lib/consumer.js';
+import { testStack } from '../helpers.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

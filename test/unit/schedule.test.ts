@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { ScheduleError } from '../lib/errors.js';
-import { eventBridgeSchedule } from '../lib/eventbridge-schedule.js';
-import { nextSlot, previousSlot, scheduleOf, type Schedule } from '../lib/schedule.js';
+import { ScheduleError } from '../../lib/errors.js';
+import { eventBridgeSchedule } from '../../lib/eventbridge-schedule.js';
+import { nextSlot, previousSlot, scheduleOf, type Schedule } from '../../lib/schedule.js';
 
 // A fixed reference clock: every test computes from these instants, never from Date.now().
 const at = (iso: string) => Date.parse(iso) / 1000;
@@ -257,8 +257,8 @@ describe('eventBridgeSchedule', () => {
 });
 
 test('every periodic sample job deploys to EventBridge as written', async () => {
-  const samples = await import('../examples/jobs.js');
-  const { createRegistry } = await import('../lib/registry.js');
+  const samples = await import('../../examples/jobs.js');
+  const { createRegistry } = await import('../../lib/registry.js');
   const got = Object.fromEntries(
     createRegistry(samples)
       .periodic()

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decodeEnvelope, encodeEnvelope } from '../lib/envelope.js';
+import { decodeEnvelope, encodeEnvelope } from '../../lib/envelope.js';
 
 describe('envelope', () => {
   it('round-trips', () => {

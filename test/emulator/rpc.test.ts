@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { createRpcHandler } from '../functions/rpc.js';
-import { createBackend, createDynamoStore, createRpc, LIMITS, RPC_ERRORS } from '../lib/index.js';
-import { startHttpServer } from '../local/http.js';
-import { testStack } from './helpers.js';
+import { createRpcHandler } from '../../functions/rpc.js';
+import { createBackend, createDynamoStore, createRpc, LIMITS, RPC_ERRORS } from '../../lib/index.js';
+import { startHttpServer } from '../../local/http.js';
+import { testStack } from '../helpers.js';
 
 describe('JSON-RPC over HTTP (the local server, the Lambda handler)', async () => {
   const stack = await testStack();

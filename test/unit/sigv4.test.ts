@@ -8,7 +8,7 @@ import { createHash, createHmac } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { createHttpClient, executeApiRegion } from '../lib/client/index.js';
+import { createHttpClient, executeApiRegion } from '../../lib/client/index.js';
 
 const clock = () => new Date('2026-01-02T03:04:05.000Z');
 const credentials = {

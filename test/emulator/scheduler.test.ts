@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { createSchedulerHandler } from '../functions/scheduler.js';
-import { createScheduler, defineJob, ValidationError } from '../lib/index.js';
-import { periodicStack } from './periodic-helpers.js';
+import { createSchedulerHandler } from '../../functions/scheduler.js';
+import { createScheduler, defineJob, ValidationError } from '../../lib/index.js';
+import { periodicStack } from '../periodic-helpers.js';
 
 const at = (iso: string) => Date.parse(iso) / 1000;
 

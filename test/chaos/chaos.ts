@@ -38,7 +38,7 @@ export interface ChaosReport {
   seconds: number;
 }
 
-const root = fileURLToPath(new URL('..', import.meta.url));
+const root = fileURLToPath(new URL('../..', import.meta.url));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function chaos(options: ChaosOptions): Promise<ChaosReport> {

@@ -54,9 +54,9 @@ try {
   instrument(clients.dynamodb, 'DynamoDB');
   instrument(clients.sqs, 'SQS');
   const logger = createLogger({ level: 'warn' });
-  const { backend, consumer } = createRuntime(config, createRegistry(jobs), logger, clients);
+  const { backend, consumer, queue } = createRuntime(config, createRegistry(jobs), logger, { clients });
   const poller = startPoller({
-    queue: backend.queue,
+    queue,
     handler: createConsumerHandler(consumer),
     concurrency: CONCURRENCY,
     logger,
@@ -75,7 +75,7 @@ try {
 
   let tasks: Task[] = [];
   for (;;) {
-    const depth = await backend.queue.depth();
+    const depth = await queue.depth();
     if (depth.queued + depth.delayed + depth.inFlight === 0 && poller.inFlight() === 0) {
       tasks = [];
       let cursor: string | undefined;

@@ -22,7 +22,7 @@ import { Topic, type ITopic } from 'aws-cdk-lib/aws-sns';
 import { ScheduleExpression, type CfnSchedule, type CfnScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { tableDefinition } from '../lib/dynamo-store.js';
+import { tableDefinition } from '../lib/aws/dynamo/table.js';
 import { eventBridgeSchedule, schedulerInput } from '../lib/eventbridge-schedule.js';
 import { INDEX } from '../lib/keys.js';
 import { DEFAULTS, FUNCTIONS, LIMITS } from './defaults.js';

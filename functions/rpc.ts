@@ -2,7 +2,7 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2WithRequestContext, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import * as jobs from '#jobs';
-import { configFromEnv, createLogger, createRegistry, createRpc, createRuntime, type Rpc } from '../lib/index.js';
+import { configFromEnv, createLogger, createRegistry, createRuntime, type Rpc } from '../lib/index.js';
 
 type Event = APIGatewayProxyEventV2WithRequestContext<any>;
 
@@ -31,9 +31,7 @@ let fromEnv: ReturnType<typeof createRpcHandler> | undefined;
 export const handler = (event: Event, context: any) => {
   if (!fromEnv) {
     const logger = createLogger();
-    fromEnv = createRpcHandler(
-      createRpc(createRuntime(configFromEnv(), createRegistry(jobs), logger).backend, { logger }),
-    );
+    fromEnv = createRpcHandler(createRuntime(configFromEnv(), createRegistry(jobs), logger).rpc);
   }
   return fromEnv(event, context);
 };

@@ -10,14 +10,7 @@
  */
 import middy from '@middy/core';
 import * as jobs from '#jobs';
-import {
-  configFromEnv,
-  createLogger,
-  createRegistry,
-  createRuntime,
-  createScheduler,
-  type Scheduler,
-} from '../lib/index.js';
+import { configFromEnv, createLogger, createRegistry, createRuntime, type Scheduler } from '../lib/index.js';
 
 export interface SchedulerEvent {
   job: string;
@@ -37,9 +30,7 @@ export function createSchedulerHandler(scheduler: Scheduler) {
 let fromEnv: ReturnType<typeof createSchedulerHandler> | undefined;
 export const handler = (event: SchedulerEvent, context: any) => {
   if (!fromEnv) {
-    const logger = createLogger();
-    const { backend } = createRuntime(configFromEnv(), createRegistry(jobs), logger);
-    fromEnv = createSchedulerHandler(createScheduler({ backend, logger }));
+    fromEnv = createSchedulerHandler(createRuntime(configFromEnv(), createRegistry(jobs), createLogger()).scheduler);
   }
   return fromEnv(event, context);
 };

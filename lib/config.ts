@@ -1,16 +1,4 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SchedulerClient } from '@aws-sdk/client-scheduler';
-import { SQSClient } from '@aws-sdk/client-sqs';
-import { createBackend, type Backend } from './backend.js';
-import { createConsumer, type Consumer } from './consumer.js';
-import { createDynamoStore } from './dynamo-store.js';
 import { SkytaskError } from './errors.js';
-import { createEventBridgeTimer } from './eventbridge-timer.js';
-import type { Logger } from './log.js';
-import type { JobRegistry } from './registry.js';
-import type { TaskQueue } from './queue.js';
-import { createSqsQueue } from './sqs-queue.js';
-import type { TaskTimer } from './timer.js';
 
 /** Everything skytask reads from the environment, the same on AWS and locally. */
 export interface SkytaskConfig {
@@ -75,44 +63,4 @@ function timerFromEnv(env: NodeJS.ProcessEnv): SkytaskConfig['timer'] {
     throw new SkytaskError('SKYTASK_TIMER_GROUP, SKYTASK_TIMER_ROLE_ARN and SKYTASK_QUEUE_ARN go together');
   }
   return { groupName, roleArn, queueArn };
-}
-
-/** SDK clients for a config. The SQS endpoint is set explicitly: emulator queue URLs do not resolve. */
-export function createClients(config: Pick<SkytaskConfig, 'dynamodbEndpoint' | 'sqsEndpoint'>) {
-  return {
-    dynamodb: new DynamoDBClient({ endpoint: config.dynamodbEndpoint }),
-    sqs: new SQSClient(config.sqsEndpoint ? { endpoint: config.sqsEndpoint, useQueueUrlAsEndpoint: false } : {}),
-  };
-}
-
-/**
- * The backend and consumer wired over DynamoDB and SQS, as the handlers and the local stack
- * use them. The timer for far-future tasks is EventBridge Scheduler when configured; the
- * local stack passes its own.
- */
-export function createRuntime(
-  config: SkytaskConfig,
-  registry: JobRegistry,
-  logger: Logger,
-  clients = createClients(config),
-  options: { timer?: (queue: TaskQueue) => TaskTimer } = {},
-): { backend: Backend; consumer: Consumer } {
-  const store = createDynamoStore({
-    client: clients.dynamodb,
-    table: config.table,
-    retentionSeconds: config.retentionSeconds,
-  });
-  const queue = createSqsQueue({ client: clients.sqs, queueUrl: config.queueUrl, dlqUrl: config.dlqUrl });
-  const timer =
-    options.timer?.(queue) ??
-    (config.timer && createEventBridgeTimer({ client: new SchedulerClient({}), ...config.timer }));
-  const backend = createBackend({ store, queue, registry, logger, timer });
-  const consumer = createConsumer({
-    backend,
-    logger,
-    concurrency: config.concurrency,
-    leaseSeconds: config.leaseSeconds,
-    maxReceiveCount: config.maxReceiveCount,
-  });
-  return { backend, consumer };
 }

@@ -64,3 +64,11 @@ export function decodeEnvelope(
   if (typeof value.id === 'string') envelope.id = value.id;
   return { producer: envelope };
 }
+
+/** The task id a decoded message is for: the envelope's, the producer's, or one derived from the SQS message id. */
+export function taskIdOf(
+  decoded: { envelope: Envelope } | { envelope?: undefined; producer: ProducerEnvelope },
+  messageId: string,
+): string {
+  return decoded.envelope ? decoded.envelope.id : (decoded.producer.id ?? producerTaskId(messageId));
+}

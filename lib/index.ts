@@ -4,31 +4,72 @@ export { createRegistry, loadRegistry, type JobRegistry } from './registry.js';
 export { TaskStatus, READY_STATUSES, isReady, toWire, fromWire, type Task, type TaskWire } from './task.js';
 export * from './errors.js';
 export { LIMITS } from './limits.js';
+
+// The operations, as plain functions of their ports (lib/tasks/), and the backend that binds them.
+export { taskDeps, systemClock, type TaskDeps, type TaskDepsInput, type Clock } from './tasks/deps.js';
 export {
-  createBackend,
-  type Backend,
-  type BackendOptions,
-  type QueueTaskOptions,
+  queueTask,
+  queueTasks,
+  recordTask,
   type QueueTaskItem,
   type QueueTaskResult,
-  type QueueStats,
-} from './backend.js';
-export { createConsumer, type Consumer, type ConsumerOptions } from './consumer.js';
-export { createRpc, RPC_ERRORS, RESERVED_QUEUE_PARAMS, type Rpc, type RpcCallContext } from './rpc.js';
-export { createDynamoStore, tableDefinition, type DynamoStoreOptions } from './dynamo-store.js';
-export { createSqsQueue, type SqsQueueOptions } from './sqs-queue.js';
-export { encodeEnvelope, decodeEnvelope, producerTaskId, type Envelope, type ProducerEnvelope } from './envelope.js';
-export type { TaskStore, TaskQuery, TaskPage, Outcome, ScheduleEntry } from './store.js';
+  type Recorded,
+} from './tasks/enqueue.js';
+export { checkKwargs, checkOptions, type QueueTaskOptions } from './tasks/options.js';
+export { sendTaskMessage, sendTaskMessages, needsTimer } from './tasks/send.js';
+export { endTask, type TaskEnd } from './tasks/end.js';
+export { takeLock } from './tasks/lock.js';
+export { getTasks, waitForTask, queueStats, type QueueStats } from './tasks/inspect.js';
+export { revokeTask } from './tasks/revoke.js';
+export { redriveDeadLetters, type RedriveResult } from './tasks/redrive.js';
+export { reconcile, type ReconcileOptions, type ReconcileResult } from './tasks/reconcile.js';
+export { createBackend, type Backend } from './tasks/backend.js';
+
+// The consumer (lib/consumer/).
+export {
+  createConsumer,
+  type Consumer,
+  type ConsumerOptions,
+  type ConsumerSettings,
+} from './consumer/consumer.js';
+export { RetryLaterError } from './consumer/deliveries.js';
+export type { Invocation } from './consumer/attempt.js';
+export { outcomeOf, failedOutcome, type RunResult, type StopReason } from './consumer/outcome.js';
+
+// JSON-RPC (lib/rpc/).
+export { createRpc, type Rpc, type RpcOptions } from './rpc/protocol.js';
+export { RESERVED_QUEUE_PARAMS, type RpcCallContext } from './rpc/methods.js';
+export { RPC_ERRORS } from './rpc/codes.js';
+export { describeJob, describeJobs } from './rpc/describe-jobs.js';
+
+// Periodic jobs.
 export { scheduleOf, nextSlot, previousSlot, type Schedule } from './schedule.js';
 export { eventBridgeSchedule, schedulerInput, type EventBridgeSchedule } from './eventbridge-schedule.js';
 export { createScheduler, type Scheduler, type FireResult, type JobSchedule } from './scheduler.js';
+
+// The ports and their adapters.
+export type { TaskStore, TaskQuery, TaskPage, Outcome, ScheduleEntry, ClaimResult } from './store.js';
+export type { TaskQueue, ReceivedMessage, QueueDepth } from './queue.js';
 export type { TaskTimer } from './timer.js';
+export { createDynamoStore, type DynamoStoreOptions } from './aws/dynamo/store.js';
+export { tableDefinition } from './aws/dynamo/table.js';
+export { createSqsQueue, type SqsQueueOptions } from './aws/sqs-queue.js';
 export {
   createEventBridgeTimer,
   atScheduleInput,
   timerScheduleName,
   type EventBridgeTimerOptions,
-} from './eventbridge-timer.js';
-export type { TaskQueue, ReceivedMessage, QueueDepth } from './queue.js';
-export { configFromEnv, createClients, createRuntime, type SkytaskConfig } from './config.js';
+} from './aws/eventbridge-timer.js';
+export { encodeEnvelope, decodeEnvelope, producerTaskId, type Envelope, type ProducerEnvelope } from './envelope.js';
+
+// Wiring.
+export { configFromEnv, type SkytaskConfig } from './config.js';
+export {
+  createRuntime,
+  wireRuntime,
+  createClients,
+  type Runtime,
+  type RuntimeOptions,
+  type AwsClients,
+} from './runtime.js';
 export { createLogger, taskLogger, type Logger } from './log.js';

@@ -1,11 +1,12 @@
-import type { Backend } from './backend.js';
 import { ValidationError } from './errors.js';
 import type { Job } from './job.js';
 import { periodicTaskId } from './keys.js';
-import { taskLogger, type Logger } from './log.js';
+import { taskLogger } from './log.js';
 import { nextSlot, previousSlot, scheduleOf } from './schedule.js';
 import type { ScheduleEntry } from './store.js';
 import type { Task } from './task.js';
+import { type TaskDepsInput, taskDeps } from './tasks/deps.js';
+import { queueTask } from './tasks/enqueue.js';
 
 /** What one fire did. */
 export interface FireResult {
@@ -23,15 +24,26 @@ export interface JobSchedule {
   entry?: ScheduleEntry;
 }
 
-export type Scheduler = ReturnType<typeof createScheduler>;
+/** Periodic jobs (Pulsar's scheduler entries): firing a slot, and when each job runs next. */
+export interface Scheduler {
+  /**
+   * Fire a periodic job's run for `slot` (its scheduled time, epoch seconds): queue one task
+   * (non-overlap respected), then record the run on the job's schedule entry. Idempotent
+   * per (job, slot). Throws UnknownJobError, or ValidationError for a job that is not periodic.
+   */
+  fire(jobName: string, slot: number): Promise<FireResult>;
+  /** The schedules of these jobs' periodic ones (regular jobs are skipped), with their entries. */
+  schedules(jobs: Job[]): Promise<JobSchedule[]>;
+}
 
 /**
- * Periodic jobs over the backend: firing a slot, and when each job runs next. The same
+ * Periodic jobs over the task store and queue: firing a slot, and when each job runs next. The same
  * code serves EventBridge Scheduler (through functions/scheduler.ts) and the local
  * scheduler (local/local-scheduler.ts).
  */
-export function createScheduler({ backend, logger }: { backend: Backend; logger: Logger }) {
-  const { registry, store, clock } = backend;
+export function createScheduler(input: TaskDepsInput): Scheduler {
+  const deps = taskDeps(input);
+  const { registry, store, clock, logger } = deps;
 
   function periodicJob(name: string): Job {
     const job = registry.require(name);
@@ -50,7 +62,7 @@ export function createScheduler({ backend, logger }: { backend: Backend; logger:
     async fire(jobName: string, slot: number): Promise<FireResult> {
       const job = periodicJob(jobName);
       const id = periodicTaskId(job.name, slot);
-      const task = await backend.queueTask(job.name, {}, { id, caller: 'scheduler' });
+      const task = await queueTask(deps, job.name, {}, { id, caller: 'scheduler' });
       const recorded = await store.recordRun({ job: job.name, slot, time: clock(), taskId: task?.id });
       const log = task ? taskLogger(logger, task) : logger.child({ job: job.name });
       const at = new Date(slot * 1000).toISOString();

@@ -65,8 +65,11 @@ export interface TaskStore {
    * if it is due, not expired and not being revoked.
    */
   claimTask(claim: { id: string; now: number; leaseUntil: number; worker: string }): Promise<ClaimResult>;
-  /** Record an attempt's end, fenced on the attempt. False: the claim was lost, nothing written. */
-  finishTask(id: string, attempt: number, outcome: Outcome): Promise<boolean>;
+  /**
+   * Record an attempt's end, fenced on the attempt: the task as written, or undefined when
+   * the claim was lost (nothing written).
+   */
+  finishTask(id: string, attempt: number, outcome: Outcome): Promise<Task | undefined>;
   /** Push the lease of a running attempt to `leaseUntil`. Undefined: the attempt lost its claim. */
   extendLease(id: string, attempt: number, leaseUntil: number): Promise<Task | undefined>;
   /** Ask the run of a STARTED task to stop. Undefined if it is not STARTED. */

@@ -1,15 +1,23 @@
 import {
-  createScheduler,
   nextSlot,
   previousSlot,
   scheduleOf,
-  type Backend,
+  type Clock,
+  type JobRegistry,
   type Logger,
   type Schedule,
+  type Scheduler,
+  type TaskStore,
 } from '../lib/index.js';
 
 export interface LocalSchedulerOptions {
-  backend: Backend;
+  /** Fires the slots (the runtime's scheduler, as the Lambda function uses it). */
+  scheduler: Scheduler;
+  /** The periodic jobs come from here. */
+  registry: JobRegistry;
+  /** Where each job's schedule entry says where it stopped. */
+  store: TaskStore;
+  clock: Clock;
   logger: Logger;
   /** Longest sleep between checks, so that a clock jump (a laptop waking) is noticed. @default 60 */
   maxSleepSeconds?: number;
@@ -25,10 +33,15 @@ const iso = (t: number) => new Date(t * 1000).toISOString();
  * the table say where each job stopped, so this holds across restarts; two local
  * schedulers on one table never queue a slot twice (the fire is idempotent per slot).
  */
-export function startLocalScheduler({ backend, logger, maxSleepSeconds = 60 }: LocalSchedulerOptions) {
-  const scheduler = createScheduler({ backend, logger });
-  const { clock } = backend;
-  const jobs = backend.registry.periodic().map((job) => ({ name: job.name, schedule: scheduleOf(job)! }));
+export function startLocalScheduler({
+  scheduler,
+  registry,
+  store,
+  clock,
+  logger,
+  maxSleepSeconds = 60,
+}: LocalSchedulerOptions) {
+  const jobs = registry.periodic().map((job) => ({ name: job.name, schedule: scheduleOf(job)! }));
   const abort = new AbortController();
   /** Each job's next slot to fire; undefined: no more runs. */
   const next = new Map<string, number | undefined>();
@@ -67,7 +80,7 @@ export function startLocalScheduler({ backend, logger, maxSleepSeconds = 60 }: L
       try {
         if (next.size === 0) {
           // Resume each job after its last recorded run; a job that never ran waits for its first slot.
-          const entries = await backend.store.getScheduleEntries(jobs.map((j) => j.name));
+          const entries = await store.getScheduleEntries(jobs.map((j) => j.name));
           const now = clock();
           for (const { name, schedule } of jobs) next.set(name, nextSlot(schedule, entries.get(name)?.lastSlot ?? now));
           logger.info(

@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createConsumerHandler } from '../functions/consumer.js';
 import { createRpcHandler } from '../functions/rpc.js';
-import { configFromEnv, createRpc, createRuntime, loadRegistry, type Logger } from '../lib/index.js';
+import { configFromEnv, createRuntime, loadRegistry, type Logger } from '../lib/index.js';
 import { startHttpServer } from './http.js';
 import { createLocalTimer, type LocalTimer } from './local-timer.js';
 import { startLocalScheduler } from './local-scheduler.js';
@@ -126,9 +126,10 @@ export async function startStack(options: StackOptions) {
   // The same configFromEnv as the Lambda functions.
   const config = configFromEnv({ ...process.env, ...env });
   let timer: LocalTimer | undefined;
-  const { backend, consumer } = createRuntime(config, registry, logger, undefined, {
+  const runtime = createRuntime(config, registry, logger, {
     timer: (queue) => (timer = createLocalTimer({ queue, logger })),
   });
+  const { backend } = runtime;
 
   // The SQS emulator keeps messages in memory: a fresh one has none, so every task that is
   // not ready gets its message again. The local timer lives in this process: a task due
@@ -147,16 +148,16 @@ export async function startStack(options: StackOptions) {
   );
 
   const poller = startPoller({
-    queue: backend.queue,
-    handler: createConsumerHandler(consumer),
+    queue: runtime.queue,
+    handler: createConsumerHandler(runtime.consumer),
     concurrency: config.concurrency,
     logger,
     queueArn: `arn:aws:sqs:us-east-1:000000000000:skytask`,
   });
-  const scheduler = startLocalScheduler({ backend, logger });
+  const scheduler = startLocalScheduler(runtime);
   const http = await startHttpServer({
     port: options.port,
-    handler: createRpcHandler(createRpc(backend, { logger })),
+    handler: createRpcHandler(runtime.rpc),
     logger,
   });
   logger.info({ url: http.url, jobs: registry.all().map((j) => j.name) }, `JSON-RPC at ${http.url}`);
@@ -165,6 +166,7 @@ export async function startStack(options: StackOptions) {
     url: http.url,
     config,
     backend,
+    runtime,
     emulators,
     /** Stop polling, let running tasks finish within the grace period, stop the emulators. */
     async stop(): Promise<void> {

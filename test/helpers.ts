@@ -11,7 +11,6 @@ import {
   createClients,
   createLogger,
   createRegistry,
-  createRpc,
   createRuntime,
   isReady,
   type Task,
@@ -59,14 +58,14 @@ export async function testStack(options: TestStackOptions = {}) {
   const clients = createClients(config);
   const registry = createRegistry(options.jobs ?? sampleJobs);
   const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
-  const { backend, consumer } = createRuntime(config, registry, logger, clients);
-  const rpc = createRpc(backend, { logger });
+  const runtime = createRuntime(config, registry, logger, { clients });
+  const { backend, consumer, rpc, store, queue } = runtime;
 
   /** Receive and handle messages until the queue stays empty for `idleRounds` polls. */
   async function drain({ idleRounds = 2, maxRounds = 200 } = {}): Promise<void> {
     let idle = 0;
     for (let i = 0; i < maxRounds && idle < idleRounds; i++) {
-      const messages = await backend.queue.receive(10, 0);
+      const messages = await queue.receive(10, 0);
       if (!messages.length) {
         idle++;
         await new Promise((r) => setTimeout(r, 50));
@@ -75,14 +74,14 @@ export async function testStack(options: TestStackOptions = {}) {
       idle = 0;
       const results = await consumer.handleBatch(messages);
       const ok = messages.filter((_, n) => results[n].status === 'fulfilled').map((m) => m.receiptHandle);
-      await backend.queue.deleteMessages(ok);
+      await queue.deleteMessages(ok);
     }
   }
 
   /** Start the same poller and consumer handler as the local stack. */
   function poll(concurrency = 5) {
     return startPoller({
-      queue: backend.queue,
+      queue,
       handler: createConsumerHandler(consumer),
       concurrency,
       logger,
@@ -115,7 +114,24 @@ export async function testStack(options: TestStackOptions = {}) {
     return task;
   }
 
-  return { name, config, clients, registry, backend, consumer, rpc, logger, drain, poll, call, deadLetters, waitReady };
+  return {
+    name,
+    config,
+    clients,
+    registry,
+    runtime,
+    backend,
+    consumer,
+    rpc,
+    store,
+    queue,
+    logger,
+    drain,
+    poll,
+    call,
+    deadLetters,
+    waitReady,
+  };
 }
 
 export type TestStack = Awaited<ReturnType<typeof testStack>>;

@@ -8,14 +8,12 @@ import { after } from 'node:test';
 import { createConsumerHandler } from '../functions/consumer.js';
 import {
   configFromEnv,
-  createBackend,
   createClients,
-  createConsumer,
   createDynamoStore,
   createLogger,
   createRegistry,
-  createRpc,
   createSqsQueue,
+  wireRuntime,
   isReady,
   type Task,
   type TaskTimer,
@@ -70,21 +68,24 @@ export async function periodicStack(options: PeriodicStackOptions) {
   const store = createDynamoStore({ client: clients.dynamodb, table: config.table });
   const queue = createSqsQueue({ client: clients.sqs, queueUrl: config.queueUrl, dlqUrl: config.dlqUrl });
   const registry = createRegistry(options.jobs);
-  const backend = createBackend({
-    store,
-    queue,
-    registry,
-    logger,
-    timer: options.timer?.(queue),
-    maxQueueDelay: options.maxQueueDelay,
-    clock: options.clock,
-  });
-  const consumer = createConsumer({ backend, logger, leaseSeconds: 10 });
-  const rpc = createRpc(backend, { logger });
+  const runtime = wireRuntime(
+    {
+      store,
+      queue,
+      registry,
+      logger,
+      timer: options.timer?.(queue),
+      maxQueueDelay: options.maxQueueDelay,
+      clock: options.clock,
+    },
+    { leaseSeconds: 10 },
+  );
+  const { backend, consumer, rpc } = runtime;
 
   let poller: Poller | undefined;
   return {
     env,
+    runtime,
     backend,
     store,
     queue,

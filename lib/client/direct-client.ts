@@ -3,14 +3,12 @@
  * in between. It runs the backend's own code (the same checks as `queue_task`), so it
  * needs the jobs module — its values for the checks, its type for the typing.
  */
-import { createBackend, type Backend } from '../backend.js';
-import { configFromEnv, createClients, type SkytaskConfig } from '../config.js';
-import { createDynamoStore } from '../dynamo-store.js';
+import { configFromEnv, type SkytaskConfig } from '../config.js';
 import { WaitTimeoutError } from '../errors.js';
 import { createLogger, type Logger } from '../log.js';
 import { createRegistry } from '../registry.js';
-import { describeJobs } from '../rpc.js';
-import { createSqsQueue } from '../sqs-queue.js';
+import { describeJobs } from '../rpc/describe-jobs.js';
+import { createRuntime, type Runtime } from '../runtime.js';
 import { fromWire, toWire, type Task } from '../task.js';
 import type { JobsOf, SkytaskClient, WaitOptions } from './types.js';
 import { jobInfoFromWire } from './wire.js';
@@ -19,15 +17,23 @@ export type DirectClientOptions<M> =
   | {
       /** The jobs module's exports (`await import('./jobs.js')`). */
       jobs: M;
-      /** Table and queues. @default configFromEnv() (SKYTASK_TABLE, SKYTASK_QUEUE_URL, SKYTASK_DLQ_URL) */
-      config?: Pick<SkytaskConfig, 'table' | 'queueUrl' | 'dlqUrl' | 'dynamodbEndpoint' | 'sqsEndpoint'>;
+      /**
+       * Table and queues, and any other setting of the environment's configuration.
+       * @default configFromEnv() (SKYTASK_TABLE, SKYTASK_QUEUE_URL, SKYTASK_DLQ_URL, the timer, retention…)
+       */
+      config?: Partial<SkytaskConfig> & Pick<SkytaskConfig, 'table' | 'queueUrl'>;
       logger?: Logger;
     }
   | {
-      /** A backend already built (the local stack, tests). */
-      backend: Backend;
+      /** A runtime already built (the local stack, tests). */
+      runtime: Pick<Runtime, 'backend' | 'registry' | 'scheduler'>;
       logger?: Logger;
     };
+
+/** The settings of the environment, with the caller's table, queues and overrides on top. */
+function configOf(config: Partial<SkytaskConfig> & Pick<SkytaskConfig, 'table' | 'queueUrl'>): SkytaskConfig {
+  return { ...configFromEnv({ SKYTASK_TABLE: config.table, SKYTASK_QUEUE_URL: config.queueUrl }), ...config };
+}
 
 /** The public view of a task: what the wire carries, so both clients return the same. */
 const publicTask = (task: Task) => fromWire(toWire(task));
@@ -43,19 +49,16 @@ const publicTask = (task: Task) => fromWire(toWire(task));
  */
 export function createDirectClient<M = never>(options: DirectClientOptions<M>): SkytaskClient<JobsOf<M>> {
   const logger = options.logger ?? createLogger({ level: process.env.SKYTASK_LOG_LEVEL ?? 'warn' });
-  const backend =
-    'backend' in options
-      ? options.backend
-      : (() => {
-          const config = options.config ?? configFromEnv();
-          const clients = createClients(config);
-          return createBackend({
-            store: createDynamoStore({ client: clients.dynamodb, table: config.table }),
-            queue: createSqsQueue({ client: clients.sqs, queueUrl: config.queueUrl, dlqUrl: config.dlqUrl }),
-            registry: createRegistry(options.jobs),
-            logger,
-          });
-        })();
+  // The same runtime as the Lambda functions: the timer for far-off tasks and the retention come with it.
+  const runtime =
+    'runtime' in options
+      ? options.runtime
+      : createRuntime(
+          options.config ? configOf(options.config) : configFromEnv(),
+          createRegistry(options.jobs),
+          logger,
+        );
+  const { backend } = runtime;
 
   async function waitForTask(task: string | Task, { timeout, signal }: WaitOptions = {}): Promise<any> {
     const id = typeof task === 'string' ? task : task.id;
@@ -90,7 +93,7 @@ export function createDirectClient<M = never>(options: DirectClientOptions<M>): 
     },
     waitForTask,
     revokeTask: async (id) => publicTask(await backend.revokeTask(id)),
-    jobList: async (names) => (await describeJobs(backend, logger, names)).map(jobInfoFromWire),
+    jobList: async (names) => (await describeJobs(runtime, names)).map(jobInfoFromWire),
     queueStats: () => backend.queueStats(),
     redriveDeadLetters: (limit) => backend.redriveDeadLetters(limit),
   };

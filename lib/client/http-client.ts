@@ -44,28 +44,40 @@ function queueParams(job: string, kwargs: unknown, options: QueueOptions = {}) {
 
 const taskOrNull = (wire: unknown) => (wire ? fromWire(wire as TaskWire) : null);
 
-/**
- * A client over the JSON-RPC endpoint.
- * @example
- * import { createHttpClient } from 'skytask/client';
- * const client = createHttpClient<typeof import('./jobs.js')>({ url: 'http://127.0.0.1:8060/rpc' });
- * const task = await client.queueTask('addition', { a: 1, b: 2 });
- * const done = await client.waitForTask(task!, { timeout: 60 });
- */
-export function createHttpClient<M = never>(options: HttpClientOptions): SkytaskClient<JobsOf<M>> {
-  const url = new URL(options.url);
+/** JSON-RPC over HTTP POST: signing, transport errors, ids. */
+interface Transport {
+  /** POST one JSON-RPC body; the parsed response (undefined: HTTP 204, notifications only). */
+  post(payload: unknown, signal?: AbortSignal): Promise<unknown>;
+  /** Call one method; its result, or the JSON-RPC error as a skytask error class. */
+  call(method: string, params: unknown, signal?: AbortSignal): Promise<any>;
+  /** Reserve `n` consecutive request ids; the first. */
+  ids(n: number): number;
+}
+
+function signerFor(auth: HttpAuth, url: URL): RequestSigner | undefined {
+  if (auth === 'sigv4') return createSigV4Signer({}, url);
+  return typeof auth === 'object' && 'sigv4' in auth ? createSigV4Signer(auth.sigv4, url) : undefined;
+}
+
+/** The parsed body if it is a JSON-RPC answer (a JSON-RPC error can come with a non-2xx status, e.g. 413). */
+function rpcAnswer(text: string): unknown {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  const isAnswer =
+    parsed && typeof parsed === 'object' && ('result' in parsed || 'error' in parsed || Array.isArray(parsed));
+  return isAnswer ? parsed : undefined;
+}
+
+function createTransport(options: HttpClientOptions, url: URL): Transport {
   const doFetch = options.fetch ?? globalThis.fetch;
-  const waitCap = Math.min(options.waitCapSeconds ?? LIMITS.maxWaitSeconds, LIMITS.maxWaitSeconds);
   const auth = options.auth ?? (executeApiRegion(url) ? 'sigv4' : 'none');
-  const sign: RequestSigner | undefined =
-    auth === 'sigv4'
-      ? createSigV4Signer({}, url)
-      : typeof auth === 'object' && 'sigv4' in auth
-        ? createSigV4Signer(auth.sigv4, url)
-        : undefined;
+  const sign = signerFor(auth, url);
   let nextId = 1;
 
-  /** POST one JSON-RPC body; the parsed response (undefined: HTTP 204, notifications only). */
   async function post(payload: unknown, signal?: AbortSignal): Promise<unknown> {
     const body = JSON.stringify(payload);
     let headers: Record<string, string> = { 'content-type': 'application/json', ...options.headers };
@@ -82,72 +94,86 @@ export function createHttpClient<M = never>(options: HttpClientOptions): Skytask
     }
     const text = await res.text();
     if (res.status === 204) return undefined;
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      parsed = undefined;
-    }
-    // A JSON-RPC error can come with a non-2xx status (413): the body is the answer.
-    if (parsed && typeof parsed === 'object' && ('result' in parsed || 'error' in parsed || Array.isArray(parsed)))
-      return parsed;
+    const answer = rpcAnswer(text);
+    if (answer) return answer;
     throw new EndpointError(`${url.href} answered HTTP ${res.status}: ${text.slice(0, 200)}`, res.status);
   }
 
-  async function call(method: string, params: unknown, signal?: AbortSignal): Promise<any> {
-    const response = (await post({ jsonrpc: '2.0', method, params, id: nextId++ }, signal)) as RpcResponse;
-    if (response.error) throw errorFromRpc(response.error);
-    return response.result;
-  }
+  return {
+    post,
+    async call(method, params, signal) {
+      const response = (await post({ jsonrpc: '2.0', method, params, id: nextId++ }, signal)) as RpcResponse;
+      if (response.error) throw errorFromRpc(response.error);
+      return response.result;
+    },
+    ids(n) {
+      const first = nextId;
+      nextId += n;
+      return first;
+    },
+  };
+}
 
-  async function waitForTask(task: string | Task, { timeout, signal }: WaitOptions = {}): Promise<any> {
-    const id = typeof task === 'string' ? task : task.id;
-    const deadline = timeout === undefined ? Infinity : Date.now() + timeout * 1000;
-    for (;;) {
-      signal?.throwIfAborted();
-      const left = Math.max(0, (deadline - Date.now()) / 1000);
-      try {
-        return fromWire(await call('wait_for_task', { id, timeout: Math.min(waitCap, left) }, signal));
-      } catch (err) {
-        // The endpoint's cap passed, not the caller's timeout: ask again.
-        if (!(err instanceof WaitTimeoutError) || Date.now() >= deadline) throw err;
-      }
+/** `queueTasks` over HTTP: one JSON-RPC batch per 100 items; each item's answer is its result or error. */
+async function queueTasksOver(
+  rpc: Transport,
+  items: readonly { job: string; kwargs?: unknown; options?: QueueOptions }[],
+) {
+  const results: QueueResult[] = [];
+  for (let i = 0; i < items.length; i += LIMITS.maxBatch) {
+    const group = items.slice(i, i + LIMITS.maxBatch);
+    const first = rpc.ids(group.length);
+    const requests = group.map(({ job, kwargs, options }, n) => ({
+      jsonrpc: '2.0',
+      method: 'queue_task',
+      params: queueParams(job, kwargs, options),
+      id: first + n,
+    }));
+    const responses = (await rpc.post(requests)) as RpcResponse[];
+    const byId = new Map(Array.isArray(responses) ? responses.map((r) => [r.id, r]) : []);
+    for (const request of requests) {
+      const response = byId.get(request.id);
+      if (!response) results.push({ ok: false, error: new EndpointError(`no answer for item ${request.id - first}`) });
+      else if (response.error) results.push({ ok: false, error: errorFromRpc(response.error) });
+      else results.push({ ok: true, task: taskOrNull(response.result) });
     }
   }
+  return results;
+}
 
+/** `waitForTask` over HTTP: `wait_for_task` calls of at most `waitCap` seconds until the caller's own timeout. */
+async function waitOver(rpc: Transport, waitCap: number, task: string | Task, { timeout, signal }: WaitOptions) {
+  const id = typeof task === 'string' ? task : task.id;
+  const deadline = timeout === undefined ? Infinity : Date.now() + timeout * 1000;
+  for (;;) {
+    signal?.throwIfAborted();
+    const left = Math.max(0, (deadline - Date.now()) / 1000);
+    try {
+      return fromWire(await rpc.call('wait_for_task', { id, timeout: Math.min(waitCap, left) }, signal));
+    } catch (err) {
+      // The endpoint's cap passed, not the caller's timeout: ask again.
+      if (!(err instanceof WaitTimeoutError) || Date.now() >= deadline) throw err;
+    }
+  }
+}
+
+/**
+ * A client over the JSON-RPC endpoint.
+ * @example
+ * import { createHttpClient } from 'skytask/client';
+ * const client = createHttpClient<typeof import('./jobs.js')>({ url: 'http://127.0.0.1:8060/rpc' });
+ * const task = await client.queueTask('addition', { a: 1, b: 2 });
+ * const done = await client.waitForTask(task!, { timeout: 60 });
+ */
+export function createHttpClient<M = never>(options: HttpClientOptions): SkytaskClient<JobsOf<M>> {
+  const rpc = createTransport(options, new URL(options.url));
+  const waitCap = Math.min(options.waitCapSeconds ?? LIMITS.maxWaitSeconds, LIMITS.maxWaitSeconds);
+  const { call } = rpc;
   const client: SkytaskClient<any> = {
-    async queueTask(job: string, kwargs?: unknown, options?: QueueOptions): Promise<any> {
-      return taskOrNull(await call('queue_task', queueParams(job, kwargs, options)));
-    },
-
-    /** One JSON-RPC batch per 100 items; each item's answer is its result or error. */
-    async queueTasks(items) {
-      const results: QueueResult[] = [];
-      for (let i = 0; i < items.length; i += LIMITS.maxBatch) {
-        const group = items.slice(i, i + LIMITS.maxBatch);
-        const first = nextId;
-        nextId += group.length;
-        const requests = group.map(({ job, kwargs, options }, n) => ({
-          jsonrpc: '2.0',
-          method: 'queue_task',
-          params: queueParams(job, kwargs, options),
-          id: first + n,
-        }));
-        const responses = (await post(requests)) as RpcResponse[];
-        const byId = new Map(Array.isArray(responses) ? responses.map((r) => [r.id, r]) : []);
-        for (const request of requests) {
-          const response = byId.get(request.id);
-          if (!response)
-            results.push({ ok: false, error: new EndpointError(`no answer for item ${request.id - first}`) });
-          else if (response.error) results.push({ ok: false, error: errorFromRpc(response.error) });
-          else results.push({ ok: true, task: taskOrNull(response.result) });
-        }
-      }
-      return results;
-    },
-
+    queueTask: async (job: string, kwargs?: unknown, options?: QueueOptions): Promise<any> =>
+      taskOrNull(await call('queue_task', queueParams(job, kwargs, options))),
+    queueTasks: (items) => queueTasksOver(rpc, items),
     getTask: async (id) => taskOrNull(await call('get_task', { id })),
-
     async getTasks(filter = {}) {
       const { ids, name, status, fromTask, limit, cursor } = filter;
       const params = Object.fromEntries(
@@ -156,17 +182,14 @@ export function createHttpClient<M = never>(options: HttpClientOptions): Skytask
       const page = await call('get_tasks', params);
       return { tasks: (page.tasks as TaskWire[]).map(fromWire), cursor: page.cursor ?? null };
     },
-
-    waitForTask,
+    waitForTask: (task: string | Task, wait: WaitOptions = {}): Promise<any> => waitOver(rpc, waitCap, task, wait),
     revokeTask: async (id) => fromWire(await call('revoke_task', { id })),
     jobList: async (names) =>
       ((await call('job_list', names ? { jobnames: names } : {})) as Record<string, unknown>[]).map(jobInfoFromWire),
-
     async queueStats() {
       const s = await call('queue_stats', {});
       return { queued: s.queued, delayed: s.delayed, inFlight: s.in_flight, deadLetters: s.dead_letters };
     },
-
     redriveDeadLetters: (limit) => call('redrive_dead_letters', limit === undefined ? {} : { limit }),
   };
   return client;

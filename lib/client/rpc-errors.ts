@@ -11,7 +11,7 @@ import {
   WaitTimeoutError,
   type SkytaskError,
 } from '../errors.js';
-import { RPC_ERRORS } from '../rpc-errors.js';
+import { RPC_ERRORS } from '../rpc/codes.js';
 import { fromWire, type TaskWire } from '../task.js';
 
 export interface RpcErrorObject {

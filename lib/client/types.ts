@@ -4,7 +4,7 @@
  * result, so that job names autocomplete and kwargs are checked at compile time; without
  * it any name and any kwargs object are accepted.
  */
-import type { QueueStats } from '../backend.js';
+import type { QueueStats } from '../tasks/inspect.js';
 import type { Job } from '../job.js';
 import type { Task, TaskStatus } from '../task.js';
 

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import dynalite from 'dynalite';
 import { buildApp } from 'fauxqs';
-import { configFromEnv, createClients, createLogger, createRegistry, createRpc, createRuntime } from '../../lib/index.js';
+import { configFromEnv, createClients, createLogger, createRegistry, createRuntime } from '../../lib/index.js';
 import * as sampleJobs from '../../examples/jobs.js';
 import { provision } from '../../local/provision.js';
 import { useLocalCredentials } from '../../local/stack.js';
@@ -54,8 +54,9 @@ describe('DynamoDB outage', () => {
     });
     const config = configFromEnv(env);
     const logger = createLogger({ level: 'silent' });
-    const { backend, consumer } = createRuntime(config, createRegistry(sampleJobs), logger, createClients(config));
-    const rpc = createRpc(backend, { logger });
+    const { backend, consumer, rpc, queue } = createRuntime(config, createRegistry(sampleJobs), logger, {
+      clients: createClients(config),
+    });
     const before = await backend.queueTask('addition', { a: 1, b: 1 });
 
     // DynamoDB goes away.
@@ -68,7 +69,7 @@ describe('DynamoDB outage', () => {
     );
     assert.equal(answer.error.code, -32603);
     // Nothing orphaned: the only message is the one queued before the outage.
-    const messages = await backend.queue.receive(10, 1);
+    const messages = await queue.receive(10, 1);
     assert.deepEqual(
       messages.map((m) => JSON.parse(m.body).id),
       [before!.id],
@@ -76,14 +77,14 @@ describe('DynamoDB outage', () => {
     // The consumer cannot claim it: the message goes back to the queue, not lost.
     const results = await consumer.handleBatch(messages);
     assert.equal(results[0].status, 'rejected');
-    await backend.queue.changeVisibility(messages[0].receiptHandle, 0);
+    await queue.changeVisibility(messages[0].receiptHandle, 0);
 
     // DynamoDB is back, with its data.
     dynamo = dynalite({ path: dataDir, createTableMs: 0 });
     await listen(dynamo, port);
     after(() => new Promise<void>((resolve) => (dynamo.closeAllConnections(), dynamo.close(() => resolve()))));
     assert.equal(await backend.getTask('during-outage'), undefined);
-    const [again] = await backend.queue.receive(10, 1);
+    const [again] = await queue.receive(10, 1);
     await consumer.handleMessage(again);
     assert.equal((await backend.getTask(before!.id))?.result, 2);
     assert.ok(await backend.queueTask('addition', { a: 2 }, { id: 'during-outage' }));

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createSqsQueue } from '../../lib/sqs-queue.js';
+import { createSqsQueue } from '../../lib/aws/sqs-queue.js';
 import {
   createBackend,
   LIMITS,
@@ -13,7 +13,7 @@ import { testStack } from '../helpers.js';
 
 describe('backend.queueTask', async () => {
   const stack = await testStack();
-  const { backend } = stack;
+  const { backend, queue, store } = stack;
 
   it('writes the record, then sends the message naming the task', async () => {
     const task = await backend.queueTask('addition', { a: 1, b: 2 }, { caller: 'me' });
@@ -24,9 +24,9 @@ describe('backend.queueTask', async () => {
     // addition expires 60 s after it is queued
     assert.equal(Math.round(task.expiry! - task.timeQueued), 60);
     assert.deepEqual(await backend.getTask(task.id), task);
-    const [message] = await backend.queue.receive(10, 1);
+    const [message] = await queue.receive(10, 1);
     assert.deepEqual(JSON.parse(message.body), { v: 1, id: task.id, job: 'addition' });
-    await backend.queue.deleteMessages([message.receiptHandle]);
+    await queue.deleteMessages([message.receiptHandle]);
   });
 
   it('refuses an unknown job, naming it, with nothing written', async () => {
@@ -45,7 +45,7 @@ describe('backend.queueTask', async () => {
     await assert.rejects(backend.queueTask('addition', { a: 1n } as never), ValidationError);
     assert.equal(await backend.getTask('too-big'), undefined);
     assert.equal((await backend.getTasks({ name: 'addition', limit: 1000 })).tasks.length, before);
-    assert.deepEqual(await backend.queue.receive(10, 0), []);
+    assert.deepEqual(await queue.receive(10, 0), []);
   });
 
   it('refuses bad options', async () => {
@@ -59,9 +59,9 @@ describe('backend.queueTask', async () => {
     const first = await backend.queueTask('addition', { a: 1 }, { id: 'order-42' });
     const again = await backend.queueTask('addition', { a: 999 }, { id: 'order-42' });
     assert.deepEqual(again, first);
-    const messages = await backend.queue.receive(10, 1);
+    const messages = await queue.receive(10, 1);
     assert.equal(messages.filter((m) => JSON.parse(m.body).id === 'order-42').length, 1);
-    await backend.queue.deleteMessages(messages.map((m) => m.receiptHandle));
+    await queue.deleteMessages(messages.map((m) => m.receiptHandle));
   });
 
   it('records a delay as eta and counts expiry from the due time', async () => {
@@ -69,17 +69,17 @@ describe('backend.queueTask', async () => {
     assert.ok(task?.eta);
     assert.equal(Math.round(task.eta - task.timeQueued), 5);
     assert.equal(Math.round(task.expiry! - task.eta), 10);
-    const depth = await backend.queue.depth();
+    const depth = await queue.depth();
     assert.equal(depth.delayed, 1);
     assert.equal(await backend.numTasks(), 1);
-    await backend.queue.purge();
+    await queue.purge();
   });
 
   it('a failed send raises, marks the record, and queueing the same id again sends it', async () => {
     const broken = createBackend({
-      store: backend.store,
+      store: store,
       queue: createSqsQueue({ client: stack.clients.sqs, queueUrl: `${stack.config.queueUrl}-missing` }),
-      registry: backend.registry,
+      registry: stack.registry,
       logger: stack.logger,
     });
     await assert.rejects(
@@ -92,12 +92,12 @@ describe('backend.queueTask', async () => {
     const retried = await backend.queueTask('addition', {}, { id: 'unsent' });
     assert.equal(retried?.id, 'unsent');
     assert.equal((await backend.getTask('unsent'))?.sendError, undefined);
-    const messages = await backend.queue.receive(10, 1);
+    const messages = await queue.receive(10, 1);
     assert.deepEqual(
       messages.map((m) => JSON.parse(m.body).id),
       ['unsent'],
     );
-    await backend.queue.deleteMessages(messages.map((m) => m.receiptHandle));
+    await queue.deleteMessages(messages.map((m) => m.receiptHandle));
   });
 });
 
@@ -140,7 +140,7 @@ describe('non-overlap', async () => {
 
 describe('backend reads', async () => {
   const stack = await testStack();
-  const { backend } = stack;
+  const { backend, queue } = stack;
 
   it('waitForTask: the ready task, a timeout with the task as it is, not found', async () => {
     const task = await backend.queueTask('addition', { a: 2, b: 3 });
@@ -179,7 +179,7 @@ describe('backend reads', async () => {
       [ids[3], ids[1]],
     );
     await assert.rejects(backend.getTasks({ name: 'asynchronous', cursor: 'garbage' }), ValidationError);
-    await backend.queue.purge();
+    await queue.purge();
   });
 
   it('deleteTasks returns the ids that existed', async () => {

@@ -35,7 +35,7 @@ interface Fixture {
 async function directFixture(): Promise<Fixture> {
   const stack = await testStack();
   const poller = stack.poll();
-  const client = createDirectClient<typeof sampleJobs>({ backend: stack.backend, logger: stack.logger });
+  const client = createDirectClient<typeof sampleJobs>({ runtime: stack.runtime, logger: stack.logger });
   return { stack, client, waitCalls: () => 0, stop: async () => void (await poller.stop(5)) };
 }
 
@@ -197,7 +197,7 @@ describe('both clients on one stack', () => {
   it('return the same task, field for field', async () => {
     const f = await httpFixture();
     try {
-      const direct = createDirectClient<typeof sampleJobs>({ backend: f.stack.backend, logger: f.stack.logger });
+      const direct = createDirectClient<typeof sampleJobs>({ runtime: f.stack.runtime, logger: f.stack.logger });
       const task = (await f.client.queueTask('addition', { a: 1, b: 1 }))!;
       const done = await direct.waitForTask(task, { timeout: 10 });
       assert.deepEqual(await f.client.getTask(task.id), done);

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import * as sampleJobs from '../../examples/jobs.js';
-import { createConsumer, createRegistry, createBackend, defineJob, LIMITS } from '../../lib/index.js';
-import { RetryLaterError } from '../../lib/consumer.js';
+import { createConsumer, createRegistry, defineJob, LIMITS } from '../../lib/index.js';
+import { RetryLaterError } from '../../lib/consumer/deliveries.js';
 import { testStack } from '../helpers.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -29,7 +29,7 @@ const jobs = { ...sampleJobs, counted, unserializable, huge, nothing };
 
 describe('consumer', async () => {
   const stack = await testStack({ jobs });
-  const { backend, consumer } = stack;
+  const { backend, consumer, queue, store } = stack;
 
   it('runs a task: STARTED then SUCCESS with the result, once', async () => {
     const task = await backend.queueTask('addition', { a: 20, b: 22 });
@@ -66,11 +66,11 @@ describe('consumer', async () => {
 
   it('the same message delivered twice runs the job once', async () => {
     const task = await backend.queueTask('counted', {});
-    const [message] = await backend.queue.receive(1, 1);
+    const [message] = await queue.receive(1, 1);
     await consumer.handleMessage(message);
     await consumer.handleMessage(message);
     // And a real second copy of the message on the queue:
-    await backend.queue.send({ id: task!.id, job: 'counted' });
+    await queue.send({ id: task!.id, job: 'counted' });
     await stack.drain();
     assert.equal(runs.get(task!.id), 1);
     assert.equal((await backend.getTask(task!.id))?.attempts, 1);
@@ -78,7 +78,7 @@ describe('consumer', async () => {
 
   it('two deliveries at once: one runs, the copy that finds it running is dropped', async () => {
     const task = await backend.queueTask('counted', { ms: 300 });
-    const [message] = await backend.queue.receive(1, 1);
+    const [message] = await queue.receive(1, 1);
     const [first, second] = await Promise.allSettled([
       consumer.handleMessage(message),
       sleep(50).then(() => consumer.handleMessage(message)),
@@ -87,7 +87,7 @@ describe('consumer', async () => {
     assert.equal(second.status, 'fulfilled');
     assert.equal(runs.get(task!.id), 1);
     assert.equal((await backend.getTask(task!.id))?.status, 'SUCCESS');
-    await backend.queue.purge();
+    await queue.purge();
   });
 
   it('a task whose expiry passed before it started is REVOKED and never runs', async () => {
@@ -103,7 +103,7 @@ describe('consumer', async () => {
   it('a message whose record is gone is dropped; a body that is no envelope is dead-lettered', async () => {
     const task = await backend.queueTask('counted', {});
     await backend.deleteTasks([task!.id]);
-    await backend.queue.send({ id: 'never-written', job: 'counted' });
+    await queue.send({ id: 'never-written', job: 'counted' });
     const raw = stack.clients.sqs;
     const { SendMessageCommand } = await import('@aws-sdk/client-sqs');
     await raw.send(new SendMessageCommand({ QueueUrl: stack.config.queueUrl, MessageBody: '{"hello":"world"}' }));
@@ -113,27 +113,19 @@ describe('consumer', async () => {
     assert.equal(dead.length, 1);
     assert.equal(dead[0].Body, '{"hello":"world"}');
     assert.match(dead[0].MessageAttributes!.reason.StringValue!, /version/);
-    assert.deepEqual(await backend.queue.receive(10, 0), []);
+    assert.deepEqual(await queue.receive(10, 0), []);
   });
 
   it('a job the consumer does not know is delivered again, then recorded FAILURE naming it', async () => {
     const task = await backend.queueTask('counted', {});
-    const other = createConsumer({
-      backend: createBackend({
-        store: backend.store,
-        queue: backend.queue,
-        registry: createRegistry([]),
-        logger: stack.logger,
-      }),
-      logger: stack.logger,
-    });
-    const [message] = await backend.queue.receive(1, 1);
+    const other = createConsumer({ store, queue, registry: createRegistry([]), logger: stack.logger });
+    const [message] = await queue.receive(1, 1);
     // A deploy may be rolling out: the first deliveries go back to the queue.
     await assert.rejects(other.handleMessage(message), RetryLaterError);
     assert.equal((await backend.getTask(task!.id))?.status, 'QUEUED');
     // The third delivery fails the task.
     await other.handleMessage({ ...message, attributes: { ApproximateReceiveCount: '3' } });
-    await backend.queue.deleteMessages([message.receiptHandle]);
+    await queue.deleteMessages([message.receiptHandle]);
     const done = await backend.getTask(task!.id);
     assert.equal(done?.status, 'FAILURE');
     assert.equal(done?.error, 'unknown job "counted"');
@@ -141,20 +133,20 @@ describe('consumer', async () => {
 
   it('fenced finish: a run that lost its lease cannot overwrite the newer attempt', async () => {
     // A run whose process froze: its heartbeats never land, so its lease lapses.
-    const frozenStore = { ...backend.store, extendLease: () => new Promise<undefined>(() => undefined) };
+    const frozenStore = { ...store, extendLease: () => new Promise<undefined>(() => undefined) };
     const shortLease = createConsumer({
-      backend: { ...backend, store: frozenStore },
-      logger: stack.logger,
+      ...stack.runtime,
+      store: frozenStore,
       leaseSeconds: 0.2,
       workerId: 'slow',
     });
     const task = await backend.queueTask('counted', { ms: 800 });
-    const [message] = await backend.queue.receive(1, 1);
+    const [message] = await queue.receive(1, 1);
     const slow = shortLease.handleMessage(message);
     await sleep(400); // the lease has expired: the worker is presumed dead
     await consumer.handleMessage(message); // a redelivery reclaims it as attempt 2 and finishes first
     await slow;
-    await backend.queue.deleteMessages([message.receiptHandle]);
+    await queue.deleteMessages([message.receiptHandle]);
     const done = await backend.getTask(task!.id);
     assert.equal(done?.status, 'SUCCESS');
     assert.equal(done?.attempts, 2);
@@ -166,12 +158,12 @@ describe('consumer', async () => {
   it('a task not due yet is not claimed: a fresh message is sent for its due time', async () => {
     const task = await backend.queueTask('counted', {}, { delay: 2 });
     // A copy of the message that arrives early (e.g. re-sent by restart recovery):
-    await backend.queue.send({ id: task!.id, job: 'counted' });
-    const [early] = await backend.queue.receive(1, 1);
+    await queue.send({ id: task!.id, job: 'counted' });
+    const [early] = await queue.receive(1, 1);
     await consumer.handleMessage(early);
-    await backend.queue.deleteMessages([early.receiptHandle]);
+    await queue.deleteMessages([early.receiptHandle]);
     assert.equal((await backend.getTask(task!.id))?.status, 'QUEUED');
-    assert.equal((await backend.queue.depth()).delayed, 2);
+    assert.equal((await queue.depth()).delayed, 2);
     await sleep(2200);
     await stack.drain();
     assert.equal((await backend.getTask(task!.id))?.status, 'SUCCESS');
@@ -179,15 +171,15 @@ describe('consumer', async () => {
   });
 
   it('runs at most `concurrency` tasks of a batch at once', async () => {
-    const three = createConsumer({ backend, logger: stack.logger, concurrency: 3 });
+    const three = createConsumer({ ...stack.runtime, concurrency: 3 });
     for (let i = 0; i < 8; i++) await backend.queueTask('counted', { ms: 100 });
-    const messages = [...(await backend.queue.receive(10, 1)), ...(await backend.queue.receive(10, 0))];
+    const messages = [...(await queue.receive(10, 1)), ...(await queue.receive(10, 0))];
     assert.equal(messages.length, 8);
     maxActive = 0;
     const results = await three.handleBatch(messages);
     assert.ok(results.every((r) => r.status === 'fulfilled'));
     assert.equal(maxActive, 3);
-    await backend.queue.deleteMessages(messages.map((m) => m.receiptHandle));
+    await queue.deleteMessages(messages.map((m) => m.receiptHandle));
   });
 
   it('sub-tasks: standarddeviation produces tasks listed by from_task', async () => {
@@ -207,10 +199,10 @@ describe('consumer', async () => {
   it('checkworker lists the tasks the worker runs at that moment', async () => {
     const slow = await backend.queueTask('asynchronous', { lag: 0.3 });
     const check = await backend.queueTask('checkworker', {});
-    const messages = await backend.queue.receive(10, 1);
+    const messages = await queue.receive(10, 1);
     const order = messages.sort((m) => (JSON.parse(m.body).id === slow!.id ? -1 : 1));
     await consumer.handleBatch(order);
-    await backend.queue.deleteMessages(messages.map((m) => m.receiptHandle));
+    await queue.deleteMessages(messages.map((m) => m.receiptHandle));
     const result = (await backend.getTask(check!.id))?.result as { worker: string; tasks: string[] };
     assert.equal(result.worker, consumer.workerId);
     assert.deepEqual(new Set(result.tasks), new Set([slow!.id, check!.id]));

@@ -1,18 +1,21 @@
 /**
  * Fuzz: thousands of malformed JSON-RPC requests and SQS bodies. Every answer is a proper
  * JSON-RPC response (never an internal error), no message crashes a batch, and no record
- * is corrupted. The generator is seeded: a failure names its seed.
+ * is corrupted. The generator is seeded: a failure names its seed. CI runs the fixed seed
+ * below, so a run is repeatable; `FUZZ_SEED=<n> npm run test:emulator` explores others
+ * (`FUZZ_SEED=random` picks one from the clock and names it).
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { GetQueueAttributesCommand, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { decodeEnvelope } from '../../lib/envelope.js';
-import { RetryLaterError } from '../../lib/consumer.js';
+import { RetryLaterError } from '../../lib/consumer/deliveries.js';
 import { RPC_ERRORS } from '../../lib/index.js';
 import { isStatus } from '../../lib/task.js';
 import { testStack } from '../helpers.js';
 
-const SEED = Number(process.env.FUZZ_SEED ?? Date.now() % 100_000);
+const FIXED_SEED = 5495;
+const SEED = process.env.FUZZ_SEED === 'random' ? Date.now() % 100_000 : Number(process.env.FUZZ_SEED ?? FIXED_SEED);
 
 /** mulberry32: a small seeded PRNG. */
 function prng(seed: number) {
@@ -179,7 +182,7 @@ describe(`fuzz (seed ${SEED})`, async () => {
   });
 
   it('2,000 malformed SQS bodies: no crash, bad bodies dead-lettered, real tasks untouched', async () => {
-    await stack.backend.queue.purge();
+    await stack.queue.purge();
     const done = await stack.backend.queueTask('addition', { a: 1, b: 2 });
     await stack.drain();
     const before = await stack.backend.getTask(done!.id);
@@ -215,7 +218,7 @@ describe(`fuzz (seed ${SEED})`, async () => {
     }
     let handled = 0;
     for (let empty = 0; empty < 3; ) {
-      const messages = await stack.backend.queue.receive(10, 1);
+      const messages = await stack.queue.receive(10, 1);
       if (!messages.length) {
         empty++;
         continue;
@@ -228,7 +231,7 @@ describe(`fuzz (seed ${SEED})`, async () => {
         }
       }
       handled += messages.length;
-      await stack.backend.queue.deleteMessages(messages.map((m) => m.receiptHandle));
+      await stack.queue.deleteMessages(messages.map((m) => m.receiptHandle));
     }
     assert.equal(handled, bodies.length);
     const invalid = bodies.filter((b) => 'invalid' in decodeEnvelope(b)).length;

@@ -14,7 +14,7 @@ test('the local scheduler fires a short-period job end to end, and stops cleanly
   const { logger, lines } = captureLogs();
   const stack = await periodicStack({ jobs, logger });
   stack.startConsumer();
-  const scheduler = startLocalScheduler({ backend: stack.backend, logger });
+  const scheduler = startLocalScheduler({ ...stack.runtime, logger });
   // Wait (with a deadline) until two runs have finished.
   for (
     let i = 0;
@@ -54,7 +54,7 @@ test('after downtime a missed job runs once, for its latest slot, and the log sa
   const latest = previousSlot(schedule, now)!;
   await stack.store.recordRun({ job: 'hourly', slot: latest - 5 * 3600, time: latest - 5 * 3600 });
 
-  const scheduler = startLocalScheduler({ backend: stack.backend, logger });
+  const scheduler = startLocalScheduler({ ...stack.runtime, logger });
   for (let i = 0; i < 50 && (await stack.tasksOf('hourly')).length === 0; i++) await sleep(0.1);
   await sleep(0.5); // room for a wrong second fire to show up
   await scheduler.stop();

@@ -3,7 +3,6 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
   ConflictError,
-  createBackend,
   createConsumer,
   defineJob,
   RetryTaskError,
@@ -176,7 +175,7 @@ describe('heartbeats and time limits', async () => {
   // Visibility and lease of 1 s: without heartbeats the message would come back and the
   // lease lapse while the job runs.
   const stack = await testStack({ jobs, visibilityTimeout: 1, env: { SKYTASK_LEASE_SECONDS: '1' } });
-  const { backend } = stack;
+  const { backend, queue } = stack;
 
   it('a job longer than the lease and the visibility timeout runs once', async () => {
     const poller = stack.poll();
@@ -200,9 +199,9 @@ describe('heartbeats and time limits', async () => {
 
   it("the Lambda's remaining time bounds an attempt, less a margin for the finish", async () => {
     const task = await backend.queueTask('long', { ms: 5000 });
-    const [message] = await backend.queue.receive(1, 1);
+    const [message] = await queue.receive(1, 1);
     await stack.consumer.handleMessage(message, { getRemainingTimeInMillis: () => 3400 });
-    await backend.queue.deleteMessages([message.receiptHandle]);
+    await queue.deleteMessages([message.receiptHandle]);
     const done = await backend.getTask(task!.id);
     assert.equal(done?.status, 'FAILURE');
     assert.match(done!.error!, /before the Lambda invocation's timeout/);
@@ -211,7 +210,7 @@ describe('heartbeats and time limits', async () => {
 
 describe('revoke', async () => {
   const stack = await testStack({ jobs, env: { SKYTASK_LEASE_SECONDS: '0.6' } });
-  const { backend } = stack;
+  const { backend, queue } = stack;
 
   it('a queued or delayed task becomes REVOKED and never runs; its lock is released', async () => {
     const queued = await backend.queueTask('long', {});
@@ -222,12 +221,12 @@ describe('revoke', async () => {
     assert.equal(runs.get(queued!.id), undefined);
     assert.equal((await backend.getTask(queued!.id))?.error, 'revoked');
     assert.ok(await backend.queueTask('notoverlap', { lag: 0 }), 'the lock was released');
-    await backend.queue.purge();
+    await queue.purge();
   });
 
   it('a running task gets its AbortSignal through the record and ends REVOKED', async () => {
     const task = await backend.queueTask('long', { ms: 10_000 });
-    const [message] = await backend.queue.receive(1, 1);
+    const [message] = await queue.receive(1, 1);
     const running = stack.consumer.handleMessage(message);
     while ((await backend.getTask(task!.id))?.status !== 'STARTED') await sleep(20);
     const asked = await backend.revokeTask(task!.id);
@@ -256,11 +255,11 @@ describe('revoke', async () => {
 
 describe('reconciler', async () => {
   const stack = await testStack({ jobs, env: { SKYTASK_LEASE_SECONDS: '0.2' } });
-  const { backend } = stack;
+  const { backend, queue, store } = stack;
 
   it('sends again the message of a task that lost it, once per staleness window', async () => {
     const task = await backend.queueTask('long', {});
-    await backend.queue.purge(); // the message is lost
+    await queue.purge(); // the message is lost
     assert.deepEqual(await backend.reconcile({ olderThan: 60 }), { resent: 0, failed: 0 }); // not stale yet
     assert.deepEqual(await backend.reconcile({ olderThan: 0 }), { resent: 1, failed: 0 });
     assert.equal((await backend.getTask(task!.id))?.resends, 1);
@@ -270,9 +269,9 @@ describe('reconciler', async () => {
 
   it('a task whose runs keep dying is recorded FAILURE after the bound', async () => {
     const task = await backend.queueTask('long', {});
-    await backend.queue.purge();
+    await queue.purge();
     // A run that claims the task and dies: STARTED, lease lapses, no message.
-    await backend.store.claimTask({
+    await store.claimTask({
       id: task!.id,
       now: Date.now() / 1000,
       leaseUntil: Date.now() / 1000 + 0.05,
@@ -280,7 +279,7 @@ describe('reconciler', async () => {
     });
     await sleep(100);
     assert.equal((await backend.reconcile({ olderThan: 0, maxResends: 1 })).resent, 1);
-    await backend.queue.purge(); // and again its message is lost
+    await queue.purge(); // and again its message is lost
     const second = await backend.reconcile({ olderThan: 0, maxResends: 1 });
     assert.deepEqual(second, { resent: 0, failed: 1 });
     const done = await backend.getTask(task!.id);
@@ -291,30 +290,30 @@ describe('reconciler', async () => {
 
 describe('dead letters and redrive', async () => {
   const stack = await testStack({ jobs, visibilityTimeout: 1, env: { SKYTASK_MAX_RECEIVE_COUNT: '3' } });
-  const { backend } = stack;
+  const { backend, queue, store } = stack;
 
   it('a message that keeps failing lands in the DLQ, its task FAILURE dead-lettered; a redrive runs it again', async () => {
     // DynamoDB refuses the claim every time (an outage seen by this consumer only).
-    const broken: TaskStore = { ...backend.store, claimTask: () => Promise.reject(new Error('throttled')) };
+    const broken: TaskStore = { ...store, claimTask: () => Promise.reject(new Error('throttled')) };
     const failing = createConsumer({
-      backend: createBackend({ ...backend, store: broken, logger: stack.logger }),
-      logger: stack.logger,
+      ...stack.runtime,
+      store: broken,
       maxReceiveCount: 3,
     });
     const task = await backend.queueTask('long', {});
     for (let i = 0; i < 3; i++) {
-      const [message] = await backend.queue.receive(1, 2);
+      const [message] = await queue.receive(1, 2);
       await assert.rejects(failing.handleMessage(message), /throttled/);
     }
     await sleep(1100); // fauxqs moves it to the DLQ at the next receive
-    assert.deepEqual(await backend.queue.receive(10, 0), []);
+    assert.deepEqual(await queue.receive(10, 0), []);
     const dead = await backend.getTask(task!.id);
     assert.equal(dead?.status, 'FAILURE');
     assert.equal(dead?.deadLettered, true);
     assert.match(dead!.error!, /dead-lettered after 3 deliveries: throttled/);
 
     // A body that is no task message also waits in the DLQ; redrive leaves it there.
-    await backend.queue.deadLetter('not a task', 'test');
+    await queue.deadLetter('not a task', 'test');
     const { result } = await stack.call('redrive_dead_letters', {});
     assert.deepEqual(result, { moved: [task!.id], dropped: 0, skipped: 1 });
     assert.equal((await backend.getTask(task!.id))?.status, 'QUEUED');

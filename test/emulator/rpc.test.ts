@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { createRpcHandler } from '../../functions/rpc.js';
-import { createBackend, createDynamoStore, createRpc, LIMITS, RPC_ERRORS } from '../../lib/index.js';
+import { createDynamoStore, wireRuntime, LIMITS, RPC_ERRORS } from '../../lib/index.js';
 import { startHttpServer } from '../../local/http.js';
 import { testStack } from '../helpers.js';
 
@@ -151,7 +151,7 @@ describe('JSON-RPC over HTTP (the local server, the Lambda handler)', async () =
   });
 
   it('num_tasks and delete_tasks', async () => {
-    await stack.backend.queue.purge();
+    await stack.queue.purge();
     await rpc('queue_task', { jobname: 'addition', delay: 30 });
     const { result: one } = await rpc('queue_task', { jobname: 'addition', delay: 30 });
     assert.equal((await rpc('num_tasks')).result, 2);
@@ -188,12 +188,7 @@ describe('JSON-RPC over HTTP (the local server, the Lambda handler)', async () =
 
     // The store fails (here: its table does not exist): -32603, no stack, no details.
     const store = createDynamoStore({ client: stack.clients.dynamodb, table: 'no-such-table' });
-    const broken = createRpc(
-      createBackend({ store, queue: stack.backend.queue, registry: stack.registry, logger: stack.logger }),
-      {
-        logger: stack.logger,
-      },
-    );
+    const broken = wireRuntime({ store, queue: stack.queue, registry: stack.registry, logger: stack.logger }).rpc;
     const internal = JSON.parse((await broken.handle('{"jsonrpc":"2.0","method":"get_task","params":["x"],"id":1}'))!);
     assert.deepEqual(internal, {
       jsonrpc: '2.0',

@@ -20,8 +20,8 @@ const stack = periodicStack({ jobs, clock: () => now });
 
 describe('scheduler.fire against the emulators', () => {
   test('the same slot twice queues one task and counts one run', async () => {
-    const { backend, store, logger } = await stack;
-    const scheduler = createScheduler({ backend, logger });
+    const { runtime, store, logger } = await stack;
+    const scheduler = createScheduler({ ...runtime, logger });
     const slot = at('2026-01-01T09:25:00Z');
     const first = await scheduler.fire('hourly', slot);
     const again = await scheduler.fire('hourly', slot);
@@ -51,9 +51,9 @@ describe('scheduler.fire against the emulators', () => {
   });
 
   test('two schedulers firing the same slots at once queue each slot once', async () => {
-    const { backend, logger, tasksOf, store } = await stack;
-    const a = createScheduler({ backend, logger });
-    const b = createScheduler({ backend, logger });
+    const { runtime, logger, tasksOf, store } = await stack;
+    const a = createScheduler({ ...runtime, logger });
+    const b = createScheduler({ ...runtime, logger });
     const slots = [0, 1, 2].map((k) => at('2026-01-01T09:00:00Z') + k * 60);
     await Promise.all(slots.flatMap((slot) => [a.fire('minutely', slot), b.fire('minutely', slot)]));
     assert.equal((await tasksOf('minutely')).length, 3);
@@ -61,8 +61,8 @@ describe('scheduler.fire against the emulators', () => {
   });
 
   test('non-overlap is respected: a slot whose previous run is unfinished queues nothing', async () => {
-    const { backend, logger, tasksOf } = await stack;
-    const scheduler = createScheduler({ backend, logger });
+    const { runtime, logger, tasksOf } = await stack;
+    const scheduler = createScheduler({ ...runtime, logger });
     const first = await scheduler.fire('lonely', at('2026-01-01T09:58:00Z'));
     const second = await scheduler.fire('lonely', at('2026-01-01T09:59:00Z'));
     assert.ok(first.task);
@@ -72,13 +72,13 @@ describe('scheduler.fire against the emulators', () => {
   });
 
   test('a regular job cannot be fired', async () => {
-    const { backend, logger } = await stack;
-    await assert.rejects(createScheduler({ backend, logger }).fire('plain', now), ValidationError);
+    const { runtime, logger } = await stack;
+    await assert.rejects(createScheduler({ ...runtime, logger }).fire('plain', now), ValidationError);
   });
 
   test('the scheduler Lambda handler takes the slot from the scheduled time', async () => {
-    const { backend, logger } = await stack;
-    const handler = createSchedulerHandler(createScheduler({ backend, logger }));
+    const { runtime, logger } = await stack;
+    const handler = createSchedulerHandler(createScheduler({ ...runtime, logger }));
     const event = { job: 'morning', time: '2026-01-01T08:00:00Z' };
     const first = await handler(event, {} as never);
     const retry = await handler(event, {} as never);

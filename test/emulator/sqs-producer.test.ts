@@ -44,8 +44,7 @@ async function send(body: unknown, delaySeconds?: number): Promise<string> {
 
 async function receive(count: number): Promise<ReceivedMessage[]> {
   const got: ReceivedMessage[] = [];
-  for (let i = 0; i < 50 && got.length < count; i++)
-    got.push(...(await s.backend.queue.receive(count - got.length, 1)));
+  for (let i = 0; i < 50 && got.length < count; i++) got.push(...(await s.queue.receive(count - got.length, 1)));
   return got;
 }
 
@@ -66,11 +65,11 @@ describe('plain SQS producer messages', () => {
     const [first] = await receive(1);
     await s.consumer.handleMessage(first);
     // Not deleted: it comes back, as after a lost delete.
-    await s.backend.queue.changeVisibility(first.receiptHandle, 0);
+    await s.queue.changeVisibility(first.receiptHandle, 0);
     const [again] = await receive(1);
     assert.equal(again.messageId, messageId);
     await s.consumer.handleMessage(again);
-    await s.backend.queue.deleteMessages([again.receiptHandle]);
+    await s.queue.deleteMessages([again.receiptHandle]);
     assert.equal(runs.get(producerTaskId(messageId)), 1);
   });
 
@@ -96,7 +95,7 @@ describe('plain SQS producer messages', () => {
       await new Promise((r) => setTimeout(r, 20));
     await s.consumer.handleMessage(secondMsg);
     await running;
-    await s.backend.queue.deleteMessages([a.receiptHandle, b.receiptHandle]);
+    await s.queue.deleteMessages([a.receiptHandle, b.receiptHandle]);
     assert.equal((await s.backend.getTask('single-1'))?.status, 'SUCCESS');
     assert.equal(await s.backend.getTask('single-2'), undefined);
     assert.equal(runs.get('single-2'), undefined);

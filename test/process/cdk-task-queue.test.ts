@@ -23,7 +23,7 @@ import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { TaskQueue, type TaskQueueProps } from '../../cdk/task-queue.js';
 import { configFromEnv } from '../../lib/config.js';
-import { tableDefinition } from '../../lib/dynamo-store.js';
+import { tableDefinition } from '../../lib/aws/dynamo/table.js';
 import { ScheduleError } from '../../lib/errors.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));

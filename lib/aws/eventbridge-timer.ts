@@ -5,8 +5,8 @@ import {
   type CreateScheduleCommandInput,
   type SchedulerClient,
 } from '@aws-sdk/client-scheduler';
-import { encodeEnvelope, type Envelope } from './envelope.js';
-import type { TaskTimer } from './timer.js';
+import { encodeEnvelope, type Envelope } from '../envelope.js';
+import type { TaskTimer } from '../timer.js';
 
 export interface EventBridgeTimerOptions {
   client: SchedulerClient;

@@ -1,0 +1,48 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { TaskStore } from '../../store.js';
+import { acquireLock, releaseLock } from './locks.js';
+import { getTask, getTasks, queryTasks, tasksInStatus } from './queries.js';
+import { getScheduleEntries, recordRun } from './schedule-entries.js';
+import { flushTable, type TaskTable } from './table.js';
+import * as writes from './task-writes.js';
+
+export interface DynamoStoreOptions {
+  client: DynamoDBClient;
+  table: string;
+  /** Seconds a ready task is kept before its TTL deletes it. @default 7 days */
+  retentionSeconds?: number;
+}
+
+/**
+ * The DynamoDB adapter of the task store: one table (lib/keys.ts builds every key). The
+ * writes are in task-writes.ts, locks.ts and schedule-entries.ts, the reads in queries.ts.
+ */
+export function createDynamoStore(options: DynamoStoreOptions): TaskStore {
+  const table: TaskTable = {
+    doc: DynamoDBDocumentClient.from(options.client, { marshallOptions: { removeUndefinedValues: true } }),
+    name: options.table,
+    retentionSeconds: options.retentionSeconds ?? 7 * 24 * 3600,
+  };
+  return {
+    createTask: (task) => writes.createTask(table, task),
+    getTask: (id) => getTask(table, id),
+    getTasks: (ids) => getTasks(table, ids),
+    queryTasks: (query) => queryTasks(table, query),
+    claimTask: (claim) => writes.claimTask(table, claim),
+    finishTask: (id, attempt, outcome) => writes.finishTask(table, id, attempt, outcome),
+    extendLease: (id, attempt, leaseUntil) => writes.extendLease(table, id, attempt, leaseUntil),
+    requestRevoke: (id) => writes.requestRevoke(table, id),
+    endIdle: (id, end) => writes.endIdle(table, id, end),
+    markResent: (id, seen) => writes.markResent(table, id, seen),
+    requeue: (id) => writes.requeue(table, id, Date.now() / 1000),
+    setSendError: (id, message) => writes.setSendError(table, id, message),
+    deleteTasks: (ids) => writes.deleteTasks(table, ids),
+    acquireLock: (lockId, taskId, replacing) => acquireLock(table, lockId, taskId, replacing),
+    releaseLock: (lockId, taskId) => releaseLock(table, lockId, taskId),
+    recordRun: (run) => recordRun(table, run),
+    getScheduleEntries: (jobs) => getScheduleEntries(table, jobs),
+    tasksInStatus: (statuses) => tasksInStatus(table, statuses),
+    flush: () => flushTable(table),
+  };
+}

@@ -1,0 +1,81 @@
+import { ConditionalCheckFailedException, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import { BatchGetCommand, BatchWriteCommand, type DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { INDEX } from '../../keys.js';
+
+/** A DynamoDB item as the document client gives it. */
+export type Item = Record<string, any>;
+
+/** The task table an adapter function works on. */
+export interface TaskTable {
+  doc: DynamoDBDocumentClient;
+  name: string;
+  /** Seconds a ready task is kept before its TTL deletes it. */
+  retentionSeconds: number;
+}
+
+/** Whether a write failed its ConditionExpression (the SDK's class, or its name through another copy of the SDK). */
+export const isConditionFailed = (err: unknown) =>
+  err instanceof ConditionalCheckFailedException || (err as Error)?.name === 'ConditionalCheckFailedException';
+
+/** The table as skytask needs it (the local stack and tests create it; the CDK construct mirrors it). */
+export function tableDefinition(table: string): CreateTableCommandInput {
+  const index = (name: string, pk: string) => ({
+    IndexName: name,
+    KeySchema: [
+      { AttributeName: pk, KeyType: 'HASH' as const },
+      { AttributeName: INDEX.sortKey, KeyType: 'RANGE' as const },
+    ],
+    Projection: { ProjectionType: 'KEYS_ONLY' as const },
+  });
+  return {
+    TableName: table,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: ['pk', INDEX.byJob.pk, INDEX.byStatus.pk, INDEX.byParent.pk, INDEX.sortKey].map((name) => ({
+      AttributeName: name,
+      AttributeType: 'S' as const,
+    })),
+    KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+    GlobalSecondaryIndexes: [
+      index(INDEX.byJob.name, INDEX.byJob.pk),
+      index(INDEX.byStatus.name, INDEX.byStatus.pk),
+      index(INDEX.byParent.name, INDEX.byParent.pk),
+    ],
+  };
+}
+
+/** Strongly consistent BatchGetItem of any number of keys (100 a request, unprocessed keys retried); items in no order. */
+export async function batchGet(table: TaskTable, keys: Item[]): Promise<Item[]> {
+  const items: Item[] = [];
+  for (let i = 0; i < keys.length; i += 100) {
+    let batch: Item[] | undefined = keys.slice(i, i + 100);
+    while (batch?.length) {
+      const out = await table.doc.send(
+        new BatchGetCommand({ RequestItems: { [table.name]: { Keys: batch, ConsistentRead: true } } }),
+      );
+      items.push(...(out.Responses?.[table.name] ?? []));
+      batch = out.UnprocessedKeys?.[table.name]?.Keys as Item[] | undefined;
+    }
+  }
+  return items;
+}
+
+/** Delete every item (tests and local resets): a scan of the keys, BatchWriteItem 25 a request. */
+export async function flushTable(table: TaskTable): Promise<void> {
+  let ExclusiveStartKey: Item | undefined;
+  do {
+    const page = await table.doc.send(
+      new ScanCommand({ TableName: table.name, ProjectionExpression: 'pk', ExclusiveStartKey }),
+    );
+    const keys = page.Items ?? [];
+    for (let i = 0; i < keys.length; i += 25) {
+      let requests: any[] | undefined = keys.slice(i, i + 25).map((Key) => ({ DeleteRequest: { Key } }));
+      while (requests?.length) {
+        const out: { UnprocessedItems?: Record<string, any[]> } = await table.doc.send(
+          new BatchWriteCommand({ RequestItems: { [table.name]: requests } }),
+        );
+        requests = out.UnprocessedItems?.[table.name];
+      }
+    }
+    ExclusiveStartKey = page.LastEvaluatedKey;
+  } while (ExclusiveStartKey);
+}

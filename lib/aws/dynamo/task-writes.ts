@@ -1,0 +1,149 @@
+/**
+ * The conditional writes on a task item. Each says what its condition guarantees; a failed
+ * condition writes nothing and returns undefined (or false).
+ */
+import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { TaskExistsError } from '../../errors.js';
+import { INDEX, shardOf, statusIndexKey, taskKey } from '../../keys.js';
+import { LIMITS, truncate } from '../../limits.js';
+import type { ClaimResult, Outcome, TaskStore } from '../../store.js';
+import type { Task } from '../../task.js';
+import { fromItem, toItem } from './item.js';
+import { getTask } from './queries.js';
+import { isConditionFailed, type TaskTable } from './table.js';
+import { IDLE, updateTask } from './update.js';
+
+const ttlAfter = (table: TaskTable, time: number) => Math.ceil(time + table.retentionSeconds);
+
+/** Write a new task. One record per id: TaskExistsError if the id is taken. */
+export async function createTask(table: TaskTable, task: Task): Promise<void> {
+  try {
+    await table.doc.send(
+      new PutCommand({ TableName: table.name, Item: toItem(task), ConditionExpression: 'attribute_not_exists(pk)' }),
+    );
+  } catch (err) {
+    if (isConditionFailed(err)) throw new TaskExistsError(task.id);
+    throw err;
+  }
+}
+
+/**
+ * Claim before run: only one delivery can move the task to STARTED as a new attempt; a
+ * duplicate finds STARTED with a live lease (or a ready task) and fails the check. Not
+ * claimable either: expired, not due yet, or being revoked.
+ */
+export async function claimTask(table: TaskTable, claim: Parameters<TaskStore['claimTask']>[0]): Promise<ClaimResult> {
+  const { id, now, leaseUntil, worker } = claim;
+  const item = await updateTask(table, id, {
+    set: { status: 'STARTED', time_started: now, lease_until: leaseUntil, worker },
+    add: { attempts: 1 },
+    condition: `${IDLE} AND (attribute_not_exists(#expiry) OR #expiry > :now OR #attempts > :zero)
+      AND (attribute_not_exists(#eta) OR #eta <= :due) AND attribute_not_exists(#revoke_requested)`,
+    // Expiry is for tasks that never started. SQS delays are whole seconds and may fire a little early.
+    values: { ':now': now, ':due': now + 1, ':zero': 0 },
+  });
+  return item ? { claimed: true, task: fromItem(item)! } : { claimed: false, task: await getTask(table, id) };
+}
+
+/**
+ * Fenced finish: only the attempt that holds the claim writes its outcome, so a run that
+ * lost its lease cannot overwrite a newer attempt. A RETRY stays in the PENDING index
+ * group: no index write. Returns the task as written.
+ */
+export async function finishTask(table: TaskTable, id: string, attempt: number, outcome: Outcome) {
+  const ready = outcome.status !== 'RETRY';
+  const item = await updateTask(table, id, {
+    set: {
+      status: outcome.status,
+      ...(ready ? { [INDEX.byStatus.pk]: statusIndexKey(outcome.status, shardOf(id)) } : {}),
+      time_ended: outcome.time,
+      result: outcome.resultJson,
+      error: outcome.error,
+      stack: outcome.stack,
+      errors: outcome.errors?.length ? JSON.stringify(outcome.errors) : undefined,
+      eta: outcome.eta,
+      ttl: ready ? ttlAfter(table, outcome.time) : undefined,
+    },
+    remove: ['lease_until', 'revoke_requested'],
+    condition: '#status = :started AND #attempts = :attempt',
+    values: { ':started': 'STARTED', ':attempt': attempt },
+  });
+  return fromItem(item, outcome.time);
+}
+
+/** Only the attempt that holds the claim extends it. */
+export async function extendLease(table: TaskTable, id: string, attempt: number, leaseUntil: number) {
+  const item = await updateTask(table, id, {
+    set: { lease_until: leaseUntil },
+    condition: '#status = :started AND #attempts = :attempt',
+    values: { ':started': 'STARTED', ':attempt': attempt },
+  });
+  return fromItem(item);
+}
+
+/** Only a STARTED task is asked to stop. */
+export async function requestRevoke(table: TaskTable, id: string) {
+  const item = await updateTask(table, id, {
+    set: { revoke_requested: true },
+    condition: '#status = :started',
+    values: { ':started': 'STARTED' },
+  });
+  return fromItem(item);
+}
+
+/** Only a task that no live run holds is ended here; a running or ready one fails the check. */
+export async function endIdle(table: TaskTable, id: string, end: Parameters<TaskStore['endIdle']>[1]) {
+  const item = await updateTask(table, id, {
+    set: {
+      status: end.status,
+      [INDEX.byStatus.pk]: statusIndexKey(end.status, shardOf(id)),
+      time_ended: end.time,
+      error: truncate(end.reason, LIMITS.errorChars),
+      dead_lettered: end.deadLettered || undefined,
+      ttl: ttlAfter(table, end.time),
+    },
+    remove: ['lease_until'],
+    condition: IDLE,
+    values: { ':now': end.time },
+  });
+  return fromItem(item, end.time);
+}
+
+/** Two reconcilers that saw the same state count (and send) one re-send. */
+export async function markResent(table: TaskTable, id: string, seen: number): Promise<boolean> {
+  const item = await updateTask(table, id, {
+    set: { resends: seen + 1 },
+    condition: seen ? '#resends = :seen' : 'attribute_not_exists(#resends)',
+    values: seen ? { ':seen': seen } : {},
+  });
+  return item !== undefined;
+}
+
+/** A redrive: only a dead-lettered FAILURE, or an idle task, is queued again. */
+export async function requeue(table: TaskTable, id: string, now: number) {
+  const item = await updateTask(table, id, {
+    set: { status: 'QUEUED', [INDEX.byStatus.pk]: statusIndexKey('QUEUED', shardOf(id)) },
+    remove: ['error', 'stack', 'time_ended', 'ttl', 'dead_lettered', 'eta', 'lease_until', 'resends'],
+    condition: `(#status = :failure AND #dead_lettered = :true OR ${IDLE})`,
+    values: { ':failure': 'FAILURE', ':true': true, ':now': now },
+  });
+  return fromItem(item);
+}
+
+/** Note (or clear, with undefined) that the task's message could not be sent. */
+export async function setSendError(table: TaskTable, id: string, message: string | undefined): Promise<void> {
+  await updateTask(table, id, { set: { send_error: message }, remove: message === undefined ? ['send_error'] : [] });
+}
+
+/** Delete tasks; the ids that existed. */
+export async function deleteTasks(table: TaskTable, ids: string[]): Promise<string[]> {
+  const deleted = await Promise.all(
+    [...new Set(ids)].map(async (id) => {
+      const { Attributes } = await table.doc.send(
+        new DeleteCommand({ TableName: table.name, Key: taskKey(id), ReturnValues: 'ALL_OLD' }),
+      );
+      return fromItem(Attributes) ? id : undefined;
+    }),
+  );
+  return deleted.filter((id): id is string => id !== undefined);
+}

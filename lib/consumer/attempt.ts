@@ -1,0 +1,112 @@
+import type { Job, JobContext } from '../job.js';
+import type { Logger } from '../log.js';
+import type { ReceivedMessage } from '../queue.js';
+import type { Task } from '../task.js';
+import type { TaskDeps } from '../tasks/deps.js';
+import { queueTask } from '../tasks/enqueue.js';
+import { LAMBDA_MARGIN_SECONDS, type RunResult, type StopReason } from './outcome.js';
+
+/** What the consumer needs of the Lambda invocation (its context). */
+export interface Invocation {
+  getRemainingTimeInMillis(): number;
+}
+
+/** One claimed attempt to run, and where it runs. */
+export interface AttemptInput {
+  task: Task;
+  job: Job;
+  message: ReceivedMessage;
+  log: Logger;
+  invocation?: Invocation;
+  /** Seconds a claim is exclusive without a heartbeat. */
+  leaseSeconds: number;
+  /** This worker: its id and the ids of the tasks it runs now (shown to jobs as `ctx.worker`). */
+  worker: { id: string; running: Set<string> };
+}
+
+/** The seconds this attempt may run: the job's `timeLimit`, bounded by the Lambda's remaining time less a margin. */
+function timeLimitOf(job: Job, invocation?: Invocation): { seconds: number; lambda: boolean } {
+  const lambda = invocation ? invocation.getRemainingTimeInMillis() / 1000 - LAMBDA_MARGIN_SECONDS : Infinity;
+  const seconds = Math.min(job.timeLimit ?? Infinity, lambda);
+  return { seconds, lambda: seconds < (job.timeLimit ?? Infinity) };
+}
+
+/**
+ * Heartbeats for a running attempt, every third of the lease: extend the lease, then the
+ * message's visibility past it, so a live run is neither reclaimed nor delivered again and
+ * a crashed one comes back soon after its lease. A lost claim or a revoke request stops
+ * the attempt. Returns a function that stops the heartbeats.
+ */
+function startHeartbeat(
+  deps: Pick<TaskDeps, 'store' | 'queue' | 'clock'>,
+  input: AttemptInput,
+  halt: (reason: StopReason) => void,
+) {
+  const { task, leaseSeconds, log } = input;
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  const beat = async () => {
+    try {
+      const current = await deps.store.extendLease(task.id, task.attempts, deps.clock() + leaseSeconds);
+      if (!current) return halt({ kind: 'lost-claim' });
+      if (current.revokeRequested) return halt({ kind: 'revoked' });
+      await deps.queue.changeVisibility(input.message.receiptHandle, leaseSeconds + 1);
+    } catch (err) {
+      log.warn({ err }, 'heartbeat failed; trying again');
+    }
+    if (!stopped) timer = setTimeout(beat, (leaseSeconds * 1000) / 3);
+  };
+  timer = setTimeout(beat, (leaseSeconds * 1000) / 3);
+  return () => {
+    stopped = true;
+    clearTimeout(timer);
+  };
+}
+
+/**
+ * Run a claimed task's job body under heartbeats, a time limit and revoke. The job gets
+ * `ctx.signal`, aborted when the attempt is stopped. Resolves with how the body ended; a
+ * stopped attempt resolves at once, without waiting for a body that ignores its signal.
+ */
+export async function runAttempt(deps: TaskDeps, input: AttemptInput): Promise<RunResult> {
+  const { task, job, worker } = input;
+  const abort = new AbortController();
+  let stop: StopReason | undefined;
+  const halt = (reason: StopReason) => {
+    if (!stop) (stop = reason), abort.abort(new Error(reason.kind));
+  };
+  const stopped = new Promise<RunResult>((resolve) =>
+    abort.signal.addEventListener('abort', () => resolve({ stopped: stop! }), { once: true }),
+  );
+  const stopHeartbeat = startHeartbeat(deps, input, halt);
+  const limit = timeLimitOf(job, input.invocation);
+  const limitTimer = Number.isFinite(limit.seconds)
+    ? setTimeout(() => halt({ kind: 'time-limit', ...limit }), Math.max(0, limit.seconds) * 1000)
+    : undefined;
+  const ctx: JobContext = {
+    taskId: task.id,
+    job,
+    task,
+    signal: abort.signal,
+    logger: input.log,
+    worker: { id: worker.id, runningTasks: () => [...worker.running] },
+    queueTask: (jobName, kwargs) => queueTask(deps, jobName, kwargs, { fromTask: task.id, caller: task.caller }),
+  };
+  worker.running.add(task.id);
+  try {
+    const run = Promise.resolve()
+      .then(() => job.run(ctx, task.kwargs))
+      .then(
+        (value): RunResult => ({ value }),
+        (error): RunResult => ({ error }),
+      );
+    const result = await Promise.race([run, stopped]);
+    // A stop that came while the body was ending wins: its lease or revoke is what counts.
+    return stop ? { stopped: stop } : result;
+  } finally {
+    worker.running.delete(task.id);
+    stopHeartbeat();
+    clearTimeout(limitTimer);
+    if (!stop) abort.abort(new Error('finished'));
+  }
+}

@@ -1,0 +1,167 @@
+import { decodeEnvelope, type ProducerEnvelope, taskIdOf } from '../envelope.js';
+import { ValidationError } from '../errors.js';
+import { truncate } from '../limits.js';
+import { type Logger, taskLogger } from '../log.js';
+import type { ReceivedMessage } from '../queue.js';
+import type { Outcome } from '../store.js';
+import { isReady, type Task } from '../task.js';
+import type { TaskDeps } from '../tasks/deps.js';
+import { endTask } from '../tasks/end.js';
+import { recordTask } from '../tasks/enqueue.js';
+import { sendTaskMessage } from '../tasks/send.js';
+import { type Invocation, runAttempt } from './attempt.js';
+import { outcomeOf } from './outcome.js';
+
+/** Thrown for a message that must go back to the queue and be delivered again later. */
+export class RetryLaterError extends Error {}
+
+/** Deliveries of a message naming a job this consumer does not know, before the task fails. */
+const UNKNOWN_JOB_DELIVERIES = 3;
+
+/** The consumer's settings and state that a delivery needs. */
+export interface DeliveryContext {
+  deps: TaskDeps;
+  leaseSeconds: number;
+  maxReceiveCount: number;
+  worker: { id: string; running: Set<string> };
+}
+
+/**
+ * Handle one delivered message. Resolves when the message can be deleted; rejects to have
+ * it delivered again. A body that is no task message is dead-lettered; an unknown job is
+ * delivered again twice (a deploy may be rolling out); a producer message gets its record
+ * first; the last delivery of a failing message records its task FAILURE dead-lettered.
+ */
+export async function handleMessage(
+  c: DeliveryContext,
+  message: ReceivedMessage,
+  invocation?: Invocation,
+): Promise<void> {
+  const { queue, registry, logger } = c.deps;
+  const decoded = decodeEnvelope(message.body);
+  if ('invalid' in decoded) {
+    logger.error({ body: truncate(message.body, 2000), reason: decoded.invalid }, 'not a task message: dead-lettered');
+    await queue.deadLetter(message.body, decoded.invalid);
+    return;
+  }
+  const { job } = decoded.envelope ?? decoded.producer;
+  const id = taskIdOf(decoded, message.messageId);
+  const attributes = message.attributes as Record<string, string>;
+  const receives = Number(attributes.ApproximateReceiveCount ?? 1);
+  if (!registry.get(job) && receives < Math.min(UNKNOWN_JOB_DELIVERIES, c.maxReceiveCount - 1)) {
+    logger.warn({ task_id: id, job, receives }, 'unknown job: delivering again later');
+    await queue.changeVisibility(message.receiptHandle, 10 * receives);
+    throw new RetryLaterError(`unknown job "${job}"`);
+  }
+  if (decoded.producer && !(await recordProducerTask(c.deps, id, decoded.producer, message))) return;
+  try {
+    await claimAndRun(c, id, message, invocation);
+  } catch (err) {
+    if (receives >= c.maxReceiveCount && !(err instanceof RetryLaterError))
+      await deadLettered(c.deps, id, receives, err);
+    throw err;
+  }
+}
+
+/** Claim before run; run; fenced finish. A RETRY gets a new message for the next attempt. */
+async function claimAndRun(c: DeliveryContext, id: string, message: ReceivedMessage, invocation?: Invocation) {
+  const { deps } = c;
+  const now = deps.clock();
+  const claim = await deps.store.claimTask({ id, now, leaseUntil: now + c.leaseSeconds, worker: c.worker.id });
+  if (!claim.claimed) return unclaimed(deps, id, claim.task, now);
+  const task = claim.task;
+  const log = taskLogger(deps.logger, task);
+  const job = deps.registry.get(task.name);
+  log.info({ attempt: task.attempts }, 'task started');
+  const outcome: Outcome | undefined = job
+    ? outcomeOf(
+        task,
+        job,
+        await runAttempt(deps, { task, job, message, log, invocation, leaseSeconds: c.leaseSeconds, worker: c.worker }),
+        deps.clock(),
+      )
+    : { status: 'FAILURE', error: `unknown job "${task.name}"`, time: deps.clock() };
+  const ended = outcome && (await endTask(deps, task.id, { attempt: task.attempts, outcome }));
+  if (!outcome || !ended) {
+    return void log.warn({ attempt: task.attempts }, 'claim lost (a newer attempt owns the task): outcome discarded');
+  }
+  logEnd(log, ended, outcome, now);
+  // A new message for the next attempt: the retry does not spend this message's receive
+  // budget. If the send fails, this message comes back and finds RETRY.
+  if (ended.status === 'RETRY') await sendTaskMessage(deps, ended);
+}
+
+function logEnd(log: Logger, task: Task, outcome: Outcome, started: number): void {
+  const seconds = Math.round((outcome.time - started) * 1000) / 1000;
+  if (outcome.status === 'RETRY') {
+    const retryIn = Math.round(outcome.eta! - outcome.time);
+    log.warn(
+      { seconds, error: outcome.error, attempt: task.attempts, retry_in: retryIn },
+      'task failed; retry scheduled',
+    );
+  } else if (outcome.status === 'SUCCESS') log.info({ seconds }, 'task succeeded');
+  else log.warn({ seconds, status: outcome.status, error: outcome.error }, 'task ended');
+}
+
+/** A message whose task could not be claimed: decide what the message is still for. */
+async function unclaimed(deps: TaskDeps, id: string, task: Task | undefined, now: number): Promise<void> {
+  if (!task) return void deps.logger.warn({ task_id: id }, 'message for a task with no record: dropped');
+  const log = taskLogger(deps.logger, task);
+  if (isReady(task.status))
+    return void log.debug({ status: task.status }, 'duplicate delivery of a ready task: dropped');
+  if (task.status === 'STARTED' && (task.leaseUntil ?? 0) >= now) {
+    // A live run holds this task, and its own message: heartbeats keep that one in
+    // flight, and it comes back if the run dies. This copy is not needed.
+    return void log.debug('duplicate delivery of a running task: dropped');
+  }
+  const expired = task.attempts === 0 && task.expiry !== undefined && task.expiry <= now;
+  const reason = task.revokeRequested ? 'revoked' : expired ? 'expired before it started' : undefined;
+  if (reason) {
+    if (await endTask(deps, task.id, { idle: 'REVOKED', reason })) return void log.info({ reason }, 'task REVOKED');
+  } else if (task.eta !== undefined && task.eta > now + 1) {
+    // Not due: a fresh message for its due time, rather than putting this one back,
+    // which would spend its receive budget toward the dead-letter queue.
+    await sendTaskMessage(deps, task);
+    return void log.debug({ eta: task.eta }, 'early delivery: sent again for its due time');
+  }
+  throw new RetryLaterError(`task ${task.id} changed while it was being claimed`);
+}
+
+/**
+ * A producer message (the plain SQS wire format): write the task's record through the
+ * same path as queue_task — kwargs cap, non-overlap, expiry counted from the send. An id
+ * that exists is that task (a redelivery, or the same id sent twice): the claim decides
+ * whether it still runs. False when there is nothing to run: bad kwargs (dead-lettered
+ * with the reason) or an equal task holds the lock.
+ */
+async function recordProducerTask(deps: TaskDeps, id: string, producer: ProducerEnvelope, message: ReceivedMessage) {
+  const sent = Number((message.attributes as Record<string, string>).SentTimestamp);
+  const sentAt = Number.isFinite(sent) && sent > 0 ? Math.min(sent / 1000, deps.clock()) : undefined;
+  try {
+    if (await recordTask(deps, producer.job, producer.kwargs, { id, caller: 'sqs' }, sentAt)) return true;
+    deps.logger.info({ task_id: id, job: producer.job }, 'producer message not queued: an equal task is not finished');
+    return false;
+  } catch (err) {
+    if (!(err instanceof ValidationError)) throw err;
+    deps.logger.error(
+      { task_id: id, job: producer.job, reason: err.message },
+      'producer message refused: dead-lettered',
+    );
+    await deps.queue.deadLetter(message.body, err.message);
+    return false;
+  }
+}
+
+/** The last delivery failed too: the message goes to the dead-letter queue; record why on the task if we can. */
+async function deadLettered(deps: TaskDeps, id: string, receives: number, err: unknown): Promise<void> {
+  const reason = `dead-lettered after ${receives} deliveries: ${(err as Error)?.message ?? String(err)}`;
+  try {
+    await endTask(deps, id, { idle: 'FAILURE', reason, deadLettered: true });
+    deps.logger.error({ task_id: id, err }, 'message dead-lettered');
+  } catch (recordErr) {
+    deps.logger.error(
+      { task_id: id, err, record_err: recordErr },
+      'message dead-lettered; the task could not be marked',
+    );
+  }
+}

@@ -1,0 +1,135 @@
+import type { Backend } from '../tasks/backend.js';
+import { LIMITS } from '../limits.js';
+import type { JobRegistry } from '../registry.js';
+import type { Scheduler } from '../scheduler.js';
+import { isStatus, type Task, toWire } from '../task.js';
+import { describeJobs, jobsNamed } from './describe-jobs.js';
+import { invalid, optionalNumber, optionalString, optionalStringList, type Params, requiredString } from './params.js';
+
+/** Names that `queue_task` keeps for itself; a job kwarg with such a name goes in `kwargs`. */
+export const RESERVED_QUEUE_PARAMS = ['jobname', 'kwargs', 'id', 'expiry', 'delay', 'eta', 'meta'] as const;
+
+/** What the entry point knows of a call. */
+export interface RpcCallContext {
+  /** The caller's identity as the entry point saw it; recorded on queued tasks. */
+  caller?: string;
+}
+
+/** One JSON-RPC method. */
+export interface Method {
+  /** Names for positional (array) params, in order. */
+  positional: string[];
+  /** Named params it accepts; undefined: any (queue_task's kwargs). */
+  accepts?: string[];
+  call(params: Params, ctx: RpcCallContext): Promise<unknown> | unknown;
+}
+
+/** What the methods call. */
+export interface RpcServices {
+  backend: Backend;
+  registry: JobRegistry;
+  scheduler: Scheduler;
+}
+
+const wire = (task: Task | null | undefined) => (task ? toWire(task) : null);
+
+/** `queue_task`: kwargs as the other named params (Pulsar style) or as `kwargs`, not both. */
+async function queueTaskMethod({ backend }: RpcServices, params: Params, ctx: RpcCallContext) {
+  const jobname = requiredString(params, 'jobname');
+  const named = Object.keys(params).filter((k) => !(RESERVED_QUEUE_PARAMS as readonly string[]).includes(k));
+  if (params.kwargs !== undefined && named.length) {
+    throw invalid(`give kwargs either as named params or in "kwargs", not both (found ${named.join(', ')})`);
+  }
+  if (params.meta !== undefined) throw invalid('meta is not supported yet');
+  const kwargs = params.kwargs ?? Object.fromEntries(named.map((k) => [k, params[k]]));
+  const task = await backend.queueTask(jobname, kwargs, {
+    id: params.id as string | undefined,
+    expiry: params.expiry as number | undefined,
+    delay: params.delay as number | undefined,
+    eta: params.eta as number | undefined,
+    caller: ctx.caller,
+  });
+  return wire(task);
+}
+
+/** `get_tasks`: any combination of ids, name, status and from_task, with limit and cursor. */
+async function getTasksMethod({ backend }: RpcServices, params: Params) {
+  const status = params.status;
+  if (status !== undefined && status !== null && !isStatus(status)) {
+    throw invalid('status must be one of QUEUED, STARTED, RETRY, REVOKED, FAILURE, SUCCESS');
+  }
+  const page = await backend.getTasks({
+    ids: optionalStringList(params, 'ids'),
+    name: optionalString(params, 'name'),
+    status: status ?? undefined,
+    fromTask: optionalString(params, 'from_task'),
+    limit: optionalNumber(params, 'limit', 1, LIMITS.maxListLimit),
+    cursor: optionalString(params, 'cursor'),
+  });
+  return { tasks: page.tasks.map(toWire), cursor: page.cursor };
+}
+
+/** `[jobname, seconds until its next run]` for the soonest; `[jobnames, null]` when none is periodic. */
+async function nextScheduledTasks({ registry, scheduler }: RpcServices, params: Params) {
+  const names = optionalStringList(params, 'jobnames');
+  const soonest = (await scheduler.schedules(jobsNamed(registry, names)))
+    .filter((s) => s.nextRun !== null)
+    .sort((a, b) => a.nextRun! - b.nextRun! || a.job.name.localeCompare(b.job.name))[0];
+  return soonest ? [soonest.job.name, soonest.nextRun] : [names ?? null, null];
+}
+
+/** The JSON-RPC methods, by name: Pulsar's TaskQueueRpcMixin and skytask's additions. */
+export function rpcMethods(s: RpcServices): Record<string, Method> {
+  const { backend } = s;
+  const byId = { positional: ['id'], accepts: ['id'] };
+  return {
+    ping: { positional: [], accepts: [], call: () => 'pong' },
+    job_list: {
+      positional: ['jobnames'],
+      accepts: ['jobnames'],
+      call: (params) => describeJobs(s, optionalStringList(params, 'jobnames')),
+    },
+    next_scheduled_tasks: { positional: ['jobnames'], accepts: ['jobnames'], call: (p) => nextScheduledTasks(s, p) },
+    queue_task: { positional: ['jobname', 'kwargs'], call: (p, ctx) => queueTaskMethod(s, p, ctx) },
+    get_task: { ...byId, call: async (p) => wire(await backend.getTask(requiredString(p, 'id'))) },
+    get_tasks: {
+      positional: [],
+      accepts: ['ids', 'name', 'status', 'from_task', 'limit', 'cursor'],
+      call: (p) => getTasksMethod(s, p),
+    },
+    wait_for_task: {
+      positional: ['id', 'timeout'],
+      accepts: ['id', 'timeout'],
+      async call(params) {
+        const id = requiredString(params, 'id');
+        const timeout = optionalNumber(params, 'timeout', 0, 86_400) ?? LIMITS.maxWaitSeconds;
+        // Capped below API Gateway's 30 s: past it the caller gets -32001 and calls again.
+        return toWire(await backend.waitForTask(id, Math.min(timeout, LIMITS.maxWaitSeconds)));
+      },
+    },
+    num_tasks: { positional: [], accepts: [], call: () => backend.numTasks() },
+    queue_stats: {
+      positional: [],
+      accepts: [],
+      async call() {
+        const { queued, delayed, inFlight, deadLetters } = await backend.queueStats();
+        return { queued, delayed, in_flight: inFlight, dead_letters: deadLetters };
+      },
+    },
+    revoke_task: { ...byId, call: async (p) => toWire(await backend.revokeTask(requiredString(p, 'id'))) },
+    redrive_dead_letters: {
+      positional: ['limit'],
+      accepts: ['limit'],
+      call: (p) => backend.redriveDeadLetters(optionalNumber(p, 'limit', 1, 100_000)),
+    },
+    delete_tasks: {
+      positional: ['ids'],
+      accepts: ['ids'],
+      async call(params) {
+        const ids = optionalStringList(params, 'ids');
+        if (!ids) throw invalid('ids is required');
+        return backend.deleteTasks(ids);
+      },
+    },
+  };
+}

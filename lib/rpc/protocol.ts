@@ -1,0 +1,125 @@
+import { ConflictError, TaskNotFoundError, ValidationError, WaitTimeoutError } from '../errors.js';
+import { LIMITS } from '../limits.js';
+import type { Logger } from '../log.js';
+import { toWire } from '../task.js';
+import { RPC_ERRORS } from './codes.js';
+import { invalid, type Params } from './params.js';
+import { type Method, type RpcCallContext, type RpcServices, rpcMethods } from './methods.js';
+
+type Id = string | number | null;
+
+/** A JSON-RPC error object, as sent. */
+class RpcError extends Error {
+  constructor(
+    readonly code: number,
+    message: string,
+    readonly data?: unknown,
+  ) {
+    super(message);
+  }
+}
+
+/** The JSON-RPC server: JSON-RPC 2.0 over one request body (single, batch, notifications). */
+export interface Rpc {
+  /** The method names served. */
+  readonly methods: string[];
+  /** Handle a request body; the response body, or undefined when there is none to send (notifications only). */
+  handle(body: string, ctx?: RpcCallContext): Promise<string | undefined>;
+}
+
+/** What the server needs: the backend, registry and scheduler its methods call, and a logger for internal errors. */
+export interface RpcOptions extends RpcServices {
+  logger: Logger;
+}
+
+/** The one place that maps skytask's errors to JSON-RPC codes; anything else is -32603 without a stack. */
+function toRpcError(err: unknown, logger: Logger): RpcError {
+  if (err instanceof RpcError) return err;
+  if (err instanceof ValidationError) return new RpcError(RPC_ERRORS.invalidParams, err.message, err.data);
+  if (err instanceof WaitTimeoutError)
+    return new RpcError(RPC_ERRORS.waitTimeout, err.message, { task: toWire(err.task) });
+  if (err instanceof TaskNotFoundError) return new RpcError(RPC_ERRORS.notFound, err.message, { id: err.taskId });
+  if (err instanceof ConflictError) return new RpcError(RPC_ERRORS.conflict, err.message, { task: toWire(err.task) });
+  logger.error({ err }, 'internal error in a JSON-RPC call');
+  return new RpcError(RPC_ERRORS.internalError, 'Internal error');
+}
+
+function errorResponse(id: Id, err: RpcError) {
+  const error: Record<string, unknown> = { code: err.code, message: err.message };
+  if (err.data !== undefined) error.data = err.data;
+  return { jsonrpc: '2.0', error, id };
+}
+
+const errorBody = (code: number, message: string) => JSON.stringify(errorResponse(null, new RpcError(code, message)));
+
+/** A request's params by name: positional ones named by the method; unknown names refused. */
+function paramsOf(method: Method, raw: unknown): Params {
+  let params: Params;
+  if (Array.isArray(raw)) {
+    if (raw.length > method.positional.length) throw invalid('too many positional params');
+    params = Object.fromEntries(raw.map((v, i) => [method.positional[i], v]));
+  } else params = (raw as Params | undefined) ?? {};
+  const unknown = method.accepts && Object.keys(params).filter((k) => !method.accepts!.includes(k));
+  if (unknown?.length) throw invalid(`unknown params: ${unknown.join(', ')}`);
+  return params;
+}
+
+/** Whether a request object is well formed (JSON-RPC 2.0 §4); its id, or null. */
+function checkRequest(req: Record<string, unknown>): { valid: boolean; id: Id } {
+  const isObject = req && typeof req === 'object' && !Array.isArray(req);
+  const validId =
+    isObject && (!('id' in req) || req.id === null || typeof req.id === 'string' || typeof req.id === 'number');
+  const id: Id = validId && 'id' in req ? (req.id as Id) : null;
+  const valid =
+    !!validId &&
+    req.jsonrpc === '2.0' &&
+    typeof req.method === 'string' &&
+    (req.params === undefined || (typeof req.params === 'object' && req.params !== null));
+  return { valid, id };
+}
+
+/** The JSON-RPC server over the methods of lib/rpc/methods.ts. */
+export function createRpc(options: RpcOptions): Rpc {
+  const methods = rpcMethods(options);
+
+  /** One request object → its response, or undefined for a notification. */
+  async function one(request: unknown, ctx: RpcCallContext): Promise<object | undefined> {
+    const req = request as Record<string, unknown>;
+    const { valid, id } = checkRequest(req);
+    if (!valid) return errorResponse(id, new RpcError(RPC_ERRORS.invalidRequest, 'Invalid Request'));
+    const notification = !('id' in req);
+    try {
+      const method = Object.hasOwn(methods, req.method as string) ? methods[req.method as string] : undefined;
+      if (!method) throw new RpcError(RPC_ERRORS.methodNotFound, `Method not found: ${req.method}`);
+      const result = await method.call(paramsOf(method, req.params), ctx);
+      return notification ? undefined : { jsonrpc: '2.0', result: result ?? null, id };
+    } catch (err) {
+      return notification ? undefined : errorResponse(id, toRpcError(err, options.logger));
+    }
+  }
+
+  return {
+    methods: Object.keys(methods),
+    async handle(body, ctx = {}) {
+      if (Buffer.byteLength(body, 'utf8') > LIMITS.maxRequestBytes) {
+        return errorBody(RPC_ERRORS.invalidRequest, 'request too large');
+      }
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(body);
+      } catch {
+        return errorBody(RPC_ERRORS.parseError, 'Parse error');
+      }
+      if (!Array.isArray(parsed)) {
+        const response = await one(parsed, ctx);
+        return response && JSON.stringify(response);
+      }
+      if (parsed.length === 0 || parsed.length > LIMITS.maxBatch) {
+        const why = parsed.length ? `batch of more than ${LIMITS.maxBatch}` : 'empty batch';
+        return errorBody(RPC_ERRORS.invalidRequest, `Invalid Request: ${why}`);
+      }
+      const responses = (await Promise.all(parsed.map((r) => one(r, ctx)))).filter((r) => r !== undefined);
+      return responses.length ? JSON.stringify(responses) : undefined;
+    },
+  };
+}

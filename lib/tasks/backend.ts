@@ -1,0 +1,67 @@
+import type { TaskPage, TaskQuery } from '../store.js';
+import type { Task } from '../task.js';
+import { type TaskDepsInput, taskDeps } from './deps.js';
+import { type QueueTaskItem, type QueueTaskResult, queueTask, queueTasks } from './enqueue.js';
+import { getTasks, type QueueStats, queueStats, waitForTask } from './inspect.js';
+import type { QueueTaskOptions } from './options.js';
+import { type ReconcileOptions, type ReconcileResult, reconcile } from './reconcile.js';
+import { type RedriveResult, redriveDeadLetters } from './redrive.js';
+import { revokeTask } from './revoke.js';
+
+/**
+ * The task backend (Pulsar's TaskBackend): queueing and inspecting tasks. What the JSON-RPC
+ * methods, the direct client and the local stack call. Each method is one operation of
+ * lib/tasks/, bound to one set of ports; see there for the rules and errors.
+ */
+export interface Backend {
+  /** Queue a task (lib/tasks/enqueue.ts). Null when non-overlap held it back. */
+  queueTask(jobName: string, kwargs?: unknown, options?: QueueTaskOptions): Promise<Task | null>;
+  /** Queue many tasks; one result per item, in order. */
+  queueTasks(items: readonly QueueTaskItem[]): Promise<QueueTaskResult[]>;
+  /** The task, or undefined. */
+  getTask(id: string): Promise<Task | undefined>;
+  /** A page of tasks, newest first. */
+  getTasks(query: Partial<TaskQuery>): Promise<TaskPage>;
+  /** The task once ready; WaitTimeoutError after `timeout` seconds. */
+  waitForTask(id: string, timeout: number, signal?: AbortSignal): Promise<Task>;
+  /** Approximate number of tasks waiting in the queue (visible or delayed). */
+  numTasks(): Promise<number>;
+  /** Queue depth, in flight and dead letters. */
+  queueStats(): Promise<QueueStats>;
+  /** Revoke a task (lib/tasks/revoke.ts). */
+  revokeTask(id: string): Promise<Task>;
+  /** Move dead letters back (lib/tasks/redrive.ts). */
+  redriveDeadLetters(max?: number): Promise<RedriveResult>;
+  /** One reconciler run (lib/tasks/reconcile.ts). */
+  reconcile(options?: ReconcileOptions): Promise<ReconcileResult>;
+  /** Delete tasks; returns the ids that existed. */
+  deleteTasks(ids: string[]): Promise<string[]>;
+  /** Delete every task and message (tests, local resets). */
+  flush(): Promise<void>;
+}
+
+/** The backend over one set of ports. */
+export function createBackend(input: TaskDepsInput): Backend {
+  const deps = taskDeps(input);
+  const { store, queue } = deps;
+  return {
+    queueTask: (jobName, kwargs, options) => queueTask(deps, jobName, kwargs, options),
+    queueTasks: (items) => queueTasks(deps, items),
+    getTask: (id) => store.getTask(id),
+    getTasks: (query) => getTasks(deps, query),
+    waitForTask: (id, timeout, signal) => waitForTask(deps, id, timeout, signal),
+    async numTasks() {
+      const depth = await queue.depth();
+      return depth.queued + depth.delayed;
+    },
+    queueStats: () => queueStats(deps),
+    revokeTask: (id) => revokeTask(deps, id),
+    redriveDeadLetters: (max) => redriveDeadLetters(deps, max),
+    reconcile: (options) => reconcile(deps, options),
+    deleteTasks: (ids) => store.deleteTasks(ids),
+    async flush() {
+      await store.flush();
+      await queue.purge();
+    },
+  };
+}

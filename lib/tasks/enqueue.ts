@@ -1,0 +1,147 @@
+import { randomUUID } from 'node:crypto';
+import { mapSettled } from '../concurrency.js';
+import { TaskExistsError, ValidationError } from '../errors.js';
+import { canOverlap } from '../job.js';
+import { lockIdFor } from '../keys.js';
+import { taskLogger } from '../log.js';
+import type { Task } from '../task.js';
+import type { TaskDeps } from './deps.js';
+import { takeLock } from './lock.js';
+import { checkKwargs, checkOptions, type QueueTaskOptions } from './options.js';
+import { needsTimer, sendTaskMessage, sendTaskMessages } from './send.js';
+
+/** One task of a `queueTasks` call. */
+export interface QueueTaskItem {
+  job: string;
+  kwargs?: unknown;
+  options?: QueueTaskOptions;
+}
+
+/** One item's outcome: the task (null when non-overlap held it back), or that item's error. */
+export type QueueTaskResult = { ok: true; task: Task | null } | { ok: false; error: Error };
+
+/** A recorded task; `created` false when the caller's id existed already (that task is the answer). */
+export interface Recorded {
+  task: Task;
+  created: boolean;
+}
+
+const withoutUndefined = <T extends object>(value: T): T =>
+  Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+
+/** The new task's record, before it is written. */
+function newTask(deps: TaskDeps, jobName: string, kwargs: unknown, options: QueueTaskOptions, now: number): Task {
+  const job = deps.registry.require(jobName);
+  const args = checkKwargs(kwargs);
+  const eta = checkOptions(options, now);
+  if (!deps.timer && needsTimer(deps, eta)) {
+    throw new ValidationError(
+      `tasks due more than ${deps.maxQueueDelay} s ahead need a timer (on AWS: SKYTASK_TIMER_GROUP, SKYTASK_TIMER_ROLE_ARN, SKYTASK_QUEUE_ARN)`,
+    );
+  }
+  const expiresIn = options.expiry ?? job.expires;
+  return withoutUndefined({
+    id: options.id ?? randomUUID(),
+    name: job.name,
+    status: 'QUEUED',
+    kwargs: args,
+    timeQueued: now,
+    eta,
+    expiry: expiresIn ? (eta ?? now) + expiresIn : undefined,
+    attempts: 0,
+    fromTask: options.fromTask,
+    lockId: canOverlap(job, args) ? undefined : lockIdFor(job.name, args),
+    caller: options.caller,
+  });
+}
+
+/**
+ * Check and write a new task's record, taking its non-overlap lock first when the job
+ * cannot overlap. Sends nothing. `sentAt` (epoch seconds) is the time queued when given
+ * (a producer message: expiry counts from its send).
+ *
+ * Returns null when the lock is held by an unfinished equal task. Throws ValidationError
+ * (unknown job, bad kwargs or options) before anything is written.
+ */
+export async function recordTask(
+  deps: TaskDeps,
+  jobName: string,
+  kwargs: unknown,
+  options: QueueTaskOptions = {},
+  sentAt?: number,
+): Promise<Recorded | null> {
+  const task = newTask(deps, jobName, kwargs, options, sentAt ?? deps.clock());
+  const { store } = deps;
+  if (options.id !== undefined) {
+    const existing = await store.getTask(options.id);
+    if (existing) return { task: existing, created: false };
+  }
+  if (task.lockId && !(await takeLock(store, task.lockId, task.id))) {
+    deps.logger.info({ job: task.name, lock_id: task.lockId }, 'not queued: an equal task is not finished');
+    return null;
+  }
+  try {
+    await store.createTask(task);
+  } catch (err) {
+    if (task.lockId) await store.releaseLock(task.lockId, task.id);
+    // A concurrent call with the same id won the create: that task is the answer.
+    if (!(err instanceof TaskExistsError)) throw err;
+    const existing = await store.getTask(task.id);
+    return existing ? { task: existing, created: false } : null;
+  }
+  return { task, created: true };
+}
+
+/** Whether a recorded task still needs its message: new, or an earlier send failed. */
+const needsSend = ({ task, created }: Recorded) =>
+  created || (task.sendError !== undefined && task.status === 'QUEUED');
+
+function logQueued(deps: TaskDeps, task: Task): void {
+  const timer = needsTimer(deps, task.eta) || undefined;
+  taskLogger(deps.logger, task).info({ eta: task.eta, timer, from_task: task.fromTask }, 'task queued');
+}
+
+/**
+ * Queue a task of a job (`queue_task`): write the record, then send the message. An id
+ * that exists returns that task and sends nothing (unless its send had failed: then it is
+ * sent again). Returns null when the job cannot overlap and an equal task is not finished.
+ * Throws ValidationError before writing; a SkytaskError when the record was written but
+ * the send failed (the record says so and the reconciler covers it).
+ */
+export async function queueTask(
+  deps: TaskDeps,
+  jobName: string,
+  kwargs: unknown = {},
+  options: QueueTaskOptions = {},
+): Promise<Task | null> {
+  const recorded = await recordTask(deps, jobName, kwargs, options);
+  if (!recorded) return null;
+  if (needsSend(recorded)) await sendTaskMessage(deps, recorded.task);
+  if (recorded.created) logQueued(deps, recorded.task);
+  return recorded.task;
+}
+
+/**
+ * Queue many tasks: the records ten at a time (each with its own checks), then their
+ * messages in SendMessageBatch groups of 10. One result per item, in order: the task
+ * (null: held back by non-overlap) or the error of that item alone.
+ */
+export async function queueTasks(deps: TaskDeps, items: readonly QueueTaskItem[]): Promise<QueueTaskResult[]> {
+  const recorded = await mapSettled(items, 10, (item) => recordTask(deps, item.job, item.kwargs ?? {}, item.options));
+  const results: QueueTaskResult[] = recorded.map((r) =>
+    r.status === 'rejected' ? { ok: false, error: r.reason } : { ok: true, task: r.value?.task ?? null },
+  );
+  const toSend = recorded.flatMap((r, index) =>
+    r.status === 'fulfilled' && r.value && needsSend(r.value) ? [{ index, ...r.value }] : [],
+  );
+  const errors = await sendTaskMessages(
+    deps,
+    toSend.map((s) => s.task),
+  );
+  for (const [n, { index, task, created }] of toSend.entries()) {
+    const error = errors[n];
+    if (error) results[index] = { ok: false, error };
+    else if (created) logQueued(deps, task);
+  }
+  return results;
+}

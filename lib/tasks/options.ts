@@ -1,0 +1,78 @@
+import { ValidationError } from '../errors.js';
+import type { Kwargs } from '../job.js';
+import { jsonSize, LIMITS } from '../limits.js';
+
+/** The options of `queue_task` (and of the clients' `queueTask`). Times in seconds. */
+export interface QueueTaskOptions {
+  /** Caller-given id: queueing an id that exists returns that task and sends nothing. */
+  id?: string;
+  /** Seconds after the task is due before it expires (Pulsar's `expiry`); overrides the job's `expires`. */
+  expiry?: number;
+  /** Seconds from now before the task is due, up to a year. */
+  delay?: number;
+  /** When the task is due (epoch seconds), up to a year ahead; instead of `delay`. */
+  eta?: number;
+  /** The task that queues this one (sub-tasks). */
+  fromTask?: string;
+  /** Who asked (recorded on the task). */
+  caller?: string;
+}
+
+/** How deep a JSON value nests (without recursion: a hostile value may nest very deep). */
+function depthOf(value: unknown): number {
+  let max = 0;
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length) {
+    const [v, depth] = stack.pop()!;
+    if (!v || typeof v !== 'object') continue;
+    max = Math.max(max, depth);
+    if (max > LIMITS.maxDepth) return max;
+    for (const child of Object.values(v)) stack.push([child, depth + 1]);
+  }
+  return max;
+}
+
+/**
+ * Check a task's kwargs: a plain JSON object, nesting at most `LIMITS.maxDepth` levels,
+ * at most `LIMITS.kwargsBytes` UTF-8 bytes of JSON. Returns its JSON copy (what is stored
+ * and what the job receives). Throws ValidationError (→ JSON-RPC -32602) otherwise.
+ */
+export function checkKwargs(kwargs: unknown): Kwargs {
+  if (!kwargs || typeof kwargs !== 'object' || Array.isArray(kwargs)) {
+    throw new ValidationError('kwargs must be a JSON object');
+  }
+  if (depthOf(kwargs) > LIMITS.maxDepth) throw new ValidationError(`kwargs nest deeper than ${LIMITS.maxDepth} levels`);
+  const size = jsonSize(kwargs);
+  if (!size) throw new ValidationError('kwargs must be JSON-serializable');
+  if (size.bytes > LIMITS.kwargsBytes) {
+    throw new ValidationError(`kwargs are ${size.bytes} bytes, over the ${LIMITS.kwargsBytes}-byte limit`, {
+      bytes: size.bytes,
+      limit: LIMITS.kwargsBytes,
+    });
+  }
+  return JSON.parse(size.json);
+}
+
+/**
+ * Check `queue_task`'s options against `now` (epoch seconds): the id's characters,
+ * `delay` (0 s to a year) or `eta` (at most a year ahead) but not both, a positive
+ * `expiry`. Returns when the task is due (epoch seconds), if not now. Throws ValidationError.
+ */
+export function checkOptions(options: QueueTaskOptions, now: number): number | undefined {
+  if (options.id !== undefined && (typeof options.id !== 'string' || !LIMITS.idPattern.test(options.id))) {
+    throw new ValidationError('id must be 1-128 characters of A-Z a-z 0-9 _ . : -');
+  }
+  const { delay, eta, expiry } = options;
+  const max = LIMITS.maxScheduleSeconds;
+  if (delay !== undefined && eta !== undefined) throw new ValidationError('give delay or eta, not both');
+  if (delay !== undefined && !(typeof delay === 'number' && delay >= 0 && delay <= max)) {
+    throw new ValidationError(`delay must be a number of seconds from 0 to ${max} (a year)`);
+  }
+  if (eta !== undefined && !(typeof eta === 'number' && Number.isFinite(eta) && eta <= now + max)) {
+    throw new ValidationError('eta must be a time in epoch seconds, at most a year from now');
+  }
+  if (expiry !== undefined && !(typeof expiry === 'number' && expiry > 0 && Number.isFinite(expiry))) {
+    throw new ValidationError('expiry must be a positive number of seconds');
+  }
+  return delay ? now + delay : eta;
+}

@@ -1,0 +1,74 @@
+import { taskLogger } from '../log.js';
+import { UNREADY_STATUSES, type Task } from '../task.js';
+import type { TaskDeps } from './deps.js';
+import { endTask } from './end.js';
+import { sendTaskMessage } from './send.js';
+
+/** Options of a reconciler run. Seconds. */
+export interface ReconcileOptions {
+  /** A task that has not progressed for this long gets its message again. @default 300 */
+  olderThan?: number;
+  /** Re-sends per task, the wait doubling each time; then a STARTED task is FAILURE. @default 5 */
+  maxResends?: number;
+  /** Restart recovery (a fresh, empty queue): every unready task gets its message again, uncounted. */
+  recovery?: boolean;
+  /** With `recovery`: only the tasks due beyond the queue's delay (the in-memory local timer lost them). */
+  timerOnly?: boolean;
+}
+
+/** What a reconciler run did. */
+export interface ReconcileResult {
+  resent: number;
+  failed: number;
+}
+
+/**
+ * The reconciler: send again the message of every task that should have one and has not
+ * progressed for `olderThan` seconds — QUEUED or RETRY past their due time, STARTED with a
+ * lease expired that long (a producer that died between its two writes, a lost message).
+ * The claim makes a duplicate harmless. Each task is re-sent at most `maxResends` times,
+ * the wait doubling each time; a STARTED task still stuck after that (its runs keep dying)
+ * ends FAILURE. QUEUED tasks are never failed here: they may be backlog.
+ */
+export async function reconcile(deps: TaskDeps, options: ReconcileOptions = {}): Promise<ReconcileResult> {
+  const result: ReconcileResult = { resent: 0, failed: 0 };
+  const now = deps.clock();
+  for await (const tasks of deps.store.tasksInStatus(UNREADY_STATUSES)) {
+    for (const task of tasks) await reconcileOne(deps, task, now, options, result);
+  }
+  return result;
+}
+
+async function reconcileOne(
+  deps: TaskDeps,
+  task: Task,
+  now: number,
+  { olderThan = 300, maxResends = 5, recovery = false, timerOnly = false }: ReconcileOptions,
+  result: ReconcileResult,
+): Promise<void> {
+  const timed = task.status === 'QUEUED' && task.eta !== undefined && task.eta - task.timeQueued > deps.maxQueueDelay;
+  if (timerOnly && !timed) return;
+  const log = taskLogger(deps.logger, task);
+  const resends = task.resends ?? 0;
+  if (!recovery) {
+    const since = task.status === 'STARTED' ? (task.leaseUntil ?? task.timeQueued) : (task.eta ?? task.timeQueued);
+    if (now - since < olderThan * 2 ** resends) return;
+    if (resends >= maxResends) {
+      if (task.status !== 'STARTED') return;
+      const reason = `its runs kept dying: no outcome after ${resends} re-sends`;
+      if (await endTask(deps, task.id, { idle: 'FAILURE', reason })) {
+        result.failed++;
+        log.error({ resends }, 'reconciler gave up: task FAILURE');
+      }
+      return;
+    }
+    // Two reconcilers that saw the same state count (and send) one re-send.
+    if (!(await deps.store.markResent(task.id, resends))) return;
+  }
+  await sendTaskMessage(deps, task);
+  result.resent++;
+  log.warn(
+    { status: task.status, resends: recovery ? undefined : resends + 1 },
+    "reconciler sent the task's message again",
+  );
+}

@@ -1,0 +1,71 @@
+import { SkytaskError } from '../errors.js';
+import type { Task } from '../task.js';
+import type { TaskDeps } from './deps.js';
+
+type SendDeps = Pick<TaskDeps, 'store' | 'queue' | 'timer' | 'clock' | 'maxQueueDelay'>;
+
+/** Whether a task due at `eta` (epoch seconds) is beyond what the queue can delay: then the timer sends it. */
+export function needsTimer(deps: Pick<TaskDeps, 'clock' | 'maxQueueDelay'>, eta: number | undefined): boolean {
+  return eta !== undefined && eta - deps.clock() > deps.maxQueueDelay;
+}
+
+/** Seconds until the task is due (0 when it is due now). */
+const delayOf = (deps: SendDeps, task: Task) => (task.eta !== undefined ? Math.max(0, task.eta - deps.clock()) : 0);
+
+const envelopeOf = (task: Task) => ({ id: task.id, job: task.name });
+
+/**
+ * Send tasks' messages: the one path by which a task gets a message (queue_task, a retry,
+ * an early delivery, a redrive, the reconciler). A task due within `maxQueueDelay` goes to
+ * the queue with its remaining delay, in SendMessageBatch groups of 10; one due later is
+ * armed on the timer. Bookkeeping: a failed send notes the error on the record
+ * (`send_error`: queueing the same id again re-sends, and the reconciler finds it), a
+ * successful one clears an earlier note.
+ *
+ * Returns one entry per task, in order: undefined when sent, else a SkytaskError saying the
+ * task was recorded but its message was not sent (`cause`: the queue's or timer's error).
+ */
+export async function sendTaskMessages(deps: SendDeps, tasks: readonly Task[]): Promise<(Error | undefined)[]> {
+  const errors: (Error | undefined)[] = new Array(tasks.length).fill(undefined);
+  const queued: number[] = [];
+  for (const [i, task] of tasks.entries()) {
+    if (!needsTimer(deps, task.eta)) queued.push(i);
+    else if (!deps.timer)
+      errors[i] = new SkytaskError(`no timer is configured for a task due in ${Math.round(delayOf(deps, task))} s`);
+    else
+      errors[i] = await deps.timer.arm(envelopeOf(task), task.eta!).then(
+        () => undefined,
+        (err: Error) => err,
+      );
+  }
+  for (let i = 0; i < queued.length; i += 10) {
+    const group = queued.slice(i, i + 10);
+    const items = group.map((n) => ({ envelope: envelopeOf(tasks[n]), delaySeconds: delayOf(deps, tasks[n]) }));
+    // One message: SendMessage; more: SendMessageBatch (the same price per request).
+    const send =
+      items.length === 1
+        ? deps.queue.send(items[0].envelope, items[0].delaySeconds).then(() => [undefined])
+        : deps.queue.sendBatch(items);
+    const sent = await send.catch((err: Error) => group.map(() => err));
+    for (const [k, n] of group.entries()) errors[n] = sent[k];
+  }
+  return Promise.all(tasks.map((task, i) => noteSend(deps, task, errors[i])));
+}
+
+/** Record how the send went on the task; the error to report, if any. */
+async function noteSend(deps: SendDeps, task: Task, error: Error | undefined): Promise<Error | undefined> {
+  if (!error) {
+    if (task.sendError) await deps.store.setSendError(task.id, undefined).catch(() => undefined);
+    return undefined;
+  }
+  await deps.store.setSendError(task.id, error.message).catch(() => undefined);
+  return new SkytaskError(`task ${task.id} was recorded but its message could not be sent: ${error.message}`, {
+    cause: error,
+  });
+}
+
+/** Send one task's message (see `sendTaskMessages`). Throws the SkytaskError of a failed send. */
+export async function sendTaskMessage(deps: SendDeps, task: Task): Promise<void> {
+  const [error] = await sendTaskMessages(deps, [task]);
+  if (error) throw error;
+}

@@ -1,0 +1,75 @@
+/** The end-of-attempt decision, pure: no emulators, no clock. */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { defineJob, LIMITS, RetryTaskError, UnrecoverableError, type Task } from '../../lib/index.js';
+import { failedOutcome, outcomeOf } from '../../lib/consumer/outcome.js';
+
+const job = defineJob({ name: 'j', maxRetries: 2, retryBackoff: { base: 10, cap: 100 }, run: () => 0 });
+const task = (attempts: number, errors?: Task['errors']): Task => ({
+  id: 't',
+  name: 'j',
+  status: 'STARTED',
+  kwargs: {},
+  timeQueued: 0,
+  attempts,
+  errors,
+});
+const half = () => 0.5;
+
+describe('outcomeOf', () => {
+  it('a returned value is SUCCESS with its JSON, keeping earlier errors', () => {
+    const errors = [{ attempt: 1, error: 'x', time: 1 }];
+    assert.deepEqual(outcomeOf(task(2, errors), job, { value: { a: 1 } }, 100), {
+      status: 'SUCCESS',
+      resultJson: '{"a":1}',
+      time: 100,
+      errors,
+    });
+    assert.equal(outcomeOf(task(1), job, { value: undefined }, 100)?.resultJson, 'null');
+  });
+
+  it('a result that is not JSON or too large fails the task at once, whatever retries are left', () => {
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    assert.equal(outcomeOf(task(1), job, { value: cyclic }, 1)?.status, 'FAILURE');
+    const huge = outcomeOf(task(1), job, { value: 'x'.repeat(LIMITS.resultBytes) }, 1);
+    assert.equal(huge?.status, 'FAILURE');
+    assert.match(huge!.error!, /over the \d+-byte limit/);
+  });
+
+  it('an error with retries left is RETRY after the backoff (equal jitter), then FAILURE', () => {
+    const first = outcomeOf(task(1), job, { error: new Error('boom') }, 1000, half);
+    assert.equal(first?.status, 'RETRY');
+    assert.equal(first?.eta, 1000 + 7.5); // base 10: half of it plus half the jitter range
+    assert.deepEqual(first?.errors, [{ attempt: 1, error: 'boom', time: 1000 }]);
+    assert.equal(outcomeOf(task(2), job, { error: new Error('boom') }, 1000, half)?.eta, 1000 + 15);
+    const last = outcomeOf(task(3), job, { error: 'not an Error' }, 1000, half);
+    assert.equal(last?.status, 'FAILURE');
+    assert.equal(last?.error, 'not an Error');
+  });
+
+  it('RetryTaskError sets the delay (capped at SQS 900 s); UnrecoverableError fails at once', () => {
+    assert.equal(outcomeOf(task(1), job, { error: new RetryTaskError('later', 42) }, 0)?.eta, 42);
+    assert.equal(outcomeOf(task(1), job, { error: new RetryTaskError('later', 5000) }, 0)?.eta, 900);
+    assert.equal(outcomeOf(task(1), job, { error: new UnrecoverableError('no') }, 0)?.status, 'FAILURE');
+  });
+
+  it('stopped attempts: a lost claim records nothing, a revoke is REVOKED, a time limit is an error', () => {
+    assert.equal(outcomeOf(task(1), job, { stopped: { kind: 'lost-claim' } }, 0), undefined);
+    assert.equal(outcomeOf(task(1), job, { stopped: { kind: 'revoked' } }, 0)?.status, 'REVOKED');
+    const limit = outcomeOf(task(3), job, { stopped: { kind: 'time-limit', seconds: 5, lambda: false } }, 0);
+    assert.equal(limit?.error, 'time limit of 5 s exceeded');
+    const lambda = outcomeOf(task(3), job, { stopped: { kind: 'time-limit', seconds: 5, lambda: true } }, 0);
+    assert.match(lambda!.error!, /before the Lambda invocation's timeout/);
+  });
+
+  it('keeps the last 10 errors, each cut to 1 KB; the error message to its cap', () => {
+    const errors = Array.from({ length: 10 }, (_, i) => ({ attempt: i + 1, error: 'e', time: i }));
+    const out = failedOutcome(task(11, errors), job, new Error('x'.repeat(LIMITS.errorChars * 2)), 50);
+    assert.equal(out.errors?.length, 10);
+    assert.equal(out.errors?.[9].attempt, 11);
+    assert.ok(out.errors![9].error.length <= 1024);
+    assert.ok(out.error!.length <= LIMITS.errorChars);
+    assert.equal(errors.length, 10, 'the input is not changed');
+  });
+});

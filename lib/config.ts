@@ -9,13 +9,20 @@ import { createEventBridgeTimer } from './eventbridge-timer.js';
 import type { Logger } from './log.js';
 import type { JobRegistry } from './registry.js';
 import type { TaskQueue } from './queue.js';
+import { SECONDS_PER_DAY, SETTINGS, type Setting } from './settings.js';
 import { createSqsQueue } from './sqs-queue.js';
 import type { TaskTimer } from './timer.js';
 
-/** Everything skytask reads from the environment, the same on AWS and locally. */
+/**
+ * Everything skytask reads from the environment, the same on AWS and locally. The
+ * variables' names and defaults are in lib/settings.ts (`SETTINGS`).
+ */
 export interface SkytaskConfig {
+  /** SKYTASK_TABLE. */
   table: string;
+  /** SKYTASK_QUEUE_URL. */
   queueUrl: string;
+  /** SKYTASK_DLQ_URL. */
   dlqUrl?: string;
   /** AWS_ENDPOINT_URL_DYNAMODB / AWS_ENDPOINT_URL_SQS: the local emulators. */
   dynamodbEndpoint?: string;
@@ -24,7 +31,7 @@ export interface SkytaskConfig {
   concurrency: number;
   /** SKYTASK_LEASE_SECONDS. @default 60 */
   leaseSeconds: number;
-  /** SKYTASK_RETENTION_DAYS: how long ready tasks are kept. @default 7 */
+  /** SKYTASK_RETENTION_DAYS, in seconds: how long ready tasks are kept. @default 7 days */
   retentionSeconds: number;
   /** SKYTASK_MAX_RECEIVE_COUNT: the queue's redrive maxReceiveCount. @default 5 */
   maxReceiveCount: number;
@@ -40,39 +47,57 @@ export interface SkytaskConfig {
   timer?: { groupName: string; roleArn: string; queueArn: string };
 }
 
-function positive(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
+/** A setting's value if its variable is set and not empty. */
+function text(env: NodeJS.ProcessEnv, setting: Setting): string | undefined {
+  return env[setting.env] || undefined;
+}
+
+/** A positive number from the environment, or the setting's default. */
+function positive(env: NodeJS.ProcessEnv, setting: Setting & { default: number }): number {
+  const raw = env[setting.env];
+  if (raw === undefined || raw === '') return setting.default;
   const n = Number(raw);
-  if (!Number.isFinite(n) || n <= 0) throw new SkytaskError(`${name} must be a positive number, not "${raw}"`);
+  if (!Number.isFinite(n) || n <= 0) throw new SkytaskError(`${setting.env} must be a positive number, not "${raw}"`);
   return n;
 }
 
+/**
+ * The runtime's settings from the environment (lib/settings.ts lists them), as every
+ * Lambda function and the local stack read them.
+ *
+ * @example
+ * const config = configFromEnv(); // SKYTASK_TABLE, SKYTASK_QUEUE_URL, …
+ */
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): SkytaskConfig {
-  const table = env.SKYTASK_TABLE;
-  const queueUrl = env.SKYTASK_QUEUE_URL;
-  if (!table || !queueUrl) throw new SkytaskError('SKYTASK_TABLE and SKYTASK_QUEUE_URL must be set');
+  const table = text(env, SETTINGS.table);
+  const queueUrl = text(env, SETTINGS.queueUrl);
+  if (!table || !queueUrl) {
+    throw new SkytaskError(`${SETTINGS.table.env} and ${SETTINGS.queueUrl.env} must be set`);
+  }
   return {
     table,
     queueUrl,
-    dlqUrl: env.SKYTASK_DLQ_URL || undefined,
-    dynamodbEndpoint: env.AWS_ENDPOINT_URL_DYNAMODB || undefined,
-    sqsEndpoint: env.AWS_ENDPOINT_URL_SQS || undefined,
-    concurrency: Math.floor(positive(env, 'SKYTASK_CONCURRENCY', 5)),
-    leaseSeconds: positive(env, 'SKYTASK_LEASE_SECONDS', 60),
-    retentionSeconds: positive(env, 'SKYTASK_RETENTION_DAYS', 7) * 86_400,
-    maxReceiveCount: Math.floor(positive(env, 'SKYTASK_MAX_RECEIVE_COUNT', 5)),
-    reconcileAfter: positive(env, 'SKYTASK_RECONCILE_AFTER', 300),
-    maxResends: Math.floor(positive(env, 'SKYTASK_MAX_RESENDS', 5)),
+    dlqUrl: text(env, SETTINGS.dlqUrl),
+    dynamodbEndpoint: text(env, SETTINGS.dynamodbEndpoint),
+    sqsEndpoint: text(env, SETTINGS.sqsEndpoint),
+    concurrency: Math.floor(positive(env, SETTINGS.concurrency)),
+    leaseSeconds: positive(env, SETTINGS.leaseSeconds),
+    retentionSeconds: positive(env, SETTINGS.retentionDays) * SECONDS_PER_DAY,
+    maxReceiveCount: Math.floor(positive(env, SETTINGS.maxReceiveCount)),
+    reconcileAfter: positive(env, SETTINGS.reconcileAfter),
+    maxResends: Math.floor(positive(env, SETTINGS.maxResends)),
     timer: timerFromEnv(env),
   };
 }
 
 function timerFromEnv(env: NodeJS.ProcessEnv): SkytaskConfig['timer'] {
-  const { SKYTASK_TIMER_GROUP: groupName, SKYTASK_TIMER_ROLE_ARN: roleArn, SKYTASK_QUEUE_ARN: queueArn } = env;
+  const groupName = text(env, SETTINGS.timerGroup);
+  const roleArn = text(env, SETTINGS.timerRoleArn);
+  const queueArn = text(env, SETTINGS.queueArn);
   if (!groupName && !roleArn) return undefined;
   if (!groupName || !roleArn || !queueArn) {
-    throw new SkytaskError('SKYTASK_TIMER_GROUP, SKYTASK_TIMER_ROLE_ARN and SKYTASK_QUEUE_ARN go together');
+    const { timerGroup, timerRoleArn, queueArn: arn } = SETTINGS;
+    throw new SkytaskError(`${timerGroup.env}, ${timerRoleArn.env} and ${arn.env} go together`);
   }
   return { groupName, roleArn, queueArn };
 }

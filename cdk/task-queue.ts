@@ -25,6 +25,7 @@ import { Construct } from 'constructs';
 import { tableDefinition } from '../lib/dynamo-store.js';
 import { eventBridgeSchedule, schedulerInput } from '../lib/eventbridge-schedule.js';
 import { INDEX } from '../lib/keys.js';
+import { SETTINGS } from '../lib/settings.js';
 import { DEFAULTS, FUNCTIONS, LIMITS } from './defaults.js';
 import {
   createFunctionSchedule,
@@ -34,8 +35,9 @@ import {
   periodicJobsOf,
   schedulesInGroupArn,
 } from './schedules.js';
-import { ENV, FUNCTION_ENTRIES, createTaskFunction } from './task-function.js';
-import { checkProps, type Resolved, type TaskQueueProps } from './task-queue-props.js';
+import { FUNCTION_ENTRIES, createTaskFunction } from './task-function.js';
+import { checkProps, type Resolved } from './check-props.js';
+import type { TaskQueueProps } from './task-queue-props.js';
 
 export type { TaskQueueJwtOptions, TaskQueueProps } from './task-queue-props.js';
 
@@ -143,9 +145,9 @@ export class TaskQueue extends Construct {
 
     const shared = { jobsPath: this.jobsPath, logRetention: p.logRetention, removalPolicy: p.removalPolicy };
     const environment = (this.environment = {
-      [ENV.table]: this.table.tableName,
-      [ENV.queueUrl]: this.queue.queueUrl,
-      [ENV.retentionDays]: String(p.taskRetentionDays),
+      [SETTINGS.table.env]: this.table.tableName,
+      [SETTINGS.queueUrl.env]: this.queue.queueUrl,
+      [SETTINGS.retentionDays.env]: String(p.taskRetentionDays),
     });
 
     this.consumer = createTaskFunction(this, 'Consumer', {
@@ -156,11 +158,11 @@ export class TaskQueue extends Construct {
       memorySize: p.consumerMemorySize,
       environment: {
         ...environment,
-        [ENV.dlqUrl]: this.deadLetterQueue.queueUrl,
-        [ENV.concurrency]: String(p.concurrency),
-        [ENV.leaseSeconds]: String(p.consumerTimeout.toSeconds()),
+        [SETTINGS.dlqUrl.env]: this.deadLetterQueue.queueUrl,
+        [SETTINGS.concurrency.env]: String(p.concurrency),
+        [SETTINGS.leaseSeconds.env]: String(p.consumerTimeout.toSeconds()),
         // The consumer records FAILURE on the last delivery before SQS dead-letters it.
-        [ENV.maxReceiveCount]: String(p.maxReceiveCount),
+        [SETTINGS.maxReceiveCount.env]: String(p.maxReceiveCount),
       },
       // No timer: sub-tasks and producer messages carry no delay, and a retry or an early
       // delivery is re-sent with at most SQS's 15 minutes (the claim refuses it until due).
@@ -201,11 +203,11 @@ export class TaskQueue extends Construct {
       environment: {
         ...environment,
         // queue_stats counts the dead letters; redrive_dead_letters moves them back.
-        [ENV.dlqUrl]: this.deadLetterQueue.queueUrl,
+        [SETTINGS.dlqUrl.env]: this.deadLetterQueue.queueUrl,
         // queue_task with a delay or eta beyond 15 minutes arms the timer.
-        [ENV.timerGroup]: timerGroup.name!,
-        [ENV.timerRoleArn]: this.timer.role.roleArn,
-        [ENV.queueArn]: this.queue.queueArn,
+        [SETTINGS.timerGroup.env]: timerGroup.name!,
+        [SETTINGS.timerRoleArn.env]: this.timer.role.roleArn,
+        [SETTINGS.queueArn.env]: this.queue.queueArn,
       },
       statements: [
         // queue_task, get_task, wait_for_task, delete_tasks, revoke_task; the redrive's
@@ -291,8 +293,8 @@ export class TaskQueue extends Construct {
       memorySize: FUNCTIONS.reconciler.memorySize,
       environment: {
         ...environment,
-        [ENV.reconcileAfter]: String(p.reconcileAfter.toSeconds()),
-        [ENV.maxResends]: String(p.maxResends),
+        [SETTINGS.reconcileAfter.env]: String(p.reconcileAfter.toSeconds()),
+        [SETTINGS.maxResends.env]: String(p.maxResends),
       },
       // No timer: it re-sends a task only once it is past due (eta + reconcileAfter), so
       // never beyond SQS's 15 minutes. (Arming far-future tasks again is the local stack's

@@ -9,7 +9,7 @@ import { createEventBridgeTimer } from './eventbridge-timer.js';
 import type { Logger } from './log.js';
 import type { JobRegistry } from './registry.js';
 import type { TaskQueue } from './queue.js';
-import { SECONDS_PER_DAY, SETTINGS, type Setting } from './settings.js';
+import { envValue, SECONDS_PER_DAY, SETTINGS, type Setting } from './settings.js';
 import { createSqsQueue } from './sqs-queue.js';
 import type { TaskTimer } from './timer.js';
 
@@ -47,15 +47,10 @@ export interface SkytaskConfig {
   timer?: { groupName: string; roleArn: string; queueArn: string };
 }
 
-/** A setting's value if its variable is set and not empty. */
-function text(env: NodeJS.ProcessEnv, setting: Setting): string | undefined {
-  return env[setting.env] || undefined;
-}
-
 /** A positive number from the environment, or the setting's default. */
 function positive(env: NodeJS.ProcessEnv, setting: Setting & { default: number }): number {
-  const raw = env[setting.env];
-  if (raw === undefined || raw === '') return setting.default;
+  const raw = envValue(setting, env);
+  if (raw === undefined) return setting.default;
   const n = Number(raw);
   if (!Number.isFinite(n) || n <= 0) throw new SkytaskError(`${setting.env} must be a positive number, not "${raw}"`);
   return n;
@@ -69,17 +64,17 @@ function positive(env: NodeJS.ProcessEnv, setting: Setting & { default: number }
  * const config = configFromEnv(); // SKYTASK_TABLE, SKYTASK_QUEUE_URL, …
  */
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): SkytaskConfig {
-  const table = text(env, SETTINGS.table);
-  const queueUrl = text(env, SETTINGS.queueUrl);
+  const table = envValue(SETTINGS.table, env);
+  const queueUrl = envValue(SETTINGS.queueUrl, env);
   if (!table || !queueUrl) {
     throw new SkytaskError(`${SETTINGS.table.env} and ${SETTINGS.queueUrl.env} must be set`);
   }
   return {
     table,
     queueUrl,
-    dlqUrl: text(env, SETTINGS.dlqUrl),
-    dynamodbEndpoint: text(env, SETTINGS.dynamodbEndpoint),
-    sqsEndpoint: text(env, SETTINGS.sqsEndpoint),
+    dlqUrl: envValue(SETTINGS.dlqUrl, env),
+    dynamodbEndpoint: envValue(SETTINGS.dynamodbEndpoint, env),
+    sqsEndpoint: envValue(SETTINGS.sqsEndpoint, env),
     concurrency: Math.floor(positive(env, SETTINGS.concurrency)),
     leaseSeconds: positive(env, SETTINGS.leaseSeconds),
     retentionSeconds: positive(env, SETTINGS.retentionDays) * SECONDS_PER_DAY,
@@ -91,9 +86,9 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): SkytaskConf
 }
 
 function timerFromEnv(env: NodeJS.ProcessEnv): SkytaskConfig['timer'] {
-  const groupName = text(env, SETTINGS.timerGroup);
-  const roleArn = text(env, SETTINGS.timerRoleArn);
-  const queueArn = text(env, SETTINGS.queueArn);
+  const groupName = envValue(SETTINGS.timerGroup, env);
+  const roleArn = envValue(SETTINGS.timerRoleArn, env);
+  const queueArn = envValue(SETTINGS.queueArn, env);
   if (!groupName && !roleArn) return undefined;
   if (!groupName || !roleArn || !queueArn) {
     const { timerGroup, timerRoleArn, queueArn: arn } = SETTINGS;

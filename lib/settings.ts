@@ -127,3 +127,23 @@ export const QUEUE_SETTINGS = {
 
 /** Seconds in a day, for the settings counted in days. */
 export const SECONDS_PER_DAY = 86_400;
+
+/** A setting's variable when it is set and not empty; an empty variable counts as unset. */
+export function envValue(setting: Setting, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return env[setting.env] || undefined;
+}
+
+/**
+ * A number setting from the environment, or its default. Zero is allowed (port 0 picks a
+ * free port); a negative or non-numeric value throws, naming the variable.
+ *
+ * @example
+ * envNumber(SETTINGS.graceSeconds); // 30 unless SKYTASK_GRACE_SECONDS says otherwise
+ */
+export function envNumber(setting: Setting & { default: number }, env: NodeJS.ProcessEnv = process.env): number {
+  const raw = envValue(setting, env);
+  if (raw === undefined) return setting.default;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < 0) throw new Error(`${setting.env} must be a number ≥ 0, not "${raw}"`);
+  return n;
+}

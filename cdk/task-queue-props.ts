@@ -1,4 +1,4 @@
-/** The TaskQueue construct's props. Their defaults are in defaults.ts, their conflicts in check-props.ts. */
+/** The TaskQueue construct's props. Their defaults are in defaults.ts, their conflicts in resolve-props.ts. */
 import type { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';

@@ -1,14 +1,32 @@
-/** The conflicts among the TaskQueue construct's props that fail the synth. */
-import type { Duration } from 'aws-cdk-lib';
-import { LIMITS, type TaskQueueDefaults } from './defaults.js';
+/** The TaskQueue construct's props with their defaults filled in, and the conflicts that fail the synth. */
+import { Duration } from 'aws-cdk-lib';
+import { DEFAULTS, LIMITS, type TaskQueueDefaults } from './defaults.js';
 import type { TaskQueueProps } from './task-queue-props.js';
 
-/** The props with the defaults filled in. */
-export type Resolved = TaskQueueDefaults & TaskQueueProps;
+/** The props with the defaults filled in, the visibility timeout derived if not given. */
+export type Resolved = TaskQueueDefaults & TaskQueueProps & { readonly visibilityTimeout: Duration };
+
+/**
+ * Layering: DEFAULTS, then the user's props (an explicit `undefined` keeps the default),
+ * then the visibility timeout derived from the consumer timeout. Conflicts throw here.
+ */
+export function resolveProps(props: TaskQueueProps): Resolved {
+  const p = { ...DEFAULTS, ...withoutUndefined(props), jobs: props.jobs };
+  const visibilityTimeout =
+    p.visibilityTimeout ?? Duration.seconds(p.consumerTimeout.toSeconds() * LIMITS.visibilityTimeoutFactor);
+  const resolved = { ...p, visibilityTimeout };
+  checkProps(resolved);
+  return resolved;
+}
+
+function withoutUndefined<T extends object>(props: T): Partial<T> {
+  return Object.fromEntries(Object.entries(props).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
 
 /** Conflicts fail the synth, with the rule that was broken. */
-export function checkProps(p: Resolved, visibilityTimeout: Duration): void {
+export function checkProps(p: Resolved): void {
   const timeout = p.consumerTimeout.toSeconds();
+  const { visibilityTimeout } = p;
   if (timeout > 900) throw new Error('TaskQueue: consumerTimeout is at most 15 minutes (Lambda)');
   if (visibilityTimeout.toSeconds() < LIMITS.visibilityTimeoutFactor * timeout) {
     throw new Error(

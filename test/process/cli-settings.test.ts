@@ -5,9 +5,11 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { SETTINGS } from '../../lib/settings.js';
 
@@ -33,11 +35,16 @@ function cli(args: string[], env: Record<string, string>): Promise<Run> {
 }
 
 describe('skytask start: the port', () => {
+  // Should a bad port be read past, the stack starts here (until the 60 s timeout), not in .skytask/.
+  const dataDir = mkdtempSync(join(tmpdir(), 'skytask-cli-settings-'));
+  after(() => rmSync(dataDir, { recursive: true, force: true }));
+
   it('--port comes first, then SKYTASK_PORT, then PORT; a bad one is a usage error naming its source', async () => {
+    const env = (vars: Record<string, string>) => ({ ...vars, [SETTINGS.dataDir.env]: dataDir });
     const [flag, skytaskPort, port] = await Promise.all([
-      cli(['start', '--port', 'x'], { [SETTINGS.port.env]: '0', [SETTINGS.hostPort.env]: '0' }),
-      cli(['start'], { [SETTINGS.port.env]: 'x', [SETTINGS.hostPort.env]: '0' }),
-      cli(['start'], { [SETTINGS.hostPort.env]: '70000' }),
+      cli(['start', '--port', 'x'], env({ [SETTINGS.port.env]: '0', [SETTINGS.hostPort.env]: '0' })),
+      cli(['start'], env({ [SETTINGS.port.env]: 'x', [SETTINGS.hostPort.env]: '0' })),
+      cli(['start'], env({ [SETTINGS.hostPort.env]: '70000' })),
     ]);
     assert.equal(flag.code, 2);
     assert.match(flag.stderr, /^--port must be a port number, not "x"/);

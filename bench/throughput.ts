@@ -11,6 +11,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { createConsumerHandler } from '../functions/consumer.js';
 import { configFromEnv, createClients, createLogger, createRegistry, createRuntime, type Task } from '../lib/index.js';
+import { SETTINGS } from '../lib/settings.js';
 import { startPoller } from '../local/poller.js';
 import { provision } from '../local/provision.js';
 import { spawnEmulators, stopEmulators, useLocalCredentials } from '../local/stack.js';
@@ -19,7 +20,8 @@ import * as jobs from './jobs.js';
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 useLocalCredentials();
 const TASKS = Number(process.env.BENCH_TASKS ?? 2000);
-const CONCURRENCY = Number(process.env.SKYTASK_CONCURRENCY ?? 32);
+// The bench's own default, above the runtime's: it measures throughput, not the default setup.
+const CONCURRENCY = Number(process.env[SETTINGS.concurrency.env] ?? 32);
 const PRODUCERS = Number(process.env.BENCH_PRODUCERS ?? 16);
 
 const requests = new Map<string, number>();
@@ -49,7 +51,7 @@ const dataDir = mkdtempSync(join(tmpdir(), 'skytask-bench-'));
 const emulators = await spawnEmulators(dataDir);
 try {
   const env = await provision({ ...emulators, table: 'bench', queueName: 'bench' });
-  const config = configFromEnv({ ...env, SKYTASK_CONCURRENCY: String(CONCURRENCY) });
+  const config = configFromEnv({ ...env, [SETTINGS.concurrency.env]: String(CONCURRENCY) });
   const clients = createClients(config);
   instrument(clients.dynamodb, 'DynamoDB');
   instrument(clients.sqs, 'SQS');

@@ -1,25 +1,35 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { QUEUE_SETTINGS, SETTINGS } from '../lib/settings.js';
 import type { TaskQueueProps } from './task-queue-props.js';
 
-/** The props that have a fixed default (the others default to something the construct creates or derives). */
-export type TaskQueueDefaults = Required<Omit<TaskQueueProps, 'jobs' | 'jwt' | 'alarmTopic' | 'visibilityTimeout'>>;
+/**
+ * The props without a fixed default: `jobs` is required, the others default to something
+ * the construct creates or derives. Every other prop is in `DEFAULTS` (the type says so).
+ */
+export const PROPS_WITHOUT_DEFAULT = ['jobs', 'jwt', 'alarmTopic', 'visibilityTimeout'] as const;
+
+/** The props that have a fixed default. */
+export type TaskQueueDefaults = Required<Omit<TaskQueueProps, (typeof PROPS_WITHOUT_DEFAULT)[number]>>;
 
 /**
- * Every default of the TaskQueue construct, in one place (the README's "Default
- * settings" table is this object). Layering: these defaults, then the user's props,
- * then what the construct requires (encryption, TLS, authorization) which no prop turns off.
+ * Every default of the TaskQueue construct, in one place (the "Props and default
+ * settings" table of docs/deploy.md is this object; test/unit/settings-docs.test.ts
+ * checks it). The values the functions also read from their environment come from
+ * lib/settings.ts. Layering: these defaults, then the user's props, then what the
+ * construct requires (encryption, TLS, authorization) which no prop turns off.
  */
 export const DEFAULTS: TaskQueueDefaults = {
   /** The table outlives the stack: tasks and schedule entries are data. */
   removalPolicy: RemovalPolicy.RETAIN,
   /** Ready tasks kept this long before DynamoDB's TTL deletes them (SKYTASK_RETENTION_DAYS). */
-  taskRetentionDays: 7,
+  taskRetentionDays: SETTINGS.retentionDays.default,
 
-  consumerTimeout: Duration.minutes(1),
+  /** Also the claim's lease (SKYTASK_LEASE_SECONDS), whose default it is. */
+  consumerTimeout: Duration.seconds(SETTINGS.leaseSeconds.default),
   consumerMemorySize: 512,
   /** Tasks run at once inside one batch (SKYTASK_CONCURRENCY). */
-  concurrency: 5,
+  concurrency: SETTINGS.concurrency.default,
   batchSize: 10,
   maxBatchingWindow: Duration.seconds(0),
   /** Concurrent consumer invocations the event source may start (SQS allows 2–1000). */
@@ -31,9 +41,9 @@ export const DEFAULTS: TaskQueueDefaults = {
    * Deliveries before a message is dead-lettered. A delivery that finds its task not due
    * yet (a delay beyond SQS's 15 minutes) or running elsewhere also counts.
    */
-  maxReceiveCount: 5,
+  maxReceiveCount: SETTINGS.maxReceiveCount.default,
   /** Longer than the queue's: a standard queue keeps a message's first enqueue time when it moves. */
-  deadLetterRetentionPeriod: Duration.days(14),
+  deadLetterRetentionPeriod: Duration.days(QUEUE_SETTINGS.deadLetterRetentionDays),
 
   /** Under API Gateway's 30 s integration limit; `wait_for_task` answers within 25 s. */
   rpcTimeout: Duration.seconds(29),
@@ -45,9 +55,9 @@ export const DEFAULTS: TaskQueueDefaults = {
   /** How often the reconciler runs (EventBridge Scheduler). */
   reconcileEvery: Duration.minutes(5),
   /** A task that has not progressed for this long gets its message again (SKYTASK_RECONCILE_AFTER). */
-  reconcileAfter: Duration.minutes(5),
+  reconcileAfter: Duration.seconds(SETTINGS.reconcileAfter.default),
   /** Re-sends per task by the reconciler, the wait doubling each time (SKYTASK_MAX_RESENDS). */
-  maxResends: 5,
+  maxResends: SETTINGS.maxResends.default,
   /**
    * A periodic job deployed as `rate()` (a period that divides neither an hour nor a day)
    * starts at its first slot at least this long after the synth: EventBridge refuses a

@@ -8,26 +8,6 @@ import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 
-/**
- * The environment variables the functions read: the names `configFromEnv` in
- * lib/config.ts parses. The construct test feeds a synthesized function's environment
- * to `configFromEnv`, so a renamed variable fails a test instead of a deploy.
- */
-export const ENV = {
-  table: 'SKYTASK_TABLE',
-  queueUrl: 'SKYTASK_QUEUE_URL',
-  dlqUrl: 'SKYTASK_DLQ_URL',
-  concurrency: 'SKYTASK_CONCURRENCY',
-  leaseSeconds: 'SKYTASK_LEASE_SECONDS',
-  retentionDays: 'SKYTASK_RETENTION_DAYS',
-  maxReceiveCount: 'SKYTASK_MAX_RECEIVE_COUNT',
-  reconcileAfter: 'SKYTASK_RECONCILE_AFTER',
-  maxResends: 'SKYTASK_MAX_RESENDS',
-  timerGroup: 'SKYTASK_TIMER_GROUP',
-  timerRoleArn: 'SKYTASK_TIMER_ROLE_ARN',
-  queueArn: 'SKYTASK_QUEUE_ARN',
-} as const;
-
 /** The Lambda entry points in functions/, next to this folder (also inside node_modules/skytask). */
 export const FUNCTION_ENTRIES = {
   consumer: fileURLToPath(new URL('../functions/consumer.ts', import.meta.url)),

@@ -1,9 +1,16 @@
 import { SkytaskError } from './errors.js';
+import { envValue, SECONDS_PER_DAY, SETTINGS, type Setting } from './settings.js';
 
-/** Everything skytask reads from the environment, the same on AWS and locally. */
+/**
+ * Everything skytask reads from the environment, the same on AWS and locally. The
+ * variables' names and defaults are in lib/settings.ts (`SETTINGS`).
+ */
 export interface SkytaskConfig {
+  /** SKYTASK_TABLE. */
   table: string;
+  /** SKYTASK_QUEUE_URL. */
   queueUrl: string;
+  /** SKYTASK_DLQ_URL. */
   dlqUrl?: string;
   /** AWS_ENDPOINT_URL_DYNAMODB / AWS_ENDPOINT_URL_SQS: the local emulators. */
   dynamodbEndpoint?: string;
@@ -12,7 +19,7 @@ export interface SkytaskConfig {
   concurrency: number;
   /** SKYTASK_LEASE_SECONDS. @default 60 */
   leaseSeconds: number;
-  /** SKYTASK_RETENTION_DAYS: how long ready tasks are kept. @default 7 */
+  /** SKYTASK_RETENTION_DAYS, in seconds: how long ready tasks are kept. @default 7 days */
   retentionSeconds: number;
   /** SKYTASK_MAX_RECEIVE_COUNT: the queue's redrive maxReceiveCount. @default 5 */
   maxReceiveCount: number;
@@ -28,39 +35,52 @@ export interface SkytaskConfig {
   timer?: { groupName: string; roleArn: string; queueArn: string };
 }
 
-function positive(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
+/** A positive number from the environment, or the setting's default. */
+function positive(env: NodeJS.ProcessEnv, setting: Setting & { default: number }): number {
+  const raw = envValue(setting, env);
+  if (raw === undefined) return setting.default;
   const n = Number(raw);
-  if (!Number.isFinite(n) || n <= 0) throw new SkytaskError(`${name} must be a positive number, not "${raw}"`);
+  if (!Number.isFinite(n) || n <= 0) throw new SkytaskError(`${setting.env} must be a positive number, not "${raw}"`);
   return n;
 }
 
+/**
+ * The runtime's settings from the environment (lib/settings.ts lists them), as every
+ * Lambda function and the local stack read them.
+ *
+ * @example
+ * const config = configFromEnv(); // SKYTASK_TABLE, SKYTASK_QUEUE_URL, …
+ */
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): SkytaskConfig {
-  const table = env.SKYTASK_TABLE;
-  const queueUrl = env.SKYTASK_QUEUE_URL;
-  if (!table || !queueUrl) throw new SkytaskError('SKYTASK_TABLE and SKYTASK_QUEUE_URL must be set');
+  const table = envValue(SETTINGS.table, env);
+  const queueUrl = envValue(SETTINGS.queueUrl, env);
+  if (!table || !queueUrl) {
+    throw new SkytaskError(`${SETTINGS.table.env} and ${SETTINGS.queueUrl.env} must be set`);
+  }
   return {
     table,
     queueUrl,
-    dlqUrl: env.SKYTASK_DLQ_URL || undefined,
-    dynamodbEndpoint: env.AWS_ENDPOINT_URL_DYNAMODB || undefined,
-    sqsEndpoint: env.AWS_ENDPOINT_URL_SQS || undefined,
-    concurrency: Math.floor(positive(env, 'SKYTASK_CONCURRENCY', 5)),
-    leaseSeconds: positive(env, 'SKYTASK_LEASE_SECONDS', 60),
-    retentionSeconds: positive(env, 'SKYTASK_RETENTION_DAYS', 7) * 86_400,
-    maxReceiveCount: Math.floor(positive(env, 'SKYTASK_MAX_RECEIVE_COUNT', 5)),
-    reconcileAfter: positive(env, 'SKYTASK_RECONCILE_AFTER', 300),
-    maxResends: Math.floor(positive(env, 'SKYTASK_MAX_RESENDS', 5)),
+    dlqUrl: envValue(SETTINGS.dlqUrl, env),
+    dynamodbEndpoint: envValue(SETTINGS.dynamodbEndpoint, env),
+    sqsEndpoint: envValue(SETTINGS.sqsEndpoint, env),
+    concurrency: Math.floor(positive(env, SETTINGS.concurrency)),
+    leaseSeconds: positive(env, SETTINGS.leaseSeconds),
+    retentionSeconds: positive(env, SETTINGS.retentionDays) * SECONDS_PER_DAY,
+    maxReceiveCount: Math.floor(positive(env, SETTINGS.maxReceiveCount)),
+    reconcileAfter: positive(env, SETTINGS.reconcileAfter),
+    maxResends: Math.floor(positive(env, SETTINGS.maxResends)),
     timer: timerFromEnv(env),
   };
 }
 
 function timerFromEnv(env: NodeJS.ProcessEnv): SkytaskConfig['timer'] {
-  const { SKYTASK_TIMER_GROUP: groupName, SKYTASK_TIMER_ROLE_ARN: roleArn, SKYTASK_QUEUE_ARN: queueArn } = env;
+  const groupName = envValue(SETTINGS.timerGroup, env);
+  const roleArn = envValue(SETTINGS.timerRoleArn, env);
+  const queueArn = envValue(SETTINGS.queueArn, env);
   if (!groupName && !roleArn) return undefined;
   if (!groupName || !roleArn || !queueArn) {
-    throw new SkytaskError('SKYTASK_TIMER_GROUP, SKYTASK_TIMER_ROLE_ARN and SKYTASK_QUEUE_ARN go together');
+    const { timerGroup, timerRoleArn, queueArn: arn } = SETTINGS;
+    throw new SkytaskError(`${timerGroup.env}, ${timerRoleArn.env} and ${arn.env} go together`);
   }
   return { groupName, roleArn, queueArn };
 }

@@ -64,6 +64,7 @@ export { encodeEnvelope, decodeEnvelope, producerTaskId, type Envelope, type Pro
 
 // Wiring.
 export { configFromEnv, type SkytaskConfig } from './config.js';
+export { SETTINGS, QUEUE_SETTINGS, envValue, envNumber, type Setting } from './settings.js';
 export {
   createRuntime,
   wireRuntime,

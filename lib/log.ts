@@ -1,4 +1,5 @@
 import { pino, type Logger as PinoLogger, type DestinationStream } from 'pino';
+import { SETTINGS } from './settings.js';
 
 export type Logger = PinoLogger;
 
@@ -8,7 +9,7 @@ export type Logger = PinoLogger;
  * a task carries `task_id` and `job`: use `taskLogger`.
  */
 export function createLogger(options: { level?: string; stream?: DestinationStream } = {}): Logger {
-  const level = options.level ?? process.env.SKYTASK_LOG_LEVEL ?? 'info';
+  const level = options.level ?? process.env[SETTINGS.logLevel.env] ?? SETTINGS.logLevel.default;
   const opts = { level, base: undefined, messageKey: 'msg' };
   return options.stream ? pino(opts, options.stream) : pino(opts);
 }

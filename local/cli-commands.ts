@@ -16,6 +16,7 @@ import {
   type SkytaskClient,
   type Task,
 } from '../lib/client/index.js';
+import { envValue, SETTINGS } from '../lib/settings.js';
 
 /** Exit codes. */
 export const EXIT = {
@@ -36,8 +37,8 @@ export const EXIT = {
 } as const;
 
 export const EXIT_HELP = `
-Endpoint: the local stack (http://127.0.0.1:$PORT/rpc, PORT default 8060), or --url / SKYTASK_URL.
-SigV4 (the default AWS credential chain) for an execute-api host or with --sigv4; --token / SKYTASK_TOKEN for a bearer token.
+Endpoint: --url, else ${SETTINGS.url.env}, else the local stack on its default port (${SETTINGS.url.default}).
+SigV4 (the default AWS credential chain) for an execute-api host or with --sigv4; --token / ${SETTINGS.token.env} for a bearer token.
 
 Exit codes:
   0  success
@@ -63,9 +64,13 @@ class CliExit extends Error {
   }
 }
 
+/**
+ * The endpoint: `--url`, else SKYTASK_URL, else the local stack's default URL. Never the
+ * generic PORT: that is whatever else the shell runs, not where a stack listens.
+ */
 function clientOf(options: EndpointOptions): SkytaskClient {
-  const url = options.url ?? process.env.SKYTASK_URL ?? `http://127.0.0.1:${process.env.PORT || 8060}/rpc`;
-  const token = options.token ?? process.env.SKYTASK_TOKEN;
+  const url = options.url ?? envValue(SETTINGS.url) ?? SETTINGS.url.default;
+  const token = options.token ?? envValue(SETTINGS.token);
   const auth: HttpAuth | undefined = token ? { token } : options.sigv4 ? 'sigv4' : undefined;
   try {
     return createHttpClient({ url, auth });
@@ -204,8 +209,8 @@ function run<A extends unknown[]>(body: (...args: A) => Promise<number | void>) 
 
 function endpoint(command: Command): Command {
   return command
-    .option('--url <url>', 'JSON-RPC endpoint (env SKYTASK_URL; default the local stack)')
-    .option('--token <token>', 'bearer token (env SKYTASK_TOKEN)')
+    .option('--url <url>', `JSON-RPC endpoint (env ${SETTINGS.url.env}; default the local stack)`)
+    .option('--token <token>', `bearer token (env ${SETTINGS.token.env})`)
     .option('--sigv4', 'sign with SigV4 (automatic for an execute-api host)')
     .option('--json', 'JSON output for scripts');
 }

@@ -1,6 +1,8 @@
 /** `skytask start`: the local stack (what `npm start` runs). */
+import { fileURLToPath } from 'node:url';
 import pretty from 'pino-pretty';
 import { createLogger } from '../lib/index.js';
+import { envNumber, envValue, SETTINGS } from '../lib/settings.js';
 import { startStack } from './stack.js';
 
 export interface StartOptions {
@@ -10,26 +12,43 @@ export interface StartOptions {
   json?: boolean;
 }
 
+/**
+ * The JSON-RPC port: `--port`, else SKYTASK_PORT, else the generic PORT that hosting
+ * platforms set (only `start` reads it: it is this process's port to listen on), else
+ * 8060. Not a port number: exit 2, the usage error.
+ */
+function portOf(values: StartOptions): number {
+  const sources: [string, string | undefined][] = [
+    ['--port', values.port],
+    [SETTINGS.port.env, envValue(SETTINGS.port)],
+    [SETTINGS.hostPort.env, envValue(SETTINGS.hostPort)],
+  ];
+  const [from, raw] = sources.find(([, value]) => value !== undefined) ?? ['', String(SETTINGS.port.default)];
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    process.stderr.write(`${from} must be a port number, not "${raw}"\n`);
+    process.exit(2);
+  }
+  return port;
+}
+
 /** `skytask start`: run the local stack until Ctrl-C. */
 export async function start(values: StartOptions): Promise<void> {
   const json = values.json || !process.stdout.isTTY;
   const logger = createLogger(
     json ? {} : { stream: pretty({ colorize: true, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname' }) },
   );
-  const port = Number(values.port ?? process.env.PORT ?? 8060);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    process.stderr.write(`--port must be a port number, not "${values.port ?? process.env.PORT}"\n`);
-    process.exit(2);
-  }
-  const jobs = values.jobs ?? process.env.SKYTASK_JOBS ?? new URL('../examples/jobs.ts', import.meta.url).pathname;
+  const port = portOf(values);
+  const jobs =
+    values.jobs ?? envValue(SETTINGS.jobs) ?? fileURLToPath(new URL(`../${SETTINGS.jobs.default}`, import.meta.url));
 
   try {
     const stack = await startStack({
       jobs,
       port,
-      dataDir: values.dataDir ?? process.env.SKYTASK_DATA_DIR ?? '.skytask',
+      dataDir: values.dataDir ?? envValue(SETTINGS.dataDir) ?? SETTINGS.dataDir.default,
       logger,
-      graceSeconds: Number(process.env.SKYTASK_GRACE_SECONDS ?? 30),
+      graceSeconds: envNumber(SETTINGS.graceSeconds),
     });
     let stopping = false;
     const shutdown = (signal: string) => {

@@ -5,6 +5,7 @@
  * Exit codes (scripts may rely on them): see EXIT in cli-commands.ts and `skytask --help`.
  */
 import { Command, CommanderError } from 'commander';
+import { SETTINGS } from '../lib/settings.js';
 import { EXIT, EXIT_HELP, registerClientCommands } from './cli-commands.js';
 
 // Node 20 is what this machine has; the SDK's notice about Node 22 would open every log.
@@ -21,9 +22,15 @@ program
   .description(
     'Run the local stack (emulators, consumer, scheduler, JSON-RPC at http://127.0.0.1:PORT/rpc) until Ctrl-C',
   )
-  .option('--jobs <file>', 'jobs module (env SKYTASK_JOBS; default: the sample jobs)')
-  .option('--port <n>', 'JSON-RPC port (env PORT; default 8060)')
-  .option('--data-dir <dir>', 'where the local data lives (env SKYTASK_DATA_DIR; default .skytask)')
+  .option('--jobs <file>', `jobs module (env ${SETTINGS.jobs.env}; default: the sample jobs)`)
+  .option(
+    '--port <n>',
+    `JSON-RPC port (env ${SETTINGS.port.env}, then ${SETTINGS.hostPort.env}; default ${SETTINGS.port.default})`,
+  )
+  .option(
+    '--data-dir <dir>',
+    `where the local data lives (env ${SETTINGS.dataDir.env}; default ${SETTINGS.dataDir.default})`,
+  )
   .option('--json', 'structured JSON logs even at a terminal')
   .action(async (options) => (await import('./cli-start.js')).start(options));
 

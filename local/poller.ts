@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { Logger, ReceivedMessage, TaskQueue } from '../lib/index.js';
+import { SETTINGS } from '../lib/settings.js';
 
 export interface PollerOptions {
   queue: TaskQueue;
@@ -117,7 +118,7 @@ export function startPoller(options: PollerOptions) {
   return {
     inFlight: () => inFlight,
     /** Stop polling; wait up to `graceSeconds` for running batches. True if they all ended. */
-    async stop(graceSeconds = 30): Promise<boolean> {
+    async stop(graceSeconds: number = SETTINGS.graceSeconds.default): Promise<boolean> {
       stopping = true;
       slotFreed?.();
       await loop;

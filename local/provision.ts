@@ -1,15 +1,16 @@
 import { CreateTableCommand, DescribeTableCommand, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { createClients, tableDefinition } from '../lib/index.js';
+import { QUEUE_SETTINGS, SECONDS_PER_DAY, SETTINGS } from '../lib/settings.js';
 
 export interface ProvisionOptions {
   dynamodbEndpoint: string;
   sqsEndpoint: string;
   table: string;
   queueName: string;
-  /** Seconds a received message stays invisible. @default 60 */
+  /** Seconds a received message stays invisible. @default SETTINGS.visibilityTimeout.default (60) */
   visibilityTimeout?: number;
-  /** Receives before a message moves to the dead-letter queue. @default 5 */
+  /** Receives before a message moves to the dead-letter queue. @default SETTINGS.maxReceiveCount.default (5) */
   maxReceiveCount?: number;
 }
 
@@ -29,14 +30,14 @@ export async function provision(options: ProvisionOptions): Promise<Record<strin
   const dlq = await clients.sqs.send(
     new CreateQueueCommand({
       QueueName: `${options.queueName}-dlq`,
-      Attributes: { MessageRetentionPeriod: '1209600' },
+      Attributes: { MessageRetentionPeriod: String(QUEUE_SETTINGS.deadLetterRetentionDays * SECONDS_PER_DAY) },
     }),
   );
   const { Attributes } = await clients.sqs.send(
     new GetQueueAttributesCommand({ QueueUrl: dlq.QueueUrl, AttributeNames: ['QueueArn'] }),
   );
-  const visibility = options.visibilityTimeout ?? 60;
-  const maxReceiveCount = options.maxReceiveCount ?? 5;
+  const visibility = options.visibilityTimeout ?? SETTINGS.visibilityTimeout.default;
+  const maxReceiveCount = options.maxReceiveCount ?? SETTINGS.maxReceiveCount.default;
   const queue = await clients.sqs.send(
     new CreateQueueCommand({
       QueueName: options.queueName,
@@ -52,14 +53,14 @@ export async function provision(options: ProvisionOptions): Promise<Record<strin
   clients.dynamodb.destroy();
   clients.sqs.destroy();
   return {
-    SKYTASK_TABLE: options.table,
-    SKYTASK_QUEUE_URL: queue.QueueUrl!,
-    SKYTASK_DLQ_URL: dlq.QueueUrl!,
+    [SETTINGS.table.env]: options.table,
+    [SETTINGS.queueUrl.env]: queue.QueueUrl!,
+    [SETTINGS.dlqUrl.env]: dlq.QueueUrl!,
     // Shorter than the visibility timeout: a crashed run's message must come back to a
     // lapsed lease, or its redelivery would be taken for a duplicate of a live run.
-    SKYTASK_LEASE_SECONDS: String(visibility / 2),
-    SKYTASK_MAX_RECEIVE_COUNT: String(maxReceiveCount),
-    AWS_ENDPOINT_URL_DYNAMODB: options.dynamodbEndpoint,
-    AWS_ENDPOINT_URL_SQS: options.sqsEndpoint,
+    [SETTINGS.leaseSeconds.env]: String(visibility / 2),
+    [SETTINGS.maxReceiveCount.env]: String(maxReceiveCount),
+    [SETTINGS.dynamodbEndpoint.env]: options.dynamodbEndpoint,
+    [SETTINGS.sqsEndpoint.env]: options.sqsEndpoint,
   };
 }

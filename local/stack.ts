@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { createConsumerHandler } from '../functions/consumer.js';
 import { createRpcHandler } from '../functions/rpc.js';
 import { configFromEnv, createRuntime, loadRegistry, type Logger } from '../lib/index.js';
+import { envNumber, SETTINGS } from '../lib/settings.js';
 import { startHttpServer } from './http.js';
 import { createLocalTimer, type LocalTimer } from './local-timer.js';
 import { startLocalScheduler } from './local-scheduler.js';
@@ -20,7 +21,7 @@ export interface StackOptions {
   /** Where the DynamoDB emulator keeps its data, and the emulators' state file. */
   dataDir: string;
   logger: Logger;
-  /** Seconds running tasks get to finish at shutdown. @default 30 */
+  /** Seconds running tasks get to finish at shutdown. @default SETTINGS.graceSeconds.default (30) */
   graceSeconds?: number;
 }
 
@@ -121,7 +122,7 @@ export async function startStack(options: StackOptions) {
     ...emulators,
     table: 'skytask',
     queueName: 'skytask',
-    visibilityTimeout: Number(process.env.SKYTASK_VISIBILITY_TIMEOUT ?? 60),
+    visibilityTimeout: envNumber(SETTINGS.visibilityTimeout),
   });
   // The same configFromEnv as the Lambda functions.
   const config = configFromEnv({ ...process.env, ...env });
@@ -138,14 +139,11 @@ export async function startStack(options: StackOptions) {
   const { resent } = await backend.reconcile({ recovery: true, timerOnly: !fresh });
   if (resent) logger.info({ tasks: resent }, 'restart recovery: messages sent again or re-armed for tasks not ready');
   // The reconciler, as a schedule does on AWS: tasks whose message was lost get it again.
-  const reconciler = setInterval(
-    () => {
-      backend
-        .reconcile({ olderThan: config.reconcileAfter, maxResends: config.maxResends })
-        .catch((err) => logger.warn({ err }, 'reconciler run failed'));
-    },
-    Number(process.env.SKYTASK_RECONCILE_EVERY ?? 60) * 1000,
-  );
+  const reconciler = setInterval(() => {
+    backend
+      .reconcile({ olderThan: config.reconcileAfter, maxResends: config.maxResends })
+      .catch((err) => logger.warn({ err }, 'reconciler run failed'));
+  }, envNumber(SETTINGS.reconcileEvery) * 1000);
 
   const poller = startPoller({
     queue: runtime.queue,
@@ -174,7 +172,7 @@ export async function startStack(options: StackOptions) {
       await http.close();
       await scheduler.stop();
       timer?.stop();
-      const grace = options.graceSeconds ?? 30;
+      const grace = options.graceSeconds ?? SETTINGS.graceSeconds.default;
       if (poller.inFlight())
         logger.info({ tasks: poller.inFlight(), grace_seconds: grace }, 'waiting for running tasks');
       const ended = await poller.stop(grace);

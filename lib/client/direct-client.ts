@@ -9,6 +9,7 @@ import { createLogger, type Logger } from '../log.js';
 import { createRegistry } from '../registry.js';
 import { describeJobs } from '../rpc/describe-jobs.js';
 import { createRuntime, type Runtime } from '../runtime.js';
+import { envValue, SETTINGS } from '../settings.js';
 import { fromWire, toWire, type Task } from '../task.js';
 import type { JobsOf, SkytaskClient, WaitOptions } from './types.js';
 import { jobInfoFromWire } from './wire.js';
@@ -48,7 +49,8 @@ const publicTask = (task: Task) => fromWire(toWire(task));
  * const done = await client.waitForTask(task!, { timeout: 60 });
  */
 export function createDirectClient<M = never>(options: DirectClientOptions<M>): SkytaskClient<JobsOf<M>> {
-  const logger = options.logger ?? createLogger({ level: process.env.SKYTASK_LOG_LEVEL ?? 'warn' });
+  // A client inside someone else's program: quiet unless SKYTASK_LOG_LEVEL asks otherwise.
+  const logger = options.logger ?? createLogger({ level: envValue(SETTINGS.logLevel) ?? 'warn' });
   // The same runtime as the Lambda functions: the timer for far-off tasks and the retention come with it.
   const runtime =
     'runtime' in options

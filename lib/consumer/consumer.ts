@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { mapSettled } from '../concurrency.js';
 import type { ReceivedMessage } from '../queue.js';
+import { SETTINGS } from '../settings.js';
 import { type TaskDepsInput, taskDeps } from '../tasks/deps.js';
 import type { Invocation } from './attempt.js';
 import { handleMessage } from './deliveries.js';
@@ -45,9 +46,9 @@ export interface Consumer {
 /** The consumer over one set of ports. */
 export function createConsumer(options: ConsumerOptions): Consumer {
   const {
-    concurrency = 5,
-    leaseSeconds = 60,
-    maxReceiveCount = 5,
+    concurrency = SETTINGS.concurrency.default,
+    leaseSeconds = SETTINGS.leaseSeconds.default,
+    maxReceiveCount = SETTINGS.maxReceiveCount.default,
     workerId = process.env.AWS_LAMBDA_LOG_STREAM_NAME ?? `${hostname()}:${process.pid}`,
   } = options;
   const running = new Set<string>();

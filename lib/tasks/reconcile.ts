@@ -1,4 +1,5 @@
 import { taskLogger } from '../log.js';
+import { SETTINGS } from '../settings.js';
 import { UNREADY_STATUSES, type Task } from '../task.js';
 import type { TaskDeps } from './deps.js';
 import { endTask } from './end.js';
@@ -43,7 +44,12 @@ async function reconcileOne(
   deps: TaskDeps,
   task: Task,
   now: number,
-  { olderThan = 300, maxResends = 5, recovery = false, timerOnly = false }: ReconcileOptions,
+  {
+    olderThan = SETTINGS.reconcileAfter.default,
+    maxResends = SETTINGS.maxResends.default,
+    recovery = false,
+    timerOnly = false,
+  }: ReconcileOptions,
   result: ReconcileResult,
 ): Promise<void> {
   const timed = task.status === 'QUEUED' && task.eta !== undefined && task.eta - task.timeQueued > deps.maxQueueDelay;

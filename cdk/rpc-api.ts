@@ -1,0 +1,150 @@
+/** The JSON-RPC side of a TaskQueue: the RPC function, and the HTTP API that calls it on `POST /rpc`. */
+import { Validations } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import {
+  HttpApi,
+  HttpMethod,
+  LogGroupLogDestination,
+  type HttpRoute,
+  type HttpStage,
+  type IHttpRouteAuthorizer,
+} from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpIamAuthorizer, HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import { INDEX } from '../lib/keys.js';
+import { SETTINGS } from '../lib/settings.js';
+import { indexQueryStatement, queueSendStatements, tableStatement } from './permissions.js';
+import type { Resolved } from './resolve-props.js';
+import { schedulesInGroupArn } from './schedules.js';
+import { FUNCTION_ENTRIES, createTaskFunction } from './task-function.js';
+import { sharedFunctionOptions, type TaskQueueCore } from './task-queue-core.js';
+import type { Timer } from './task-schedules.js';
+
+/**
+ * The JSON-RPC function: every method, the dead-letter redrive, and the timer for tasks
+ * due beyond SQS's 15 minutes (a one-time schedule in the timer's group, passing its role).
+ */
+export function createRpcFunction(scope: Construct, core: TaskQueueCore, timer: Timer): NodejsFunction {
+  const { props: p } = core;
+  const rpc = createTaskFunction(scope, 'Rpc', {
+    ...sharedFunctionOptions(core),
+    entry: FUNCTION_ENTRIES.rpc,
+    description: 'skytask JSON-RPC: POST /rpc',
+    timeout: p.rpcTimeout,
+    memorySize: p.rpcMemorySize,
+    environment: {
+      ...core.environment,
+      // queue_stats counts the dead letters; redrive_dead_letters moves them back.
+      [SETTINGS.dlqUrl.env]: core.deadLetterQueue.queueUrl,
+      // queue_task with a delay or eta beyond 15 minutes arms the timer.
+      [SETTINGS.timerGroup.env]: timer.group.name!,
+      [SETTINGS.timerRoleArn.env]: timer.role.roleArn,
+      [SETTINGS.queueArn.env]: core.queue.queueArn,
+    },
+    statements: rpcStatements(scope, core, timer),
+  });
+  // The one wildcard of the stack, acknowledged for this resource and this ARN only.
+  Validations.of(rpc.role).acknowledge({
+    id:
+      'AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:' +
+      `schedule/${timer.group.name}/*]`,
+    reason:
+      'The timer names each one-time schedule after its task (t-<task id>), so the names exist only at run ' +
+      'time: CreateSchedule is allowed on the schedules of the timer group, and on no other group.',
+  });
+  return rpc.fn;
+}
+
+function rpcStatements(scope: Construct, core: TaskQueueCore, timer: Timer): PolicyStatement[] {
+  return [
+    // queue_task, get_task, wait_for_task, delete_tasks, revoke_task; the redrive's
+    // requeue; get_tasks and job_list (schedule entries) read items in batches.
+    tableStatement(core.table, ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'BatchGetItem']),
+    // get_tasks lists through the indexes only.
+    indexQueryStatement(core.table, [INDEX.byJob.name, INDEX.byStatus.name, INDEX.byParent.name]),
+    // queue_task and the redrive send; num_tasks and queue_stats read the depth.
+    ...queueSendStatements(core.queue, ['sqs:GetQueueAttributes']),
+    // redrive_dead_letters receives and deletes; queue_stats reads the depth.
+    new PolicyStatement({
+      actions: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'],
+      resources: [core.deadLetterQueue.queueArn],
+    }),
+    // The timer: a one-time schedule in its group only, passing its role only.
+    new PolicyStatement({
+      actions: ['scheduler:CreateSchedule'],
+      resources: [schedulesInGroupArn(scope, timer.group)],
+    }),
+    new PolicyStatement({
+      actions: ['iam:PassRole'],
+      resources: [timer.role.roleArn],
+      conditions: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
+    }),
+  ];
+}
+
+/** The HTTP API in front of the RPC function. */
+export interface RpcApi {
+  readonly api: HttpApi;
+  readonly stage: HttpStage;
+  readonly rpcRoute: HttpRoute;
+  readonly accessLogs: LogGroup;
+  /** `https://…/rpc` */
+  readonly rpcUrl: string;
+}
+
+/**
+ * An HTTP API with one route, `POST /rpc`, authorized by IAM (or JWTs with `jwt`), with
+ * stage throttling and JSON access logs in their own log group.
+ */
+export function createRpcApi(
+  scope: Construct,
+  p: Pick<Resolved, 'logRetention' | 'removalPolicy' | 'throttleRateLimit' | 'throttleBurstLimit' | 'jwt'>,
+  rpcFunction: IFunction,
+): RpcApi {
+  const accessLogs = new LogGroup(scope, 'ApiAccessLogs', {
+    retention: p.logRetention,
+    removalPolicy: p.removalPolicy,
+  });
+  const api = new HttpApi(scope, 'Api', { description: 'skytask JSON-RPC', createDefaultStage: false });
+  const stage = api.addStage('DefaultStage', {
+    stageName: '$default',
+    autoDeploy: true,
+    throttle: { rateLimit: p.throttleRateLimit, burstLimit: p.throttleBurstLimit },
+    accessLogSettings: { destination: new LogGroupLogDestination(accessLogs), format: accessLogFormat() },
+  });
+  const authorizer: IHttpRouteAuthorizer = p.jwt
+    ? new HttpJwtAuthorizer('JwtAuthorizer', p.jwt.issuer, { jwtAudience: p.jwt.audience })
+    : new HttpIamAuthorizer();
+  const [rpcRoute] = api.addRoutes({
+    path: '/rpc',
+    methods: [HttpMethod.POST],
+    integration: new HttpLambdaIntegration('RpcIntegration', rpcFunction),
+    authorizer,
+    authorizationScopes: p.jwt?.scopes,
+  });
+  return { api, stage, rpcRoute, accessLogs, rpcUrl: `${stage.url}rpc` };
+}
+
+/** One JSON object per request; the caller is the IAM ARN or the JWT subject. */
+function accessLogFormat(): AccessLogFormat {
+  return AccessLogFormat.custom(
+    JSON.stringify({
+      requestId: '$context.requestId',
+      ip: '$context.identity.sourceIp',
+      requestTime: '$context.requestTime',
+      routeKey: '$context.routeKey',
+      status: '$context.status',
+      responseLength: '$context.responseLength',
+      latency: '$context.responseLatency',
+      integrationError: '$context.integrationErrorMessage',
+      authorizerError: '$context.authorizer.error',
+      caller: '$context.identity.userArn',
+      subject: '$context.authorizer.claims.sub',
+    }),
+  );
+}

@@ -1,0 +1,182 @@
+/**
+ * The schedules of a TaskQueue: the timer (one-time schedules for tasks due beyond SQS's
+ * 15 minutes), and the recurring schedules (one per periodic job, invoking the scheduler
+ * function, and the reconciler's).
+ */
+import type { Duration } from 'aws-cdk-lib';
+import type { Role } from 'aws-cdk-lib/aws-iam';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { type CfnSchedule, type CfnScheduleGroup, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import { INDEX } from '../lib/keys.js';
+import { type EventBridgeSchedule, eventBridgeSchedule, schedulerInput } from '../lib/eventbridge-schedule.js';
+import type { Job } from '../lib/job.js';
+import { SETTINGS } from '../lib/settings.js';
+import { FUNCTIONS } from './defaults.js';
+import { indexQueryStatement, queueSendStatements, tableStatement } from './permissions.js';
+import {
+  createFunctionSchedule,
+  createScheduleGroup,
+  createSchedulerRole,
+  invokeStatements,
+  periodicJobsOf,
+} from './schedules.js';
+import { FUNCTION_ENTRIES, createTaskFunction } from './task-function.js';
+import { sharedFunctionOptions, type TaskQueueCore } from './task-queue-core.js';
+
+/** The timer: the group of the one-time `at()` schedules, and the role they send to the queue as. */
+export interface Timer {
+  readonly group: CfnScheduleGroup;
+  readonly role: Role;
+}
+
+/** A periodic job and the EventBridge schedule that fires it. */
+export interface PeriodicSchedule {
+  readonly job: Job;
+  readonly schedule: EventBridgeSchedule;
+}
+
+/** The recurring schedules and the functions they invoke. */
+export interface RecurringSchedules {
+  /** The group of the periodic jobs' schedules and the reconciler's. */
+  readonly scheduleGroup: CfnScheduleGroup;
+  /** Fires the periodic jobs; absent when there are none. */
+  readonly schedulerFunction?: NodejsFunction;
+  /** One schedule per periodic job, by job name. */
+  readonly periodicSchedules: Record<string, CfnSchedule>;
+  readonly reconciler: NodejsFunction;
+  readonly reconcileSchedule: CfnSchedule;
+}
+
+/**
+ * The periodic jobs of the jobs module and their schedules. Called before any resource:
+ * a periodic job EventBridge cannot express fails the synth with the periodic issue's
+ * message (ScheduleError, naming the job). A `rate()` schedule starts at its first slot
+ * at least `rateStartMargin` after now.
+ */
+export function periodicSchedulesOf(jobsPath: string, rateStartMargin: Duration): PeriodicSchedule[] {
+  const startAfter = Date.now() / 1000 + rateStartMargin.toSeconds();
+  return periodicJobsOf(jobsPath).map((job) => ({ job, schedule: eventBridgeSchedule(job, startAfter) }));
+}
+
+/**
+ * The timer: one-time schedules (lib/eventbridge-timer.ts) send a task's envelope
+ * straight to the queue as its role. The group goes with the queue when the stack is
+ * deleted: its schedules are deferred messages of that queue.
+ */
+export function createTimer(scope: Construct, queue: IQueue): Timer {
+  const group = createScheduleGroup(scope, 'TimerScheduleGroup');
+  const role = createSchedulerRole(scope, 'TimerRole', {
+    description: 'skytask timer: one-time schedules send due tasks to the task queue',
+    group,
+    statements: queueSendStatements(queue),
+  });
+  return { group, role };
+}
+
+/**
+ * The recurring schedules: periodic jobs and the reconciler. Deleted with the stack:
+ * they are configuration, made again by the next deploy.
+ */
+export function createRecurringSchedules(
+  scope: Construct,
+  core: TaskQueueCore,
+  periodic: PeriodicSchedule[],
+): RecurringSchedules {
+  const scheduleGroup = createScheduleGroup(scope, 'ScheduleGroup');
+  const { schedulerFunction, periodicSchedules } = createPeriodicSchedules(scope, core, scheduleGroup, periodic);
+  const { reconciler, reconcileSchedule } = createReconciler(scope, core, scheduleGroup);
+  return { scheduleGroup, schedulerFunction, periodicSchedules, reconciler, reconcileSchedule };
+}
+
+/** The scheduler function, and one schedule per periodic job invoking it; nothing when there are none. */
+function createPeriodicSchedules(
+  scope: Construct,
+  core: TaskQueueCore,
+  group: CfnScheduleGroup,
+  periodic: PeriodicSchedule[],
+): Pick<RecurringSchedules, 'schedulerFunction' | 'periodicSchedules'> {
+  const periodicSchedules: Record<string, CfnSchedule> = {};
+  if (!periodic.length) return { periodicSchedules };
+  const deadLetterQueue = core.scheduleDeadLetterQueue;
+  const fn = createTaskFunction(scope, 'Scheduler', {
+    ...sharedFunctionOptions(core),
+    entry: FUNCTION_ENTRIES.scheduler,
+    description: 'skytask scheduler: EventBridge Scheduler fires the periodic jobs here',
+    timeout: FUNCTIONS.scheduler.timeout,
+    memorySize: FUNCTIONS.scheduler.memorySize,
+    environment: core.environment,
+    // A fire queues a task with no delay: no timer.
+    statements: [
+      // The task record and its non-overlap lock, the schedule entry's run.
+      tableStatement(core.table, ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem']),
+      ...queueSendStatements(core.queue),
+    ],
+    // A fire is idempotent per slot: retrying it is safe.
+    async: { retryAttempts: FUNCTIONS.scheduler.asyncRetryAttempts, deadLetterQueue },
+  }).fn;
+  const role = createSchedulerRole(scope, 'PeriodicScheduleRole', {
+    description: 'skytask periodic schedules: invoke the scheduler function',
+    group,
+    statements: invokeStatements(fn, deadLetterQueue),
+  });
+  for (const { job, schedule } of periodic) {
+    periodicSchedules[job.name] = createFunctionSchedule(scope, `Periodic-${job.name}`, {
+      group,
+      deadLetterQueue,
+      role,
+      fn,
+      schedule,
+      input: schedulerInput(job.name),
+      description: `skytask periodic job ${job.name}`,
+    });
+  }
+  return { schedulerFunction: fn, periodicSchedules };
+}
+
+/** The reconciler function and the schedule that runs it every `reconcileEvery`. */
+function createReconciler(
+  scope: Construct,
+  core: TaskQueueCore,
+  group: CfnScheduleGroup,
+): Pick<RecurringSchedules, 'reconciler' | 'reconcileSchedule'> {
+  const { props: p, scheduleDeadLetterQueue: deadLetterQueue } = core;
+  const reconciler = createTaskFunction(scope, 'Reconciler', {
+    ...sharedFunctionOptions(core),
+    entry: FUNCTION_ENTRIES.reconciler,
+    description: 'skytask reconciler: sends again the messages of tasks that have not progressed',
+    timeout: FUNCTIONS.reconciler.timeout,
+    memorySize: FUNCTIONS.reconciler.memorySize,
+    environment: {
+      ...core.environment,
+      [SETTINGS.reconcileAfter.env]: String(p.reconcileAfter.toSeconds()),
+      [SETTINGS.maxResends.env]: String(p.maxResends),
+    },
+    // No timer: it re-sends a task only once it is past due (eta + reconcileAfter), so
+    // never beyond SQS's 15 minutes. (Arming far-future tasks again is the local stack's
+    // restart recovery, not this run.)
+    statements: [
+      // Unfinished tasks: keys from the status index, items in batches.
+      indexQueryStatement(core.table, [INDEX.byStatus.name]),
+      // markResent, endIdle, setSendError; releasing the lock of a task it ends.
+      tableStatement(core.table, ['BatchGetItem', 'UpdateItem', 'DeleteItem']),
+      ...queueSendStatements(core.queue),
+    ],
+    async: { retryAttempts: FUNCTIONS.reconciler.asyncRetryAttempts, deadLetterQueue },
+  }).fn;
+  const reconcileSchedule = createFunctionSchedule(scope, 'ReconcileSchedule', {
+    group,
+    deadLetterQueue,
+    role: createSchedulerRole(scope, 'ReconcileScheduleRole', {
+      description: 'skytask reconciler schedule: invoke the reconciler function',
+      group,
+      statements: invokeStatements(reconciler, deadLetterQueue),
+    }),
+    fn: reconciler,
+    schedule: { expression: ScheduleExpression.rate(p.reconcileEvery).expressionString, timezone: 'UTC' },
+    input: {},
+    description: 'skytask reconciler',
+  });
+  return { reconciler, reconcileSchedule };
+}

@@ -1,5 +1,17 @@
 /** skytask's public API: the one barrel. */
-export { defineJob, isJob, canOverlap, type Job, type JobContext, type JobOptions, type Kwargs } from './job.js';
+export {
+  defineJob,
+  isJob,
+  canOverlap,
+  type Job,
+  type JobContext,
+  type JobOptions,
+  type Kwargs,
+  type KwargsArg,
+  type SchemaInput,
+  type SchemaOutput,
+} from './job.js';
+export { isStandardSchema, type KwargsSchema, type KwargsIssue } from './kwargs-schema.js';
 export { createRegistry, loadRegistry, type JobRegistry } from './registry.js';
 export { TaskStatus, READY_STATUSES, isReady, toWire, fromWire, type Task, type TaskWire } from './task.js';
 export * from './errors.js';
@@ -15,7 +27,7 @@ export {
   type QueueTaskResult,
   type Recorded,
 } from './tasks/enqueue.js';
-export { checkKwargs, checkOptions, type QueueTaskOptions } from './tasks/options.js';
+export { checkKwargs, checkOptions, type CheckedKwargs, type QueueTaskOptions } from './tasks/options.js';
 export { sendTaskMessage, sendTaskMessages, needsTimer } from './tasks/send.js';
 export { endTask, type TaskEnd } from './tasks/end.js';
 export { takeLock } from './tasks/lock.js';

@@ -1,3 +1,5 @@
+import type { StandardSchemaV1 } from '@standard-schema/spec';
+import type { KwargsSchema } from './kwargs-schema.js';
 import type { Logger } from './log.js';
 import type { Task } from './task.js';
 
@@ -21,12 +23,25 @@ export interface JobContext {
   readonly worker: { readonly id: string; runningTasks(): string[] };
   /**
    * Queue a sub-task; its `from_task` is this task. Returns the new task, or null
-   * when the job cannot overlap and an equal task is not finished.
+   * when the job cannot overlap and an equal task is not finished. Throws ValidationError
+   * (unknown job, kwargs its schema refuses) before anything is written.
+   *
+   * Give the job itself rather than its name to have its kwargs type-checked (the input
+   * type of its schema): `ctx.queueTask(sendMail, { to: 'a@b.c' })`.
    */
   queueTask(jobName: string, kwargs?: Kwargs): Promise<Task | null>;
+  queueTask<I extends Kwargs>(job: Job<any, any, string, I>, ...kwargs: KwargsArg<I>): Promise<Task | null>;
 }
 
-export interface JobOptions<K extends Kwargs, R> {
+/** Kwargs may be left out when every kwarg is optional. */
+// biome-ignore lint/complexity/noBannedTypes: `{} extends I` is the test for "every key optional".
+export type KwargsArg<I> = {} extends I ? [kwargs?: I] : [kwargs: I];
+
+/**
+ * A job's definition. `K` is what `run` receives; `I` what callers give (and what is
+ * stored): the two differ only with a `schema`, whose input is `I` and output `K`.
+ */
+export interface JobOptions<K extends Kwargs, R, I extends Kwargs = K> {
   /** Unique and stable: it is stored on every task and carried in every message. */
   name: string;
   /** Shown by `job_list`. Markdown. */
@@ -34,13 +49,26 @@ export interface JobOptions<K extends Kwargs, R> {
   /** The job body. May be async. Its result must be JSON-serializable. */
   run: (ctx: JobContext, kwargs: K) => R | Promise<R>;
   /**
+   * The kwargs' schema: any Standard Schema (Zod, Valibot, ArkType…; see docs/schemas.md).
+   * Every way in (queue_task, the clients, `ctx.queueTask`, producer messages, periodic
+   * fires) validates the kwargs with it before anything is written, and refuses a key it
+   * drops; the JSON input is stored, and the consumer validates it again and gives `run`
+   * the schema's output (transforms work: a date string stored, a Date received). Kwargs
+   * it refuses are a ValidationError naming the field (JSON-RPC -32602); stored kwargs it
+   * refuses at run (the schema changed since) fail the task without retries. A periodic
+   * job's schema must accept `{}`: the registry refuses it at load otherwise.
+   * Without a schema, kwargs are any JSON object and the job trusts its callers.
+   */
+  schema?: KwargsSchema<I, K>;
+  /**
    * Seconds: a task of this job not started within this long after it became due is
    * REVOKED, never run (Pulsar's job `timeout`). A `queue_task` `expiry` overrides it.
    */
   expires?: number;
   /**
    * When false, a task cannot be queued while an earlier task of this job with the same
-   * kwargs is not finished (`queue_task` returns null). A function decides per call.
+   * kwargs is not finished (`queue_task` returns null). A function decides per call (it
+   * gets the kwargs as `run` does: the schema's output).
    * @default true
    */
   canOverlap?: boolean | ((kwargs: K) => boolean);
@@ -75,9 +103,13 @@ export interface JobOptions<K extends Kwargs, R> {
   timezone?: string;
 }
 
-/** A job: `K` its kwargs, `R` its result, `N` its name (a literal type when defined with one: clients check names). */
-export interface Job<K extends Kwargs = Kwargs, R = unknown, N extends string = string>
-  extends Readonly<JobOptions<K, R>> {
+/**
+ * A job: `K` the kwargs `run` receives, `R` its result, `N` its name (a literal type when
+ * defined with one: clients check names), `I` the kwargs callers give (its schema's input;
+ * `K` without a schema).
+ */
+export interface Job<K extends Kwargs = Kwargs, R = unknown, N extends string = string, I extends Kwargs = K>
+  extends Readonly<JobOptions<K, R, I>> {
   readonly name: N;
   readonly type: 'regular' | 'periodic';
   readonly [JOB]: true;
@@ -85,9 +117,15 @@ export interface Job<K extends Kwargs = Kwargs, R = unknown, N extends string = 
 
 const JOB = Symbol.for('skytask.job');
 
+/** The kwargs `run` receives from a schema: its output type. */
+export type SchemaOutput<S extends KwargsSchema<any, any>> = StandardSchemaV1.InferOutput<S>;
+/** The kwargs callers give a job with a schema: its input type. */
+export type SchemaInput<S extends KwargsSchema<any, any>> = StandardSchemaV1.InferInput<S>;
+
 /**
  * Define a job. Export it from your jobs module; the registry collects every export
- * that is a job.
+ * that is a job. With a `schema`, the kwargs' types come from it: `run` gets its output
+ * type, callers are checked against its input type.
  *
  * @example
  * export const addition = defineJob({
@@ -96,12 +134,23 @@ const JOB = Symbol.for('skytask.job');
  *   expires: 60,
  *   run: (_ctx, { a = 0, b = 0 }: { a?: number; b?: number }) => a + b,
  * });
+ *
+ * // With a schema (Zod here; any Standard Schema):
+ * export const remind = defineJob({
+ *   name: 'remind',
+ *   schema: z.object({ to: z.email(), at: z.coerce.date<string>() }),
+ *   run: (_ctx, { to, at }) => send(to, at.toISOString()), // at: Date
+ * });
  */
+export function defineJob<S extends KwargsSchema, R = unknown, N extends string = string>(
+  options: Omit<JobOptions<SchemaOutput<S>, R, SchemaInput<S>>, 'schema'> & { name: N; schema: S },
+): Job<SchemaOutput<S>, R, N, SchemaInput<S>>;
 export function defineJob<K extends Kwargs = Kwargs, R = unknown, N extends string = string>(
   options: JobOptions<K, R> & { name: N },
-): Job<K, R, N> {
+): Job<K, R, N>;
+export function defineJob(options: JobOptions<Kwargs, unknown>): Job {
   const periodic = options.runEvery !== undefined || options.cron !== undefined;
-  return Object.freeze({ ...options, type: periodic ? 'periodic' : 'regular', [JOB]: true as const }) as Job<K, R, N>;
+  return Object.freeze({ ...options, type: periodic ? 'periodic' : 'regular', [JOB]: true as const }) as Job;
 }
 
 export function isJob(value: unknown): value is Job {

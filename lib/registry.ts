@@ -1,5 +1,6 @@
 import { RegistryError, UnknownJobError } from './errors.js';
 import { isJob, type Job } from './job.js';
+import { isStandardSchema, kwargsFromResult } from './kwargs-schema.js';
 import { checkRetrySettings } from './retry.js';
 import { scheduleOf } from './schedule.js';
 
@@ -11,6 +12,33 @@ export interface JobRegistry {
   all(): Job[];
   regular(): Job[];
   periodic(): Job[];
+}
+
+/**
+ * A job's `schema` must be a Standard Schema, and a periodic job's must accept `{}` (every
+ * fire queues a task with no kwargs): refused here, at load (so at `cdk synth` too), rather
+ * than at each fire. A schema that answers asynchronously cannot be asked at load: its
+ * refusal surfaces at the fire, which goes through the same check (a ValidationError).
+ */
+function checkSchema(job: Job): void {
+  if (job.schema === undefined) return;
+  if (!isStandardSchema(job.schema)) {
+    throw new RegistryError(
+      `job "${job.name}": schema is not a Standard Schema (v1; e.g. a Zod, Valibot or ArkType schema)`,
+    );
+  }
+  if (job.type !== 'periodic') return;
+  const result = job.schema['~standard'].validate({});
+  if (typeof (result as PromiseLike<unknown>).then === 'function') {
+    return void Promise.resolve(result).catch(() => undefined);
+  }
+  try {
+    kwargsFromResult(result as Awaited<typeof result>, {});
+  } catch (err) {
+    throw new RegistryError(
+      `periodic job "${job.name}": its schema refuses the empty kwargs every run gets: ${(err as Error).message}`,
+    );
+  }
 }
 
 /**
@@ -30,6 +58,7 @@ export function createRegistry(moduleExports: unknown): JobRegistry {
       }
       if (jobs.has(value.name)) throw new RegistryError(`two jobs are named "${value.name}"`);
       checkRetrySettings(value);
+      checkSchema(value);
       // A schedule that makes no sense anywhere fails the load (ScheduleError names the job).
       scheduleOf(value);
       jobs.set(value.name, value);

@@ -22,19 +22,19 @@ export type AnyJobs = Record<string, { kwargs: Record<string, unknown>; result: 
 
 /**
  * The job map of a jobs module's type (its named exports that are jobs, keyed by job name).
+ * A job's kwargs are what callers give: its schema's input type when it has a schema.
  * @example
  * type Jobs = JobsOf<typeof import('./jobs.js')>;
  * // { addition: { kwargs: { a?: number; b?: number }; result: number }; … }
  */
 export type JobsOf<M> = [M] extends [never]
   ? AnyJobs
-  : {
-      [E in keyof M as M[E] extends Job<any, any, infer N> ? N : never]: M[E] extends Job<infer K, infer R, any>
-        ? { kwargs: K; result: Awaited<R> }
-        : never;
-    };
+  : { [E in keyof M as M[E] extends Job<any, any, infer N, any> ? N : never]: JobTypesOf<M[E]> };
 
-/** A task of job `N`: its name, kwargs and result typed. */
+/** One job's types for a client: the kwargs callers give (`I`), the result once awaited. */
+type JobTypesOf<T> = T extends Job<any, infer R, any, infer I> ? { kwargs: I; result: Awaited<R> } : never;
+
+/** A task of job `N`: its name, kwargs (as stored: the schema's input) and result typed. */
 export type TaskOf<J extends JobMap, N extends keyof J> = Omit<Task, 'name' | 'kwargs' | 'result'> & {
   name: N;
   kwargs: J[N]['kwargs'];

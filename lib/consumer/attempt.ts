@@ -1,9 +1,11 @@
-import type { Job, JobContext } from '../job.js';
+import { UnrecoverableError, ValidationError } from '../errors.js';
+import type { Job, JobContext, Kwargs } from '../job.js';
 import type { Logger } from '../log.js';
 import type { ReceivedMessage } from '../queue.js';
 import type { Task } from '../task.js';
 import type { TaskDeps } from '../tasks/deps.js';
 import { queueTask } from '../tasks/enqueue.js';
+import { checkKwargs } from '../tasks/options.js';
 import { LAMBDA_MARGIN_SECONDS, type RunResult, type StopReason } from './outcome.js';
 
 /** What the consumer needs of the Lambda invocation (its context). */
@@ -64,6 +66,21 @@ function startHeartbeat(
 }
 
 /**
+ * The kwargs `run` receives: the stored JSON, through the job's schema when it has one (its
+ * output: transforms apply here). Stored kwargs the schema refuses now (it changed since the
+ * task was queued) throw UnrecoverableError naming the field: no retry would pass.
+ */
+async function kwargsForRun(job: Job, task: Task): Promise<Kwargs> {
+  if (!job.schema) return task.kwargs;
+  try {
+    return (await checkKwargs(task.kwargs, job.schema)).value;
+  } catch (err) {
+    if (!(err instanceof ValidationError)) throw err;
+    throw new UnrecoverableError(`the stored kwargs do not pass the job's schema: ${err.message}`, { cause: err });
+  }
+}
+
+/**
  * Run a claimed task's job body under heartbeats, a time limit and revoke. The job gets
  * `ctx.signal`, aborted when the attempt is stopped. Resolves with how the body ended; a
  * stopped attempt resolves at once, without waiting for a body that ignores its signal.
@@ -90,12 +107,14 @@ export async function runAttempt(deps: TaskDeps, input: AttemptInput): Promise<R
     signal: abort.signal,
     logger: input.log,
     worker: { id: worker.id, runningTasks: () => [...worker.running] },
-    queueTask: (jobName, kwargs) => queueTask(deps, jobName, kwargs, { fromTask: task.id, caller: task.caller }),
+    queueTask: (job: string | Job, kwargs?: unknown) =>
+      queueTask(deps, typeof job === 'string' ? job : job.name, kwargs, { fromTask: task.id, caller: task.caller }),
   };
   worker.running.add(task.id);
   try {
     const run = Promise.resolve()
-      .then(() => job.run(ctx, task.kwargs))
+      .then(() => kwargsForRun(job, task))
+      .then((kwargs) => job.run(ctx, kwargs))
       .then(
         (value): RunResult => ({ value }),
         (error): RunResult => ({ error }),

@@ -29,10 +29,16 @@ export interface Recorded {
 const withoutUndefined = <T extends object>(value: T): T =>
   Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 
-/** The new task's record, before it is written. */
-function newTask(deps: TaskDeps, jobName: string, kwargs: unknown, options: QueueTaskOptions, now: number): Task {
+/** The new task's record, before it is written. Stored: the kwargs' JSON (the schema's input). */
+async function newTask(
+  deps: TaskDeps,
+  jobName: string,
+  kwargs: unknown,
+  options: QueueTaskOptions,
+  now: number,
+): Promise<Task> {
   const job = deps.registry.require(jobName);
-  const args = checkKwargs(kwargs);
+  const args = await checkKwargs(kwargs, job.schema);
   const eta = checkOptions(options, now);
   if (!deps.timer && needsTimer(deps, eta)) {
     throw new ValidationError(
@@ -44,13 +50,13 @@ function newTask(deps: TaskDeps, jobName: string, kwargs: unknown, options: Queu
     id: options.id ?? randomUUID(),
     name: job.name,
     status: 'QUEUED',
-    kwargs: args,
+    kwargs: args.json,
     timeQueued: now,
     eta,
     expiry: expiresIn ? (eta ?? now) + expiresIn : undefined,
     attempts: 0,
     fromTask: options.fromTask,
-    lockId: canOverlap(job, args) ? undefined : lockIdFor(job.name, args),
+    lockId: canOverlap(job, args.value) ? undefined : lockIdFor(job.name, args.json),
     caller: options.caller,
   });
 }
@@ -61,7 +67,8 @@ function newTask(deps: TaskDeps, jobName: string, kwargs: unknown, options: Queu
  * (a producer message: expiry counts from its send).
  *
  * Returns null when the lock is held by an unfinished equal task. Throws ValidationError
- * (unknown job, bad kwargs or options) before anything is written.
+ * (unknown job, bad kwargs — including kwargs the job's schema refuses — or options)
+ * before anything is written.
  */
 export async function recordTask(
   deps: TaskDeps,
@@ -70,7 +77,7 @@ export async function recordTask(
   options: QueueTaskOptions = {},
   sentAt?: number,
 ): Promise<Recorded | null> {
-  const task = newTask(deps, jobName, kwargs, options, sentAt ?? deps.clock());
+  const task = await newTask(deps, jobName, kwargs, options, sentAt ?? deps.clock());
   const { store } = deps;
   if (options.id !== undefined) {
     const existing = await store.getTask(options.id);

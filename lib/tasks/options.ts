@@ -1,5 +1,6 @@
 import { ValidationError } from '../errors.js';
 import type { Kwargs } from '../job.js';
+import { type KwargsSchema, kwargsFromResult } from '../kwargs-schema.js';
 import { jsonSize, LIMITS } from '../limits.js';
 
 /** The options of `queue_task` (and of the clients' `queueTask`). Times in seconds. */
@@ -32,12 +33,26 @@ function depthOf(value: unknown): number {
   return max;
 }
 
+/** Checked kwargs: what is stored, and what the job's `run` receives. */
+export interface CheckedKwargs {
+  /** The JSON copy of the caller's kwargs: what is stored and sent (the schema's input). */
+  json: Kwargs;
+  /** The schema's output (a Date for a date string…); `json` itself when the job has no schema. */
+  value: Kwargs;
+}
+
 /**
  * Check a task's kwargs: a plain JSON object, nesting at most `LIMITS.maxDepth` levels,
- * at most `LIMITS.kwargsBytes` UTF-8 bytes of JSON. Returns its JSON copy (what is stored
- * and what the job receives). Throws ValidationError (→ JSON-RPC -32602) otherwise.
+ * at most `LIMITS.kwargsBytes` UTF-8 bytes of JSON; then, when the job has a schema, its
+ * JSON copy through the schema (which may answer asynchronously), refusing any key the
+ * schema dropped. The one check of every way in (queue_task, the clients, sub-tasks,
+ * producer messages, periodic fires) and of the consumer before `run`.
+ *
+ * Throws ValidationError (→ JSON-RPC -32602) otherwise; a schema's refusal names each field
+ * in its message (`kwargs.b: Expected number, received string`) and its `data`
+ * (`{ issues: [{ path: ['b'], message }] }`).
  */
-export function checkKwargs(kwargs: unknown): Kwargs {
+export async function checkKwargs(kwargs: unknown, schema?: KwargsSchema): Promise<CheckedKwargs> {
   if (!kwargs || typeof kwargs !== 'object' || Array.isArray(kwargs)) {
     throw new ValidationError('kwargs must be a JSON object');
   }
@@ -50,7 +65,12 @@ export function checkKwargs(kwargs: unknown): Kwargs {
       limit: LIMITS.kwargsBytes,
     });
   }
-  return JSON.parse(size.json);
+  const json: Kwargs = JSON.parse(size.json);
+  if (!schema) return { json, value: json };
+  // The schema reads its own copy: a transform that mutates its input changes neither what
+  // is stored nor what the dropped keys are compared with.
+  const result = await schema['~standard'].validate(JSON.parse(size.json));
+  return { json, value: kwargsFromResult(result, json) };
 }
 
 /**

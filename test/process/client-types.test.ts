@@ -1,8 +1,9 @@
 /**
- * The client's typing, proven by the compiler: `tsc --noEmit` on a fixture where right
+ * The client's typing, proven by the compiler: `tsc --noEmit` on fixtures where right
  * calls compile and each wrong one sits under `@ts-expect-error` (an unused directive is
- * itself an error); then on a copy without the directives, where each wrong call must
- * fail, for the reason it states.
+ * itself an error); then on a copy of each without the directives, where each wrong call
+ * must fail, for the reason it states. client-types.ts: the sample jobs; schema-types.ts:
+ * jobs with a kwargs schema (its input types the callers, its output the job's `run`).
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -13,7 +14,6 @@ import { after, describe, it } from 'node:test';
 
 const root = resolve(import.meta.dirname, '../..');
 const tsc = join(root, 'node_modules/typescript/bin/tsc');
-const fixture = join(root, 'test/types/client-types.ts');
 const tmp = mkdtempSync(join(tmpdir(), 'skytask-types-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
@@ -25,39 +25,61 @@ function runTsc(project: string): Promise<{ code: number; out: string }> {
   );
 }
 
-describe('client types (tsc on a fixture)', () => {
-  it('right calls compile, and every wrong one is an error', async () => {
-    const source = readFileSync(fixture, 'utf8');
-    const expected = source.split('\n').flatMap((line, i) => (/\/\/ @ts-expect-error/.test(line) ? [i + 2] : []));
-    assert.ok(expected.length >= 8, 'the fixture keeps its wrong calls');
+/**
+ * The fixture's lines under a directive (which must fail once it is gone), and tsc's
+ * output for a copy of the fixture without the directives, its imports pointed back at
+ * the repository.
+ */
+async function withoutDirectives(name: string): Promise<{ expected: number[]; errorLines: number[]; out: string }> {
+  const source = readFileSync(join(root, 'test/types', name), 'utf8');
+  const expected = source.split('\n').flatMap((line, i) => (/\/\/ @ts-expect-error/.test(line) ? [i + 2] : []));
+  const stripped = source
+    .replace(/^\s*\/\/ @ts-expect-error.*$/gm, '// (directive removed)')
+    .replaceAll("'../../", `'${root}/`);
+  const dir = mkdtempSync(join(tmp, 'fixture-'));
+  writeFileSync(join(dir, name), stripped);
+  writeFileSync(
+    join(dir, 'tsconfig.json'),
+    JSON.stringify({
+      extends: join(root, 'tsconfig.json'),
+      // The copy lives outside the repository: its bare imports (zod) resolve in the repository's node_modules.
+      compilerOptions: {
+        typeRoots: [join(root, 'node_modules/@types')],
+        paths: { '*': [join(root, 'node_modules/*')] },
+      },
+      include: [name, join(root, 'local/dynalite.d.ts')],
+    }),
+  );
+  const wrong = await runTsc(join(dir, 'tsconfig.json'));
+  assert.notEqual(wrong.code, 0);
+  const pattern = new RegExp(`${name.replace('.', '\\.')}\\((\\d+),\\d+\\): error (TS\\d+)`, 'g');
+  const errorLines = [...new Set([...wrong.out.matchAll(pattern)].map((m) => Number(m[1])))];
+  return { expected, errorLines, out: wrong.out };
+}
 
-    // The same file without the directives, its imports pointed back at the repository.
-    const stripped = source
-      .replace(/^\s*\/\/ @ts-expect-error.*$/gm, '// (directive removed)')
-      .replaceAll("'../../", `'${root}/`);
-    writeFileSync(join(tmp, 'client-types.ts'), stripped);
-    writeFileSync(
-      join(tmp, 'tsconfig.json'),
-      JSON.stringify({
-        extends: join(root, 'tsconfig.json'),
-        compilerOptions: { typeRoots: [join(root, 'node_modules/@types')] },
-        include: ['client-types.ts', join(root, 'local/dynalite.d.ts')],
-      }),
-    );
-
-    const [right, wrong] = await Promise.all([
-      runTsc(join(root, 'test/types/tsconfig.json')),
-      runTsc(join(tmp, 'tsconfig.json')),
-    ]);
+describe('client types (tsc on fixtures)', { concurrency: 3 }, () => {
+  it('right calls compile in every fixture (tsc -p test/types)', async () => {
+    const right = await runTsc(join(root, 'test/types/tsconfig.json'));
     assert.equal(right.code, 0, right.out);
+  });
 
-    assert.notEqual(wrong.code, 0);
-    const errorLines = [...wrong.out.matchAll(/client-types\.ts\((\d+),\d+\): error (TS\d+)/g)].map((m) =>
-      Number(m[1]),
-    );
-    assert.deepEqual([...new Set(errorLines)], expected, wrong.out);
-    assert.match(wrong.out, /'"additon"' is not assignable/);
-    assert.match(wrong.out, /'c' does not exist/);
-    assert.match(wrong.out, /Type 'string' is not assignable to type 'number'/);
+  it('client-types.ts: every wrong call is an error', async () => {
+    const { expected, errorLines, out } = await withoutDirectives('client-types.ts');
+    assert.ok(expected.length >= 8, 'the fixture keeps its wrong calls');
+    assert.deepEqual(errorLines, expected, out);
+    assert.match(out, /'"additon"' is not assignable/);
+    assert.match(out, /'c' does not exist/);
+    assert.match(out, /Type 'string' is not assignable to type 'number'/);
+  });
+
+  it("schema-types.ts: callers are checked against a schema's input, run gets its output", async () => {
+    const { expected, errorLines, out } = await withoutDirectives('schema-types.ts');
+    assert.ok(expected.length >= 7, 'the fixture keeps its wrong calls');
+    assert.deepEqual(errorLines, expected, out);
+    assert.match(out, /Type 'string' is not assignable to type 'number'/);
+    assert.match(out, /Property 'b' is missing/);
+    assert.match(out, /'delya' does not exist/);
+    assert.match(out, /Type 'Date' is not assignable to type 'string'/);
+    assert.match(out, /Property 'toUpperCase' does not exist on type 'Date'/);
   });
 });

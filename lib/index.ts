@@ -32,3 +32,4 @@ export {
 export type { TaskQueue, ReceivedMessage, QueueDepth } from './queue.js';
 export { configFromEnv, createClients, createRuntime, type SkytaskConfig } from './config.js';
 export { createLogger, taskLogger, type Logger } from './log.js';
+export { createMemoryStore, type MemoryStoreOptions } from './memory/memory-store.js';

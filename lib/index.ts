@@ -33,3 +33,10 @@ export type { TaskQueue, ReceivedMessage, QueueDepth } from './queue.js';
 export { configFromEnv, createClients, createRuntime, type SkytaskConfig } from './config.js';
 export { createLogger, taskLogger, type Logger } from './log.js';
 export { createMemoryStore, type MemoryStoreOptions } from './memory/memory-store.js';
+export {
+  createMemoryQueue,
+  type MemoryQueue,
+  type MemoryQueueOptions,
+  type DeadLetterView,
+} from './memory/memory-queue.js';
+export { QueueRequestError } from './memory/sqs-rules.js';

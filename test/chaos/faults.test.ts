@@ -8,7 +8,14 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import dynalite from 'dynalite';
 import { buildApp } from 'fauxqs';
-import { configFromEnv, createClients, createLogger, createRegistry, createRpc, createRuntime } from '../../lib/index.js';
+import {
+  configFromEnv,
+  createClients,
+  createLogger,
+  createRegistry,
+  createRpc,
+  createRuntime,
+} from '../../lib/index.js';
 import * as sampleJobs from '../../examples/jobs.js';
 import { provision } from '../../local/provision.js';
 import { useLocalCredentials } from '../../local/stack.js';

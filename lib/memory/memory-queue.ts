@@ -149,9 +149,13 @@ export function createMemoryQueue(options: MemoryQueueOptions = {}): MemoryQueue
         }
         for (const item of group) {
           const problem = messageProblem(item.body);
-          // As the SQS adapter reports an entry of the batch's Failed list.
-          if (problem) errors.push(new Error(`${problem.code}: ${problem.message}`));
-          else errors.push(undefined), main.send(item.body, normalizeDelay(item.delaySeconds));
+          if (problem) {
+            // As the SQS adapter reports an entry of the batch's Failed list.
+            errors.push(new Error(`${problem.code}: ${problem.message}`));
+          } else {
+            main.send(item.body, normalizeDelay(item.delaySeconds));
+            errors.push(undefined);
+          }
         }
       }
       wake();

@@ -189,7 +189,8 @@ export function taskStoreRecordsContract(factory: StoreFactory): void {
 
     test('pages over more tasks than the limit, with a cursor until the last page', async (w) => {
       const all = await createInOrder(w, 7);
-      const got = await pages(w, { limit: 3 });
+      // By job: the same paging as an unfiltered listing, over 8 index partitions instead of 32.
+      const got = await pages(w, { name: 'job', limit: 3 });
       assert.deepEqual(got, [
         { ids: all.slice(0, 3), more: true },
         { ids: all.slice(3, 6), more: true },
@@ -199,7 +200,7 @@ export function taskStoreRecordsContract(factory: StoreFactory): void {
 
     test('a page that ends on the last task still has a cursor; the page after it is empty', async (w) => {
       const all = await createInOrder(w, 6);
-      assert.deepEqual(await pages(w, { limit: 3 }), [
+      assert.deepEqual(await pages(w, { name: 'job', limit: 3 }), [
         { ids: all.slice(0, 3), more: true },
         { ids: all.slice(3), more: true },
         { ids: [], more: false },

@@ -90,8 +90,9 @@ export function taskQueueContract(label: string, factory: QueueFactory): void {
       const [first] = await f.queue.receive(10, 0);
       const hidden = await f.queue.receive(10, 0);
       if (inTime(f, receivedAt, f.visibilityTimeout)) assert.deepEqual(hidden, []);
-      await pastVisibility(f);
-      const again = await f.queue.receive(10, 0);
+      // Late under load, that receive may have been the redelivery itself.
+      if (!hidden.length) await pastVisibility(f);
+      const again = hidden.length ? hidden : await f.queue.receive(10, 0);
       assert.equal(again.length, 1);
       assert.equal(again[0].messageId, first.messageId);
       assert.equal(again[0].body, first.body);
@@ -131,8 +132,8 @@ export function taskQueueContract(label: string, factory: QueueFactory): void {
       await pastVisibility(f);
       const hidden = await f.queue.receive(10, 0);
       if (inTime(f, changedAt, f.visibilityTimeout + 3)) assert.deepEqual(hidden, []);
-      await f.queue.changeVisibility(m.receiptHandle, 0);
-      const again = await f.queue.receive(10, 0);
+      if (!hidden.length) await f.queue.changeVisibility(m.receiptHandle, 0);
+      const again = hidden.length ? hidden : await f.queue.receive(10, 0);
       assert.deepEqual(idsOf(again), ['a']);
       assert.equal(attrs(again[0]).ApproximateReceiveCount, '2');
       await f.queue.deleteMessages([again[0].receiptHandle]);
@@ -149,8 +150,8 @@ export function taskQueueContract(label: string, factory: QueueFactory): void {
       await f.clock.advance(0.7);
       const hidden = await f.queue.receive(10, 0);
       if (inTime(f, changedAt, 1)) assert.deepEqual(hidden, []);
-      await f.clock.advance(0.5);
-      assert.deepEqual(idsOf(await f.queue.receive(10, 0)), ['a']);
+      if (!hidden.length) await f.clock.advance(0.5);
+      assert.deepEqual(idsOf(hidden.length ? hidden : await f.queue.receive(10, 0)), ['a']);
     });
 
     test('a delayed message is received after its delay, rounded up to whole seconds; depth counts it delayed', async (f) => {
@@ -159,15 +160,24 @@ export function taskQueueContract(label: string, factory: QueueFactory): void {
       await f.queue.send(env('fraction'), 0.3);
       await f.queue.send(env('far'), 5000);
       await f.queue.send(env('now'), -5);
-      assert.deepEqual(await f.queue.depth(), { queued: 1, delayed: 3, inFlight: 0 });
-      const immediate = await f.queue.receive(10, 0);
-      assert.deepEqual(idsOf(immediate), ['now']);
-      await f.queue.deleteMessages(immediate.map((m) => m.receiptHandle));
+      const depth = await f.queue.depth();
+      if (inTime(f, sentAt, 1)) assert.deepEqual(depth, { queued: 1, delayed: 3, inFlight: 0 });
+      const got: ReceivedMessage[] = [];
+      /** Receive and delete what is visible now. */
+      const take = async () => {
+        const messages = await f.queue.receive(10, 0);
+        await f.queue.deleteMessages(messages.map((m) => m.receiptHandle));
+        got.push(...messages);
+        return messages;
+      };
+      const immediate = await take();
+      if (inTime(f, sentAt, 1)) assert.deepEqual(idsOf(immediate), ['now']);
       await f.clock.advance(0.5);
-      const early = await f.queue.receive(10, 0);
+      const early = await take();
       if (inTime(f, sentAt, 1)) assert.deepEqual(early, []);
       await f.clock.advance(0.7);
-      assert.deepEqual(idsOf(await f.queue.receive(10, 0)), ['fraction', 'one']);
+      await take();
+      assert.deepEqual(idsOf(got), ['fraction', 'now', 'one']);
       assert.deepEqual(await f.queue.receive(10, 0), []);
     });
 

@@ -86,3 +86,12 @@ export {
   type AwsClients,
 } from './runtime.js';
 export { createLogger, taskLogger, type Logger } from './log.js';
+export { createMemoryStore, type MemoryStoreOptions } from './memory/memory-store.js';
+export { createMemoryTimer, type MemoryTimer } from './memory/memory-timer.js';
+export {
+  createMemoryQueue,
+  type MemoryQueue,
+  type MemoryQueueOptions,
+  type DeadLetterView,
+} from './memory/memory-queue.js';
+export { QueueRequestError } from './memory/sqs-rules.js';

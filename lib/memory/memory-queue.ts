@@ -1,0 +1,224 @@
+import { encodeEnvelope } from '../envelope.js';
+import type { TaskQueue } from '../queue.js';
+import { MessageList } from './message-list.js';
+import {
+  DEAD_LETTER_VISIBILITY_SECONDS,
+  MAX_MESSAGE_BYTES,
+  QueueRequestError,
+  abortError,
+  checkWait,
+  messageBytes,
+  messageProblem,
+  normalizeDelay,
+  normalizeMax,
+  normalizeVisibility,
+} from './sqs-rules.js';
+
+export interface MemoryQueueOptions {
+  /**
+   * What the queue takes for now, in epoch seconds (fractional): delays, visibility
+   * timeouts, `SentTimestamp`. A test can pass a fake clock and move it by hand.
+   * @default () => Date.now() / 1000
+   */
+  clock?: () => number;
+  /** Seconds a received message stays hidden, as the SQS queue's VisibilityTimeout. @default 30 */
+  visibilityTimeout?: number;
+  /**
+   * Receives a message gets; the receive after the last one moves it to the dead-letter
+   * list instead (the SQS redrive policy's maxReceiveCount). @default 5
+   */
+  maxReceiveCount?: number;
+  /**
+   * Real milliseconds a long poll (`receive` with `waitSeconds` > 0) that finds nothing
+   * waits at most. @default `waitSeconds` × 1000 with the default clock; 100 with an
+   * injected one, whose time need not pass while the poll waits
+   */
+  maxRealWaitMs?: number;
+}
+
+/** A message on the dead-letter list, as `peekDeadLetters` shows it. */
+export interface DeadLetterView {
+  messageId: string;
+  body: string;
+  /** The reason given to `deadLetter`; undefined for a message the redrive policy moved. */
+  reason?: string;
+  receiveCount: number;
+}
+
+/** The task queue in memory, with what a test harness needs besides the port. */
+export interface MemoryQueue extends TaskQueue {
+  /**
+   * End every delay and visibility timeout now, without moving the clock: every message
+   * on the task queue can be received at once (an in-flight message's receipt handle
+   * still deletes it until it is received again, as in SQS). Returns the number of
+   * messages on the queue. A harness that runs on the real clock drains with it:
+   * receive, handle, delete, repeat. It does not make a task due: a task queued with a
+   * delay or a retry waiting for its due time stays so in the store, and the consumer
+   * sends its message again for that time; move the clock for those (`nextVisibleAt`).
+   */
+  visibleNow(): number;
+  /**
+   * When (epoch seconds, by the queue's clock) the next delayed or in-flight message
+   * becomes visible; undefined when none is hidden. A harness with a fake clock moves the
+   * clock there, then receives.
+   */
+  nextVisibleAt(): number | undefined;
+  /** The dead-letter list as it is, without receiving: bodies and the reasons given. */
+  peekDeadLetters(): DeadLetterView[];
+}
+
+/** Real milliseconds between checks of the clock while a long poll waits. */
+const POLL_MS = 10;
+
+/**
+ * The task queue in memory, with SQS standard-queue semantics as the local poller and
+ * the consumer rely on them, and the SQS adapter's conversions (`createSqsQueue`):
+ *
+ * - `send`/`sendBatch` put `encodeEnvelope(envelope)` on the queue, exactly the SQS
+ *   body; the delay is rounded up to whole seconds, at most 900. A batch goes in groups
+ *   of 10: a group over 1 MiB fails whole, a message SQS would refuse fails alone.
+ * - `receive` returns at most 10 visible messages (longest visible first), each with a
+ *   new receipt handle, hidden for `visibilityTimeout` seconds. `attributes` holds
+ *   `ApproximateReceiveCount`, `SentTimestamp` and `ApproximateFirstReceiveTimestamp`
+ *   (epoch milliseconds) and `SenderId`, as strings, as in an SQSEvent record. The
+ *   receive after `maxReceiveCount` receives moves the message to the dead-letter list.
+ * - A long poll returns as soon as a message is visible: a send wakes it, and it checks
+ *   the clock every 10 ms of real time, so a fake clock moved by a test is seen. With
+ *   nothing to receive it returns empty after `waitSeconds` by the clock, or after
+ *   `maxRealWaitMs` of real time, whichever comes first: with a fake clock that is
+ *   100 ms, so a poller loop costs little and a stop does not hang. An aborted poll
+ *   rejects with an `AbortError`, as the SDK's does.
+ * - Errors SQS would answer are `QueueRequestError`s named by SQS's code.
+ *
+ * @example
+ * let now = 1_800_000_000;
+ * const queue = createMemoryQueue({ clock: () => now, visibilityTimeout: 30 });
+ * await queue.send({ id: 't1', job: 'add' }, 5);
+ * await queue.receive(10, 0); // [] : delayed
+ * now += 5;
+ * const [message] = await queue.receive(10, 0); // message.body === '{"v":1,"id":"t1","job":"add"}'
+ */
+export function createMemoryQueue(options: MemoryQueueOptions = {}): MemoryQueue {
+  const clock = options.clock ?? (() => Date.now() / 1000);
+  const maxReceiveCount = options.maxReceiveCount ?? 5;
+  const main = new MessageList(clock, options.visibilityTimeout ?? 30);
+  const dead = new MessageList(clock, DEAD_LETTER_VISIBILITY_SECONDS);
+  const wakers = new Set<() => void>();
+  const wake = () => {
+    for (const resolve of wakers) resolve();
+  };
+
+  /** Resolves after POLL_MS, on a wake, or on an abort, whichever first. */
+  function nap(signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        wakers.delete(done);
+        signal?.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, POLL_MS);
+      wakers.add(done);
+      signal?.addEventListener('abort', done, { once: true });
+    });
+  }
+
+  function sendOne(body: string, delaySeconds: number | undefined): void {
+    const problem = messageProblem(body);
+    if (problem) throw problem;
+    main.send(body, normalizeDelay(delaySeconds));
+    wake();
+  }
+
+  return {
+    async send(envelope, delaySeconds) {
+      sendOne(encodeEnvelope(envelope), delaySeconds);
+    },
+
+    async sendBatch(items) {
+      const errors: (Error | undefined)[] = [];
+      for (let i = 0; i < items.length; i += 10) {
+        const group = items.slice(i, i + 10).map((item) => ({ ...item, body: encodeEnvelope(item.envelope) }));
+        if (group.reduce((sum, item) => sum + messageBytes(item.body), 0) > MAX_MESSAGE_BYTES) {
+          const tooLong = new QueueRequestError(
+            'BatchRequestTooLong',
+            `Batch requests cannot be longer than ${MAX_MESSAGE_BYTES} bytes.`,
+          );
+          errors.push(...group.map(() => tooLong));
+          continue;
+        }
+        for (const item of group) {
+          const problem = messageProblem(item.body);
+          if (problem) {
+            // As the SQS adapter reports an entry of the batch's Failed list.
+            errors.push(new Error(`${problem.code}: ${problem.message}`));
+          } else {
+            main.send(item.body, normalizeDelay(item.delaySeconds));
+            errors.push(undefined);
+          }
+        }
+      }
+      wake();
+      return errors;
+    },
+
+    async changeVisibility(receiptHandle, seconds) {
+      const message = main.inFlight(receiptHandle);
+      if (!message) {
+        throw new QueueRequestError(
+          'MessageNotInflight',
+          'Message does not exist or is not available for visibility timeout change.',
+        );
+      }
+      message.visibleAt = clock() + normalizeVisibility(seconds);
+      wake();
+    },
+
+    async deadLetter(body, reason) {
+      const cut = reason.slice(0, 1000);
+      const problem = messageProblem(body, { reason: cut });
+      if (problem) throw problem;
+      dead.send(body, 0, cut);
+    },
+
+    depth: async () => main.depth(),
+
+    async deadLetterCount() {
+      const { queued, inFlight } = dead.depth();
+      return queued + inFlight;
+    },
+
+    async receive(max, waitSeconds, signal) {
+      checkWait(waitSeconds);
+      const startedAt = clock();
+      const realDeadline =
+        Date.now() + Math.min(waitSeconds * 1000, options.maxRealWaitMs ?? (options.clock ? 100 : Infinity));
+      for (;;) {
+        if (signal?.aborted) throw abortError();
+        const received = main.receive(normalizeMax(max), maxReceiveCount, (m) => dead.adopt(m));
+        if (received.length || clock() - startedAt >= waitSeconds || Date.now() >= realDeadline) return received;
+        await nap(signal);
+      }
+    },
+
+    deleteMessages: async (receiptHandles) => main.delete(receiptHandles),
+    receiveDeadLetters: async (max) => dead.receive(normalizeMax(max)),
+    deleteDeadLetters: async (receiptHandles) => dead.delete(receiptHandles),
+
+    async purge() {
+      // Like the adapter's PurgeQueue: the task queue only; dead letters stay.
+      main.clear();
+    },
+
+    visibleNow() {
+      const count = main.showAll();
+      wake();
+      return count;
+    },
+
+    nextVisibleAt: () => main.nextVisibleAt(),
+
+    peekDeadLetters: () =>
+      dead.snapshot().map(({ messageId, body, reason, receiveCount }) => ({ messageId, body, reason, receiveCount })),
+  };
+}

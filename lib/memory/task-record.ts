@@ -1,0 +1,80 @@
+import { timeSortKey } from '../keys.js';
+import { OPTIONAL_FIELDS, type Task } from '../task.js';
+
+/**
+ * A task as the memory store keeps it: the DynamoDB adapter's item, field for field, in
+ * camelCase. kwargs, result and errors are JSON text, as the adapter stores them, so a
+ * value that is not plain JSON (an undefined field, a Date, NaN) reads back as it does
+ * there. Every other field is a string, number or boolean: a spread is a deep copy.
+ */
+export interface TaskRecord extends Omit<Task, 'kwargs' | 'result' | 'errors'> {
+  kwargsJson?: string;
+  resultJson?: string;
+  errorsJson?: string;
+  /** Epoch seconds after which the record reads as absent (ready tasks only). */
+  ttl?: number;
+  /** The listing order: `timeSortKey(timeQueued, id)`, as the adapter's index sort key. */
+  sortKey: string;
+}
+
+/** The fields a record keeps as they are, besides id, name, status, timeQueued and attempts. */
+const COPIED: readonly (keyof Task & keyof TaskRecord)[] = [
+  ...OPTIONAL_FIELDS.map(([field]) => field as keyof Task & keyof TaskRecord),
+  // Bookkeeping that stays off the wire:
+  'leaseUntil',
+  'sendError',
+  'revokeRequested',
+  'deadLettered',
+  'resends',
+];
+
+/** Set each field; an undefined value removes it (as the adapter's update does). */
+export function patch(record: TaskRecord, fields: Partial<TaskRecord>): void {
+  for (const [key, value] of Object.entries(fields) as [keyof TaskRecord, unknown][]) {
+    if (value === undefined) delete record[key];
+    else (record as unknown as Record<string, unknown>)[key] = value;
+  }
+}
+
+/**
+ * The record of a new task: what the adapter's create writes, which is the enqueue
+ * fields only (run bookkeeping on the given task is not stored). Throws as
+ * `JSON.stringify` does for kwargs that cannot be JSON (a BigInt, a cycle).
+ */
+export function newRecord(task: Task): TaskRecord {
+  const record: TaskRecord = { id: task.id, name: task.name, status: task.status } as TaskRecord;
+  patch(record, {
+    kwargsJson: JSON.stringify(task.kwargs),
+    timeQueued: task.timeQueued,
+    eta: task.eta,
+    expiry: task.expiry,
+    attempts: task.attempts,
+    fromTask: task.fromTask,
+    lockId: task.lockId,
+    caller: task.caller,
+    sortKey: timeSortKey(task.timeQueued, task.id),
+  });
+  return record;
+}
+
+/** Whether the record's retention has passed at `now`: it then reads as absent. */
+export const isExpired = (record: TaskRecord, now: number) => record.ttl !== undefined && record.ttl < now;
+
+/** A fresh task from a record, or undefined when its retention has passed at `now`. */
+export function toTask(record: TaskRecord | undefined, now: number): Task | undefined {
+  if (!record || isExpired(record, now)) return undefined;
+  const task: Task = {
+    id: record.id,
+    name: record.name,
+    status: record.status,
+    kwargs: JSON.parse(record.kwargsJson ?? '{}'),
+    timeQueued: record.timeQueued,
+    attempts: record.attempts ?? 0,
+  };
+  if (record.resultJson !== undefined) task.result = JSON.parse(record.resultJson);
+  if (record.errorsJson !== undefined) task.errors = JSON.parse(record.errorsJson);
+  for (const field of COPIED) {
+    if (record[field] !== undefined) (task as unknown as Record<string, unknown>)[field] = record[field];
+  }
+  return task;
+}

@@ -118,7 +118,7 @@ export function taskStoreRecordsContract(factory: StoreFactory): void {
       const errors = [{ attempt: 1, error: 'e', time: w.now }];
       await w.store.finishTask('a', 1, { status: 'SUCCESS', resultJson: '{"r":[1]}', time: w.now + 1, errors });
       errors[0].error = 'changed';
-      const [listed] = (await w.store.queryTasks({ limit: 10 })).tasks;
+      const [listed] = (await w.store.queryTasks({ name: 'job', limit: 10 })).tasks;
       (listed.result as { r: number[] }).r.push(2);
       const again = (await w.store.getTasks(['a']))[0];
       assert.equal(again.worker, 'w1');
@@ -251,9 +251,9 @@ export function taskStoreRecordsContract(factory: StoreFactory): void {
         await assert.rejects(w.store.queryTasks({ limit: 2, cursor }), ValidationError, cursor);
         await assert.rejects(w.store.queryTasks({ limit: 2, cursor, name: 'job' }), ValidationError, cursor);
       }
-      const { cursor } = await w.store.queryTasks({ limit: 2 });
+      const { cursor } = await w.store.queryTasks({ name: 'job', limit: 2 });
       assert.equal(typeof cursor, 'string');
-      assert.equal((await w.store.queryTasks({ limit: 2, cursor: cursor! })).tasks.length, 1);
+      assert.equal((await w.store.queryTasks({ name: 'job', limit: 2, cursor: cursor! })).tasks.length, 1);
     });
   });
 

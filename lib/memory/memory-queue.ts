@@ -70,6 +70,56 @@ export interface MemoryQueue extends TaskQueue {
 /** Real milliseconds between checks of the clock while a long poll waits. */
 const POLL_MS = 10;
 
+/** Long polls' wake-ups: `nap` resolves after POLL_MS, on `wake`, or on an abort, whichever first. */
+function createWaker() {
+  const wakers = new Set<() => void>();
+  return {
+    wake() {
+      for (const resolve of wakers) resolve();
+    },
+    nap(signal?: AbortSignal): Promise<void> {
+      return new Promise((resolve) => {
+        const done = () => {
+          clearTimeout(timer);
+          wakers.delete(done);
+          signal?.removeEventListener('abort', done);
+          resolve();
+        };
+        const timer = setTimeout(done, POLL_MS);
+        wakers.add(done);
+        signal?.addEventListener('abort', done, { once: true });
+      });
+    },
+  };
+}
+
+/** SendMessageBatch's rules: groups of 10 over 1 MiB fail whole; a bad entry fails alone. One entry per item. */
+function sendBatchTo(main: MessageList, items: Parameters<TaskQueue['sendBatch']>[0]): (Error | undefined)[] {
+  const errors: (Error | undefined)[] = [];
+  for (let i = 0; i < items.length; i += 10) {
+    const group = items.slice(i, i + 10).map((item) => ({ ...item, body: encodeEnvelope(item.envelope) }));
+    if (group.reduce((sum, item) => sum + messageBytes(item.body), 0) > MAX_MESSAGE_BYTES) {
+      const tooLong = new QueueRequestError(
+        'BatchRequestTooLong',
+        `Batch requests cannot be longer than ${MAX_MESSAGE_BYTES} bytes.`,
+      );
+      errors.push(...group.map(() => tooLong));
+      continue;
+    }
+    for (const item of group) {
+      const problem = messageProblem(item.body);
+      if (problem) {
+        // As the SQS adapter reports an entry of the batch's Failed list.
+        errors.push(new Error(`${problem.code}: ${problem.message}`));
+      } else {
+        main.send(item.body, normalizeDelay(item.delaySeconds));
+        errors.push(undefined);
+      }
+    }
+  }
+  return errors;
+}
+
 /**
  * The task queue in memory, with SQS standard-queue semantics as the local poller and
  * the consumer rely on them, and the SQS adapter's conversions (`createSqsQueue`):
@@ -103,65 +153,34 @@ export function createMemoryQueue(options: MemoryQueueOptions = {}): MemoryQueue
   const maxReceiveCount = options.maxReceiveCount ?? 5;
   const main = new MessageList(clock, options.visibilityTimeout ?? 30);
   const dead = new MessageList(clock, DEAD_LETTER_VISIBILITY_SECONDS);
-  const wakers = new Set<() => void>();
-  const wake = () => {
-    for (const resolve of wakers) resolve();
-  };
+  const { wake, nap } = createWaker();
+  const maxRealWaitMs = options.maxRealWaitMs ?? (options.clock ? 100 : Infinity);
 
-  /** Resolves after POLL_MS, on a wake, or on an abort, whichever first. */
-  function nap(signal?: AbortSignal): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        wakers.delete(done);
-        signal?.removeEventListener('abort', done);
-        resolve();
-      };
-      const timer = setTimeout(done, POLL_MS);
-      wakers.add(done);
-      signal?.addEventListener('abort', done, { once: true });
-    });
-  }
-
-  function sendOne(body: string, delaySeconds: number | undefined): void {
-    const problem = messageProblem(body);
-    if (problem) throw problem;
-    main.send(body, normalizeDelay(delaySeconds));
-    wake();
+  async function receive(max: number, waitSeconds: number, signal?: AbortSignal) {
+    checkWait(waitSeconds);
+    const startedAt = clock();
+    const realDeadline = Date.now() + Math.min(waitSeconds * 1000, maxRealWaitMs);
+    for (;;) {
+      if (signal?.aborted) throw abortError();
+      const received = main.receive(normalizeMax(max), maxReceiveCount, (m) => dead.adopt(m));
+      if (received.length || clock() - startedAt >= waitSeconds || Date.now() >= realDeadline) return received;
+      await nap(signal);
+    }
   }
 
   return {
     async send(envelope, delaySeconds) {
-      sendOne(encodeEnvelope(envelope), delaySeconds);
+      const body = encodeEnvelope(envelope);
+      const problem = messageProblem(body);
+      if (problem) throw problem;
+      main.send(body, normalizeDelay(delaySeconds));
+      wake();
     },
-
     async sendBatch(items) {
-      const errors: (Error | undefined)[] = [];
-      for (let i = 0; i < items.length; i += 10) {
-        const group = items.slice(i, i + 10).map((item) => ({ ...item, body: encodeEnvelope(item.envelope) }));
-        if (group.reduce((sum, item) => sum + messageBytes(item.body), 0) > MAX_MESSAGE_BYTES) {
-          const tooLong = new QueueRequestError(
-            'BatchRequestTooLong',
-            `Batch requests cannot be longer than ${MAX_MESSAGE_BYTES} bytes.`,
-          );
-          errors.push(...group.map(() => tooLong));
-          continue;
-        }
-        for (const item of group) {
-          const problem = messageProblem(item.body);
-          if (problem) {
-            // As the SQS adapter reports an entry of the batch's Failed list.
-            errors.push(new Error(`${problem.code}: ${problem.message}`));
-          } else {
-            main.send(item.body, normalizeDelay(item.delaySeconds));
-            errors.push(undefined);
-          }
-        }
-      }
+      const errors = sendBatchTo(main, items);
       wake();
       return errors;
     },
-
     async changeVisibility(receiptHandle, seconds) {
       const message = main.inFlight(receiptHandle);
       if (!message) {
@@ -173,51 +192,29 @@ export function createMemoryQueue(options: MemoryQueueOptions = {}): MemoryQueue
       message.visibleAt = clock() + normalizeVisibility(seconds);
       wake();
     },
-
     async deadLetter(body, reason) {
       const cut = reason.slice(0, 1000);
       const problem = messageProblem(body, { reason: cut });
       if (problem) throw problem;
       dead.send(body, 0, cut);
     },
-
     depth: async () => main.depth(),
-
     async deadLetterCount() {
       const { queued, inFlight } = dead.depth();
       return queued + inFlight;
     },
-
-    async receive(max, waitSeconds, signal) {
-      checkWait(waitSeconds);
-      const startedAt = clock();
-      const realDeadline =
-        Date.now() + Math.min(waitSeconds * 1000, options.maxRealWaitMs ?? (options.clock ? 100 : Infinity));
-      for (;;) {
-        if (signal?.aborted) throw abortError();
-        const received = main.receive(normalizeMax(max), maxReceiveCount, (m) => dead.adopt(m));
-        if (received.length || clock() - startedAt >= waitSeconds || Date.now() >= realDeadline) return received;
-        await nap(signal);
-      }
-    },
-
+    receive,
     deleteMessages: async (receiptHandles) => main.delete(receiptHandles),
     receiveDeadLetters: async (max) => dead.receive(normalizeMax(max)),
     deleteDeadLetters: async (receiptHandles) => dead.delete(receiptHandles),
-
-    async purge() {
-      // Like the adapter's PurgeQueue: the task queue only; dead letters stay.
-      main.clear();
-    },
-
+    // Like the adapter's PurgeQueue: the task queue only; dead letters stay.
+    purge: async () => main.clear(),
     visibleNow() {
       const count = main.showAll();
       wake();
       return count;
     },
-
     nextVisibleAt: () => main.nextVisibleAt(),
-
     peekDeadLetters: () =>
       dead.snapshot().map(({ messageId, body, reason, receiveCount }) => ({ messageId, body, reason, receiveCount })),
   };

@@ -3,7 +3,7 @@ import { LIMITS, truncate } from '../limits.js';
 import type { ClaimResult, ScheduleEntry, TaskStore } from '../store.js';
 import type { Task } from '../task.js';
 import { listTasks } from './task-listing.js';
-import { isExpired, newRecord, patch, toTask, type TaskRecord } from './task-record.js';
+import { isClaimable, isExpired, isHeldBy, isIdle, newRecord, patch, toTask, type TaskRecord } from './task-record.js';
 
 export interface MemoryStoreOptions {
   /**
@@ -25,44 +25,8 @@ interface ScheduleRecord {
   lastTaskId?: string;
 }
 
-/** No live run holds the task: waiting for a run, or STARTED by a run whose lease has expired at `now`. */
-const isIdle = (r: TaskRecord, now: number) =>
-  r.status === 'QUEUED' ||
-  r.status === 'RETRY' ||
-  (r.status === 'STARTED' && r.leaseUntil !== undefined && r.leaseUntil < now);
-
-/** Claimable at `now`: idle, not expired before its first attempt, due (SQS may fire a second early), not being revoked. */
-const isClaimable = (r: TaskRecord, now: number) =>
-  isIdle(r, now) &&
-  (r.expiry === undefined || r.expiry > now || r.attempts > 0) &&
-  (r.eta === undefined || r.eta <= now + 1) &&
-  r.revokeRequested === undefined;
-
-/** Held by the run of attempt `attempt`. */
-const isHeldBy = (r: TaskRecord, attempt: number) => r.status === 'STARTED' && r.attempts === attempt;
-
-/**
- * The task store in memory: the same verbs, conditions and answers as the DynamoDB
- * adapter (`createDynamoStore`), for tests and for running jobs in-process. One
- * process only: nothing is shared or kept on disk.
- *
- * - Tasks go in and come out as copies: changing a task you passed or got back does not
- *   change the store. kwargs, results and attempt errors are kept as JSON text, as the
- *   adapter stores them, so they read back as JSON-parsed copies.
- * - A ready task reads as absent once `retentionSeconds` have passed since it ended
- *   (the adapter's TTL), by the injected clock. As with DynamoDB, whose TTL deletes
- *   within days, the record still exists for writes until deleted: its id stays taken
- *   (`createTask` throws TaskExistsError). Records are never dropped on their own: call
- *   `flush` or `deleteTasks` in long-running use.
- * - Each method is atomic: it reads, checks and writes with no await in between.
- *
- * @example
- * const store = createMemoryStore({ clock: () => now, retentionSeconds: 3600 });
- * await store.createTask({ id: 't1', name: 'add', status: 'QUEUED', kwargs: { a: 1 }, timeQueued: now, attempts: 0 });
- * const claim = await store.claimTask({ id: 't1', now, leaseUntil: now + 60, worker: 'w1' });
- * // claim.claimed === true, claim.task.status === 'STARTED', claim.task.attempts === 1
- */
-export function createMemoryStore(options: MemoryStoreOptions = {}): TaskStore {
+/** The store's state and the conditional-write primitives every verb uses. */
+function memoryState(options: MemoryStoreOptions) {
   const clock = options.clock ?? (() => Date.now() / 1000);
   const retention = options.retentionSeconds ?? 7 * 24 * 3600;
   const tasks = new Map<string, TaskRecord>();
@@ -95,7 +59,19 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): TaskStore {
       return task ? [task] : [];
     });
   }
+  return { clock, retention, tasks, locks, schedules, read, write, update, getTasks };
+}
 
+type MemoryState = ReturnType<typeof memoryState>;
+
+/** Create, read, list and delete task records. */
+function recordVerbs(
+  state: MemoryState,
+): Pick<
+  TaskStore,
+  'createTask' | 'getTask' | 'getTasks' | 'queryTasks' | 'setSendError' | 'deleteTasks' | 'tasksInStatus' | 'flush'
+> {
+  const { clock, tasks, locks, schedules, read, write, getTasks } = state;
   return {
     async createTask(task) {
       const record = newRecord(task);
@@ -104,9 +80,51 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): TaskStore {
     },
 
     getTask: async (id) => read(id),
+
     getTasks: async (ids) => getTasks(ids),
+
     queryTasks: async (query) => listTasks(tasks.values(), query, getTasks),
 
+    async setSendError(id, message) {
+      write(
+        id,
+        () => true,
+        (r) => patch(r, { sendError: message }),
+      );
+    },
+
+    async deleteTasks(ids) {
+      const now = clock();
+      return [...new Set(ids)].filter((id) => {
+        const record = tasks.get(id);
+        tasks.delete(id);
+        return record !== undefined && !isExpired(record, now);
+      });
+    },
+
+    async *tasksInStatus(statuses) {
+      for (const status of statuses) {
+        let cursor: string | undefined;
+        do {
+          const page = listTasks(tasks.values(), { status, limit: 500, cursor }, getTasks);
+          if (page.tasks.length) yield page.tasks;
+          cursor = page.cursor ?? undefined;
+        } while (cursor);
+      }
+    },
+
+    async flush() {
+      tasks.clear();
+      locks.clear();
+      schedules.clear();
+    },
+  };
+}
+
+/** The verbs of a run: claim, fenced finish, lease, revoke request. */
+function runVerbs(state: MemoryState): Pick<TaskStore, 'claimTask' | 'finishTask' | 'extendLease' | 'requestRevoke'> {
+  const { retention, tasks, read, write, update } = state;
+  return {
     async claimTask({ id, now, leaseUntil, worker }): Promise<ClaimResult> {
       const task = update(
         id,
@@ -156,7 +174,13 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): TaskStore {
         (r) => patch(r, { revokeRequested: true }),
       );
     },
+  };
+}
 
+/** Ending idle tasks, re-send counts, redrive. */
+function endVerbs(state: MemoryState): Pick<TaskStore, 'endIdle' | 'markResent' | 'requeue'> {
+  const { clock, retention, write, update } = state;
+  return {
     async endIdle(id, end) {
       return update(
         id,
@@ -200,24 +224,15 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): TaskStore {
           }),
       );
     },
+  };
+}
 
-    async setSendError(id, message) {
-      write(
-        id,
-        () => true,
-        (r) => patch(r, { sendError: message }),
-      );
-    },
-
-    async deleteTasks(ids) {
-      const now = clock();
-      return [...new Set(ids)].filter((id) => {
-        const record = tasks.get(id);
-        tasks.delete(id);
-        return record !== undefined && !isExpired(record, now);
-      });
-    },
-
+/** Non-overlap locks and periodic jobs' schedule entries. */
+function lockAndScheduleVerbs(
+  state: MemoryState,
+): Pick<TaskStore, 'acquireLock' | 'releaseLock' | 'recordRun' | 'getScheduleEntries'> {
+  const { locks, schedules } = state;
+  return {
     async acquireLock(lockId, taskId, replacing) {
       const holder = locks.get(lockId);
       if (replacing ? holder === replacing : holder === undefined) {
@@ -250,22 +265,31 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): TaskStore {
       }
       return entries;
     },
-
-    async *tasksInStatus(statuses) {
-      for (const status of statuses) {
-        let cursor: string | undefined;
-        do {
-          const page = listTasks(tasks.values(), { status, limit: 500, cursor }, getTasks);
-          if (page.tasks.length) yield page.tasks;
-          cursor = page.cursor ?? undefined;
-        } while (cursor);
-      }
-    },
-
-    async flush() {
-      tasks.clear();
-      locks.clear();
-      schedules.clear();
-    },
   };
+}
+
+/**
+ * The task store in memory: the same verbs, conditions and answers as the DynamoDB
+ * adapter (`createDynamoStore`), for tests and for running jobs in-process. One
+ * process only: nothing is shared or kept on disk.
+ *
+ * - Tasks go in and come out as copies: changing a task you passed or got back does not
+ *   change the store. kwargs, results and attempt errors are kept as JSON text, as the
+ *   adapter stores them, so they read back as JSON-parsed copies.
+ * - A ready task reads as absent once `retentionSeconds` have passed since it ended
+ *   (the adapter's TTL), by the injected clock. As with DynamoDB, whose TTL deletes
+ *   within days, the record still exists for writes until deleted: its id stays taken
+ *   (`createTask` throws TaskExistsError). Records are never dropped on their own: call
+ *   `flush` or `deleteTasks` in long-running use.
+ * - Each method is atomic: it reads, checks and writes with no await in between.
+ *
+ * @example
+ * const store = createMemoryStore({ clock: () => now, retentionSeconds: 3600 });
+ * await store.createTask({ id: 't1', name: 'add', status: 'QUEUED', kwargs: { a: 1 }, timeQueued: now, attempts: 0 });
+ * const claim = await store.claimTask({ id: 't1', now, leaseUntil: now + 60, worker: 'w1' });
+ * // claim.claimed === true, claim.task.status === 'STARTED', claim.task.attempts === 1
+ */
+export function createMemoryStore(options: MemoryStoreOptions = {}): TaskStore {
+  const state = memoryState(options);
+  return { ...recordVerbs(state), ...runVerbs(state), ...endVerbs(state), ...lockAndScheduleVerbs(state) };
 }

@@ -78,3 +78,19 @@ export function toTask(record: TaskRecord | undefined, now: number): Task | unde
   }
   return task;
 }
+
+/** No live run holds the task: waiting for a run, or STARTED by a run whose lease has expired at `now`. */
+export const isIdle = (r: TaskRecord, now: number) =>
+  r.status === 'QUEUED' ||
+  r.status === 'RETRY' ||
+  (r.status === 'STARTED' && r.leaseUntil !== undefined && r.leaseUntil < now);
+
+/** Claimable at `now`: idle, not expired before its first attempt, due (SQS may fire a second early), not being revoked. */
+export const isClaimable = (r: TaskRecord, now: number) =>
+  isIdle(r, now) &&
+  (r.expiry === undefined || r.expiry > now || r.attempts > 0) &&
+  (r.eta === undefined || r.eta <= now + 1) &&
+  r.revokeRequested === undefined;
+
+/** Held by the run of attempt `attempt`. */
+export const isHeldBy = (r: TaskRecord, attempt: number) => r.status === 'STARTED' && r.attempts === attempt;

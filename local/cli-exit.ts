@@ -9,6 +9,8 @@ export const EXIT = {
   ok: 0,
   /** The task ended FAILURE or REVOKED (queue --wait, wait). */
   taskFailed: 1,
+  /** start: the stack could not start. The line on stderr says why. */
+  stackFailed: 1,
   /** Wrong command line, unknown job, invalid params. */
   usage: 2,
   notFound: 3,
@@ -28,7 +30,8 @@ SigV4 (the default AWS credential chain) for an execute-api host or with --sigv4
 
 Exit codes:
   0  success
-  1  the task ended FAILURE or REVOKED (queue --wait, wait)
+  1  the task ended FAILURE or REVOKED (queue --wait, wait);
+     start: the stack could not start (stderr says why)
   2  usage error: bad arguments, unknown job, invalid params
   3  task not found
   4  endpoint unreachable (or not a JSON-RPC answer)

@@ -9,7 +9,7 @@ export const EXIT = {
   ok: 0,
   /** The task ended FAILURE or REVOKED (queue --wait, wait). */
   taskFailed: 1,
-  /** start: the stack could not start. The line on stderr says why. */
+  /** start: the stack could not start; stop: a process could not be stopped. The line on stderr says why. */
   stackFailed: 1,
   /** Wrong command line, unknown job, invalid params. */
   usage: 2,
@@ -29,9 +29,9 @@ Endpoint: --url, else ${SETTINGS.url.env}, else the local stack on its default p
 SigV4 (the default AWS credential chain) for an execute-api host or with --sigv4; --token / ${SETTINGS.token.env} for a bearer token.
 
 Exit codes:
-  0  success
+  0  success (stop: also when nothing was running)
   1  the task ended FAILURE or REVOKED (queue --wait, wait);
-     start: the stack could not start (stderr says why)
+     start: the stack could not start; stop: a process would not stop (stderr says why)
   2  usage error: bad arguments, unknown job, invalid params
   3  task not found
   4  endpoint unreachable (or not a JSON-RPC answer)

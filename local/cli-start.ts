@@ -49,7 +49,7 @@ function startFailed(logger: Logger, err: unknown): never {
 }
 
 /**
- * Ctrl-C (or SIGTERM) stops the stack gracefully; a second one exits at
+ * Ctrl-C (or `skytask stop`'s SIGTERM) stops the stack gracefully; a second one exits at
  * once. A signal that comes while the stack starts stops it as soon as it is up: the start
  * is never cut halfway, which would leave the emulators it spawned behind.
  */
@@ -78,7 +78,7 @@ function onSignals(logger: Logger, stack: Promise<{ stop(): Promise<void> }>): v
   process.on('SIGTERM', () => shutdown('SIGTERM'));
 }
 
-/** `skytask start`: run the local stack until Ctrl-C. */
+/** `skytask start`: run the local stack until Ctrl-C or `skytask stop`. */
 export async function start(values: StartOptions): Promise<void> {
   const json = values.json || !process.stdout.isTTY;
   const logger = createLogger(

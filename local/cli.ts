@@ -1,6 +1,7 @@
 /**
- * The `skytask` command line: `start` runs the local stack; the other commands are a
- * client of a JSON-RPC endpoint (the local stack by default, or `--url`).
+ * The `skytask` command line: `start` runs the local stack, `stop` stops it; the other
+ * commands are a client of a JSON-RPC endpoint (the local stack by default, or `--url`).
+ * docs/cli.md is the reference.
  *
  * Start-up is part of the interface: this module loads commander, the settings and the
  * command declarations only. What a command does (the stack, the client, the AWS SDK,
@@ -30,7 +31,7 @@ function packageVersion(): string {
   }
 }
 
-const dataDirOption = `where the local data lives (env ${SETTINGS.dataDir.env}; default ${SETTINGS.dataDir.default})`;
+const dataDirOption = `where the local data and state files live (env ${SETTINGS.dataDir.env}; default ${SETTINGS.dataDir.default})`;
 
 const program = new Command('skytask')
   .description('skytask — a distributed task queue for AWS serverless')
@@ -42,7 +43,7 @@ const program = new Command('skytask')
 program
   .command('start')
   .description(
-    'Run the local stack (emulators, consumer, scheduler, JSON-RPC at http://127.0.0.1:PORT/rpc) until Ctrl-C',
+    'Run the local stack (emulators, consumer, scheduler, JSON-RPC at http://127.0.0.1:PORT/rpc) until Ctrl-C or skytask stop',
   )
   .option('--jobs <file>', `jobs module (env ${SETTINGS.jobs.env}; default: the sample jobs)`)
   .option(
@@ -52,6 +53,14 @@ program
   .option('--data-dir <dir>', dataDirOption)
   .option('--json', 'structured JSON logs even at a terminal')
   .action(async (options) => (await import('./cli-start.js')).start(options));
+
+program
+  .command('stop')
+  .description('Stop the local stack of a data dir: the worker (gracefully, as Ctrl-C), then its emulators')
+  .option('--data-dir <dir>', dataDirOption)
+  .action(async (options) => {
+    process.exitCode = await (await import('./cli-stop.js')).stop(options);
+  });
 
 registerClientCommands(program);
 

@@ -100,7 +100,7 @@ export const SETTINGS = {
   hostPort: { env: 'PORT' },
   /** The jobs module (`--jobs`); the default is relative to the skytask package: its sample jobs. */
   jobs: { env: 'SKYTASK_JOBS', default: 'examples/jobs.ts' },
-  /** Where the DynamoDB emulator keeps its data, and the emulators' state file (`--data-dir`). */
+  /** Where the DynamoDB emulator keeps its data, and the state files (`--data-dir`; `skytask start` and `stop`). */
   dataDir: { env: 'SKYTASK_DATA_DIR', default: '.skytask' },
   /**
    * The local queue's visibility timeout in seconds; the lease is half of it. (On AWS the

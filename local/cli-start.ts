@@ -1,9 +1,12 @@
 /** `skytask start`: the local stack (what `npm start` runs). */
 import { fileURLToPath } from 'node:url';
+import { inspect } from 'node:util';
 import pretty from 'pino-pretty';
-import { createLogger } from '../lib/index.js';
+import { createLogger, type Logger } from '../lib/index.js';
 import { envNumber, envValue, SETTINGS } from '../lib/settings.js';
+import { EXIT } from './cli-exit.js';
 import { startStack } from './stack.js';
+import { StartError } from './start-error.js';
 
 export interface StartOptions {
   jobs?: string;
@@ -27,12 +30,55 @@ function portOf(values: StartOptions): number {
   const port = Number(raw);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     process.stderr.write(`${from} must be a port number, not "${raw}"\n`);
-    process.exit(2);
+    process.exit(EXIT.usage);
   }
   return port;
 }
 
-/** `skytask start`: run the local stack until Ctrl-C. */
+/**
+ * A start that failed: one line on stderr; the stack trace (and its causes) only when
+ * SKYTASK_LOG_LEVEL=debug asks. Written to stderr directly, not through the logger: the
+ * process exits next, and a pretty log stream would not be flushed.
+ */
+function startFailed(logger: Logger, err: unknown): never {
+  const what = err instanceof Error ? err.message : String(err);
+  const message = err instanceof StartError ? what : `the local stack could not start: ${what}`;
+  process.stderr.write(`skytask start: ${message}\n`);
+  if (logger.isLevelEnabled('debug')) process.stderr.write(`${inspect(err)}\n`);
+  process.exit(EXIT.stackFailed);
+}
+
+/**
+ * Ctrl-C (or `skytask stop`'s SIGTERM) stops the stack gracefully; a second one exits at
+ * once. A signal that comes while the stack starts stops it as soon as it is up: the start
+ * is never cut halfway, which would leave the emulators it spawned behind.
+ */
+function onSignals(logger: Logger, stack: Promise<{ stop(): Promise<void> }>): void {
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) {
+      logger.warn('second signal: exiting now');
+      process.exit(130);
+    }
+    stopping = true;
+    logger.info({ signal }, 'stopping: no new tasks; press Ctrl-C again to exit at once');
+    stack.then(
+      (s) =>
+        s.stop().then(
+          () => process.exit(EXIT.ok),
+          (err) => {
+            logger.error({ err }, 'shutdown failed');
+            process.exit(EXIT.stackFailed);
+          },
+        ),
+      () => undefined, // the start failed: start() says why and exits
+    );
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+/** `skytask start`: run the local stack until Ctrl-C or `skytask stop`. */
 export async function start(values: StartOptions): Promise<void> {
   const json = values.json || !process.stdout.isTTY;
   const logger = createLogger(
@@ -41,35 +87,18 @@ export async function start(values: StartOptions): Promise<void> {
   const port = portOf(values);
   const jobs =
     values.jobs ?? envValue(SETTINGS.jobs) ?? fileURLToPath(new URL(`../${SETTINGS.jobs.default}`, import.meta.url));
-
+  let stack: ReturnType<typeof startStack>;
   try {
-    const stack = await startStack({
+    stack = startStack({
       jobs,
       port,
       dataDir: values.dataDir ?? envValue(SETTINGS.dataDir) ?? SETTINGS.dataDir.default,
       logger,
       graceSeconds: envNumber(SETTINGS.graceSeconds),
     });
-    let stopping = false;
-    const shutdown = (signal: string) => {
-      if (stopping) {
-        logger.warn('second signal: exiting now');
-        process.exit(130);
-      }
-      stopping = true;
-      logger.info({ signal }, 'stopping: no new tasks; press Ctrl-C again to exit at once');
-      stack.stop().then(
-        () => process.exit(0),
-        (err) => {
-          logger.error({ err }, 'shutdown failed');
-          process.exit(1);
-        },
-      );
-    };
-    process.on('SIGINT', () => shutdown('SIGINT'));
-    process.on('SIGTERM', () => shutdown('SIGTERM'));
   } catch (err) {
-    logger.error({ err }, 'the local stack could not start');
-    process.exit(1);
+    startFailed(logger, err);
   }
+  onSignals(logger, stack);
+  await stack.catch((err) => startFailed(logger, err));
 }

@@ -1,18 +1,41 @@
 /**
- * The `skytask` command line: `start` runs the local stack; the other commands are a
- * client of a JSON-RPC endpoint (the local stack by default, or `--url`).
+ * The `skytask` command line: `start` runs the local stack, `stop` stops it; the other
+ * commands are a client of a JSON-RPC endpoint (the local stack by default, or `--url`).
+ * docs/cli.md is the reference.
  *
- * Exit codes (scripts may rely on them): see EXIT in cli-commands.ts and `skytask --help`.
+ * Start-up is part of the interface: this module loads commander, the settings and the
+ * command declarations only. What a command does (the stack, the client, the AWS SDK,
+ * pino) is imported when that command runs, so `--version` and `--help` stay fast.
+ *
+ * Exit codes (scripts may rely on them): EXIT in cli-exit.ts, and `skytask --help`.
  */
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { SETTINGS } from '../lib/settings.js';
-import { EXIT, EXIT_HELP, registerClientCommands } from './cli-commands.js';
+import { registerClientCommands } from './cli-client-commands.js';
+import { EXIT, EXIT_HELP } from './cli-exit.js';
 
 // Node 20 is what this machine has; the SDK's notice about Node 22 would open every log.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
+/** skytask's version: from the nearest package.json above this file (the same from the sources or a build). */
+function packageVersion(): string {
+  for (let dir = new URL('.', import.meta.url); ; dir = new URL('..', dir)) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL('package.json', dir), 'utf8'));
+      if (pkg.name === 'skytask') return pkg.version;
+    } catch {
+      /* not here: look further up */
+    }
+    if (dir.pathname === '/') return 'unknown';
+  }
+}
+
+const dataDirOption = `where the local data and state files live (env ${SETTINGS.dataDir.env}; default ${SETTINGS.dataDir.default})`;
+
 const program = new Command('skytask')
   .description('skytask — a distributed task queue for AWS serverless')
+  .version(packageVersion(), '-V, --version', 'print the version')
   .addHelpText('after', EXIT_HELP)
   .showHelpAfterError('(skytask --help for usage)')
   .exitOverride();
@@ -20,19 +43,24 @@ const program = new Command('skytask')
 program
   .command('start')
   .description(
-    'Run the local stack (emulators, consumer, scheduler, JSON-RPC at http://127.0.0.1:PORT/rpc) until Ctrl-C',
+    'Run the local stack (emulators, consumer, scheduler, JSON-RPC at http://127.0.0.1:PORT/rpc) until Ctrl-C or skytask stop',
   )
   .option('--jobs <file>', `jobs module (env ${SETTINGS.jobs.env}; default: the sample jobs)`)
   .option(
     '--port <n>',
     `JSON-RPC port (env ${SETTINGS.port.env}, then ${SETTINGS.hostPort.env}; default ${SETTINGS.port.default})`,
   )
-  .option(
-    '--data-dir <dir>',
-    `where the local data lives (env ${SETTINGS.dataDir.env}; default ${SETTINGS.dataDir.default})`,
-  )
+  .option('--data-dir <dir>', dataDirOption)
   .option('--json', 'structured JSON logs even at a terminal')
   .action(async (options) => (await import('./cli-start.js')).start(options));
+
+program
+  .command('stop')
+  .description('Stop the local stack of a data dir: the worker (gracefully, as Ctrl-C), then its emulators')
+  .option('--data-dir <dir>', dataDirOption)
+  .action(async (options) => {
+    process.exitCode = await (await import('./cli-stop.js')).stop(options);
+  });
 
 registerClientCommands(program);
 

@@ -4,24 +4,24 @@
  * with the endpoints when ready, records them in <dataDir>/emulators.json, and stops on
  * SIGTERM or SIGINT.
  */
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { startEmulators } from './emulators.js';
+import { removeState, writeState } from './state-files.js';
 
 const dataDir = process.argv[2];
 if (!dataDir) throw new Error('usage: emulator-process <dataDir>');
 mkdirSync(join(dataDir, 'dynamodb'), { recursive: true });
 const emulators = await startEmulators({ dataDir: join(dataDir, 'dynamodb') });
 const state = { pid: process.pid, dynamodbEndpoint: emulators.dynamodbEndpoint, sqsEndpoint: emulators.sqsEndpoint };
-const stateFile = join(dataDir, 'emulators.json');
-writeFileSync(stateFile, JSON.stringify(state));
+writeState(dataDir, 'emulators', state);
 process.stdout.write(`${JSON.stringify(state)}\n`);
 
 let stopping = false;
 const stop = async () => {
   if (stopping) return;
   stopping = true;
-  rmSync(stateFile, { force: true });
+  removeState(dataDir, 'emulators', process.pid);
   await emulators.close();
   process.exit(0);
 };

@@ -48,6 +48,8 @@ export function startLocalScheduler({
 
   const sleep = (seconds: number) =>
     new Promise<void>((resolve) => {
+      // A stop that came while the loop was busy (its first read of the entries) must not wait a sleep out.
+      if (abort.signal.aborted) return resolve();
       const timer = setTimeout(done, Math.max(0, seconds) * 1000);
       function done() {
         clearTimeout(timer);

@@ -1,59 +1,39 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { connect } from 'node:net';
-import { join, resolve } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createConsumerHandler } from '../functions/consumer.js';
 import { createRpcHandler } from '../functions/rpc.js';
-import { configFromEnv, createRuntime, loadRegistry, type Logger } from '../lib/index.js';
+import { configFromEnv, createRuntime, type JobRegistry, type Logger } from '../lib/index.js';
 import { envNumber, SETTINGS } from '../lib/settings.js';
-import { startHttpServer } from './http.js';
+import { loadJobsModule } from './jobs-module.js';
 import { createLocalTimer, type LocalTimer } from './local-timer.js';
 import { startLocalScheduler } from './local-scheduler.js';
 import { startPoller } from './poller.js';
+import { alive, isRecordedProcess, portOpen } from './processes.js';
 import { provision } from './provision.js';
+import { StartError } from './start-error.js';
+import { bindRpcPort, refuseRunningStack } from './start-checks.js';
+import { readState, removeState, writeState, type EmulatorState } from './state-files.js';
 
 export interface StackOptions {
   /** Path of the jobs module. */
   jobs: string;
   /** JSON-RPC port on 127.0.0.1 (0: any free port). */
   port: number;
-  /** Where the DynamoDB emulator keeps its data, and the emulators' state file. */
+  /** Where the DynamoDB emulator keeps its data, and the state files (local/state-files.ts). */
   dataDir: string;
   logger: Logger;
   /** Seconds running tasks get to finish at shutdown. @default SETTINGS.graceSeconds.default (30) */
   graceSeconds?: number;
 }
 
-interface EmulatorState {
-  pid: number;
-  dynamodbEndpoint: string;
-  sqsEndpoint: string;
-}
-
-const portOpen = (endpoint: string) =>
-  new Promise<boolean>((done) => {
-    const { hostname, port } = new URL(endpoint);
-    const socket = connect(Number(port), hostname, () => (socket.destroy(), done(true)));
-    socket.on('error', () => done(false));
-  });
-
-/** Whether a process runs (signal 0 checks without sending anything). */
-export function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** The emulators of an earlier start that are still up (the worker was killed), if any. */
 async function runningEmulators(dataDir: string): Promise<EmulatorState | undefined> {
-  const file = join(dataDir, 'emulators.json');
-  if (!existsSync(file)) return undefined;
-  const state = JSON.parse(readFileSync(file, 'utf8')) as EmulatorState;
-  const up = alive(state.pid) && (await portOpen(state.dynamodbEndpoint)) && (await portOpen(state.sqsEndpoint));
+  const state = readState(dataDir, 'emulators');
+  if (!state) return undefined;
+  const endpoints = [state.dynamodbEndpoint, state.sqsEndpoint];
+  const up = (await isRecordedProcess(state, endpoints)) && (await Promise.all(endpoints.map(portOpen))).every(Boolean);
   return up ? state : undefined;
 }
 
@@ -97,38 +77,71 @@ export async function stopEmulators(pid: number): Promise<void> {
   for (let i = 0; i < 100 && alive(pid); i++) await new Promise((r) => setTimeout(r, 50));
 }
 
-/**
- * The whole system on a laptop: emulators (reused if an earlier worker left them up),
- * table and queues, the consumer handler behind a poller, the RPC handler behind an HTTP
- * server, the local scheduler (periodic jobs) and timer (one-off tasks due beyond 15
- * minutes), and restart recovery.
- */
-export async function startStack(options: StackOptions) {
-  const { logger } = options;
-  const dataDir = resolve(options.dataDir);
-  mkdirSync(dataDir, { recursive: true });
-  const registry = await loadRegistry(options.jobs);
-
-  let emulators = await runningEmulators(dataDir);
-  const fresh = !emulators;
-  emulators ??= await spawnEmulators(dataDir);
+/** The emulators of an earlier run if they are still up, else new ones; `spawned`: this start started them. */
+async function bringUpEmulators(
+  dataDir: string,
+  logger: Logger,
+): Promise<{ emulators: EmulatorState; spawned: boolean }> {
+  const reused = await runningEmulators(dataDir);
+  let emulators = reused;
+  if (!emulators) {
+    try {
+      emulators = await spawnEmulators(dataDir);
+    } catch (err) {
+      throw new StartError(`the emulators could not start: ${(err as Error).message}`, { cause: err });
+    }
+  }
   logger.info(
-    { dynamodb: emulators.dynamodbEndpoint, sqs: emulators.sqsEndpoint, reused: !fresh, data_dir: dataDir },
-    fresh ? 'emulators started' : 'emulators of an earlier run reused',
+    {
+      pid: emulators.pid,
+      dynamodb: emulators.dynamodbEndpoint,
+      sqs: emulators.sqsEndpoint,
+      reused: !!reused,
+      data_dir: dataDir,
+    },
+    reused ? 'emulators of an earlier run reused' : 'emulators started',
   );
+  return { emulators, spawned: !reused };
+}
 
+interface RunOptions {
+  registry: JobRegistry;
+  emulators: EmulatorState;
+  /** Fresh emulators: their in-memory queue is empty, so every task not ready is sent again. */
+  fresh: boolean;
+  visibilityTimeout: number;
+  reconcileEvery: number;
+  logger: Logger;
+  /** The local timer, once the runtime has built it (stopped on a failed start too). */
+  onTimer: (timer: LocalTimer) => void;
+}
+
+/**
+ * Provision the table and queues, build the runtime as the Lambda functions do, recover
+ * from the last run, then start what runs: the scheduler, the poller, the reconciler. What
+ * can fail comes before what runs, so a failed start has only the emulators to stop.
+ */
+async function runStack({ registry, emulators, fresh, logger, ...options }: RunOptions) {
   useLocalCredentials();
-  const env = await provision({
-    ...emulators,
-    table: 'skytask',
-    queueName: 'skytask',
-    visibilityTimeout: envNumber(SETTINGS.visibilityTimeout),
-  });
+  let env: Record<string, string>;
+  try {
+    env = await provision({
+      ...emulators,
+      table: 'skytask',
+      queueName: 'skytask',
+      visibilityTimeout: options.visibilityTimeout,
+    });
+  } catch (err) {
+    throw new StartError(`the local table and queues could not be created: ${(err as Error).message}`, { cause: err });
+  }
   // The same configFromEnv as the Lambda functions.
   const config = configFromEnv({ ...process.env, ...env });
-  let timer: LocalTimer | undefined;
   const runtime = createRuntime(config, registry, logger, {
-    timer: (queue) => (timer = createLocalTimer({ queue, logger })),
+    timer: (queue) => {
+      const timer = createLocalTimer({ queue, logger });
+      options.onTimer(timer);
+      return timer;
+    },
   });
   const { backend } = runtime;
 
@@ -138,13 +151,8 @@ export async function startStack(options: StackOptions) {
   // makes a duplicate harmless.
   const { resent } = await backend.reconcile({ recovery: true, timerOnly: !fresh });
   if (resent) logger.info({ tasks: resent }, 'restart recovery: messages sent again or re-armed for tasks not ready');
-  // The reconciler, as a schedule does on AWS: tasks whose message was lost get it again.
-  const reconciler = setInterval(() => {
-    backend
-      .reconcile({ olderThan: config.reconcileAfter, maxResends: config.maxResends })
-      .catch((err) => logger.warn({ err }, 'reconciler run failed'));
-  }, envNumber(SETTINGS.reconcileEvery) * 1000);
 
+  const scheduler = startLocalScheduler(runtime);
   const poller = startPoller({
     queue: runtime.queue,
     handler: createConsumerHandler(runtime.consumer),
@@ -152,16 +160,69 @@ export async function startStack(options: StackOptions) {
     logger,
     queueArn: `arn:aws:sqs:us-east-1:000000000000:skytask`,
   });
-  const scheduler = startLocalScheduler(runtime);
-  const http = await startHttpServer({
-    port: options.port,
-    handler: createRpcHandler(runtime.rpc),
-    logger,
-  });
-  logger.info({ url: http.url, jobs: registry.all().map((j) => j.name) }, `JSON-RPC at ${http.url}`);
+  // The reconciler, as a schedule does on AWS: tasks whose message was lost get it again.
+  const reconciler = setInterval(() => {
+    backend
+      .reconcile({ olderThan: config.reconcileAfter, maxResends: config.maxResends })
+      .catch((err) => logger.warn({ err }, 'reconciler run failed'));
+  }, options.reconcileEvery * 1000);
+  return { config, runtime, backend, scheduler, poller, reconciler };
+}
+
+/**
+ * The whole system on a laptop: emulators (reused if an earlier worker left them up),
+ * table and queues, the consumer handler behind a poller, the RPC handler behind an HTTP
+ * server, the local scheduler (periodic jobs) and timer (one-off tasks due beyond 15
+ * minutes), and restart recovery.
+ *
+ * A start that fails throws (a StartError when the user can fix it) after stopping what it
+ * started: its HTTP server, the emulators if it spawned them (not those of an earlier run
+ * it reused: it found them running and leaves them so), its worker.json.
+ */
+export async function startStack(options: StackOptions) {
+  const { logger } = options;
+  const dataDir = resolve(options.dataDir);
+  mkdirSync(dataDir, { recursive: true });
+  await refuseRunningStack(dataDir);
+  const registry = await loadJobsModule(options.jobs);
+  const visibilityTimeout = envNumber(SETTINGS.visibilityTimeout);
+  const reconcileEvery = envNumber(SETTINGS.reconcileEvery);
+  const grace = options.graceSeconds ?? SETTINGS.graceSeconds.default;
+
+  const rpc = await bindRpcPort(options.port, logger);
+  let spawned: number | undefined;
+  let timer: LocalTimer | undefined;
+  let running: Awaited<ReturnType<typeof runStack>> & { emulators: EmulatorState };
+  try {
+    writeState(dataDir, 'worker', { url: rpc.http.url, graceSeconds: grace });
+    const up = await bringUpEmulators(dataDir, logger);
+    if (up.spawned) spawned = up.emulators.pid;
+    const onTimer = (t: LocalTimer) => (timer = t);
+    const run = await runStack({
+      ...up,
+      fresh: up.spawned,
+      registry,
+      visibilityTimeout,
+      reconcileEvery,
+      logger,
+      onTimer,
+    });
+    running = { ...run, emulators: up.emulators };
+  } catch (err) {
+    rpc.fail(err);
+    timer?.stop();
+    await rpc.http.close();
+    if (spawned !== undefined) await stopEmulators(spawned);
+    removeState(dataDir, 'worker', process.pid);
+    throw err;
+  }
+  const { config, runtime, backend, scheduler, poller, reconciler, emulators } = running;
+  rpc.ready(createRpcHandler(runtime.rpc));
+  const { url } = rpc.http;
+  logger.info({ url, jobs: registry.all().map((j) => j.name) }, `JSON-RPC at ${url}`);
 
   return {
-    url: http.url,
+    url,
     config,
     backend,
     runtime,
@@ -169,15 +230,15 @@ export async function startStack(options: StackOptions) {
     /** Stop polling, let running tasks finish within the grace period, stop the emulators. */
     async stop(): Promise<void> {
       clearInterval(reconciler);
-      await http.close();
+      await rpc.http.close();
       await scheduler.stop();
       timer?.stop();
-      const grace = options.graceSeconds ?? SETTINGS.graceSeconds.default;
       if (poller.inFlight())
         logger.info({ tasks: poller.inFlight(), grace_seconds: grace }, 'waiting for running tasks');
       const ended = await poller.stop(grace);
       if (!ended) logger.warn('grace period over: unfinished tasks run again at the next start');
-      await stopEmulators(emulators!.pid);
+      await stopEmulators(emulators.pid);
+      removeState(dataDir, 'worker', process.pid);
       logger.info('stopped');
     },
   };

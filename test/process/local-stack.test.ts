@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, describe, it } from 'node:test';
-import { alive } from '../../local/stack.js';
+import { alive } from '../../local/processes.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'skytask-stack-'));
 const children = new Set<ChildProcess>();

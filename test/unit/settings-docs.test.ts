@@ -153,6 +153,42 @@ describe('docs/configuration.md and lib/settings.ts', () => {
   });
 });
 
+describe('docs/cli.md and lib/settings.ts', () => {
+  const documented = documentedVariables(read('docs/cli.md'));
+  const settings = new Map(Object.values(SETTINGS).map((s: Setting) => [s.env, s]));
+  /** What the CLI reads itself: the client commands' and the local stack's variables. */
+  const cli = [
+    SETTINGS.url,
+    SETTINGS.token,
+    SETTINGS.port,
+    SETTINGS.hostPort,
+    SETTINGS.jobs,
+    SETTINGS.dataDir,
+    SETTINGS.visibilityTimeout,
+    SETTINGS.graceSeconds,
+    SETTINGS.reconcileEvery,
+    SETTINGS.logLevel,
+  ].map((s: Setting) => s.env);
+
+  it('documents every variable the CLI reads, with the default of SETTINGS, and no other', () => {
+    assert.deepEqual(
+      cli.filter((name) => !documented.has(name)),
+      [],
+      'variables the CLI reads that docs/cli.md does not list',
+    );
+    assert.deepEqual(
+      [...documented.keys()].filter((name) => !settings.has(name)),
+      [],
+      'variables in docs/cli.md that lib/settings.ts does not define',
+    );
+    const differ = [...documented]
+      .filter(([name]) => settings.has(name))
+      .map(([name, cell]) => ({ name, docs: cell, settings: formatSettingDefault(settings.get(name)!) }))
+      .filter((d) => d.docs !== d.settings);
+    assert.deepEqual(differ, [], 'defaults that differ');
+  });
+});
+
 describe('the props table of docs/deploy.md and cdk/defaults.ts', () => {
   const documented = documentedProps(read('docs/deploy.md'));
   const defaults: Record<string, unknown> = DEFAULTS;

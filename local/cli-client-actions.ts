@@ -1,0 +1,172 @@
+/**
+ * What the client commands do, over the HTTP client (`skytask/client`): imported only when
+ * one of them runs, so that `skytask --help` or `start` never loads the client.
+ */
+import { createHttpClient, type HttpAuth } from '../lib/client/http-client.js';
+import type { SkytaskClient } from '../lib/client/types.js';
+import { TaskNotFoundError, ValidationError } from '../lib/errors.js';
+import { envValue, SETTINGS } from '../lib/settings.js';
+import { toWire, type Task } from '../lib/task.js';
+import { EXIT } from './cli-exit.js';
+import { type EndpointOptions, humanTask, out, reportError, spinner, taskExit, when } from './cli-output.js';
+
+/**
+ * The endpoint: `--url`, else SKYTASK_URL, else the local stack's default URL. Never the
+ * generic PORT: that is whatever else the shell runs, not where a stack listens.
+ */
+function clientOf(options: EndpointOptions): SkytaskClient {
+  const url = options.url ?? envValue(SETTINGS.url) ?? SETTINGS.url.default;
+  const token = options.token ?? envValue(SETTINGS.token);
+  const auth: HttpAuth | undefined = token ? { token } : options.sigv4 ? 'sigv4' : undefined;
+  try {
+    return createHttpClient({ url, auth });
+  } catch (err) {
+    throw new ValidationError(`--url: ${(err as Error).message}`);
+  }
+}
+
+const seconds = (value: string | undefined) => {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new ValidationError(`not a number of seconds: "${value}"`);
+  return n;
+};
+
+/** `key=value` → kwargs; a value is JSON when it parses as JSON, else a string. */
+export function parseKwargs(pairs: string[]): Record<string, unknown> {
+  const kwargs: Record<string, unknown> = {};
+  for (const pair of pairs) {
+    const at = pair.indexOf('=');
+    if (at <= 0) throw new ValidationError(`expected key=value, not "${pair}"`);
+    const raw = pair.slice(at + 1);
+    let value: unknown = raw;
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      /* a plain string */
+    }
+    kwargs[pair.slice(0, at)] = value;
+  }
+  return kwargs;
+}
+
+async function waitAndReport(client: SkytaskClient, id: string, options: WaitOptions): Promise<number> {
+  const stop = spinner(options, `waiting for ${id}`);
+  let task: Task;
+  try {
+    task = await client.waitForTask(id, { timeout: seconds(options.timeout) });
+  } finally {
+    stop();
+  }
+  out(options, toWire(task), () => humanTask(task));
+  return taskExit(task);
+}
+
+type WaitOptions = EndpointOptions & { timeout?: string };
+type QueueOptions = WaitOptions & { id?: string; delay?: string; expiry?: string; wait?: boolean };
+type TasksOptions = EndpointOptions & {
+  job?: string;
+  status?: string;
+  parent?: string;
+  limit: string;
+  cursor?: string;
+};
+
+async function queue(job: string, pairs: string[], options: QueueOptions): Promise<number> {
+  const client = clientOf(options);
+  const task = await client.queueTask(job, parseKwargs(pairs), {
+    id: options.id,
+    delay: seconds(options.delay),
+    expiry: seconds(options.expiry),
+  });
+  if (!task) {
+    out(options, null, () => `not queued: job "${job}" cannot overlap and an equal task is not finished`);
+    return EXIT.ok;
+  }
+  if (!options.wait) {
+    out(options, toWire(task), () => humanTask(task));
+    return EXIT.ok;
+  }
+  if (!options.json) process.stdout.write(`queued ${task.id}\n`);
+  return waitAndReport(client, task.id, options);
+}
+
+async function tasks(options: TasksOptions): Promise<void> {
+  const limit = Number(options.limit);
+  if (!Number.isInteger(limit)) throw new ValidationError(`--limit must be a whole number, not "${options.limit}"`);
+  const page = await clientOf(options).getTasks({
+    name: options.job,
+    status: options.status as Task['status'] | undefined,
+    fromTask: options.parent,
+    limit,
+    cursor: options.cursor,
+  });
+  out(options, { tasks: page.tasks.map(toWire), cursor: page.cursor }, () => {
+    const lines = page.tasks.map(
+      (t) => `${t.id.padEnd(38)} ${t.name.padEnd(18)} ${t.status.padEnd(8)} ${when(t.timeQueued)}`,
+    );
+    if (!lines.length) lines.push('no tasks');
+    if (page.cursor) lines.push(`more: --cursor ${page.cursor}`);
+    return lines.join('\n');
+  });
+}
+
+async function stats(options: EndpointOptions): Promise<void> {
+  const s = await clientOf(options).queueStats();
+  out(options, { queued: s.queued, delayed: s.delayed, in_flight: s.inFlight, dead_letters: s.deadLetters }, () =>
+    [
+      `queued       ${s.queued}`,
+      `delayed      ${s.delayed}`,
+      `in flight    ${s.inFlight}`,
+      `dead letters ${s.deadLetters}`,
+    ].join('\n'),
+  );
+}
+
+/** Each client command's body: its arguments, then its options; an exit code, or nothing for 0. */
+export const ACTIONS = {
+  async jobs(options: EndpointOptions) {
+    const jobs = await clientOf(options).jobList();
+    out(options, jobs, () =>
+      jobs
+        .map((j) => `${j.name.padEnd(20)} ${j.type.padEnd(8)} ${(j.doc.split('\n')[0] ?? '').slice(0, 80)}`)
+        .join('\n'),
+    );
+  },
+  queue,
+  async get(id: string, options: EndpointOptions) {
+    const task = await clientOf(options).getTask(id);
+    if (!task) throw new TaskNotFoundError(id);
+    out(options, toWire(task), () => humanTask(task));
+  },
+  wait: (id: string, options: WaitOptions) => waitAndReport(clientOf(options), id, options),
+  tasks,
+  async revoke(id: string, options: EndpointOptions) {
+    const task = await clientOf(options).revokeTask(id);
+    out(options, toWire(task), () =>
+      task.status === 'REVOKED' ? `revoked ${id}` : `revoke requested: ${id} is running`,
+    );
+  },
+  async redrive(options: EndpointOptions & { limit?: string }) {
+    const limit = options.limit === undefined ? undefined : Number(options.limit);
+    const result = await clientOf(options).redriveDeadLetters(limit);
+    out(options, result, () => `moved ${result.moved.length}, dropped ${result.dropped}, left ${result.skipped}`);
+  },
+  stats,
+} as const;
+
+export type ActionName = keyof typeof ACTIONS;
+
+/**
+ * Run a command's body with commander's arguments (the command's own arguments, its
+ * options, the Command). Errors become a line on stderr and an exit code.
+ */
+export async function runAction(name: ActionName, args: unknown[], options: EndpointOptions): Promise<number> {
+  const body = ACTIONS[name] as (...a: unknown[]) => Promise<unknown>;
+  try {
+    const code = await body(...args);
+    return typeof code === 'number' ? code : EXIT.ok;
+  } catch (err) {
+    return reportError(options, err);
+  }
+}

@@ -1,0 +1,75 @@
+/**
+ * The client commands of the `skytask` CLI: jobs, queue, get, wait, tasks, revoke,
+ * redrive, stats — their arguments and options. Human output by default, `--json` for
+ * scripts (tasks in their wire form, as JSON-RPC returns them). What they do is in
+ * cli-client-actions.ts, imported only when one runs: `--help` never loads the client.
+ */
+import type { Command } from 'commander';
+import { SETTINGS } from '../lib/settings.js';
+import type { ActionName } from './cli-client-actions.js';
+
+/** The action of a client command: its body, imported when the command runs; the exit code set. */
+function action(name: ActionName) {
+  return async (...args: unknown[]) => {
+    const command = args[args.length - 1] as Command;
+    const { runAction } = await import('./cli-client-actions.js');
+    process.exitCode = await runAction(name, args, command.optsWithGlobals());
+  };
+}
+
+/** A client command: its endpoint options, its action. */
+function clientCommand(command: Command, name: ActionName): void {
+  command
+    .option('--url <url>', `JSON-RPC endpoint (env ${SETTINGS.url.env}; default the local stack)`)
+    .option('--token <token>', `bearer token (env ${SETTINGS.token.env})`)
+    .option('--sigv4', 'sign with SigV4 (automatic for an execute-api host)')
+    .option('--json', 'JSON output for scripts')
+    .action(action(name));
+}
+
+/** Declare the client commands on `program`. */
+export function registerClientCommands(program: Command): void {
+  clientCommand(program.command('jobs').description('List the jobs'), 'jobs');
+  clientCommand(
+    program
+      .command('queue')
+      .description('Queue a task: skytask queue addition a=1 b=2 (values are JSON when they parse, else strings)')
+      .argument('<job>', 'job name')
+      .argument('[kwargs...]', 'key=value pairs')
+      .option('--id <id>', 'task id (queueing an id that exists returns that task)')
+      .option('--delay <seconds>', 'seconds before the task is due')
+      .option('--expiry <seconds>', 'seconds after it is due before it expires')
+      .option('--wait', 'wait until the task is ready; exit 1 if it ends FAILURE or REVOKED')
+      .option('--timeout <seconds>', 'with --wait: give up after this long (exit 6)'),
+    'queue',
+  );
+  clientCommand(program.command('get').description('Show a task').argument('<id>'), 'get');
+  clientCommand(
+    program
+      .command('wait')
+      .description('Wait until a task is ready; exit 1 if it ends FAILURE or REVOKED')
+      .argument('<id>')
+      .option('--timeout <seconds>', 'give up after this long (exit 6)'),
+    'wait',
+  );
+  clientCommand(
+    program
+      .command('tasks')
+      .description('List tasks, newest first')
+      .option('--job <name>', 'of this job')
+      .option('--status <status>', 'QUEUED, STARTED, RETRY, REVOKED, FAILURE or SUCCESS')
+      .option('--parent <id>', 'sub-tasks of this task')
+      .option('--limit <n>', 'at most this many (1-1000)', '20')
+      .option('--cursor <cursor>', 'the next page of an earlier listing'),
+    'tasks',
+  );
+  clientCommand(program.command('revoke').description('Revoke a task that is not ready').argument('<id>'), 'revoke');
+  clientCommand(
+    program
+      .command('redrive')
+      .description('Move dead-lettered task messages back to the queue')
+      .option('--limit <n>', 'at most this many'),
+    'redrive',
+  );
+  clientCommand(program.command('stats').description('Queue depth, messages in flight, dead letters'), 'stats');
+}

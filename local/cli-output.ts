@@ -1,0 +1,88 @@
+/**
+ * What the client commands print: a task for a person or as JSON, the spinner while
+ * waiting, and an error as one line on stderr with its exit code.
+ */
+import { ConflictError, EndpointError, TaskNotFoundError, ValidationError, WaitTimeoutError } from '../lib/errors.js';
+import { toWire, type Task } from '../lib/task.js';
+import { EXIT } from './cli-exit.js';
+
+/** The options every client command has (cli-client-commands.ts declares them). */
+export interface EndpointOptions {
+  url?: string;
+  token?: string;
+  sigv4?: boolean;
+  json?: boolean;
+}
+
+/** An epoch-seconds time as ISO 8601. */
+export const when = (epoch?: number) => (epoch === undefined ? undefined : new Date(epoch * 1000).toISOString());
+const show = (value: unknown) => (typeof value === 'string' ? value : JSON.stringify(value));
+
+/** A task for a person: the fields that are set, one a line. */
+export function humanTask(task: Task): string {
+  const rows: [string, unknown][] = [
+    ['id', task.id],
+    ['job', task.name],
+    ['status', task.status],
+    ['kwargs', JSON.stringify(task.kwargs)],
+    ['result', task.result === undefined ? undefined : show(task.result)],
+    ['error', task.error],
+    ['queued', when(task.timeQueued)],
+    ['due', when(task.eta)],
+    ['started', when(task.timeStarted)],
+    ['ended', when(task.timeEnded)],
+    ['expiry', when(task.expiry)],
+    ['attempts', task.attempts],
+    ['from task', task.fromTask],
+  ];
+  return rows
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => `${k.padEnd(9)} ${v}`)
+    .join('\n');
+}
+
+/** One value on stdout: as JSON with --json, else as `human()` writes it. */
+export function out(options: EndpointOptions, value: unknown, human: () => string): void {
+  process.stdout.write(`${options.json ? JSON.stringify(value) : human()}\n`);
+}
+
+/** The exit code for a ready task. */
+export const taskExit = (task: Task) =>
+  task.status === 'FAILURE' || task.status === 'REVOKED' ? EXIT.taskFailed : EXIT.ok;
+
+/** A spinner with the elapsed time on stdout, only when a person watches (a TTY, not --json). */
+export function spinner(options: EndpointOptions, label: string): () => void {
+  if (options.json || !process.stdout.isTTY) return () => undefined;
+  const frames = '⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏';
+  const started = Date.now();
+  let i = 0;
+  const timer = setInterval(() => {
+    const elapsed = ((Date.now() - started) / 1000).toFixed(1);
+    process.stdout.write(`\r${frames[i++ % frames.length]} ${label} ${elapsed}s`);
+  }, 100);
+  return () => {
+    clearInterval(timer);
+    process.stdout.write('\r\x1b[K');
+  };
+}
+
+function exitCodeOf(err: unknown): number {
+  if (err instanceof ValidationError) return EXIT.usage;
+  if (err instanceof TaskNotFoundError) return EXIT.notFound;
+  if (err instanceof EndpointError) return EXIT.unreachable;
+  if (err instanceof ConflictError) return EXIT.conflict;
+  if (err instanceof WaitTimeoutError) return EXIT.timeout;
+  return EXIT.error;
+}
+
+/** An error of a command: one line on stderr (a JSON object with --json); returns its exit code. */
+export function reportError(options: EndpointOptions, err: unknown): number {
+  const code = exitCodeOf(err);
+  const e = err as Error & { task?: Task };
+  process.stderr.write(
+    options.json
+      ? `${JSON.stringify({ error: { type: e.name, message: e.message, exit: code, ...(e.task ? { task: toWire(e.task) } : {}) } })}\n`
+      : `skytask: ${e.message}\n`,
+  );
+  return code;
+}

@@ -1,0 +1,271 @@
+/**
+ * `skytask start` as a user meets it when something is wrong, `skytask stop`, and
+ * `skytask --version`: the CLI as a child process, each case in a temporary data dir.
+ *
+ * A failed start exits 1 with one line naming the problem and the fix, and leaves no
+ * emulator process behind — but never stops emulators it did not start. `skytask stop`
+ * stops a stack and its emulators, is a no-op on an empty data dir, and never signals a
+ * process that a stale state file names.
+ */
+import assert from 'node:assert/strict';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { after, describe, it } from 'node:test';
+import { alive, cmdlineOf } from '../../local/processes.js';
+
+const root = resolve(import.meta.dirname, '../..');
+const base = mkdtempSync(join(tmpdir(), 'skytask-start-stop-'));
+const children = new Set<ChildProcess>();
+let dirs = 0;
+
+/** A fresh data dir under the test's temporary folder. */
+const dataDir = () => join(base, `data-${++dirs}`);
+
+/** Emulator processes whose command line names this data dir (Linux: /proc). */
+function emulatorsOf(dir: string): number[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .map(Number)
+    .filter((pid) => {
+      const cmdline = cmdlineOf(pid) ?? [];
+      return cmdline.some((arg) => arg.includes('emulator-process')) && cmdline.includes(dir);
+    });
+}
+
+after(() => {
+  for (const child of children) child.kill('SIGKILL');
+  for (const entry of readdirSync(base)) for (const pid of emulatorsOf(join(base, entry))) process.kill(pid, 'SIGKILL');
+  rmSync(base, { recursive: true, force: true });
+});
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Run the CLI to its end, with `env` on top of this process's environment. */
+function cli(
+  args: string[],
+  env: Record<string, string> = {},
+  entry = ['--import', 'tsx', 'local/cli.ts'],
+): Promise<Run> {
+  return new Promise((done) =>
+    execFile(
+      process.execPath,
+      [...entry, ...args],
+      { cwd: root, timeout: 60_000, env: { ...process.env, SKYTASK_GRACE_SECONDS: '5', ...env } },
+      (err, stdout, stderr) => done({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr }),
+    ),
+  );
+}
+
+interface Stack {
+  child: ChildProcess;
+  url: string;
+  emulatorPid: number;
+  exited: Promise<number | null>;
+}
+
+/** `skytask start` in the background, until its JSON-RPC URL is logged. */
+async function startStack(dir: string): Promise<Stack> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'local/cli.ts', 'start', '--port', '0', '--data-dir', dir, '--json'],
+    { cwd: root, env: { ...process.env, SKYTASK_GRACE_SECONDS: '5' }, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  children.add(child);
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  let emulatorPid = 0;
+  const url = await new Promise<string>((resolveUrl, reject) => {
+    child.once('exit', (code) => reject(new Error(`skytask start exited with ${code}`)));
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      const entry = JSON.parse(line);
+      if (entry.msg?.startsWith('emulators')) emulatorPid = entry.pid;
+      if (entry.url) resolveUrl(entry.url);
+    });
+  });
+  return { child, url, emulatorPid, exited };
+}
+
+/** The pid of the emulators' "started" log line, if the start got that far. */
+const loggedEmulatorPid = (run: Run) =>
+  run.stdout
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line))
+    .find((entry) => entry.msg === 'emulators started')?.pid as number | undefined;
+
+/** Write a jobs module into the test's folder. */
+function jobsModule(name: string, source: string): string {
+  const file = join(base, name);
+  writeFileSync(file, source);
+  return file;
+}
+
+async function waitGone(pid: number): Promise<boolean> {
+  for (let i = 0; i < 100 && alive(pid) && cmdlineOf(pid)?.length; i++) await new Promise((r) => setTimeout(r, 50));
+  return !alive(pid) || cmdlineOf(pid)?.length === 0;
+}
+
+describe('skytask --version', () => {
+  it('prints the package version, from the bin and from the sources', async () => {
+    const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+    const [bin, sources] = await Promise.all([cli(['--version'], {}, ['bin/skytask.js']), cli(['--version'])]);
+    assert.equal(bin.code, 0);
+    assert.equal(bin.stdout, `${version}\n`);
+    assert.equal(sources.code, 0);
+    assert.equal(sources.stdout, `${version}\n`);
+  });
+});
+
+describe('a failed skytask start', () => {
+  it('exits 1 with one line naming the problem and the fix, and leaves no emulators behind', async () => {
+    const busy: Server = createServer();
+    await new Promise<void>((r) => busy.listen(0, '127.0.0.1', r));
+    const port = String((busy.address() as AddressInfo).port);
+    const missing = join(base, 'no-such-jobs.ts');
+    const cases = {
+      port: { args: ['--port', port], message: `port ${port} is in use: pass --port or SKYTASK_PORT` },
+      missing: {
+        args: ['--jobs', missing],
+        message: `jobs module ${missing} not found: pass --jobs or SKYTASK_JOBS`,
+      },
+      throws: {
+        args: ['--jobs', jobsModule('throws.ts', 'throw new Error("no DATABASE_URL");\nexport const x = 1;\n')],
+        message: /^jobs module .*throws\.ts threw at import \(.*throws\.ts:1:\d+\): Error: no DATABASE_URL$/,
+      },
+      syntax: {
+        args: ['--jobs', jobsModule('syntax.ts', 'export const x = ;\n')],
+        message: /^jobs module .*syntax\.ts does not compile \(.*syntax\.ts:1:\d+\): /,
+      },
+      empty: {
+        args: ['--jobs', jobsModule('empty.ts', 'export const notAJob = 1;\n')],
+        message: /^jobs module .*empty\.ts exports no job: export defineJob\(\.\.\.\) values$/,
+      },
+      // Fails after the emulators started (SQS refuses the queue): they are stopped again.
+      provision: {
+        args: [],
+        env: { SKYTASK_VISIBILITY_TIMEOUT: '99999' },
+        message: /^the local table and queues could not be created: .*VisibilityTimeout/,
+      },
+    };
+    try {
+      const runs = await Promise.all(
+        Object.entries(cases).map(async ([name, c]) => {
+          const dir = dataDir();
+          const env = 'env' in c ? c.env : {};
+          const run = await cli(['start', '--port', '0', ...c.args, '--data-dir', dir, '--json'], env);
+          return { name, dir, run, message: c.message };
+        }),
+      );
+      for (const { name, dir, run, message } of runs) {
+        assert.equal(run.code, 1, `${name}: ${run.stderr}`);
+        const lines = run.stderr.trimEnd().split('\n');
+        assert.equal(lines.length, 1, `${name}: one line, no stack trace: ${run.stderr}`);
+        const line = lines[0].replace(/^skytask start: /, '');
+        if (typeof message === 'string') assert.equal(line, message, name);
+        else assert.match(line, message, name);
+        assert.deepEqual(emulatorsOf(dir), [], `${name}: no emulator process left`);
+        assert.deepEqual(
+          readdirSync(dir).filter((f) => f.endsWith('.json')),
+          [],
+          `${name}: no state file left`,
+        );
+        const pid = loggedEmulatorPid(run);
+        if (name === 'provision') assert.ok(pid, 'the provision case got as far as the emulators');
+        if (pid) assert.ok(await waitGone(pid), `${name}: the emulators it started (pid ${pid}) are stopped`);
+      }
+    } finally {
+      busy.close();
+    }
+  });
+
+  it('leaves alone emulators it reused, and refuses a second stack on a running one', async () => {
+    const dir = dataDir();
+    const first = await startStack(dir);
+    const second = await cli(['start', '--port', '0', '--data-dir', dir, '--json']);
+    assert.equal(second.code, 1);
+    assert.match(
+      second.stderr,
+      /^skytask start: a stack already runs on data dir .* \(pid \d+, http:\/\/127\.0\.0\.1:\d+\/rpc\): stop it with skytask stop, or pass another --data-dir\n$/,
+    );
+    assert.ok(alive(first.emulatorPid), 'the first stack keeps its emulators');
+
+    // The worker killed: its emulators stay up. A start that reuses them and then fails leaves them so.
+    first.child.kill('SIGKILL');
+    await first.exited;
+    const failed = await cli(['start', '--port', '0', '--data-dir', dir, '--json'], {
+      SKYTASK_VISIBILITY_TIMEOUT: '99999',
+    });
+    assert.equal(failed.code, 1);
+    assert.match(failed.stdout, /emulators of an earlier run reused/);
+    assert.ok(alive(first.emulatorPid), 'emulators the failed start did not start are still up');
+
+    const stop = await cli(['stop', '--data-dir', dir]);
+    assert.equal(stop.code, 0, stop.stderr);
+    assert.match(stop.stdout, new RegExp(`^stopped the emulators \\(pid ${first.emulatorPid}\\)`, 'm'));
+    assert.ok(await waitGone(first.emulatorPid));
+  });
+});
+
+describe('skytask stop', () => {
+  it('stops a running stack and its emulators, as Ctrl-C does', async () => {
+    const dir = dataDir();
+    const stack = await startStack(dir);
+    const workerPid = stack.child.pid!;
+    const stop = await cli(['stop'], { SKYTASK_DATA_DIR: dir }, ['bin/skytask.js']);
+    assert.equal(stop.code, 0, stop.stderr);
+    assert.match(
+      stop.stdout,
+      new RegExp(`^stopped the worker \\(pid ${workerPid}\\) and the emulators \\(pid ${stack.emulatorPid}\\)`, 'm'),
+    );
+    assert.equal(await stack.exited, 0, 'the worker exits 0: a graceful stop');
+    assert.ok(await waitGone(stack.emulatorPid));
+    assert.deepEqual(
+      readdirSync(dir).filter((f) => f.endsWith('.json')),
+      [],
+    );
+  });
+
+  it('is a no-op on an empty data dir, and on a stale state file naming an unrelated process', async () => {
+    const empty = dataDir();
+    const stale = dataDir();
+    mkdirSync(stale);
+    const sleeper = spawn('sleep', ['60'], { stdio: 'ignore' });
+    children.add(sleeper);
+    const pid = sleeper.pid!;
+    // The pid is alive, but not the recorded program: its command line differs.
+    const cmdline = ['/usr/bin/node', 'local/emulator-process.ts', stale];
+    writeFileSync(
+      join(stale, 'emulators.json'),
+      JSON.stringify({ pid, cmdline, dynamodbEndpoint: 'http://127.0.0.1:9', sqsEndpoint: 'http://127.0.0.1:9' }),
+    );
+    writeFileSync(
+      join(stale, 'worker.json'),
+      JSON.stringify({
+        pid,
+        cmdline: ['node', 'local/cli.ts', 'start'],
+        url: 'http://127.0.0.1:9/rpc',
+        graceSeconds: 1,
+      }),
+    );
+    const [none, staleRun] = await Promise.all([
+      cli(['stop', '--data-dir', empty]),
+      cli(['stop', '--data-dir', stale]),
+    ]);
+    assert.equal(none.code, 0);
+    assert.equal(none.stdout, `nothing was running (data dir ${empty})\n`);
+    assert.equal(staleRun.code, 0, staleRun.stderr);
+    assert.match(staleRun.stdout, /removed a stale worker\.json/);
+    assert.match(staleRun.stdout, /removed a stale emulators\.json/);
+    assert.match(staleRun.stdout, /nothing was running/);
+    assert.ok(alive(pid) && cmdlineOf(pid)?.[0] === 'sleep', 'the unrelated process is not signalled');
+    sleeper.kill();
+  });
+});

@@ -52,7 +52,7 @@ export interface ScheduleEntry {
  * DynamoDB; each conditional write says what it guarantees there.
  */
 export interface TaskStore {
-  /** Write a new task. Throws TaskExistsError if the id is taken. */
+  /** Write a new task. Throws TaskExistsError if the id is taken (a task past its retention no longer holds it). */
   createTask(task: Task): Promise<void>;
   /** The task, or undefined (also when its retention has passed). Strongly consistent. */
   getTask(id: string): Promise<Task | undefined>;

@@ -75,7 +75,9 @@ function recordVerbs(
   return {
     async createTask(task) {
       const record = newRecord(task);
-      if (tasks.has(task.id)) throw new TaskExistsError(task.id);
+      // A record past its retention reads as absent and does not hold its id (as the adapter's TTL condition).
+      const existing = tasks.get(task.id);
+      if (existing && !isExpired(existing, clock())) throw new TaskExistsError(task.id);
       tasks.set(task.id, record);
     },
 
@@ -209,7 +211,7 @@ function endVerbs(state: MemoryState): Pick<TaskStore, 'endIdle' | 'markResent' 
       const now = clock();
       return update(
         id,
-        (r) => (r.status === 'FAILURE' && r.deadLettered === true) || isIdle(r, now),
+        (r) => (r.status === 'FAILURE' && r.deadLettered === true && !isExpired(r, now)) || isIdle(r, now),
         (r) =>
           patch(r, {
             status: 'QUEUED',
@@ -277,10 +279,9 @@ function lockAndScheduleVerbs(
  *   change the store. kwargs, results and attempt errors are kept as JSON text, as the
  *   adapter stores them, so they read back as JSON-parsed copies.
  * - A ready task reads as absent once `retentionSeconds` have passed since it ended
- *   (the adapter's TTL), by the injected clock. As with DynamoDB, whose TTL deletes
- *   within days, the record still exists for writes until deleted: its id stays taken
- *   (`createTask` throws TaskExistsError). Records are never dropped on their own: call
- *   `flush` or `deleteTasks` in long-running use.
+ *   (the adapter's TTL), by the injected clock. As with the adapter, such a task no
+ *   longer holds its id (`createTask` replaces it) nor comes back by a redrive. Records
+ *   are never dropped on their own: call `flush` or `deleteTasks` in long-running use.
  * - Each method is atomic: it reads, checks and writes with no await in between.
  *
  * @example

@@ -277,33 +277,21 @@ export function taskStoreRecordsContract(factory: StoreFactory): void {
       assert.deepEqual(await w.store.deleteTasks(['gone', 'kept', 'ended']), ['kept']);
     });
 
-    test(
-      'an id whose task is past retention can be queued again',
-      async (w) => {
-        await finishedAgo(w, 'a', w.retentionSeconds + 10);
-        assert.equal(await w.store.getTask('a'), undefined);
-        await w.store.createTask(w.newTask('a'));
-        assert.equal((await w.store.getTask('a'))?.status, 'QUEUED');
-      },
-      {
-        todo: 'the adapter reads a TTL-expired item as absent but its conditional put still sees it: TaskExistsError until DynamoDB deletes it (within days)',
-      },
-    );
+    test('an id whose task is past retention can be queued again', async (w) => {
+      await finishedAgo(w, 'a', w.retentionSeconds + 10);
+      assert.equal(await w.store.getTask('a'), undefined);
+      await w.store.createTask(w.newTask('a'));
+      assert.equal((await w.store.getTask('a'))?.status, 'QUEUED');
+    });
 
-    test(
-      'a dead-lettered task past retention is gone: requeue does not bring it back',
-      async (w) => {
-        await w.create('a', { status: 'RETRY', attempts: 1 });
-        const time = w.now - w.retentionSeconds - 10;
-        await w.store.endIdle('a', { status: 'FAILURE', time, reason: 'dead', deadLettered: true });
-        assert.equal(await w.store.getTask('a'), undefined);
-        assert.equal(await w.store.requeue('a'), undefined);
-        assert.equal(await w.store.getTask('a'), undefined);
-      },
-      {
-        todo: 'the adapter requeues a TTL-expired item that reads as absent, until DynamoDB deletes it (within days)',
-      },
-    );
+    test('a dead-lettered task past retention is gone: requeue does not bring it back', async (w) => {
+      await w.create('a', { status: 'RETRY', attempts: 1 });
+      const time = w.now - w.retentionSeconds - 10;
+      await w.store.endIdle('a', { status: 'FAILURE', time, reason: 'dead', deadLettered: true });
+      assert.equal(await w.store.getTask('a'), undefined);
+      assert.equal(await w.store.requeue('a'), undefined);
+      assert.equal(await w.store.getTask('a'), undefined);
+    });
   });
 
   describe('deleteTasks and tasksInStatus', () => {

@@ -25,7 +25,7 @@ export function createDynamoStore(options: DynamoStoreOptions): TaskStore {
     retentionSeconds: options.retentionSeconds ?? 7 * 24 * 3600,
   };
   return {
-    createTask: (task) => writes.createTask(table, task),
+    createTask: (task) => writes.createTask(table, task, Date.now() / 1000),
     getTask: (id) => getTask(table, id),
     getTasks: (ids) => getTasks(table, ids),
     queryTasks: (query) => queryTasks(table, query),

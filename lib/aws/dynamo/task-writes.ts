@@ -15,11 +15,21 @@ import { IDLE, updateTask } from './update.js';
 
 const ttlAfter = (table: TaskTable, time: number) => Math.ceil(time + table.retentionSeconds);
 
-/** Write a new task. One record per id: TaskExistsError if the id is taken. */
-export async function createTask(table: TaskTable, task: Task): Promise<void> {
+/**
+ * Write a new task. One record per id: TaskExistsError if the id is taken. An item past
+ * its TTL reads as absent (DynamoDB deletes it only within days), so it does not hold its
+ * id either: the put replaces it.
+ */
+export async function createTask(table: TaskTable, task: Task, now: number): Promise<void> {
   try {
     await table.doc.send(
-      new PutCommand({ TableName: table.name, Item: toItem(task), ConditionExpression: 'attribute_not_exists(pk)' }),
+      new PutCommand({
+        TableName: table.name,
+        Item: toItem(task),
+        ConditionExpression: 'attribute_not_exists(pk) OR #ttl < :now',
+        ExpressionAttributeNames: { '#ttl': 'ttl' },
+        ExpressionAttributeValues: { ':now': now },
+      }),
     );
   } catch (err) {
     if (isConditionFailed(err)) throw new TaskExistsError(task.id);
@@ -119,12 +129,12 @@ export async function markResent(table: TaskTable, id: string, seen: number): Pr
   return item !== undefined;
 }
 
-/** A redrive: only a dead-lettered FAILURE, or an idle task, is queued again. */
+/** A redrive: only a dead-lettered FAILURE still within its retention, or an idle task, is queued again. */
 export async function requeue(table: TaskTable, id: string, now: number) {
   const item = await updateTask(table, id, {
     set: { status: 'QUEUED', [INDEX.byStatus.pk]: statusIndexKey('QUEUED', shardOf(id)) },
     remove: ['error', 'stack', 'time_ended', 'ttl', 'dead_lettered', 'eta', 'lease_until', 'resends'],
-    condition: `(#status = :failure AND #dead_lettered = :true OR ${IDLE})`,
+    condition: `(#status = :failure AND #dead_lettered = :true AND #ttl >= :now OR ${IDLE})`,
     values: { ':failure': 'FAILURE', ':true': true, ':now': now },
   });
   return fromItem(item);

@@ -1,8 +1,9 @@
 /** `skytask start`: the local stack (what `npm start` runs). */
-import { fileURLToPath } from 'node:url';
 import pretty from 'pino-pretty';
 import { createLogger } from '../lib/index.js';
+import { packageFile } from '../lib/package-file.js';
 import { envNumber, envValue, SETTINGS } from '../lib/settings.js';
+import { registerTypeScript } from './register-typescript.js';
 import { startStack } from './stack.js';
 
 export interface StartOptions {
@@ -39,10 +40,10 @@ export async function start(values: StartOptions): Promise<void> {
     json ? {} : { stream: pretty({ colorize: true, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname' }) },
   );
   const port = portOf(values);
-  const jobs =
-    values.jobs ?? envValue(SETTINGS.jobs) ?? fileURLToPath(new URL(`../${SETTINGS.jobs.default}`, import.meta.url));
+  const jobs = values.jobs ?? envValue(SETTINGS.jobs) ?? packageFile(SETTINGS.jobs.default);
 
   try {
+    await registerTypeScript(jobs);
     const stack = await startStack({
       jobs,
       port,

@@ -2,10 +2,10 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createConsumerHandler } from '../functions/consumer-handler.js';
 import { createRpcHandler } from '../functions/rpc-handler.js';
 import { configFromEnv, createRuntime, loadRegistry, type Logger } from '../lib/index.js';
+import { fromSources, packageFile } from '../lib/package-file.js';
 import { envNumber, SETTINGS } from '../lib/settings.js';
 import { startHttpServer } from './http.js';
 import { createLocalTimer, type LocalTimer } from './local-timer.js';
@@ -59,8 +59,10 @@ async function runningEmulators(dataDir: string): Promise<EmulatorState | undefi
 
 /** Start the emulators in a detached process: Ctrl-C reaches the worker only, which stops them last. */
 export async function spawnEmulators(dataDir: string): Promise<EmulatorState> {
-  const script = fileURLToPath(new URL('./emulator-process.ts', import.meta.url));
-  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), script, dataDir], {
+  // Installed, the built .js runs with plain Node; in the repository, the source under tsx.
+  const script = packageFile('local/emulator-process.ts');
+  const loader = fromSources ? ['--import', import.meta.resolve('tsx')] : [];
+  const child = spawn(process.execPath, [...loader, script, dataDir], {
     detached: true,
     stdio: ['ignore', 'pipe', 'inherit'],
   });

@@ -9,7 +9,7 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { createConsumerHandler } from '../functions/consumer.js';
+import { createConsumerHandler } from '../functions/consumer-handler.js';
 import { configFromEnv, createClients, createLogger, createRegistry, createRuntime, type Task } from '../lib/index.js';
 import { SETTINGS } from '../lib/settings.js';
 import { startPoller } from '../local/poller.js';

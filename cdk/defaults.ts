@@ -38,8 +38,9 @@ export const DEFAULTS: TaskQueueDefaults = {
   /** SQS keeps a message this long; the visibility timeout defaults to 6× the consumer timeout. */
   queueRetentionPeriod: Duration.days(4),
   /**
-   * Deliveries before a message is dead-lettered. A delivery that finds its task not due
-   * yet (a delay beyond SQS's 15 minutes) or running elsewhere also counts.
+   * Deliveries before a message is dead-lettered. Only failing deliveries come back: an
+   * early delivery is sent again for its due time and a duplicate of a running task is
+   * dropped, so neither spends the budget of a message that keeps failing.
    */
   maxReceiveCount: SETTINGS.maxReceiveCount.default,
   /** Longer than the queue's: a standard queue keeps a message's first enqueue time when it moves. */

@@ -1,5 +1,4 @@
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import type { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { PolicyDocument, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, type CfnFunction } from 'aws-cdk-lib/aws-lambda';
@@ -7,13 +6,18 @@ import { NodejsFunction, OutputFormat, type BundlingOptions } from 'aws-cdk-lib/
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { packageFile } from '../lib/package-file.js';
 
-/** The Lambda entry points in functions/, next to this folder (also inside node_modules/skytask). */
+/**
+ * The Lambda entry points in functions/: the TypeScript sources in the repository, the
+ * built .js in an installed package (node_modules/skytask/dist/functions/). esbuild
+ * bundles either.
+ */
 export const FUNCTION_ENTRIES = {
-  consumer: fileURLToPath(new URL('../functions/consumer.ts', import.meta.url)),
-  rpc: fileURLToPath(new URL('../functions/rpc.ts', import.meta.url)),
-  scheduler: fileURLToPath(new URL('../functions/scheduler.ts', import.meta.url)),
-  reconciler: fileURLToPath(new URL('../functions/reconciler.ts', import.meta.url)),
+  consumer: packageFile('functions/consumer.ts'),
+  rpc: packageFile('functions/rpc.ts'),
+  scheduler: packageFile('functions/scheduler.ts'),
+  reconciler: packageFile('functions/reconciler.ts'),
 } as const;
 
 /**

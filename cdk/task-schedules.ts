@@ -61,7 +61,7 @@ export function periodicSchedulesOf(jobsPath: string, rateStartMargin: Duration)
 }
 
 /**
- * The timer: one-time schedules (lib/eventbridge-timer.ts) send a task's envelope
+ * The timer: one-time schedules (lib/aws/eventbridge-timer.ts) send a task's envelope
  * straight to the queue as its role. The group goes with the queue when the stack is
  * deleted: its schedules are deferred messages of that queue.
  */

@@ -1,16 +1,8 @@
 /** Lambda entry point: the SQS consumer. Thin: middy, partial batch failures, a call into lib/. */
-import middy from '@middy/core';
-import sqsPartialBatchFailure from '@middy/sqs-partial-batch-failure';
-import type { SQSEvent, SQSBatchResponse } from 'aws-lambda';
+import type { SQSEvent } from 'aws-lambda';
 import * as jobs from '#jobs';
-import { configFromEnv, createLogger, createRegistry, createRuntime, type Consumer } from '../lib/index.js';
-
-/** The handler over a given consumer (the local stack passes its own). */
-export function createConsumerHandler(consumer: Consumer) {
-  return middy<SQSEvent, SQSBatchResponse>()
-    .use(sqsPartialBatchFailure({ logger: false as never }))
-    .handler((event, context) => consumer.handleBatch(event.Records, context) as never);
-}
+import { configFromEnv, createLogger, createRegistry, createRuntime } from '../lib/index.js';
+import { createConsumerHandler } from './consumer-handler.js';
 
 let fromEnv: ReturnType<typeof createConsumerHandler> | undefined;
 /** Built on the first event from the environment (SKYTASK_TABLE, SKYTASK_QUEUE_URL, …). */

@@ -8,24 +8,9 @@
  * retry queues nothing new, and record the run on the schedule entry. A static SQS
  * message can do none of that.
  */
-import middy from '@middy/core';
 import * as jobs from '#jobs';
-import { configFromEnv, createLogger, createRegistry, createRuntime, type Scheduler } from '../lib/index.js';
-
-export interface SchedulerEvent {
-  job: string;
-  /** ISO 8601, the slot's scheduled time (not the delivery time, which is later on a retry). */
-  time: string;
-}
-
-export function createSchedulerHandler(scheduler: Scheduler) {
-  return middy<SchedulerEvent, { task_id: string | null; recorded: boolean }>().handler(async (event) => {
-    const slot = Date.parse(event.time) / 1000;
-    if (!event.job || !Number.isFinite(slot)) throw new Error(`not a scheduler event: ${JSON.stringify(event)}`);
-    const { task, recorded } = await scheduler.fire(event.job, slot);
-    return { task_id: task?.id ?? null, recorded };
-  });
-}
+import { configFromEnv, createLogger, createRegistry, createRuntime } from '../lib/index.js';
+import { createSchedulerHandler, type SchedulerEvent } from './scheduler-handler.js';
 
 let fromEnv: ReturnType<typeof createSchedulerHandler> | undefined;
 export const handler = (event: SchedulerEvent, context: any) => {

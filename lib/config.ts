@@ -35,6 +35,13 @@ export interface SkytaskConfig {
   timer?: { groupName: string; roleArn: string; queueArn: string };
 }
 
+/** A positive whole number from the environment (a count), or the setting's default. */
+function count(env: NodeJS.ProcessEnv, setting: Setting & { default: number }): number {
+  const n = positive(env, setting);
+  if (!Number.isInteger(n)) throw new SkytaskError(`${setting.env} must be a whole number, not "${env[setting.env]}"`);
+  return n;
+}
+
 /** A positive number from the environment, or the setting's default. */
 function positive(env: NodeJS.ProcessEnv, setting: Setting & { default: number }): number {
   const raw = envValue(setting, env);
@@ -63,12 +70,12 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): SkytaskConf
     dlqUrl: envValue(SETTINGS.dlqUrl, env),
     dynamodbEndpoint: envValue(SETTINGS.dynamodbEndpoint, env),
     sqsEndpoint: envValue(SETTINGS.sqsEndpoint, env),
-    concurrency: Math.floor(positive(env, SETTINGS.concurrency)),
+    concurrency: count(env, SETTINGS.concurrency),
     leaseSeconds: positive(env, SETTINGS.leaseSeconds),
     retentionSeconds: positive(env, SETTINGS.retentionDays) * SECONDS_PER_DAY,
-    maxReceiveCount: Math.floor(positive(env, SETTINGS.maxReceiveCount)),
+    maxReceiveCount: count(env, SETTINGS.maxReceiveCount),
     reconcileAfter: positive(env, SETTINGS.reconcileAfter),
-    maxResends: Math.floor(positive(env, SETTINGS.maxResends)),
+    maxResends: count(env, SETTINGS.maxResends),
     timer: timerFromEnv(env),
   };
 }

@@ -3,7 +3,7 @@ import type { Envelope } from './envelope.js';
 /**
  * The timer port: sends a task's message at a due time beyond what the queue can delay
  * (SQS: 15 minutes). On AWS an EventBridge Scheduler one-time `at()` schedule sends the
- * envelope to the queue (lib/eventbridge-timer.ts); locally the local stack's timer does
+ * envelope to the queue (lib/aws/eventbridge-timer.ts); locally the local stack's timer does
  * (local/local-timer.ts).
  */
 export interface TaskTimer {

@@ -1,10 +1,11 @@
 /** `skytask start`: the local stack (what `npm start` runs). */
-import { fileURLToPath } from 'node:url';
 import { inspect } from 'node:util';
 import pretty from 'pino-pretty';
 import { createLogger, type Logger } from '../lib/index.js';
+import { packageFile } from '../lib/package-file.js';
 import { envNumber, envValue, SETTINGS } from '../lib/settings.js';
 import { EXIT } from './cli-exit.js';
+import { registerTypeScript } from './register-typescript.js';
 import { startStack } from './stack.js';
 import { StartError } from './start-error.js';
 
@@ -85,10 +86,11 @@ export async function start(values: StartOptions): Promise<void> {
     json ? {} : { stream: pretty({ colorize: true, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname' }) },
   );
   const port = portOf(values);
-  const jobs =
-    values.jobs ?? envValue(SETTINGS.jobs) ?? fileURLToPath(new URL(`../${SETTINGS.jobs.default}`, import.meta.url));
+  const jobs = values.jobs ?? envValue(SETTINGS.jobs) ?? packageFile(SETTINGS.jobs.default);
   let stack: ReturnType<typeof startStack>;
   try {
+    // The built CLI runs on plain Node: a TypeScript jobs module needs tsx's hooks first.
+    await registerTypeScript(jobs);
     stack = startStack({
       jobs,
       port,

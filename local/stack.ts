@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { createConsumerHandler } from '../functions/consumer.js';
-import { createRpcHandler } from '../functions/rpc.js';
+import { createConsumerHandler } from '../functions/consumer-handler.js';
+import { createRpcHandler } from '../functions/rpc-handler.js';
 import { configFromEnv, createRuntime, type JobRegistry, type Logger } from '../lib/index.js';
+import { fromSources, packageFile } from '../lib/package-file.js';
 import { envNumber, SETTINGS } from '../lib/settings.js';
 import { loadJobsModule } from './jobs-module.js';
 import { createLocalTimer, type LocalTimer } from './local-timer.js';
@@ -39,8 +39,10 @@ async function runningEmulators(dataDir: string): Promise<EmulatorState | undefi
 
 /** Start the emulators in a detached process: Ctrl-C reaches the worker only, which stops them last. */
 export async function spawnEmulators(dataDir: string): Promise<EmulatorState> {
-  const script = fileURLToPath(new URL('./emulator-process.ts', import.meta.url));
-  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), script, dataDir], {
+  // Installed, the built .js runs with plain Node; in the repository, the source under tsx.
+  const script = packageFile('local/emulator-process.ts');
+  const loader = fromSources ? ['--import', import.meta.resolve('tsx')] : [];
+  const child = spawn(process.execPath, [...loader, script, dataDir], {
     detached: true,
     stdio: ['ignore', 'pipe', 'inherit'],
   });

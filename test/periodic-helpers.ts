@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { after } from 'node:test';
-import { createConsumerHandler } from '../functions/consumer.js';
+import { createConsumerHandler } from '../functions/consumer-handler.js';
 import {
   configFromEnv,
   createClients,

@@ -33,7 +33,8 @@ export type DirectClientOptions<M> =
 
 /** The settings of the environment, with the caller's table, queues and overrides on top. */
 function configOf(config: Partial<SkytaskConfig> & Pick<SkytaskConfig, 'table' | 'queueUrl'>): SkytaskConfig {
-  return { ...configFromEnv({ SKYTASK_TABLE: config.table, SKYTASK_QUEUE_URL: config.queueUrl }), ...config };
+  const env = { ...process.env, [SETTINGS.table.env]: config.table, [SETTINGS.queueUrl.env]: config.queueUrl };
+  return { ...configFromEnv(env), ...config };
 }
 
 /** The public view of a task: what the wire carries, so both clients return the same. */

@@ -1,6 +1,6 @@
 /**
  * JSON-RPC errors back to skytask's error classes: the reverse of the RPC layer's
- * mapping (lib/rpc.ts), so an HTTP caller catches what a direct caller catches.
+ * mapping (lib/rpc/protocol.ts), so an HTTP caller catches what a direct caller catches.
  */
 import {
   ConflictError,

@@ -86,9 +86,14 @@ async function claimAndRun(c: DeliveryContext, id: string, message: ReceivedMess
     return void log.warn({ attempt: task.attempts }, 'claim lost (a newer attempt owns the task): outcome discarded');
   }
   logEnd(log, ended, outcome, now);
+  if (ended.status !== 'RETRY') return;
+  // A revoke asked while the attempt ran, which then failed: no next attempt.
+  if (ended.revokeRequested && (await endTask(deps, task.id, { idle: 'REVOKED', reason: 'revoked' }))) {
+    return void log.info('revoked while it ran: no retry');
+  }
   // A new message for the next attempt: the retry does not spend this message's receive
   // budget. If the send fails, this message comes back and finds RETRY.
-  if (ended.status === 'RETRY') await sendTaskMessage(deps, ended);
+  await sendTaskMessage(deps, ended);
 }
 
 function logEnd(log: Logger, task: Task, outcome: Outcome, started: number): void {
@@ -156,8 +161,11 @@ async function recordProducerTask(deps: TaskDeps, id: string, producer: Producer
 async function deadLettered(deps: TaskDeps, id: string, receives: number, err: unknown): Promise<void> {
   const reason = `dead-lettered after ${receives} deliveries: ${(err as Error)?.message ?? String(err)}`;
   try {
-    await endTask(deps, id, { idle: 'FAILURE', reason, deadLettered: true });
-    deps.logger.error({ task_id: id, err }, 'message dead-lettered');
+    const ended = await endTask(deps, id, { idle: 'FAILURE', reason, deadLettered: true });
+    const what = ended
+      ? 'message dead-lettered: task FAILURE'
+      : 'message dead-lettered; its task was not idle, left as it is';
+    deps.logger.error({ task_id: id, err }, what);
   } catch (recordErr) {
     deps.logger.error(
       { task_id: id, err, record_err: recordErr },

@@ -1,3 +1,5 @@
+import { SETTINGS } from '../settings.js';
+import { systemClock } from '../tasks/deps.js';
 import { encodeEnvelope } from '../envelope.js';
 import type { TaskQueue } from '../queue.js';
 import { MessageList } from './message-list.js';
@@ -149,8 +151,8 @@ function sendBatchTo(main: MessageList, items: Parameters<TaskQueue['sendBatch']
  * const [message] = await queue.receive(10, 0); // message.body === '{"v":1,"id":"t1","job":"add"}'
  */
 export function createMemoryQueue(options: MemoryQueueOptions = {}): MemoryQueue {
-  const clock = options.clock ?? (() => Date.now() / 1000);
-  const maxReceiveCount = options.maxReceiveCount ?? 5;
+  const clock = options.clock ?? systemClock;
+  const maxReceiveCount = options.maxReceiveCount ?? SETTINGS.maxReceiveCount.default;
   const main = new MessageList(clock, options.visibilityTimeout ?? 30);
   const dead = new MessageList(clock, DEAD_LETTER_VISIBILITY_SECONDS);
   const { wake, nap } = createWaker();

@@ -1,4 +1,6 @@
 import { TaskExistsError } from '../errors.js';
+import { SECONDS_PER_DAY, SETTINGS } from '../settings.js';
+import { systemClock } from '../tasks/deps.js';
 import { LIMITS, truncate } from '../limits.js';
 import type { ClaimResult, ScheduleEntry, TaskStore } from '../store.js';
 import type { Task } from '../task.js';
@@ -27,8 +29,8 @@ interface ScheduleRecord {
 
 /** The store's state and the conditional-write primitives every verb uses. */
 function memoryState(options: MemoryStoreOptions) {
-  const clock = options.clock ?? (() => Date.now() / 1000);
-  const retention = options.retentionSeconds ?? 7 * 24 * 3600;
+  const clock = options.clock ?? systemClock;
+  const retention = options.retentionSeconds ?? SETTINGS.retentionDays.default * SECONDS_PER_DAY;
   const tasks = new Map<string, TaskRecord>();
   const locks = new Map<string, string>();
   const schedules = new Map<string, ScheduleRecord>();
@@ -154,7 +156,8 @@ function runVerbs(state: MemoryState): Pick<TaskStore, 'claimTask' | 'finishTask
             eta: outcome.eta,
             ttl: ready ? Math.ceil(outcome.time + retention) : undefined,
             leaseUntil: undefined,
-            revokeRequested: undefined,
+            // A revoke asked while the attempt ran outlives a RETRY (as the adapter).
+            revokeRequested: ready ? undefined : r.revokeRequested,
           }),
       );
       // The task as written: read at the finish's own time, as the adapter reads its answer.

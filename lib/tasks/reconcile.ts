@@ -21,6 +21,8 @@ export interface ReconcileOptions {
 export interface ReconcileResult {
   resent: number;
   failed: number;
+  /** Tasks whose message could not be sent this run (the record notes it; the next run tries again). */
+  failedSends: number;
 }
 
 /**
@@ -32,10 +34,16 @@ export interface ReconcileResult {
  * ends FAILURE. QUEUED tasks are never failed here: they may be backlog.
  */
 export async function reconcile(deps: TaskDeps, options: ReconcileOptions = {}): Promise<ReconcileResult> {
-  const result: ReconcileResult = { resent: 0, failed: 0 };
+  const result: ReconcileResult = { resent: 0, failed: 0, failedSends: 0 };
   const now = deps.clock();
   for await (const tasks of deps.store.tasksInStatus(UNREADY_STATUSES)) {
-    for (const task of tasks) await reconcileOne(deps, task, now, options, result);
+    for (const task of tasks) {
+      // One task's failed send must not stop the pass: the others still get theirs.
+      await reconcileOne(deps, task, now, options, result).catch((err) => {
+        result.failedSends++;
+        taskLogger(deps.logger, task).warn({ err }, "reconciler could not send the task's message; next run");
+      });
+    }
   }
   return result;
 }

@@ -2,6 +2,7 @@ import { decodeEnvelope, taskIdOf } from '../envelope.js';
 import { taskLogger } from '../log.js';
 import type { ReceivedMessage } from '../queue.js';
 import type { TaskDeps } from './deps.js';
+import { takeLock } from './lock.js';
 import { sendTaskMessage } from './send.js';
 
 /** What a redrive did: tasks queued again, stale messages dropped, bodies left for a person. */
@@ -26,11 +27,15 @@ export async function redriveDeadLetters(deps: TaskDeps, max = 1000): Promise<Re
     const fresh = messages.filter((m) => !seen.has(m.messageId));
     if (!fresh.length) break;
     const done: string[] = [];
-    for (const message of fresh) {
-      seen.add(message.messageId);
-      if (await redriveOne(deps, message, result)) done.push(message.receiptHandle);
+    try {
+      for (const message of fresh) {
+        seen.add(message.messageId);
+        if (await redriveOne(deps, message, result)) done.push(message.receiptHandle);
+      }
+    } finally {
+      // The letters already moved leave the dead-letter queue even if a later one failed.
+      await deps.queue.deleteDeadLetters(done);
     }
-    await deps.queue.deleteDeadLetters(done);
   }
   return result;
 }
@@ -40,6 +45,16 @@ async function redriveOne(deps: TaskDeps, message: ReceivedMessage, result: Redr
   const decoded = decodeEnvelope(message.body);
   if ('invalid' in decoded) return (void result.skipped++, false);
   const id = taskIdOf(decoded, message.messageId);
+  // Non-overlap: a dead-lettered task gave its lock up when it ended; it runs again only if
+  // it can take the lock back (an equal task may hold it now). An idle task still holds it.
+  const lockId = (await deps.store.getTask(id))?.lockId;
+  if (lockId && !(await takeLock(deps.store, lockId, id))) {
+    taskLogger(deps.logger, { id, name: decoded.envelope?.job ?? decoded.producer!.job }).warn(
+      { lock_id: lockId },
+      'not redriven: an equal task holds the non-overlap lock; redrive again once it ends',
+    );
+    return (void result.skipped++, false);
+  }
   const task = await deps.store.requeue(id);
   if (task) {
     await sendTaskMessage(deps, task);

@@ -1,3 +1,4 @@
+import { SETTINGS } from '../settings.js';
 import type { AnyJobs, JobMap, JobsOf, QueueArgs, TaskOf } from '../client/types.js';
 import { createLogger, type Logger } from '../log.js';
 import { createMemoryQueue, type DeadLetterView, type MemoryQueue } from '../memory/memory-queue.js';
@@ -73,7 +74,7 @@ export interface TestQueue<J extends JobMap = AnyJobs> {
  */
 export function createTestQueue<M>(options: TestQueueOptions<M>): TestQueue<JobsOf<M>> {
   const clock = createFakeClock(options.startAt ?? DEFAULT_START);
-  const maxReceiveCount = options.maxReceiveCount ?? 5;
+  const maxReceiveCount = options.maxReceiveCount ?? SETTINGS.maxReceiveCount.default;
   const store = createMemoryStore({ clock: clock.now });
   const queue: MemoryQueue = createMemoryQueue({
     clock: clock.now,

@@ -198,6 +198,15 @@ export function taskStoreRunsContract(factory: StoreFactory): void {
       assert.equal(task?.status, 'REVOKED');
       assert.equal(task?.revokeRequested, undefined);
     });
+
+    test('a RETRY finish keeps a pending revoke request: the next claim refuses the task', async (w) => {
+      await w.start('a');
+      await w.store.requestRevoke('a');
+      const retry: Outcome = { status: 'RETRY', error: 'x', eta: w.now + 2, time: w.now + 1 };
+      assert.equal((await w.store.finishTask('a', 1, retry))?.revokeRequested, true);
+      const claim = await w.store.claimTask({ id: 'a', now: w.now + 3, leaseUntil: w.now + 33, worker: 'w' });
+      assert.equal(claim.claimed, false);
+    });
   });
 
   describe('extendLease and requestRevoke', () => {

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type * as sampleJobs from '../../examples/jobs.js';
-import { createRpcHandler } from '../../functions/rpc.js';
+import { createRpcHandler } from '../../functions/rpc-handler.js';
 import {
   ConflictError,
   createDirectClient,

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { createRpcHandler } from '../../functions/rpc.js';
+import { createRpcHandler } from '../../functions/rpc-handler.js';
 import { createDynamoStore, wireRuntime, LIMITS, RPC_ERRORS } from '../../lib/index.js';
 import { startHttpServer } from '../../local/http.js';
 import { testStack } from '../helpers.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { createSchedulerHandler } from '../../functions/scheduler.js';
+import { createSchedulerHandler } from '../../functions/scheduler-handler.js';
 import { createScheduler, defineJob, ValidationError } from '../../lib/index.js';
 import { periodicStack } from '../periodic-helpers.js';
 

@@ -9,7 +9,7 @@ import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { before, describe, it } from 'node:test';
 import { z } from 'zod';
-import { createRpcHandler } from '../../functions/rpc.js';
+import { createRpcHandler } from '../../functions/rpc-handler.js';
 import { createDirectClient, createHttpClient } from '../../lib/client/index.js';
 import { createRegistry, createRuntime, defineJob, ValidationError } from '../../lib/index.js';
 import { startHttpServer } from '../../local/http.js';

@@ -9,7 +9,7 @@ import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { createRpcHandler } from '../../functions/rpc.js';
+import { createRpcHandler } from '../../functions/rpc-handler.js';
 import { startHttpServer } from '../../local/http.js';
 import { testStack } from '../helpers.js';
 

@@ -32,7 +32,7 @@ describe('configFromEnv', () => {
       [SETTINGS.dlqUrl.env]: 'http://dlq',
       [SETTINGS.dynamodbEndpoint.env]: 'http://127.0.0.1:1',
       [SETTINGS.sqsEndpoint.env]: '',
-      [SETTINGS.concurrency.env]: '3.7',
+      [SETTINGS.concurrency.env]: '3',
       [SETTINGS.leaseSeconds.env]: '0.5',
       [SETTINGS.retentionDays.env]: '2',
       [SETTINGS.maxReceiveCount.env]: '4',
@@ -65,5 +65,17 @@ describe('configFromEnv', () => {
       () => configFromEnv({ ...required, [SETTINGS.timerGroup.env]: 'g' }),
       /SKYTASK_TIMER_GROUP, SKYTASK_TIMER_ROLE_ARN and SKYTASK_QUEUE_ARN go together/,
     );
+  });
+});
+
+describe('configFromEnv: counts', () => {
+  it('refuses a count that is not a whole number (a concurrency of 0.5 would run nothing)', () => {
+    const env = { SKYTASK_TABLE: 't', SKYTASK_QUEUE_URL: 'q' };
+    assert.throws(
+      () => configFromEnv({ ...env, SKYTASK_CONCURRENCY: '0.5' }),
+      /SKYTASK_CONCURRENCY must be a whole number/,
+    );
+    assert.throws(() => configFromEnv({ ...env, SKYTASK_MAX_RECEIVE_COUNT: '2.5' }), /whole number/);
+    assert.equal(configFromEnv({ ...env, SKYTASK_CONCURRENCY: '3' }).concurrency, 3);
   });
 });

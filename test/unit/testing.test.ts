@@ -53,7 +53,16 @@ const jobs = {
     run: (_ctx, { n }) => n * 2,
   }),
   tick: defineJob({ name: 'tick', runEvery: 60, run: () => 'tick' }),
+  failsOnCue: defineJob({
+    name: 'failsOnCue',
+    maxRetries: 3,
+    run: async () => {
+      await new Promise((resolve) => (cue = resolve));
+      throw new Error('failed after the revoke was asked');
+    },
+  }),
 };
+let cue: (value: unknown) => void = () => undefined;
 
 describe('skytask/testing: createTestQueue', () => {
   it('runs a task to SUCCESS and shows the whole record', async () => {
@@ -110,6 +119,20 @@ describe('skytask/testing: createTestQueue', () => {
     const done = await q.getTask(task!.id);
     assert.equal(done?.status, 'REVOKED');
     assert.equal(done?.error, 'revoked while it ran');
+  });
+
+  it('a revoke asked while the attempt runs survives the attempt failing: REVOKED, no retry', async () => {
+    // A long lease: no heartbeat comes between the revoke and the failure.
+    const q = createTestQueue({ jobs, leaseSeconds: 60 });
+    const task = await q.queueTask('failsOnCue');
+    const running = q.run();
+    while ((await q.getTask(task!.id))?.status !== 'STARTED') await new Promise((r) => setImmediate(r));
+    assert.equal((await q.revokeTask(task!.id)).revokeRequested, true);
+    cue(undefined);
+    await running;
+    const done = await q.getTask(task!.id);
+    assert.equal(done?.status, 'REVOKED');
+    assert.equal(done?.attempts, 1);
   });
 
   it('sub-tasks run too and list under their parent', async () => {

@@ -1,5 +1,6 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { SECONDS_PER_DAY, SETTINGS } from '../../settings.js';
 import type { TaskStore } from '../../store.js';
 import { acquireLock, releaseLock } from './locks.js';
 import { getTask, getTasks, queryTasks, tasksInStatus } from './queries.js';
@@ -22,7 +23,7 @@ export function createDynamoStore(options: DynamoStoreOptions): TaskStore {
   const table: TaskTable = {
     doc: DynamoDBDocumentClient.from(options.client, { marshallOptions: { removeUndefinedValues: true } }),
     name: options.table,
-    retentionSeconds: options.retentionSeconds ?? 7 * 24 * 3600,
+    retentionSeconds: options.retentionSeconds ?? SETTINGS.retentionDays.default * SECONDS_PER_DAY,
   };
   return {
     createTask: (task) => writes.createTask(table, task, Date.now() / 1000),

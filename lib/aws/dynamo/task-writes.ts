@@ -57,7 +57,8 @@ export async function claimTask(table: TaskTable, claim: Parameters<TaskStore['c
 
 /**
  * Fenced finish: only the attempt that holds the claim writes its outcome, so a run that
- * lost its lease cannot overwrite a newer attempt. A RETRY stays in the PENDING index
+ * lost its lease cannot overwrite a newer attempt. A ready outcome clears a revoke request;
+ * a RETRY keeps it, so the task is not run again. A RETRY stays in the PENDING index
  * group: no index write. Returns the task as written.
  */
 export async function finishTask(table: TaskTable, id: string, attempt: number, outcome: Outcome) {
@@ -74,7 +75,8 @@ export async function finishTask(table: TaskTable, id: string, attempt: number, 
       eta: outcome.eta,
       ttl: ready ? ttlAfter(table, outcome.time) : undefined,
     },
-    remove: ['lease_until', 'revoke_requested'],
+    // A revoke asked while the attempt ran outlives a RETRY: the next claim refuses the task.
+    remove: ready ? ['lease_until', 'revoke_requested'] : ['lease_until'],
     condition: '#status = :started AND #attempts = :attempt',
     values: { ':started': 'STARTED', ':attempt': attempt },
   });

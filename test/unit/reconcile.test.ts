@@ -1,0 +1,37 @@
+/** The reconciler on the in-memory ports and a fake clock. */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { createLogger, createRegistry, defineJob, reconcile, taskDeps, type TaskQueue } from '../../lib/index.js';
+import { createFakeClock, createMemoryQueue, createMemoryStore } from '../../lib/testing/index.js';
+
+const jobs = [defineJob({ name: 'job', run: () => 1 })];
+
+describe('reconcile', () => {
+  it("one task's failed send does not stop the pass: the others get their message", async () => {
+    const clock = createFakeClock();
+    const memory = createMemoryQueue({ clock: clock.now });
+    // A queue that refuses the message of task "a" only.
+    const queue: TaskQueue = {
+      ...memory,
+      send: (envelope, delay) =>
+        envelope.id === 'a' ? Promise.reject(new Error('throttled')) : memory.send(envelope, delay),
+    };
+    const store = createMemoryStore({ clock: clock.now });
+    const deps = taskDeps({
+      store,
+      queue,
+      registry: createRegistry(jobs),
+      logger: createLogger({ level: 'silent' }),
+      clock: clock.now,
+    });
+    for (const id of ['a', 'b']) {
+      await store.createTask({ id, name: 'job', status: 'QUEUED', kwargs: {}, timeQueued: clock.now(), attempts: 0 });
+    }
+    clock.advance(301); // past reconcileAfter: both lost their message
+    const result = await reconcile(deps, { olderThan: 300 });
+    assert.equal(result.resent, 1);
+    assert.equal(result.failedSends, 1);
+    assert.equal((await memory.receive(10, 0)).length, 1, "b's message was sent");
+    assert.match((await store.getTask('a'))?.sendError ?? '', /throttled/);
+  });
+});

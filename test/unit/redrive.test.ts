@@ -1,0 +1,44 @@
+/** Redrive of dead letters, on the in-memory ports: non-overlap holds across a redrive. */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { defineJob, endTask } from '../../lib/index.js';
+import { createTestQueue } from '../../lib/testing/index.js';
+
+const jobs = { single: defineJob({ name: 'single', canOverlap: false, run: () => 'ran' }) };
+
+/** Queue a task, then dead-letter its message and its record as the consumer's last delivery does. */
+async function deadLettered(q: ReturnType<typeof createTestQueue<typeof jobs>>) {
+  const task = (await q.queueTask('single'))!;
+  const [message] = await q.runtime.queue.receive(1, 0);
+  await q.runtime.queue.deadLetter(message.body, 'test');
+  await q.runtime.queue.deleteMessages([message.receiptHandle]);
+  await endTask(q.runtime, task.id, { idle: 'FAILURE', reason: 'dead', deadLettered: true });
+  return task;
+}
+
+describe('redriveDeadLetters', () => {
+  it('runs a dead-lettered task again, with its non-overlap lock taken back', async () => {
+    const q = createTestQueue({ jobs });
+    const task = await deadLettered(q);
+    const result = await q.runtime.backend.redriveDeadLetters();
+    assert.deepEqual(result.moved, [task.id]);
+    assert.equal(await q.queueTask('single'), null, 'the redriven task holds the lock again');
+    await q.run();
+    assert.equal((await q.getTask(task.id))?.status, 'SUCCESS');
+  });
+
+  it('leaves a dead letter alone while an equal task holds the lock, and redrives it after', async () => {
+    const q = createTestQueue({ jobs });
+    const task = await deadLettered(q);
+    const other = (await q.queueTask('single'))!;
+    const held = await q.runtime.backend.redriveDeadLetters();
+    assert.deepEqual(held, { moved: [], dropped: 0, skipped: 1 });
+    assert.equal((await q.getTask(task.id))?.status, 'FAILURE');
+    assert.equal(q.deadLetters().length, 1, 'the letter stays for a later redrive');
+    await q.run();
+    assert.equal((await q.getTask(other.id))?.status, 'SUCCESS');
+    q.clock.advance(60); // the dead letter's visibility after the first look
+    const later = await q.runtime.backend.redriveDeadLetters();
+    assert.deepEqual(later.moved, [task.id]);
+  });
+});

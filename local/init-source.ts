@@ -80,13 +80,16 @@ export function runningPackageRoot(from = fileURLToPath(import.meta.url)): strin
 /**
  * Pack the skytask package at `root` into `vendorDir` (`npm pack --ignore-scripts`: an
  * installed copy has its dist/ already, and nothing must be built); the tarball's name.
- * A copy without dist/ is a development checkout: init cannot vendor it.
+ * A development checkout (its TypeScript sources are there, as bin/skytask.js tells them)
+ * is refused: its dist/ may be missing or older than the sources, and it is not rebuilt here.
  */
 export function packRunningCopy(root: string, vendorDir: string): string {
-  if (!existsSync(join(root, 'dist'))) {
+  const checkout = existsSync(join(root, 'local', 'cli.ts'));
+  if (checkout || !existsSync(join(root, 'dist'))) {
+    const what = checkout ? 'a development checkout' : 'a copy without dist/';
     throw new InitError(
-      `this skytask (${root}) is a development checkout, without dist/: it cannot copy itself into the ` +
-        `project. Pass --skytask: ${FORMS}. In this checkout, npm pack writes the tarball`,
+      `this skytask (${root}) is ${what}: it cannot copy itself into the project. ` +
+        `Pass --skytask: ${FORMS}. In a checkout, npm pack writes the tarball`,
       true,
     );
   }

@@ -3,7 +3,8 @@
  * (`npx --package <tarball> skytask init`, which vendors that copy), then in the project it
  * writes what its README says: `npm install`, `npm run typecheck`, `npm test`, `npm start`
  * on a free port with tasks queued from plain `node` through skytask/client (a result, and
- * a revoke that stops the countdown), `npx skytask stop`, `npx cdk synth` offline. Also
+ * a revoke that stops the countdown), `npx skytask stop`, `npx cdk synth` offline. Then a
+ * project whose skytask comes from git (this repository's HEAD, through git+file://), and
  * create-skytask from its tarball, with and without `--skytask`. Measures the time from
  * `skytask init` to the first task's result. run.ts calls `starterSteps` after its pack step.
  */
@@ -132,11 +133,39 @@ export async function starterSteps(a: Adoption, packed: boolean): Promise<void> 
 
   await step('starter: npx cdk synth (offline)', async () => {
     await run('npx', ['cdk', 'synth', '--quiet'], app, { timeout: 300_000 });
-    const template = JSON.parse(readFileSync(join(app, 'cdk.out/MyApp.template.json'), 'utf8'));
-    const types = Object.values(template.Resources as Record<string, { Type: string }>).map((r) => r.Type);
-    const functions = types.filter((t) => t === 'AWS::Lambda::Function').length;
-    check(functions === 4, `4 functions expected, found ${functions}`);
-    return `stack MyApp: ${types.length} resources, ${functions} functions bundled with src/jobs.ts; cdk-nag passed`;
+    const out = join(app, 'cdk.out');
+    const template = JSON.parse(readFileSync(join(out, 'MyApp.template.json'), 'utf8'));
+    const resources = Object.entries(template.Resources as Record<string, { Type: string }>);
+    const functions = resources.filter(([, r]) => r.Type === 'AWS::Lambda::Function').map(([id]) => id);
+    // No periodic job among the starter's: no scheduler function.
+    check(
+      ['Consumer', 'Rpc', 'Reconciler'].every((f) => functions.some((id) => id.startsWith(`Tasks${f}`))),
+      `the consumer, RPC and reconciler functions expected: ${functions.join(', ')}`,
+    );
+    const assets = readdirSync(out).filter((name) => name.startsWith('asset.'));
+    for (const asset of assets) {
+      const bundle = readFileSync(join(out, asset, 'index.mjs'), 'utf8');
+      check(bundle.includes('countdown'), `${asset}: src/jobs.ts is not bundled`);
+    }
+    const report = JSON.parse(readFileSync(join(out, 'validation-report.json'), 'utf8'));
+    const nag = report.pluginReports.find((r: { pluginName: string }) => r.pluginName === 'AwsSolutions');
+    check(nag?.conclusion === 'success', `cdk-nag: ${JSON.stringify(nag?.violations ?? report)}`);
+    return `stack MyApp: ${resources.length} resources; ${functions.length} functions, each bundle with src/jobs.ts; cdk-nag AwsSolutions: success`;
+  }, [installed]);
+
+  await step('starter: skytask from git (init --skytask git+file://<this repository>#HEAD, npm install, npm test)', async () => {
+    // npm clones the commit, installs its devDependencies and runs its prepare script, which
+    // builds dist/ (a git dependency's prepack is not run). HEAD: uncommitted changes are not in it.
+    const head = (await run('git', ['rev-parse', 'HEAD'], a.root)).stdout.trim();
+    const url = `git+file://${a.root}#${head}`;
+    const dir = join(base, 'from-git');
+    await run('npx', ['skytask', 'init', dir, '--skytask', url], app);
+    const started = performance.now();
+    await npm(['install'], dir, 900_000);
+    const seconds = ((performance.now() - started) / 1000).toFixed(0);
+    check(existsSync(join(dir, 'node_modules/skytask/dist/lib/index.js')), 'skytask from git has no dist/');
+    await npm(['test'], dir);
+    return `${url.replace(head, head.slice(0, 12))}: npm install ${seconds} s (dist/ built by prepare); npm test passes`;
   }, [installed]);
 
   await step('starter: create-skytask from its tarball, with and without --skytask', async () => {

@@ -138,13 +138,23 @@ describe('skytask init: where skytask comes from', () => {
     assert.deepEqual(listing.stdout.trim().split('\n').sort(), ['package/dist/index.js', 'package/package.json']);
   });
 
-  it('no --skytask from a development checkout (no dist/): refused, saying to pass --skytask', () => {
+  it('no --skytask from a development checkout, even with a dist/: refused, saying to pass --skytask', () => {
     const dir = fresh();
     assert.throws(
       () => initProject({ dir, packageRoot: root }),
-      (err: InitError) => err.usage && /development checkout, without dist\/.*Pass --skytask/.test(err.message),
+      (err: InitError) => err.usage && /is a development checkout: .*Pass --skytask/.test(err.message),
     );
     assert.ok(!existsSync(dir), 'nothing is left behind');
+  });
+
+  it('no --skytask from a copy without dist/: refused', () => {
+    const pkg = join(work, 'no-dist-skytask');
+    mkdirSync(pkg, { recursive: true });
+    writeFileSync(join(pkg, 'package.json'), JSON.stringify({ name: 'skytask', version: '1.0.0' }));
+    assert.throws(
+      () => initProject({ dir: fresh(), packageRoot: pkg }),
+      (err: InitError) => err.usage && /is a copy without dist\/: .*Pass --skytask/.test(err.message),
+    );
   });
 
   it('refuses what it cannot read: a directory, a missing tarball, anything else', () => {

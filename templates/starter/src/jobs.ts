@@ -19,7 +19,8 @@ export const countdown = defineJob({
   run: async (ctx, { from = 10, every = 1 }: { from?: number; every?: number }) => {
     for (let n = from; n > 0; n--) {
       ctx.logger.info({ n }, 'counting down');
-      // Given ctx.signal, the wait rejects as soon as the task is revoked: the run stops there.
+      // Given ctx.signal, the wait rejects as soon as a revoke reaches the run (at its next
+      // heartbeat): the run stops there and the task ends REVOKED (past timeLimit: FAILURE).
       await sleep(every * 1000, undefined, { signal: ctx.signal });
     }
     return 'liftoff';

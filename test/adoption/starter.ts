@@ -9,7 +9,7 @@
  * `skytask init` to the first task's result. run.ts calls `starterSteps` after its pack step.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { basename, join } from 'node:path';
 
@@ -70,6 +70,14 @@ const alive = (pid: number) => {
 };
 
 export async function starterSteps(a: Adoption, packed: boolean): Promise<void> {
+  try {
+    await steps(a, packed);
+  } finally {
+    await removeNpxInstalls(a).catch(() => 0);
+  }
+}
+
+async function steps(a: Adoption, packed: boolean): Promise<void> {
   const { run, step, tail, work } = a;
   const npm = (args: string[], cwd: string, timeout?: number) =>
     run('npm', [...args, '--no-audit', '--no-fund'], cwd, { timeout });
@@ -108,6 +116,17 @@ export async function starterSteps(a: Adoption, packed: boolean): Promise<void> 
     return `${Object.keys(lock.packages).length} packages`;
   }, [initialised]);
 
+  await step('starter: npm start on a free port, queue from plain node (skytask/client), npx skytask stop', async () => {
+    const detail = await startQueueStop(a, app, times);
+    const ms = (from: string, to: string) => ((times[to] - times[from]) / 1000).toFixed(1);
+    return [
+      detail,
+      `init → first result: ${ms('init', 'firstResult')} s (npx … skytask init ${ms('init', 'initDone')} s, npm install ` +
+        `${ms('initDone', 'installed')} s, npm start ready ${ms('startAsked', 'ready')} s, the first result ` +
+        `${ms('ready', 'firstResult')} s later)`,
+    ].join('\n');
+  }, [installed]);
+
   await step('starter: npm run typecheck (the templates against the built package)', async () => {
     await npm(['run', 'typecheck'], app);
     return 'tsc --noEmit: strict, nodenext';
@@ -118,17 +137,6 @@ export async function starterSteps(a: Adoption, packed: boolean): Promise<void> 
     const pass = /# pass (\d+)/.exec(out.stdout)?.[1];
     check(/# fail 0/.test(out.stdout) && Number(pass) >= 3, `npm test:\n${tail(out.stdout)}`);
     return `${pass} tests pass`;
-  }, [installed]);
-
-  await step('starter: npm start on a free port, queue from plain node (skytask/client), npx skytask stop', async () => {
-    const detail = await startQueueStop(a, app, times);
-    const ms = (from: string, to: string) => ((times[to] - times[from]) / 1000).toFixed(1);
-    return [
-      detail,
-      `init → first result: ${ms('init', 'firstResult')} s (init ${ms('init', 'initDone')} s, npm install ` +
-        `${ms('initDone', 'installed')} s, npm start ready ${ms('startAsked', 'ready')} s, first result ` +
-        `${ms('ready', 'firstResult')} s after)`,
-    ].join('\n');
   }, [installed]);
 
   await step('starter: npx cdk synth (offline)', async () => {
@@ -180,6 +188,22 @@ export async function starterSteps(a: Adoption, packed: boolean): Promise<void> 
     check(refused.code === 2 && /not empty/.test(refused.stderr), `a second run into created/: ${refused.code}`);
     return `${vendored}; --skytask forwarded (${given}); a non-empty dir refused (exit 2)`;
   }, [packedCreate]);
+}
+
+/**
+ * npx installs each `--package` set in a folder of its own under the npm cache's `_npx/`;
+ * remove the ones made for this run's tarballs (their package.json names a path in `work`).
+ */
+async function removeNpxInstalls(a: Adoption): Promise<number> {
+  const cache = (await a.run('npm', ['config', 'get', 'cache'], a.work)).stdout.trim();
+  const npx = join(cache, '_npx');
+  if (!existsSync(npx)) return 0;
+  const ours = readdirSync(npx).filter((hash) => {
+    const manifest = join(npx, hash, 'package.json');
+    return existsSync(manifest) && readFileSync(manifest, 'utf8').includes(a.work);
+  });
+  for (const hash of ours) rmSync(join(npx, hash), { recursive: true, force: true });
+  return ours.length;
 }
 
 /** `npm start` (SKYTASK_PORT free), wait for JSON-RPC, queue from plain node, `npx skytask stop`. */

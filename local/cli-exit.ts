@@ -11,6 +11,8 @@ export const EXIT = {
   taskFailed: 1,
   /** start: the stack could not start; stop: a process could not be stopped. The line on stderr says why. */
   stackFailed: 1,
+  /** init: the project could not be written (npm pack failed, a write failed). The line on stderr says why. */
+  initFailed: 1,
   /** Wrong command line, unknown job, invalid params. */
   usage: 2,
   notFound: 3,
@@ -31,8 +33,10 @@ SigV4 (the default AWS credential chain) for an execute-api host or with --sigv4
 Exit codes:
   0  success (stop: also when nothing was running)
   1  the task ended FAILURE or REVOKED (queue --wait, wait);
-     start: the stack could not start; stop: a process would not stop (stderr says why)
-  2  usage error: bad arguments, unknown job, invalid params
+     start: the stack could not start; stop: a process would not stop;
+     init: the project could not be written (stderr says why)
+  2  usage error: bad arguments, unknown job, invalid params;
+     init: a target that is not empty, a --skytask it cannot read
   3  task not found
   4  endpoint unreachable (or not a JSON-RPC answer)
   5  conflict with the task's state (revoke of a finished task)

@@ -1,7 +1,7 @@
 /**
- * The `skytask` command line: `start` runs the local stack, `stop` stops it; the other
- * commands are a client of a JSON-RPC endpoint (the local stack by default, or `--url`).
- * docs/cli.md is the reference.
+ * The `skytask` command line: `start` runs the local stack, `stop` stops it, `init` writes a
+ * new project; the other commands are a client of a JSON-RPC endpoint (the local stack by
+ * default, or `--url`). docs/cli.md is the reference.
  *
  * Start-up is part of the interface: this module loads commander, the settings and the
  * command declarations only. What a command does (the stack, the client, the AWS SDK,
@@ -60,6 +60,18 @@ program
   .option('--data-dir <dir>', dataDirOption)
   .action(async (options) => {
     process.exitCode = await (await import('./cli-stop.js')).stop(options);
+  });
+
+program
+  .command('init')
+  .description('Write a new project that uses skytask: jobs, their tests, a CDK app (docs/starter.md)')
+  .argument('<dir>', 'the new project’s directory: missing or empty')
+  .option(
+    '--skytask <source>',
+    'where the project gets skytask: a tarball path, a git URL, or a version (from the npm registry); default: a copy of this skytask, packed into <dir>/vendor/',
+  )
+  .action(async (dir, options) => {
+    process.exitCode = (await import('./cli-init.js')).init(dir, options);
   });
 
 registerClientCommands(program);

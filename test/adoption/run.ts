@@ -14,6 +14,7 @@
  * project made by `cdk init app --language typescript` (the pinned aws-cdk CLI: CommonJS,
  * TypeScript 7, the app run by tsx), adds skytask and esbuild, declares a TaskQueue and
  * runs `cdk synth` offline; then again with the app run by ts-node, as older templates did.
+ * Then the starter (starter.ts): `skytask init` from the tarball, and the project it writes.
  *
  * Prints PASS or FAIL per step with its time, and exits 1 if any step failed.
  */
@@ -31,6 +32,7 @@ import {
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { CLIENT_MUST_NOT_LOAD, forbidPackagesImport } from './forbid-packages.js';
+import { starterSteps } from './starter.js';
 
 const root = resolve(import.meta.dirname, '../..');
 const fixtures = join(import.meta.dirname, 'fixtures');
@@ -141,7 +143,9 @@ async function pack(): Promise<string> {
     (f) =>
       !['package.json', 'README.md', 'LICENSE', 'bin/skytask.js'].includes(f) &&
       !/^dist\/(lib|cdk|functions|local)\/.*\.(js|js\.map|d\.ts)$/.test(f) &&
-      !/^dist\/examples\/jobs\.(js|js\.map|d\.ts)$/.test(f),
+      !/^dist\/examples\/jobs\.(js|js\.map|d\.ts)$/.test(f) &&
+      !f.startsWith('templates/starter/') && // what skytask init writes (docs/starter.md)
+      !/^docs\/[^/]+\.md$/.test(f), // the docs, which the starter's README links to
   );
   check(stray.length === 0, `files that do not belong in the package: ${stray.join(', ')}`);
   // Every export's built files are in the tarball; its `skytask-source` condition (what the
@@ -465,6 +469,7 @@ try {
     const detail = await cdkSynth('npx ts-node --prefer-ts-exts bin/adoption-app.ts');
     return `ts-node ${TS_NODE}, typescript ${dev.typescript}: ${detail}`;
   }, [initialised]);
+  await starterSteps({ root, work, env, tarball: () => tarball, step, run, tail }, packed);
 } finally {
   if (keep) console.log(`kept ${work}`);
   else rmSync(work, { recursive: true, force: true });

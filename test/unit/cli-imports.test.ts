@@ -48,7 +48,14 @@ describe('the CLI start-up imports', () => {
       packages.filter((p) => !p.startsWith('node:')),
       ['commander'],
     );
-    const lazy = ['local/cli-start.ts', 'local/cli-stop.ts', 'local/cli-client-actions.ts', 'local/stack.ts'];
+    const lazy = [
+      'local/cli-start.ts',
+      'local/cli-stop.ts',
+      'local/cli-init.ts',
+      'local/init.ts',
+      'local/cli-client-actions.ts',
+      'local/stack.ts',
+    ];
     assert.deepEqual(
       modules.filter((m) => lazy.includes(m) || m.startsWith('lib/client/') || m === 'lib/index.ts'),
       [],

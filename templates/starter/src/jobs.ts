@@ -1,0 +1,28 @@
+/**
+ * The jobs of this project: every `defineJob(...)` this module exports is a job.
+ * `npm start` runs them on the local stack; the CDK app (cdk/app.ts) bundles this module
+ * into the Lambda functions. Every option of defineJob: skytask's docs/jobs.md.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { defineJob } from 'skytask';
+
+export const add = defineJob({
+  name: 'add', // unique and stable: it is stored on every task
+  doc: 'Add two numbers, `a` and `b`.',
+  run: (_ctx, { a, b }: { a: number; b: number }) => a + b,
+});
+
+export const countdown = defineJob({
+  name: 'countdown',
+  doc: 'Count down from `from` (default 10), a step every `every` seconds (default 1). A revoke stops it.',
+  timeLimit: 600, // seconds; past it ctx.signal aborts, as a revoke does
+  run: async (ctx, { from = 10, every = 1 }: { from?: number; every?: number }) => {
+    for (let n = from; n > 0; n--) {
+      ctx.logger.info({ n }, 'counting down');
+      // Given ctx.signal, the wait rejects as soon as a revoke reaches the run (at its next
+      // heartbeat): the run stops there and the task ends REVOKED (past timeLimit: FAILURE).
+      await sleep(every * 1000, undefined, { signal: ctx.signal });
+    }
+    return 'liftoff';
+  },
+});

@@ -47,6 +47,12 @@ const TARBALL_FILE = /\.(tgz|tar\.gz)$/i;
 
 const FORMS = 'a tarball path (./skytask-0.1.0.tgz), a git URL (git+https://…, github:owner/repo) or a version (0.1.0)';
 
+/** Whether a file starts with gzip's magic bytes (1f 8b). */
+function isGzip(path: string): boolean {
+  const head = readFileSync(path).subarray(0, 2);
+  return head.length === 2 && head[0] === 0x1f && head[1] === 0x8b;
+}
+
 /** Read `--skytask` (relative paths from `cwd`). Throws a usage InitError for what it cannot read. */
 export function parseSource(spec: string | undefined, cwd: string): SkytaskSource {
   if (spec === undefined) return { kind: 'vendor' };
@@ -63,7 +69,11 @@ export function parseSource(spec: string | undefined, cwd: string): SkytaskSourc
       true,
     );
   }
-  if (existsSync(path)) return { kind: 'tarball', path };
+  if (existsSync(path)) {
+    // npm pack writes gzip: a file that does not start with its magic bytes is no tarball.
+    if (!isGzip(path)) throw new InitError(`--skytask ${spec}: not a tarball (npm pack writes a .tgz)`, true);
+    return { kind: 'tarball', path };
+  }
   if (TARBALL_FILE.test(value)) throw new InitError(`--skytask ${spec}: no such tarball (${path})`, true);
   throw new InitError(`--skytask ${spec}: not ${FORMS}`, true);
 }

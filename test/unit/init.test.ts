@@ -4,6 +4,7 @@
  * CDK feature flags are this repository's, so that a version bump cannot leave them stale,
  * and that create-skytask's version and dependency follow skytask's.
  */
+import { gzipSync } from 'node:zlib';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -23,10 +24,11 @@ let n = 0;
 /** A fresh path under the test's temporary directory. */
 const fresh = (name = `app-${++n}`) => join(work, `${++n}`, name);
 
-/** A skytask tarball of sorts: what `--skytask <path>` copies into vendor/. */
+/** A skytask tarball of sorts (gzip, as npm pack writes): what `--skytask <path>` copies into vendor/. */
+const TARBALL_BYTES = gzipSync('not really a tarball');
 function fakeTarball(): string {
   const path = join(work, 'skytask-9.9.9.tgz');
-  writeFileSync(path, 'not really a tarball');
+  writeFileSync(path, TARBALL_BYTES);
   return path;
 }
 
@@ -55,7 +57,7 @@ describe('skytask init: the project', () => {
     assert.equal(pkg.name, 'my-app');
     assert.equal(pkg.type, 'module');
     assert.equal(pkg.scripts.start, 'skytask start --jobs src/jobs.ts');
-    assert.match(pkg.scripts.test, /^node --import tsx --test test\/\*\.test\.ts/);
+    assert.match(pkg.scripts.test, /^tsc --noEmit && node --import tsx --test test\/\*\.test\.ts/);
     assert.match(pkg.scripts.synth, /CDK_DISABLE_VERSION_CHECK=1 .*cdk synth/);
     assert.deepEqual(pkg.dependencies, { skytask: '0.1.0' });
   });
@@ -104,7 +106,7 @@ describe('skytask init: where skytask comes from', () => {
     for (const given of ['skytask-9.9.9.tgz', tarball, `file:${tarball}`]) {
       const { dir, spec } = dependency(given);
       assert.equal(spec, 'file:vendor/skytask-9.9.9.tgz');
-      assert.equal(readFileSync(join(dir, 'vendor/skytask-9.9.9.tgz'), 'utf8'), 'not really a tarball');
+      assert.deepEqual(readFileSync(join(dir, 'vendor/skytask-9.9.9.tgz')), TARBALL_BYTES);
     }
   });
 
@@ -165,6 +167,9 @@ describe('skytask init: where skytask comes from', () => {
       );
     usage(work, /is a directory: pack it first/);
     usage('./missing-0.1.0.tgz', /no such tarball/);
+    const text = join(work, 'fake.tgz');
+    writeFileSync(text, 'a text file, not a tarball');
+    usage(text, /not a tarball \(npm pack writes a \.tgz\)/);
     usage('latest', /not a tarball path .*, a git URL .* or a version/);
     usage('', /empty/);
   });

@@ -74,11 +74,11 @@ type TasksOptions = EndpointOptions & {
 
 async function queue(job: string, pairs: string[], options: QueueOptions): Promise<number> {
   const client = clientOf(options);
-  const task = await client.queueTask(job, parseKwargs(pairs), {
-    id: options.id,
-    delay: seconds(options.delay),
-    expiry: seconds(options.expiry),
-  });
+  // Every option is checked before the task is queued: a usage error (exit 2) queued nothing.
+  const queueOptions = { id: options.id, delay: seconds(options.delay), expiry: seconds(options.expiry) };
+  const kwargs = parseKwargs(pairs);
+  if (options.wait) seconds(options.timeout);
+  const task = await client.queueTask(job, kwargs, queueOptions);
   if (!task) {
     out(options, null, () => `not queued: job "${job}" cannot overlap and an equal task is not finished`);
     return EXIT.ok;

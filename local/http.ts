@@ -76,7 +76,11 @@ export async function startHttpServer(options: { port: number; handler: RpcHandl
         const body = await readBody(req, LIMITS.maxRequestBytes);
         result =
           body === undefined
-            ? json(413, { jsonrpc: '2.0', error: { code: -32600, message: 'request too large' }, id: null })
+            ? // The rest of the body is not read: the connection cannot carry another request.
+              {
+                ...json(413, { jsonrpc: '2.0', error: { code: -32600, message: 'request too large' }, id: null }),
+                headers: { 'content-type': 'application/json', connection: 'close' },
+              }
             : await options.handler(toEvent(req, body), { awsRequestId: randomUUID() } as Context);
       }
     } catch (err) {

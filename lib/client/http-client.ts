@@ -5,6 +5,7 @@
  */
 import { EndpointError, WaitTimeoutError } from '../errors.js';
 import { LIMITS } from '../limits.js';
+import { checkOptionNames } from '../tasks/options.js';
 import { fromWire, type Task, type TaskWire } from '../task.js';
 import { errorFromRpc, type RpcErrorObject } from './rpc-errors.js';
 import { createSigV4Signer, executeApiRegion, type RequestSigner, type SigV4Options } from './sigv4.js';
@@ -36,6 +37,7 @@ interface RpcResponse {
 }
 
 function queueParams(job: string, kwargs: unknown, options: QueueOptions = {}) {
+  checkOptionNames(options); // a mistyped option is refused here, as the direct client refuses it
   const { id, expiry, delay, eta } = options;
   return Object.fromEntries(
     Object.entries({ jobname: job, kwargs: kwargs ?? {}, id, expiry, delay, eta }).filter(([, v]) => v !== undefined),

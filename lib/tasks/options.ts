@@ -73,12 +73,23 @@ export async function checkKwargs(kwargs: unknown, schema?: KwargsSchema): Promi
   return { json, value: kwargsFromResult(result, json) };
 }
 
+/** The option names `queue_task` takes (a caller may not give `fromTask`/`caller` over JSON-RPC; the entry points set them). */
+export const QUEUE_OPTION_NAMES: readonly string[] = ['id', 'expiry', 'delay', 'eta', 'fromTask', 'caller'];
+
+/** Throws ValidationError naming an option that is not one of `QUEUE_OPTION_NAMES` (a mistyped `delya`). */
+export function checkOptionNames(options: object): void {
+  const unknown = Object.keys(options ?? {}).filter((k) => !QUEUE_OPTION_NAMES.includes(k));
+  if (unknown.length)
+    throw new ValidationError(`unknown option${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}`);
+}
+
 /**
- * Check `queue_task`'s options against `now` (epoch seconds): the id's characters,
+ * Check `queue_task`'s options (no unknown names) against `now` (epoch seconds): the id's characters,
  * `delay` (0 s to a year) or `eta` (at most a year ahead) but not both, a positive
  * `expiry`. Returns when the task is due (epoch seconds), if not now. Throws ValidationError.
  */
 export function checkOptions(options: QueueTaskOptions, now: number): number | undefined {
+  checkOptionNames(options);
   if (options.id !== undefined && (typeof options.id !== 'string' || !LIMITS.idPattern.test(options.id))) {
     throw new ValidationError('id must be 1-128 characters of A-Z a-z 0-9 _ . : -');
   }

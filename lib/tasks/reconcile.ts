@@ -79,7 +79,11 @@ async function reconcileOne(
     // Two reconcilers that saw the same state count (and send) one re-send.
     if (!(await deps.store.markResent(task.id, resends))) return;
   }
-  await sendTaskMessage(deps, task);
+  // A STARTED task's message is due when its lease lapses: delivered earlier, it would be
+  // taken for a duplicate of a live run and dropped (at a restart, the dead run's lease
+  // may still have seconds to go).
+  const dueAt = task.status === 'STARTED' && task.leaseUntil !== undefined ? task.leaseUntil + 1 : task.eta;
+  await sendTaskMessage(deps, { ...task, eta: dueAt });
   result.resent++;
   log.warn(
     { status: task.status, resends: recovery ? undefined : resends + 1 },

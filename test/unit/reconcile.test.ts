@@ -7,6 +7,33 @@ import { createFakeClock, createMemoryQueue, createMemoryStore } from '../../lib
 const jobs = [defineJob({ name: 'job', run: () => 1 })];
 
 describe('reconcile', () => {
+  it("restart recovery sends a STARTED task's message for when its dead run's lease lapses", async () => {
+    const clock = createFakeClock();
+    const queue = createMemoryQueue({ clock: clock.now });
+    const store = createMemoryStore({ clock: clock.now });
+    const deps = taskDeps({
+      store,
+      queue,
+      registry: createRegistry(jobs),
+      logger: createLogger({ level: 'silent' }),
+      clock: clock.now,
+    });
+    await store.createTask({
+      id: 'r',
+      name: 'job',
+      status: 'QUEUED',
+      kwargs: {},
+      timeQueued: clock.now(),
+      attempts: 0,
+    });
+    await store.claimTask({ id: 'r', now: clock.now(), leaseUntil: clock.now() + 30, worker: 'dead' });
+    assert.equal((await reconcile(deps, { recovery: true })).resent, 1);
+    // Delivered before the lease lapses, it would be dropped as a duplicate of a live run.
+    assert.deepEqual(await queue.depth(), { queued: 0, delayed: 1, inFlight: 0 });
+    clock.advance(31);
+    assert.equal((await queue.receive(10, 0)).length, 1);
+  });
+
   it("one task's failed send does not stop the pass: the others get their message", async () => {
     const clock = createFakeClock();
     const memory = createMemoryQueue({ clock: clock.now });

@@ -176,6 +176,8 @@ describe('skytask/testing: createTestQueue', () => {
   it('kwargs schemas apply: a bad call is refused before anything is written', async () => {
     const q = createTestQueue({ jobs });
     await assert.rejects(q.queueTask('typed', { n: 1.5 }), ValidationError);
+    // A mistyped option is refused, not ignored (the task would have run at once).
+    await assert.rejects(q.queueTask('add', { a: 1, b: 2 }, { delya: 60 } as never), /unknown option: delya/);
     assert.equal((await q.getTasks()).tasks.length, 0);
     assert.equal((await q.runTask('typed', { n: 4 })).result, 8);
   });

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { ValidationError } from './errors.js';
 import { isReady, type TaskStatus } from './task.js';
 
 /**
@@ -61,6 +62,25 @@ export const statusIndexKey = (status: TaskStatus, shard: number) => `${statusGr
 /** Sort key: time queued in milliseconds, fixed width, then the id to break ties. */
 export function timeSortKey(timeQueued: number, id: string): string {
   return `${String(Math.round(timeQueued * 1000)).padStart(14, '0')}#${id}`;
+}
+
+/**
+ * `get_tasks`' cursor, opaque to callers: the sort key of the last index entry a page read.
+ * Both stores (DynamoDB and in memory) page by it, so their cursors are the same.
+ */
+export function encodeCursor(sortKey: string): string {
+  return Buffer.from(JSON.stringify({ k: sortKey })).toString('base64url');
+}
+
+/** The sort key in a cursor. Throws ValidationError (-32602) for a cursor `get_tasks` did not return. */
+export function decodeCursor(cursor: string): string {
+  try {
+    const { k } = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (typeof k === 'string' && /^\d{14}#/.test(k)) return k;
+  } catch {
+    /* fall through */
+  }
+  throw new ValidationError('cursor is not one that get_tasks returned');
 }
 
 /** The index attributes a task carries for its status. */

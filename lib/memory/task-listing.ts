@@ -1,5 +1,4 @@
-import { ValidationError } from '../errors.js';
-import { statusGroup } from '../keys.js';
+import { decodeCursor, encodeCursor, statusGroup } from '../keys.js';
 import type { TaskPage, TaskQuery } from '../store.js';
 import { ALL_STATUSES, type Task } from '../task.js';
 import type { TaskRecord } from './task-record.js';
@@ -14,22 +13,6 @@ import type { TaskRecord } from './task-record.js';
  */
 
 const ROUNDS = 5;
-
-/** A cursor names the sort key of the last index entry read, as the adapter's does. */
-export function encodeCursor(sortKey: string): string {
-  return Buffer.from(JSON.stringify({ k: sortKey })).toString('base64url');
-}
-
-/** The sort key in a cursor. Throws ValidationError for one that no listing returned. */
-export function decodeCursor(cursor: string): string {
-  try {
-    const { k } = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (typeof k === 'string' && /^\d{14}#/.test(k)) return k;
-  } catch {
-    /* fall through */
-  }
-  throw new ValidationError('cursor is not one that get_tasks returned');
-}
 
 const matches = (task: Task, q: TaskQuery) =>
   (!q.name || task.name === q.name) &&

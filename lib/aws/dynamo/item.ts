@@ -1,4 +1,3 @@
-import { ValidationError } from '../../errors.js';
 import { INDEX, jobIndexKey, shardOf, statusIndexAttrs, taskKey, timeSortKey } from '../../keys.js';
 import { OPTIONAL_FIELDS, type Task } from '../../task.js';
 import type { Item } from './table.js';
@@ -51,20 +50,4 @@ export function fromItem(item: Item | undefined, now = Date.now() / 1000): Task 
     if (item[attr] !== undefined) (task as any)[field] = item[attr];
   }
   return task;
-}
-
-/** `get_tasks`' cursor: the last sort key of a page, opaque to callers. */
-export function encodeCursor(sortKey: string): string {
-  return Buffer.from(JSON.stringify({ k: sortKey })).toString('base64url');
-}
-
-/** The sort key in a cursor. Throws ValidationError for a cursor `get_tasks` did not return. */
-export function decodeCursor(cursor: string): string {
-  try {
-    const { k } = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (typeof k === 'string' && /^\d{14}#/.test(k)) return k;
-  } catch {
-    /* fall through */
-  }
-  throw new ValidationError('cursor is not one that get_tasks returned');
 }

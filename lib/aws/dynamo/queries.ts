@@ -1,8 +1,8 @@
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { INDEX, jobIndexKey, SHARDS, statusIndexKey, taskKey } from '../../keys.js';
+import { decodeCursor, encodeCursor, INDEX, jobIndexKey, SHARDS, statusIndexKey, taskKey } from '../../keys.js';
 import type { TaskPage, TaskQuery } from '../../store.js';
 import { ALL_STATUSES, type Task, type TaskStatus } from '../../task.js';
-import { decodeCursor, encodeCursor, fromItem } from './item.js';
+import { fromItem } from './item.js';
 import { batchGet, type Item, type TaskTable } from './table.js';
 
 /** The task, or undefined (also past its retention). Strongly consistent. */

@@ -25,6 +25,15 @@ export const LIMITS = {
   /** JSON-RPC: a request body, and the requests in one batch. */
   maxRequestBytes: 1024 * 1024,
   maxBatch: 100,
+  /**
+   * A JSON-RPC reply, in the bytes it adds to a Lambda proxy response (its JSON escaped as
+   * the `body` string): Lambda's 6 MB synchronous response limit (Lambda quotas; read as
+   * 6,000,000 to be safe) less 64 KiB for the response's own fields and headers. Over it the
+   * caller would get API Gateway's bare 500.
+   */
+  maxReplyBytes: 6_000_000 - 64 * 1024,
+  /** A `get_tasks` page, measured the same way: what the reply allows less room for the rest of it. */
+  maxPageBytes: 6_000_000 - 80 * 1024,
 } as const;
 
 /** UTF-8 byte length of a value's JSON, or undefined if it is not JSON-serializable. */

@@ -11,4 +11,6 @@ export const RPC_ERRORS = {
   waitTimeout: -32001,
   notFound: -32002,
   conflict: -32003,
+  /** An answer that would push the reply past Lambda's 6 MB response limit (lib/rpc/reply-size.ts). */
+  replyTooLarge: -32004,
 } as const;

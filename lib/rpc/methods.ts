@@ -4,6 +4,7 @@ import type { JobRegistry } from '../registry.js';
 import type { Scheduler } from '../scheduler.js';
 import { isStatus, type Task, toWire } from '../task.js';
 import { describeJobs, jobsNamed } from './describe-jobs.js';
+import { decodeIdsCursor, fitIds, fitListing } from './reply-size.js';
 import { invalid, optionalNumber, optionalString, optionalStringList, type Params, requiredString } from './params.js';
 
 /** Names that `queue_task` keeps for itself; a job kwarg with such a name goes in `kwargs`. */
@@ -58,15 +59,20 @@ async function getTasksMethod({ backend }: RpcServices, params: Params) {
   if (status !== undefined && status !== null && !isStatus(status)) {
     throw invalid('status must be one of QUEUED, STARTED, RETRY, REVOKED, FAILURE, SUCCESS');
   }
+  const ids = optionalStringList(params, 'ids');
+  const cursor = optionalString(params, 'cursor');
+  const offset = ids && cursor ? decodeIdsCursor(cursor, ids) : 0;
   const page = await backend.getTasks({
-    ids: optionalStringList(params, 'ids'),
+    ids: ids?.slice(offset),
     name: optionalString(params, 'name'),
     status: status ?? undefined,
     fromTask: optionalString(params, 'from_task'),
     limit: optionalNumber(params, 'limit', 1, LIMITS.maxListLimit),
-    cursor: optionalString(params, 'cursor'),
+    cursor: ids ? undefined : cursor,
   });
-  return { tasks: page.tasks.map(toWire), cursor: page.cursor };
+  const tasks = page.tasks.map(toWire);
+  // Pages stop early rather than outgrow Lambda's 6 MB response (lib/rpc/reply-size.ts).
+  return ids ? fitIds(tasks, ids, offset) : fitListing(tasks, page.cursor);
 }
 
 /** `[jobname, seconds until its next run]` for the soonest; `[jobnames, null]` when none is periodic. */

@@ -4,6 +4,7 @@ import type { Logger } from '../log.js';
 import { toWire } from '../task.js';
 import { RPC_ERRORS } from './codes.js';
 import { invalid, type Params } from './params.js';
+import { replyBytes, tooLarge } from './reply-size.js';
 import { type Method, type RpcCallContext, type RpcServices, rpcMethods } from './methods.js';
 
 type Id = string | number | null;
@@ -50,6 +51,26 @@ function errorResponse(id: Id, err: RpcError) {
   return { jsonrpc: '2.0', error, id };
 }
 
+type Response = { jsonrpc: string; id: Id; result?: unknown; error?: unknown };
+
+/**
+ * The answers in order, each kept while the reply stays within `LIMITS.maxReplyBytes`;
+ * an answer with no room left becomes a -32004 error of its own (the others stand).
+ */
+function fitReply(responses: Response[]): Response[] {
+  let used = 2;
+  return responses.map((response) => {
+    const bytes = replyBytes(response) + 1;
+    if (used + bytes <= LIMITS.maxReplyBytes) {
+      used += bytes;
+      return response;
+    }
+    const error = errorResponse(response.id, new RpcError(RPC_ERRORS.replyTooLarge, tooLarge(bytes)));
+    used += replyBytes(error) + 1;
+    return error;
+  });
+}
+
 const errorBody = (code: number, message: string) => JSON.stringify(errorResponse(null, new RpcError(code, message)));
 
 /** A request's params by name: positional ones named by the method; unknown names refused. */
@@ -83,7 +104,7 @@ export function createRpc(options: RpcOptions): Rpc {
   const methods = rpcMethods(options);
 
   /** One request object → its response, or undefined for a notification. */
-  async function one(request: unknown, ctx: RpcCallContext): Promise<object | undefined> {
+  async function one(request: unknown, ctx: RpcCallContext): Promise<Response | undefined> {
     const req = request as Record<string, unknown>;
     const { valid, id } = checkRequest(req);
     if (!valid) return errorResponse(id, new RpcError(RPC_ERRORS.invalidRequest, 'Invalid Request'));
@@ -112,14 +133,14 @@ export function createRpc(options: RpcOptions): Rpc {
       }
       if (!Array.isArray(parsed)) {
         const response = await one(parsed, ctx);
-        return response && JSON.stringify(response);
+        return response && JSON.stringify(fitReply([response])[0]);
       }
       if (parsed.length === 0 || parsed.length > LIMITS.maxBatch) {
         const why = parsed.length ? `batch of more than ${LIMITS.maxBatch}` : 'empty batch';
         return errorBody(RPC_ERRORS.invalidRequest, `Invalid Request: ${why}`);
       }
       const responses = (await Promise.all(parsed.map((r) => one(r, ctx)))).filter((r) => r !== undefined);
-      return responses.length ? JSON.stringify(responses) : undefined;
+      return responses.length ? JSON.stringify(fitReply(responses)) : undefined;
     },
   };
 }

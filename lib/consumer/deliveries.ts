@@ -108,6 +108,10 @@ function logEnd(log: Logger, task: Task, outcome: Outcome, started: number): voi
   else log.warn({ seconds, status: outcome.status, error: outcome.error }, 'task ended');
 }
 
+/** Why an expired task ends REVOKED; the earlier attempts' errors stay in its history. */
+const expiredReason = (task: Task) =>
+  task.attempts ? `expired before attempt ${task.attempts + 1} could start` : 'expired before it started';
+
 /** A message whose task could not be claimed: decide what the message is still for. */
 async function unclaimed(deps: TaskDeps, id: string, task: Task | undefined, now: number): Promise<void> {
   if (!task) return void deps.logger.warn({ task_id: id }, 'message for a task with no record: dropped');
@@ -119,8 +123,8 @@ async function unclaimed(deps: TaskDeps, id: string, task: Task | undefined, now
     // flight, and it comes back if the run dies. This copy is not needed.
     return void log.debug('duplicate delivery of a running task: dropped');
   }
-  const expired = task.attempts === 0 && task.expiry !== undefined && task.expiry <= now;
-  const reason = task.revokeRequested ? 'revoked' : expired ? 'expired before it started' : undefined;
+  const expired = task.expiry !== undefined && task.expiry <= now;
+  const reason = task.revokeRequested ? 'revoked' : expired ? expiredReason(task) : undefined;
   if (reason) {
     if (await endTask(deps, task.id, { idle: 'REVOKED', reason })) return void log.info({ reason }, 'task REVOKED');
   } else if (task.eta !== undefined && task.eta > now + 1) {

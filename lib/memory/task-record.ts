@@ -85,10 +85,10 @@ export const isIdle = (r: TaskRecord, now: number) =>
   r.status === 'RETRY' ||
   (r.status === 'STARTED' && r.leaseUntil !== undefined && r.leaseUntil < now);
 
-/** Claimable at `now`: idle, not expired before its first attempt, due (SQS may fire a second early), not being revoked. */
+/** Claimable at `now`: idle, not expired (not even for a retry), due (SQS may fire a second early), not being revoked. */
 export const isClaimable = (r: TaskRecord, now: number) =>
   isIdle(r, now) &&
-  (r.expiry === undefined || r.expiry > now || r.attempts > 0) &&
+  (r.expiry === undefined || r.expiry > now) &&
   (r.eta === undefined || r.eta <= now + 1) &&
   r.revokeRequested === undefined;
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import * as sampleJobs from '../../examples/jobs.js';
-import { createConsumer, createRegistry, defineJob, LIMITS } from '../../lib/index.js';
+import { createConsumer, createRegistry, defineJob, LIMITS, RetryTaskError } from '../../lib/index.js';
 import { RetryLaterError } from '../../lib/consumer/deliveries.js';
 import { testStack } from '../helpers.js';
 
@@ -25,7 +25,15 @@ const counted = defineJob({
 const unserializable = defineJob({ name: 'unserializable', run: () => ({ big: 1n }) });
 const huge = defineJob({ name: 'huge', run: () => 'x'.repeat(LIMITS.resultBytes + 1) });
 const nothing = defineJob({ name: 'nothing', run: () => undefined });
-const jobs = { ...sampleJobs, counted, unserializable, huge, nothing };
+const retriesLate = defineJob({
+  name: 'retriesLate',
+  maxRetries: 3,
+  run(ctx) {
+    runs.set(ctx.taskId, (runs.get(ctx.taskId) ?? 0) + 1);
+    throw new RetryTaskError('again in 1 s', 1);
+  },
+});
+const jobs = { ...sampleJobs, counted, unserializable, huge, nothing, retriesLate };
 
 describe('consumer', async () => {
   const stack = await testStack({ jobs });
@@ -98,6 +106,18 @@ describe('consumer', async () => {
     assert.equal(done?.status, 'REVOKED');
     assert.match(done!.error!, /expired/);
     assert.equal(runs.get(task!.id), undefined);
+  });
+
+  it("a retry due after the expiry does not start: REVOKED, the first attempt's error kept", async () => {
+    const task = await backend.queueTask('retriesLate', {}, { expiry: 0.5 });
+    await stack.drain();
+    await sleep(1200);
+    await stack.drain();
+    const done = await backend.getTask(task!.id);
+    assert.equal(runs.get(task!.id), 1);
+    assert.equal(done?.status, 'REVOKED');
+    assert.equal(done?.error, 'expired before attempt 2 could start');
+    assert.equal(done?.errors?.[0]?.error, 'again in 1 s');
   });
 
   it('a message whose record is gone is dropped; a body that is no envelope is dead-lettered', async () => {

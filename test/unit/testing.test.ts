@@ -9,6 +9,7 @@ import { defineJob, RetryTaskError, UnrecoverableError, ValidationError } from '
 import { createTestQueue } from '../../lib/testing/index.js';
 
 let flakyRuns = 0;
+let expiresFirstRuns = 0;
 const jobs = {
   add: defineJob({ name: 'add', run: (_ctx, { a, b }: { a: number; b: number }) => a + b }),
   flaky: defineJob({
@@ -53,6 +54,15 @@ const jobs = {
     run: (_ctx, { n }) => n * 2,
   }),
   tick: defineJob({ name: 'tick', runEvery: 60, run: () => 'tick' }),
+  expiresFirst: defineJob({
+    name: 'expiresFirst',
+    expires: 5,
+    maxRetries: 3,
+    run: (ctx) => {
+      expiresFirstRuns++;
+      throw new RetryTaskError(`not yet (attempt ${ctx.task.attempts})`, 10);
+    },
+  }),
   failsOnCue: defineJob({
     name: 'failsOnCue',
     maxRetries: 3,
@@ -160,6 +170,21 @@ describe('skytask/testing: createTestQueue', () => {
     const revoked = await q.getTask(late!.id);
     assert.equal(revoked?.status, 'REVOKED');
     assert.equal(revoked?.error, 'expired before it started');
+  });
+
+  it('a retry that would start past the expiry is not run: REVOKED, the first error kept (Celery)', async () => {
+    const q = createTestQueue({ jobs });
+    const task = await q.queueTask('expiresFirst');
+    await q.run();
+    const ended = await q.getTask(task!.id);
+    assert.equal(expiresFirstRuns, 1);
+    assert.equal(ended?.status, 'REVOKED');
+    assert.equal(ended?.attempts, 1);
+    assert.equal(ended?.error, 'expired before attempt 2 could start');
+    assert.deepEqual(
+      ended?.errors?.map((e) => e.error),
+      ['not yet (attempt 1)'],
+    );
   });
 
   it('a task due beyond the queue delay goes through the timer and runs when the clock gets there', async () => {

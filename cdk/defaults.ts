@@ -30,7 +30,11 @@ export const DEFAULTS: TaskQueueDefaults = {
   consumerMemorySize: 512,
   /** Tasks run at once inside one batch (SKYTASK_CONCURRENCY). */
   concurrency: SETTINGS.concurrency.default,
-  batchSize: 10,
+  /**
+   * No more messages a batch than run at once: every message of a batch then starts with
+   * the invocation's whole time, so none is deferred for want of it (docs/reliability.md).
+   */
+  batchSize: SETTINGS.concurrency.default,
   maxBatchingWindow: Duration.seconds(0),
   /** Concurrent consumer invocations the event source may start (SQS allows 2–1000). */
   maxConcurrency: 10,

@@ -51,8 +51,10 @@ export interface TaskQueueProps {
    */
   readonly concurrency?: number;
   /**
-   * Messages per consumer invocation (1–10,000; above 10 needs `maxBatchingWindow`).
-   * @default 10
+   * Messages per consumer invocation (1–10,000; above 10 needs `maxBatchingWindow`). Above
+   * `concurrency`, a batch's last messages start late, and those left too little time for a
+   * fair run are deferred (docs/reliability.md).
+   * @default 5
    */
   readonly batchSize?: number;
   /**

@@ -45,7 +45,7 @@ export {
   type ConsumerSettings,
 } from './consumer/consumer.js';
 export { RetryLaterError } from './consumer/deliveries.js';
-export type { Invocation } from './consumer/attempt.js';
+export type { Invocation } from './consumer/time-budget.js';
 export { outcomeOf, failedOutcome, type RunResult, type StopReason } from './consumer/outcome.js';
 
 // JSON-RPC (lib/rpc/).

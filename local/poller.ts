@@ -12,7 +12,11 @@ export interface PollerOptions {
   logger: Logger;
   /** The queue's ARN for the records' eventSourceARN. */
   queueArn: string;
-  /** What `getRemainingTimeInMillis` starts from, as a Lambda timeout would. @default 900 s */
+  /**
+   * What `getRemainingTimeInMillis` starts from for each batch: the consumer function's
+   * timeout, which the construct also makes the claim's lease, so that a batch here has
+   * the time it would have on Lambda. @default SKYTASK_LEASE_SECONDS' default (60 s)
+   */
   timeoutSeconds?: number;
   /** Long-poll wait; stopping waits for the poll in progress. @default 2 */
   waitSeconds?: number;
@@ -68,7 +72,7 @@ export function startPoller(options: PollerOptions) {
     const event: SQSEvent = { Records: messages.map((m) => toRecord(m, queueArn)) };
     let failed: Set<string>;
     try {
-      const response = await handler(event, lambdaContext(options.timeoutSeconds ?? 900));
+      const response = await handler(event, lambdaContext(options.timeoutSeconds ?? SETTINGS.leaseSeconds.default));
       failed = new Set((response?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
     } catch (err) {
       // Like Lambda: a handler that throws fails the whole batch; every message reappears.

@@ -6,12 +6,8 @@ import type { Task } from '../task.js';
 import type { TaskDeps } from '../tasks/deps.js';
 import { queueTask } from '../tasks/enqueue.js';
 import { checkKwargs } from '../tasks/options.js';
-import { LAMBDA_MARGIN_SECONDS, type RunResult, type StopReason } from './outcome.js';
-
-/** What the consumer needs of the Lambda invocation (its context). */
-export interface Invocation {
-  getRemainingTimeInMillis(): number;
-}
+import type { RunResult, StopReason } from './outcome.js';
+import { type Invocation, timeLimitOf } from './time-budget.js';
 
 /** One claimed attempt to run, and where it runs. */
 export interface AttemptInput {
@@ -24,13 +20,6 @@ export interface AttemptInput {
   leaseSeconds: number;
   /** This worker: its id and the ids of the tasks it runs now (shown to jobs as `ctx.worker`). */
   worker: { id: string; running: Set<string> };
-}
-
-/** The seconds this attempt may run: the job's `timeLimit`, bounded by the Lambda's remaining time less a margin. */
-function timeLimitOf(job: Job, invocation?: Invocation): { seconds: number; lambda: boolean } {
-  const lambda = invocation ? invocation.getRemainingTimeInMillis() / 1000 - LAMBDA_MARGIN_SECONDS : Infinity;
-  const seconds = Math.min(job.timeLimit ?? Infinity, lambda);
-  return { seconds, lambda: seconds < (job.timeLimit ?? Infinity) };
 }
 
 /**

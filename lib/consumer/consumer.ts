@@ -3,7 +3,7 @@ import { mapSettled } from '../concurrency.js';
 import type { ReceivedMessage } from '../queue.js';
 import { SETTINGS } from '../settings.js';
 import { type TaskDepsInput, taskDeps } from '../tasks/deps.js';
-import type { Invocation } from './attempt.js';
+import { batchInvocation, type Invocation } from './time-budget.js';
 import { handleMessage } from './deliveries.js';
 
 /** The consumer's settings, beyond the ports it uses. */
@@ -54,9 +54,12 @@ export function createConsumer(options: ConsumerOptions): Consumer {
   const running = new Set<string>();
   const context = { deps: taskDeps(options), leaseSeconds, maxReceiveCount, worker: { id: workerId, running } };
   return {
-    handleMessage: (message, invocation) => handleMessage(context, message, invocation),
-    handleBatch: (messages, invocation) =>
-      mapSettled(messages, concurrency, (m) => handleMessage(context, m, invocation)),
+    handleMessage: (message, invocation) => handleMessage(context, message, invocation && batchInvocation(invocation)),
+    handleBatch(messages, invocation) {
+      // The batch shares one invocation's time: each message's fair run is judged against it.
+      const batch = invocation && batchInvocation(invocation);
+      return mapSettled(messages, concurrency, (m) => handleMessage(context, m, batch));
+    },
     runningTasks: () => [...running],
     workerId,
     concurrency,

@@ -9,7 +9,8 @@ import type { TaskDeps } from '../tasks/deps.js';
 import { endTask } from '../tasks/end.js';
 import { recordTask } from '../tasks/enqueue.js';
 import { sendTaskMessage } from '../tasks/send.js';
-import { type Invocation, runAttempt } from './attempt.js';
+import { runAttempt } from './attempt.js';
+import { type BatchInvocation, DEFER_SECONDS, hasFairRun } from './time-budget.js';
 import { outcomeOf } from './outcome.js';
 
 /** Thrown for a message that must go back to the queue and be delivered again later. */
@@ -35,7 +36,7 @@ export interface DeliveryContext {
 export async function handleMessage(
   c: DeliveryContext,
   message: ReceivedMessage,
-  invocation?: Invocation,
+  invocation?: BatchInvocation,
 ): Promise<void> {
   const { queue, registry, logger } = c.deps;
   const decoded = decodeEnvelope(message.body);
@@ -54,6 +55,8 @@ export async function handleMessage(
     throw new RetryLaterError(`unknown job "${job}"`);
   }
   if (decoded.producer && !(await recordProducerTask(c.deps, id, decoded.producer, message))) return;
+  const known = registry.get(job);
+  if (known && !hasFairRun(known, invocation) && (await deferred(c.deps, id))) return;
   try {
     await claimAndRun(c, id, message, invocation);
   } catch (err) {
@@ -64,7 +67,7 @@ export async function handleMessage(
 }
 
 /** Claim before run; run; fenced finish. A RETRY gets a new message for the next attempt. */
-async function claimAndRun(c: DeliveryContext, id: string, message: ReceivedMessage, invocation?: Invocation) {
+async function claimAndRun(c: DeliveryContext, id: string, message: ReceivedMessage, invocation?: BatchInvocation) {
   const { deps } = c;
   const now = deps.clock();
   const claim = await deps.store.claimTask({ id, now, leaseUntil: now + c.leaseSeconds, worker: c.worker.id });
@@ -106,6 +109,26 @@ function logEnd(log: Logger, task: Task, outcome: Outcome, started: number): voi
     );
   } else if (outcome.status === 'SUCCESS') log.info({ seconds }, 'task succeeded');
   else log.warn({ seconds, status: outcome.status, error: outcome.error }, 'task ended');
+}
+
+/**
+ * Too little of the invocation is left for a fair run (lib/consumer/time-budget.ts): the
+ * task, if idle, gets a fresh message a little later and this one is deleted, so neither
+ * an attempt nor a receive is spent. False when there is nothing to defer (no record, or a
+ * ready or running task): the claim then decides what the message is still for.
+ */
+async function deferred(deps: TaskDeps, id: string): Promise<boolean> {
+  const task = await deps.store.getTask(id);
+  const now = deps.clock();
+  const idle =
+    task?.status === 'QUEUED' || task?.status === 'RETRY' || (task?.status === 'STARTED' && task.leaseUntil! < now);
+  if (!task || !idle) return false;
+  await sendTaskMessage(deps, task, DEFER_SECONDS);
+  taskLogger(deps.logger, task).info(
+    { defer_seconds: DEFER_SECONDS },
+    'too little time left in this invocation for a fair run: deferred, no attempt counted',
+  );
+  return true;
 }
 
 /** Why an expired task ends REVOKED; the earlier attempts' errors stay in its history. */

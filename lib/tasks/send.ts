@@ -9,8 +9,9 @@ export function needsTimer(deps: Pick<TaskDeps, 'clock' | 'maxQueueDelay'>, eta:
   return eta !== undefined && eta - deps.clock() > deps.maxQueueDelay;
 }
 
-/** Seconds until the task is due (0 when it is due now). */
-const delayOf = (deps: SendDeps, task: Task) => (task.eta !== undefined ? Math.max(0, task.eta - deps.clock()) : 0);
+/** Seconds until the task is due (0 when it is due now), at least `floor`. */
+const delayOf = (deps: SendDeps, task: Task, floor = 0) =>
+  Math.max(floor, task.eta !== undefined ? task.eta - deps.clock() : 0);
 
 const envelopeOf = (task: Task) => ({ id: task.id, job: task.name });
 
@@ -22,10 +23,16 @@ const envelopeOf = (task: Task) => ({ id: task.id, job: task.name });
  * (`send_error`: queueing the same id again re-sends, and the reconciler finds it), a
  * successful one clears an earlier note.
  *
+ * `minDelaySeconds` holds queued messages back at least that long (a deferred delivery).
+ *
  * Returns one entry per task, in order: undefined when sent, else a SkytaskError saying the
  * task was recorded but its message was not sent (`cause`: the queue's or timer's error).
  */
-export async function sendTaskMessages(deps: SendDeps, tasks: readonly Task[]): Promise<(Error | undefined)[]> {
+export async function sendTaskMessages(
+  deps: SendDeps,
+  tasks: readonly Task[],
+  minDelaySeconds = 0,
+): Promise<(Error | undefined)[]> {
   const errors: (Error | undefined)[] = new Array(tasks.length).fill(undefined);
   const queued: number[] = [];
   for (const [i, task] of tasks.entries()) {
@@ -40,7 +47,10 @@ export async function sendTaskMessages(deps: SendDeps, tasks: readonly Task[]): 
   }
   for (let i = 0; i < queued.length; i += 10) {
     const group = queued.slice(i, i + 10);
-    const items = group.map((n) => ({ envelope: envelopeOf(tasks[n]), delaySeconds: delayOf(deps, tasks[n]) }));
+    const items = group.map((n) => ({
+      envelope: envelopeOf(tasks[n]),
+      delaySeconds: delayOf(deps, tasks[n], minDelaySeconds),
+    }));
     // One message: SendMessage; more: SendMessageBatch (the same price per request).
     const send =
       items.length === 1
@@ -65,7 +75,7 @@ async function noteSend(deps: SendDeps, task: Task, error: Error | undefined): P
 }
 
 /** Send one task's message (see `sendTaskMessages`). Throws the SkytaskError of a failed send. */
-export async function sendTaskMessage(deps: SendDeps, task: Task): Promise<void> {
-  const [error] = await sendTaskMessages(deps, [task]);
+export async function sendTaskMessage(deps: SendDeps, task: Task, minDelaySeconds = 0): Promise<void> {
+  const [error] = await sendTaskMessages(deps, [task], minDelaySeconds);
   if (error) throw error;
 }

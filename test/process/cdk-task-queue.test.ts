@@ -254,7 +254,7 @@ describe('TaskQueue template', () => {
     assert.deepEqual(mapping.Properties, {
       EventSourceArn: ref(ids.queue),
       FunctionName: { Ref: ids.consumer },
-      BatchSize: 10,
+      BatchSize: 5,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
       ScalingConfig: { MaximumConcurrency: 10 },
     });

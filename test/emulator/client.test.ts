@@ -82,10 +82,14 @@ for (const [kind, make] of [
       const sum: number | undefined = done.result;
       assert.equal(sum, 7);
       assert.equal(done.attempts, 1);
-      // An id given twice is one task.
-      const again = await f.client.queueTask('addition', { a: 1 }, { id: task.id });
+      // An id given twice for the same request is one task; for another, a conflict naming it.
+      const again = await f.client.queueTask('addition', { b: 4, a: 3 }, { id: task.id });
       assert.equal(again?.id, task.id);
       assert.equal(again?.status, 'SUCCESS');
+      await assert.rejects(
+        f.client.queueTask('addition', { a: 1 }, { id: task.id }),
+        (err) => err instanceof ConflictError && err.task.id === task.id && err.task.result === 7,
+      );
     });
 
     it('queueTasks: a result or an error per item, batches beyond 10', async () => {

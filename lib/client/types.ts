@@ -49,7 +49,7 @@ export interface QueueOptions {
    * the same job and kwargs, and throws ConflictError (its `task`) for another.
    */
   id?: string;
-  /** Seconds after the task is due before it expires (overrides the job's `expires`). */
+  /** Seconds after the task is due before it expires (overrides the job's `expires`); 0: REVOKED at its delivery, never run. */
   expiry?: number;
   /** Seconds from now before the task is due. */
   delay?: number;

@@ -56,7 +56,8 @@ async function newTask(
       `tasks due more than ${deps.maxQueueDelay} s ahead need a timer (on AWS: SKYTASK_TIMER_GROUP, SKYTASK_TIMER_ROLE_ARN, SKYTASK_QUEUE_ARN)`,
     );
   }
-  const expiresIn = options.expiry ?? job.expires;
+  // Pulsar: an `expiry` option of 0 expires the task when it is due; a job's `expires` of 0 is none.
+  const expiresIn = options.expiry ?? (job.expires || undefined);
   return withoutUndefined({
     id: origin.derivedId ?? options.id ?? randomUUID(),
     name: job.name,
@@ -64,7 +65,7 @@ async function newTask(
     kwargs: args.json,
     timeQueued: now,
     eta,
-    expiry: expiresIn ? (eta ?? now) + expiresIn : undefined,
+    expiry: expiresIn !== undefined ? (eta ?? now) + expiresIn : undefined,
     attempts: 0,
     fromTask: options.fromTask,
     lockId: canOverlap(job, args.value) ? undefined : lockIdFor(job.name, args.json),

@@ -90,8 +90,8 @@ export function checkOptionNames(options: object): void {
 
 /**
  * Check `queue_task`'s options (no unknown names) against `now` (epoch seconds): a caller id
- * (isCallerTaskId), `delay` (0 s to a year) or `eta` (at most a year ahead) but not both, a
- * positive `expiry`. Returns when the task is due (epoch seconds), if not now. Throws ValidationError.
+ * (isCallerTaskId), `delay` (0 s to a year) or `eta` (at most a year ahead) but not both, an
+ * `expiry` of 0 s or more (0: the task is REVOKED at its delivery, never run, as in Pulsar). Returns when the task is due (epoch seconds), if not now. Throws ValidationError.
  */
 export function checkOptions(options: QueueTaskOptions, now: number): number | undefined {
   checkOptionNames(options);
@@ -105,8 +105,8 @@ export function checkOptions(options: QueueTaskOptions, now: number): number | u
   if (eta !== undefined && !(typeof eta === 'number' && Number.isFinite(eta) && eta <= now + max)) {
     throw new ValidationError('eta must be a time in epoch seconds, at most a year from now');
   }
-  if (expiry !== undefined && !(typeof expiry === 'number' && expiry > 0 && Number.isFinite(expiry))) {
-    throw new ValidationError('expiry must be a positive number of seconds');
+  if (expiry !== undefined && !(typeof expiry === 'number' && expiry >= 0 && Number.isFinite(expiry))) {
+    throw new ValidationError('expiry must be a number of seconds, 0 or more');
   }
   return delay ? now + delay : eta;
 }

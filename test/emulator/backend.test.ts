@@ -52,7 +52,7 @@ describe('backend.queueTask', async () => {
     await assert.rejects(backend.queueTask('addition', {}, { id: 'no spaces' }), ValidationError);
     await assert.rejects(backend.queueTask('addition', {}, { delay: 901 }), ValidationError);
     await assert.rejects(backend.queueTask('addition', {}, { delay: -1 }), ValidationError);
-    await assert.rejects(backend.queueTask('addition', {}, { expiry: 0 }), ValidationError);
+    await assert.rejects(backend.queueTask('addition', {}, { expiry: -1 }), ValidationError);
     await assert.rejects(backend.queueTask('addition', {}, { id: 'order:42' }), ValidationError);
   });
 

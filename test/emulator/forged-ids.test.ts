@@ -199,3 +199,27 @@ describe('a producer message reusing an existing id changes nothing, on every pa
     });
   }
 });
+
+describe("Pulsar's own behaviour", async () => {
+  const s = await testStack({ jobs });
+
+  it('job_list of names it does not know answers [] (known names are listed)', async () => {
+    assert.deepEqual((await s.call('job_list', { jobnames: ['xxxxxx'] })).result, []);
+    const listed = (await s.call('job_list', { jobnames: ['xxxxxx', 'add'] })).result;
+    assert.deepEqual(
+      listed.map((j: { name: string }) => j.name),
+      ['add'],
+    );
+  });
+
+  it('queue_task with expiry 0 queues a task that ends REVOKED without running', async () => {
+    const { result } = await s.call('queue_task', { jobname: 'add', a: 1, expiry: 0 });
+    assert.equal(result.status, 'QUEUED');
+    assert.equal(result.expiry, result.time_queued);
+    await s.drain();
+    const task = await s.store.getTask(result.id);
+    assert.equal(task?.status, 'REVOKED');
+    assert.match(task!.error!, /expired/);
+    assert.equal(runs.get(result.id), undefined);
+  });
+});

@@ -1,10 +1,10 @@
 /**
  * The rules of recording a task, on the in-memory ports: who may choose an id, a task id
- * names one request (also when a concurrent create wins).
+ * names one request (also when a concurrent create wins), Pulsar's `expiry: 0`.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ConflictError, defineJob, TaskExistsError } from '../../lib/index.js';
+import { ConflictError, defineJob, TaskExistsError, ValidationError } from '../../lib/index.js';
 import type { TaskStore } from '../../lib/store.js';
 import { recordTask } from '../../lib/tasks/enqueue.js';
 import { createTestQueue } from '../../lib/testing/index.js';
@@ -16,6 +16,7 @@ const jobs = {
     run: (ctx, { a = 0, b = 0 }: { a?: number; b?: number }) => (runs.push(ctx.taskId), a + b),
   }),
   other: defineJob({ name: 'other', run: (ctx) => (runs.push(ctx.taskId), 'other') }),
+  soon: defineJob({ name: 'soon', expires: 0, run: () => 'ran' }),
   tick: defineJob({ name: 'tick', runEvery: 60, run: () => 'tick' }),
 };
 
@@ -103,5 +104,30 @@ describe('ids a caller cannot give', () => {
     );
     await q.run();
     assert.equal((await q.getTask('mine'))?.result, 1);
+  });
+});
+
+describe("Pulsar's own behaviour: expiry 0, job_list", () => {
+  it('a queue_task expiry of 0 is recorded and ends REVOKED without running; a job expires of 0 is none', async () => {
+    const q = createTestQueue({ jobs });
+    const task = (await q.queueTask('add', { a: 1 }, { expiry: 0 }))!;
+    assert.equal(task.expiry, task.timeQueued);
+    await q.run();
+    const done = await q.getTask(task.id);
+    assert.deepEqual([done?.status, done?.attempts], ['REVOKED', 0]);
+    assert.ok(!runs.includes(task.id));
+    assert.equal((await q.runTask('soon', {})).status, 'SUCCESS');
+    await assert.rejects(q.queueTask('add', {}, { expiry: -1 }), ValidationError);
+  });
+
+  it('job_list leaves out the names it does not know', async () => {
+    const q = createTestQueue({ jobs });
+    const call = async (params: unknown) =>
+      JSON.parse((await q.runtime.rpc.handle(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'job_list', params })))!);
+    assert.deepEqual((await call({ jobnames: ['xxxxxx'] })).result, []);
+    assert.deepEqual(
+      (await call([['xxxxxx', 'add']])).result.map((j: { name: string }) => j.name),
+      ['add'],
+    );
   });
 });

@@ -1,3 +1,4 @@
+import { CALLER_ID_RULE, isCallerTaskId, producerTaskId } from './keys.js';
 import { LIMITS } from './limits.js';
 
 /**
@@ -6,13 +7,14 @@ import { LIMITS } from './limits.js';
  *
  *   { "v": 1, "id": "<task id>", "job": "<job name>" }
  *       a task message: the record was written first (queue_task, the clients); the
- *       envelope only names the task.
+ *       envelope only names the task, and never creates one (no record: dropped).
  *
  *   { "v": 1, "job": "<job name>", "kwargs": { … }, "id": "<optional task id>" }
  *       a producer message, from a service that never wrote the record: the consumer
- *       creates it (kwargs cap, non-overlap and expiry apply), then runs it. Without an
- *       id the consumer derives one from the SQS message id, so a redelivery is the
- *       same task.
+ *       creates it (kwargs cap, non-overlap and expiry apply), then runs it. Its `id`
+ *       is a caller-given one (no colon); without one the consumer derives
+ *       `sqs:<SQS message id>`, so a redelivery is the same task. An id that exists for
+ *       another request refuses the message (lib/tasks/enqueue.ts recordTask).
  */
 export interface Envelope {
   v: 1;
@@ -32,9 +34,6 @@ export function encodeEnvelope(envelope: Omit<Envelope, 'v'>): string {
   return JSON.stringify({ v: 1, id: envelope.id, job: envelope.job });
 }
 
-/** The task id of a producer message without one: stable across redeliveries of that message. */
-export const producerTaskId = (messageId: string) => `sqs-${messageId}`.slice(0, 128);
-
 /** The envelope (`producer` set for a producer message), or a reason why the body is not one. */
 export function decodeEnvelope(
   body: string,
@@ -52,10 +51,11 @@ export function decodeEnvelope(
   if (value.v !== 1) return { invalid: `unsupported envelope version ${JSON.stringify(value.v)}` };
   if (typeof value.job !== 'string' || !value.job) return { invalid: 'job is missing' };
   const producer = value.kwargs !== undefined;
-  if (producer ? value.id !== undefined && value.id !== null : true) {
-    if (typeof value.id !== 'string' || !LIMITS.idPattern.test(value.id))
-      return { invalid: 'id is missing or malformed' };
-  }
+  // A task message names any task, derived ids too; a producer's own id is a caller-given one.
+  if (!producer && (typeof value.id !== 'string' || !LIMITS.idPattern.test(value.id)))
+    return { invalid: 'id is missing or malformed' };
+  if (producer && value.id !== undefined && value.id !== null && !isCallerTaskId(value.id))
+    return { invalid: CALLER_ID_RULE };
   if (!producer) return { envelope: { v: 1, id: value.id, job: value.job } };
   if (!value.kwargs || typeof value.kwargs !== 'object' || Array.isArray(value.kwargs)) {
     return { invalid: 'kwargs must be a JSON object' };

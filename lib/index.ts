@@ -72,7 +72,8 @@ export {
   timerScheduleName,
   type EventBridgeTimerOptions,
 } from './aws/eventbridge-timer.js';
-export { encodeEnvelope, decodeEnvelope, producerTaskId, type Envelope, type ProducerEnvelope } from './envelope.js';
+export { encodeEnvelope, decodeEnvelope, type Envelope, type ProducerEnvelope } from './envelope.js';
+export { isCallerTaskId, periodicTaskId, producerTaskId } from './keys.js';
 
 // Wiring.
 export { configFromEnv, type SkytaskConfig } from './config.js';

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { ValidationError } from './errors.js';
+import { LIMITS } from './limits.js';
 import { isReady, type TaskStatus } from './task.js';
 
 /**
@@ -37,16 +38,44 @@ export const lockKey = (lockId: string) => ({ pk: `lock#${lockId}` });
 export const scheduleKey = (job: string) => ({ pk: `sched#${job}` });
 
 /**
+ * Task ids, and who may choose them. A caller may give an id (`queue_task`, the clients, a
+ * producer message's `id`): 1–128 characters of `A-Z a-z 0-9 _ . -`. A colon marks an id
+ * skytask derived, which no caller can give, so no one can take one over by writing it
+ * before skytask does: a periodic run's `<job>:<UTC stamp>` (periodicTaskId) and a
+ * producer message's without an id, `sqs:<SQS message id>` (producerTaskId). Any other id
+ * skytask chooses is a random UUID. Every task id, derived ones too, matches
+ * `LIMITS.idPattern`, which a task message's `id` is checked against.
+ */
+export const DERIVED_ID_MARK = ':';
+
+/** The rule a caller-given id breaks, as ValidationError's message (-32602) and a dead letter's reason. */
+export const CALLER_ID_RULE = `id must be 1-128 characters of A-Z a-z 0-9 _ . - (no "${DERIVED_ID_MARK}": it marks the ids skytask derives)`;
+
+/** Whether `id` is one a caller may give (see DERIVED_ID_MARK): `LIMITS.idPattern` without the colon. */
+export function isCallerTaskId(id: unknown): id is string {
+  return typeof id === 'string' && LIMITS.idPattern.test(id) && !id.includes(DERIVED_ID_MARK);
+}
+
+/**
  * The task id of a periodic job's run at `slot` (epoch seconds): the job and the slot's
  * UTC time, e.g. `testperiodic:20260101T100000Z`. Derived, never random, so that a fire
  * repeated for the same slot (an EventBridge retry, a second local scheduler) queues
- * nothing new. A job name too long for the 128-character id is hashed.
+ * nothing new; its colon keeps callers from giving it first. A job name too long for the
+ * 128-character id is hashed.
  */
 export function periodicTaskId(job: string, slot: number): string {
   const stamp = new Date(Math.round(slot * 1000)).toISOString().replace(/[-:]/g, '').replace('.000Z', 'Z');
-  const id = `${job}:${stamp}`;
-  return id.length <= 128 ? id : `${createHash('sha256').update(job).digest('hex').slice(0, 40)}:${stamp}`;
+  const id = `${job}${DERIVED_ID_MARK}${stamp}`;
+  return id.length <= 128
+    ? id
+    : `${createHash('sha256').update(job).digest('hex').slice(0, 40)}${DERIVED_ID_MARK}${stamp}`;
 }
+
+/**
+ * The task id of a producer message without one, `sqs:<SQS message id>`: the same across
+ * redeliveries of that message, and one no caller can give (SQS assigns the message id).
+ */
+export const producerTaskId = (messageId: string) => `sqs${DERIVED_ID_MARK}${messageId}`.slice(0, 128);
 
 /** Stable small hash of a task id → its shard. */
 export function shardOf(id: string): number {

@@ -62,7 +62,7 @@ export function createScheduler(input: TaskDepsInput): Scheduler {
     async fire(jobName: string, slot: number): Promise<FireResult> {
       const job = periodicJob(jobName);
       const id = periodicTaskId(job.name, slot);
-      const task = await queueTask(deps, job.name, {}, { id, caller: 'scheduler' });
+      const task = await queueTask(deps, job.name, {}, { caller: 'scheduler' }, { derivedId: id });
       const recorded = await store.recordRun({ job: job.name, slot, time: clock(), taskId: task?.id });
       const log = task ? taskLogger(logger, task) : logger.child({ job: job.name });
       const at = new Date(slot * 1000).toISOString();

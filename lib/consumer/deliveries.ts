@@ -1,5 +1,5 @@
 import { decodeEnvelope, type ProducerEnvelope, taskIdOf } from '../envelope.js';
-import { ValidationError } from '../errors.js';
+import { ConflictError, ValidationError } from '../errors.js';
 import { truncate } from '../limits.js';
 import { type Logger, taskLogger } from '../log.js';
 import type { ReceivedMessage } from '../queue.js';
@@ -162,19 +162,21 @@ async function unclaimed(deps: TaskDeps, id: string, task: Task | undefined, now
 /**
  * A producer message (the plain SQS wire format): write the task's record through the
  * same path as queue_task — kwargs cap, non-overlap, expiry counted from the send. An id
- * that exists is that task (a redelivery, or the same id sent twice): the claim decides
- * whether it still runs. False when there is nothing to run: bad kwargs (dead-lettered
- * with the reason) or an equal task holds the lock.
+ * that exists for the same request is that task (a redelivery, or the same id sent twice):
+ * the claim decides whether it still runs. False when there is nothing to run: bad kwargs,
+ * or an id that exists for another request (dead-lettered with the reason, the task left
+ * as it was), or an equal task holds the lock.
  */
 async function recordProducerTask(deps: TaskDeps, id: string, producer: ProducerEnvelope, message: ReceivedMessage) {
   const sent = Number((message.attributes as Record<string, string>).SentTimestamp);
   const sentAt = Number.isFinite(sent) && sent > 0 ? Math.min(sent / 1000, deps.clock()) : undefined;
   try {
-    if (await recordTask(deps, producer.job, producer.kwargs, { id, caller: 'sqs' }, sentAt)) return true;
+    const origin = { sentAt, derivedId: producer.id === undefined ? id : undefined };
+    if (await recordTask(deps, producer.job, producer.kwargs, { id: producer.id, caller: 'sqs' }, origin)) return true;
     deps.logger.info({ task_id: id, job: producer.job }, 'producer message not queued: an equal task is not finished');
     return false;
   } catch (err) {
-    if (!(err instanceof ValidationError)) throw err;
+    if (!(err instanceof ValidationError || err instanceof ConflictError)) throw err;
     deps.logger.error(
       { task_id: id, job: producer.job, reason: err.message },
       'producer message refused: dead-lettered',

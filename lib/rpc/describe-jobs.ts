@@ -30,12 +30,16 @@ export function describeJob(job: Job, schedule?: JobSchedule): Record<string, un
 export const jobsNamed = (registry: JobRegistry, names?: string[]) =>
   names ? names.map((n) => registry.require(n)) : registry.all();
 
-/** `job_list`'s answer: the named jobs (or all) with their schedules. The direct client uses it too. */
+/**
+ * `job_list`'s answer: the named jobs (or all) with their schedules; a name the registry
+ * does not know is left out, as Pulsar's `job_list` does (`["xxxxxx"]` answers `[]`). The
+ * direct client uses it too.
+ */
 export async function describeJobs(
   { registry, scheduler }: { registry: JobRegistry; scheduler: Scheduler },
   names?: string[],
 ): Promise<Record<string, unknown>[]> {
-  const jobs = jobsNamed(registry, names);
+  const jobs = names ? names.flatMap((name) => registry.get(name) ?? []) : registry.all();
   const schedules = new Map((await scheduler.schedules(jobs)).map((s) => [s.job.name, s]));
   return jobs.map((job) => describeJob(job, schedules.get(job.name)));
 }

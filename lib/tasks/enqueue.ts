@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { mapSettled } from '../concurrency.js';
-import { TaskExistsError, ValidationError } from '../errors.js';
+import { ConflictError, TaskExistsError, ValidationError } from '../errors.js';
 import { canOverlap } from '../job.js';
-import { lockIdFor } from '../keys.js';
+import { canonicalJson, lockIdFor } from '../keys.js';
 import { taskLogger } from '../log.js';
 import type { Task } from '../task.js';
 import type { TaskDeps } from './deps.js';
@@ -26,6 +26,16 @@ export interface Recorded {
   created: boolean;
 }
 
+/**
+ * What skytask's own entry points add to a request, which no caller can: the id skytask
+ * derived (a periodic run's, a producer message's without one: lib/keys.ts), and when a
+ * producer sent its message (epoch seconds: expiry counts from it).
+ */
+export interface RequestOrigin {
+  derivedId?: string;
+  sentAt?: number;
+}
+
 const withoutUndefined = <T extends object>(value: T): T =>
   Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 
@@ -35,8 +45,9 @@ async function newTask(
   jobName: string,
   kwargs: unknown,
   options: QueueTaskOptions,
-  now: number,
+  origin: RequestOrigin,
 ): Promise<Task> {
+  const now = origin.sentAt ?? deps.clock();
   const job = deps.registry.require(jobName);
   const args = await checkKwargs(kwargs, job.schema);
   const eta = checkOptions(options, now);
@@ -45,15 +56,16 @@ async function newTask(
       `tasks due more than ${deps.maxQueueDelay} s ahead need a timer (on AWS: SKYTASK_TIMER_GROUP, SKYTASK_TIMER_ROLE_ARN, SKYTASK_QUEUE_ARN)`,
     );
   }
-  const expiresIn = options.expiry ?? job.expires;
+  // Pulsar: an `expiry` option of 0 expires the task when it is due; a job's `expires` of 0 is none.
+  const expiresIn = options.expiry ?? (job.expires || undefined);
   return withoutUndefined({
-    id: options.id ?? randomUUID(),
+    id: origin.derivedId ?? options.id ?? randomUUID(),
     name: job.name,
     status: 'QUEUED',
     kwargs: args.json,
     timeQueued: now,
     eta,
-    expiry: expiresIn ? (eta ?? now) + expiresIn : undefined,
+    expiry: expiresIn !== undefined ? (eta ?? now) + expiresIn : undefined,
     attempts: 0,
     fromTask: options.fromTask,
     lockId: canOverlap(job, args.value) ? undefined : lockIdFor(job.name, args.json),
@@ -62,26 +74,49 @@ async function newTask(
 }
 
 /**
+ * Whether `task` was queued for this request: the same job and the same kwargs (canonical
+ * JSON, so key order does not count). Timing options (`delay`, `eta`, `expiry`) and who
+ * asked are not part of it: a retried call with `delay` computes another due time, and the
+ * first call's stands.
+ */
+export function isSameRequest(task: Pick<Task, 'name' | 'kwargs'>, job: string, kwargs: unknown): boolean {
+  return task.name === job && canonicalJson(task.kwargs) === canonicalJson(kwargs);
+}
+
+/**
+ * The answer when the new task's id exists: that task if it is the same request (idempotent
+ * enqueue), else ConflictError (→ -32003, `data.task`): a task id names one request, so
+ * nothing queued under an existing id changes the task it names.
+ */
+function existingAnswer(existing: Task, task: Task): Recorded {
+  if (isSameRequest(existing, task.name, task.kwargs)) return { task: existing, created: false };
+  const what = existing.name === task.name ? 'other kwargs' : `job "${existing.name}", not "${task.name}"`;
+  throw new ConflictError(`task ${existing.id} exists with ${what}: a task id names one request`, existing);
+}
+
+/**
  * Check and write a new task's record, taking its non-overlap lock first when the job
- * cannot overlap. Sends nothing. `sentAt` (epoch seconds) is the time queued when given
- * (a producer message: expiry counts from its send).
+ * cannot overlap. Sends nothing. `origin` is what skytask's own entry points add (a
+ * derived id, a producer message's send time); callers' ids come in `options.id`.
  *
- * Returns null when the lock is held by an unfinished equal task. Throws ValidationError
- * (unknown job, bad kwargs — including kwargs the job's schema refuses — or options)
- * before anything is written.
+ * An id that exists answers that task (`created` false) when it is the same request
+ * (isSameRequest), and throws ConflictError otherwise, leaving it as it was. Returns null
+ * when the lock is held by an unfinished equal task. Throws ValidationError (unknown job,
+ * bad kwargs — including kwargs the job's schema refuses — or options, a caller id with a
+ * colon) before anything is written.
  */
 export async function recordTask(
   deps: TaskDeps,
   jobName: string,
   kwargs: unknown,
   options: QueueTaskOptions = {},
-  sentAt?: number,
+  origin: RequestOrigin = {},
 ): Promise<Recorded | null> {
-  const task = await newTask(deps, jobName, kwargs, options, sentAt ?? deps.clock());
+  const task = await newTask(deps, jobName, kwargs, options, origin);
   const { store } = deps;
-  if (options.id !== undefined) {
-    const existing = await store.getTask(options.id);
-    if (existing) return { task: existing, created: false };
+  if (origin.derivedId !== undefined || options.id !== undefined) {
+    const existing = await store.getTask(task.id);
+    if (existing) return existingAnswer(existing, task);
   }
   if (task.lockId && !(await takeLock(store, task.lockId, task.id))) {
     deps.logger.info({ job: task.name, lock_id: task.lockId }, 'not queued: an equal task is not finished');
@@ -91,10 +126,10 @@ export async function recordTask(
     await store.createTask(task);
   } catch (err) {
     if (task.lockId) await store.releaseLock(task.lockId, task.id);
-    // A concurrent call with the same id won the create: that task is the answer.
+    // A concurrent call with the same id won the create: that task is the answer, or the conflict.
     if (!(err instanceof TaskExistsError)) throw err;
     const existing = await store.getTask(task.id);
-    return existing ? { task: existing, created: false } : null;
+    return existing ? existingAnswer(existing, task) : null;
   }
   return { task, created: true };
 }
@@ -111,7 +146,8 @@ function logQueued(deps: TaskDeps, task: Task): void {
 /**
  * Queue a task of a job (`queue_task`): write the record, then send the message. An id
  * that exists returns that task and sends nothing (unless its send had failed: then it is
- * sent again). Returns null when the job cannot overlap and an equal task is not finished.
+ * sent again) when it is the same request, and throws ConflictError (-32003) otherwise.
+ * Returns null when the job cannot overlap and an equal task is not finished.
  * Throws ValidationError before writing; a SkytaskError when the record was written but
  * the send failed (the record says so and the reconciler covers it).
  */
@@ -120,8 +156,9 @@ export async function queueTask(
   jobName: string,
   kwargs: unknown = {},
   options: QueueTaskOptions = {},
+  origin: RequestOrigin = {},
 ): Promise<Task | null> {
-  const recorded = await recordTask(deps, jobName, kwargs, options);
+  const recorded = await recordTask(deps, jobName, kwargs, options, origin);
   if (!recorded) return null;
   if (needsSend(recorded)) await sendTaskMessage(deps, recorded.task);
   if (recorded.created) logQueued(deps, recorded.task);

@@ -1,11 +1,16 @@
 import { ValidationError } from '../errors.js';
+import { CALLER_ID_RULE, isCallerTaskId } from '../keys.js';
 import type { Kwargs } from '../job.js';
 import { type KwargsSchema, kwargsFromResult } from '../kwargs-schema.js';
 import { jsonSize, LIMITS } from '../limits.js';
 
 /** The options of `queue_task` (and of the clients' `queueTask`). Times in seconds. */
 export interface QueueTaskOptions {
-  /** Caller-given id: queueing an id that exists returns that task and sends nothing. */
+  /**
+   * Caller-given id, 1-128 characters of `A-Z a-z 0-9 _ . -` (a colon marks the ids skytask
+   * derives: lib/keys.ts). Queueing an id that exists returns that task and sends nothing if
+   * it is the same request (job and kwargs), and is a ConflictError (-32003) otherwise.
+   */
   id?: string;
   /** Seconds after the task is due before it expires (Pulsar's `expiry`); overrides the job's `expires`. */
   expiry?: number;
@@ -84,15 +89,13 @@ export function checkOptionNames(options: object): void {
 }
 
 /**
- * Check `queue_task`'s options (no unknown names) against `now` (epoch seconds): the id's characters,
- * `delay` (0 s to a year) or `eta` (at most a year ahead) but not both, a positive
- * `expiry`. Returns when the task is due (epoch seconds), if not now. Throws ValidationError.
+ * Check `queue_task`'s options (no unknown names) against `now` (epoch seconds): a caller id
+ * (isCallerTaskId), `delay` (0 s to a year) or `eta` (at most a year ahead) but not both, an
+ * `expiry` of 0 s or more (0: the task is REVOKED at its delivery, never run, as in Pulsar). Returns when the task is due (epoch seconds), if not now. Throws ValidationError.
  */
 export function checkOptions(options: QueueTaskOptions, now: number): number | undefined {
   checkOptionNames(options);
-  if (options.id !== undefined && (typeof options.id !== 'string' || !LIMITS.idPattern.test(options.id))) {
-    throw new ValidationError('id must be 1-128 characters of A-Z a-z 0-9 _ . : -');
-  }
+  if (options.id !== undefined && !isCallerTaskId(options.id)) throw new ValidationError(CALLER_ID_RULE);
   const { delay, eta, expiry } = options;
   const max = LIMITS.maxScheduleSeconds;
   if (delay !== undefined && eta !== undefined) throw new ValidationError('give delay or eta, not both');
@@ -102,8 +105,8 @@ export function checkOptions(options: QueueTaskOptions, now: number): number | u
   if (eta !== undefined && !(typeof eta === 'number' && Number.isFinite(eta) && eta <= now + max)) {
     throw new ValidationError('eta must be a time in epoch seconds, at most a year from now');
   }
-  if (expiry !== undefined && !(typeof expiry === 'number' && expiry > 0 && Number.isFinite(expiry))) {
-    throw new ValidationError('expiry must be a positive number of seconds');
+  if (expiry !== undefined && !(typeof expiry === 'number' && expiry >= 0 && Number.isFinite(expiry))) {
+    throw new ValidationError('expiry must be a number of seconds, 0 or more');
   }
   return delay ? now + delay : eta;
 }

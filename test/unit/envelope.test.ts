@@ -9,6 +9,13 @@ describe('envelope', () => {
     assert.deepEqual(decodeEnvelope(body), { envelope: { v: 1, id: 'abc-1', job: 'addition' } });
   });
 
+  it('a task message names any task, derived ids too', () => {
+    const body = encodeEnvelope({ id: 'testperiodic:20260101T100000Z', job: 'testperiodic' });
+    assert.deepEqual(decodeEnvelope(body), {
+      envelope: { v: 1, id: 'testperiodic:20260101T100000Z', job: 'testperiodic' },
+    });
+  });
+
   it('says why a body is not an envelope', () => {
     const cases: [string, RegExp][] = [
       ['not json', /not JSON/],
@@ -39,6 +46,9 @@ describe('envelope', () => {
       ['{"v":1,"job":"a","kwargs":[1]}', /kwargs must be a JSON object/],
       ['{"v":1,"job":"a","kwargs":null}', /kwargs must be a JSON object/],
       ['{"v":1,"job":"a","kwargs":{},"id":"a b"}', /id/],
+      // A producer's id is a caller's: a colon marks the ids skytask derives (periodic runs…).
+      ['{"v":1,"job":"a","kwargs":{},"id":"testperiodic:20260101T100000Z"}', /no ":"/],
+      ['{"v":1,"job":"a","kwargs":{},"id":"sqs:1"}', /no ":"/],
       ['{"v":1,"kwargs":{}}', /job/],
     ];
     for (const [body, why] of bad) {

@@ -1,8 +1,34 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { SHARDS, canonicalJson, lockIdFor, shardOf, timeSortKey } from '../../lib/keys.js';
+import {
+  SHARDS,
+  canonicalJson,
+  isCallerTaskId,
+  lockIdFor,
+  periodicTaskId,
+  producerTaskId,
+  shardOf,
+  timeSortKey,
+} from '../../lib/keys.js';
+import { LIMITS } from '../../lib/limits.js';
 
 describe('keys', () => {
+  it('a colon marks the ids skytask derives: no caller may give one', () => {
+    for (const id of ['order-42', 'a', 'A.b_c-9', 'x'.repeat(128)]) assert.ok(isCallerTaskId(id), id);
+    for (const id of ['order:42', 'x'.repeat(129), '', 'a b', 'é', 42, undefined])
+      assert.ok(!isCallerTaskId(id), String(id));
+    const derived = [
+      periodicTaskId('testperiodic', Date.parse('2026-01-01T10:00:00Z') / 1000),
+      periodicTaskId('j'.repeat(200), 0),
+      producerTaskId('0c6e9f4e-1d9a-4c55-a3a8-5b8e7f3c2d10'),
+    ];
+    assert.deepEqual(derived.slice(0, 1), ['testperiodic:20260101T100000Z']);
+    for (const id of derived) {
+      assert.ok(LIMITS.idPattern.test(id), `${id} is a task id`);
+      assert.ok(!isCallerTaskId(id), `${id} is not a caller's`);
+    }
+  });
+
   it('canonicalJson sorts object keys at every level and keeps array order', () => {
     assert.equal(canonicalJson({ b: 1, a: { d: [2, 1], c: null } }), '{"a":{"c":null,"d":[2,1]},"b":1}');
     assert.equal(canonicalJson({ a: 1, b: 2 }), canonicalJson({ b: 2, a: 1 }));

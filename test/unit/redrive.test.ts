@@ -41,4 +41,25 @@ describe('redriveDeadLetters', () => {
     const later = await q.runtime.backend.redriveDeadLetters();
     assert.deepEqual(later.moved, [task.id]);
   });
+
+  it('a letter changes no task beyond a new attempt: another request under its id stays, one not yet due is dropped', async () => {
+    const q = createTestQueue({ jobs: { ...jobs, add: defineJob({ name: 'add', run: () => 'added' }) } });
+    // A task that ended dead-lettered (its own letter gone), and one due in ten minutes.
+    const dead = (await q.queueTask('single'))!;
+    await q.runtime.queue.deleteMessages((await q.runtime.queue.receive(1, 0)).map((m) => m.receiptHandle));
+    await endTask(q.runtime, dead.id, { idle: 'FAILURE', reason: 'dead', deadLettered: true });
+    const later = (await q.queueTask('add', { a: 1 }, { delay: 600 }))!;
+    const before = [await q.getTask(dead.id), await q.getTask(later.id)];
+    const letters = [
+      { v: 1, job: 'add', kwargs: {}, id: dead.id },
+      { v: 1, job: 'single', kwargs: { a: 666 }, id: dead.id },
+      { v: 1, job: 'add', kwargs: { a: 2 }, id: later.id },
+      { v: 1, job: 'add', id: later.id },
+    ];
+    for (const letter of letters) await q.runtime.queue.deadLetter(JSON.stringify(letter), 'test');
+    const result = await q.runtime.backend.redriveDeadLetters();
+    assert.deepEqual(result, { moved: [], dropped: 1, skipped: 3 });
+    assert.deepEqual([await q.getTask(dead.id), await q.getTask(later.id)], before);
+    assert.equal(q.deadLetters().length, 3, 'the refused producer messages stay for a person');
+  });
 });

@@ -146,7 +146,8 @@ async function unclaimed(deps: TaskDeps, id: string, task: Task | undefined, now
     // flight, and it comes back if the run dies. This copy is not needed.
     return void log.debug('duplicate delivery of a running task: dropped');
   }
-  const expired = task.expiry !== undefined && task.expiry <= now;
+  // An expiry at the due time itself (`expiry: 0`) has passed even for an early delivery.
+  const expired = task.expiry !== undefined && task.expiry <= Math.max(now, task.eta ?? now);
   const reason = task.revokeRequested ? 'revoked' : expired ? expiredReason(task) : undefined;
   if (reason) {
     if (await endTask(deps, task.id, { idle: 'REVOKED', reason })) return void log.info({ reason }, 'task REVOKED');

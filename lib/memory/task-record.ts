@@ -88,7 +88,7 @@ export const isIdle = (r: TaskRecord, now: number) =>
 /** Claimable at `now`: idle, not expired (not even for a retry), due (SQS may fire a second early), not being revoked. */
 export const isClaimable = (r: TaskRecord, now: number) =>
   isIdle(r, now) &&
-  (r.expiry === undefined || r.expiry > now) &&
+  (r.expiry === undefined || r.expiry > Math.max(now, r.eta ?? now)) &&
   (r.eta === undefined || r.eta <= now + 1) &&
   r.revokeRequested === undefined;
 

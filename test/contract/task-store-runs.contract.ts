@@ -81,6 +81,15 @@ export function taskStoreRunsContract(factory: StoreFactory): void {
       assert.equal(inTime.claimed, true);
     });
 
+    test('an expiry at the due time itself (expiry 0) has passed even for a delivery up to 1 s early', async (w) => {
+      await w.create('a', { eta: w.now + 10, expiry: w.now + 10 });
+      const early = await w.store.claimTask({ id: 'a', now: w.now + 9.5, leaseUntil: w.now + 40, worker: 'w1' });
+      assert.equal(early.claimed, false);
+      await w.create('b', { eta: w.now + 10, expiry: w.now + 10.5 });
+      const inTime = await w.store.claimTask({ id: 'b', now: w.now + 9.5, leaseUntil: w.now + 40, worker: 'w1' });
+      assert.equal(inTime.claimed, true);
+    });
+
     test('a retry past its expiry is not claimed either (Celery: an expired task is not started again)', async (w) => {
       await w.create('a', { status: 'RETRY', attempts: 1, expiry: w.now - 50 });
       const claim = await w.store.claimTask({ id: 'a', now: w.now, leaseUntil: w.now + 30, worker: 'w1' });

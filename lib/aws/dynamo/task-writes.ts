@@ -47,10 +47,12 @@ export async function claimTask(table: TaskTable, claim: Parameters<TaskStore['c
   const item = await updateTask(table, id, {
     set: { status: 'STARTED', time_started: now, lease_until: leaseUntil, worker },
     add: { attempts: 1 },
-    condition: `${IDLE} AND (attribute_not_exists(#expiry) OR #expiry > :now)
+    condition: `${IDLE} AND (attribute_not_exists(#expiry) OR (#expiry > :now AND
+      (attribute_not_exists(#eta) OR #expiry > #eta)))
       AND (attribute_not_exists(#eta) OR #eta <= :due) AND attribute_not_exists(#revoke_requested)`,
     // Past its expiry a task is not started, not even for a retry (Celery's rule). SQS
-    // delays are whole seconds and may fire a little early.
+    // delays are whole seconds and may fire a little early: an expiry at the due time itself
+    // (`expiry: 0`) has passed even then.
     values: { ':now': now, ':due': now + 1 },
   });
   return item ? { claimed: true, task: fromItem(item)! } : { claimed: false, task: await getTask(table, id) };

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { ValidationError } from './errors.js';
-import { LIMITS } from './limits.js';
+import { LIMITS, utf8Bytes } from './limits.js';
 import { isReady, type TaskStatus } from './task.js';
 
 /**
@@ -105,7 +105,8 @@ export function encodeCursor(sortKey: string): string {
 export function decodeCursor(cursor: string): string {
   try {
     const { k } = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (typeof k === 'string' && /^\d{14}#/.test(k)) return k;
+    // The sort key goes into a key condition: DynamoDB refuses one over its 1,024 bytes.
+    if (typeof k === 'string' && /^\d{14}#/.test(k) && utf8Bytes(k) <= LIMITS.sortKeyBytes) return k;
   } catch {
     /* fall through */
   }

@@ -16,10 +16,14 @@ export function retryDelay(attempt: number, backoff: Job['retryBackoff'] = {}, r
   return full / 2 + (random() * full) / 2;
 }
 
-/** Throws unless the job's retry and time-limit settings make sense; the registry calls it at load. */
+/**
+ * Throws unless the job's retry, time-limit and `expires` settings make sense; the registry
+ * calls it at load. `expires` becomes each task's stored `expiry`: at most a year, as a
+ * `queue_task` `expiry` (a larger one would be a time DynamoDB or the SDK refuses).
+ */
 export function checkRetrySettings(job: Job): void {
   const bad = (why: string) => new RegistryError(`job "${job.name}": ${why}`);
-  const { maxRetries, retryBackoff, timeLimit } = job;
+  const { maxRetries, retryBackoff, timeLimit, expires } = job;
   if (maxRetries !== undefined && !(Number.isInteger(maxRetries) && maxRetries >= 0 && maxRetries <= 100)) {
     throw bad('maxRetries must be a whole number from 0 to 100');
   }
@@ -29,4 +33,7 @@ export function checkRetrySettings(job: Job): void {
     throw bad(`retryBackoff needs 0 < base ≤ cap ≤ ${LIMITS.maxDelaySeconds} seconds`);
   }
   if (timeLimit !== undefined && !(timeLimit > 0)) throw bad('timeLimit must be a positive number of seconds');
+  if (expires !== undefined && !(expires >= 0 && expires <= LIMITS.maxExpirySeconds)) {
+    throw bad(`expires must be a number of seconds from 0 to ${LIMITS.maxExpirySeconds} (a year)`);
+  }
 }

@@ -3,7 +3,8 @@
  * (IAM authorization) requests are SigV4-signed with the default credential chain; a
  * JWT-protected one takes a bearer token; the local stack needs nothing.
  */
-import { EndpointError, WaitTimeoutError } from '../errors.js';
+import { EndpointError, ValidationError, WaitTimeoutError } from '../errors.js';
+import { toJson } from '../json.js';
 import { LIMITS } from '../limits.js';
 import { checkOptionNames } from '../tasks/options.js';
 import { fromWire, type Task, type TaskWire } from '../task.js';
@@ -38,6 +39,9 @@ interface RpcResponse {
 
 function queueParams(job: string, kwargs: unknown, options: QueueOptions = {}) {
   checkOptionNames(options); // a mistyped option is refused here, as the direct client refuses it
+  // JSON.stringify would send a Set as {} and Infinity as null: refused here, naming the path, as the server would.
+  const json = toJson(kwargs ?? {}, 'kwargs');
+  if ('problem' in json) throw new ValidationError(json.problem);
   const { id, expiry, delay, eta } = options;
   return Object.fromEntries(
     Object.entries({ jobname: job, kwargs: kwargs ?? {}, id, expiry, delay, eta }).filter(([, v]) => v !== undefined),

@@ -1,6 +1,7 @@
 import { RetryTaskError, UnrecoverableError } from '../errors.js';
 import type { Job } from '../job.js';
-import { jsonSize, LIMITS, truncate } from '../limits.js';
+import { toJson } from '../json.js';
+import { LIMITS, truncateBytes } from '../limits.js';
 import { retryDelay } from '../retry.js';
 import type { Outcome } from '../store.js';
 import type { AttemptError, Task } from '../task.js';
@@ -21,7 +22,8 @@ export const ERRORS_KEPT = 10;
 
 /**
  * The decision at the end of an attempt, pure: SUCCESS with the result's JSON (a result
- * that is not JSON, or over `LIMITS.resultBytes`, fails the task instead), REVOKED when a
+ * JSON cannot carry as it is — a Set, NaN…, see `toJson` —, or over `LIMITS.resultBytes`
+ * of it, fails the task instead, naming the path), REVOKED when a
  * revoke stopped it, RETRY or FAILURE for an error (see `failedOutcome`). Undefined when
  * the attempt lost its claim: a newer attempt owns the task and nothing may be recorded.
  * `time` is when the attempt ended (epoch seconds); `random` feeds the retry jitter.
@@ -43,34 +45,51 @@ export function outcomeOf(
     return failedOutcome(task, job, new Error(why), time, random);
   }
   if ('error' in run) return failedOutcome(task, job, run.error, time, random);
-  const size = jsonSize(run.value === undefined ? null : run.value);
-  if (!size) {
-    return failedOutcome(
-      task,
-      job,
-      new UnrecoverableError('the job returned a result that is not JSON-serializable'),
-      time,
-    );
+  const size = toJson(run.value === undefined ? null : run.value, 'result');
+  if ('problem' in size) {
+    const why = `the job returned a result that is not JSON-serializable: ${size.problem}`;
+    return failedOutcome(task, job, new UnrecoverableError(why), time);
   }
   if (size.bytes > LIMITS.resultBytes) {
     const why = `the job's result is ${size.bytes} bytes, over the ${LIMITS.resultBytes}-byte limit`;
     return failedOutcome(task, job, new UnrecoverableError(why), time);
   }
-  return { status: 'SUCCESS', resultJson: size.json, time, errors: task.errors };
+  return { status: 'SUCCESS', resultJson: size.json, time, errors: historyOf(task.errors) };
+}
+
+/**
+ * The error history a finish writes: the last `ERRORS_KEPT` entries, each error cut to
+ * `LIMITS.historyEntryBytes` as it is counted in the stored JSON (a control character is 6
+ * bytes there). Earlier entries are cut again: a record written before the caps were
+ * counted in bytes may hold longer ones. Undefined when there are none.
+ */
+export function historyOf(errors: readonly AttemptError[] = [], latest?: AttemptError): AttemptError[] | undefined {
+  const kept = [...errors, ...(latest ? [latest] : [])].slice(-ERRORS_KEPT);
+  const cut = kept.map((e) => ({ ...e, error: truncateBytes(String(e.error), LIMITS.historyEntryBytes, true) }));
+  return cut.length ? cut : undefined;
+}
+
+/** A thrown value as an Error, whatever it is (its text may itself throw). */
+function errorOf(thrown: unknown): Error {
+  if (thrown instanceof Error) return thrown;
+  try {
+    return new Error(String(thrown));
+  } catch {
+    return new Error('a thrown value that cannot be shown as text');
+  }
 }
 
 /**
  * A failed attempt: RETRY while the job's `maxRetries` allows and the error is not an
  * UnrecoverableError — due after the RetryTaskError's `delay` if it gave one, else the
  * job's backoff, at most SQS's 900 s — otherwise FAILURE. Every attempt's error is kept
- * (the last `ERRORS_KEPT`, each cut to 1 KB); the message and stack are cut to their caps.
+ * (`historyOf`); the message and the stack are cut to their caps in UTF-8 bytes.
  */
 export function failedOutcome(task: Task, job: Job, thrown: unknown, time: number, random = Math.random): Outcome {
-  const error = thrown instanceof Error ? thrown : new Error(String(thrown));
-  const message = truncate(error.message || error.name, LIMITS.errorChars);
-  const entry: AttemptError = { attempt: task.attempts, error: truncate(message, 1024), time };
-  const errors = [...(task.errors ?? []), entry].slice(-ERRORS_KEPT);
-  const stack = error.stack ? truncate(error.stack, LIMITS.stackChars) : undefined;
+  const error = errorOf(thrown);
+  const message = truncateBytes(String(error.message || error.name), LIMITS.errorBytes);
+  const errors = historyOf(task.errors, { attempt: task.attempts, error: message, time });
+  const stack = typeof error.stack === 'string' ? truncateBytes(error.stack, LIMITS.stackBytes) : undefined;
   const retriesLeft = task.attempts <= (job.maxRetries ?? 0);
   if (retriesLeft && !(error instanceof UnrecoverableError)) {
     const asked = error instanceof RetryTaskError ? error.delay : undefined;

@@ -1,7 +1,7 @@
 import { TaskExistsError } from '../errors.js';
 import { SECONDS_PER_DAY, SETTINGS } from '../settings.js';
 import { systemClock } from '../tasks/deps.js';
-import { LIMITS, truncate } from '../limits.js';
+import { LIMITS, truncateBytes } from '../limits.js';
 import type { ClaimResult, ScheduleEntry, TaskStore } from '../store.js';
 import type { Task } from '../task.js';
 import { listTasks } from './task-listing.js';
@@ -194,7 +194,7 @@ function endVerbs(state: MemoryState): Pick<TaskStore, 'endIdle' | 'markResent' 
           patch(r, {
             status: end.status,
             timeEnded: end.time,
-            error: truncate(end.reason, LIMITS.errorChars),
+            error: truncateBytes(end.reason, LIMITS.errorBytes),
             deadLettered: end.deadLettered || undefined,
             ttl: Math.ceil(end.time + retention),
             leaseUntil: undefined,

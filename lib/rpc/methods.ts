@@ -4,8 +4,21 @@ import type { JobRegistry } from '../registry.js';
 import type { Scheduler } from '../scheduler.js';
 import { isStatus, type Task, toWire } from '../task.js';
 import { describeJobs, jobsNamed } from './describe-jobs.js';
+import {
+  invalid,
+  JOB_KEY,
+  optionalKey,
+  optionalKeyList,
+  optionalNumber,
+  optionalString,
+  optionalStringList,
+  PARENT_KEY,
+  type Params,
+  requiredKey,
+  requiredString,
+  TASK_KEY,
+} from './params.js';
 import { decodeIdsCursor, fitIds, fitListing } from './reply-size.js';
-import { invalid, optionalNumber, optionalString, optionalStringList, type Params, requiredString } from './params.js';
 
 /** Names that `queue_task` keeps for itself; a job kwarg with such a name goes in `kwargs`. */
 export const RESERVED_QUEUE_PARAMS = ['jobname', 'kwargs', 'id', 'expiry', 'delay', 'eta', 'meta'] as const;
@@ -59,15 +72,15 @@ async function getTasksMethod({ backend }: RpcServices, params: Params) {
   if (status !== undefined && status !== null && !isStatus(status)) {
     throw invalid('status must be one of QUEUED, STARTED, RETRY, REVOKED, FAILURE, SUCCESS');
   }
-  const ids = optionalStringList(params, 'ids');
+  const ids = optionalKeyList(params, 'ids', TASK_KEY);
   const cursor = optionalString(params, 'cursor');
   const offset = ids && cursor ? decodeIdsCursor(cursor, ids) : 0;
   const page = await backend.getTasks({
     ids: ids?.slice(offset),
-    name: optionalString(params, 'name'),
+    name: optionalKey(params, 'name', JOB_KEY),
     status: status ?? undefined,
-    fromTask: optionalString(params, 'from_task'),
-    limit: optionalNumber(params, 'limit', 1, LIMITS.maxListLimit),
+    fromTask: optionalKey(params, 'from_task', PARENT_KEY),
+    limit: optionalNumber(params, 'limit', 1, LIMITS.maxListLimit, true),
     cursor: ids ? undefined : cursor,
   });
   const tasks = page.tasks.map(toWire);
@@ -97,7 +110,7 @@ export function rpcMethods(s: RpcServices): Record<string, Method> {
     },
     next_scheduled_tasks: { positional: ['jobnames'], accepts: ['jobnames'], call: (p) => nextScheduledTasks(s, p) },
     queue_task: { positional: ['jobname', 'kwargs'], call: (p, ctx) => queueTaskMethod(s, p, ctx) },
-    get_task: { ...byId, call: async (p) => wire(await backend.getTask(requiredString(p, 'id'))) },
+    get_task: { ...byId, call: async (p) => wire(await backend.getTask(requiredKey(p, 'id', TASK_KEY))) },
     get_tasks: {
       positional: [],
       accepts: ['ids', 'name', 'status', 'from_task', 'limit', 'cursor'],
@@ -107,7 +120,7 @@ export function rpcMethods(s: RpcServices): Record<string, Method> {
       positional: ['id', 'timeout'],
       accepts: ['id', 'timeout'],
       async call(params) {
-        const id = requiredString(params, 'id');
+        const id = requiredKey(params, 'id', TASK_KEY);
         const timeout = optionalNumber(params, 'timeout', 0, 86_400) ?? LIMITS.maxWaitSeconds;
         // Capped below API Gateway's 30 s: past it the caller gets -32001 and calls again.
         return toWire(await backend.waitForTask(id, Math.min(timeout, LIMITS.maxWaitSeconds)));
@@ -122,17 +135,17 @@ export function rpcMethods(s: RpcServices): Record<string, Method> {
         return { queued, delayed, in_flight: inFlight, dead_letters: deadLetters };
       },
     },
-    revoke_task: { ...byId, call: async (p) => toWire(await backend.revokeTask(requiredString(p, 'id'))) },
+    revoke_task: { ...byId, call: async (p) => toWire(await backend.revokeTask(requiredKey(p, 'id', TASK_KEY))) },
     redrive_dead_letters: {
       positional: ['limit'],
       accepts: ['limit'],
-      call: (p) => backend.redriveDeadLetters(optionalNumber(p, 'limit', 1, 100_000)),
+      call: (p) => backend.redriveDeadLetters(optionalNumber(p, 'limit', 1, 100_000, true)),
     },
     delete_tasks: {
       positional: ['ids'],
       accepts: ['ids'],
       async call(params) {
-        const ids = optionalStringList(params, 'ids');
+        const ids = optionalKeyList(params, 'ids', TASK_KEY);
         if (!ids) throw invalid('ids is required');
         return backend.deleteTasks(ids);
       },

@@ -1,8 +1,9 @@
 import { ValidationError } from '../errors.js';
-import { CALLER_ID_RULE, isCallerTaskId } from '../keys.js';
 import type { Kwargs } from '../job.js';
+import { CALLER_ID_RULE, isCallerTaskId } from '../keys.js';
 import { type KwargsSchema, kwargsFromResult } from '../kwargs-schema.js';
-import { jsonSize, LIMITS } from '../limits.js';
+import { toJson } from '../json.js';
+import { fitsPartitionKey, LIMITS, utf8Bytes } from '../limits.js';
 
 /** The options of `queue_task` (and of the clients' `queueTask`). Times in seconds. */
 export interface QueueTaskOptions {
@@ -24,20 +25,6 @@ export interface QueueTaskOptions {
   caller?: string;
 }
 
-/** How deep a JSON value nests (without recursion: a hostile value may nest very deep). */
-function depthOf(value: unknown): number {
-  let max = 0;
-  const stack: [unknown, number][] = [[value, 1]];
-  while (stack.length) {
-    const [v, depth] = stack.pop()!;
-    if (!v || typeof v !== 'object') continue;
-    max = Math.max(max, depth);
-    if (max > LIMITS.maxDepth) return max;
-    for (const child of Object.values(v)) stack.push([child, depth + 1]);
-  }
-  return max;
-}
-
 /** Checked kwargs: what is stored, and what the job's `run` receives. */
 export interface CheckedKwargs {
   /** The JSON copy of the caller's kwargs: what is stored and sent (the schema's input). */
@@ -47,11 +34,13 @@ export interface CheckedKwargs {
 }
 
 /**
- * Check a task's kwargs: a plain JSON object, nesting at most `LIMITS.maxDepth` levels,
- * at most `LIMITS.kwargsBytes` UTF-8 bytes of JSON; then, when the job has a schema, its
- * JSON copy through the schema (which may answer asynchronously), refusing any key the
- * schema dropped. The one check of every way in (queue_task, the clients, sub-tasks,
- * producer messages, periodic fires) and of the consumer before `run`.
+ * Check a task's kwargs: a plain JSON object, nesting at most `LIMITS.maxDepth` levels, with
+ * nothing JSON would change silently (`toJson`: a Set, a Map, NaN…, refused naming the path,
+ * `kwargs.tags: a Set is not JSON`), at most `LIMITS.kwargsBytes` UTF-8 bytes of JSON; then,
+ * when the job has a schema, its JSON copy through the schema (which may answer
+ * asynchronously), refusing any key the schema dropped. The one check of every way in
+ * (queue_task, the clients, sub-tasks, producer messages, periodic fires) and of the
+ * consumer before `run`.
  *
  * Throws ValidationError (→ JSON-RPC -32602) otherwise; a schema's refusal names each field
  * in its message (`kwargs.b: Expected number, received string`) and its `data`
@@ -61,9 +50,8 @@ export async function checkKwargs(kwargs: unknown, schema?: KwargsSchema): Promi
   if (!kwargs || typeof kwargs !== 'object' || Array.isArray(kwargs)) {
     throw new ValidationError('kwargs must be a JSON object');
   }
-  if (depthOf(kwargs) > LIMITS.maxDepth) throw new ValidationError(`kwargs nest deeper than ${LIMITS.maxDepth} levels`);
-  const size = jsonSize(kwargs);
-  if (!size) throw new ValidationError('kwargs must be JSON-serializable');
+  const size = toJson(kwargs, 'kwargs', LIMITS.maxDepth);
+  if ('problem' in size) throw new ValidationError(size.problem);
   if (size.bytes > LIMITS.kwargsBytes) {
     throw new ValidationError(`kwargs are ${size.bytes} bytes, over the ${LIMITS.kwargsBytes}-byte limit`, {
       bytes: size.bytes,
@@ -88,25 +76,48 @@ export function checkOptionNames(options: object): void {
     throw new ValidationError(`unknown option${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}`);
 }
 
+const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+
 /**
- * Check `queue_task`'s options (no unknown names) against `now` (epoch seconds): a caller id
- * (isCallerTaskId), `delay` (0 s to a year) or `eta` (at most a year ahead) but not both, an
- * `expiry` of 0 s or more (0: the task is REVOKED at its delivery, never run, as in Pulsar). Returns when the task is due (epoch seconds), if not now. Throws ValidationError.
+ * `delay`, `eta` and `expiry`: each a finite number in its range, so that every time stored
+ * from them (`eta`, `expiry`) is an epoch-second time near now, which DynamoDB stores and
+ * the SDK marshals. (DynamoDB numbers: at most 38 significant digits, magnitude 1E-130 to
+ * 9.9999999999999999999999999999999999999E+125 — `1e-131` is refused; the SDK's marshaller
+ * refuses NaN, ±Infinity and any number beyond ±2^53 before sending.)
+ */
+function checkTimes({ delay, eta, expiry }: QueueTaskOptions, now: number): void {
+  const year = LIMITS.maxScheduleSeconds;
+  if (delay !== undefined && eta !== undefined) throw new ValidationError('give delay or eta, not both');
+  if (delay !== undefined && !(isNumber(delay) && delay >= 0 && delay <= year)) {
+    throw new ValidationError(`delay must be a number of seconds from 0 to ${year} (a year)`);
+  }
+  if (eta !== undefined && !(isNumber(eta) && Math.abs(eta - now) <= year)) {
+    throw new ValidationError('eta must be a time in epoch seconds within a year of now (a past eta is due at once)');
+  }
+  // 0 is Pulsar's: the task is recorded and ends REVOKED at its delivery, never run.
+  if (expiry !== undefined && !(isNumber(expiry) && expiry >= 0 && expiry <= LIMITS.maxExpirySeconds)) {
+    throw new ValidationError(`expiry must be a number of seconds from 0 to ${LIMITS.maxExpirySeconds} (a year)`);
+  }
+}
+
+/**
+ * Check `queue_task`'s options (no unknown names) against `now` (epoch seconds): a caller
+ * id (isCallerTaskId); `delay` (0 s to a year) or `eta` (within a year of now) but not both;
+ * `expiry` (0 s to a year; 0: the task is REVOKED at its delivery, never run, as in Pulsar); the entry points' `fromTask` (a task id: it is an index key,
+ * at most `LIMITS.partitionKeyBytes`) and `caller` (at most `LIMITS.callerBytes`), in
+ * UTF-8 bytes. Returns when the task is due (epoch seconds), if not now. Throws
+ * ValidationError naming the option.
  */
 export function checkOptions(options: QueueTaskOptions, now: number): number | undefined {
   checkOptionNames(options);
   if (options.id !== undefined && !isCallerTaskId(options.id)) throw new ValidationError(CALLER_ID_RULE);
-  const { delay, eta, expiry } = options;
-  const max = LIMITS.maxScheduleSeconds;
-  if (delay !== undefined && eta !== undefined) throw new ValidationError('give delay or eta, not both');
-  if (delay !== undefined && !(typeof delay === 'number' && delay >= 0 && delay <= max)) {
-    throw new ValidationError(`delay must be a number of seconds from 0 to ${max} (a year)`);
+  checkTimes(options, now);
+  const { fromTask, caller } = options;
+  if (fromTask !== undefined && !(typeof fromTask === 'string' && fromTask && fitsPartitionKey(fromTask))) {
+    throw new ValidationError(`fromTask must be a task id, at most ${LIMITS.partitionKeyBytes} UTF-8 bytes`);
   }
-  if (eta !== undefined && !(typeof eta === 'number' && Number.isFinite(eta) && eta <= now + max)) {
-    throw new ValidationError('eta must be a time in epoch seconds, at most a year from now');
+  if (caller !== undefined && !(typeof caller === 'string' && utf8Bytes(caller) <= LIMITS.callerBytes)) {
+    throw new ValidationError(`caller must be a string of at most ${LIMITS.callerBytes} UTF-8 bytes`);
   }
-  if (expiry !== undefined && !(typeof expiry === 'number' && expiry >= 0 && Number.isFinite(expiry))) {
-    throw new ValidationError('expiry must be a number of seconds, 0 or more');
-  }
-  return delay ? now + delay : eta;
+  return options.delay ? now + options.delay : options.eta;
 }

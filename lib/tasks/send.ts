@@ -1,4 +1,5 @@
 import { SkytaskError } from '../errors.js';
+import { LIMITS, truncateBytes } from '../limits.js';
 import type { Task } from '../task.js';
 import type { TaskDeps } from './deps.js';
 
@@ -68,7 +69,8 @@ async function noteSend(deps: SendDeps, task: Task, error: Error | undefined): P
     if (task.sendError) await deps.store.setSendError(task.id, undefined).catch(() => undefined);
     return undefined;
   }
-  await deps.store.setSendError(task.id, error.message).catch(() => undefined);
+  const note = truncateBytes(String(error.message), LIMITS.errorBytes);
+  await deps.store.setSendError(task.id, note).catch(() => undefined);
   return new SkytaskError(`task ${task.id} was recorded but its message could not be sent: ${error.message}`, {
     cause: error,
   });

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe } from 'node:test';
-import { LIMITS, truncate } from '../../lib/limits.js';
+import { LIMITS, truncateBytes } from '../../lib/limits.js';
 import type { Outcome } from '../../lib/store.js';
 import type { Task } from '../../lib/task.js';
 import { storeTest, type StoreFactory } from './store-fixture.js';
@@ -289,12 +289,12 @@ export function taskStoreRunsContract(factory: StoreFactory): void {
       assert.equal(await w.store.getTask('nope'), undefined);
     });
 
-    test('the reason is cut to the error cap', async (w) => {
+    test('the reason is cut to the error cap, in UTF-8 bytes', async (w) => {
       await w.create('a');
-      const reason = 'x'.repeat(10_000);
+      const reason = '€'.repeat(10_000);
       const ended = await w.store.endIdle('a', { status: 'FAILURE', time: w.now, reason });
-      assert.equal(ended?.error, truncate(reason, LIMITS.errorChars));
-      assert.ok(ended!.error!.length <= LIMITS.errorChars);
+      assert.equal(ended?.error, truncateBytes(reason, LIMITS.errorBytes));
+      assert.ok(Buffer.byteLength(ended!.error!) <= LIMITS.errorBytes);
     });
   });
 

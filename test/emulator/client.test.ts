@@ -194,6 +194,18 @@ for (const [kind, make] of [
       for (const key of ['queued', 'delayed', 'inFlight', 'deadLetters'] as const)
         assert.equal(typeof stats[key], 'number');
     });
+
+    it('kwargs JSON cannot carry are refused naming the path, not sent emptied (issue 11)', async () => {
+      const before = (await f.client.getTasks({ limit: 1000 })).tasks.length;
+      const kwargs = { a: 1, tags: new Set(['x']) } as never;
+      await assert.rejects(f.client.queueTask('addition', kwargs), (err: Error) => {
+        assert.ok(err instanceof ValidationError, String(err));
+        assert.equal(err.message, 'kwargs.tags: a Set is not JSON');
+        return true;
+      });
+      await assert.rejects(f.client.queueTask('addition', { a: Number.POSITIVE_INFINITY }), /kwargs\.a: Infinity/);
+      assert.equal((await f.client.getTasks({ limit: 1000 })).tasks.length, before);
+    });
   });
 }
 

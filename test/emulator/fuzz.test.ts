@@ -17,6 +17,31 @@ import { testStack } from '../helpers.js';
 const FIXED_SEED = 5495;
 const SEED = process.env.FUZZ_SEED === 'random' ? Date.now() % 100_000 : Number(process.env.FUZZ_SEED ?? FIXED_SEED);
 
+/**
+ * Odd numbers: beyond what the SDK marshals (±1e16, 2^53 + 1), below DynamoDB's smallest
+ * magnitude (1e-131, 5e-324), -0, fractions where an integer is due, times in ms.
+ */
+const NUMBERS = [
+  0,
+  -1,
+  1e308,
+  -1e-9,
+  3.5,
+  2 ** 53 + 1,
+  901,
+  1000,
+  86_401,
+  1e16,
+  -1e16,
+  1e-131,
+  5e-324,
+  -0,
+  1.5,
+  1.7e12,
+];
+/** Long strings, and ids whose key (`task#<id>`) is just over 2,048 UTF-8 bytes in few characters. */
+const LONG_STRINGS = ['', 'x'.repeat(10), 'x'.repeat(200_000), 'a'.repeat(2044), '€'.repeat(700), '😀'.repeat(520)];
+
 /** mulberry32: a small seeded PRNG. */
 function prng(seed: number) {
   let a = seed >>> 0;
@@ -61,13 +86,13 @@ function prng(seed: number) {
       case 1:
         return next() < 0.5;
       case 2:
-        return pick([0, -1, 1e308, -1e-9, 3.5, 2 ** 53 + 1, 901, 1000, 86_401]);
+        return pick(NUMBERS);
       case 3:
         return string();
       case 4:
         return pick(['addition', 'asynchronous', 'notoverlap', 'SUCCESS', 'QUEUED', 'nosuchjob', '']);
       case 5:
-        return 'x'.repeat(pick([0, 10, 200_000]));
+        return pick(LONG_STRINGS);
       case 6:
         return Array.from({ length: int(5) }, () => value(depth + 1));
       default:
@@ -94,6 +119,21 @@ const METHODS = [
   'constructor',
   'toString',
 ];
+const KEYS_OF_PARAMS = [
+  'id',
+  'jobname',
+  'kwargs',
+  'ids',
+  'name',
+  'status',
+  'limit',
+  'cursor',
+  'a',
+  'delay',
+  'eta',
+  'expiry',
+  'from_task',
+];
 const KNOWN_CODES = new Set<number>(Object.values(RPC_ERRORS).filter((c) => c !== RPC_ERRORS.internalError));
 
 describe(`fuzz (seed ${SEED})`, async () => {
@@ -108,23 +148,42 @@ describe(`fuzz (seed ${SEED})`, async () => {
     else if (shape === 1) req.params = Array.from({ length: r.int(3) }, () => r.value(2));
     else if (shape === 2)
       req.params =
-        r.value(0) &&
-        Object.fromEntries(
-          Array.from({ length: r.int(4) }, () => [
-            r.pick(['id', 'jobname', 'kwargs', 'ids', 'name', 'status', 'limit', 'cursor', 'a', 'delay', 'eta']),
-            r.value(2),
-          ]),
-        );
+        r.value(0) && Object.fromEntries(Array.from({ length: r.int(4) }, () => [r.pick(KEYS_OF_PARAMS), r.value(2)]));
     if (req.method === 'wait_for_task') req.params = { id: r.string(), timeout: 0.01 };
-    // Some well-formed enqueues with odd kwargs, so that the fuzz writes records too.
-    if (r.next() < 0.1)
+    // Some well-formed enqueues with odd kwargs, so that the fuzz writes records too; and some
+    // well-formed calls with one odd id or number, where it would become a key or a stored value.
+    const roll = r.next();
+    if (roll < 0.1)
       Object.assign(req, {
         jsonrpc: '2.0',
         method: 'queue_task',
         params: { jobname: 'addition', kwargs: { a: r.value(2), b: r.value(1) } },
       });
+    else if (roll < 0.2) Object.assign(req, { jsonrpc: '2.0', ...oddCall() });
     if (r.next() < 0.9) req.id = r.pick([1, 'x', null, r.int(1e6)]);
     return req;
+  }
+
+  /** A call whose one param is a long id or an odd number: each must be refused (-32602) or answered. */
+  function oddCall(): { method: string; params: Record<string, unknown> } {
+    const id = r.pick(LONG_STRINGS) || 'x';
+    switch (r.int(6)) {
+      case 0:
+        return {
+          method: 'queue_task',
+          params: { jobname: 'addition', [r.pick(['delay', 'eta', 'expiry'])]: r.pick(NUMBERS) },
+        };
+      case 1:
+        return { method: r.pick(['get_tasks', 'delete_tasks']), params: { ids: [id] } };
+      case 2:
+        return { method: r.pick(['get_task', 'revoke_task']), params: { id } };
+      case 3:
+        return { method: 'get_tasks', params: { [r.pick(['name', 'from_task'])]: id } };
+      case 4:
+        return { method: r.pick(['get_tasks', 'redrive_dead_letters']), params: { limit: r.pick(NUMBERS) } };
+      default:
+        return { method: 'queue_task', params: { jobname: 'addition', id } };
+    }
   }
 
   function body(): string {
@@ -173,7 +232,7 @@ describe(`fuzz (seed ${SEED})`, async () => {
         assert.ok(stack.registry.get(task.name), task.name);
         assert.equal(typeof task.kwargs, 'object');
         assert.ok(!Array.isArray(task.kwargs));
-        assert.ok(JSON.stringify(task.kwargs).length <= 100 * 1024);
+        assert.ok(Buffer.byteLength(JSON.stringify(task.kwargs)) <= 100 * 1024);
       }
       seen += page.tasks.length;
       cursor = page.cursor ?? undefined;

@@ -65,11 +65,52 @@ describe('outcomeOf', () => {
 
   it('keeps the last 10 errors, each cut to 1 KB; the error message to its cap', () => {
     const errors = Array.from({ length: 10 }, (_, i) => ({ attempt: i + 1, error: 'e', time: i }));
-    const out = failedOutcome(task(11, errors), job, new Error('x'.repeat(LIMITS.errorChars * 2)), 50);
+    const out = failedOutcome(task(11, errors), job, new Error('x'.repeat(LIMITS.errorBytes * 2)), 50);
     assert.equal(out.errors?.length, 10);
     assert.equal(out.errors?.[9].attempt, 11);
     assert.ok(out.errors![9].error.length <= 1024);
-    assert.ok(out.error!.length <= LIMITS.errorChars);
+    assert.ok(out.error!.length <= LIMITS.errorBytes);
     assert.equal(errors.length, 10, 'the input is not changed');
+  });
+
+  it('every cap counts the bytes DynamoDB stores: control characters in the history JSON, multi-byte text', () => {
+    const bytes = (s: string) => Buffer.byteLength(s);
+    // A record from before the caps counted bytes: 1,024 control characters an entry, 6 KB of JSON each.
+    const old = Array.from({ length: 10 }, (_, i) => ({ attempt: i + 1, error: '\u0001'.repeat(1024), time: i }));
+    const control = failedOutcome(task(11, old), job, new Error('\u0001'.repeat(20_000)), 50);
+    for (const entry of control.errors!) assert.ok(bytes(JSON.stringify(entry.error)) - 2 <= LIMITS.historyEntryBytes);
+    assert.ok(bytes(JSON.stringify(control.errors)) <= 10 * (LIMITS.historyEntryBytes + 64));
+    const wide = failedOutcome(task(1), job, new Error('€'.repeat(20_000)), 50);
+    assert.ok(bytes(wide.error!) <= LIMITS.errorBytes);
+    assert.ok(bytes(wide.stack!) <= LIMITS.stackBytes);
+    assert.match(wide.error!, /^€+… \[truncated\]$/, 'cut between characters');
+    const success = outcomeOf(task(11, old), job, { value: 1 }, 50);
+    assert.ok(
+      bytes(JSON.stringify(success!.errors)) <= 10 * (LIMITS.historyEntryBytes + 64),
+      'a SUCCESS cuts them too',
+    );
+  });
+
+  it('a result JSON cannot carry as it is fails the task, naming the path', () => {
+    const cases: [unknown, RegExp][] = [
+      [new Set([1, 2]), /result: a Set is not JSON/],
+      [{ m: new Map() }, /result\.m: a Map is not JSON/],
+      [[1, new Error('x')], /result\[1\]: an Error is not JSON/],
+      [{ n: Number.NaN }, /result\.n: NaN is not JSON/],
+    ];
+    for (const [value, why] of cases) {
+      const out = outcomeOf(task(1), job, { value }, 1);
+      assert.equal(out?.status, 'FAILURE');
+      assert.match(out!.error!, why);
+    }
+  });
+
+  it('a thrown value whose text throws is still recorded', () => {
+    const hostile = {
+      toString: () => {
+        throw new Error('no');
+      },
+    };
+    assert.equal(failedOutcome(task(9), job, hostile, 1).status, 'FAILURE');
   });
 });

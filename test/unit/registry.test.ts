@@ -38,6 +38,12 @@ describe('registry', () => {
     assert.throws(() => createRegistry([defineJob({ name: 'has space', run: () => 0 })]), /job name/);
   });
 
+  it('refuses an expires that would make an expiry DynamoDB cannot store (issue 11)', () => {
+    for (const expires of [1e16, Number.POSITIVE_INFINITY, Number.NaN, -1]) {
+      assert.throws(() => createRegistry([defineJob({ name: 'e', expires, run: () => 0 })]), /expires must be/);
+    }
+  });
+
   it('require() names the unknown job', () => {
     const registry = createRegistry([a]);
     assert.throws(

@@ -5,7 +5,7 @@
 import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { TaskExistsError } from '../../errors.js';
 import { INDEX, shardOf, statusIndexKey, taskKey } from '../../keys.js';
-import { LIMITS, truncate } from '../../limits.js';
+import { LIMITS, truncateBytes } from '../../limits.js';
 import type { ClaimResult, Outcome, TaskStore } from '../../store.js';
 import type { Task } from '../../task.js';
 import { fromItem, toItem } from './item.js';
@@ -113,7 +113,7 @@ export async function endIdle(table: TaskTable, id: string, end: Parameters<Task
       status: end.status,
       [INDEX.byStatus.pk]: statusIndexKey(end.status, shardOf(id)),
       time_ended: end.time,
-      error: truncate(end.reason, LIMITS.errorChars),
+      error: truncateBytes(end.reason, LIMITS.errorBytes),
       dead_lettered: end.deadLettered || undefined,
       ttl: ttlAfter(table, end.time),
     },

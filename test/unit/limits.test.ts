@@ -1,0 +1,85 @@
+/** Limits counted as AWS counts them: UTF-8 bytes, DynamoDB's item size (issue 11, item 5). */
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import { describe, it } from 'node:test';
+import { toItem } from '../../lib/aws/dynamo/item.js';
+import { historyOf } from '../../lib/consumer/outcome.js';
+import { itemBytes, LIMITS, truncateBytes } from '../../lib/limits.js';
+import type { Task } from '../../lib/task.js';
+
+/** dynalite's own item size (it counts a string's characters, not its bytes): a cross-check on ASCII items. */
+const dynaliteItemSize: (item: Record<string, unknown>) => number = createRequire(import.meta.url)(
+  'dynalite/db/index.js',
+).itemSize;
+const bytes = (s: string) => Buffer.byteLength(s);
+
+describe('limits', () => {
+  it('truncateBytes cuts to UTF-8 bytes, or to the bytes of a JSON string literal, between characters', () => {
+    assert.equal(truncateBytes('short', 10), 'short');
+    const euros = truncateBytes('€'.repeat(100), 50);
+    assert.ok(bytes(euros) <= 50);
+    assert.match(euros, /^€+… \[truncated\]$/);
+    const emoji = truncateBytes('😀'.repeat(100), 51);
+    assert.ok(bytes(emoji) <= 51 && !emoji.includes('\ufffd'), 'no half of a surrogate pair');
+    const control = truncateBytes('\u0001'.repeat(1000), 100, true);
+    assert.ok(bytes(JSON.stringify(control)) - 2 <= 100, 'a control character is 6 bytes in JSON');
+    assert.equal(truncateBytes('"\\'.repeat(10), 40, true), '"\\'.repeat(10), 'quote and backslash: 2 bytes each');
+  });
+
+  it('itemBytes: names plus values, strings in UTF-8 bytes, numbers as DynamoDB sizes them', () => {
+    assert.equal(itemBytes({ a: '€', b: true, c: null, d: undefined }), 1 + 3 + 1 + 1 + 1 + 1);
+    const ascii = { pk: 'task#x', n1: 1796023393.843, n2: -7, n3: 0, n4: 12, n5: 100, n6: 1e-7, ok: true };
+    const marshalled = Object.fromEntries(
+      Object.entries(ascii).map(([k, v]) => [
+        k,
+        typeof v === 'number' ? { N: String(v) } : typeof v === 'string' ? { S: v } : { BOOL: v },
+      ]),
+    );
+    assert.equal(itemBytes(ascii), dynaliteItemSize(marshalled));
+  });
+
+  it('the worst-case task item, every field at its cap, fits DynamoDB’s 400 KB: the finish write cannot fail on size', () => {
+    const time = 1_796_023_393.843;
+    const id = 'i'.repeat(128); // the id pattern's longest, ASCII
+    const kwargs = { k: 'k'.repeat(LIMITS.kwargsBytes - 8) };
+    assert.equal(bytes(JSON.stringify(kwargs)), LIMITS.kwargsBytes);
+    // Every attempt threw 20,000 control characters: 6 bytes each in the history's JSON.
+    const thrown = '\u0001'.repeat(20_000);
+    const errors = historyOf(
+      Array.from({ length: 12 }, (_, n) => ({ attempt: n + 1, error: thrown, time })),
+      undefined,
+    );
+    const task: Task = {
+      id,
+      name: 'n'.repeat(128),
+      status: 'SUCCESS',
+      kwargs,
+      timeQueued: time,
+      eta: time,
+      expiry: time,
+      attempts: 11,
+      fromTask: 'p'.repeat(LIMITS.partitionKeyBytes),
+      lockId: 'f'.repeat(40),
+      caller: 'c'.repeat(LIMITS.callerBytes),
+    };
+    const item = {
+      ...toItem(task),
+      result: 'r'.repeat(LIMITS.resultBytes),
+      error: truncateBytes('€'.repeat(LIMITS.errorBytes), LIMITS.errorBytes),
+      stack: truncateBytes('€'.repeat(LIMITS.stackBytes), LIMITS.stackBytes),
+      errors: JSON.stringify(errors),
+      time_started: time,
+      time_ended: time,
+      lease_until: time,
+      worker: 'w'.repeat(256), // a Lambda log stream name or host:pid
+      ttl: Math.ceil(time),
+      revoke_requested: true,
+      dead_lettered: true,
+      send_error: truncateBytes('€'.repeat(LIMITS.errorBytes), LIMITS.errorBytes),
+      resends: 99,
+    };
+    const size = itemBytes(item);
+    assert.ok(size <= LIMITS.itemBytes, `${size} bytes, over ${LIMITS.itemBytes}`);
+    assert.ok(LIMITS.itemBytes - size > 4096, `headroom ${LIMITS.itemBytes - size} bytes`);
+  });
+});

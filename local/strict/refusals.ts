@@ -29,9 +29,23 @@ export function errorCode(type: string): string {
   return type.slice(type.lastIndexOf('#') + 1);
 }
 
-/** Writes the stderr line for a refusal of content; other errors pass silently. */
+/**
+ * Set-up calls: their refusal fails the set-up itself, which reports it (a failed
+ * `skytask start` says it in one line), so a second line would only repeat it. The line is
+ * for the data plane, where application code can swallow or retry an error.
+ */
+const SET_UP = new Set([
+  'CreateTable',
+  'UpdateTable',
+  'DeleteTable',
+  'CreateQueue',
+  'SetQueueAttributes',
+  'DeleteQueue',
+]);
+
+/** Writes the stderr line for a refusal of a data-plane request's content; other errors pass silently. */
 export function reportRefusal(service: 'DynamoDB' | 'SQS', action: string, code: string, message: string): void {
-  if (!CONTENT_REFUSALS.has(code)) return;
+  if (!CONTENT_REFUSALS.has(code) || SET_UP.has(action)) return;
   // A message can quote the caller's input (dynalite quotes whole values): keep the line short.
   const text = message.length > 300 ? `${message.slice(0, 300)}…` : message;
   process.stderr.write(`[skytask strict] ${service} ${action} refused as AWS would: ${code}: ${text}\n`);

@@ -17,6 +17,7 @@ import { parseDecimal } from './decimal.js';
 
 /** An attribute value in DynamoDB's JSON wire form. */
 export type WireValue = Record<string, any>;
+/** An item (or a Key) in the wire form: attribute name → value. */
 export type WireItem = Record<string, WireValue>;
 
 /** The key schema and indexes of a table, as DescribeTable gives them. */
@@ -27,6 +28,7 @@ export interface TableShape {
   LocalSecondaryIndexes?: { IndexName: string; KeySchema: TableShape['KeySchema'] }[];
 }
 
+/** DynamoDB's limits, in bytes (1 KB = 1,024), levels and requests, from the Constraints page. */
 export const DYNAMODB_LIMITS = {
   partitionKeyBytes: 2048,
   sortKeyBytes: 1024,

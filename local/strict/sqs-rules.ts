@@ -25,6 +25,7 @@ export interface SqsRefusal {
   message: string;
 }
 
+/** SQS's limits: bytes (1 MiB = 1,048,576), entries per batch, attributes, characters of names and types. */
 export const SQS_LIMITS = {
   messageBytes: 1024 * 1024,
   batchEntries: 10,

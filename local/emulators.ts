@@ -2,6 +2,8 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import dynalite from 'dynalite';
 import { buildApp } from 'fauxqs';
+import { strictDynalite } from './strict/strict-dynalite.js';
+import { strictFauxqs } from './strict/strict-fauxqs.js';
 
 export interface Emulators {
   dynamodbEndpoint: string;
@@ -20,15 +22,20 @@ export interface EmulatorOptions {
 /**
  * DynamoDB (dynalite) and SQS (fauxqs) emulators in this process, on 127.0.0.1 only.
  * The table's data lives in `dataDir` if given; fauxqs keeps queues in memory only.
+ * Both are strict (local/strict/, docs/local-stack.md): they refuse what AWS refuses, with
+ * AWS's error and a line on stderr, and accept what AWS accepts. Always on: every test, CLI
+ * and local stack talks to AWS's rules.
  */
 export async function startEmulators(options: EmulatorOptions = {}): Promise<Emulators> {
   // Tables are ACTIVE at once: dynalite otherwise keeps them CREATING for a while.
   const dynamo: Server = dynalite({ path: options.dataDir, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  strictDynalite(dynamo);
   await new Promise<void>((resolve, reject) => {
     dynamo.once('error', reject);
     dynamo.listen(options.dynamodbPort ?? 0, '127.0.0.1', () => resolve());
   });
   const sqs = buildApp({ logger: false, host: '127.0.0.1' });
+  await strictFauxqs(sqs);
   await sqs.listen({ port: options.sqsPort ?? 0, host: '127.0.0.1' });
   const sqsPort = (sqs.server.address() as AddressInfo).port;
   return {

@@ -1,3 +1,4 @@
+import { echo } from './echo.js';
 import { LIMITS } from './limits.js';
 
 /**
@@ -35,7 +36,11 @@ export function encodeEnvelope(envelope: Omit<Envelope, 'v'>): string {
 /** The task id of a producer message without one: stable across redeliveries of that message. */
 export const producerTaskId = (messageId: string) => `sqs-${messageId}`.slice(0, 128);
 
-/** The envelope (`producer` set for a producer message), or a reason why the body is not one. */
+/**
+ * The envelope (`producer` set for a producer message), or a reason why the body is not
+ * one. Never throws, whatever the body (bodies come from outside: any SQS producer); a
+ * reason echoes at most a few hundred bytes of it.
+ */
 export function decodeEnvelope(
   body: string,
 ):
@@ -49,7 +54,8 @@ export function decodeEnvelope(
     return { invalid: 'body is not JSON' };
   }
   if (!value || typeof value !== 'object' || Array.isArray(value)) return { invalid: 'body is not a JSON object' };
-  if (value.v !== 1) return { invalid: `unsupported envelope version ${JSON.stringify(value.v)}` };
+  // The reason echoes `v` bounded and without walking it: a body is outside input (lib/echo.ts).
+  if (value.v !== 1) return { invalid: `unsupported envelope version ${echo(value.v)} (skytask reads v: 1)` };
   if (typeof value.job !== 'string' || !value.job) return { invalid: 'job is missing' };
   const producer = value.kwargs !== undefined;
   if (producer ? value.id !== undefined && value.id !== null : true) {

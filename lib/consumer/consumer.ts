@@ -3,8 +3,10 @@ import { mapSettled } from '../concurrency.js';
 import type { ReceivedMessage } from '../queue.js';
 import { SETTINGS } from '../settings.js';
 import { type TaskDepsInput, taskDeps } from '../tasks/deps.js';
+import { cutUtf8 } from '../echo.js';
+import { messageLogger } from '../log.js';
 import type { Invocation } from './attempt.js';
-import { handleMessage } from './deliveries.js';
+import { type DeliveryContext, handleMessage, RetryLaterError } from './deliveries.js';
 
 /** The consumer's settings, beyond the ports it uses. */
 export interface ConsumerSettings {
@@ -54,11 +56,41 @@ export function createConsumer(options: ConsumerOptions): Consumer {
   const running = new Set<string>();
   const context = { deps: taskDeps(options), leaseSeconds, maxReceiveCount, worker: { id: workerId, running } };
   return {
-    handleMessage: (message, invocation) => handleMessage(context, message, invocation),
+    handleMessage: (message, invocation) => handleLogged(context, message, invocation),
     handleBatch: (messages, invocation) =>
-      mapSettled(messages, concurrency, (m) => handleMessage(context, m, invocation)),
+      mapSettled(messages, concurrency, (m) => handleLogged(context, m, invocation)),
     runningTasks: () => [...running],
     workerId,
     concurrency,
   };
+}
+
+/**
+ * One message, its failures made visible: every rejection is logged with the task id when
+ * the body names one (the partial-batch middleware runs with `logger: false`, and Lambda
+ * logs nothing for a failed record), and the last delivery of a failing message puts it on
+ * the dead-letter queue itself, with the reason as its attribute, rather than leaving SQS to
+ * move it with none. Only if that send fails too does the message go back to SQS.
+ */
+async function handleLogged(c: DeliveryContext, message: ReceivedMessage, invocation?: Invocation): Promise<void> {
+  try {
+    await handleMessage(c, message, invocation);
+  } catch (err) {
+    const receives = Number((message.attributes as Record<string, string>).ApproximateReceiveCount ?? 1);
+    const log = messageLogger(c.deps.logger, message).child({ receives });
+    const why = cutUtf8((err as Error)?.message ?? String(err), 1000);
+    if (receives < c.maxReceiveCount) {
+      if (err instanceof RetryLaterError) log.debug({ reason: why }, 'message delivered again later');
+      else log.error({ err }, 'message failed: it will be delivered again');
+      throw err;
+    }
+    const reason = `dead-lettered after ${receives} deliveries: ${why}`;
+    try {
+      await c.deps.queue.deadLetter(message.body, reason);
+    } catch (sendErr) {
+      log.error({ err, send_err: sendErr }, 'last delivery failed, and its dead-letter send too: SQS will move it');
+      throw err;
+    }
+    log.error({ err, reason }, 'last delivery failed: message dead-lettered with its reason');
+  }
 }

@@ -1,3 +1,4 @@
+import { cutUtf8, ECHO_BYTES } from '../echo.js';
 import { ConflictError, TaskNotFoundError, ValidationError, WaitTimeoutError } from '../errors.js';
 import { LIMITS } from '../limits.js';
 import type { Logger } from '../log.js';
@@ -32,15 +33,18 @@ export interface RpcOptions extends RpcServices {
   logger: Logger;
 }
 
-/** The one place that maps skytask's errors to JSON-RPC codes; anything else is -32603 without a stack. */
-function toRpcError(err: unknown, logger: Logger): RpcError {
+/**
+ * The one place that maps skytask's errors to JSON-RPC codes; anything else is -32603
+ * without a stack, logged on `log` (which names the method and task).
+ */
+function toRpcError(err: unknown, log: Logger): RpcError {
   if (err instanceof RpcError) return err;
   if (err instanceof ValidationError) return new RpcError(RPC_ERRORS.invalidParams, err.message, err.data);
   if (err instanceof WaitTimeoutError)
     return new RpcError(RPC_ERRORS.waitTimeout, err.message, { task: toWire(err.task) });
   if (err instanceof TaskNotFoundError) return new RpcError(RPC_ERRORS.notFound, err.message, { id: err.taskId });
   if (err instanceof ConflictError) return new RpcError(RPC_ERRORS.conflict, err.message, { task: toWire(err.task) });
-  logger.error({ err }, 'internal error in a JSON-RPC call');
+  log.error({ err }, 'internal error in a JSON-RPC call');
   return new RpcError(RPC_ERRORS.internalError, 'Internal error');
 }
 
@@ -60,7 +64,7 @@ function paramsOf(method: Method, raw: unknown): Params {
     params = Object.fromEntries(raw.map((v, i) => [method.positional[i], v]));
   } else params = (raw as Params | undefined) ?? {};
   const unknown = method.accepts && Object.keys(params).filter((k) => !method.accepts!.includes(k));
-  if (unknown?.length) throw invalid(`unknown params: ${unknown.join(', ')}`);
+  if (unknown?.length) throw invalid(`unknown params: ${cutUtf8(unknown.join(', '), ECHO_BYTES)}`);
   return params;
 }
 
@@ -88,13 +92,20 @@ export function createRpc(options: RpcOptions): Rpc {
     const { valid, id } = checkRequest(req);
     if (!valid) return errorResponse(id, new RpcError(RPC_ERRORS.invalidRequest, 'Invalid Request'));
     const notification = !('id' in req);
+    // Echoed in an answer or a log line: a caller's text, so bounded (lib/echo.ts).
+    const methodName = cutUtf8(req.method as string, ECHO_BYTES);
     try {
       const method = Object.hasOwn(methods, req.method as string) ? methods[req.method as string] : undefined;
-      if (!method) throw new RpcError(RPC_ERRORS.methodNotFound, `Method not found: ${req.method}`);
+      if (!method) throw new RpcError(RPC_ERRORS.methodNotFound, `Method not found: ${methodName}`);
       const result = await method.call(paramsOf(method, req.params), ctx);
       return notification ? undefined : { jsonrpc: '2.0', result: result ?? null, id };
     } catch (err) {
-      return notification ? undefined : errorResponse(id, toRpcError(err, options.logger));
+      const taskId = (req.params as Record<string, unknown> | undefined)?.id;
+      const log = options.logger.child({
+        method: methodName,
+        task_id: typeof taskId === 'string' ? taskId : undefined,
+      });
+      return notification ? undefined : errorResponse(id, toRpcError(err, log));
     }
   }
 

@@ -33,7 +33,12 @@ export { endTask, type TaskEnd } from './tasks/end.js';
 export { takeLock } from './tasks/lock.js';
 export { getTasks, waitForTask, queueStats, type QueueStats } from './tasks/inspect.js';
 export { revokeTask } from './tasks/revoke.js';
-export { redriveDeadLetters, type RedriveResult } from './tasks/redrive.js';
+export {
+  REDRIVE_BUDGET_SECONDS,
+  redriveDeadLetters,
+  type RedriveOptions,
+  type RedriveResult,
+} from './tasks/redrive.js';
 export { reconcile, type ReconcileOptions, type ReconcileResult } from './tasks/reconcile.js';
 export { createBackend, type Backend } from './tasks/backend.js';
 

@@ -54,7 +54,8 @@ export type { Invocation } from './consumer/attempt.js';
 export { outcomeOf, failedOutcome, type RunResult, type StopReason } from './consumer/outcome.js';
 
 // JSON-RPC (lib/rpc/).
-export { createRpc, type Rpc, type RpcOptions } from './rpc/protocol.js';
+export { createRpc, type Rpc, type RpcHandleContext, type RpcOptions } from './rpc/protocol.js';
+export { accessOfRoute, READ_METHODS, RPC_ROUTES, type RpcAccess } from './rpc/access.js';
 export { RESERVED_QUEUE_PARAMS, type RpcCallContext } from './rpc/methods.js';
 export { RPC_ERRORS } from './rpc/codes.js';
 export { describeJob, describeJobs } from './rpc/describe-jobs.js';

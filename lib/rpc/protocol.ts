@@ -3,6 +3,7 @@ import { ConflictError, TaskNotFoundError, ValidationError, WaitTimeoutError } f
 import { LIMITS } from '../limits.js';
 import type { Logger } from '../log.js';
 import { toWire } from '../task.js';
+import { READ_METHODS, RPC_ROUTES, type RpcAccess } from './access.js';
 import { RPC_ERRORS } from './codes.js';
 import { invalid, type Params } from './params.js';
 import { type Method, type RpcCallContext, type RpcServices, rpcMethods } from './methods.js';
@@ -20,12 +21,18 @@ class RpcError extends Error {
   }
 }
 
+/** What the entry point knows of a call, and which methods its route serves. */
+export interface RpcHandleContext extends RpcCallContext {
+  /** `read`: the read-only route; any other method is refused with -32601. @default 'all' */
+  access?: RpcAccess;
+}
+
 /** The JSON-RPC server: JSON-RPC 2.0 over one request body (single, batch, notifications). */
 export interface Rpc {
   /** The method names served. */
   readonly methods: string[];
   /** Handle a request body; the response body, or undefined when there is none to send (notifications only). */
-  handle(body: string, ctx?: RpcCallContext): Promise<string | undefined>;
+  handle(body: string, ctx?: RpcHandleContext): Promise<string | undefined>;
 }
 
 /** What the server needs: the backend, registry and scheduler its methods call, and a logger for internal errors. */
@@ -87,7 +94,7 @@ export function createRpc(options: RpcOptions): Rpc {
   const methods = rpcMethods(options);
 
   /** One request object → its response, or undefined for a notification. */
-  async function one(request: unknown, ctx: RpcCallContext): Promise<object | undefined> {
+  async function one(request: unknown, ctx: RpcHandleContext): Promise<object | undefined> {
     const req = request as Record<string, unknown>;
     const { valid, id } = checkRequest(req);
     if (!valid) return errorResponse(id, new RpcError(RPC_ERRORS.invalidRequest, 'Invalid Request'));
@@ -97,6 +104,13 @@ export function createRpc(options: RpcOptions): Rpc {
     try {
       const method = Object.hasOwn(methods, req.method as string) ? methods[req.method as string] : undefined;
       if (!method) throw new RpcError(RPC_ERRORS.methodNotFound, `Method not found: ${methodName}`);
+      if (ctx.access === 'read' && !READ_METHODS.has(req.method as string)) {
+        throw new RpcError(
+          RPC_ERRORS.methodNotFound,
+          `Method not found: ${methodName} is not served on the read-only route ${RPC_ROUTES.read}, ` +
+            `which serves ${[...READ_METHODS].join(', ')}; it is on ${RPC_ROUTES.all}`,
+        );
+      }
       const result = await method.call(paramsOf(method, req.params), ctx);
       return notification ? undefined : { jsonrpc: '2.0', result: result ?? null, id };
     } catch (err) {

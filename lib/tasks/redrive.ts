@@ -49,7 +49,8 @@ const LONG_POLL_SECONDS = 1;
 
 /**
  * `redrive_dead_letters`: move up to `max` messages of the dead-letter queue back, with
- * long polls, until a poll finds none or `budgetSeconds` have passed. Each dead-lettered
+ * long polls, until a poll finds none or `budgetSeconds` have passed (no poll at all when
+ * SQS's approximate count is 0). Each dead-lettered
  * (or stuck) task is queued again for a new attempt; a message whose task is gone or ended
  * otherwise is dropped; a body that is no task message, or a producer message dead-lettered
  * before its record was written (bad kwargs), stays where it is. One letter's failure is
@@ -64,6 +65,9 @@ export async function redriveDeadLetters(
   const deadline = performance.now() + budgetSeconds * 1000;
   const seen = new Set<string>();
   const count = () => result.moved.length + result.dropped + result.skipped + result.failed;
+  // SQS counts no letter at all: no poll, whose wait would be spent for nothing. (A letter
+  // dead-lettered moments ago may not be counted yet: the next call finds it.)
+  if ((await deps.queue.deadLetterCount()) === 0) return result;
   for (;;) {
     const messages = await deps.queue.receiveDeadLetters(Math.min(10, max - count()), LONG_POLL_SECONDS);
     const fresh = messages.filter((m) => !seen.has(m.messageId));

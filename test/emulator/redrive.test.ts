@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { beforeEach, describe, it } from 'node:test';
 import * as sampleJobs from '../../examples/jobs.js';
-import { createBackend, type TaskQueue } from '../../lib/index.js';
+import { createBackend, createConsumer, producerTaskId, type TaskQueue } from '../../lib/index.js';
 import type { TaskStore } from '../../lib/store.js';
 import { testStack, type TestStack } from '../helpers.js';
 
@@ -61,6 +61,24 @@ describe('redrive_dead_letters', () => {
     const result = await createBackend({ ...s.runtime, queue: sampling }).redriveDeadLetters();
     assert.deepEqual(result.moved.sort(), [...ids].sort());
     assert.equal(result.more, false);
+  });
+
+  it('a producer message without an id failing to the end: SQS moves it, keeping the message id its task id comes from', async () => {
+    const broken: TaskStore = { ...s.store, claimTask: () => Promise.reject(new Error('throttled')) };
+    const failing = createConsumer({ ...s.runtime, store: broken, maxReceiveCount: 3 });
+    const sent = await s.clients.sqs.send(
+      new SendMessageCommand({ QueueUrl: s.config.queueUrl, MessageBody: '{"v":1,"job":"addition","kwargs":{"a":5}}' }),
+    );
+    for (let i = 0; i < 3; i++) {
+      const [message] = await s.queue.receive(1, 2);
+      await assert.rejects(failing.handleMessage(message), /throttled/);
+      await s.queue.changeVisibility(message.receiptHandle, 0);
+    }
+    assert.deepEqual(await s.queue.receive(10, 1), [], 'the receive after the last moves it to the dead-letter queue');
+    const id = producerTaskId(sent.MessageId!);
+    assert.equal((await s.backend.getTask(id))?.deadLettered, true);
+    const result = await s.backend.redriveDeadLetters();
+    assert.deepEqual(result.moved, [id]);
   });
 
   it('stops on its time budget or its limit with more: true and what remains; calling again goes on', async () => {

@@ -1,4 +1,7 @@
-/** The JSON-RPC side of a TaskQueue: the RPC function, and the HTTP API that calls it on `POST /rpc`. */
+/**
+ * The JSON-RPC side of a TaskQueue: the RPC function, and the HTTP API that calls it on
+ * `POST /rpc` (every method) and `POST /rpc/read` (the read methods only).
+ */
 import { Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
@@ -17,6 +20,7 @@ import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { INDEX } from '../lib/keys.js';
+import { RPC_ROUTES } from '../lib/rpc/access.js';
 import { SETTINGS } from '../lib/settings.js';
 import { indexQueryStatement, queueSendStatements, tableStatement } from './permissions.js';
 import type { Resolved } from './resolve-props.js';
@@ -91,15 +95,23 @@ function rpcStatements(scope: Construct, core: TaskQueueCore, timer: Timer): Pol
 export interface RpcApi {
   readonly api: HttpApi;
   readonly stage: HttpStage;
+  /** `POST /rpc`: every method. */
   readonly rpcRoute: HttpRoute;
+  /** `POST /rpc/read`: the read methods only (lib/rpc/access.ts). */
+  readonly readRoute: HttpRoute;
   readonly accessLogs: LogGroup;
   /** `https://…/rpc` */
   readonly rpcUrl: string;
+  /** `https://…/rpc/read` */
+  readonly readUrl: string;
 }
 
 /**
- * An HTTP API with one route, `POST /rpc`, authorized by IAM (or JWTs with `jwt`), with
- * stage throttling and JSON access logs in their own log group.
+ * An HTTP API with two routes to the same function, `POST /rpc` and `POST /rpc/read`,
+ * each authorized by IAM (or JWTs with `jwt`), with stage throttling and JSON access logs
+ * in their own log group. Two routes, so that IAM can grant the read methods alone: the
+ * function serves on the read route only the read methods, by the `routeKey` API Gateway
+ * gives it (functions/rpc-handler.ts).
  */
 export function createRpcApi(
   scope: Construct,
@@ -120,14 +132,25 @@ export function createRpcApi(
   const authorizer: IHttpRouteAuthorizer = p.jwt
     ? new HttpJwtAuthorizer('JwtAuthorizer', p.jwt.issuer, { jwtAudience: p.jwt.audience })
     : new HttpIamAuthorizer();
+  const integration = new HttpLambdaIntegration('RpcIntegration', rpcFunction);
   const [rpcRoute] = api.addRoutes({
-    path: '/rpc',
+    path: RPC_ROUTES.all,
     methods: [HttpMethod.POST],
-    integration: new HttpLambdaIntegration('RpcIntegration', rpcFunction),
+    integration,
     authorizer,
     authorizationScopes: p.jwt?.scopes,
   });
-  return { api, stage, rpcRoute, accessLogs, rpcUrl: `${stage.url}rpc` };
+  // With JWTs: a token with a read scope, or with a scope of the full route, may read.
+  const readScopes = p.jwt?.readScopes && [...p.jwt.readScopes, ...(p.jwt.scopes ?? [])];
+  const [readRoute] = api.addRoutes({
+    path: RPC_ROUTES.read,
+    methods: [HttpMethod.POST],
+    integration,
+    authorizer,
+    authorizationScopes: readScopes ?? p.jwt?.scopes,
+  });
+  const url = (path: string) => `${stage.url}${path.slice(1)}`;
+  return { api, stage, rpcRoute, readRoute, accessLogs, rpcUrl: url(RPC_ROUTES.all), readUrl: url(RPC_ROUTES.read) };
 }
 
 /** One JSON object per request; the caller is the IAM ARN or the JWT subject. */

@@ -14,6 +14,11 @@ export interface TaskQueueJwtOptions {
    * @default - none: any valid token of the issuer and audience
    */
   readonly scopes?: string[];
+  /**
+   * Scopes that allow the read-only route `POST /rpc/read`, besides `scopes`; one suffices.
+   * @default - the read route takes the same scopes as `POST /rpc`
+   */
+  readonly readScopes?: string[];
 }
 
 export interface TaskQueueProps {

@@ -57,7 +57,10 @@ export class TaskQueue extends Construct {
   public readonly timer: { group: CfnScheduleGroup; role: Role };
   public readonly api: HttpApi;
   public readonly stage: HttpStage;
+  /** `POST /rpc`: every JSON-RPC method. */
   public readonly rpcRoute: HttpRoute;
+  /** `POST /rpc/read`: the read methods only (`grantRead`). */
+  public readonly readRoute: HttpRoute;
   public readonly accessLogs: LogGroup;
   public readonly alarmTopic: ITopic;
   public readonly alarms: TaskQueueAlarms;
@@ -65,6 +68,8 @@ export class TaskQueue extends Construct {
   public readonly jobsPath: string;
   /** `https://…/rpc` */
   public readonly rpcUrl: string;
+  /** `https://…/rpc/read`: the read-only route. */
+  public readonly readUrl: string;
   /** What every skytask function needs: table, queue URL, task retention. */
   public readonly environment: Record<string, string>;
 
@@ -108,7 +113,9 @@ export class TaskQueue extends Construct {
     this.api = api.api;
     this.stage = api.stage;
     this.rpcRoute = api.rpcRoute;
+    this.readRoute = api.readRoute;
     this.rpcUrl = api.rpcUrl;
+    this.readUrl = api.readUrl;
 
     this.alarmTopic = p.alarmTopic ?? createAlarmTopic(this);
     this.alarms = createAlarms(this, {
@@ -121,15 +128,29 @@ export class TaskQueue extends Construct {
   }
 
   /**
-   * Allow a principal to call `POST /rpc` (execute-api:Invoke on the route). IAM
-   * authorization only: with a JWT authorizer, tokens decide.
+   * Allow a principal every JSON-RPC method: execute-api:Invoke on `POST /rpc`, and on
+   * `POST /rpc/read`. IAM authorization only: with a JWT authorizer, tokens decide.
    */
   public grantInvoke(grantee: IGrantable): Grant {
-    return this.rpcRoute.grantInvoke(grantee);
+    return this.rpcRoute.grantInvoke(grantee).combine(this.readRoute.grantInvoke(grantee));
+  }
+
+  /**
+   * Allow a principal the read methods only (`ping`, `job_list`, `next_scheduled_tasks`,
+   * `get_task`, `get_tasks`, `wait_for_task`, `num_tasks`, `queue_stats`):
+   * execute-api:Invoke on `POST /rpc/read`, whose calls of any other method are refused
+   * (-32601). IAM authorization only: with a JWT authorizer, `jwt.readScopes` decide.
+   */
+  public grantRead(grantee: IGrantable): Grant {
+    return this.readRoute.grantInvoke(grantee);
   }
 
   private createOutputs(): void {
     new CfnOutput(this, 'RpcUrl', { value: this.rpcUrl, description: 'JSON-RPC endpoint (POST)' });
+    new CfnOutput(this, 'RpcReadUrl', {
+      value: this.readUrl,
+      description: 'JSON-RPC endpoint, read methods only (POST)',
+    });
     new CfnOutput(this, 'QueueUrl', { value: this.queue.queueUrl, description: 'Task queue' });
     new CfnOutput(this, 'TableName', { value: this.table.tableName, description: 'Task table' });
   }

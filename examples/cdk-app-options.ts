@@ -11,3 +11,5 @@ const tasks = new TaskQueue(stack, 'Tasks', {
 });
 // Who may call POST /rpc: here an existing role of one of your services.
 tasks.grantInvoke(Role.fromRoleName(stack, 'Billing', 'billing-service'));
+// A monitoring role that may only read tasks and queue statistics (POST /rpc/read).
+tasks.grantRead(Role.fromRoleName(stack, 'Monitoring', 'monitoring'));

@@ -10,7 +10,10 @@ import type { Consumer } from '../lib/index.js';
 
 /** The handler over a given consumer (the local stack passes its own). */
 export function createConsumerHandler(consumer: Consumer) {
-  return middy<SQSEvent, SQSBatchResponse>()
-    .use(sqsPartialBatchFailure({ logger: false as never }))
-    .handler((event, context) => consumer.handleBatch(event.Records, context) as never);
+  return (
+    middy<SQSEvent, SQSBatchResponse>()
+      // The consumer logs each failed record itself, with its task id (lib/consumer/consumer.ts).
+      .use(sqsPartialBatchFailure({ logger: false as never }))
+      .handler((event, context) => consumer.handleBatch(event.Records, context) as never)
+  );
 }

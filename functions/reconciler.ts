@@ -11,8 +11,16 @@ let run: (() => Promise<{ resent: number; failed: number }>) | undefined;
 export const handler = middy().handler(async () => {
   if (!run) {
     const config = configFromEnv();
-    const { backend } = createRuntime(config, createRegistry(jobs), createLogger());
-    run = () => backend.reconcile({ olderThan: config.reconcileAfter, maxResends: config.maxResends });
+    const { backend, logger } = createRuntime(config, createRegistry(jobs), createLogger());
+    // A failed run is logged and thrown: the schedule's retries and dead-letter queue take it.
+    run = async () => {
+      try {
+        return await backend.reconcile({ olderThan: config.reconcileAfter, maxResends: config.maxResends });
+      } catch (err) {
+        logger.error({ err }, 'reconciler run failed');
+        throw err;
+      }
+    };
   }
   return run();
 });

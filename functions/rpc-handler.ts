@@ -5,7 +5,7 @@
  */
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2WithRequestContext, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import type { Rpc } from '../lib/index.js';
+import { accessOfRoute, type Rpc } from '../lib/index.js';
 
 export type RpcEvent = APIGatewayProxyEventV2WithRequestContext<any>;
 
@@ -19,11 +19,17 @@ function callerOf(event: RpcEvent): string | undefined {
   );
 }
 
+/**
+ * The handler over a given RPC layer. The route API Gateway matched (`routeKey`, set by
+ * API Gateway, not by the caller) decides what the call may do: `POST /rpc/read` serves the
+ * read methods only (lib/rpc/access.ts), `POST /rpc` every method.
+ */
 export function createRpcHandler(rpc: Rpc) {
   return middy<RpcEvent, APIGatewayProxyStructuredResultV2>().handler(async (event) => {
     const raw = event.body ?? '';
     const body = event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw;
-    const response = await rpc.handle(body, { caller: callerOf(event) });
+    const access = accessOfRoute(event.routeKey?.split(' ')[1]);
+    const response = await rpc.handle(body, { caller: callerOf(event), access });
     return response === undefined
       ? { statusCode: 204 }
       : { statusCode: 200, headers: { 'content-type': 'application/json' }, body: response };

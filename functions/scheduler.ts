@@ -15,7 +15,8 @@ import { createSchedulerHandler, type SchedulerEvent } from './scheduler-handler
 let fromEnv: ReturnType<typeof createSchedulerHandler> | undefined;
 export const handler = (event: SchedulerEvent, context: any) => {
   if (!fromEnv) {
-    fromEnv = createSchedulerHandler(createRuntime(configFromEnv(), createRegistry(jobs), createLogger()).scheduler);
+    const runtime = createRuntime(configFromEnv(), createRegistry(jobs), createLogger());
+    fromEnv = createSchedulerHandler(runtime.scheduler, runtime.logger);
   }
   return fromEnv(event, context);
 };

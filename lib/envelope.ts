@@ -1,3 +1,4 @@
+import { echo } from './echo.js';
 import { CALLER_ID_RULE, isCallerTaskId, producerTaskId } from './keys.js';
 import { LIMITS } from './limits.js';
 
@@ -34,7 +35,11 @@ export function encodeEnvelope(envelope: Omit<Envelope, 'v'>): string {
   return JSON.stringify({ v: 1, id: envelope.id, job: envelope.job });
 }
 
-/** The envelope (`producer` set for a producer message), or a reason why the body is not one. */
+/**
+ * The envelope (`producer` set for a producer message), or a reason why the body is not
+ * one. Never throws, whatever the body (bodies come from outside: any SQS producer); a
+ * reason echoes at most a few hundred bytes of it.
+ */
 export function decodeEnvelope(
   body: string,
 ):
@@ -48,7 +53,8 @@ export function decodeEnvelope(
     return { invalid: 'body is not JSON' };
   }
   if (!value || typeof value !== 'object' || Array.isArray(value)) return { invalid: 'body is not a JSON object' };
-  if (value.v !== 1) return { invalid: `unsupported envelope version ${JSON.stringify(value.v)}` };
+  // The reason echoes `v` bounded and without walking it: a body is outside input (lib/echo.ts).
+  if (value.v !== 1) return { invalid: `unsupported envelope version ${echo(value.v)} (skytask reads v: 1)` };
   if (typeof value.job !== 'string' || !value.job) return { invalid: 'job is missing' };
   const producer = value.kwargs !== undefined;
   // A task message names any task, derived ids too; a producer's own id is a caller-given one.

@@ -33,7 +33,12 @@ export { endTask, type TaskEnd } from './tasks/end.js';
 export { takeLock } from './tasks/lock.js';
 export { getTasks, waitForTask, queueStats, type QueueStats } from './tasks/inspect.js';
 export { revokeTask } from './tasks/revoke.js';
-export { redriveDeadLetters, type RedriveResult } from './tasks/redrive.js';
+export {
+  REDRIVE_BUDGET_SECONDS,
+  redriveDeadLetters,
+  type RedriveOptions,
+  type RedriveResult,
+} from './tasks/redrive.js';
 export { reconcile, type ReconcileOptions, type ReconcileResult } from './tasks/reconcile.js';
 export { createBackend, type Backend } from './tasks/backend.js';
 
@@ -49,7 +54,8 @@ export type { Invocation } from './consumer/time-budget.js';
 export { outcomeOf, failedOutcome, type RunResult, type StopReason } from './consumer/outcome.js';
 
 // JSON-RPC (lib/rpc/).
-export { createRpc, type Rpc, type RpcOptions } from './rpc/protocol.js';
+export { createRpc, type Rpc, type RpcHandleContext, type RpcOptions } from './rpc/protocol.js';
+export { accessOfRoute, READ_METHODS, RPC_ROUTES, type RpcAccess } from './rpc/access.js';
 export { RESERVED_QUEUE_PARAMS, type RpcCallContext } from './rpc/methods.js';
 export { RPC_ERRORS } from './rpc/codes.js';
 export { describeJob, describeJobs } from './rpc/describe-jobs.js';

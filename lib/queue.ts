@@ -29,7 +29,11 @@ export interface TaskQueue {
   sendBatch(items: { envelope: Omit<Envelope, 'v'>; delaySeconds?: number }[]): Promise<(Error | undefined)[]>;
   /** Make a received message visible again after `seconds`. */
   changeVisibility(receiptHandle: string, seconds: number): Promise<void>;
-  /** Put a body that is no task message aside on the dead-letter queue. */
+  /**
+   * Put a message aside on the dead-letter queue, with why as its `reason` attribute: any
+   * text, made to fit SQS's rules by `sqsAttributes` (lib/sqs-message.ts), left out when
+   * nothing fits beside the body.
+   */
   deadLetter(body: string, reason: string): Promise<void>;
   depth(): Promise<QueueDepth>;
   /** Messages on the dead-letter queue (approximate); 0 when there is none. */
@@ -38,8 +42,12 @@ export interface TaskQueue {
   receive(max: number, waitSeconds: number, signal?: AbortSignal): Promise<ReceivedMessage[]>;
   /** Delete received messages (the local poller, after a handler succeeded for them). */
   deleteMessages(receiptHandles: string[]): Promise<void>;
-  /** Receive from the dead-letter queue (redrive). */
-  receiveDeadLetters(max: number): Promise<ReceivedMessage[]>;
+  /**
+   * Receive up to `max` messages from the dead-letter queue (redrive). `waitSeconds` > 0
+   * long-polls (0–20): SQS then asks every server, where a short poll samples some and can
+   * answer empty while messages wait. @default waitSeconds 0
+   */
+  receiveDeadLetters(max: number, waitSeconds?: number): Promise<ReceivedMessage[]>;
   /** Delete received dead letters (moved back, or stale). */
   deleteDeadLetters(receiptHandles: string[]): Promise<void>;
   /** Remove every message. For tests and local resets. */

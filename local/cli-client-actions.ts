@@ -150,7 +150,13 @@ export const ACTIONS = {
   async redrive(options: EndpointOptions & { limit?: string }) {
     const limit = options.limit === undefined ? undefined : Number(options.limit);
     const result = await clientOf(options).redriveDeadLetters(limit);
-    out(options, result, () => `moved ${result.moved.length}, dropped ${result.dropped}, left ${result.skipped}`);
+    out(
+      options,
+      result,
+      () =>
+        `moved ${result.moved.length}, dropped ${result.dropped}, left ${result.skipped}, failed ${result.failed}; ` +
+        `about ${result.remaining} on the dead-letter queue${result.more ? ': run redrive again to go on' : ''}`,
+    );
   },
   stats,
 } as const;

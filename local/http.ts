@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { LIMITS, type Logger } from '../lib/index.js';
+import { LIMITS, type Logger, RPC_ERRORS, RPC_ROUTES } from '../lib/index.js';
+import { LOCAL_SERVER_LIMITS, type LocalServerLimits, refusal } from './http-rules.js';
 
 type RpcHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
 
@@ -18,15 +19,15 @@ async function readBody(req: IncomingMessage, max: number): Promise<string | und
   return Buffer.concat(chunks).toString('utf8');
 }
 
-function toEvent(req: IncomingMessage, body: string): APIGatewayProxyEventV2 {
+function toEvent(req: IncomingMessage, body: string, path: string): APIGatewayProxyEventV2 {
   const now = Date.now();
   const headers = Object.fromEntries(
     Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : (v ?? '')]),
   );
   return {
     version: '2.0',
-    routeKey: 'POST /rpc',
-    rawPath: '/rpc',
+    routeKey: `POST ${path}`,
+    rawPath: path,
     rawQueryString: '',
     headers,
     requestContext: {
@@ -36,13 +37,13 @@ function toEvent(req: IncomingMessage, body: string): APIGatewayProxyEventV2 {
       domainPrefix: 'local',
       http: {
         method: req.method ?? 'POST',
-        path: '/rpc',
+        path,
         protocol: `HTTP/${req.httpVersion}`,
         sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
         userAgent: headers['user-agent'] ?? '',
       },
       requestId: randomUUID(),
-      routeKey: 'POST /rpc',
+      routeKey: `POST ${path}`,
       stage: '$default',
       time: new Date(now).toISOString(),
       timeEpoch: now,
@@ -52,52 +53,87 @@ function toEvent(req: IncomingMessage, body: string): APIGatewayProxyEventV2 {
   };
 }
 
-const json = (status: number, value: unknown) => ({
+const json = (status: number, value: unknown, headers: Record<string, string> = {}) => ({
   statusCode: status,
-  headers: { 'content-type': 'application/json' },
+  headers: { 'content-type': 'application/json', ...headers },
   body: JSON.stringify(value),
 });
 
+/** A JSON-RPC error answer with an HTTP status, for a request refused before the handler. */
+const rpcRefusal = (status: number, message: string, headers?: Record<string, string>) =>
+  json(status, { jsonrpc: '2.0', error: { code: RPC_ERRORS.invalidRequest, message }, id: null }, headers);
+
+/** The paths served; the handler tells them apart by the event's routeKey (lib/rpc/access.ts). */
+const ROUTES = new Set<string>(Object.values(RPC_ROUTES));
+
+/** One request: the rules of local/http-rules.ts first, then the route, then the handler. */
+async function serve(
+  req: IncomingMessage,
+  port: number,
+  handler: RpcHandler,
+): Promise<APIGatewayProxyStructuredResultV2> {
+  const path = req.url?.split('?')[0] ?? '';
+  const route = ROUTES.has(path);
+  const refused = refusal(req, port, { json: route && req.method === 'POST' });
+  if (refused) return rpcRefusal(refused.status, refused.message, { connection: 'close' });
+  if (!route) return json(404, { message: `Not Found: POST ${[...ROUTES].join(' or POST ')}` });
+  if (req.method !== 'POST') return json(405, { message: `Method Not Allowed: POST ${path}` });
+  const body = await readBody(req, LIMITS.maxRequestBytes);
+  // The rest of an oversized body is not read: the connection cannot carry another request.
+  if (body === undefined) return rpcRefusal(413, 'request too large', { connection: 'close' });
+  return handler(toEvent(req, body, path), { awsRequestId: randomUUID() } as Context);
+}
+
 /**
- * What API Gateway's HTTP API does, for the local stack: `POST /rpc` becomes a payload v2
- * event for the same RPC handler. Binds 127.0.0.1 only: locally there is no authorizer.
+ * What API Gateway's HTTP API does, for the local stack: `POST /rpc` and `POST /rpc/read`
+ * become payload v2 events for the same RPC handler (`routeKey` says which). Binds
+ * 127.0.0.1 only: locally there is no authorizer, so the rules of local/http-rules.ts
+ * refuse what a web page could send (other Hosts, other Origins, bodies not declared JSON),
+ * and its limits bound slow requests, headers and connections.
  */
-export async function startHttpServer(options: { port: number; handler: RpcHandler; logger: Logger }): Promise<{
+export async function startHttpServer(options: {
+  port: number;
+  handler: RpcHandler;
+  logger: Logger;
+  /** @default LOCAL_SERVER_LIMITS */
+  limits?: Partial<LocalServerLimits>;
+}): Promise<{
   server: Server;
   url: string;
   close(): Promise<void>;
 }> {
-  const server = createServer(async (req, res) => {
-    let result: APIGatewayProxyStructuredResultV2;
-    try {
-      if (req.url?.split('?')[0] !== '/rpc') result = json(404, { message: 'Not Found: POST /rpc' });
-      else if (req.method !== 'POST') result = json(405, { message: 'Method Not Allowed: POST /rpc' });
-      else {
-        const body = await readBody(req, LIMITS.maxRequestBytes);
-        result =
-          body === undefined
-            ? // The rest of the body is not read: the connection cannot carry another request.
-              {
-                ...json(413, { jsonrpc: '2.0', error: { code: -32600, message: 'request too large' }, id: null }),
-                headers: { 'content-type': 'application/json', connection: 'close' },
-              }
-            : await options.handler(toEvent(req, body), { awsRequestId: randomUUID() } as Context);
+  const limits = { ...LOCAL_SERVER_LIMITS, ...options.limits };
+  let port = options.port;
+  const server = createServer(
+    {
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
+      maxHeaderSize: limits.maxHeaderBytes,
+      // How often node:http looks for requests past their timeouts (default 30 s).
+      connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs),
+    },
+    async (req, res) => {
+      let result: APIGatewayProxyStructuredResultV2;
+      try {
+        result = await serve(req, port, options.handler);
+      } catch (err) {
+        options.logger.error({ err }, 'HTTP request failed');
+        result = json(500, { message: 'Internal Server Error' });
       }
-    } catch (err) {
-      options.logger.error({ err }, 'HTTP request failed');
-      result = json(500, { message: 'Internal Server Error' });
-    }
-    res.writeHead(result.statusCode ?? 200, result.headers as Record<string, string>);
-    res.end(result.body ?? '');
-  });
+      res.writeHead(result.statusCode ?? 200, result.headers as Record<string, string>);
+      res.end(result.body ?? '');
+    },
+  );
+  server.maxHeadersCount = limits.maxHeadersCount;
+  server.maxConnections = limits.maxConnections;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, '127.0.0.1', resolve);
   });
-  const { port } = server.address() as AddressInfo;
+  port = (server.address() as AddressInfo).port;
   return {
     server,
-    url: `http://127.0.0.1:${port}/rpc`,
+    url: `http://127.0.0.1:${port}${RPC_ROUTES.all}`,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -10,6 +10,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { encodeEnvelope } from '../envelope.js';
 import type { QueueDepth, ReceivedMessage, TaskQueue } from '../queue.js';
+import { sqsAttributes } from '../sqs-message.js';
 
 export interface SqsQueueOptions {
   client: SQSClient;
@@ -130,7 +131,12 @@ export function createSqsQueue({ client, queueUrl, dlqUrl }: SqsQueueOptions): T
     },
     deadLetter: (body, reason) =>
       send(requireDlq(), body, {
-        MessageAttributes: { reason: { DataType: 'String', StringValue: reason.slice(0, 1000) } },
+        MessageAttributes: Object.fromEntries(
+          Object.entries(sqsAttributes(body, { reason })).map(([name, StringValue]) => [
+            name,
+            { DataType: 'String', StringValue },
+          ]),
+        ),
       }),
     depth: () => depth(client, queueUrl),
     async deadLetterCount() {
@@ -140,7 +146,7 @@ export function createSqsQueue({ client, queueUrl, dlqUrl }: SqsQueueOptions): T
     },
     receive: (max, waitSeconds, signal) => receive(client, queueUrl, max, waitSeconds, signal),
     deleteMessages: (receiptHandles) => deleteMessages(client, queueUrl, receiptHandles),
-    receiveDeadLetters: (max) => receive(client, requireDlq(), max, 0),
+    receiveDeadLetters: (max, waitSeconds = 0) => receive(client, requireDlq(), max, waitSeconds),
     deleteDeadLetters: (receiptHandles) => deleteMessages(client, requireDlq(), receiptHandles),
     async purge() {
       await client.send(new PurgeQueueCommand({ QueueUrl: queueUrl }));

@@ -5,6 +5,7 @@
  * it any name and any kwargs object are accepted.
  */
 import type { QueueStats } from '../tasks/inspect.js';
+import type { RedriveResult } from '../tasks/redrive.js';
 import type { Job } from '../job.js';
 import type { Task, TaskStatus } from '../task.js';
 
@@ -113,11 +114,7 @@ export interface JobInfo {
 
 export type { QueueStats };
 
-export interface RedriveResult {
-  moved: string[];
-  dropped: number;
-  skipped: number;
-}
+export type { RedriveResult };
 
 /**
  * The skytask client: the same methods and results over SQS + DynamoDB (direct) or the
@@ -142,6 +139,9 @@ export interface SkytaskClient<J extends JobMap = AnyJobs> {
   jobList(names?: (keyof J & string)[]): Promise<JobInfo[]>;
   /** Queue depth, in flight, dead letters (approximate). */
   queueStats(): Promise<QueueStats>;
-  /** Move dead-lettered task messages back to the queue. */
+  /**
+   * Move dead-lettered task messages back to the queue: up to `limit` (default 1000), within
+   * a 20 s budget. `more: true` says to call again.
+   */
   redriveDeadLetters(limit?: number): Promise<RedriveResult>;
 }

@@ -3,8 +3,11 @@ import { mapSettled } from '../concurrency.js';
 import type { ReceivedMessage } from '../queue.js';
 import { SETTINGS } from '../settings.js';
 import { type TaskDepsInput, taskDeps } from '../tasks/deps.js';
-import { batchInvocation, type Invocation } from './time-budget.js';
-import { handleMessage } from './deliveries.js';
+import { cutUtf8 } from '../echo.js';
+import { decodeEnvelope } from '../envelope.js';
+import { type Logger, messageLogger } from '../log.js';
+import { type DeliveryContext, handleMessage, RetryLaterError } from './deliveries.js';
+import { type BatchInvocation, batchInvocation, type Invocation } from './time-budget.js';
 
 /** The consumer's settings, beyond the ports it uses. */
 export interface ConsumerSettings {
@@ -54,14 +57,58 @@ export function createConsumer(options: ConsumerOptions): Consumer {
   const running = new Set<string>();
   const context = { deps: taskDeps(options), leaseSeconds, maxReceiveCount, worker: { id: workerId, running } };
   return {
-    handleMessage: (message, invocation) => handleMessage(context, message, invocation && batchInvocation(invocation)),
+    handleMessage: (message, invocation) => handleLogged(context, message, invocation && batchInvocation(invocation)),
     handleBatch(messages, invocation) {
       // The batch shares one invocation's time: each message's fair run is judged against it.
       const batch = invocation && batchInvocation(invocation);
-      return mapSettled(messages, concurrency, (m) => handleMessage(context, m, batch));
+      return mapSettled(messages, concurrency, (m) => handleLogged(context, m, batch));
     },
     runningTasks: () => [...running],
     workerId,
     concurrency,
   };
+}
+
+/**
+ * One message, its failures made visible: every rejection is logged with the task id when
+ * the body names one (the partial-batch middleware runs with `logger: false`, and Lambda
+ * logs nothing for a failed record); the last delivery of a failing message goes to
+ * `lastDeliveryFailed`.
+ */
+async function handleLogged(c: DeliveryContext, message: ReceivedMessage, invocation?: BatchInvocation) {
+  try {
+    await handleMessage(c, message, invocation);
+  } catch (err) {
+    const receives = Number((message.attributes as Record<string, string>).ApproximateReceiveCount ?? 1);
+    const log = messageLogger(c.deps.logger, message).child({ receives });
+    if (receives >= c.maxReceiveCount) return lastDeliveryFailed(c, message, err, log);
+    if (err instanceof RetryLaterError) log.debug({ reason: (err as Error).message }, 'message delivered again later');
+    else log.error({ err }, 'message failed: it will be delivered again');
+    throw err;
+  }
+}
+
+/**
+ * The last delivery failed: put the message on the dead-letter queue here, with the reason
+ * as its attribute, rather than leave SQS's redrive policy to move it with none; resolves
+ * once it is there (the message is then deleted). Two exceptions rethrow, and SQS moves the
+ * message: the send failed, or the message is a producer message without an id, whose task
+ * id derives from its SQS message id — which SQS's move keeps and a new send would not.
+ * Either way the task's record, if any, says why (lib/consumer/deliveries.ts).
+ */
+async function lastDeliveryFailed(c: DeliveryContext, message: ReceivedMessage, err: unknown, log: Logger) {
+  const receives = Number((message.attributes as Record<string, string>).ApproximateReceiveCount ?? 1);
+  const reason = `dead-lettered after ${receives} deliveries: ${cutUtf8((err as Error)?.message ?? String(err), 1000)}`;
+  const decoded = decodeEnvelope(message.body);
+  if ('producer' in decoded && decoded.producer && decoded.producer.id === undefined) {
+    log.error({ err, reason }, "last delivery failed: SQS's redrive policy moves it (its task id is its message id)");
+    throw err;
+  }
+  try {
+    await c.deps.queue.deadLetter(message.body, reason);
+  } catch (sendErr) {
+    log.error({ err, send_err: sendErr }, 'last delivery failed, and its dead-letter send too: SQS will move it');
+    throw err;
+  }
+  log.error({ err, reason }, 'last delivery failed: message dead-lettered with its reason');
 }

@@ -2,6 +2,7 @@ import { SETTINGS } from '../settings.js';
 import { systemClock } from '../tasks/deps.js';
 import { encodeEnvelope } from '../envelope.js';
 import type { TaskQueue } from '../queue.js';
+import { sqsAttributes } from '../sqs-message.js';
 import { MessageList } from './message-list.js';
 import {
   DEAD_LETTER_VISIBILITY_SECONDS,
@@ -195,10 +196,10 @@ export function createMemoryQueue(options: MemoryQueueOptions = {}): MemoryQueue
       wake();
     },
     async deadLetter(body, reason) {
-      const cut = reason.slice(0, 1000);
-      const problem = messageProblem(body, { reason: cut });
+      const attributes = sqsAttributes(body, { reason });
+      const problem = messageProblem(body, attributes);
       if (problem) throw problem;
-      dead.send(body, 0, cut);
+      dead.send(body, 0, attributes.reason);
     },
     depth: async () => main.depth(),
     async deadLetterCount() {
@@ -207,7 +208,11 @@ export function createMemoryQueue(options: MemoryQueueOptions = {}): MemoryQueue
     },
     receive,
     deleteMessages: async (receiptHandles) => main.delete(receiptHandles),
-    receiveDeadLetters: async (max) => dead.receive(normalizeMax(max)),
+    // A long poll answers at once: what it would wait for is already on the list.
+    async receiveDeadLetters(max, waitSeconds = 0) {
+      checkWait(waitSeconds);
+      return dead.receive(normalizeMax(max));
+    },
     deleteDeadLetters: async (receiptHandles) => dead.delete(receiptHandles),
     // Like the adapter's PurgeQueue: the task queue only; dead letters stay.
     purge: async () => main.clear(),

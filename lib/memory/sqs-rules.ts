@@ -1,12 +1,13 @@
 import { SkytaskError } from '../errors.js';
+import { INVALID_CHARACTER, MAX_MESSAGE_BYTES, messageBytes } from '../sqs-message.js';
+
+export { MAX_MESSAGE_BYTES, messageBytes };
 
 /**
  * What SQS checks and refuses, for the memory queue: the same limits and error codes a
  * caller of the SQS adapter meets.
  */
 
-/** SQS's largest message (body plus message attributes), and largest SendMessageBatch. */
-export const MAX_MESSAGE_BYTES = 1_048_576;
 /** SQS's longest long poll. */
 export const MAX_WAIT_SECONDS = 20;
 /** The dead-letter queue's visibility timeout: SQS's default, which the provisioned DLQ keeps. */
@@ -43,22 +44,10 @@ export const normalizeVisibility = (seconds: number) => Math.max(0, Math.min(43_
 /** The message count the SQS adapter asks for: 1 to 10. */
 export const normalizeMax = (max: number) => Math.max(1, Math.min(10, max));
 
-// XML 1.0's characters, as SQS allows them: #x9 | #xA | #xD | #x20-#xD7FF | #xE000-#xFFFD | #x10000-#x10FFFF.
-const INVALID_CHARACTER = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u;
-
-/** UTF-8 bytes SQS counts for a message: the body, and each attribute's name, type and value. */
-export function messageBytes(body: string, attributes: Record<string, string> = {}): number {
-  let bytes = Buffer.byteLength(body, 'utf8');
-  for (const [name, value] of Object.entries(attributes)) {
-    bytes += Buffer.byteLength(name, 'utf8') + Buffer.byteLength('String', 'utf8') + Buffer.byteLength(value, 'utf8');
-  }
-  return bytes;
-}
-
 /** Why SQS would refuse this message on its own, or undefined. */
 export function messageProblem(body: string, attributes?: Record<string, string>): QueueRequestError | undefined {
   if (!body) return new QueueRequestError('MissingParameter', 'The request must contain the parameter MessageBody.');
-  if (INVALID_CHARACTER.test(body)) {
+  if ([body, ...Object.values(attributes ?? {})].some((text) => INVALID_CHARACTER.test(text))) {
     return new QueueRequestError(
       'InvalidMessageContents',
       'Invalid characters found. Valid unicode characters are #x9 | #xA | #xD | #x20 to #xD7FF and #xE000 to #xFFFD.',

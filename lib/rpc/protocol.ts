@@ -1,7 +1,9 @@
+import { cutUtf8, ECHO_BYTES } from '../echo.js';
 import { ConflictError, TaskNotFoundError, ValidationError, WaitTimeoutError } from '../errors.js';
 import { LIMITS } from '../limits.js';
 import type { Logger } from '../log.js';
 import { toWire } from '../task.js';
+import { READ_METHODS, RPC_ROUTES, type RpcAccess } from './access.js';
 import { RPC_ERRORS } from './codes.js';
 import { invalid, type Params } from './params.js';
 import { replyBytes, tooLarge } from './reply-size.js';
@@ -20,12 +22,18 @@ class RpcError extends Error {
   }
 }
 
+/** What the entry point knows of a call, and which methods its route serves. */
+export interface RpcHandleContext extends RpcCallContext {
+  /** `read`: the read-only route; any other method is refused with -32601. @default 'all' */
+  access?: RpcAccess;
+}
+
 /** The JSON-RPC server: JSON-RPC 2.0 over one request body (single, batch, notifications). */
 export interface Rpc {
   /** The method names served. */
   readonly methods: string[];
   /** Handle a request body; the response body, or undefined when there is none to send (notifications only). */
-  handle(body: string, ctx?: RpcCallContext): Promise<string | undefined>;
+  handle(body: string, ctx?: RpcHandleContext): Promise<string | undefined>;
 }
 
 /** What the server needs: the backend, registry and scheduler its methods call, and a logger for internal errors. */
@@ -33,15 +41,18 @@ export interface RpcOptions extends RpcServices {
   logger: Logger;
 }
 
-/** The one place that maps skytask's errors to JSON-RPC codes; anything else is -32603 without a stack. */
-function toRpcError(err: unknown, logger: Logger): RpcError {
+/**
+ * The one place that maps skytask's errors to JSON-RPC codes; anything else is -32603
+ * without a stack, logged on `log` (which names the method and task).
+ */
+function toRpcError(err: unknown, log: Logger): RpcError {
   if (err instanceof RpcError) return err;
   if (err instanceof ValidationError) return new RpcError(RPC_ERRORS.invalidParams, err.message, err.data);
   if (err instanceof WaitTimeoutError)
     return new RpcError(RPC_ERRORS.waitTimeout, err.message, { task: toWire(err.task) });
   if (err instanceof TaskNotFoundError) return new RpcError(RPC_ERRORS.notFound, err.message, { id: err.taskId });
   if (err instanceof ConflictError) return new RpcError(RPC_ERRORS.conflict, err.message, { task: toWire(err.task) });
-  logger.error({ err }, 'internal error in a JSON-RPC call');
+  log.error({ err }, 'internal error in a JSON-RPC call');
   return new RpcError(RPC_ERRORS.internalError, 'Internal error');
 }
 
@@ -81,7 +92,7 @@ function paramsOf(method: Method, raw: unknown): Params {
     params = Object.fromEntries(raw.map((v, i) => [method.positional[i], v]));
   } else params = (raw as Params | undefined) ?? {};
   const unknown = method.accepts && Object.keys(params).filter((k) => !method.accepts!.includes(k));
-  if (unknown?.length) throw invalid(`unknown params: ${unknown.join(', ')}`);
+  if (unknown?.length) throw invalid(`unknown params: ${cutUtf8(unknown.join(', '), ECHO_BYTES)}`);
   return params;
 }
 
@@ -104,18 +115,32 @@ export function createRpc(options: RpcOptions): Rpc {
   const methods = rpcMethods(options);
 
   /** One request object → its response, or undefined for a notification. */
-  async function one(request: unknown, ctx: RpcCallContext): Promise<Response | undefined> {
+  async function one(request: unknown, ctx: RpcHandleContext): Promise<Response | undefined> {
     const req = request as Record<string, unknown>;
     const { valid, id } = checkRequest(req);
     if (!valid) return errorResponse(id, new RpcError(RPC_ERRORS.invalidRequest, 'Invalid Request'));
     const notification = !('id' in req);
+    // Echoed in an answer or a log line: a caller's text, so bounded (lib/echo.ts).
+    const methodName = cutUtf8(req.method as string, ECHO_BYTES);
     try {
       const method = Object.hasOwn(methods, req.method as string) ? methods[req.method as string] : undefined;
-      if (!method) throw new RpcError(RPC_ERRORS.methodNotFound, `Method not found: ${req.method}`);
+      if (!method) throw new RpcError(RPC_ERRORS.methodNotFound, `Method not found: ${methodName}`);
+      if (ctx.access === 'read' && !READ_METHODS.has(req.method as string)) {
+        throw new RpcError(
+          RPC_ERRORS.methodNotFound,
+          `Method not found: ${methodName} is not served on the read-only route ${RPC_ROUTES.read}, ` +
+            `which serves ${[...READ_METHODS].join(', ')}; it is on ${RPC_ROUTES.all}`,
+        );
+      }
       const result = await method.call(paramsOf(method, req.params), ctx);
       return notification ? undefined : { jsonrpc: '2.0', result: result ?? null, id };
     } catch (err) {
-      return notification ? undefined : errorResponse(id, toRpcError(err, options.logger));
+      const taskId = (req.params as Record<string, unknown> | undefined)?.id;
+      const log = options.logger.child({
+        method: methodName,
+        task_id: typeof taskId === 'string' ? taskId : undefined,
+      });
+      return notification ? undefined : errorResponse(id, toRpcError(err, log));
     }
   }
 

@@ -5,7 +5,7 @@ import { type QueueTaskItem, type QueueTaskResult, queueTask, queueTasks } from 
 import { getTasks, type QueueStats, queueStats, waitForTask } from './inspect.js';
 import type { QueueTaskOptions } from './options.js';
 import { type ReconcileOptions, type ReconcileResult, reconcile } from './reconcile.js';
-import { type RedriveResult, redriveDeadLetters } from './redrive.js';
+import { type RedriveOptions, type RedriveResult, redriveDeadLetters } from './redrive.js';
 import { revokeTask } from './revoke.js';
 
 /**
@@ -30,8 +30,8 @@ export interface Backend {
   queueStats(): Promise<QueueStats>;
   /** Revoke a task (lib/tasks/revoke.ts). */
   revokeTask(id: string): Promise<Task>;
-  /** Move dead letters back (lib/tasks/redrive.ts). */
-  redriveDeadLetters(max?: number): Promise<RedriveResult>;
+  /** Move up to `max` dead letters back, within a time budget (lib/tasks/redrive.ts). */
+  redriveDeadLetters(max?: number, options?: RedriveOptions): Promise<RedriveResult>;
   /** One reconciler run (lib/tasks/reconcile.ts). */
   reconcile(options?: ReconcileOptions): Promise<ReconcileResult>;
   /** Delete tasks; returns the ids that existed. */
@@ -56,7 +56,7 @@ export function createBackend(input: TaskDepsInput): Backend {
     },
     queueStats: () => queueStats(deps),
     revokeTask: (id) => revokeTask(deps, id),
-    redriveDeadLetters: (max) => redriveDeadLetters(deps, max),
+    redriveDeadLetters: (max, options) => redriveDeadLetters(deps, max, options),
     reconcile: (options) => reconcile(deps, options),
     deleteTasks: (ids) => store.deleteTasks(ids),
     async flush() {

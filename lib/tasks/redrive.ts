@@ -1,46 +1,104 @@
 import { decodeEnvelope, taskIdOf } from '../envelope.js';
-import { taskLogger } from '../log.js';
+import { messageLogger, taskLogger } from '../log.js';
 import type { ReceivedMessage } from '../queue.js';
 import type { Task } from '../task.js';
 import type { TaskDeps } from './deps.js';
-import { takeLock } from './lock.js';
 import { isSameRequest } from './enqueue.js';
+import { takeLock } from './lock.js';
 import { sendTaskMessage } from './send.js';
 
-/** What a redrive did: tasks queued again, stale messages dropped, bodies left for a person. */
+/** What a redrive did, and what it left. */
 export interface RedriveResult {
+  /** Tasks queued again, by id. */
   moved: string[];
+  /** Stale letters deleted: their task is gone, or ended otherwise. */
   dropped: number;
+  /** Letters left for a person: bodies that are no task message, refused producer messages, tasks whose lock is held. */
   skipped: number;
+  /** Letters whose redrive failed (logged with the task id): they stay, and a later redrive tries them again. */
+  failed: number;
+  /**
+   * True when the call stopped on its limit or its time budget, not on an empty long poll:
+   * call again to go on.
+   */
+  more: boolean;
+  /**
+   * Messages still on the dead-letter queue, from SQS's approximate counts (visible and in
+   * flight, so the letters just skipped count too; SQS's counts lag by up to a minute).
+   */
+  remaining: number;
 }
 
+/** Options of a redrive. */
+export interface RedriveOptions {
+  /**
+   * Seconds of receiving, after which the redrive finishes the batch in hand and returns
+   * with `more: true`. A `redrive_dead_letters` call must answer within API Gateway's 29 s
+   * integration timeout: 20 s of receiving leaves room for the last batch and the count.
+   * @default 20
+   */
+  budgetSeconds?: number;
+}
+
+/** Seconds a redrive receives before it returns (see `RedriveOptions.budgetSeconds`). */
+export const REDRIVE_BUDGET_SECONDS = 20;
+
 /**
- * `redrive_dead_letters`: move up to `max` messages of the dead-letter queue back. Each
- * dead-lettered (or stuck) task is queued again for a new attempt; a message whose task is
- * gone, ended otherwise or not due yet is dropped; a body that is no task message, or a
- * producer message dead-lettered before its record was written (bad kwargs) or whose id
- * names another request, stays where it is.
+ * A long poll's wait: SQS then asks every server (a short poll samples some and can answer
+ * empty while letters wait). One second: letters are not arriving, only being looked for.
  */
-export async function redriveDeadLetters(deps: TaskDeps, max = 1000): Promise<RedriveResult> {
-  const result: RedriveResult = { moved: [], dropped: 0, skipped: 0 };
+const LONG_POLL_SECONDS = 1;
+
+/**
+ * `redrive_dead_letters`: move up to `max` messages of the dead-letter queue back, with
+ * long polls, until a poll finds none or `budgetSeconds` have passed (no poll at all when
+ * SQS's approximate count is 0). Each dead-lettered
+ * (or stuck) task is queued again for a new attempt; a message whose task is gone or ended
+ * otherwise or not due yet is dropped; a body that is no task message, or a producer message
+ * dead-lettered before its record was written (bad kwargs) or whose id names another
+ * request, stays where it is. One letter's failure is
+ * logged and counted in `failed`: it never stops the others.
+ */
+export async function redriveDeadLetters(
+  deps: TaskDeps,
+  max = 1000,
+  { budgetSeconds = REDRIVE_BUDGET_SECONDS }: RedriveOptions = {},
+): Promise<RedriveResult> {
+  const result: RedriveResult = { moved: [], dropped: 0, skipped: 0, failed: 0, more: false, remaining: 0 };
+  const deadline = performance.now() + budgetSeconds * 1000;
   const seen = new Set<string>();
-  const count = () => result.moved.length + result.dropped + result.skipped;
-  while (count() < max) {
-    const messages = await deps.queue.receiveDeadLetters(Math.min(10, max - count()));
+  const count = () => result.moved.length + result.dropped + result.skipped + result.failed;
+  // SQS counts no letter at all: no poll, whose wait would be spent for nothing. (A letter
+  // dead-lettered moments ago may not be counted yet: the next call finds it.)
+  if ((await deps.queue.deadLetterCount()) === 0) return result;
+  for (;;) {
+    const messages = await deps.queue.receiveDeadLetters(Math.min(10, max - count()), LONG_POLL_SECONDS);
     const fresh = messages.filter((m) => !seen.has(m.messageId));
     if (!fresh.length) break;
     const done: string[] = [];
-    try {
-      for (const message of fresh) {
-        seen.add(message.messageId);
-        if (await redriveOne(deps, message, result)) done.push(message.receiptHandle);
-      }
-    } finally {
-      // The letters already moved leave the dead-letter queue even if a later one failed.
-      await deps.queue.deleteDeadLetters(done);
+    for (const message of fresh) {
+      seen.add(message.messageId);
+      if (await redriveLogged(deps, message, result)) done.push(message.receiptHandle);
+    }
+    await deps.queue.deleteDeadLetters(done);
+    if (count() >= max || performance.now() >= deadline) {
+      result.more = true;
+      break;
     }
   }
+  result.remaining = await deps.queue.deadLetterCount();
   return result;
+}
+
+/** One letter, its failure logged and counted; true when it can be deleted from the dead-letter queue. */
+async function redriveLogged(deps: TaskDeps, message: ReceivedMessage, result: RedriveResult): Promise<boolean> {
+  try {
+    return await redriveOne(deps, message, result);
+  } catch (err) {
+    result.failed++;
+    messageLogger(deps.logger, message).error({ err }, 'redrive of a dead letter failed: it stays for a later redrive');
+    return false;
+  }
 }
 
 /** Whether a task waits for a due time still ahead: it has its own message (or timer) for it. */

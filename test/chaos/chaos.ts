@@ -76,7 +76,11 @@ export async function chaos(options: ChaosOptions): Promise<ChaosReport> {
   };
   const rpc = async (calls: { method: string; params?: unknown }[]): Promise<any[]> => {
     const body = calls.map((c, id) => ({ jsonrpc: '2.0', id, ...c }));
-    const res = await fetch(worker!.url, { method: 'POST', body: JSON.stringify(body) });
+    const res = await fetch(worker!.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     const out = (await res.json()) as any[];
     return out
       .sort((a, b) => a.id - b.id)

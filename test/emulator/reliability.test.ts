@@ -301,11 +301,15 @@ describe('dead letters and redrive', async () => {
       maxReceiveCount: 3,
     });
     const task = await backend.queueTask('long', {});
-    for (let i = 0; i < 3; i++) {
+    for (let i = 0; i < 2; i++) {
       const [message] = await queue.receive(1, 2);
       await assert.rejects(failing.handleMessage(message), /throttled/);
     }
-    await sleep(1100); // fauxqs moves it to the DLQ at the next receive
+    // The last delivery: the consumer puts the message on the DLQ itself, with its reason.
+    const [last] = await queue.receive(1, 2);
+    await failing.handleMessage(last);
+    await queue.deleteMessages([last.receiptHandle]);
+    await sleep(1100);
     assert.deepEqual(await queue.receive(10, 0), []);
     const dead = await backend.getTask(task!.id);
     assert.equal(dead?.status, 'FAILURE');
@@ -315,7 +319,7 @@ describe('dead letters and redrive', async () => {
     // A body that is no task message also waits in the DLQ; redrive leaves it there.
     await queue.deadLetter('not a task', 'test');
     const { result } = await stack.call('redrive_dead_letters', {});
-    assert.deepEqual(result, { moved: [task!.id], dropped: 0, skipped: 1 });
+    assert.deepEqual(result, { moved: [task!.id], dropped: 0, skipped: 1, failed: 0, more: false, remaining: 1 });
     assert.equal((await backend.getTask(task!.id))?.status, 'QUEUED');
     await stack.drain();
     const done = await backend.getTask(task!.id);

@@ -562,10 +562,12 @@ describe('TaskQueue template', () => {
       },
     });
   });
-  test('HTTP API: POST /rpc with IAM authorization, throttling and access logs on the stage', () => {
-    const [, route] = only(resources, 'AWS::ApiGatewayV2::Route');
-    assert.equal(route.Properties.RouteKey, 'POST /rpc');
-    assert.equal(route.Properties.AuthorizationType, 'AWS_IAM');
+  test('HTTP API: POST /rpc and POST /rpc/read, both with IAM authorization, to one integration; throttling and access logs', () => {
+    const routes = Object.values(resources).filter((r) => r.Type === 'AWS::ApiGatewayV2::Route');
+    assert.deepEqual(routes.map((r) => r.Properties.RouteKey).sort(), ['POST /rpc', 'POST /rpc/read']);
+    for (const route of routes) assert.equal(route.Properties.AuthorizationType, 'AWS_IAM');
+    assert.deepEqual(routes[0].Properties.Target, routes[1].Properties.Target, 'the same function serves both');
+    template.resourceCountIs('AWS::ApiGatewayV2::Integration', 1);
     template.resourceCountIs('AWS::ApiGatewayV2::Authorizer', 0);
     const [, stage] = only(resources, 'AWS::ApiGatewayV2::Stage');
     assert.equal(stage.Properties.StageName, '$default');
@@ -624,12 +626,13 @@ describe('TaskQueue template', () => {
     });
   });
 
-  test('outputs: RPC URL, queue URL, table name', () => {
+  test('outputs: RPC URL, its read-only route, queue URL, table name', () => {
     const outputs = template.toJSON().Outputs as Record<string, { Value: any }>;
     const value = (prefix: string) => Object.entries(outputs).find(([k]) => k.startsWith(prefix))?.[1].Value;
     const url = JSON.stringify(value('TasksRpcUrl'));
     assert.match(url, /https:\/\//);
     assert.match(url, /\/rpc"/);
+    assert.match(JSON.stringify(value('TasksRpcReadUrl')), /\/rpc\/read"/);
     assert.deepEqual(value('TasksQueueUrl'), { Ref: ids.queue });
     assert.deepEqual(value('TasksTableName'), { Ref: ids.table });
   });
@@ -646,6 +649,27 @@ describe('TaskQueue props', () => {
       AuthorizationScopes: ['tasks/write'],
       AuthorizerId: Match.anyValue(),
     });
+    jwt.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+      RouteKey: 'POST /rpc/read',
+      AuthorizationType: 'JWT',
+      AuthorizationScopes: ['tasks/write'],
+    });
+    const { template: readScoped } = templateOf({
+      jwt: {
+        issuer: 'https://issuer.example.com/',
+        audience: ['skytask'],
+        scopes: ['tasks/write'],
+        readScopes: ['tasks/read'],
+      },
+    });
+    readScoped.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+      RouteKey: 'POST /rpc/read',
+      AuthorizationScopes: ['tasks/read', 'tasks/write'],
+    });
+    readScoped.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+      RouteKey: 'POST /rpc',
+      AuthorizationScopes: ['tasks/write'],
+    });
     jwt.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
       AuthorizerType: 'JWT',
       IdentitySource: ['$request.header.Authorization'],
@@ -656,15 +680,27 @@ describe('TaskQueue props', () => {
     );
   });
 
-  test('grantInvoke gives execute-api:Invoke on the route, nothing wider', () => {
+  /** The execute-api ARN paths a role's policy allows, e.g. `/POST/rpc`. */
+  function invokePaths(grant: (q: TaskQueue, role: Role) => void): string[] {
     const { stack, taskQueue } = buildApp({});
-    const caller = new Role(stack, 'Caller', { assumedBy: new ServicePrincipal('ec2.amazonaws.com') });
-    taskQueue.grantInvoke(caller);
+    grant(taskQueue, new Role(stack, 'Caller', { assumedBy: new ServicePrincipal('ec2.amazonaws.com') }));
     const json = Template.fromStack(stack).toJSON();
     const policy = Object.values(json.Resources as Resources).find((r) => r.Type === 'AWS::IAM::Policy')!;
-    const [statement] = policy.Properties.PolicyDocument.Statement;
-    assert.equal(statement.Action, 'execute-api:Invoke');
-    assert.match(JSON.stringify(statement.Resource), /\/POST\/rpc"/);
+    return policy.Properties.PolicyDocument.Statement.flatMap((statement: any) => {
+      assert.equal(statement.Action, 'execute-api:Invoke');
+      return arrayOf(statement.Resource).map((arn: unknown) => JSON.stringify(arn).match(/\/\*(\/POST\/[a-z/]+)"/)![1]);
+    });
+  }
+
+  test('grantInvoke gives execute-api:Invoke on the two routes, nothing wider', () => {
+    assert.deepEqual(invokePaths((q, role) => q.grantInvoke(role)).sort(), ['/POST/rpc', '/POST/rpc/read']);
+  });
+
+  test('grantRead gives execute-api:Invoke on the read-only route only', () => {
+    assert.deepEqual(
+      invokePaths((q, role) => q.grantRead(role)),
+      ['/POST/rpc/read'],
+    );
   });
 
   test('user props: timeouts, batching, retention, removal policy, own alarm topic', () => {

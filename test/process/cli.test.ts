@@ -139,7 +139,7 @@ describe('the skytask CLI', () => {
     assert.match(unknown.stderr, /unknown job "nope"/);
     assert.equal(stats.code, 0);
     assert.deepEqual(Object.keys(json(stats)).sort(), ['dead_letters', 'delayed', 'in_flight', 'queued']);
-    assert.deepEqual(json(redrive), { moved: [], dropped: 0, skipped: 0 });
+    assert.deepEqual(json(redrive), { moved: [], dropped: 0, skipped: 0, failed: 0, more: false, remaining: 0 });
     const waitRevoked = await cli(['wait', later.id, '--json']);
     assert.equal(waitRevoked.code, 1, 'a REVOKED task exits 1');
     assert.equal(json(waitRevoked).status, 'REVOKED');

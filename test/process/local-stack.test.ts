@@ -55,6 +55,7 @@ async function start(): Promise<Worker> {
 async function rpc(worker: Worker, method: string, params?: unknown): Promise<any> {
   const res = await fetch(worker.url, {
     method: 'POST',
+    headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ jsonrpc: '2.0', method, params, id: 1 }),
   });
   const body: any = await res.json();

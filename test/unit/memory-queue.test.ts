@@ -92,7 +92,7 @@ describe('memory queue, beyond the contract', () => {
     assert.deepEqual(
       dead.map(({ body, reason, receiveCount }) => ({ body, reason, receiveCount })),
       [
-        { body: 'not json', reason: 'x'.repeat(1000), receiveCount: 0 },
+        { body: 'not json', reason: `${'x'.repeat(1021)}…`, receiveCount: 0 }, // 1,024 UTF-8 bytes
         { body: '{"v":1,"id":"p","job":"j"}', reason: undefined, receiveCount: 4 },
       ],
     );

@@ -32,7 +32,7 @@ describe('redriveDeadLetters', () => {
     const task = await deadLettered(q);
     const other = (await q.queueTask('single'))!;
     const held = await q.runtime.backend.redriveDeadLetters();
-    assert.deepEqual(held, { moved: [], dropped: 0, skipped: 1 });
+    assert.deepEqual(held, { moved: [], dropped: 0, skipped: 1, failed: 0, more: false, remaining: 1 });
     assert.equal((await q.getTask(task.id))?.status, 'FAILURE');
     assert.equal(q.deadLetters().length, 1, 'the letter stays for a later redrive');
     await q.run();

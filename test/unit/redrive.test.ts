@@ -58,7 +58,7 @@ describe('redriveDeadLetters', () => {
     ];
     for (const letter of letters) await q.runtime.queue.deadLetter(JSON.stringify(letter), 'test');
     const result = await q.runtime.backend.redriveDeadLetters();
-    assert.deepEqual(result, { moved: [], dropped: 1, skipped: 3 });
+    assert.deepEqual(result, { moved: [], dropped: 1, skipped: 3, failed: 0, more: false, remaining: 3 });
     assert.deepEqual([await q.getTask(dead.id), await q.getTask(later.id)], before);
     assert.equal(q.deadLetters().length, 3, 'the refused producer messages stay for a person');
   });

@@ -59,12 +59,6 @@ export const DEFAULTS: TaskQueueDefaults = {
   reconcileAfter: Duration.seconds(SETTINGS.reconcileAfter.default),
   /** Re-sends per task by the reconciler, the wait doubling each time (SKYTASK_MAX_RESENDS). */
   maxResends: SETTINGS.maxResends.default,
-  /**
-   * A periodic job deployed as `rate()` (a period that divides neither an hour nor a day)
-   * starts at its first slot at least this long after the synth: EventBridge refuses a
-   * start date more than 5 minutes in the past, and the deploy follows the synth.
-   */
-  rateStartMargin: Duration.minutes(10),
 
   oldestMessageAgeThreshold: Duration.hours(1),
   logRetention: RetentionDays.ONE_MONTH,

@@ -77,7 +77,7 @@ export class TaskQueue extends Construct {
     super(scope, id);
     const p = resolveProps(props);
     this.jobsPath = existingJobsPath(p.jobs);
-    const periodic = periodicSchedulesOf(this.jobsPath, p.rateStartMargin);
+    const periodic = periodicSchedulesOf(this.jobsPath);
 
     this.table = createTaskTable(this, p.removalPolicy);
     const queues = createTaskQueues(this, p);

@@ -21,10 +21,15 @@ import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { Cron } from 'croner';
 import { TaskQueue, type TaskQueueProps } from '../../cdk/task-queue.js';
 import { configFromEnv } from '../../lib/config.js';
 import { tableDefinition } from '../../lib/aws/dynamo/table.js';
 import { ScheduleError } from '../../lib/errors.js';
+import { nextSlot, scheduleOf } from '../../lib/schedule.js';
+import { createTestQueue } from '../../lib/testing/index.js';
+import { createSchedulerHandler } from '../../functions/scheduler-handler.js';
+import * as rateJobModule from '../fixtures/rate-jobs.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const sampleJobs = join(root, 'examples/jobs.ts');
@@ -730,16 +735,51 @@ describe('TaskQueue props', () => {
     );
   });
 
-  test('a period dividing neither an hour nor a day: rate() with a start date on the grid, past the deploy margin', () => {
-    const before = Date.now();
-    const { template: t } = templateOf({ jobs: rateJobs, rateStartMargin: Duration.minutes(20) });
-    const [schedule] = Object.values(
-      t.findResources('AWS::Scheduler::Schedule', { Properties: { ScheduleExpression: 'rate(90 minutes)' } }),
+  test('a period dividing neither an hour nor a day: no synth-time date; a finer cron, the fires off the anchor grid skipped', async (t) => {
+    const { template } = templateOf({ jobs: rateJobs });
+    const schedules = Object.values(template.findResources('AWS::Scheduler::Schedule')).map((r) => r.Properties);
+    // Nothing in a schedule depends on when the synth ran: the template deploys at any later time.
+    for (const schedule of schedules) {
+      assert.equal(schedule.StartDate, undefined);
+      assert.equal(schedule.EndDate, undefined);
+    }
+    const byJob: Record<string, any> = Object.fromEntries(
+      schedules.filter((s) => s.Target.Input !== '{}').map((s) => [JSON.parse(s.Target.Input).job, s]),
     );
-    const start = Date.parse(schedule.Properties.StartDate);
-    assert.equal(start % (90 * 60_000), 0, 'on the 90-minute grid from the epoch');
-    assert.ok(start >= before + 20 * 60_000 && start <= Date.now() + (20 + 90) * 60_000, schedule.Properties.StartDate);
-    assert.equal(schedule.Properties.ScheduleExpressionTimezone, 'UTC');
+    assert.deepEqual(Object.fromEntries(Object.entries(byJob).map(([job, s]) => [job, s.ScheduleExpression])), {
+      every_ninety_minutes: 'cron(0/30 * * * ? *)',
+      every_five_hours: 'cron(15 * * * ? *)',
+    });
+
+    // What EventBridge does with them for three days: invoke the scheduler function at each
+    // time of the cron with the target's input. The runs are the anchor grid's slots, exactly.
+    const q = createTestQueue({ jobs: rateJobModule });
+    const handler = createSchedulerHandler(q.runtime.scheduler);
+    const [from, to] = [Date.parse('2026-03-01T00:00:00Z'), Date.parse('2026-03-04T00:00:00Z')];
+    for (const job of Object.values(rateJobModule)) {
+      const schedule = byJob[job.name];
+      const [minute, hour, dom, month, dow] = /^cron\((.*) \*\)$/.exec(schedule.ScheduleExpression)![1].split(' ');
+      const cron = new Cron(`${minute} ${hour} ${dom} ${month} ${dow}`.replaceAll('?', '*'), {
+        timezone: schedule.ScheduleExpressionTimezone,
+        sloppyRanges: true,
+      });
+      const runs: number[] = [];
+      let fires = 0;
+      for (let time = cron.nextRun(new Date(from - 1)); time && time.getTime() < to; time = cron.nextRun(time)) {
+        fires++;
+        const scheduledTime = time.toISOString().replace('.000', '');
+        const fired = await handler(
+          JSON.parse(schedule.Target.Input.replace('<aws.scheduler.scheduled-time>', scheduledTime)),
+          {} as never,
+        );
+        if (fired.task_id) runs.push(time.getTime() / 1000);
+      }
+      const grid: number[] = [];
+      for (let slot = nextSlot(scheduleOf(job)!, from / 1000 - 1)!; slot < to / 1000; slot += job.runEvery!)
+        grid.push(slot);
+      t.diagnostic(`${job.name}: ${fires} fires in 3 days, ${runs.length} runs`);
+      assert.deepEqual(runs, grid, job.name);
+    }
   });
 
   test('a jobs module with no periodic job: no scheduler function, the reconciler schedule only', () => {

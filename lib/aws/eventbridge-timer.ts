@@ -7,6 +7,7 @@ import {
 } from '@aws-sdk/client-scheduler';
 import { encodeEnvelope, type Envelope } from '../envelope.js';
 import type { TaskTimer } from '../timer.js';
+import { type Backoff, retryThrottled, SCHEDULER_THROTTLE_BACKOFF } from './backoff.js';
 
 export interface EventBridgeTimerOptions {
   client: SchedulerClient;
@@ -16,6 +17,8 @@ export interface EventBridgeTimerOptions {
   roleArn: string;
   /** The task queue's ARN (SKYTASK_QUEUE_ARN). */
   queueArn: string;
+  /** How a throttled CreateSchedule is tried again, past the SDK's own retries. @default SCHEDULER_THROTTLE_BACKOFF */
+  backoff?: Backoff;
 }
 
 /**
@@ -36,7 +39,7 @@ export function timerScheduleName(taskId: string): string {
 export function atScheduleInput(
   envelope: Omit<Envelope, 'v'>,
   dueAt: number,
-  options: Omit<EventBridgeTimerOptions, 'client'>,
+  options: Omit<EventBridgeTimerOptions, 'client' | 'backoff'>,
 ): CreateScheduleCommandInput {
   const at = new Date(Math.ceil(dueAt) * 1000).toISOString().slice(0, 19);
   return {
@@ -57,12 +60,20 @@ export function atScheduleInput(
   };
 }
 
-/** The EventBridge Scheduler adapter of the timer port. */
-export function createEventBridgeTimer({ client, ...options }: EventBridgeTimerOptions): TaskTimer {
+/**
+ * The EventBridge Scheduler adapter of the timer port. A CreateSchedule throttled past the
+ * SDK's retries (the Region's rate quota) is tried again after a jittered, growing wait
+ * (`backoff`); the last throttling error is thrown.
+ */
+export function createEventBridgeTimer({ client, backoff, ...options }: EventBridgeTimerOptions): TaskTimer {
   return {
     async arm(envelope, dueAt) {
+      const input = atScheduleInput(envelope, dueAt, options);
       try {
-        await client.send(new CreateScheduleCommand(atScheduleInput(envelope, dueAt, options)));
+        await retryThrottled(
+          () => client.send(new CreateScheduleCommand(input)),
+          backoff ?? SCHEDULER_THROTTLE_BACKOFF,
+        );
       } catch (err) {
         // A schedule of that name exists: this task is armed already (a retried enqueue).
         if (err instanceof ConflictException || (err as Error)?.name === 'ConflictException') return;

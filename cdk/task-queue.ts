@@ -84,7 +84,7 @@ export class TaskQueue extends Construct {
     this.queue = queues.queue;
     this.deadLetterQueue = queues.deadLetterQueue;
     this.scheduleDeadLetterQueue = queues.scheduleDeadLetterQueue;
-    this.timer = createTimer(this, this.queue);
+    this.timer = createTimer(this, this.queue, this.deadLetterQueue);
     this.environment = baseEnvironment(this.table, queues, p);
     const core: TaskQueueCore = {
       ...queues,

@@ -60,15 +60,17 @@ export function periodicSchedulesOf(jobsPath: string): PeriodicSchedule[] {
 
 /**
  * The timer: one-time schedules (lib/aws/eventbridge-timer.ts) send a task's envelope
- * straight to the queue as its role. The group goes with the queue when the stack is
+ * straight to the queue as its role, or to the dead-letter queue what they could not
+ * deliver within their retry policy (the envelope is a task message there: the DLQ alarm
+ * and `redrive_dead_letters` apply). The group goes with the queue when the stack is
  * deleted: its schedules are deferred messages of that queue.
  */
-export function createTimer(scope: Construct, queue: IQueue): Timer {
+export function createTimer(scope: Construct, queue: IQueue, deadLetterQueue: IQueue): Timer {
   const group = createScheduleGroup(scope, 'TimerScheduleGroup');
   const role = createSchedulerRole(scope, 'TimerRole', {
-    description: 'skytask timer: one-time schedules send due tasks to the task queue',
+    description: 'skytask timer: one-time schedules send due tasks to the task queue, undeliverable ones to the DLQ',
     group,
-    statements: queueSendStatements(queue),
+    statements: [...queueSendStatements(queue), ...queueSendStatements(deadLetterQueue)],
   });
   return { group, role };
 }

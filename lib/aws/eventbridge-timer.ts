@@ -17,6 +17,13 @@ export interface EventBridgeTimerOptions {
   roleArn: string;
   /** The task queue's ARN (SKYTASK_QUEUE_ARN). */
   queueArn: string;
+  /**
+   * The dead-letter queue's ARN (SKYTASK_DLQ_ARN): what Scheduler could not send to the task
+   * queue within its retry policy goes there, the task's envelope as the body, so the
+   * dead-letter alarm fires and `redrive_dead_letters` queues the task again. Without it
+   * such a task waits for the reconciler (past its due time + reconcileAfter).
+   */
+  deadLetterArn?: string;
   /** How a throttled CreateSchedule is tried again, past the SDK's own retries. @default SCHEDULER_THROTTLE_BACKOFF */
   backoff?: Backoff;
 }
@@ -33,7 +40,8 @@ export function timerScheduleName(taskId: string): string {
 
 /**
  * The CreateSchedule request for a task due at `dueAt`: a one-time `at()` schedule in UTC
- * that sends the task's envelope to the queue and deletes itself after it fired. The
+ * that sends the task's envelope to the queue (or, failing that for a day, to the
+ * dead-letter queue) and deletes itself after it fired. The
  * time is rounded up to the second (never early; EventBridge fires within its minute).
  */
 export function atScheduleInput(
@@ -56,6 +64,7 @@ export function atScheduleInput(
       Input: encodeEnvelope(envelope),
       // If the queue cannot be reached at the due time, keep trying for a day.
       RetryPolicy: { MaximumEventAgeInSeconds: 86_400, MaximumRetryAttempts: 185 },
+      ...(options.deadLetterArn && { DeadLetterConfig: { Arn: options.deadLetterArn } }),
     },
   };
 }

@@ -307,11 +307,18 @@ describe('TaskQueue template', () => {
       groupName: groupNames.timer,
       roleArn: '<SKYTASK_TIMER_ROLE_ARN>',
       queueArn: '<SKYTASK_QUEUE_ARN>',
+      deadLetterArn: '<SKYTASK_DLQ_ARN>',
     });
     assert.deepEqual(varsOf(ids.rpc).SKYTASK_TIMER_ROLE_ARN, ref(ids.timerRole));
     assert.deepEqual(varsOf(ids.rpc).SKYTASK_QUEUE_ARN, ref(ids.queue));
+    assert.deepEqual(
+      varsOf(ids.rpc).SKYTASK_DLQ_ARN,
+      ref(ids.dlq),
+      "the timer's schedules dead-letter to the task DLQ",
+    );
     assert.deepEqual(keysOf(ids.rpc), [
       'NODE_OPTIONS',
+      'SKYTASK_DLQ_ARN',
       'SKYTASK_DLQ_URL',
       'SKYTASK_QUEUE_ARN',
       'SKYTASK_QUEUE_URL',
@@ -465,12 +472,15 @@ describe('TaskQueue template', () => {
     }
   });
 
-  test('the timer: a schedule group, a role Scheduler assumes for that group only, allowed SendMessage on the task queue', () => {
+  test('the timer: a schedule group, a role Scheduler assumes for that group only, allowed SendMessage on the task queue and its DLQ', () => {
     const role = schedulerRole(resources, /^skytask timer/);
     assert.equal(role.id, ids.timerRole);
     assert.deepEqual(role.trust, schedulerTrust(ids.timerGroup));
     // SQS-managed encryption: no KMS permission is needed to send.
-    assert.deepEqual(role.statements, [{ Effect: 'Allow', Action: 'sqs:SendMessage', Resource: ref(ids.queue) }]);
+    // What a one-time schedule cannot deliver to the queue, it sends to the dead-letter queue.
+    assert.deepEqual(role.statements, [
+      { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: [ref(ids.dlq), ref(ids.queue)] },
+    ]);
     assert.deepEqual(resources[ids.timerGroup].Properties, { Name: groupNames.timer });
     assert.match(groupNames.timer, /^[0-9A-Za-z_.-]{1,64}$/);
     assert.notEqual(groupNames.timer, groupNames.schedules);

@@ -57,7 +57,7 @@ function startFailed(logger: Logger, err: unknown): never {
  * stack) the one Ctrl-C arrived twice, 33–62 ms apart, on the 2-core machine the tests
  * run on. A person's second Ctrl-C, after reading "press Ctrl-C again", comes later.
  */
-export const RELAYED_SIGNAL_MS = 1_000;
+const RELAYED_SIGNAL_MS = 1_000;
 
 /**
  * Ctrl-C (or `skytask stop`'s SIGTERM) stops the stack gracefully; a second one exits at

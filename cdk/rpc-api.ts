@@ -49,6 +49,7 @@ export function createRpcFunction(scope: Construct, core: TaskQueueCore, timer: 
       [SETTINGS.timerGroup.env]: timer.group.name!,
       [SETTINGS.timerRoleArn.env]: timer.role.roleArn,
       [SETTINGS.queueArn.env]: core.queue.queueArn,
+      [SETTINGS.deadLetterQueueArn.env]: core.deadLetterQueue.queueArn,
     },
     statements: rpcStatements(scope, core, timer),
   });

@@ -100,7 +100,6 @@ export function createFunctionSchedule(scope: Construct, id: string, options: Fu
     description: options.description.slice(0, 512),
     scheduleExpression: schedule.expression,
     scheduleExpressionTimezone: schedule.timezone,
-    startDate: schedule.startDate?.toISOString(),
     flexibleTimeWindow: { mode: 'OFF' },
     state: 'ENABLED',
     target: {

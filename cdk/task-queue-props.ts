@@ -138,14 +138,6 @@ export interface TaskQueueProps {
    * @default 5
    */
   readonly maxResends?: number;
-  /**
-   * For a periodic job deployed as `rate()` (a period that divides neither an hour nor a
-   * day): its start date is its first slot at least this long after the synth.
-   * EventBridge refuses a start date more than 5 minutes in the past, so deploy a
-   * synthesized template within this margin (+ 5 minutes).
-   * @default Duration.minutes(10)
-   */
-  readonly rateStartMargin?: Duration;
 
   /**
    * Where the alarms go.

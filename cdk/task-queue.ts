@@ -82,14 +82,14 @@ export class TaskQueue extends Construct {
     super(scope, id);
     const p = resolveProps(props);
     this.jobsPath = existingJobsPath(p.jobs);
-    const periodic = periodicSchedulesOf(this.jobsPath, p.rateStartMargin);
+    const periodic = periodicSchedulesOf(this.jobsPath);
 
     this.table = createTaskTable(this, p.removalPolicy);
     const queues = createTaskQueues(this, p);
     this.queue = queues.queue;
     this.deadLetterQueue = queues.deadLetterQueue;
     this.scheduleDeadLetterQueue = queues.scheduleDeadLetterQueue;
-    this.timer = createTimer(this, this.queue);
+    this.timer = createTimer(this, this.queue, this.deadLetterQueue);
     this.environment = baseEnvironment(this.table, queues, p);
     const core: TaskQueueCore = {
       ...queues,

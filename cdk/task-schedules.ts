@@ -3,7 +3,6 @@
  * 15 minutes), and the recurring schedules (one per periodic job, invoking the scheduler
  * function, and the reconciler's).
  */
-import type { Duration } from 'aws-cdk-lib';
 import type { Role } from 'aws-cdk-lib/aws-iam';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { type CfnSchedule, type CfnScheduleGroup, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
@@ -52,25 +51,26 @@ export interface RecurringSchedules {
 /**
  * The periodic jobs of the jobs module and their schedules. Called before any resource:
  * a periodic job EventBridge cannot express fails the synth with the periodic issue's
- * message (ScheduleError, naming the job). A `rate()` schedule starts at its first slot
- * at least `rateStartMargin` after now.
+ * message (ScheduleError, naming the job). The schedules hold nothing that depends on
+ * when the synth ran (no start date), so a template deploys the same at any later time.
  */
-export function periodicSchedulesOf(jobsPath: string, rateStartMargin: Duration): PeriodicSchedule[] {
-  const startAfter = Date.now() / 1000 + rateStartMargin.toSeconds();
-  return periodicJobsOf(jobsPath).map((job) => ({ job, schedule: eventBridgeSchedule(job, startAfter) }));
+export function periodicSchedulesOf(jobsPath: string): PeriodicSchedule[] {
+  return periodicJobsOf(jobsPath).map((job) => ({ job, schedule: eventBridgeSchedule(job) }));
 }
 
 /**
  * The timer: one-time schedules (lib/aws/eventbridge-timer.ts) send a task's envelope
- * straight to the queue as its role. The group goes with the queue when the stack is
+ * straight to the queue as its role, or to the dead-letter queue what they could not
+ * deliver within their retry policy (the envelope is a task message there: the DLQ alarm
+ * and `redrive_dead_letters` apply). The group goes with the queue when the stack is
  * deleted: its schedules are deferred messages of that queue.
  */
-export function createTimer(scope: Construct, queue: IQueue): Timer {
+export function createTimer(scope: Construct, queue: IQueue, deadLetterQueue: IQueue): Timer {
   const group = createScheduleGroup(scope, 'TimerScheduleGroup');
   const role = createSchedulerRole(scope, 'TimerRole', {
-    description: 'skytask timer: one-time schedules send due tasks to the task queue',
+    description: 'skytask timer: one-time schedules send due tasks to the task queue, undeliverable ones to the DLQ',
     group,
-    statements: queueSendStatements(queue),
+    statements: [...queueSendStatements(queue), ...queueSendStatements(deadLetterQueue)],
   });
   return { group, role };
 }

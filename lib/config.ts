@@ -30,9 +30,10 @@ export interface SkytaskConfig {
   /**
    * One-off tasks due beyond SQS's 15 minutes, on AWS: EventBridge Scheduler one-time
    * schedules in group SKYTASK_TIMER_GROUP, sending to the queue SKYTASK_QUEUE_ARN as the
-   * role SKYTASK_TIMER_ROLE_ARN. All three or none (then such tasks are refused).
+   * role SKYTASK_TIMER_ROLE_ARN. All three or none (then such tasks are refused). What a
+   * schedule cannot deliver goes to SKYTASK_DLQ_ARN when it is set.
    */
-  timer?: { groupName: string; roleArn: string; queueArn: string };
+  timer?: { groupName: string; roleArn: string; queueArn: string; deadLetterArn?: string };
 }
 
 /** A positive whole number from the environment (a count), or the setting's default. */
@@ -89,5 +90,5 @@ function timerFromEnv(env: NodeJS.ProcessEnv): SkytaskConfig['timer'] {
     const { timerGroup, timerRoleArn, queueArn: arn } = SETTINGS;
     throw new SkytaskError(`${timerGroup.env}, ${timerRoleArn.env} and ${arn.env} go together`);
   }
-  return { groupName, roleArn, queueArn };
+  return { groupName, roleArn, queueArn, deadLetterArn: envValue(SETTINGS.deadLetterQueueArn, env) };
 }

@@ -1,20 +1,13 @@
 import { ScheduleError } from './errors.js';
 import type { Job } from './job.js';
-import { nextSlot, previousSlot, scheduleOf, type Schedule } from './schedule.js';
+import { scheduleOf, type Schedule } from './schedule.js';
 
 /** What one EventBridge Scheduler schedule of a periodic job is deployed with. */
 export interface EventBridgeSchedule {
-  /** `rate(…)` or `cron(…)` in EventBridge's dialect. */
+  /** `cron(…)` in EventBridge's dialect (the reconciler's own schedule is a `rate(…)`). */
   expression: string;
-  /** IANA time zone EventBridge evaluates a cron expression in (`UTC` for rates). */
+  /** IANA time zone EventBridge evaluates a cron expression in (`UTC` for `runEvery`). */
   timezone: string;
-  /**
-   * Rates only: the first run, on the job's anchor grid. A rate counts from its start
-   * date, so this is what keeps the runs aligned (e.g. every 90 minutes from 00:00 UTC).
-   * EventBridge refuses a start date more than 5 minutes in the past: the deploy passes
-   * a `now` a little ahead of the synth.
-   */
-  startDate?: Date;
 }
 
 /**
@@ -25,12 +18,6 @@ export interface EventBridgeSchedule {
 export function schedulerInput(jobName: string): { job: string; time: string } {
   return { job: jobName, time: '<aws.scheduler.scheduled-time>' };
 }
-
-const rateUnits: [seconds: number, singular: string][] = [
-  [86_400, 'day'],
-  [3_600, 'hour'],
-  [60, 'minute'],
-];
 
 /**
  * A rate whose period divides a day evenly with a fixed minute in every run: every whole
@@ -56,7 +43,22 @@ function exactCron(s: Extract<Schedule, { kind: 'rate' }>): string | undefined {
   return undefined;
 }
 
-function rate(job: string, s: Extract<Schedule, { kind: 'rate' }>, now: number): EventBridgeSchedule {
+function gcd(a: number, b: number): number {
+  return b === 0 ? a : gcd(b, a % b);
+}
+
+/**
+ * The coarsest grid an exact UTC cron can say that holds every slot of `s`: the greatest
+ * common divisor of the period and a day, or of that and an hour when it is not whole
+ * hours (90 minutes → 30; 7 minutes → 1; 5 hours → 1 hour; 7 days → 1 day). It divides
+ * the period, so the job's slots are the grid's slots that are on the anchor grid.
+ */
+function firingGrid(s: Extract<Schedule, { kind: 'rate' }>): Extract<Schedule, { kind: 'rate' }> {
+  const day = gcd(s.every, 86_400);
+  return { ...s, every: day % 3_600 === 0 ? day : gcd(day, 3_600) };
+}
+
+function rate(job: string, s: Extract<Schedule, { kind: 'rate' }>): EventBridgeSchedule {
   if (s.every < 60)
     throw new ScheduleError(job, `runs every ${s.every} s: EventBridge Scheduler fires at most once a minute`);
   if (s.every % 60 !== 0)
@@ -67,16 +69,9 @@ function rate(job: string, s: Extract<Schedule, { kind: 'rate' }>, now: number):
       `anchor ${s.anchor} is not on a whole minute: EventBridge Scheduler fires in whole minutes`,
     );
   }
-  const exact = exactCron(s);
-  if (exact) return { expression: exact, timezone: 'UTC' };
-  const [size, unit] = rateUnits.find(([size]) => s.every % size === 0)!;
-  const n = s.every / size;
-  const first = previousSlot(s, now) === now ? now : nextSlot(s, now)!;
-  return {
-    expression: `rate(${n} ${n === 1 ? unit : `${unit}s`})`,
-    timezone: 'UTC',
-    startDate: new Date(first * 1000),
-  };
+  // No rate(): a rate counts from its StartDate, which would have to be a literal fixed at
+  // synth, and Scheduler refuses one more than 5 minutes in the past at a later deploy.
+  return { expression: exactCron(s) ?? exactCron(firingGrid(s))!, timezone: 'UTC' };
 }
 
 /**
@@ -126,25 +121,25 @@ function cron(job: string, s: Extract<Schedule, { kind: 'cron' }>): EventBridgeS
 
 /**
  * What EventBridge Scheduler deploys for a periodic job: a 6-field `cron()` (with `?` and
- * the year) and its time zone; for a `runEvery` whose period divides an hour, or a day
- * in whole hours, an exact `cron()` in UTC on the anchor grid; for other periods a
- * `rate()` with a start date on the anchor grid.
+ * the year) and its time zone; for a `runEvery`, an exact `cron()` in UTC. A period that
+ * divides an hour, or a day in whole hours, fires on the job's slots exactly; any other
+ * period fires on the coarsest finer grid a cron can say (every 30 minutes for 90), and the
+ * fire skips the times off the job's anchor grid (lib/scheduler.ts), so no start date is
+ * needed and the template deploys whenever it is deployed.
  * Throws ScheduleError, naming the job, for what EventBridge cannot express: periods
  * under a minute or not whole minutes, an anchor off the minute, a cron restricting both
- * day fields. (The local scheduler runs those anyway.) `now` (epoch seconds) picks a
- * rate's start date: the first slot at or after it.
+ * day fields. (The local scheduler runs those anyway.)
  *
  * @example
  * eventBridgeSchedule(anchoredeveryhour) // every hour at minute 25
  * // { expression: 'cron(25 * * * ? *)', timezone: 'UTC' }
- * eventBridgeSchedule({ name: 'n', runEvery: 5400 }, Date.parse('2026-01-01T10:00:00Z') / 1000)
- * // { expression: 'rate(90 minutes)', timezone: 'UTC', startDate: 2026-01-01T10:30:00.000Z }
+ * eventBridgeSchedule({ name: 'n', runEvery: 5400 }) // every 90 minutes from 00:00 UTC
+ * // { expression: 'cron(0/30 * * * ? *)', timezone: 'UTC' }: two fires in three skipped
  */
 export function eventBridgeSchedule(
   job: Pick<Job, 'name' | 'runEvery' | 'anchor' | 'cron' | 'timezone'>,
-  now: number = Date.now() / 1000,
 ): EventBridgeSchedule {
   const s = scheduleOf(job);
   if (!s) throw new ScheduleError(job.name, 'is not periodic (no runEvery or cron)');
-  return s.kind === 'rate' ? rate(job.name, s, now) : cron(job.name, s);
+  return s.kind === 'rate' ? rate(job.name, s) : cron(job.name, s);
 }

@@ -126,6 +126,19 @@ export function nextSlot(s: Schedule, t: number): number | undefined {
   return undefined;
 }
 
+/**
+ * Whether `t` is one of the schedule's slots, to the millisecond (an EventBridge scheduled
+ * time is whole seconds; a local anchor or period may be fractional). A deployed `runEvery`
+ * whose period a cron cannot say fires on a finer grid (lib/eventbridge-schedule.ts), and
+ * a fire at a time that is not a slot queues nothing. A cron schedule's fires are its
+ * slots by construction: true.
+ */
+export function isSlot(s: Schedule, t: number): boolean {
+  if (s.kind !== 'rate') return true;
+  const nearest = s.anchor + Math.round((t - s.anchor) / s.every) * s.every;
+  return Math.abs(nearest - t) < 0.001;
+}
+
 /** The last slot at or before `t` (the one due at `t`). Undefined when there is none. */
 export function previousSlot(s: Schedule, t: number): number | undefined {
   if (s.kind === 'rate') return s.anchor + Math.floor((t - s.anchor) / s.every) * s.every;

@@ -2,7 +2,7 @@ import { ValidationError } from './errors.js';
 import type { Job } from './job.js';
 import { periodicTaskId } from './keys.js';
 import { taskLogger } from './log.js';
-import { nextSlot, previousSlot, scheduleOf } from './schedule.js';
+import { isSlot, nextSlot, previousSlot, scheduleOf } from './schedule.js';
 import type { ScheduleEntry } from './store.js';
 import type { Task } from './task.js';
 import { type TaskDepsInput, taskDeps } from './tasks/deps.js';
@@ -12,8 +12,14 @@ import { queueTask } from './tasks/enqueue.js';
 export interface FireResult {
   /** The slot's task: new, or the one an earlier fire of the slot queued. Null: non-overlap kept it out. */
   task: Task | null;
-  /** False when this slot's run was recorded already (a repeated fire). */
+  /** False when this slot's run was recorded already (a repeated fire), or when it is no slot. */
   recorded: boolean;
+  /**
+   * False when the time fired is not one of the job's slots: nothing was queued or recorded
+   * (a deployed `runEvery` whose period a cron cannot say fires on a finer grid and skips
+   * the times in between; lib/eventbridge-schedule.ts).
+   */
+  slot: boolean;
 }
 
 /** A periodic job's schedule as `job_list` shows it. */
@@ -29,7 +35,7 @@ export interface Scheduler {
   /**
    * Fire a periodic job's run for `slot` (its scheduled time, epoch seconds): queue one task
    * (non-overlap respected), then record the run on the job's schedule entry. Idempotent
-   * per (job, slot). Throws UnknownJobError, or ValidationError for a job that is not periodic.
+   * per (job, slot); a time that is not a slot of the job does nothing. Throws UnknownJobError, or ValidationError for a job that is not periodic.
    */
   fire(jobName: string, slot: number): Promise<FireResult>;
   /** The schedules of these jobs' periodic ones (regular jobs are skipped), with their entries. */
@@ -57,10 +63,14 @@ export function createScheduler(input: TaskDepsInput): Scheduler {
      * queue one task through the backend (non-overlap respected), then record the run on
      * the job's schedule entry. Idempotent per (job, slot): the task id is derived from
      * them, and the entry counts a slot once. A crash between the two steps is repaired
-     * by firing the slot again.
+     * by firing the slot again. A time off the job's grid returns before any write.
      */
     async fire(jobName: string, slot: number): Promise<FireResult> {
       const job = periodicJob(jobName);
+      if (!isSlot(scheduleOf(job)!, slot)) {
+        logger.debug({ job: job.name, time: new Date(slot * 1000).toISOString() }, 'not a slot of the job: skipped');
+        return { task: null, recorded: false, slot: false };
+      }
       const id = periodicTaskId(job.name, slot);
       const task = await queueTask(deps, job.name, {}, { caller: 'scheduler' }, { derivedId: id });
       const recorded = await store.recordRun({ job: job.name, slot, time: clock(), taskId: task?.id });
@@ -69,7 +79,7 @@ export function createScheduler(input: TaskDepsInput): Scheduler {
       if (!task) log.info({ slot: at }, 'periodic run not queued: the previous one is not finished');
       else if (!recorded) log.info({ slot: at }, 'periodic slot fired again: nothing new queued');
       else log.info({ slot: at }, 'periodic run queued');
-      return { task, recorded };
+      return { task, recorded, slot: true };
     },
 
     /** The schedules of these periodic jobs (regular jobs are skipped), with their entries. */

@@ -73,6 +73,12 @@ export const SETTINGS = {
   /** The timer: the task queue's ARN, the one-time schedules' target. */
   queueArn: { env: 'SKYTASK_QUEUE_ARN' },
   /**
+   * The timer: the dead-letter queue's ARN, where EventBridge Scheduler puts the envelope of
+   * a due task it could not send to the queue (optional; without it such a task waits for
+   * the reconciler).
+   */
+  deadLetterQueueArn: { env: 'SKYTASK_DLQ_ARN' },
+  /**
    * The SDK's own variable for a DynamoDB endpoint (the local emulator); unset on AWS. The
    * SQS one is set on the client explicitly: the emulator's queue URLs do not resolve.
    */

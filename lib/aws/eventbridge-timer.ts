@@ -7,6 +7,7 @@ import {
 } from '@aws-sdk/client-scheduler';
 import { encodeEnvelope, type Envelope } from '../envelope.js';
 import type { TaskTimer } from '../timer.js';
+import { type Backoff, retryThrottled, SCHEDULER_THROTTLE_BACKOFF } from './backoff.js';
 
 export interface EventBridgeTimerOptions {
   client: SchedulerClient;
@@ -16,6 +17,15 @@ export interface EventBridgeTimerOptions {
   roleArn: string;
   /** The task queue's ARN (SKYTASK_QUEUE_ARN). */
   queueArn: string;
+  /**
+   * The dead-letter queue's ARN (SKYTASK_DLQ_ARN): what Scheduler could not send to the task
+   * queue within its retry policy goes there, the task's envelope as the body, so the
+   * dead-letter alarm fires and `redrive_dead_letters` queues the task again. Without it
+   * such a task waits for the reconciler (past its due time + reconcileAfter).
+   */
+  deadLetterArn?: string;
+  /** How a throttled CreateSchedule is tried again, past the SDK's own retries. @default SCHEDULER_THROTTLE_BACKOFF */
+  backoff?: Backoff;
 }
 
 /**
@@ -30,13 +40,14 @@ export function timerScheduleName(taskId: string): string {
 
 /**
  * The CreateSchedule request for a task due at `dueAt`: a one-time `at()` schedule in UTC
- * that sends the task's envelope to the queue and deletes itself after it fired. The
+ * that sends the task's envelope to the queue (or, failing that for a day, to the
+ * dead-letter queue) and deletes itself after it fired. The
  * time is rounded up to the second (never early; EventBridge fires within its minute).
  */
 export function atScheduleInput(
   envelope: Omit<Envelope, 'v'>,
   dueAt: number,
-  options: Omit<EventBridgeTimerOptions, 'client'>,
+  options: Omit<EventBridgeTimerOptions, 'client' | 'backoff'>,
 ): CreateScheduleCommandInput {
   const at = new Date(Math.ceil(dueAt) * 1000).toISOString().slice(0, 19);
   return {
@@ -53,16 +64,25 @@ export function atScheduleInput(
       Input: encodeEnvelope(envelope),
       // If the queue cannot be reached at the due time, keep trying for a day.
       RetryPolicy: { MaximumEventAgeInSeconds: 86_400, MaximumRetryAttempts: 185 },
+      ...(options.deadLetterArn && { DeadLetterConfig: { Arn: options.deadLetterArn } }),
     },
   };
 }
 
-/** The EventBridge Scheduler adapter of the timer port. */
-export function createEventBridgeTimer({ client, ...options }: EventBridgeTimerOptions): TaskTimer {
+/**
+ * The EventBridge Scheduler adapter of the timer port. A CreateSchedule throttled past the
+ * SDK's retries (the Region's rate quota) is tried again after a jittered, growing wait
+ * (`backoff`); the last throttling error is thrown.
+ */
+export function createEventBridgeTimer({ client, backoff, ...options }: EventBridgeTimerOptions): TaskTimer {
   return {
     async arm(envelope, dueAt) {
+      const input = atScheduleInput(envelope, dueAt, options);
       try {
-        await client.send(new CreateScheduleCommand(atScheduleInput(envelope, dueAt, options)));
+        await retryThrottled(
+          () => client.send(new CreateScheduleCommand(input)),
+          backoff ?? SCHEDULER_THROTTLE_BACKOFF,
+        );
       } catch (err) {
         // A schedule of that name exists: this task is armed already (a retried enqueue).
         if (err instanceof ConflictException || (err as Error)?.name === 'ConflictException') return;

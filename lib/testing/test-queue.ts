@@ -3,9 +3,11 @@ import type { AnyJobs, JobMap, JobsOf, QueueArgs, TaskOf } from '../client/types
 import { createLogger, type Logger } from '../log.js';
 import { createMemoryQueue, type DeadLetterView, type MemoryQueue } from '../memory/memory-queue.js';
 import { createMemoryStore } from '../memory/memory-store.js';
+import type { Job } from '../job.js';
 import { createRegistry } from '../registry.js';
 import { type Runtime, wireRuntime } from '../runtime.js';
 import type { FireResult } from '../scheduler.js';
+import { previousSlot, scheduleOf } from '../schedule.js';
 import type { TaskPage, TaskQuery } from '../store.js';
 import { isReady, type Task } from '../task.js';
 import type { QueueTaskOptions } from '../tasks/options.js';
@@ -57,7 +59,7 @@ export interface TestQueue<J extends JobMap = AnyJobs> {
   getTasks(query?: Partial<TaskQuery>): Promise<TaskPage>;
   /** Revoke a task (a running one stops at its next heartbeat, through `ctx.signal`). */
   revokeTask(id: string): Promise<Task>;
-  /** Fire a periodic job's run for `slot` (epoch seconds). @default the clock's now */
+  /** Fire a periodic job's run for `slot` (epoch seconds). @default the slot due at the clock's now */
   fire(job: keyof J & string, slot?: number): Promise<FireResult>;
   /** The messages on the dead-letter queue. */
   deadLetters(): DeadLetterView[];
@@ -107,8 +109,14 @@ export function createTestQueue<M>(options: TestQueueOptions<M>): TestQueue<Jobs
     getTask: (id) => runtime.store.getTask(id),
     getTasks: (query = {}) => backend.getTasks(query),
     revokeTask: (id) => backend.revokeTask(id),
-    fire: (job, slot) => runtime.scheduler.fire(job, slot ?? clock.now()),
+    fire: (job, slot) => runtime.scheduler.fire(job, slot ?? dueSlot(registry.get(job), clock.now())),
     deadLetters: () => queue.peekDeadLetters(),
   };
   return testQueue;
+}
+
+/** The slot due at `now` (the last at or before it), or `now` when there is none (fire says why). */
+function dueSlot(job: Job | undefined, now: number): number {
+  const schedule = job && scheduleOf(job);
+  return (schedule && previousSlot(schedule, now)) ?? now;
 }

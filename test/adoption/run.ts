@@ -434,7 +434,7 @@ async function cdkSynth(app?: string): Promise<string> {
   for (const asset of assets) {
     const bundle = join(cdkDir, 'cdk.out', asset, 'index.mjs');
     check(readFileSync(bundle, 'utf8').includes('nightly'), `${asset}: the jobs module is not bundled`);
-    // Each bundle loads (its @aws-sdk imports come from the project, as from the Lambda runtime).
+    // Each bundle loads (the AWS SDK is inside it).
     const out = await node(
       ['--input-type=module', '-e', `console.log(typeof (await import('${bundle}')).handler)`],
       cdkDir,

@@ -71,6 +71,17 @@ describe('scheduler.fire against the emulators', () => {
     assert.equal((await tasksOf('lonely')).length, 1);
   });
 
+  test("a time off the job's grid (a deployed finer cron) writes nothing: no task, no run counted", async () => {
+    const { runtime, logger, store, tasksOf } = await stack;
+    const scheduler = createScheduler({ ...runtime, logger });
+    const before = (await store.getScheduleEntries(['hourly'])).get('hourly');
+    const tasks = (await tasksOf('hourly')).length;
+    const fired = await scheduler.fire('hourly', at('2026-01-01T09:55:00Z'));
+    assert.deepEqual(fired, { task: null, recorded: false, slot: false });
+    assert.deepEqual((await store.getScheduleEntries(['hourly'])).get('hourly'), before);
+    assert.equal((await tasksOf('hourly')).length, tasks);
+  });
+
   test('a regular job cannot be fired', async () => {
     const { runtime, logger } = await stack;
     await assert.rejects(createScheduler({ ...runtime, logger }).fire('plain', now), ValidationError);

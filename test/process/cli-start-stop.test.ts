@@ -269,3 +269,102 @@ describe('skytask stop', () => {
     sleeper.kill();
   });
 });
+
+/**
+ * A wrapper like npm or tsx: runs a command as its child, in its own process group, and
+ * relays SIGINT and SIGTERM to the child `delay` ms after it got them (tsx waits 30 ms).
+ */
+const relaySource = `import { spawn } from 'node:child_process';
+const [delay, command, ...args] = process.argv.slice(2);
+const child = spawn(command, args, { stdio: 'inherit' });
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => setTimeout(() => child.kill(signal), Number(delay)));
+}
+child.on('exit', (code, signal) => process.exit(code ?? 128));
+`;
+
+describe('Ctrl-C through a wrapper that relays it (npm start)', () => {
+  it('one SIGINT to the process group is one Ctrl-C: the running task finishes, the emulators stop, exit 0', {
+    timeout: 60_000,
+  }, async () => {
+    const dir = dataDir();
+    const jobs = jobsModule(
+      'slow-jobs.ts',
+      `import { defineJob } from ${JSON.stringify(join(root, 'lib/index.ts'))};
+export const slow = defineJob({
+  name: 'slow',
+  run: async () => {
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    return 'done';
+  },
+});
+`,
+    );
+    const relay = jobsModule('relay.mjs', relaySource);
+    const start = [
+      '--import',
+      'tsx',
+      'local/cli.ts',
+      'start',
+      '--port',
+      '0',
+      '--data-dir',
+      dir,
+      '--jobs',
+      jobs,
+      '--json',
+    ];
+    // The wrapper leads a process group of its own, with the stack in it: a terminal's Ctrl-C.
+    const wrapper = spawn(process.execPath, [relay, '40', process.execPath, ...start], {
+      cwd: root,
+      detached: true,
+      env: { ...process.env, SKYTASK_GRACE_SECONDS: '10', SKYTASK_LOG_LEVEL: 'debug' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const group = wrapper.pid!;
+    try {
+      const exited = new Promise<number | null>((r) => wrapper.once('exit', (code) => r(code)));
+      const logs: any[] = [];
+      const seen = (match: (entry: any) => boolean) =>
+        new Promise<any>((resolveEntry, reject) => {
+          const found = logs.find(match);
+          if (found) return resolveEntry(found);
+          wrapper.once('exit', () => reject(new Error('the stack exited')));
+          wrapper.stdout!.on('data', () => {
+            const entry = logs.find(match);
+            if (entry) resolveEntry(entry);
+          });
+        });
+      createInterface({ input: wrapper.stdout! }).on('line', (line) => logs.push(JSON.parse(line)));
+      const { url } = await seen((e) => e.url);
+      const queued = await fetch(url, {
+        method: 'POST',
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'queue_task', params: { jobname: 'slow' } }),
+      }).then((res) => res.json() as Promise<any>);
+      const id: string = queued.result.id;
+      await seen((e) => e.msg === 'task started' && e.task_id === id);
+      const emulatorPid = logs.find((e) => e.msg?.startsWith('emulators')).pid as number;
+
+      process.kill(-group, 'SIGINT');
+      assert.equal(await exited, 0, 'a graceful stop');
+      const messages = logs.map((e) => e.msg);
+      assert.equal(messages.filter((m) => m?.startsWith('stopping')).length, 1);
+      assert.ok(
+        logs.some((e) => e.msg?.startsWith('the same signal again, relayed')),
+        'the wrapper relayed the signal',
+      );
+      assert.ok(!messages.includes('second signal: exiting now'), 'the relayed SIGINT is not a second Ctrl-C');
+      assert.ok(
+        logs.some((e) => e.msg === 'task succeeded' && e.task_id === id),
+        'the running task finished',
+      );
+      assert.ok(messages.includes('stopped'));
+      assert.ok(await waitGone(emulatorPid), 'the emulators stopped');
+      assert.deepEqual(emulatorsOf(dir), []);
+    } finally {
+      try {
+        process.kill(-group, 'SIGKILL');
+      } catch {}
+    }
+  });
+});

@@ -41,6 +41,7 @@ describe('configFromEnv', () => {
       [SETTINGS.timerGroup.env]: 'g',
       [SETTINGS.timerRoleArn.env]: 'arn:role',
       [SETTINGS.queueArn.env]: 'arn:queue',
+      [SETTINGS.deadLetterQueueArn.env]: 'arn:dlq',
     });
     assert.equal(config.dlqUrl, 'http://dlq');
     assert.equal(config.dynamodbEndpoint, 'http://127.0.0.1:1');
@@ -51,7 +52,12 @@ describe('configFromEnv', () => {
     assert.equal(config.maxReceiveCount, 4);
     assert.equal(config.reconcileAfter, SETTINGS.reconcileAfter.default);
     assert.equal(config.maxResends, 9);
-    assert.deepEqual(config.timer, { groupName: 'g', roleArn: 'arn:role', queueArn: 'arn:queue' });
+    assert.deepEqual(config.timer, {
+      groupName: 'g',
+      roleArn: 'arn:role',
+      queueArn: 'arn:queue',
+      deadLetterArn: 'arn:dlq',
+    });
   });
 
   it('refuses a missing table or queue, a number that is not positive, half a timer', () => {

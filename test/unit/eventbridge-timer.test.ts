@@ -32,6 +32,18 @@ test('a one-time at() schedule sends the envelope to the queue and deletes itsel
   });
 });
 
+test('what a schedule cannot deliver within its retry policy goes to the dead-letter queue, when there is one', () => {
+  const due = Date.parse('2026-03-01T12:30:00Z') / 1000;
+  const input = atScheduleInput({ id: 'abc', job: 'j' }, due, {
+    ...options,
+    deadLetterArn: 'arn:aws:sqs:us-east-1:1:dlq',
+  });
+  assert.deepEqual(input.Target?.DeadLetterConfig, { Arn: 'arn:aws:sqs:us-east-1:1:dlq' });
+  // Its body is the schedule's input: the task's envelope, which redrive_dead_letters reads.
+  assert.equal(input.Target?.Input, '{"v":1,"id":"abc","job":"j"}');
+  assert.equal(atScheduleInput({ id: 'abc', job: 'j' }, due, options).Target?.DeadLetterConfig, undefined);
+});
+
 test('schedule names fit EventBridge (64 chars of [0-9A-Za-z_.-]) and stay one per task', () => {
   const long = timerScheduleName('x'.repeat(128));
   const colon = timerScheduleName('testperiodic:20260101T100000Z');

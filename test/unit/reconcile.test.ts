@@ -1,7 +1,16 @@
 /** The reconciler on the in-memory ports and a fake clock. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createLogger, createRegistry, defineJob, reconcile, taskDeps, type TaskQueue } from '../../lib/index.js';
+import {
+  createLogger,
+  createRegistry,
+  defineJob,
+  queueTask,
+  reconcile,
+  taskDeps,
+  type TaskQueue,
+  type TaskTimer,
+} from '../../lib/index.js';
 import { createFakeClock, createMemoryQueue, createMemoryStore } from '../../lib/testing/index.js';
 
 const jobs = [defineJob({ name: 'job', run: () => 1 })];
@@ -60,5 +69,31 @@ describe('reconcile', () => {
     assert.equal(result.failedSends, 1);
     assert.equal((await memory.receive(10, 0)).length, 1, "b's message was sent");
     assert.match((await store.getTask('a'))?.sendError ?? '', /throttled/);
+  });
+
+  it("a timer's schedule that never delivered (EventBridge gave up, or the message was lost): the reconciler sends it once past due", async () => {
+    const clock = createFakeClock();
+    const queue = createMemoryQueue({ clock: clock.now });
+    const store = createMemoryStore({ clock: clock.now });
+    const armed: string[] = [];
+    // The schedule is created, and then its delivery fails: nothing reaches the queue.
+    const timer: TaskTimer = { arm: async (envelope) => void armed.push(envelope.id) };
+    const deps = taskDeps({
+      store,
+      queue,
+      timer,
+      registry: createRegistry(jobs),
+      logger: createLogger({ level: 'silent' }),
+      clock: clock.now,
+    });
+    const task = (await queueTask(deps, 'job', {}, { delay: 3600 }))!;
+    assert.deepEqual(armed, [task.id]);
+    clock.advance(3600 + 299); // due, not yet reconcileAfter past due: its message may still come
+    assert.equal((await reconcile(deps, { olderThan: 300 })).resent, 0);
+    clock.advance(2);
+    assert.deepEqual(await reconcile(deps, { olderThan: 300 }), { resent: 1, failed: 0, failedSends: 0 });
+    const [message] = await queue.receive(10, 0);
+    assert.equal(JSON.parse(message.body).id, task.id, 'sent to the queue now, not armed again');
+    assert.deepEqual(armed, [task.id]);
   });
 });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ScheduleError } from '../../lib/errors.js';
 import { eventBridgeSchedule } from '../../lib/eventbridge-schedule.js';
-import { nextSlot, previousSlot, scheduleOf, type Schedule } from '../../lib/schedule.js';
+import { isSlot, nextSlot, previousSlot, scheduleOf, type Schedule } from '../../lib/schedule.js';
 
 // A fixed reference clock: every test computes from these instants, never from Date.now().
 const at = (iso: string) => Date.parse(iso) / 1000;
@@ -140,7 +140,7 @@ describe('refusals at definition', () => {
 });
 
 describe('eventBridgeSchedule', () => {
-  const eb = (job: object) => eventBridgeSchedule({ name: 'job', ...job }, NOW);
+  const eb = (job: object) => eventBridgeSchedule({ name: 'job', ...job });
 
   test('a period dividing an hour, or a day in whole hours: an exact cron() in UTC on the anchor grid, no start date', () => {
     const cases: [object, string][] = [
@@ -164,14 +164,20 @@ describe('eventBridgeSchedule', () => {
     }
   });
 
-  test('the exact cron fires on the slots and nowhere else (a week of minutes, checked against the grid)', () => {
-    const jobs = [
+  test('the cron fires on every slot; an exact one nowhere else, a finer one off the grid where isSlot is false (a week of minutes)', () => {
+    const exact = [
       { runEvery: 300, anchor: 2 * 60 },
       { runEvery: 3600, anchor: 25 * 60 },
       { runEvery: 6 * 3600, anchor: at('2026-01-01T17:45:00Z') },
       { runEvery: 86_400, anchor: at('2026-01-01T06:30:00Z') },
     ];
-    for (const job of jobs) {
+    const finer = [
+      { runEvery: 5400, anchor: 0 },
+      { runEvery: 7 * 60, anchor: NOW + 180 },
+      { runEvery: 5 * 3600, anchor: at('2026-01-01T01:15:00Z') },
+      { runEvery: 2 * 86_400, anchor: at('2026-01-02T06:30:00Z') },
+    ];
+    for (const job of [...exact, ...finer]) {
       const rate = schedule(job);
       const [, minute, hour] = /^cron\((\S+) (\S+) \* \* \? \*\)$/.exec(eb(job).expression)!;
       const matches = (fieldText: string, value: number) => {
@@ -179,33 +185,44 @@ describe('eventBridgeSchedule', () => {
         const [start, step] = fieldText.split('/').map(Number);
         return step === undefined ? value === start : value >= start && (value - start) % step === 0;
       };
+      let fires = 0;
       for (let t = NOW; t < NOW + 7 * 86_400; t += 60) {
         const d = new Date(t * 1000);
-        const fires = matches(minute, d.getUTCMinutes()) && matches(hour, d.getUTCHours());
-        assert.equal(fires, previousSlot(rate, t) === t, `${JSON.stringify(job)} at ${iso(t)}`);
+        const fired = matches(minute, d.getUTCMinutes()) && matches(hour, d.getUTCHours());
+        const slot = previousSlot(rate, t) === t;
+        fires += Number(fired);
+        assert.equal(isSlot(rate, t), slot, `${JSON.stringify(job)} at ${iso(t)}`);
+        assert.equal(fired && isSlot(rate, t), slot, `${JSON.stringify(job)} at ${iso(t)}`);
       }
+      if (exact.includes(job)) assert.equal(fires, (7 * 86_400) / job.runEvery, JSON.stringify(job));
     }
   });
 
-  test('other periods: rates in the largest whole unit, with a start date on the anchor grid', () => {
-    assert.deepEqual(eb({ runEvery: 5400 }), {
-      expression: 'rate(90 minutes)',
-      timezone: 'UTC',
-      startDate: new Date('2026-01-01T10:30:00Z'),
-    });
-    assert.deepEqual(eb({ runEvery: 7 * 60, anchor: NOW }), {
-      expression: 'rate(7 minutes)',
-      timezone: 'UTC',
-      startDate: new Date('2026-01-01T10:00:00Z'),
-    });
-    assert.equal(eb({ runEvery: 45 * 60 }).expression, 'rate(45 minutes)');
-    assert.equal(eb({ runEvery: 5 * 3600 }).expression, 'rate(5 hours)');
-    assert.deepEqual(eb({ runEvery: 7 * 86_400, anchor: at('2026-01-05T06:00:00Z') }), {
-      expression: 'rate(7 days)',
-      timezone: 'UTC',
-      startDate: new Date('2026-01-05T06:00:00Z'),
-    });
-    assert.equal(eb({ runEvery: 14 * 86_400 }).expression, 'rate(14 days)');
+  test('other periods: an exact UTC cron on the coarsest finer grid (gcd with a day, then an hour), no start date', () => {
+    const cases: [object, string][] = [
+      [{ runEvery: 5400 }, 'cron(0/30 * * * ? *)'],
+      [{ runEvery: 5400, anchor: at('2026-01-01T00:20:00Z') }, 'cron(20/30 * * * ? *)'],
+      [{ runEvery: 7 * 60, anchor: NOW + 180 }, 'cron(* * * * ? *)'],
+      [{ runEvery: 45 * 60 }, 'cron(0/15 * * * ? *)'],
+      [{ runEvery: 5 * 3600 }, 'cron(0 * * * ? *)'],
+      [{ runEvery: 5 * 3600, anchor: at('2026-01-01T01:15:00Z') }, 'cron(15 * * * ? *)'],
+      [{ runEvery: 25 * 3600 }, 'cron(0 * * * ? *)'],
+      [{ runEvery: 7 * 86_400, anchor: at('2026-01-05T06:00:00Z') }, 'cron(0 6 * * ? *)'],
+      [{ runEvery: 14 * 86_400 }, 'cron(0 0 * * ? *)'],
+      [{ runEvery: 36 * 3600 }, 'cron(0 0/12 * * ? *)'],
+    ];
+    for (const [job, expression] of cases) {
+      assert.deepEqual(eb(job), { expression, timezone: 'UTC' }, JSON.stringify(job));
+    }
+  });
+
+  test('isSlot: a rate to the millisecond (a local period may be fractional); every time of a cron', () => {
+    const tenth = schedule({ runEvery: 0.1, anchor: 0.05 });
+    assert.equal(isSlot(tenth, 1_767_225_600.35), true);
+    assert.equal(isSlot(tenth, 1_767_225_600.3), false);
+    assert.equal(isSlot(schedule({ runEvery: 5400 }), at('2026-01-01T01:30:00Z')), true);
+    assert.equal(isSlot(schedule({ runEvery: 5400 }), at('2026-01-01T01:00:00Z')), false);
+    assert.equal(isSlot(schedule({ cron: '0 9 * * *' }), at('2026-01-01T01:00:00Z')), true);
   });
 
   test('5-field cron becomes the 6-field dialect: ? in one day field, the year, days 1-7 from Sunday', () => {
@@ -262,7 +279,7 @@ test('every periodic sample job deploys to EventBridge as written', async () => 
   const got = Object.fromEntries(
     createRegistry(samples)
       .periodic()
-      .map((job) => [job.name, eventBridgeSchedule(job, NOW).expression]),
+      .map((job) => [job.name, eventBridgeSchedule(job).expression]),
   );
   assert.deepEqual(got, {
     anchoredeveryhour: 'cron(25 * * * ? *)',

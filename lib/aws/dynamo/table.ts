@@ -1,6 +1,7 @@
 import { ConditionalCheckFailedException, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, BatchWriteCommand, type DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { INDEX } from '../../keys.js';
+import { type Backoff, DYNAMO_BATCH_BACKOFF, sendUntilDone } from '../backoff.js';
 
 /** A DynamoDB item as the document client gives it. */
 export type Item = Record<string, any>;
@@ -11,6 +12,8 @@ export interface TaskTable {
   name: string;
   /** Seconds a ready task is kept before its TTL deletes it. */
   retentionSeconds: number;
+  /** How batch reads and writes wait before sending what DynamoDB left undone. @default DYNAMO_BATCH_BACKOFF */
+  backoff?: Backoff;
 }
 
 /** Whether a write failed its ConditionExpression (the SDK's class, or its name through another copy of the SDK). */
@@ -43,23 +46,31 @@ export function tableDefinition(table: string): CreateTableCommandInput {
   };
 }
 
-/** Strongly consistent BatchGetItem of any number of keys (100 a request, unprocessed keys retried); items in no order. */
+/**
+ * Strongly consistent BatchGetItem of any number of keys, 100 a request; items in no
+ * order. Unprocessed keys are sent again after a jittered, growing wait (`table.backoff`);
+ * throws a SkytaskError when they are still left after its last round.
+ */
 export async function batchGet(table: TaskTable, keys: Item[]): Promise<Item[]> {
   const items: Item[] = [];
   for (let i = 0; i < keys.length; i += 100) {
-    let batch: Item[] | undefined = keys.slice(i, i + 100);
-    while (batch?.length) {
-      const out = await table.doc.send(
-        new BatchGetCommand({ RequestItems: { [table.name]: { Keys: batch, ConsistentRead: true } } }),
-      );
-      items.push(...(out.Responses?.[table.name] ?? []));
-      batch = out.UnprocessedKeys?.[table.name]?.Keys as Item[] | undefined;
-    }
+    await sendUntilDone(
+      keys.slice(i, i + 100),
+      async (batch) => {
+        const out = await table.doc.send(
+          new BatchGetCommand({ RequestItems: { [table.name]: { Keys: batch, ConsistentRead: true } } }),
+        );
+        items.push(...(out.Responses?.[table.name] ?? []));
+        return out.UnprocessedKeys?.[table.name]?.Keys as Item[] | undefined;
+      },
+      table.backoff ?? DYNAMO_BATCH_BACKOFF,
+      'BatchGetItem',
+    );
   }
   return items;
 }
 
-/** Delete every item (tests and local resets): a scan of the keys, BatchWriteItem 25 a request. */
+/** Delete every item (tests and local resets): a scan of the keys, BatchWriteItem 25 a request (unprocessed ones as in `batchGet`). */
 export async function flushTable(table: TaskTable): Promise<void> {
   let ExclusiveStartKey: Item | undefined;
   do {
@@ -68,13 +79,17 @@ export async function flushTable(table: TaskTable): Promise<void> {
     );
     const keys = page.Items ?? [];
     for (let i = 0; i < keys.length; i += 25) {
-      let requests: any[] | undefined = keys.slice(i, i + 25).map((Key) => ({ DeleteRequest: { Key } }));
-      while (requests?.length) {
-        const out: { UnprocessedItems?: Record<string, any[]> } = await table.doc.send(
-          new BatchWriteCommand({ RequestItems: { [table.name]: requests } }),
-        );
-        requests = out.UnprocessedItems?.[table.name];
-      }
+      await sendUntilDone(
+        keys.slice(i, i + 25).map((Key) => ({ DeleteRequest: { Key } })),
+        async (requests) => {
+          const out: { UnprocessedItems?: Record<string, any[]> } = await table.doc.send(
+            new BatchWriteCommand({ RequestItems: { [table.name]: requests } }),
+          );
+          return out.UnprocessedItems?.[table.name];
+        },
+        table.backoff ?? DYNAMO_BATCH_BACKOFF,
+        'BatchWriteItem',
+      );
     }
     ExclusiveStartKey = page.LastEvaluatedKey;
   } while (ExclusiveStartKey);

@@ -3,8 +3,8 @@
  * 15 minutes), and the recurring schedules (one per periodic job, invoking the scheduler
  * function, and the reconciler's).
  */
-import type { Role } from 'aws-cdk-lib/aws-iam';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { PolicyStatement, type Role } from 'aws-cdk-lib/aws-iam';
 import { type CfnSchedule, type CfnScheduleGroup, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
@@ -152,6 +152,7 @@ function createReconciler(
       ...core.environment,
       [SETTINGS.reconcileAfter.env]: String(p.reconcileAfter.toSeconds()),
       [SETTINGS.maxResends.env]: String(p.maxResends),
+      [SETTINGS.dlqUrl.env]: core.deadLetterQueue.queueUrl,
     },
     // No timer: it re-sends a task only once it is past due (eta + reconcileAfter), so
     // never beyond SQS's 15 minutes. (Arming far-future tasks again is the local stack's
@@ -159,9 +160,14 @@ function createReconciler(
     statements: [
       // Unfinished tasks: keys from the status index, items in batches.
       indexQueryStatement(core.table, [INDEX.byStatus.name]),
-      // markResent, endIdle, setSendError; releasing the lock of a task it ends.
-      tableStatement(core.table, ['BatchGetItem', 'UpdateItem', 'DeleteItem']),
+      // markResent, endIdle, setSendError; releasing the lock of a task it ends; the task of a dead letter.
+      tableStatement(core.table, ['BatchGetItem', 'GetItem', 'UpdateItem', 'DeleteItem']),
       ...queueSendStatements(core.queue),
+      // The dead-letter sweep: read letters, make them visible again (lib/tasks/dead-letter-sweep.ts).
+      new PolicyStatement({
+        actions: ['sqs:ReceiveMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueAttributes'],
+        resources: [core.deadLetterQueue.queueArn],
+      }),
     ],
     async: { retryAttempts: FUNCTIONS.reconciler.asyncRetryAttempts, deadLetterQueue },
   }).fn;

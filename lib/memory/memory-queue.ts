@@ -214,6 +214,12 @@ export function createMemoryQueue(options: MemoryQueueOptions = {}): MemoryQueue
       return dead.receive(normalizeMax(max));
     },
     deleteDeadLetters: async (receiptHandles) => dead.delete(receiptHandles),
+    async releaseDeadLetters(receiptHandles) {
+      for (const handle of receiptHandles) {
+        const letter = dead.inFlight(handle);
+        if (letter) letter.visibleAt = clock();
+      }
+    },
     // Like the adapter's PurgeQueue: the task queue only; dead letters stay.
     purge: async () => main.clear(),
     visibleNow() {

@@ -345,6 +345,7 @@ describe('TaskQueue template', () => {
     assert.equal(reconciler.timer, undefined, 'it re-sends only tasks already past due');
     assert.deepEqual(keysOf(ids.reconciler), [
       'NODE_OPTIONS',
+      'SKYTASK_DLQ_URL',
       'SKYTASK_MAX_RESENDS',
       'SKYTASK_QUEUE_URL',
       'SKYTASK_RECONCILE_AFTER',
@@ -447,16 +448,21 @@ describe('TaskQueue template', () => {
     ]);
   });
 
-  test('IAM: the reconciler: Query on by_status only, BatchGetItem, UpdateItem, DeleteItem; SendMessage', () => {
+  test('IAM: the reconciler: Query on by_status only, BatchGetItem, GetItem, UpdateItem, DeleteItem; SendMessage; the dead-letter sweep', () => {
     assert.deepEqual(roleStatements(resources, 'Reconciler'), [
       logsStatement(ids.reconcilerLogs),
       { Effect: 'Allow', Action: 'dynamodb:Query', Resource: index('by_status') },
       {
         Effect: 'Allow',
-        Action: ['dynamodb:BatchGetItem', 'dynamodb:DeleteItem', 'dynamodb:UpdateItem'],
+        Action: ['dynamodb:BatchGetItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem'],
         Resource: ref(ids.table),
       },
       { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: [ref(ids.queue), ref(ids.scheduleDlq)] },
+      {
+        Effect: 'Allow',
+        Action: ['sqs:ChangeMessageVisibility', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage'],
+        Resource: ref(ids.dlq),
+      },
     ]);
   });
 

@@ -11,6 +11,7 @@ import type { Construct } from 'constructs';
 import { INDEX } from '../lib/keys.js';
 import { type EventBridgeSchedule, eventBridgeSchedule, schedulerInput } from '../lib/eventbridge-schedule.js';
 import type { Job } from '../lib/job.js';
+import type { JobRegistry } from '../lib/registry.js';
 import { SETTINGS } from '../lib/settings.js';
 import { FUNCTIONS } from './defaults.js';
 import { indexQueryStatement, queueSendStatements, tableStatement } from './permissions.js';
@@ -19,7 +20,6 @@ import {
   createScheduleGroup,
   createSchedulerRole,
   invokeStatements,
-  periodicJobsOf,
 } from './schedules.js';
 import { FUNCTION_ENTRIES, createTaskFunction } from './task-function.js';
 import { sharedFunctionOptions, type TaskQueueCore } from './task-queue-core.js';
@@ -54,8 +54,8 @@ export interface RecurringSchedules {
  * message (ScheduleError, naming the job). The schedules hold nothing that depends on
  * when the synth ran (no start date), so a template deploys the same at any later time.
  */
-export function periodicSchedulesOf(jobsPath: string): PeriodicSchedule[] {
-  return periodicJobsOf(jobsPath).map((job) => ({ job, schedule: eventBridgeSchedule(job) }));
+export function periodicSchedulesOf(jobs: JobRegistry): PeriodicSchedule[] {
+  return jobs.periodic().map((job) => ({ job, schedule: eventBridgeSchedule(job) }));
 }
 
 /**

@@ -36,6 +36,7 @@ const sampleJobs = join(root, 'examples/jobs.ts');
 const fixtureJobs = join(root, 'test/fixtures/other-jobs.ts');
 const unschedulableJobs = join(root, 'test/fixtures/unschedulable-jobs.ts');
 const rateJobs = join(root, 'test/fixtures/rate-jobs.ts');
+const timeLimitJobs = join(root, 'test/fixtures/time-limit-jobs.ts');
 /** The feature flags `cdk synth` uses, so the template here is the one `npm run synth` makes. */
 const cdkContext = JSON.parse(readFileSync(join(root, 'cdk.json'), 'utf8')).context;
 /** The AWS SDK version skytask pins, tested, and bundles into the functions. */
@@ -860,6 +861,12 @@ describe('TaskQueue props', () => {
       /reconcileEvery is a whole number of minutes/,
     );
     assert.throws(() => templateOf({ maxResends: 0 }), /maxResends is a whole number, at least 1/);
+    // A 30 s timeLimit needs a consumer timeout of 33 s: 3 s are kept for the finish write.
+    assert.throws(
+      () => templateOf({ jobs: timeLimitJobs, consumerTimeout: Duration.seconds(32) }),
+      /timeLimit over consumerTimeout \(32 s\) less 3 s for the finish write: half_minute \(30 s\)/,
+    );
+    assert.doesNotThrow(() => templateOf({ jobs: timeLimitJobs, consumerTimeout: Duration.seconds(33) }));
     assert.throws(() => templateOf({ maxReceiveCount: 0 }), /maxReceiveCount is a whole number from 1 to 1000/);
   });
 

@@ -15,12 +15,7 @@ import type { JobRegistry } from '../lib/registry.js';
 import { SETTINGS } from '../lib/settings.js';
 import { FUNCTIONS } from './defaults.js';
 import { indexQueryStatement, queueSendStatements, tableStatement } from './permissions.js';
-import {
-  createFunctionSchedule,
-  createScheduleGroup,
-  createSchedulerRole,
-  invokeStatements,
-} from './schedules.js';
+import { createFunctionSchedule, createScheduleGroup, createSchedulerRole, invokeStatements } from './schedules.js';
 import { FUNCTION_ENTRIES, createTaskFunction } from './task-function.js';
 import { sharedFunctionOptions, type TaskQueueCore } from './task-queue-core.js';
 

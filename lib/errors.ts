@@ -98,6 +98,28 @@ export class ConflictError extends SkytaskError {
   }
 }
 
+/** A workflow id that must exist does not (-32002, `data.workflow`). */
+export class WorkflowNotFoundError extends SkytaskError {
+  static {
+    brand(WorkflowNotFoundError, 'WorkflowNotFoundError');
+  }
+
+  constructor(readonly workflowId: string) {
+    super(`workflow ${workflowId} not found`);
+  }
+}
+
+/** A workflow id names one request: it was queued before with other tasks or options (-32003, `data.workflow`). */
+export class WorkflowConflictError extends SkytaskError {
+  static {
+    brand(WorkflowConflictError, 'WorkflowConflictError');
+  }
+
+  constructor(readonly workflowId: string) {
+    super(`workflow ${workflowId} exists with other tasks or options: a workflow id names one request`);
+  }
+}
+
 /** A wait ended before the task was ready; `task` is the task as it is now. */
 export class WaitTimeoutError extends SkytaskError {
   static {

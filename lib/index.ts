@@ -8,12 +8,43 @@ export {
   type JobOptions,
   type Kwargs,
   type KwargsArg,
+  type SubTaskArgs,
+  type SubTaskOptions,
   type SchemaInput,
   type SchemaOutput,
 } from './job.js';
 export { isStandardSchema, type KwargsSchema, type KwargsIssue } from './kwargs-schema.js';
 export { createRegistry, loadRegistry, type JobRegistry } from './registry.js';
 export { TaskStatus, READY_STATUSES, isReady, toWire, fromWire, type Task, type TaskWire } from './task.js';
+export {
+  signature,
+  chain,
+  group,
+  chord,
+  isAwaitingChildren,
+  type Signature,
+  type SignatureOptions,
+  type WorkflowSpec,
+  type WorkflowKind,
+  type WorkflowStatus,
+  type WorkflowOptions,
+  type FailingWorkflowOptions,
+  type ChordOptions,
+  type ChordPolicy,
+  type MemberOutcome,
+  type AwaitingChildren,
+  type JobResult,
+  type ResultOf,
+  type ResultsOf,
+  type SettledOf,
+} from './workflow.js';
+export {
+  workflowToWire,
+  workflowFromWire,
+  type WorkflowState,
+  type WorkflowWire,
+  type WorkflowCounts,
+} from './workflow-state.js';
 export * from './errors.js';
 export { LIMITS } from './limits.js';
 
@@ -29,10 +60,13 @@ export {
 } from './tasks/enqueue.js';
 export { checkKwargs, checkOptions, type CheckedKwargs, type QueueTaskOptions } from './tasks/options.js';
 export { sendTaskMessage, sendTaskMessages, needsTimer } from './tasks/send.js';
-export { endTask, type TaskEnd } from './tasks/end.js';
+export { endTask, settleEnded, type TaskEnd } from './tasks/end.js';
 export { takeLock } from './tasks/lock.js';
 export { getTasks, waitForTask, queueStats, type QueueStats } from './tasks/inspect.js';
-export { revokeTask } from './tasks/revoke.js';
+export { revokeTask, revokeWorkflow, type RevokeWorkflowResult } from './tasks/revoke.js';
+export { queueWorkflow, type QueuedWorkflow, type WorkflowOrigin } from './tasks/workflow-queue.js';
+export { getWorkflowState, queuedState, type WorkflowPage } from './tasks/workflow-inspect.js';
+export { workflowInput } from './tasks/workflow-input.js';
 export {
   REDRIVE_BUDGET_SECONDS,
   redriveDeadLetters,
@@ -67,6 +101,7 @@ export { createScheduler, type Scheduler, type FireResult, type JobSchedule } fr
 
 // The ports and their adapters.
 export type { TaskStore, TaskQuery, TaskPage, Outcome, ScheduleEntry, ClaimResult } from './store.js';
+export type { WorkflowStore, WorkflowRecord, JoinCount, JoinState, EndedStatus } from './workflow-store.js';
 export type { TaskQueue, ReceivedMessage, QueueDepth } from './queue.js';
 export type { TaskTimer } from './timer.js';
 export { createDynamoStore, type DynamoStoreOptions } from './aws/dynamo/store.js';
@@ -79,7 +114,16 @@ export {
   type EventBridgeTimerOptions,
 } from './aws/eventbridge-timer.js';
 export { encodeEnvelope, decodeEnvelope, type Envelope, type ProducerEnvelope } from './envelope.js';
-export { isCallerTaskId, periodicTaskId, producerTaskId } from './keys.js';
+export {
+  isCallerTaskId,
+  periodicTaskId,
+  producerTaskId,
+  workflowTaskId,
+  callbackTaskId,
+  errorTaskId,
+  childrenWorkflowId,
+  workflowRoleOf,
+} from './keys.js';
 
 // Wiring.
 export { configFromEnv, type SkytaskConfig } from './config.js';

@@ -10,6 +10,9 @@ import { isReady, type TaskStatus } from './task.js';
  *   task#<id>      a task
  *   lock#<lockId>  a non-overlap lock: { task_id }
  *   sched#<job>    a periodic job's schedule entry
+ *   flow#<id>      a workflow: its shape (lib/workflow.ts); its tasks are task items
+ *   join#<id>      a workflow's join: how many of its shards are fully counted
+ *   join#<id>#<k>  one shard of the join: the members k*JOIN_SHARD… it counted
  *
  * Three KEYS_ONLY global secondary indexes serve `get_tasks`; listings read the keys
  * there and the items from the table. KEYS_ONLY means an update that does not change
@@ -36,6 +39,18 @@ export const INDEX = {
 export const taskKey = (id: string) => ({ pk: `task#${id}` });
 export const lockKey = (lockId: string) => ({ pk: `lock#${lockId}` });
 export const scheduleKey = (job: string) => ({ pk: `sched#${job}` });
+export const workflowKey = (id: string) => ({ pk: `flow#${id}` });
+/** The join's top item (no shard), or shard `shard` of it. */
+export const joinKey = (id: string, shard?: number) => ({
+  pk: shard === undefined ? `join#${id}` : `join#${id}#${shard}`,
+});
+
+/**
+ * Members a join shard counts. A shard item holds the set of its members already counted
+ * (each marker a number under 200: 2-3 bytes), so it stays under 1 KB and a count costs
+ * one write unit; the join's top item counts full shards the same way (lib/workflow-store.ts).
+ */
+export const JOIN_SHARD = 200;
 
 /**
  * Task ids, and who may choose them. A caller may give an id (`queue_task`, the clients, a
@@ -76,6 +91,47 @@ export function periodicTaskId(job: string, slot: number): string {
  * redeliveries of that message, and one no caller can give (SQS assigns the message id).
  */
 export const producerTaskId = (messageId: string) => `sqs${DERIVED_ID_MARK}${messageId}`.slice(0, 128);
+
+/**
+ * The tasks of a workflow have ids derived from its id, so that each is written once
+ * (queueing the workflow again writes nothing new) and a task's id says which workflow it
+ * belongs to without a field on the task: `<workflow>:<n>` for the n-th step or member
+ * (from 0), `<workflow>:callback` for a chord's callback, `<workflow>:error` for the error
+ * path. A caller's workflow id has no colon (isCallerTaskId) and at most
+ * `LIMITS.workflowIdLength` characters, so these fit 128.
+ */
+export const workflowTaskId = (workflowId: string, index: number) => `${workflowId}${DERIVED_ID_MARK}${index}`;
+export const callbackTaskId = (workflowId: string) => `${workflowId}${DERIVED_ID_MARK}callback`;
+export const errorTaskId = (workflowId: string) => `${workflowId}${DERIVED_ID_MARK}error`;
+
+/**
+ * The workflow of a parent's children (`ctx.awaitChildren`): `<parent>:children`, derived so
+ * that a parent run again after a crash finds its children queued already. A parent id too
+ * long for it is hashed.
+ */
+export function childrenWorkflowId(parentId: string): string {
+  const id = `${parentId}${DERIVED_ID_MARK}children`;
+  return id.length <= LIMITS.workflowIdLength
+    ? id
+    : `${createHash('sha256').update(parentId).digest('hex').slice(0, 40)}${DERIVED_ID_MARK}children`;
+}
+
+/** What a task id says of its workflow: a step or member's index, or its callback or error path. */
+export type WorkflowRole = { workflowId: string; index: number } | { workflowId: string; role: 'callback' | 'error' };
+
+/**
+ * The workflow a task belongs to, read from its id (see workflowTaskId), or undefined. No
+ * other id skytask derives ends that way: a periodic run's ends with a `Z` stamp, a producer
+ * message's with an SQS message id (a UUID), and a caller's id has no colon.
+ */
+export function workflowRoleOf(taskId: string): WorkflowRole | undefined {
+  const at = taskId.lastIndexOf(DERIVED_ID_MARK);
+  if (at <= 0) return undefined;
+  const workflowId = taskId.slice(0, at);
+  const tail = taskId.slice(at + 1);
+  if (tail === 'callback' || tail === 'error') return { workflowId, role: tail };
+  return /^(0|[1-9]\d{0,5})$/.test(tail) ? { workflowId, index: Number(tail) } : undefined;
+}
 
 /** Stable small hash of a task id → its shard. */
 export function shardOf(id: string): number {

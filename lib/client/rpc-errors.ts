@@ -9,6 +9,8 @@ import {
   UnknownJobError,
   ValidationError,
   WaitTimeoutError,
+  WorkflowConflictError,
+  WorkflowNotFoundError,
   type SkytaskError,
 } from '../errors.js';
 import { RPC_ERRORS } from '../rpc/codes.js';
@@ -28,8 +30,10 @@ export function errorFromRpc(error: RpcErrorObject): SkytaskError {
         ? new UnknownJobError(data.jobname)
         : new ValidationError(error.message, data);
     case RPC_ERRORS.notFound:
+      if (typeof data?.workflow === 'string') return new WorkflowNotFoundError(data.workflow);
       return new TaskNotFoundError(typeof data?.id === 'string' ? data.id : '?');
     case RPC_ERRORS.conflict:
+      if (typeof data?.workflow === 'string') return new WorkflowConflictError(data.workflow);
       return data?.task
         ? new ConflictError(error.message, fromWire(data.task as TaskWire))
         : new RemoteError(error.code, error.message, data);

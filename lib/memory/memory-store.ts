@@ -6,6 +6,7 @@ import type { ClaimResult, ScheduleEntry, TaskStore } from '../store.js';
 import type { Task } from '../task.js';
 import { listTasks } from './task-listing.js';
 import { isClaimable, isExpired, isHeldBy, isIdle, newRecord, patch, toTask, type TaskRecord } from './task-record.js';
+import { workflowVerbs } from './workflow-verbs.js';
 
 export interface MemoryStoreOptions {
   /**
@@ -63,8 +64,7 @@ function memoryState(options: MemoryStoreOptions) {
   }
   return { clock, retention, tasks, locks, schedules, read, write, update, getTasks };
 }
-
-type MemoryState = ReturnType<typeof memoryState>;
+export type MemoryState = ReturnType<typeof memoryState>;
 
 /** Create, read, list and delete task records. */
 function recordVerbs(
@@ -295,5 +295,6 @@ function lockAndScheduleVerbs(
  */
 export function createMemoryStore(options: MemoryStoreOptions = {}): TaskStore {
   const state = memoryState(options);
-  return { ...recordVerbs(state), ...runVerbs(state), ...endVerbs(state), ...lockAndScheduleVerbs(state) };
+  const tasks = { ...recordVerbs(state), ...runVerbs(state), ...endVerbs(state), ...lockAndScheduleVerbs(state) };
+  return { ...tasks, ...workflowVerbs(state, tasks.flush) };
 }

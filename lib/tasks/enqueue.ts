@@ -39,8 +39,12 @@ export interface RequestOrigin {
 const withoutUndefined = <T extends object>(value: T): T =>
   Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 
-/** The new task's record, before it is written. Stored: the kwargs' JSON (the schema's input). */
-async function newTask(
+/**
+ * The new task's record, before it is written (stored: the kwargs' JSON, the schema's
+ * input). The checks of `recordTask`: throws ValidationError for an unknown job, bad
+ * kwargs or options.
+ */
+export async function buildTask(
   deps: TaskDeps,
   jobName: string,
   kwargs: unknown,
@@ -112,9 +116,19 @@ export async function recordTask(
   options: QueueTaskOptions = {},
   origin: RequestOrigin = {},
 ): Promise<Recorded | null> {
-  const task = await newTask(deps, jobName, kwargs, options, origin);
+  const task = await buildTask(deps, jobName, kwargs, options, origin);
+  return writeTask(deps, task, origin.derivedId !== undefined || options.id !== undefined);
+}
+
+/**
+ * Write a built task (`buildTask`): its lock first when it has one, then the record; an
+ * id that exists answers as `recordTask` says. With `lookFirst`, the id is looked up before
+ * the lock is taken (an id that may exist: a caller's, a derived one); without, a taken id
+ * is found by the create's condition.
+ */
+export async function writeTask(deps: TaskDeps, task: Task, lookFirst: boolean): Promise<Recorded | null> {
   const { store } = deps;
-  if (origin.derivedId !== undefined || options.id !== undefined) {
+  if (lookFirst) {
     const existing = await store.getTask(task.id);
     if (existing) return existingAnswer(existing, task);
   }

@@ -7,6 +7,7 @@ import { getTask, getTasks, queryTasks, tasksInStatus } from './queries.js';
 import { getScheduleEntries, recordRun } from './schedule-entries.js';
 import { flushTable, type TaskTable } from './table.js';
 import * as writes from './task-writes.js';
+import { workflowVerbs } from './workflows.js';
 
 export interface DynamoStoreOptions {
   client: DynamoDBClient;
@@ -17,7 +18,8 @@ export interface DynamoStoreOptions {
 
 /**
  * The DynamoDB adapter of the task store: one table (lib/keys.ts builds every key). The
- * writes are in task-writes.ts, locks.ts and schedule-entries.ts, the reads in queries.ts.
+ * writes are in task-writes.ts, locks.ts and schedule-entries.ts, the reads in queries.ts;
+ * workflows and their join in workflows.ts.
  */
 export function createDynamoStore(options: DynamoStoreOptions): TaskStore {
   const table: TaskTable = {
@@ -45,5 +47,6 @@ export function createDynamoStore(options: DynamoStoreOptions): TaskStore {
     getScheduleEntries: (jobs) => getScheduleEntries(table, jobs),
     tasksInStatus: (statuses) => tasksInStatus(table, statuses),
     flush: () => flushTable(table),
+    ...workflowVerbs(table),
   };
 }

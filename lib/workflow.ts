@@ -108,7 +108,9 @@ export type WorkflowSpec<R = unknown> = (
     }
 ) & { readonly '~types'?: { readonly result: R } };
 
-type SignatureArgs<I> = {} extends I
+/** A signature's kwargs (left out when every kwarg is optional), then its options. */
+// biome-ignore lint/complexity/noBannedTypes: `{} extends I` is the test for "every key optional".
+export type SignatureArgs<I> = {} extends I
   ? [kwargs?: I, options?: SignatureOptions]
   : [kwargs: I, options?: SignatureOptions];
 

@@ -16,5 +16,22 @@ export {
   WaitTimeoutError,
   EndpointError,
   RemoteError,
+  WorkflowNotFoundError,
+  WorkflowConflictError,
 } from '../errors.js';
+export {
+  signature,
+  chain,
+  group,
+  chord,
+  type Signature,
+  type SignatureOptions,
+  type WorkflowSpec,
+  type ChordOptions,
+  type ChordPolicy,
+  type MemberOutcome,
+  type WorkflowStatus,
+  type WorkflowKind,
+} from '../workflow.js';
+export { workflowFromWire, workflowToWire, type WorkflowWire, type WorkflowCounts } from '../workflow-state.js';
 export { TaskStatus, isReady, fromWire, toWire, type Task, type TaskWire } from '../task.js';

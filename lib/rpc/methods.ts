@@ -19,6 +19,7 @@ import {
   TASK_KEY,
 } from './params.js';
 import { decodeIdsCursor, fitIds, fitListing } from './reply-size.js';
+import { workflowMethods } from './workflow-methods.js';
 
 /** Names that `queue_task` keeps for itself; a job kwarg with such a name goes in `kwargs`. */
 export const RESERVED_QUEUE_PARAMS = ['jobname', 'kwargs', 'id', 'expiry', 'delay', 'eta', 'meta'] as const;
@@ -150,5 +151,6 @@ export function rpcMethods(s: RpcServices): Record<string, Method> {
         return backend.deleteTasks(ids);
       },
     },
+    ...workflowMethods(s),
   };
 }

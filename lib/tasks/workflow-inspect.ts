@@ -1,8 +1,8 @@
-import { sleep } from '../concurrency.js';
 import { ValidationError, WorkflowNotFoundError } from '../errors.js';
 import { callbackTaskId, errorTaskId, workflowTaskId } from '../keys.js';
 import { LIMITS } from '../limits.js';
 import { isReady, type Task } from '../task.js';
+import type { WorkflowStatus } from '../workflow.js';
 import type { WorkflowCounts, WorkflowState } from '../workflow-state.js';
 import type { JoinState, WorkflowRecord } from '../workflow-store.js';
 import type { TaskDeps } from './deps.js';
@@ -16,7 +16,7 @@ export interface WorkflowPage {
 }
 
 /** The cursor of the members' page that starts at `index`: opaque to callers. */
-const encodeCursor = (index: number) => Buffer.from(JSON.stringify({ i: index })).toString('base64url');
+export const workflowCursor = (index: number) => Buffer.from(JSON.stringify({ i: index })).toString('base64url');
 
 function decodeCursor(cursor: string, size: number): number {
   try {
@@ -32,6 +32,17 @@ function decodeCursor(cursor: string, size: number): number {
 const resultTaskOf = (w: WorkflowRecord) =>
   w.kind === 'chord' ? callbackTaskId(w.id) : w.kind === 'chain' ? workflowTaskId(w.id, w.size - 1) : undefined;
 
+/**
+ * The status: as recorded when the workflow ended; else what its tasks say (the record's end
+ * is written just after its last task's, so a reader may come in between), or RUNNING.
+ */
+function statusOf(w: WorkflowRecord, counts: WorkflowCounts, result: Task | undefined): WorkflowStatus {
+  if (w.status) return w.status;
+  if (w.kind === 'chord') return result && isReady(result.status) ? (result.status as WorkflowStatus) : 'RUNNING';
+  if (counts.pending) return 'RUNNING';
+  return counts.failed ? 'FAILURE' : counts.revoked ? 'REVOKED' : 'SUCCESS';
+}
+
 function countsOf(size: number, join: Pick<JoinState, 'failed' | 'revoked'> & { ended: number }): WorkflowCounts {
   const { ended, failed, revoked } = join;
   return { total: size, pending: size - ended, succeeded: ended - failed - revoked, failed, revoked };
@@ -43,16 +54,17 @@ function stateOf(
   counts: WorkflowCounts,
   tasks: { members: Task[]; next: number; result?: Task; error?: Task },
 ): WorkflowState {
+  const status = statusOf(w, counts, tasks.result);
   const state: WorkflowState = {
     id: w.id,
     kind: w.kind,
-    status: w.status ?? 'RUNNING',
+    status,
     size: w.size,
     depth: w.depth,
     timeQueued: w.timeQueued,
     counts,
     members: tasks.members,
-    cursor: tasks.next < w.size ? encodeCursor(tasks.next) : null,
+    cursor: tasks.next < w.size ? workflowCursor(tasks.next) : null,
   };
   const { result } = tasks;
   const optional = {
@@ -61,7 +73,7 @@ function stateOf(
     fromTask: w.fromTask,
     timeEnded: w.timeEnded,
     resultTask: resultTaskOf(w),
-    result: result?.status === 'SUCCESS' && w.status === 'SUCCESS' ? (result.result ?? null) : undefined,
+    result: status === 'SUCCESS' && result?.status === 'SUCCESS' ? (result.result ?? null) : undefined,
     callback: w.kind === 'chord' ? result : undefined,
     linkError: w.linkError && { job: w.linkError.job, ...(tasks.error ? { task: tasks.error } : {}) },
   };
@@ -104,26 +116,4 @@ export function queuedState({ workflow, tasks, callback }: QueuedWorkflow, limit
   const counts = countsOf(workflow.size, { ended: ended.length, failed: count('FAILURE'), revoked: count('REVOKED') });
   const result = workflow.kind === 'chain' ? tasks[tasks.length - 1] : callback;
   return stateOf(workflow, counts, { members: tasks.slice(0, limit), next: Math.min(limit, workflow.size), result });
-}
-
-/**
- * Wait until the workflow has ended (its status is no longer RUNNING), reading its state
- * (no members) with a backoff from 50 ms to 2 s. Throws WorkflowNotFoundError, and the
- * `onTimeout` error after `timeout` seconds or on abort.
- */
-export async function waitForWorkflow(
-  deps: Pick<TaskDeps, 'store'>,
-  id: string,
-  timeout: number,
-  onTimeout: (state: WorkflowState) => Error,
-  signal?: AbortSignal,
-): Promise<WorkflowState> {
-  const deadline = Date.now() + timeout * 1000;
-  for (let pause = 50; ; pause = Math.min(2000, pause * 1.5)) {
-    const state = await getWorkflowState(deps, id, { limit: 0 });
-    if (state.status !== 'RUNNING') return state;
-    const left = deadline - Date.now();
-    if (left <= 0 || signal?.aborted) throw onTimeout(state);
-    await sleep(Math.min(pause, left), signal);
-  }
 }

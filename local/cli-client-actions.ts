@@ -9,6 +9,7 @@ import { envValue, SETTINGS } from '../lib/settings.js';
 import { toWire, type Task } from '../lib/task.js';
 import { EXIT } from './cli-exit.js';
 import { type EndpointOptions, humanTask, out, reportError, spinner, taskExit, when } from './cli-output.js';
+import { queueWorkflowFrom, revokeWorkflow, showWorkflow } from './cli-workflow-actions.js';
 
 /**
  * The endpoint: `--url`, else SKYTASK_URL, else the local stack's default URL. Never the
@@ -159,6 +160,11 @@ export const ACTIONS = {
     );
   },
   stats,
+  workflow: (id: string, options: EndpointOptions & { limit: string; cursor?: string }) =>
+    showWorkflow(clientOf(options), id, options),
+  'queue-workflow': (kind: string, file: string | undefined, options: WaitOptions & { wait?: boolean }) =>
+    queueWorkflowFrom(clientOf(options), kind, file, { ...options, timeout: seconds(options.timeout) }),
+  'revoke-workflow': (id: string, options: EndpointOptions) => revokeWorkflow(clientOf(options), id, options),
 } as const;
 
 export type ActionName = keyof typeof ACTIONS;

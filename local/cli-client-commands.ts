@@ -1,6 +1,6 @@
 /**
  * The client commands of the `skytask` CLI: jobs, queue, get, wait, tasks, revoke,
- * redrive, stats — their arguments and options. Human output by default, `--json` for
+ * redrive, stats, and the workflow commands — their arguments and options. Human output by default, `--json` for
  * scripts (tasks in their wire form, as JSON-RPC returns them). What they do is in
  * cli-client-actions.ts, imported only when one runs: `--help` never loads the client.
  */
@@ -72,4 +72,34 @@ export function registerClientCommands(program: Command): void {
     'redrive',
   );
   clientCommand(program.command('stats').description('Queue depth, messages in flight, dead letters'), 'stats');
+  registerWorkflowCommands(program);
+}
+
+/** The workflow commands (docs/workflows.md). */
+function registerWorkflowCommands(program: Command): void {
+  clientCommand(
+    program
+      .command('queue-workflow')
+      .description(
+        'Queue a workflow: the params of queue_chain, queue_group or queue_chord as JSON, from a file or stdin',
+      )
+      .argument('<kind>', 'chain, group or chord')
+      .argument('[file]', 'a JSON file of the params (default: stdin)')
+      .option('--wait', 'wait until the workflow has ended; exit 1 unless it ends SUCCESS')
+      .option('--timeout <seconds>', 'with --wait: give up after this long'),
+    'queue-workflow',
+  );
+  clientCommand(
+    program
+      .command('workflow')
+      .description('Show a workflow: its status, counts, callback and a page of its tasks')
+      .argument('<id>')
+      .option('--limit <n>', 'tasks on the page (0-1000)', '20')
+      .option('--cursor <cursor>', 'the next page of an earlier listing'),
+    'workflow',
+  );
+  clientCommand(
+    program.command('revoke-workflow').description("Revoke a workflow's tasks that are not ready").argument('<id>'),
+    'revoke-workflow',
+  );
 }

@@ -59,7 +59,10 @@ export async function reconcile(deps: TaskDeps, options: ReconcileOptions = {}):
       });
     }
   }
+  // After a restart on a fresh queue, the messages whose delivery would have taken a workflow's
+  // next step again are gone: every WAITING task is looked at now.
   if (!options.recovery) await lookAtWaiting(deps, now, options.olderThan ?? SETTINGS.reconcileAfter.default, result);
+  else if (!options.timerOnly) await lookAtWaiting(deps, now, 0, result);
   return result;
 }
 

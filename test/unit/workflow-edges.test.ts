@@ -148,6 +148,21 @@ describe('a crash in the middle of a join', () => {
     assert.deepEqual(done.counts.pending, 0);
   });
 
+  it('after a restart on a fresh queue (its messages lost), every WAITING task is looked at at once', async () => {
+    const q = setup();
+    const { id } = await q.queueWorkflow(chord([signature(add, { a: 1, b: 1 })], signature(sum)));
+    await q.runtime.queue.purge();
+    await finishUnheard(q, workflowTaskId(id, 0), 2);
+    assert.equal(
+      (await reconcile(q.runtime, { recovery: true, timerOnly: true })).waiting,
+      0,
+      'queue kept: not needed',
+    );
+    assert.equal((await reconcile(q.runtime, { recovery: true })).waiting, 1);
+    await q.run();
+    assert.equal((await q.getWorkflow(id)).result, 2);
+  });
+
   it('between the last count and the release: the reconciler releases the callback', async () => {
     const q = setup();
     const { id } = await q.queueWorkflow(chord([signature(add, { a: 1, b: 1 })], signature(sum)));

@@ -1,4 +1,5 @@
 import type { Task } from './task.js';
+import type { WorkflowState } from './workflow-state.js';
 
 /**
  * Which class an error is, whichever copy of skytask created it. A project can load two
@@ -117,6 +118,17 @@ export class WorkflowConflictError extends SkytaskError {
 
   constructor(readonly workflowId: string) {
     super(`workflow ${workflowId} exists with other tasks or options: a workflow id names one request`);
+  }
+}
+
+/** A wait ended before the workflow had ended; `workflow` is its state as it is now (without its tasks). */
+export class WorkflowWaitTimeoutError extends SkytaskError {
+  static {
+    brand(WorkflowWaitTimeoutError, 'WorkflowWaitTimeoutError');
+  }
+
+  constructor(readonly workflow: WorkflowState) {
+    super(`workflow ${workflow.id} still RUNNING (${workflow.counts.pending} pending) when the wait timed out`);
   }
 }
 

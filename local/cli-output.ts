@@ -10,6 +10,7 @@ import {
   WaitTimeoutError,
   WorkflowConflictError,
   WorkflowNotFoundError,
+  WorkflowWaitTimeoutError,
 } from '../lib/errors.js';
 import { toWire, type Task } from '../lib/task.js';
 import { EXIT } from './cli-exit.js';
@@ -79,7 +80,7 @@ function exitCodeOf(err: unknown): number {
   if (err instanceof TaskNotFoundError || err instanceof WorkflowNotFoundError) return EXIT.notFound;
   if (err instanceof EndpointError) return EXIT.unreachable;
   if (err instanceof ConflictError || err instanceof WorkflowConflictError) return EXIT.conflict;
-  if (err instanceof WaitTimeoutError) return EXIT.timeout;
+  if (err instanceof WaitTimeoutError || err instanceof WorkflowWaitTimeoutError) return EXIT.timeout;
   return EXIT.error;
 }
 

@@ -18,6 +18,7 @@ export {
   RemoteError,
   WorkflowNotFoundError,
   WorkflowConflictError,
+  WorkflowWaitTimeoutError,
 } from '../errors.js';
 export {
   signature,

@@ -1,12 +1,12 @@
 import { sleep } from '../concurrency.js';
-import { SkytaskError } from '../errors.js';
+import { WorkflowWaitTimeoutError } from '../errors.js';
 import type { WorkflowState } from '../workflow-state.js';
 import type { WaitOptions } from './types.js';
 
 /**
  * Wait until a workflow has ended, for both clients: read its state (no tasks) with a
- * backoff from 100 ms to 2 s until its status is not RUNNING. Throws a SkytaskError once
- * `timeout` seconds have passed, the signal's reason when it aborts. (Wait for a chain's or
+ * backoff from 100 ms to 2 s until its status is not RUNNING. Throws WorkflowWaitTimeoutError
+ * (with the state as it is) once `timeout` seconds have passed, the signal's reason when it aborts. (Wait for a chain's or
  * a chord's result task with `waitForTask` to have the endpoint wait instead.)
  */
 export async function pollWorkflow<R>(
@@ -21,8 +21,7 @@ export async function pollWorkflow<R>(
     const state = await get(id);
     if (state.status !== 'RUNNING') return state as WorkflowState<R>;
     const left = deadline - Date.now();
-    if (left <= 0)
-      throw new SkytaskError(`workflow ${id} still RUNNING (${state.counts.pending} pending) when the wait timed out`);
+    if (left <= 0) throw new WorkflowWaitTimeoutError(state as WorkflowState<R>);
     await sleep(Math.min(pause, left), signal);
   }
 }

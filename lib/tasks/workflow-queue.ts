@@ -58,12 +58,12 @@ function plan(spec: WorkflowSpec, id: string): Planned[] {
   return [...callback, ...indexed.filter((p) => p.waits), ...indexed.filter((p) => !p.waits)];
 }
 
-/** A ValidationError of one task, its message prefixed with where the task sits (`members[3]: …`). */
+/** A ValidationError of one task (its class kept: an UnknownJobError stays one), its message prefixed with where the task sits (`members[3]: …`). */
 async function labelled<T>(label: string, work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (err) {
-    if (err instanceof ValidationError) throw new ValidationError(`${label}: ${err.message}`, err.data);
+    if (err instanceof ValidationError) err.message = `${label}: ${err.message}`;
     throw err;
   }
 }
@@ -184,7 +184,10 @@ export async function queueWorkflow(
   const existing = await deps.store.createWorkflow(workflow);
   if (existing && existing.request !== workflow.request) throw new WorkflowConflictError(workflow.id);
   const written = await writeAll(deps, tasks, existing !== undefined);
-  const toSend = written.filter(({ task, created }) => created && task.status === 'QUEUED').map((r) => r.task);
+  // New, or queued again after a first call whose send failed (as queue_task re-sends).
+  const toSend = written
+    .filter(({ task, created }) => task.status === 'QUEUED' && (created || task.sendError !== undefined))
+    .map((r) => r.task);
   const errors = (await sendTaskMessages(deps, toSend)).filter((e) => e !== undefined);
   if (errors.length) {
     throw new SkytaskError(

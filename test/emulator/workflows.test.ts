@@ -89,6 +89,54 @@ describe('chords on the emulators', () => {
   });
 });
 
+describe('members that do not succeed, on the emulators', () => {
+  it("a member revoked fails an 'all' chord: the callback FAILURE without running, the error path run once", async () => {
+    await poller.stop(5);
+    const spec = chord([signature(add, { a: 1, b: 1 }), signature(add, { a: 2, b: 2 })], signature(sum), {
+      linkError: signature(jobs.handled),
+    });
+    const queued = await s.backend.queueWorkflow(spec);
+    await s.backend.revokeTask(workflowTaskId(queued.id, 1));
+    poller = s.poll(10);
+    const done = await ended(queued.id);
+    assert.equal(done.status, 'FAILURE');
+    assert.match(done.callback.error, /member .*:1 ended REVOKED/);
+    assert.equal(jobs.runs.get(callbackTaskId(queued.id)), undefined);
+    const errorPath = await s.waitReady(`${queued.id}:error`);
+    assert.equal(errorPath.result, `handled ${callbackTaskId(queued.id)}: ${done.callback.error}`);
+  });
+
+  it('a member whose message SQS dead-lettered: the sweep ends it FAILURE, the join counts it', async () => {
+    await poller.stop(5);
+    const spec = chord([signature(add, { a: 1, b: 1 }), signature(add, { a: 2, b: 2 })], signature(jobs.tally), {
+      policy: 'allSettled',
+    });
+    const queued = await s.backend.queueWorkflow(spec);
+    const member = workflowTaskId(queued.id, 0);
+    const messages = await s.queue.receive(10, 1);
+    const letter = messages.find((m) => JSON.parse(m.body).id === member)!;
+    await s.queue.deadLetter(letter.body, 'moved by the redrive policy');
+    await s.queue.deleteMessages([letter.receiptHandle]);
+    await s.queue.changeVisibility(messages.find((m) => m !== letter)!.receiptHandle, 0);
+    const result = await reconcile(s.runtime, { olderThan: 3600 });
+    assert.equal(result.deadLettered, 1);
+    poller = s.poll(10);
+    const done = await ended(queued.id);
+    assert.equal(done.result.succeeded, 1);
+    assert.match(done.result.errors[0], /^FAILURE: dead-lettered by SQS's redrive policy/);
+    assert.equal(done.counts.failed, 1);
+  });
+
+  it('a callback that fails: the workflow fails, with the callback’s error', async () => {
+    const spec = chord([signature(add, { a: 1, b: 1 })], signature(jobs.boom, { message: 'callback broke' }));
+    const queued = await s.backend.queueWorkflow(spec);
+    const done = await ended(queued.id);
+    assert.equal(done.status, 'FAILURE');
+    assert.equal(done.callback.error, 'callback broke');
+    assert.deepEqual(done.counts, { total: 1, pending: 0, succeeded: 1, failed: 0, revoked: 0 });
+  });
+});
+
 describe('chains and parents on the emulators', () => {
   it('a chain with a failing step over JSON-RPC: later steps REVOKED, the error path run with the failed task', async () => {
     const steps = [

@@ -101,6 +101,7 @@ function recordVerbs(
       const now = clock();
       return [...new Set(ids)].filter((id) => {
         const record = tasks.get(id);
+        if (record?.status === 'STARTED' && record.leaseUntil !== undefined && record.leaseUntil >= now) return false;
         tasks.delete(id);
         return record !== undefined && !isExpired(record, now);
       });

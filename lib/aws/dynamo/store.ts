@@ -38,7 +38,7 @@ export function createDynamoStore(options: DynamoStoreOptions): TaskStore {
     markResent: (id, seen) => writes.markResent(table, id, seen),
     requeue: (id) => writes.requeue(table, id, Date.now() / 1000),
     setSendError: (id, message) => writes.setSendError(table, id, message),
-    deleteTasks: (ids) => writes.deleteTasks(table, ids),
+    deleteTasks: (ids) => writes.deleteTasks(table, ids, Date.now() / 1000),
     acquireLock: (lockId, taskId, replacing) => acquireLock(table, lockId, taskId, replacing),
     releaseLock: (lockId, taskId) => releaseLock(table, lockId, taskId),
     recordRun: (run) => recordRun(table, run),

@@ -151,13 +151,27 @@ export async function setSendError(table: TaskTable, id: string, message: string
 }
 
 /** Delete tasks; the ids that existed. */
-export async function deleteTasks(table: TaskTable, ids: string[]): Promise<string[]> {
+export async function deleteTasks(table: TaskTable, ids: string[], now: number): Promise<string[]> {
   const deleted = await Promise.all(
     [...new Set(ids)].map(async (id) => {
-      const { Attributes } = await table.doc.send(
-        new DeleteCommand({ TableName: table.name, Key: taskKey(id), ReturnValues: 'ALL_OLD' }),
-      );
-      return fromItem(Attributes) ? id : undefined;
+      try {
+        const { Attributes } = await table.doc.send(
+          new DeleteCommand({
+            TableName: table.name,
+            Key: taskKey(id),
+            // A live run's record stays: deleted under it, a task queued again with the same
+            // id would get the old run's outcome (both at attempt 1).
+            ConditionExpression: 'NOT (#status = :started AND #lease_until >= :now)',
+            ExpressionAttributeNames: { '#status': 'status', '#lease_until': 'lease_until' },
+            ExpressionAttributeValues: { ':started': 'STARTED', ':now': now },
+            ReturnValues: 'ALL_OLD',
+          }),
+        );
+        return fromItem(Attributes) ? id : undefined;
+      } catch (err) {
+        if (isConditionFailed(err)) return undefined;
+        throw err;
+      }
     }),
   );
   return deleted.filter((id): id is string => id !== undefined);

@@ -120,26 +120,41 @@ function createTransport(options: HttpClientOptions, url: URL): Transport {
   };
 }
 
-/** `queueTasks` over HTTP: one JSON-RPC batch per 100 items; each item's answer is its result or error. */
+/** One item's params, or the error the client itself refuses it with (a mistyped option, kwargs JSON cannot carry). */
+function itemParams(item: { job: string; kwargs?: unknown; options?: QueueOptions }) {
+  try {
+    return { params: queueParams(item.job, item.kwargs, item.options) };
+  } catch (err) {
+    return { error: err as Error };
+  }
+}
+
+/**
+ * `queueTasks` over HTTP: one JSON-RPC batch per 100 items; each item's answer is its result
+ * or error, as the direct client gives it. An item the client refuses before sending is that
+ * item's error alone; the others are sent.
+ */
 async function queueTasksOver(
   rpc: Transport,
   items: readonly { job: string; kwargs?: unknown; options?: QueueOptions }[],
 ) {
   const results: QueueResult[] = [];
   for (let i = 0; i < items.length; i += LIMITS.maxBatch) {
-    const group = items.slice(i, i + LIMITS.maxBatch);
-    const first = rpc.ids(group.length);
-    const requests = group.map(({ job, kwargs, options }, n) => ({
-      jsonrpc: '2.0',
-      method: 'queue_task',
-      params: queueParams(job, kwargs, options),
-      id: first + n,
-    }));
-    const responses = (await rpc.post(requests)) as RpcResponse[];
+    const checked = items.slice(i, i + LIMITS.maxBatch).map(itemParams);
+    const toSend = checked.filter((c) => c.params);
+    const first = rpc.ids(toSend.length);
+    const requests = toSend.map(({ params }, n) => ({ jsonrpc: '2.0', method: 'queue_task', params, id: first + n }));
+    // An empty JSON-RPC batch is an invalid request: nothing is posted when every item was refused.
+    const responses = requests.length ? ((await rpc.post(requests)) as RpcResponse[]) : [];
     const byId = new Map(Array.isArray(responses) ? responses.map((r) => [r.id, r]) : []);
-    for (const request of requests) {
-      const response = byId.get(request.id);
-      if (!response) results.push({ ok: false, error: new EndpointError(`no answer for item ${request.id - first}`) });
+    let n = 0;
+    for (const [index, { error }] of checked.entries()) {
+      if (error) {
+        results.push({ ok: false, error });
+        continue;
+      }
+      const response = byId.get(first + n++);
+      if (!response) results.push({ ok: false, error: new EndpointError(`no answer for item ${i + index}`) });
       else if (response.error) results.push({ ok: false, error: errorFromRpc(response.error) });
       else results.push({ ok: true, task: taskOrNull(response.result) });
     }

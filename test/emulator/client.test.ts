@@ -125,7 +125,7 @@ for (const [kind, make] of [
     it('queueTasks: an item the client itself refuses is that item\'s error, the others are queued', async () => {
       const results = await f.client.queueTasks([
         { job: 'addition', kwargs: { a: 2, b: 3 } },
-        { job: 'nope' as never },
+        { job: 'nope' as never, kwargs: {} },
         { job: 'addition', kwargs: { a: new Set([1]) } as never },
         { job: 'addition', kwargs: { a: 1 }, options: { delya: 5 } as never },
       ]);

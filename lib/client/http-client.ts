@@ -3,6 +3,7 @@
  * (IAM authorization) requests are SigV4-signed with the default credential chain; a
  * JWT-protected one takes a bearer token; the local stack needs nothing.
  */
+import { echo } from '../echo.js';
 import { EndpointError, ValidationError, WaitTimeoutError } from '../errors.js';
 import { toJson } from '../json.js';
 import { LIMITS } from '../limits.js';
@@ -179,6 +180,25 @@ async function waitOver(rpc: Transport, waitCap: number, task: string | Task, { 
 }
 
 /**
+ * The `url` option as a URL: an http(s) URL, or a ValidationError naming the option
+ * (`new URL(undefined)` says only "Invalid URL").
+ */
+function endpointUrl(url: unknown): URL {
+  const text = url instanceof URL ? url.href : url;
+  let parsed: URL | undefined;
+  try {
+    parsed = typeof text === 'string' ? new URL(text) : undefined;
+  } catch {
+    parsed = undefined;
+  }
+  if (parsed?.protocol === 'http:' || parsed?.protocol === 'https:') return parsed;
+  throw new ValidationError(
+    `createHttpClient: the url option must be the JSON-RPC endpoint's http(s) URL ` +
+      `(http://127.0.0.1:8060/rpc locally), not ${echo(text)}`,
+  );
+}
+
+/**
  * A client over the JSON-RPC endpoint.
  * @example
  * import { createHttpClient } from 'skytask/client';
@@ -187,7 +207,7 @@ async function waitOver(rpc: Transport, waitCap: number, task: string | Task, { 
  * const done = await client.waitForTask(task!, { timeout: 60 });
  */
 export function createHttpClient<M = never>(options: HttpClientOptions): SkytaskClient<JobsOf<M>> {
-  const rpc = createTransport(options, new URL(options.url));
+  const rpc = createTransport(options, endpointUrl(options?.url));
   const waitCap = Math.min(options.waitCapSeconds ?? LIMITS.maxWaitSeconds, LIMITS.maxWaitSeconds);
   const { call } = rpc;
   const client: SkytaskClient<any> = {

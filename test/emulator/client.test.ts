@@ -244,6 +244,16 @@ describe('both clients on one stack', () => {
     }
   });
 
+  it('a missing or malformed url option is a ValidationError naming it', () => {
+    for (const url of [undefined, '', '127.0.0.1:8060/rpc', 'ftp://host/rpc']) {
+      assert.throws(
+        () => createHttpClient({ url: url as never }),
+        (err: Error) => err instanceof ValidationError && /^createHttpClient: the url option must be/.test(err.message),
+        String(url),
+      );
+    }
+  });
+
   it('an endpoint that does not answer is an EndpointError', async () => {
     const client = createHttpClient({ url: 'http://127.0.0.1:9/rpc' });
     await assert.rejects(client.getTask('x'), EndpointError);

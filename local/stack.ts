@@ -14,6 +14,7 @@ import { alive, isRecordedProcess, portOpen } from './processes.js';
 import { provision } from './provision.js';
 import { StartError } from './start-error.js';
 import { bindRpcPort, refuseRunningStack } from './start-checks.js';
+import { logStrayErrors } from './stray-errors.js';
 import { readState, removeState, writeState, type EmulatorState } from './state-files.js';
 
 export interface StackOptions {
@@ -220,6 +221,7 @@ export async function startStack(options: StackOptions) {
     throw err;
   }
   const { config, runtime, backend, scheduler, poller, reconciler, emulators } = running;
+  const unwatch = logStrayErrors(logger, runtime.consumer.runningTasks);
   rpc.ready(createRpcHandler(runtime.rpc));
   const { url } = rpc.http;
   logger.info({ url, jobs: registry.all().map((j) => j.name) }, `JSON-RPC at ${url}`);
@@ -242,6 +244,7 @@ export async function startStack(options: StackOptions) {
       if (!ended) logger.warn('grace period over: unfinished tasks run again at the next start');
       await stopEmulators(emulators.pid);
       removeState(dataDir, 'worker', process.pid);
+      unwatch();
       logger.info('stopped');
     },
   };

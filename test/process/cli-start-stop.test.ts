@@ -70,27 +70,54 @@ interface Stack {
   url: string;
   emulatorPid: number;
   exited: Promise<number | null>;
+  /** Its JSON log lines so far. */
+  logs: any[];
 }
 
-/** `skytask start` in the background, until its JSON-RPC URL is logged. */
-async function startStack(dir: string): Promise<Stack> {
+/** `skytask start` in the background (with `args`), until its JSON-RPC URL is logged. */
+async function startStack(dir: string, args: string[] = []): Promise<Stack> {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', 'local/cli.ts', 'start', '--port', '0', '--data-dir', dir, '--json'],
+    ['--import', 'tsx', 'local/cli.ts', 'start', '--port', '0', '--data-dir', dir, '--json', ...args],
     { cwd: root, env: { ...process.env, SKYTASK_GRACE_SECONDS: '5' }, stdio: ['ignore', 'pipe', 'inherit'] },
   );
   children.add(child);
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
   let emulatorPid = 0;
+  const logs: any[] = [];
   const url = await new Promise<string>((resolveUrl, reject) => {
     child.once('exit', (code) => reject(new Error(`skytask start exited with ${code}`)));
     createInterface({ input: child.stdout! }).on('line', (line) => {
-      const entry = JSON.parse(line);
+      const entry = line.startsWith('{') ? JSON.parse(line) : { line };
+      logs.push(entry);
       if (entry.msg?.startsWith('emulators')) emulatorPid = entry.pid;
       if (entry.url) resolveUrl(entry.url);
     });
   });
-  return { child, url, emulatorPid, exited };
+  return { child, url, emulatorPid, exited, logs };
+}
+
+/** A JSON-RPC call to a stack; the result (an error throws). */
+async function rpcCall(url: string, method: string, params?: unknown): Promise<any> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
+  });
+  const body: any = await res.json();
+  if (body.error) throw new Error(`${method}: ${body.error.message}`);
+  return body.result;
+}
+
+/** The first log line `match` finds, once it is written (the stack's exit rejects). */
+async function logged(stack: Stack, match: (entry: any) => boolean, seconds = 20): Promise<any> {
+  for (let i = 0; i < seconds * 20; i++) {
+    const found = stack.logs.find(match);
+    if (found) return found;
+    if (stack.child.exitCode !== null) throw new Error(`the stack exited with ${stack.child.exitCode}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('not logged in time');
 }
 
 /** The pid of the emulators' "started" log line, if the start got that far. */
@@ -211,6 +238,58 @@ describe('a failed skytask start', () => {
     assert.equal(stop.code, 0, stop.stderr);
     assert.match(stop.stdout, new RegExp(`^stopped the emulators \\(pid ${first.emulatorPid}\\)`, 'm'));
     assert.ok(await waitGone(first.emulatorPid));
+  });
+});
+
+describe("a job's stray error (a throw in its timer, a rejection nobody awaits)", () => {
+  it('is logged naming the running tasks; the stack keeps serving, other tasks finish', { timeout: 60_000 }, async () => {
+    const dir = dataDir();
+    const jobs = jobsModule(
+      'stray-jobs.ts',
+      `import { defineJob } from ${JSON.stringify(join(root, 'lib/index.ts'))};
+export const slow = defineJob({
+  name: 'slow',
+  run: async () => {
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    return 'done';
+  },
+});
+export const stray = defineJob({
+  name: 'stray',
+  run: () => {
+    setTimeout(() => {
+      throw new Error('stray boom');
+    }, 100);
+    return 'returned';
+  },
+});
+export const unawaited = defineJob({
+  name: 'unawaited',
+  run: () => {
+    Promise.reject(new Error('unawaited boom'));
+    return 'returned';
+  },
+});
+`,
+    );
+    const stack = await startStack(dir, ['--jobs', jobs]);
+    const slow = await rpcCall(stack.url, 'queue_task', { jobname: 'slow' });
+    await logged(stack, (e) => e.msg === 'task started' && e.task_id === slow.id);
+    await rpcCall(stack.url, 'queue_task', { jobname: 'stray' });
+    await rpcCall(stack.url, 'queue_task', { jobname: 'unawaited' });
+    const thrown = await logged(stack, (e) => e.msg?.startsWith('uncaught exception'));
+    assert.equal(thrown.level, 50, 'logged as an error');
+    assert.equal(thrown.err?.message, 'stray boom');
+    assert.ok(thrown.running_tasks.includes(slow.id), 'it names the tasks running at that moment');
+    const rejected = await logged(stack, (e) => e.msg?.startsWith('unhandled rejection'));
+    assert.equal(rejected.err?.message, 'unawaited boom');
+    assert.match(rejected.msg, /keeps serving/);
+    // The other task was not interrupted, and the stack still serves.
+    assert.equal((await rpcCall(stack.url, 'wait_for_task', { id: slow.id, timeout: 10 })).status, 'SUCCESS');
+    assert.equal(await rpcCall(stack.url, 'ping'), 'pong');
+    stack.child.kill('SIGINT');
+    assert.equal(await stack.exited, 0);
+    assert.ok(await waitGone(stack.emulatorPid));
   });
 });
 

@@ -10,7 +10,7 @@ import { loadJobsModule } from './jobs-module.js';
 import { createLocalTimer, type LocalTimer } from './local-timer.js';
 import { startLocalScheduler } from './local-scheduler.js';
 import { startPoller } from './poller.js';
-import { alive, isRecordedProcess, portOpen } from './processes.js';
+import { alive, isRecordedProcess, portOpen, terminateNow } from './processes.js';
 import { provision } from './provision.js';
 import { StartError } from './start-error.js';
 import { bindRpcPort, refuseRunningStack } from './start-checks.js';
@@ -27,6 +27,12 @@ export interface StackOptions {
   logger: Logger;
   /** Seconds running tasks get to finish at shutdown. @default SETTINGS.graceSeconds.default (30) */
   graceSeconds?: number;
+  /**
+   * Given, once `worker.json` is written, what to run before the process exits at once (a
+   * second Ctrl-C): synchronous, as nothing awaited runs after it — SIGTERM to the emulators
+   * this stack runs with (once it has them), and `worker.json` removed.
+   */
+  onExitNow?: (exitNow: () => void) => void;
 }
 
 /** The emulators of an earlier start that are still up (the worker was killed), if any. */
@@ -72,11 +78,7 @@ export function useLocalCredentials(): void {
 }
 
 export async function stopEmulators(pid: number): Promise<void> {
-  try {
-    process.kill(pid, 'SIGTERM');
-  } catch {
-    return;
-  }
+  if (!terminateNow(pid)) return;
   for (let i = 0; i < 100 && alive(pid); i++) await new Promise((r) => setTimeout(r, 50));
 }
 
@@ -195,11 +197,17 @@ export async function startStack(options: StackOptions) {
 
   const rpc = await bindRpcPort(options.port, logger);
   let spawned: number | undefined;
+  let emulatorPid: number | undefined;
   let timer: LocalTimer | undefined;
   let running: Awaited<ReturnType<typeof runStack>> & { emulators: EmulatorState };
   try {
     writeState(dataDir, 'worker', { url: rpc.http.url, graceSeconds: grace });
+    options.onExitNow?.(() => {
+      if (emulatorPid !== undefined) terminateNow(emulatorPid);
+      removeState(dataDir, 'worker', process.pid);
+    });
     const up = await bringUpEmulators(dataDir, logger);
+    emulatorPid = up.emulators.pid;
     if (up.spawned) spawned = up.emulators.pid;
     const onTimer = (t: LocalTimer) => (timer = t);
     const run = await runStack({

@@ -293,6 +293,37 @@ export const unawaited = defineJob({
   });
 });
 
+describe('a second Ctrl-C', () => {
+  it('exits at once, and still stops the emulators and removes worker.json', { timeout: 60_000 }, async () => {
+    const dir = dataDir();
+    const jobs = jobsModule(
+      'long-jobs.ts',
+      `import { defineJob } from ${JSON.stringify(join(root, 'lib/index.ts'))};
+export const long = defineJob({
+  name: 'long',
+  run: (ctx) => new Promise((resolve) => ctx.signal.addEventListener('abort', resolve)),
+});
+`,
+    );
+    const stack = await startStack(dir, ['--jobs', jobs]);
+    const task = await rpcCall(stack.url, 'queue_task', { jobname: 'long' });
+    await logged(stack, (e) => e.msg === 'task started' && e.task_id === task.id);
+    stack.child.kill('SIGINT');
+    await logged(stack, (e) => e.msg?.startsWith('stopping'));
+    // Past the window in which a repeat is the same Ctrl-C relayed by a wrapper.
+    await new Promise((r) => setTimeout(r, 1300));
+    stack.child.kill('SIGINT');
+    assert.equal(await stack.exited, 130);
+    assert.ok(await waitGone(stack.emulatorPid), 'the emulators it ran with are stopped');
+    assert.deepEqual(emulatorsOf(dir), []);
+    assert.deepEqual(
+      readdirSync(dir).filter((f) => f.endsWith('.json')),
+      [],
+      'no worker.json or emulators.json left behind',
+    );
+  });
+});
+
 describe('skytask stop', () => {
   it('stops a running stack and its emulators, as Ctrl-C does', async () => {
     const dir = dataDir();

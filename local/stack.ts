@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createConsumerHandler } from '../functions/consumer-handler.js';
 import { createRpcHandler } from '../functions/rpc-handler.js';
-import { configFromEnv, createRuntime, type JobRegistry, type Logger } from '../lib/index.js';
+import { configFromEnv, createRuntime, type JobRegistry, type Logger, type SkytaskConfig } from '../lib/index.js';
 import { fromSources, packageFile } from '../lib/package-file.js';
 import { envNumber, SETTINGS } from '../lib/settings.js';
 import { loadJobsModule } from './jobs-module.js';
@@ -135,6 +135,7 @@ async function runStack({ registry, emulators, fresh, logger, ...options }: RunO
       table: 'skytask',
       queueName: 'skytask',
       visibilityTimeout: options.visibilityTimeout,
+      maxReceiveCount: envNumber(SETTINGS.maxReceiveCount),
     });
   } catch (err) {
     throw new StartError(`the local table and queues could not be created: ${(err as Error).message}`, { cause: err });
@@ -173,6 +174,24 @@ async function runStack({ registry, emulators, fresh, logger, ...options }: RunO
       .catch((err) => logger.warn({ err }, 'reconciler run failed'));
   }, options.reconcileEvery * 1000);
   return { config, runtime, backend, scheduler, poller, reconciler };
+}
+
+/**
+ * What a plain SQS producer or `createDirectClient` needs to reach this stack's table and
+ * queues: the environment variables `configFromEnv` reads. The emulators listen on ports
+ * picked at their start, so the queue URLs change with them: worker.json and the start's
+ * log line give them. (The queue URL's host, `sqs.us-east-1.127.0.0.1`, does not resolve:
+ * requests go to the SQS endpoint.)
+ */
+function clientEnv(config: SkytaskConfig): Record<string, string> {
+  const pairs: [string, string | undefined][] = [
+    [SETTINGS.table.env, config.table],
+    [SETTINGS.queueUrl.env, config.queueUrl],
+    [SETTINGS.dlqUrl.env, config.dlqUrl],
+    [SETTINGS.dynamodbEndpoint.env, config.dynamodbEndpoint],
+    [SETTINGS.sqsEndpoint.env, config.sqsEndpoint],
+  ];
+  return Object.fromEntries(pairs.filter((pair): pair is [string, string] => pair[1] !== undefined));
 }
 
 /**
@@ -232,7 +251,9 @@ export async function startStack(options: StackOptions) {
   const unwatch = logStrayErrors(logger, runtime.consumer.runningTasks);
   rpc.ready(createRpcHandler(runtime.rpc));
   const { url } = rpc.http;
-  logger.info({ url, jobs: registry.all().map((j) => j.name) }, `JSON-RPC at ${url}`);
+  const env = clientEnv(config);
+  writeState(dataDir, 'worker', { url, graceSeconds: grace, env });
+  logger.info({ url, jobs: registry.all().map((j) => j.name), env }, `JSON-RPC at ${url}`);
 
   return {
     url,

@@ -74,12 +74,12 @@ interface Stack {
   logs: any[];
 }
 
-/** `skytask start` in the background (with `args`), until its JSON-RPC URL is logged. */
-async function startStack(dir: string, args: string[] = []): Promise<Stack> {
+/** `skytask start` in the background (with `args`, and `env` on top of this process's), until its JSON-RPC URL is logged. */
+async function startStack(dir: string, args: string[] = [], env: Record<string, string> = {}): Promise<Stack> {
   const child = spawn(
     process.execPath,
     ['--import', 'tsx', 'local/cli.ts', 'start', '--port', '0', '--data-dir', dir, '--json', ...args],
-    { cwd: root, env: { ...process.env, SKYTASK_GRACE_SECONDS: '5' }, stdio: ['ignore', 'pipe', 'inherit'] },
+    { cwd: root, env: { ...process.env, SKYTASK_GRACE_SECONDS: '5', ...env }, stdio: ['ignore', 'pipe', 'inherit'] },
   );
   children.add(child);
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
@@ -238,6 +238,44 @@ describe('a failed skytask start', () => {
     assert.equal(stop.code, 0, stop.stderr);
     assert.match(stop.stdout, new RegExp(`^stopped the emulators \\(pid ${first.emulatorPid}\\)`, 'm'));
     assert.ok(await waitGone(first.emulatorPid));
+  });
+});
+
+describe("the stack's table and queues, for a plain SQS producer or createDirectClient", () => {
+  it('worker.json gives them as environment variables, and they work as docs/local-stack.md says', async () => {
+    const dir = dataDir();
+    const stack = await startStack(dir, [], { SKYTASK_MAX_RECEIVE_COUNT: '3' });
+    try {
+      const { env } = JSON.parse(readFileSync(join(dir, 'worker.json'), 'utf8'));
+      assert.deepEqual(Object.keys(env).sort(), [
+        'AWS_ENDPOINT_URL_DYNAMODB',
+        'AWS_ENDPOINT_URL_SQS',
+        'SKYTASK_DLQ_URL',
+        'SKYTASK_QUEUE_URL',
+        'SKYTASK_TABLE',
+      ]);
+      assert.match(env.SKYTASK_QUEUE_URL, /^http:\/\/sqs\.us-east-1\.127\.0\.0\.1:\d+\/000000000000\/skytask$/);
+      assert.deepEqual(stack.logs.find((e) => e.url)?.env, env, 'the start logs them too');
+      // What the docs say to set, then any SDK client finds the emulators.
+      Object.assign(process.env, env, { AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'x' });
+      const { SQSClient, SendMessageCommand, GetQueueAttributesCommand } = await import('@aws-sdk/client-sqs');
+      const sqs = new SQSClient({});
+      const body = JSON.stringify({ v: 1, job: 'addition', kwargs: { a: 2, b: 5 }, id: 'from-producer' });
+      await sqs.send(new SendMessageCommand({ QueueUrl: env.SKYTASK_QUEUE_URL, MessageBody: body }));
+      // The runtime setting SKYTASK_MAX_RECEIVE_COUNT applies to the local queue too (it was always 5).
+      const { Attributes } = await sqs.send(
+        new GetQueueAttributesCommand({ QueueUrl: env.SKYTASK_QUEUE_URL, AttributeNames: ['RedrivePolicy'] }),
+      );
+      assert.equal(JSON.parse(Attributes!.RedrivePolicy!).maxReceiveCount, 3);
+      sqs.destroy();
+      const { createDirectClient } = await import('../../lib/client/index.js');
+      const jobs = await import('../../examples/jobs.js');
+      const client = createDirectClient({ jobs });
+      assert.equal((await client.waitForTask('from-producer', { timeout: 20 })).result, 7);
+    } finally {
+      stack.child.kill('SIGINT');
+      await stack.exited;
+    }
   });
 });
 

@@ -194,6 +194,12 @@ function clientEnv(config: SkytaskConfig): Record<string, string> {
   return Object.fromEntries(pairs.filter((pair): pair is [string, string] => pair[1] !== undefined));
 }
 
+/** What a second Ctrl-C runs on its way out, synchronously: the emulators signalled (once known), worker.json removed. */
+function exitNow(dataDir: string, emulatorPid: number | undefined): void {
+  if (emulatorPid !== undefined) terminateNow(emulatorPid);
+  removeState(dataDir, 'worker', process.pid);
+}
+
 /**
  * The whole system on a laptop: emulators (reused if an earlier worker left them up),
  * table and queues, the consumer handler behind a poller, the RPC handler behind an HTTP
@@ -221,14 +227,10 @@ export async function startStack(options: StackOptions) {
   let running: Awaited<ReturnType<typeof runStack>> & { emulators: EmulatorState };
   try {
     writeState(dataDir, 'worker', { url: rpc.http.url, graceSeconds: grace });
-    options.onExitNow?.(() => {
-      if (emulatorPid !== undefined) terminateNow(emulatorPid);
-      removeState(dataDir, 'worker', process.pid);
-    });
+    options.onExitNow?.(() => exitNow(dataDir, emulatorPid));
     const up = await bringUpEmulators(dataDir, logger);
     emulatorPid = up.emulators.pid;
     if (up.spawned) spawned = up.emulators.pid;
-    const onTimer = (t: LocalTimer) => (timer = t);
     const run = await runStack({
       ...up,
       fresh: up.spawned,
@@ -236,7 +238,7 @@ export async function startStack(options: StackOptions) {
       visibilityTimeout,
       reconcileEvery,
       logger,
-      onTimer,
+      onTimer: (t) => (timer = t),
     });
     running = { ...run, emulators: up.emulators };
   } catch (err) {

@@ -122,7 +122,7 @@ for (const [kind, make] of [
       );
     });
 
-    it('queueTasks: an item the client itself refuses is that item\'s error, the others are queued', async () => {
+    it("queueTasks: an item the client itself refuses is that item's error, the others are queued", async () => {
       const results = await f.client.queueTasks([
         { job: 'addition', kwargs: { a: 2, b: 3 } },
         { job: 'nope' as never, kwargs: {} },
@@ -134,7 +134,9 @@ for (const [kind, make] of [
       assert.ok(good.ok && good.task?.status === 'QUEUED');
       assert.ok(!unknown.ok && unknown.error instanceof UnknownJobError);
       assert.ok(!set.ok && set.error instanceof ValidationError && set.error.message === 'kwargs.a: a Set is not JSON');
-      assert.ok(!option.ok && option.error instanceof ValidationError && /unknown option: delya/.test(option.error.message));
+      assert.ok(
+        !option.ok && option.error instanceof ValidationError && /unknown option: delya/.test(option.error.message),
+      );
       const all = await f.client.queueTasks([{ job: 'addition', kwargs: { a: new Map() } as never }]);
       assert.ok(!all[0].ok && all[0].error instanceof ValidationError, 'a batch with nothing left to send');
       assert.equal((await f.client.waitForTask(good.task!, { timeout: 10 })).result, 5);

@@ -60,7 +60,10 @@ function rawExchange(write: (socket: Socket) => void): Promise<string> {
 function parseRaw(answer: string): { status: number; body: any } {
   const body = answer.slice(answer.indexOf('\r\n\r\n'));
   // The JSON object, whether the body is chunked or not.
-  return { status: Number(answer.split(' ')[1]), body: JSON.parse(body.slice(body.indexOf('{'), body.lastIndexOf('}') + 1)) };
+  return {
+    status: Number(answer.split(' ')[1]),
+    body: JSON.parse(body.slice(body.indexOf('{'), body.lastIndexOf('}') + 1)),
+  };
 }
 
 describe('the local server refuses what a web page could send', () => {

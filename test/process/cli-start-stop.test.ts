@@ -280,7 +280,9 @@ describe("the stack's table and queues, for a plain SQS producer or createDirect
 });
 
 describe("a job's stray error (a throw in its timer, a rejection nobody awaits)", () => {
-  it('is logged naming the running tasks; the stack keeps serving, other tasks finish', { timeout: 60_000 }, async () => {
+  it('is logged naming the running tasks; the stack keeps serving, other tasks finish', {
+    timeout: 60_000,
+  }, async () => {
     const dir = dataDir();
     const jobs = jobsModule(
       'stray-jobs.ts',

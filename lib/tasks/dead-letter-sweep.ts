@@ -11,9 +11,13 @@ export const SWEEP_MAX_LETTERS = 100;
 /** A long poll's wait on the dead-letter queue (a short poll can answer empty while letters wait). */
 const LONG_POLL_SECONDS = 1;
 
-/** The reason recorded on a task whose message SQS moved before the consumer saw its last delivery. */
+/**
+ * The reason recorded on a task found with its message on the dead-letter queue and no
+ * outcome: SQS moved it before a delivery the consumer counted as the last (throttled
+ * receives count too), or that delivery could not record one (the store failing).
+ */
 export const MOVED_BY_SQS =
-  "dead-lettered by SQS's redrive policy before the consumer saw a last delivery (throttled receives count too)";
+  'its message reached the dead-letter queue with no outcome recorded (moved by SQS before a last delivery the consumer counted, or that delivery could not record one)';
 
 /** No live run holds the task and it is due: its dead letter is its only message. */
 const waitsOnLetter = (task: Task, now: number) =>

@@ -4,6 +4,7 @@ import type { ReceivedMessage } from '../queue.js';
 import { isReady, type Task } from '../task.js';
 import type { TaskDeps } from './deps.js';
 import { endTask } from './end.js';
+import { isSameRequest } from './enqueue.js';
 
 /** Letters one sweep looks at, at most: a reconciler run stays short whatever the queue holds. */
 export const SWEEP_MAX_LETTERS = 100;
@@ -26,6 +27,17 @@ const waitsOnLetter = (task: Task, now: number) =>
   (task.eta === undefined || task.eta <= now + 1);
 
 /**
+ * Whether a letter is the task's own message, not one that only names its id: the same job,
+ * and for a producer message the same request (a forged or conflicting one was refused and
+ * dead-lettered on purpose, and changes nothing: docs/reliability.md's invariant).
+ */
+function isOwnLetter(task: Task, decoded: Exclude<ReturnType<typeof decodeEnvelope>, { invalid: string }>): boolean {
+  const job = decoded.envelope?.job ?? decoded.producer!.job;
+  if (task.name !== job) return false;
+  return !decoded.producer || isSameRequest(task, job, decoded.producer.kwargs);
+}
+
+/**
  * The last delivery, whichever it was. The consumer records a task FAILURE dead-lettered on
  * what it counts as the message's last delivery (`ApproximateReceiveCount` reaching
  * `maxReceiveCount`), but throttled Lambda pollers raise that count too, so SQS can move a
@@ -34,7 +46,8 @@ const waitsOnLetter = (task: Task, now: number) =>
  * task FAILURE with `dead_lettered: true` and the reason — what the consumer would have
  * recorded; `redrive_dead_letters` then works on it as on any dead letter. A task that is
  * ready, running, not due yet or gone is left alone. Every letter looked at is made visible
- * again at the end (the dead-letter queue keeps them for a redrive).
+ * again at the end (the dead-letter queue keeps them for a redrive). A letter that only
+ * names the task's id (another job, or a producer message of another request) is ignored.
  *
  * Returns how many tasks it ended. Throws only when the queue cannot be read.
  */
@@ -67,7 +80,7 @@ async function finishOne(deps: TaskDeps, letter: ReceivedMessage): Promise<boole
   const id = taskIdOf(decoded, letter.messageId);
   try {
     const task = await deps.store.getTask(id);
-    if (!task || !waitsOnLetter(task, deps.clock())) return false;
+    if (!task || !waitsOnLetter(task, deps.clock()) || !isOwnLetter(task, decoded)) return false;
     const done = await endTask(deps, id, { idle: 'FAILURE', reason: MOVED_BY_SQS, deadLettered: true });
     if (done) taskLogger(deps.logger, done).error('message found on the dead-letter queue: task FAILURE');
     return done !== undefined;

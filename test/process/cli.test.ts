@@ -11,14 +11,16 @@ import { resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createRpcHandler } from '../../functions/rpc-handler.js';
 import { startHttpServer } from '../../local/http.js';
-import { testStack } from '../helpers.js';
+import { endTask } from '../../lib/index.js';
+import { testStack, type TestStack } from '../helpers.js';
 
 const root = resolve(import.meta.dirname, '../..');
 let url = '';
 let stop: () => Promise<void>;
+let stack: TestStack;
 
 before(async () => {
-  const stack = await testStack();
+  stack = await testStack();
   const poller = stack.poll();
   const server = await startHttpServer({ port: 0, handler: createRpcHandler(stack.rpc), logger: stack.logger });
   url = server.url;
@@ -143,6 +145,41 @@ describe('the skytask CLI', () => {
     const waitRevoked = await cli(['wait', later.id, '--json']);
     assert.equal(waitRevoked.code, 1, 'a REVOKED task exits 1');
     assert.equal(json(waitRevoked).status, 'REVOKED');
+  });
+
+  it('dead-letters lists a dead-lettered task and the letters; purge takes ids or --all, not neither', async () => {
+    // Due in ten minutes, so the poller leaves its message alone: ended dead-lettered, its letter put aside.
+    const task = (await stack.backend.queueTask('addition', { a: 9 }, { delay: 600 }))!;
+    await endTask(stack.runtime, task.id, {
+      idle: 'FAILURE',
+      reason: 'dead-lettered after 3 deliveries',
+      deadLettered: true,
+    });
+    await stack.queue.deadLetter(JSON.stringify({ v: 1, id: task.id, job: 'addition' }), 'test');
+    const [listed, human, neither, both] = await Promise.all([
+      cli(['dead-letters', '--json']),
+      cli(['dead-letters', '--limit', '5']),
+      cli(['purge']),
+      cli(['purge', task.id, '--all']),
+    ]);
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.ok(json(listed).tasks.some((t: any) => t.id === task.id && t.dead_lettered));
+    assert.ok(json(listed).messages >= 1);
+    assert.match(human.stdout, new RegExp(`^${task.id}\\s+addition\\s+\\S+ dead-lettered after 3 deliveries$`, 'm'));
+    assert.match(human.stdout, /^about \d+ letters on the dead-letter queue/m);
+    assert.equal(neither.code, 2);
+    assert.match(neither.stderr, /give task ids, or --all/);
+    assert.equal(both.code, 2);
+    const purged = await cli(['purge', task.id, '--json']);
+    assert.equal(purged.code, 0, purged.stderr);
+    assert.deepEqual(json(purged).purged, [task.id]);
+    assert.equal(json(purged).deleted, 1);
+    const all = await cli(['purge', '--all']);
+    assert.match(
+      all.stdout,
+      /^purged \d+ tasks' letters: deleted \d+, kept 0, failed 0; about 0 on the dead-letter queue$/m,
+    );
+    assert.ok(!json(await cli(['dead-letters', '--json'])).tasks.some((t: any) => t.id === task.id));
   });
 
   it('an unreachable endpoint exits 4', async () => {

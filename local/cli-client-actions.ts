@@ -12,12 +12,17 @@ import { type EndpointOptions, humanTask, out, reportError, spinner, taskExit, w
 
 /**
  * The endpoint: `--url`, else SKYTASK_URL, else the local stack's default URL. Never the
- * generic PORT: that is whatever else the shell runs, not where a stack listens.
+ * generic PORT: that is whatever else the shell runs, not where a stack listens. Its auth:
+ * `--token` (or SKYTASK_TOKEN), `--sigv4`, else the client's default (SigV4 for execute-api).
  */
-function clientOf(options: EndpointOptions): SkytaskClient {
+export function endpointOf(options: EndpointOptions): { url: string; auth: HttpAuth | undefined } {
   const url = options.url ?? envValue(SETTINGS.url) ?? SETTINGS.url.default;
   const token = options.token ?? envValue(SETTINGS.token);
-  const auth: HttpAuth | undefined = token ? { token } : options.sigv4 ? 'sigv4' : undefined;
+  return { url, auth: token ? { token } : options.sigv4 ? 'sigv4' : undefined };
+}
+
+function clientOf(options: EndpointOptions): SkytaskClient {
+  const { url, auth } = endpointOf(options);
   try {
     return createHttpClient({ url, auth });
   } catch (err) {

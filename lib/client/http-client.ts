@@ -52,8 +52,8 @@ function queueParams(job: string, kwargs: unknown, options: QueueOptions = {}) {
 
 const taskOrNull = (wire: unknown) => (wire ? fromWire(wire as TaskWire) : null);
 
-/** JSON-RPC over HTTP POST: signing, transport errors, ids. */
-interface Transport {
+/** JSON-RPC over HTTP POST: signing, transport errors, ids (the client's, and the dashboard proxy's). */
+export interface Transport {
   /** POST one JSON-RPC body; the parsed response (undefined: HTTP 204, notifications only). */
   post(payload: unknown, signal?: AbortSignal): Promise<unknown>;
   /** Call one method; its result, or the JSON-RPC error as a skytask error class. */
@@ -80,7 +80,11 @@ function rpcAnswer(text: string): unknown {
   return isAnswer ? parsed : undefined;
 }
 
-function createTransport(options: HttpClientOptions, url: URL): Transport {
+/**
+ * The transport to a JSON-RPC endpoint: `auth` (SigV4 by default for an `execute-api`
+ * host), EndpointError when the endpoint cannot be reached or does not answer JSON-RPC.
+ */
+export function createTransport(options: HttpClientOptions, url: URL = new URL(options.url)): Transport {
   const doFetch = options.fetch ?? globalThis.fetch;
   const auth = options.auth ?? (executeApiRegion(url) ? 'sigv4' : 'none');
   const sign = signerFor(auth, url);

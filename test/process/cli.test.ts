@@ -4,7 +4,8 @@
  * each command's output and exit code, `--json` output parsed.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
@@ -180,6 +181,45 @@ describe('the skytask CLI', () => {
       /^purged \d+ tasks' letters: deleted \d+, kept 0, failed 0; about 0 on the dead-letter queue$/m,
     );
     assert.ok(!json(await cli(['dead-letters', '--json'])).tasks.some((t: any) => t.id === task.id));
+  });
+
+  it('dashboard: prints the URL with its token, serves the page and passes calls on; Ctrl-C stops it', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'local/cli.ts', 'dashboard', '--url', url], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    const lines: string[] = [];
+    const open = await new Promise<string>((resolve, reject) => {
+      child.once('exit', (code) => reject(new Error(`skytask dashboard exited with ${code}: ${lines.join('\n')}`)));
+      createInterface({ input: child.stdout! }).on('line', (line) => {
+        lines.push(line);
+        const found = /^open (http:\/\/127\.0\.0\.1:\d+\/#token=[\w-]{43})$/.exec(line);
+        if (found) resolve(found[1]);
+      });
+    });
+    assert.match(lines[0], new RegExp(`^skytask dashboard for ${url} \\(no authorization\\): the endpoint answers$`));
+    const target = new URL(open);
+    const token = target.hash.slice('#token='.length);
+    const page = await fetch(new URL('/', target));
+    assert.match(await page.text(), /<title>skytask<\/title>/);
+    const call = (headers: Record<string, string>) =>
+      fetch(new URL('/rpc', target), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: '{"jsonrpc":"2.0","id":1,"method":"ping"}',
+      });
+    assert.equal((await call({})).status, 401);
+    assert.deepEqual(await (await call({ 'x-skytask-token': token })).json(), {
+      jsonrpc: '2.0',
+      id: 1,
+      result: 'pong',
+    });
+    child.kill('SIGINT');
+    assert.equal(await exited, 0);
+    const plain = await cli(['dashboard', '--url', 'http://example.com/rpc'], { endpoint: false });
+    assert.equal(plain.code, 2);
+    assert.match(plain.stderr, /--url must be https/);
   });
 
   it('an unreachable endpoint exits 4', async () => {

@@ -94,6 +94,17 @@ async function serve(
 }
 
 /**
+ * A response Lambda would refuse (over `LIMITS.lambdaResponseBytes` as JSON) becomes what
+ * API Gateway then answers, a bare 500, so a reply too large fails here as it would on AWS.
+ */
+function overLambdaLimit(result: APIGatewayProxyStructuredResultV2, logger: Logger) {
+  const bytes = Buffer.byteLength(JSON.stringify(result), 'utf8');
+  if (bytes <= LIMITS.lambdaResponseBytes) return result;
+  logger.error({ bytes, limit: LIMITS.lambdaResponseBytes }, "reply over Lambda's 6 MB response limit: a bare 500");
+  return json(500, { message: 'Internal Server Error' });
+}
+
+/**
  * What API Gateway's HTTP API does, for the local stack: `POST /rpc` and `POST /rpc/read`
  * become payload v2 events for the same RPC handler (`routeKey` says which); `GET /` is the
  * dashboard (local/dashboard/assets.ts). Binds
@@ -125,7 +136,7 @@ export async function startHttpServer(options: {
     async (req, res) => {
       let result: APIGatewayProxyStructuredResultV2;
       try {
-        result = await serve(req, port, options.handler);
+        result = overLambdaLimit(await serve(req, port, options.handler), options.logger);
       } catch (err) {
         options.logger.error({ err }, 'HTTP request failed');
         result = json(500, { message: 'Internal Server Error' });

@@ -159,7 +159,7 @@ async function runStack({ registry, emulators, fresh, logger, ...options }: RunO
     queue: runtime.queue,
     handler: createConsumerHandler(runtime.consumer),
     concurrency: config.concurrency,
-    timeoutSeconds: config.leaseSeconds,
+    timeoutSeconds: envNumber(SETTINGS.consumerTimeout),
     logger,
     queueArn: `arn:aws:sqs:us-east-1:000000000000:skytask`,
   });

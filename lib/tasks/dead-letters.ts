@@ -40,6 +40,12 @@ export interface DeadLetterScanOptions {
   budgetSeconds?: number;
   /** Checked after each batch: true ends the pass early, with nothing more to do. */
   done?: () => boolean;
+  /**
+   * Make the letters kept visible again when the pass ends without `more`, so that a
+   * redrive or a person finds them at once. (With `more` they stay hidden, so the next call
+   * reaches the letters behind them.) @default false
+   */
+  release?: boolean;
 }
 
 /** How a pass ended. */
@@ -60,12 +66,13 @@ export interface DeadLetterScan {
  */
 export async function scanDeadLetters(
   deps: Pick<TaskDeps, 'queue'>,
-  { max, budgetSeconds = DEAD_LETTER_BUDGET_SECONDS, done }: DeadLetterScanOptions,
+  { max, budgetSeconds = DEAD_LETTER_BUDGET_SECONDS, done, release = false }: DeadLetterScanOptions,
   handle: (message: ReceivedMessage) => Promise<boolean>,
 ): Promise<DeadLetterScan> {
   if ((await deps.queue.deadLetterCount()) === 0) return { more: false, remaining: 0 };
   const deadline = performance.now() + budgetSeconds * 1000;
   const seen = new Set<string>();
+  const kept: string[] = [];
   let more = false;
   while (!done?.()) {
     const messages = await deps.queue.receiveDeadLetters(Math.min(10, max - seen.size), LONG_POLL_SECONDS);
@@ -75,6 +82,7 @@ export async function scanDeadLetters(
     for (const message of fresh) {
       seen.add(message.messageId);
       if (await handle(message)) deletable.push(message.receiptHandle);
+      else kept.push(message.receiptHandle);
     }
     await deps.queue.deleteDeadLetters(deletable);
     if (seen.size >= max || performance.now() >= deadline) {
@@ -82,6 +90,7 @@ export async function scanDeadLetters(
       break;
     }
   }
+  if (release && !more) await deps.queue.releaseDeadLetters(kept);
   return { more, remaining: await deps.queue.deadLetterCount() };
 }
 
@@ -189,7 +198,7 @@ function letterTaskId(message: ReceivedMessage): string | undefined {
  * - With `ids`, each task's mark goes first (so it leaves the listing at once, and a letter
  *   not found now is stale: a redrive drops it), then the queue is read until every letter
  *   asked for is found, a poll finds none, or the limit or budget is reached; other letters
- *   are kept.
+ *   are kept (hidden while it reads, visible again at its end unless it answers `more`).
  * - Without, every letter read is deleted and its task's mark cleared; once the queue reads
  *   empty, the marks of tasks whose letter was not seen (in flight, or not moved yet) are
  *   cleared too, within the same budget.
@@ -209,7 +218,7 @@ export async function purgeDeadLetters(
   if (wanted) await Promise.all([...wanted].map((id) => marks.clear(id)));
   const scan = await scanDeadLetters(
     deps,
-    { max: limit, budgetSeconds, done: wanted && (() => found.size === wanted.size) },
+    { max: limit, budgetSeconds, done: wanted && (() => found.size === wanted.size), release: true },
     async (message) => {
       const id = letterTaskId(message);
       if (wanted && !(id && wanted.has(id))) return (void result.kept++, false);

@@ -223,6 +223,8 @@ export async function startStack(options: StackOptions) {
   rpc.ready(createRpcHandler(runtime.rpc));
   const { url } = rpc.http;
   logger.info({ url, jobs: registry.all().map((j) => j.name) }, `JSON-RPC at ${url}`);
+  const dashboard = `${new URL(url).origin}/`;
+  logger.info({ dashboard }, `dashboard at ${dashboard}`);
 
   return {
     url,

@@ -89,6 +89,12 @@ export interface TaskStore {
    * if it is in another state.
    */
   requeue(id: string): Promise<Task | undefined>;
+  /**
+   * Its dead letter was purged: a dead-lettered FAILURE stays FAILURE (its error kept) but
+   * is no longer dead-lettered, so no redrive queues it again. Undefined if it is not a
+   * dead-lettered FAILURE (or is past its retention).
+   */
+  clearDeadLettered(id: string): Promise<Task | undefined>;
   /** Note on the record that its message could not be sent (undefined: clear the note). */
   setSendError(id: string, message: string | undefined): Promise<void>;
   /**

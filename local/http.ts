@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { LIMITS, type Logger, RPC_ERRORS, RPC_ROUTES } from '../lib/index.js';
+import { dashboardAsset } from './dashboard/assets.js';
 import { clientErrorRefusal, LOCAL_SERVER_LIMITS, type LocalServerLimits, refusal } from './http-rules.js';
 
 type RpcHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
@@ -67,7 +68,15 @@ const rpcRefusal = (status: number, message: string, headers?: Record<string, st
 /** The paths served; the handler tells them apart by the event's routeKey (lib/rpc/access.ts). */
 const ROUTES = new Set<string>(Object.values(RPC_ROUTES));
 
-/** One request: the rules of local/http-rules.ts first, then the route, then the handler. */
+/** A request off the API's routes: the dashboard's page for a GET of one of its files, else 404 (or 405). */
+function page(req: IncomingMessage, path: string): APIGatewayProxyStructuredResultV2 {
+  const asset = dashboardAsset(path);
+  if (!asset) return json(404, { message: `Not Found: GET / (the dashboard), POST ${[...ROUTES].join(' or POST ')}` });
+  if (req.method !== 'GET' && req.method !== 'HEAD') return json(405, { message: `Method Not Allowed: GET ${path}` });
+  return asset;
+}
+
+/** One request: the rules of local/http-rules.ts first, then the route (the API or the page), then the handler. */
 async function serve(
   req: IncomingMessage,
   port: number,
@@ -77,7 +86,7 @@ async function serve(
   const route = ROUTES.has(path);
   const refused = refusal(req, port, { json: route && req.method === 'POST' });
   if (refused) return rpcRefusal(refused.status, refused.message, { connection: 'close' });
-  if (!route) return json(404, { message: `Not Found: POST ${[...ROUTES].join(' or POST ')}` });
+  if (!route) return page(req, path);
   if (req.method !== 'POST') return json(405, { message: `Method Not Allowed: POST ${path}` });
   const body = await readBody(req, LIMITS.maxRequestBytes);
   // The rest of an oversized body is not read: the connection cannot carry another request.
@@ -110,7 +119,8 @@ function answerClientError(err: NodeJS.ErrnoException, socket: Duplex, limits: L
 
 /**
  * What API Gateway's HTTP API does, for the local stack: `POST /rpc` and `POST /rpc/read`
- * become payload v2 events for the same RPC handler (`routeKey` says which). Binds
+ * become payload v2 events for the same RPC handler (`routeKey` says which); `GET /` is the
+ * dashboard (local/dashboard/assets.ts). Binds
  * 127.0.0.1 only: locally there is no authorizer, so the rules of local/http-rules.ts
  * refuse what a web page could send (other Hosts, other Origins, bodies not declared JSON),
  * and its limits bound slow requests, headers and connections.

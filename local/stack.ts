@@ -194,6 +194,23 @@ function clientEnv(config: SkytaskConfig): Record<string, string> {
   return Object.fromEntries(pairs.filter((pair): pair is [string, string] => pair[1] !== undefined));
 }
 
+/** The stack is up: worker.json again, now with the table and queues (`clientEnv`), and the lines saying where it is. */
+function announce(up: {
+  dataDir: string;
+  url: string;
+  graceSeconds: number;
+  config: SkytaskConfig;
+  registry: JobRegistry;
+  logger: Logger;
+}): void {
+  const { dataDir, url, graceSeconds, config, registry, logger } = up;
+  const env = clientEnv(config);
+  writeState(dataDir, 'worker', { url, graceSeconds, env });
+  logger.info({ url, jobs: registry.all().map((j) => j.name), env }, `JSON-RPC at ${url}`);
+  const dashboard = `${new URL(url).origin}/`;
+  logger.info({ dashboard }, `dashboard at ${dashboard}`);
+}
+
 /** What a second Ctrl-C runs on its way out, synchronously: the emulators signalled (once known), worker.json removed. */
 function exitNow(dataDir: string, emulatorPid: number | undefined): void {
   if (emulatorPid !== undefined) terminateNow(emulatorPid);
@@ -253,9 +270,7 @@ export async function startStack(options: StackOptions) {
   const unwatch = logStrayErrors(logger, runtime.consumer.runningTasks);
   rpc.ready(createRpcHandler(runtime.rpc));
   const { url } = rpc.http;
-  const env = clientEnv(config);
-  writeState(dataDir, 'worker', { url, graceSeconds: grace, env });
-  logger.info({ url, jobs: registry.all().map((j) => j.name), env }, `JSON-RPC at ${url}`);
+  announce({ dataDir, url, graceSeconds: grace, config, registry, logger });
 
   return {
     url,

@@ -99,6 +99,11 @@ export function createDirectClient<M = never>(options: DirectClientOptions<M>): 
     jobList: async (names) => (await describeJobs(runtime, names)).map(jobInfoFromWire),
     queueStats: () => backend.queueStats(),
     redriveDeadLetters: (limit) => backend.redriveDeadLetters(limit),
+    async listDeadLetters(query) {
+      const page = await backend.listDeadLetters(query);
+      return { ...page, tasks: page.tasks.map(publicTask) };
+    },
+    purgeDeadLetters: (filter = {}) => backend.purgeDeadLetters({ ids: filter.ids, limit: filter.limit }),
   };
   return client;
 }

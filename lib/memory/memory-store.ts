@@ -4,6 +4,7 @@ import { systemClock } from '../tasks/deps.js';
 import { LIMITS, truncateBytes } from '../limits.js';
 import type { ClaimResult, ScheduleEntry, TaskStore } from '../store.js';
 import type { Task } from '../task.js';
+import { deadLetterVerbs } from './dead-letter-verbs.js';
 import { listTasks } from './task-listing.js';
 import { isClaimable, isExpired, isHeldBy, isIdle, newRecord, patch, toTask, type TaskRecord } from './task-record.js';
 
@@ -64,7 +65,7 @@ function memoryState(options: MemoryStoreOptions) {
   return { clock, retention, tasks, locks, schedules, read, write, update, getTasks };
 }
 
-type MemoryState = ReturnType<typeof memoryState>;
+export type MemoryState = ReturnType<typeof memoryState>;
 
 /** Create, read, list and delete task records. */
 function recordVerbs(
@@ -295,6 +296,6 @@ function lockAndScheduleVerbs(
  * // claim.claimed === true, claim.task.status === 'STARTED', claim.task.attempts === 1
  */
 export function createMemoryStore(options: MemoryStoreOptions = {}): TaskStore {
-  const state = memoryState(options);
-  return { ...recordVerbs(state), ...runVerbs(state), ...endVerbs(state), ...lockAndScheduleVerbs(state) };
+  const s = memoryState(options);
+  return { ...recordVerbs(s), ...runVerbs(s), ...endVerbs(s), ...deadLetterVerbs(s), ...lockAndScheduleVerbs(s) };
 }

@@ -37,6 +37,7 @@ export function createDynamoStore(options: DynamoStoreOptions): TaskStore {
     endIdle: (id, end) => writes.endIdle(table, id, end),
     markResent: (id, seen) => writes.markResent(table, id, seen),
     requeue: (id) => writes.requeue(table, id, Date.now() / 1000),
+    clearDeadLettered: (id) => writes.clearDeadLettered(table, id),
     setSendError: (id, message) => writes.setSendError(table, id, message),
     deleteTasks: (ids) => writes.deleteTasks(table, ids, Date.now() / 1000),
     acquireLock: (lockId, taskId, replacing) => acquireLock(table, lockId, taskId, replacing),

@@ -145,6 +145,16 @@ export async function requeue(table: TaskTable, id: string, now: number) {
   return fromItem(item);
 }
 
+/** A purge: only a dead-lettered FAILURE loses its mark; its status, error and TTL stay. */
+export async function clearDeadLettered(table: TaskTable, id: string) {
+  const item = await updateTask(table, id, {
+    remove: ['dead_lettered'],
+    condition: '#status = :failure AND #dead_lettered = :true',
+    values: { ':failure': 'FAILURE', ':true': true },
+  });
+  return fromItem(item);
+}
+
 /** Note (or clear, with undefined) that the task's message could not be sent. */
 export async function setSendError(table: TaskTable, id: string, message: string | undefined): Promise<void> {
   await updateTask(table, id, { set: { send_error: message }, remove: message === undefined ? ['send_error'] : [] });

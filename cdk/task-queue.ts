@@ -140,7 +140,7 @@ export class TaskQueue extends Construct {
 
   /**
    * Allow a principal the read methods only (`ping`, `job_list`, `next_scheduled_tasks`,
-   * `get_task`, `get_tasks`, `wait_for_task`, `num_tasks`, `queue_stats`):
+   * `get_task`, `get_tasks`, `wait_for_task`, `num_tasks`, `queue_stats`, `list_dead_letters`):
    * execute-api:Invoke on `POST /rpc/read`, whose calls of any other method are refused
    * (-32601). IAM authorization only: with a JWT authorizer, `jwt.readScopes` decide.
    */

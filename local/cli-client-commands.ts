@@ -1,6 +1,6 @@
 /**
  * The client commands of the `skytask` CLI: jobs, queue, get, wait, tasks, revoke,
- * redrive, stats, and the workflow commands — their arguments and options. Human output by default, `--json` for
+ * redrive, dead-letters, purge, stats, and the workflow commands — their arguments and options. Human output by default, `--json` for
  * scripts (tasks in their wire form, as JSON-RPC returns them). What they do is in
  * cli-client-actions.ts, imported only when one runs: `--help` never loads the client.
  */
@@ -29,6 +29,12 @@ function clientCommand(command: Command, name: ActionName): void {
 
 /** Declare the client commands on `program`. */
 export function registerClientCommands(program: Command): void {
+  registerTaskCommands(program);
+  registerWorkflowCommands(program);
+}
+
+/** The task, queue and dead-letter commands. */
+function registerTaskCommands(program: Command): void {
   clientCommand(program.command('jobs').description('List the jobs'), 'jobs');
   clientCommand(
     program
@@ -57,7 +63,7 @@ export function registerClientCommands(program: Command): void {
       .command('tasks')
       .description('List tasks, newest first')
       .option('--job <name>', 'of this job')
-      .option('--status <status>', 'QUEUED, STARTED, RETRY, REVOKED, FAILURE or SUCCESS')
+      .option('--status <status>', 'QUEUED, STARTED, RETRY, WAITING, REVOKED, FAILURE or SUCCESS')
       .option('--parent <id>', 'sub-tasks of this task')
       .option('--limit <n>', 'at most this many (1-1000)', '20')
       .option('--cursor <cursor>', 'the next page of an earlier listing'),
@@ -71,8 +77,24 @@ export function registerClientCommands(program: Command): void {
       .option('--limit <n>', 'at most this many'),
     'redrive',
   );
+  clientCommand(
+    program
+      .command('dead-letters')
+      .description('List the tasks that ended dead-lettered (why, when), newest first, and count the letters')
+      .option('--limit <n>', 'at most this many (1-1000)', '20')
+      .option('--cursor <cursor>', 'the next page of an earlier listing'),
+    'deadLetters',
+  );
+  clientCommand(
+    program
+      .command('purge')
+      .description('Delete dead letters: these tasks’ (their tasks stay FAILURE), or every one with --all')
+      .argument('[ids...]', 'task ids')
+      .option('--all', 'every dead letter')
+      .option('--limit <n>', 'look at most at this many letters'),
+    'purge',
+  );
   clientCommand(program.command('stats').description('Queue depth, messages in flight, dead letters'), 'stats');
-  registerWorkflowCommands(program);
 }
 
 /** The workflow commands (docs/workflows.md). */

@@ -9,7 +9,10 @@ export const EXIT = {
   ok: 0,
   /** The task ended FAILURE or REVOKED (queue --wait, wait). */
   taskFailed: 1,
-  /** start: the stack could not start; stop: a process could not be stopped. The line on stderr says why. */
+  /**
+   * start: the stack could not start; stop: a process could not be stopped; dashboard: its
+   * port is taken. The line on stderr says why.
+   */
   stackFailed: 1,
   /** init: the project could not be written (npm pack failed, a write failed). The line on stderr says why. */
   initFailed: 1,
@@ -24,6 +27,8 @@ export const EXIT = {
   timeout: 6,
   /** Any other error (an internal error of the endpoint…). */
   error: 7,
+  /** start: a second Ctrl-C, exited at once (128 + SIGINT, as a shell reports it). */
+  interrupted: 130,
 } as const;
 
 export const EXIT_HELP = `
@@ -34,6 +39,7 @@ Exit codes:
   0  success (stop: also when nothing was running)
   1  the task ended FAILURE or REVOKED (queue --wait, wait);
      start: the stack could not start; stop: a process would not stop;
+     dashboard: its port is taken;
      init: the project could not be written (stderr says why)
   2  usage error: bad arguments, unknown job, invalid params;
      init: a target that is not empty, a --skytask it cannot read
@@ -42,4 +48,5 @@ Exit codes:
   5  conflict with the task's state (revoke of a finished task)
   6  wait timed out (--timeout)
   7  other error
+  130  start: a second Ctrl-C (exited at once; the emulators are stopped)
 `;

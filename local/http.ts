@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, STATUS_CODES } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { LIMITS, type Logger, RPC_ERRORS, RPC_ROUTES } from '../lib/index.js';
-import { LOCAL_SERVER_LIMITS, type LocalServerLimits, refusal } from './http-rules.js';
+import { dashboardAsset } from './dashboard/assets.js';
+import { clientErrorRefusal, LOCAL_SERVER_LIMITS, type LocalServerLimits, refusal } from './http-rules.js';
 
 type RpcHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
 
@@ -66,7 +68,15 @@ const rpcRefusal = (status: number, message: string, headers?: Record<string, st
 /** The paths served; the handler tells them apart by the event's routeKey (lib/rpc/access.ts). */
 const ROUTES = new Set<string>(Object.values(RPC_ROUTES));
 
-/** One request: the rules of local/http-rules.ts first, then the route, then the handler. */
+/** A request off the API's routes: the dashboard's page for a GET of one of its files, else 404 (or 405). */
+function page(req: IncomingMessage, path: string): APIGatewayProxyStructuredResultV2 {
+  const asset = dashboardAsset(path);
+  if (!asset) return json(404, { message: `Not Found: GET / (the dashboard), POST ${[...ROUTES].join(' or POST ')}` });
+  if (req.method !== 'GET' && req.method !== 'HEAD') return json(405, { message: `Method Not Allowed: GET ${path}` });
+  return asset;
+}
+
+/** One request: the rules of local/http-rules.ts first, then the route (the API or the page), then the handler. */
 async function serve(
   req: IncomingMessage,
   port: number,
@@ -76,7 +86,7 @@ async function serve(
   const route = ROUTES.has(path);
   const refused = refusal(req, port, { json: route && req.method === 'POST' });
   if (refused) return rpcRefusal(refused.status, refused.message, { connection: 'close' });
-  if (!route) return json(404, { message: `Not Found: POST ${[...ROUTES].join(' or POST ')}` });
+  if (!route) return page(req, path);
   if (req.method !== 'POST') return json(405, { message: `Method Not Allowed: POST ${path}` });
   const body = await readBody(req, LIMITS.maxRequestBytes);
   // The rest of an oversized body is not read: the connection cannot carry another request.
@@ -95,9 +105,22 @@ function overLambdaLimit(result: APIGatewayProxyStructuredResultV2, logger: Logg
   return json(500, { message: 'Internal Server Error' });
 }
 
+/** node:http's own refusals (`clientError`) answered as the others are, a JSON-RPC error, then the connection closed. */
+function answerClientError(err: NodeJS.ErrnoException, socket: Duplex, limits: LocalServerLimits): void {
+  const started = (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent;
+  if (err.code !== 'ECONNRESET' && socket.writable && !started) {
+    const { status, message } = clientErrorRefusal(err.code, limits);
+    const { body } = rpcRefusal(status, message);
+    const head = `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json\r\n`;
+    socket.write(`${head}content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+  }
+  socket.destroy();
+}
+
 /**
  * What API Gateway's HTTP API does, for the local stack: `POST /rpc` and `POST /rpc/read`
- * become payload v2 events for the same RPC handler (`routeKey` says which). Binds
+ * become payload v2 events for the same RPC handler (`routeKey` says which); `GET /` is the
+ * dashboard (local/dashboard/assets.ts). Binds
  * 127.0.0.1 only: locally there is no authorizer, so the rules of local/http-rules.ts
  * refuse what a web page could send (other Hosts, other Origins, bodies not declared JSON),
  * and its limits bound slow requests, headers and connections.
@@ -120,6 +143,8 @@ export async function startHttpServer(options: {
       headersTimeout: limits.headersTimeoutMs,
       requestTimeout: limits.requestTimeoutMs,
       maxHeaderSize: limits.maxHeaderBytes,
+      // A request without Host gets the Host rule's 421 (local/http-rules.ts), not node's bare 400.
+      requireHostHeader: false,
       // How often node:http looks for requests past their timeouts (default 30 s).
       connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs),
     },
@@ -135,6 +160,7 @@ export async function startHttpServer(options: {
       res.end(result.body ?? '');
     },
   );
+  server.on('clientError', (err, socket) => answerClientError(err, socket, limits));
   server.maxHeadersCount = limits.maxHeadersCount;
   server.maxConnections = limits.maxConnections;
   await new Promise<void>((resolve, reject) => {

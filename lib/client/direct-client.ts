@@ -110,6 +110,11 @@ export function createDirectClient<M = never>(options: DirectClientOptions<M>): 
     waitForWorkflow: (workflow, options): Promise<any> =>
       pollWorkflow((id) => backend.getWorkflow(id, { limit: 0 }).then(publicState), workflow, options),
     revokeWorkflow: (id) => backend.revokeWorkflow(id),
+    async listDeadLetters(query) {
+      const page = await backend.listDeadLetters(query);
+      return { ...page, tasks: page.tasks.map(publicTask) };
+    },
+    purgeDeadLetters: (filter = {}) => backend.purgeDeadLetters({ ids: filter.ids, limit: filter.limit }),
   };
   return client;
 }

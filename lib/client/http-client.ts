@@ -3,6 +3,7 @@
  * (IAM authorization) requests are SigV4-signed with the default credential chain; a
  * JWT-protected one takes a bearer token; the local stack needs nothing.
  */
+import { echo } from '../echo.js';
 import { EndpointError, ValidationError, WaitTimeoutError } from '../errors.js';
 import { toJson } from '../json.js';
 import { LIMITS } from '../limits.js';
@@ -40,15 +41,17 @@ interface RpcResponse {
   error?: RpcErrorObject;
 }
 
+/** The params that are set: JSON-RPC params without the undefined ones. */
+const defined = (params: Record<string, unknown>) =>
+  Object.fromEntries(Object.entries(params).filter(([, v]) => v !== undefined));
+
 function queueParams(job: string, kwargs: unknown, options: QueueOptions = {}) {
   checkOptionNames(options); // a mistyped option is refused here, as the direct client refuses it
   // JSON.stringify would send a Set as {} and Infinity as null: refused here, naming the path, as the server would.
   const json = toJson(kwargs ?? {}, 'kwargs');
   if ('problem' in json) throw new ValidationError(json.problem);
   const { id, expiry, delay, eta } = options;
-  return Object.fromEntries(
-    Object.entries({ jobname: job, kwargs: kwargs ?? {}, id, expiry, delay, eta }).filter(([, v]) => v !== undefined),
-  );
+  return defined({ jobname: job, kwargs: kwargs ?? {}, id, expiry, delay, eta });
 }
 
 const taskOrNull = (wire: unknown) => (wire ? fromWire(wire as TaskWire) : null);
@@ -71,12 +74,8 @@ function workflowCall(spec: WorkflowSpec): [string, Record<string, unknown>] {
   ];
 }
 
-/** Params without their undefined fields. */
-const defined = (params: Record<string, unknown>) =>
-  Object.fromEntries(Object.entries(params).filter(([, v]) => v !== undefined));
-
-/** JSON-RPC over HTTP POST: signing, transport errors, ids. */
-interface Transport {
+/** JSON-RPC over HTTP POST: signing, transport errors, ids (the client's, and the dashboard proxy's). */
+export interface Transport {
   /** POST one JSON-RPC body; the parsed response (undefined: HTTP 204, notifications only). */
   post(payload: unknown, signal?: AbortSignal): Promise<unknown>;
   /** Call one method; its result, or the JSON-RPC error as a skytask error class. */
@@ -103,7 +102,11 @@ function rpcAnswer(text: string): unknown {
   return isAnswer ? parsed : undefined;
 }
 
-function createTransport(options: HttpClientOptions, url: URL): Transport {
+/**
+ * The transport to a JSON-RPC endpoint: `auth` (SigV4 by default for an `execute-api`
+ * host), EndpointError when the endpoint cannot be reached or does not answer JSON-RPC.
+ */
+export function createTransport(options: HttpClientOptions, url: URL = new URL(options.url)): Transport {
   const doFetch = options.fetch ?? globalThis.fetch;
   const auth = options.auth ?? (executeApiRegion(url) ? 'sigv4' : 'none');
   const sign = signerFor(auth, url);
@@ -145,26 +148,41 @@ function createTransport(options: HttpClientOptions, url: URL): Transport {
   };
 }
 
-/** `queueTasks` over HTTP: one JSON-RPC batch per 100 items; each item's answer is its result or error. */
+/** One item's params, or the error the client itself refuses it with (a mistyped option, kwargs JSON cannot carry). */
+function itemParams(item: { job: string; kwargs?: unknown; options?: QueueOptions }) {
+  try {
+    return { params: queueParams(item.job, item.kwargs, item.options) };
+  } catch (err) {
+    return { error: err as Error };
+  }
+}
+
+/**
+ * `queueTasks` over HTTP: one JSON-RPC batch per 100 items; each item's answer is its result
+ * or error, as the direct client gives it. An item the client refuses before sending is that
+ * item's error alone; the others are sent.
+ */
 async function queueTasksOver(
   rpc: Transport,
   items: readonly { job: string; kwargs?: unknown; options?: QueueOptions }[],
 ) {
   const results: QueueResult[] = [];
   for (let i = 0; i < items.length; i += LIMITS.maxBatch) {
-    const group = items.slice(i, i + LIMITS.maxBatch);
-    const first = rpc.ids(group.length);
-    const requests = group.map(({ job, kwargs, options }, n) => ({
-      jsonrpc: '2.0',
-      method: 'queue_task',
-      params: queueParams(job, kwargs, options),
-      id: first + n,
-    }));
-    const responses = (await rpc.post(requests)) as RpcResponse[];
+    const checked = items.slice(i, i + LIMITS.maxBatch).map(itemParams);
+    const toSend = checked.filter((c) => c.params);
+    const first = rpc.ids(toSend.length);
+    const requests = toSend.map(({ params }, n) => ({ jsonrpc: '2.0', method: 'queue_task', params, id: first + n }));
+    // An empty JSON-RPC batch is an invalid request: nothing is posted when every item was refused.
+    const responses = requests.length ? ((await rpc.post(requests)) as RpcResponse[]) : [];
     const byId = new Map(Array.isArray(responses) ? responses.map((r) => [r.id, r]) : []);
-    for (const request of requests) {
-      const response = byId.get(request.id);
-      if (!response) results.push({ ok: false, error: new EndpointError(`no answer for item ${request.id - first}`) });
+    let n = 0;
+    for (const [index, { error }] of checked.entries()) {
+      if (error) {
+        results.push({ ok: false, error });
+        continue;
+      }
+      const response = byId.get(first + n++);
+      if (!response) results.push({ ok: false, error: new EndpointError(`no answer for item ${i + index}`) });
       else if (response.error) results.push({ ok: false, error: errorFromRpc(response.error) });
       else results.push({ ok: true, task: taskOrNull(response.result) });
     }
@@ -189,6 +207,25 @@ async function waitOver(rpc: Transport, waitCap: number, task: string | Task, { 
 }
 
 /**
+ * The `url` option as a URL: an http(s) URL, or a ValidationError naming the option
+ * (`new URL(undefined)` says only "Invalid URL").
+ */
+function endpointUrl(url: unknown): URL {
+  const text = url instanceof URL ? url.href : url;
+  let parsed: URL | undefined;
+  try {
+    parsed = typeof text === 'string' ? new URL(text) : undefined;
+  } catch {
+    parsed = undefined;
+  }
+  if (parsed?.protocol === 'http:' || parsed?.protocol === 'https:') return parsed;
+  throw new ValidationError(
+    `createHttpClient: the url option must be the JSON-RPC endpoint's http(s) URL ` +
+      `(http://127.0.0.1:8060/rpc locally), not ${echo(text)}`,
+  );
+}
+
+/**
  * A client over the JSON-RPC endpoint.
  * @example
  * import { createHttpClient } from 'skytask/client';
@@ -197,7 +234,7 @@ async function waitOver(rpc: Transport, waitCap: number, task: string | Task, { 
  * const done = await client.waitForTask(task!, { timeout: 60 });
  */
 export function createHttpClient<M = never>(options: HttpClientOptions): SkytaskClient<JobsOf<M>> {
-  const rpc = createTransport(options, new URL(options.url));
+  const rpc = createTransport(options, endpointUrl(options?.url));
   const waitCap = Math.min(options.waitCapSeconds ?? LIMITS.maxWaitSeconds, LIMITS.maxWaitSeconds);
   const { call } = rpc;
   const client: SkytaskClient<any> = {
@@ -207,10 +244,7 @@ export function createHttpClient<M = never>(options: HttpClientOptions): Skytask
     getTask: async (id) => taskOrNull(await call('get_task', { id })),
     async getTasks(filter = {}) {
       const { ids, name, status, fromTask, limit, cursor } = filter;
-      const params = Object.fromEntries(
-        Object.entries({ ids, name, status, from_task: fromTask, limit, cursor }).filter(([, v]) => v !== undefined),
-      );
-      const page = await call('get_tasks', params);
+      const page = await call('get_tasks', defined({ ids, name, status, from_task: fromTask, limit, cursor }));
       return { tasks: (page.tasks as TaskWire[]).map(fromWire), cursor: page.cursor ?? null };
     },
     waitForTask: (task: string | Task, wait: WaitOptions = {}): Promise<any> => waitOver(rpc, waitCap, task, wait),
@@ -231,6 +265,11 @@ export function createHttpClient<M = never>(options: HttpClientOptions): Skytask
     waitForWorkflow: (workflow, options): Promise<any> =>
       pollWorkflow((id) => client.getWorkflow(id, { limit: 0 }), workflow, options),
     revokeWorkflow: (id) => call('revoke_workflow', { id }),
+    async listDeadLetters({ limit, cursor } = {}) {
+      const page = await call('list_dead_letters', defined({ limit, cursor }));
+      return { ...page, tasks: (page.tasks as TaskWire[]).map(fromWire) };
+    },
+    purgeDeadLetters: ({ ids, limit } = {}) => call('purge_dead_letters', defined({ ids, limit })),
   };
   return client;
 }

@@ -60,7 +60,7 @@ export async function handleMessage(
   const known = registry.get(job);
   if (known && !hasFairRun(known, invocation) && (await deferred(c.deps, id))) return;
   try {
-    await claimAndRun(c, id, message, invocation);
+    await claimAndRun(c, { id, jobName: job }, message, invocation);
   } catch (err) {
     if (receives >= c.maxReceiveCount && !(err instanceof RetryLaterError))
       await deadLettered(c.deps, id, receives, err);
@@ -69,11 +69,16 @@ export async function handleMessage(
 }
 
 /** Claim before run; run; fenced finish. A RETRY gets a new message for the next attempt. */
-async function claimAndRun(c: DeliveryContext, id: string, message: ReceivedMessage, invocation?: BatchInvocation) {
+async function claimAndRun(
+  c: DeliveryContext,
+  { id, jobName }: { id: string; jobName: string },
+  message: ReceivedMessage,
+  invocation?: BatchInvocation,
+) {
   const { deps } = c;
   const now = deps.clock();
   const claim = await deps.store.claimTask({ id, now, leaseUntil: now + c.leaseSeconds, worker: c.worker.id });
-  if (!claim.claimed) return unclaimed(deps, id, claim.task, now);
+  if (!claim.claimed) return unclaimed(deps, id, jobName, claim.task, now);
   const task = claim.task;
   const log = taskLogger(deps.logger, task);
   const job = deps.registry.get(task.name);
@@ -140,9 +145,20 @@ async function deferred(deps: TaskDeps, id: string): Promise<boolean> {
 const expiredReason = (task: Task) =>
   task.attempts ? `expired before attempt ${task.attempts + 1} could start` : 'expired before it started';
 
+/**
+ * A task message (no `kwargs`) whose task has no record. The usual cause is legitimate — the
+ * task was deleted (delete_tasks) or outlived its retention while its message waited — so
+ * it is dropped, not dead-lettered; but a producer that left out `kwargs` sends exactly this
+ * body, and it is told here what its message lacks. (A record never written and one
+ * deleted look the same: DynamoDB keeps nothing of a deleted item.)
+ */
+const NO_RECORD =
+  'task message for a task with no record: dropped (deleted, or past its retention); ' +
+  'a producer message needs "kwargs" ({} for none) for the consumer to create its task';
+
 /** A message whose task could not be claimed: decide what the message is still for. */
-async function unclaimed(deps: TaskDeps, id: string, task: Task | undefined, now: number): Promise<void> {
-  if (!task) return void deps.logger.warn({ task_id: id }, 'message for a task with no record: dropped');
+async function unclaimed(deps: TaskDeps, id: string, job: string, task: Task | undefined, now: number) {
+  if (!task) return void deps.logger.warn({ task_id: id, job }, NO_RECORD);
   const log = taskLogger(deps.logger, task);
   if (isReady(task.status)) {
     // The steps its end sets going in a workflow may have been cut short (a crash after the

@@ -4,6 +4,7 @@ import { systemClock } from '../tasks/deps.js';
 import { LIMITS, truncateBytes } from '../limits.js';
 import type { ClaimResult, ScheduleEntry, TaskStore } from '../store.js';
 import type { Task } from '../task.js';
+import { deadLetterVerbs } from './dead-letter-verbs.js';
 import { listTasks } from './task-listing.js';
 import { isClaimable, isExpired, isHeldBy, isIdle, newRecord, patch, toTask, type TaskRecord } from './task-record.js';
 import { workflowVerbs } from './workflow-verbs.js';
@@ -101,6 +102,7 @@ function recordVerbs(
       const now = clock();
       return [...new Set(ids)].filter((id) => {
         const record = tasks.get(id);
+        if (record?.status === 'STARTED' && record.leaseUntil !== undefined && record.leaseUntil >= now) return false;
         tasks.delete(id);
         return record !== undefined && !isExpired(record, now);
       });
@@ -294,7 +296,13 @@ function lockAndScheduleVerbs(
  * // claim.claimed === true, claim.task.status === 'STARTED', claim.task.attempts === 1
  */
 export function createMemoryStore(options: MemoryStoreOptions = {}): TaskStore {
-  const state = memoryState(options);
-  const tasks = { ...recordVerbs(state), ...runVerbs(state), ...endVerbs(state), ...lockAndScheduleVerbs(state) };
-  return { ...tasks, ...workflowVerbs(state, tasks.flush) };
+  const s = memoryState(options);
+  const tasks = {
+    ...recordVerbs(s),
+    ...runVerbs(s),
+    ...endVerbs(s),
+    ...deadLetterVerbs(s),
+    ...lockAndScheduleVerbs(s),
+  };
+  return { ...tasks, ...workflowVerbs(s, tasks.flush) };
 }

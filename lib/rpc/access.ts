@@ -14,9 +14,10 @@ export type RpcAccess = 'all' | 'read';
 
 /**
  * The methods the read route serves: they change no task and send no message. A method not
- * listed here (queue_task, revoke_task, delete_tasks, redrive_dead_letters, queue_chain,
- * queue_group, queue_chord, revoke_workflow, and any new one until it is added) is refused
- * there with -32601.
+ * listed here (queue_task, revoke_task, delete_tasks, redrive_dead_letters,
+ * purge_dead_letters, queue_chain, queue_group, queue_chord, revoke_workflow, and any new
+ * one until it is added) is refused there with -32601. `list_dead_letters` reads task
+ * records and SQS's counts only: it receives no letter.
  */
 export const READ_METHODS: ReadonlySet<string> = new Set([
   'ping',
@@ -28,6 +29,7 @@ export const READ_METHODS: ReadonlySet<string> = new Set([
   'num_tasks',
   'queue_stats',
   'get_workflow',
+  'list_dead_letters',
 ]);
 
 /** The access a call on `path` has: read for the read route, every method otherwise. */

@@ -71,7 +71,7 @@ async function queueTaskMethod({ backend }: RpcServices, params: Params, ctx: Rp
 async function getTasksMethod({ backend }: RpcServices, params: Params) {
   const status = params.status;
   if (status !== undefined && status !== null && !isStatus(status)) {
-    throw invalid('status must be one of QUEUED, STARTED, RETRY, REVOKED, FAILURE, SUCCESS');
+    throw invalid('status must be one of QUEUED, STARTED, RETRY, WAITING, REVOKED, FAILURE, SUCCESS');
   }
   const ids = optionalKeyList(params, 'ids', TASK_KEY);
   const cursor = optionalString(params, 'cursor');
@@ -87,6 +87,18 @@ async function getTasksMethod({ backend }: RpcServices, params: Params) {
   const tasks = page.tasks.map(toWire);
   // Pages stop early rather than outgrow Lambda's 6 MB response (lib/rpc/reply-size.ts).
   return ids ? fitIds(tasks, ids, offset) : fitListing(tasks, page.cursor);
+}
+
+/** `list_dead_letters`: a page of the tasks marked dead-lettered, SQS's count of letters, and those without a task. */
+async function listDeadLettersMethod({ backend }: RpcServices, params: Params) {
+  const page = await backend.listDeadLetters({
+    limit: optionalNumber(params, 'limit', 1, LIMITS.maxListLimit, true),
+    cursor: optionalString(params, 'cursor'),
+  });
+  const listing = fitListing(page.tasks.map(toWire), page.cursor);
+  // Cut to fit the reply, the page no longer lists every marked task.
+  const unrecorded = listing.tasks.length === page.tasks.length ? page.unrecorded : null;
+  return { ...listing, messages: page.messages, unrecorded };
 }
 
 /** `[jobname, seconds until its next run]` for the soonest; `[jobnames, null]` when none is periodic. */
@@ -141,6 +153,20 @@ export function rpcMethods(s: RpcServices): Record<string, Method> {
       positional: ['limit'],
       accepts: ['limit'],
       call: (p) => backend.redriveDeadLetters(optionalNumber(p, 'limit', 1, 100_000, true)),
+    },
+    list_dead_letters: {
+      positional: ['limit', 'cursor'],
+      accepts: ['limit', 'cursor'],
+      call: (p) => listDeadLettersMethod(s, p),
+    },
+    purge_dead_letters: {
+      positional: ['ids', 'limit'],
+      accepts: ['ids', 'limit'],
+      call: (p) =>
+        backend.purgeDeadLetters({
+          ids: optionalKeyList(p, 'ids', TASK_KEY),
+          limit: optionalNumber(p, 'limit', 1, 100_000, true),
+        }),
     },
     delete_tasks: {
       positional: ['ids'],

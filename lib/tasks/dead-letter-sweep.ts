@@ -4,6 +4,7 @@ import type { ReceivedMessage } from '../queue.js';
 import { isReady, type Task } from '../task.js';
 import type { TaskDeps } from './deps.js';
 import { endTask } from './end.js';
+import { isSameRequest } from './enqueue.js';
 
 /** Letters one sweep looks at, at most: a reconciler run stays short whatever the queue holds. */
 export const SWEEP_MAX_LETTERS = 100;
@@ -11,15 +12,30 @@ export const SWEEP_MAX_LETTERS = 100;
 /** A long poll's wait on the dead-letter queue (a short poll can answer empty while letters wait). */
 const LONG_POLL_SECONDS = 1;
 
-/** The reason recorded on a task whose message SQS moved before the consumer saw its last delivery. */
+/**
+ * The reason recorded on a task found with its message on the dead-letter queue and no
+ * outcome: SQS moved it before a delivery the consumer counted as the last (throttled
+ * receives count too), or that delivery could not record one (the store failing).
+ */
 export const MOVED_BY_SQS =
-  "dead-lettered by SQS's redrive policy before the consumer saw a last delivery (throttled receives count too)";
+  'its message reached the dead-letter queue with no outcome recorded (moved by SQS before a last delivery the consumer counted, or that delivery could not record one)';
 
 /** No live run holds the task and it is due: its dead letter is its only message. */
 const waitsOnLetter = (task: Task, now: number) =>
   !isReady(task.status) &&
   (task.status !== 'STARTED' || (task.leaseUntil ?? 0) < now) &&
   (task.eta === undefined || task.eta <= now + 1);
+
+/**
+ * Whether a letter is the task's own message, not one that only names its id: the same job,
+ * and for a producer message the same request (a forged or conflicting one was refused and
+ * dead-lettered on purpose, and changes nothing: docs/reliability.md's invariant).
+ */
+function isOwnLetter(task: Task, decoded: Exclude<ReturnType<typeof decodeEnvelope>, { invalid: string }>): boolean {
+  const job = decoded.envelope?.job ?? decoded.producer!.job;
+  if (task.name !== job) return false;
+  return !decoded.producer || isSameRequest(task, job, decoded.producer.kwargs);
+}
 
 /**
  * The last delivery, whichever it was. The consumer records a task FAILURE dead-lettered on
@@ -30,7 +46,8 @@ const waitsOnLetter = (task: Task, now: number) =>
  * task FAILURE with `dead_lettered: true` and the reason — what the consumer would have
  * recorded; `redrive_dead_letters` then works on it as on any dead letter. A task that is
  * ready, running, not due yet or gone is left alone. Every letter looked at is made visible
- * again at the end (the dead-letter queue keeps them for a redrive).
+ * again at the end (the dead-letter queue keeps them for a redrive). A letter that only
+ * names the task's id (another job, or a producer message of another request) is ignored.
  *
  * Returns how many tasks it ended. Throws only when the queue cannot be read.
  */
@@ -63,7 +80,7 @@ async function finishOne(deps: TaskDeps, letter: ReceivedMessage): Promise<boole
   const id = taskIdOf(decoded, letter.messageId);
   try {
     const task = await deps.store.getTask(id);
-    if (!task || !waitsOnLetter(task, deps.clock())) return false;
+    if (!task || !waitsOnLetter(task, deps.clock()) || !isOwnLetter(task, decoded)) return false;
     const done = await endTask(deps, id, { idle: 'FAILURE', reason: MOVED_BY_SQS, deadLettered: true });
     if (done) taskLogger(deps.logger, done).error('message found on the dead-letter queue: task FAILURE');
     return done !== undefined;

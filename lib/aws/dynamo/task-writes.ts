@@ -145,19 +145,43 @@ export async function requeue(table: TaskTable, id: string, now: number) {
   return fromItem(item);
 }
 
+/** A purge: only a dead-lettered FAILURE loses its mark; its status, error and TTL stay. */
+export async function clearDeadLettered(table: TaskTable, id: string) {
+  const item = await updateTask(table, id, {
+    remove: ['dead_lettered'],
+    condition: '#status = :failure AND #dead_lettered = :true',
+    values: { ':failure': 'FAILURE', ':true': true },
+  });
+  return fromItem(item);
+}
+
 /** Note (or clear, with undefined) that the task's message could not be sent. */
 export async function setSendError(table: TaskTable, id: string, message: string | undefined): Promise<void> {
   await updateTask(table, id, { set: { send_error: message }, remove: message === undefined ? ['send_error'] : [] });
 }
 
 /** Delete tasks; the ids that existed. */
-export async function deleteTasks(table: TaskTable, ids: string[]): Promise<string[]> {
+export async function deleteTasks(table: TaskTable, ids: string[], now: number): Promise<string[]> {
   const deleted = await Promise.all(
     [...new Set(ids)].map(async (id) => {
-      const { Attributes } = await table.doc.send(
-        new DeleteCommand({ TableName: table.name, Key: taskKey(id), ReturnValues: 'ALL_OLD' }),
-      );
-      return fromItem(Attributes) ? id : undefined;
+      try {
+        const { Attributes } = await table.doc.send(
+          new DeleteCommand({
+            TableName: table.name,
+            Key: taskKey(id),
+            // A live run's record stays: deleted under it, a task queued again with the same
+            // id would get the old run's outcome (both at attempt 1).
+            ConditionExpression: 'NOT (#status = :started AND #lease_until >= :now)',
+            ExpressionAttributeNames: { '#status': 'status', '#lease_until': 'lease_until' },
+            ExpressionAttributeValues: { ':started': 'STARTED', ':now': now },
+            ReturnValues: 'ALL_OLD',
+          }),
+        );
+        return fromItem(Attributes) ? id : undefined;
+      } catch (err) {
+        if (isConditionFailed(err)) return undefined;
+        throw err;
+      }
     }),
   );
   return deleted.filter((id): id is string => id !== undefined);

@@ -14,7 +14,7 @@ export const fetchPage = defineJob({
 // A chord's callback: its input is the members' results, in order.
 export const total = defineJob({
   name: 'total',
-  run: (_ctx, _kwargs: {}, sizes: number[]) => sizes.reduce((a, b) => a + b, 0),
+  run: (_ctx, _kwargs, sizes: number[]) => sizes.reduce((a, b) => a + b, 0),
 });
 
 // A chain's step: its input is the result of the step before.
@@ -26,8 +26,7 @@ export const report = defineJob({
 // An error path: its input is the task that failed.
 export const alert = defineJob({
   name: 'alert',
-  run: (ctx, _kwargs: {}, failed: Task) =>
-    ctx.logger.error({ failed: failed.id, error: failed.error }, 'workflow failed'),
+  run: (ctx, _kwargs, failed: Task) => ctx.logger.error({ failed: failed.id, error: failed.error }, 'workflow failed'),
 });
 
 // A parent awaiting its children, holding no Lambda: it ends WAITING, and takes `total`'s result.

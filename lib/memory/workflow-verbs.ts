@@ -107,7 +107,7 @@ function waitingVerbs({
       ),
     async endWaiting(id, outcome) {
       const record = tasks.get(id);
-      if (!record || record.status !== 'WAITING') return undefined;
+      if (record?.status !== 'WAITING') return undefined;
       const { status, time, resultJson, error, stack } = outcome;
       patch(record, { status, timeEnded: time, resultJson, error, stack, ttl: Math.ceil(time + retention) });
       // Read at the end's own time, as the adapter reads its answer.

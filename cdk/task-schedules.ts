@@ -110,7 +110,7 @@ function createPeriodicSchedules(
     // A fire queues a task with no delay: no timer.
     statements: [
       // The task record and its non-overlap lock, the schedule entry's run.
-      tableStatement(core.table, ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem']),
+      tableStatement(core.table, ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem']),
       ...queueSendStatements(core.queue),
     ],
     // A fire is idempotent per slot: retrying it is safe.
@@ -157,10 +157,11 @@ function createReconciler(
     // never beyond SQS's 15 minutes. (Arming far-future tasks again is the local stack's
     // restart recovery, not this run.)
     statements: [
-      // Unfinished tasks: keys from the status index, items in batches.
-      indexQueryStatement(core.table, [INDEX.byStatus.name]),
-      // markResent, endIdle, setSendError; releasing the lock of a task it ends.
-      tableStatement(core.table, ['BatchGetItem', 'UpdateItem', 'DeleteItem']),
+      // Unfinished tasks: the job names, keys from the job index, items in batches.
+      indexQueryStatement(core.table, [INDEX.byJob.name]),
+      // markResent, endIdle (which reads the head first), setSendError; releasing the lock
+      // of a task it ends.
+      tableStatement(core.table, ['GetItem', 'BatchGetItem', 'UpdateItem', 'DeleteItem']),
       ...queueSendStatements(core.queue),
     ],
     async: { retryAttempts: FUNCTIONS.reconciler.asyncRetryAttempts, deadLetterQueue },

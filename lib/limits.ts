@@ -17,6 +17,23 @@
 export const LIMITS = {
   /** DynamoDB: an item, attribute names and values together. */
   itemBytes: 400 * 1024,
+  /**
+   * A task's head item (lib/aws/dynamo/item.ts): what its claim, each heartbeat and its
+   * finish write. DynamoDB bills an UpdateItem by the larger of the item's size before and
+   * after, in 1 KB units: a head within 1 KB makes each of those writes cost 1 unit.
+   */
+  headBytes: 1024,
+  /**
+   * Kept free in the head for progress reports, which will ride on the heartbeat write (issue
+   * 13). A task's kwargs and caller live in its head only when the head, with them, with what
+   * a claim adds and with this room kept, stays within `headBytes`; else they go to its body
+   * item, written once at enqueue and never again.
+   */
+  progressBytes: 512,
+  /** The worker's name as a task records it (a Lambda log stream name is 52: `2026/11/05/[$LATEST]` and 32 hex digits). */
+  workerBytes: 64,
+  /** The note of a failed message send on a task (`send_error`): it stays on the head while the task waits. */
+  sendErrorBytes: 256,
   /** DynamoDB: a partition key value, of the table or of an index (`task#<id>`, `<job>#<shard>`, a parent id). */
   partitionKeyBytes: 2048,
   /** DynamoDB: a sort key value (`gsi_time`: the time queued, `#`, the task id). */
@@ -66,6 +83,9 @@ export const LIMITS = {
 
 /** The UTF-8 bytes of a text, as AWS counts it (a lone surrogate is sent as U+FFFD: 3 bytes). */
 export const utf8Bytes = (text: string): number => Buffer.byteLength(text, 'utf8');
+
+/** DynamoDB write units for an item of `bytes`: 1 per KB begun, at least 1 (AWS: capacity unit consumption for writes). */
+export const writeUnits = (bytes: number): number => Math.max(1, Math.ceil(bytes / 1024));
 
 /** Whether a text fits a DynamoDB partition key value (table or index): at most `LIMITS.partitionKeyBytes`. */
 export const fitsPartitionKey = (key: string): boolean => utf8Bytes(key) <= LIMITS.partitionKeyBytes;

@@ -21,11 +21,18 @@ export interface ProvisionOptions {
  */
 export async function provision(options: ProvisionOptions): Promise<Record<string, string>> {
   const clients = createClients(options);
+  const wanted = tableDefinition(options.table);
   try {
-    await clients.dynamodb.send(new DescribeTableCommand({ TableName: options.table }));
+    const { Table } = await clients.dynamodb.send(new DescribeTableCommand({ TableName: options.table }));
+    const keys = (schema = Table?.KeySchema) => JSON.stringify(schema?.map((k) => [k.AttributeName, k.KeyType]));
+    if (keys() !== keys(wanted.KeySchema)) {
+      throw new Error(
+        `table ${options.table} has the key ${keys()}, not skytask's ${keys(wanted.KeySchema)}: an older skytask made it (docs/storage.md); remove its data directory to start afresh`,
+      );
+    }
   } catch (err) {
     if (!(err instanceof ResourceNotFoundException)) throw err;
-    await clients.dynamodb.send(new CreateTableCommand(tableDefinition(options.table)));
+    await clients.dynamodb.send(new CreateTableCommand(wanted));
   }
   const dlq = await clients.sqs.send(
     new CreateQueueCommand({

@@ -37,6 +37,18 @@ interface IndexShape {
   projected: string[] | 'ALL';
 }
 
+/** One metered write. */
+export interface WriteEntry {
+  api: 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'BatchWriteItem';
+  /** The item's partition and sort key values ('' for a table without a sort key). */
+  pk: string;
+  sk: string;
+  table: number;
+  index: number;
+  /** Bytes of the item the write answered with (ReturnValues), 0 for none. */
+  returnedBytes: number;
+}
+
 interface TableShape {
   keys: string[];
   indexes: IndexShape[];
@@ -82,6 +94,32 @@ export function avItemSize(item: AvItem | undefined): number {
   return Object.entries(item).reduce((n, [name, value]) => n + utf8(name) + valueSize(value), 0);
 }
 
+/** The size of an item as the document client hands it back (plain values, not AttributeValues). */
+function plainSize(value: unknown): number {
+  if (typeof value === 'string') return utf8(value);
+  if (typeof value === 'number') return numberSize(String(value));
+  if (typeof value === 'boolean' || value === null) return 1;
+  if (value instanceof Set) return [...value].reduce((n, v) => n + plainSize(v), 0);
+  if (Array.isArray(value)) return 3 + value.reduce((n, v) => n + 1 + plainSize(v), 0);
+  if (value && typeof value === 'object') {
+    return 3 + Object.entries(value).reduce((n, [k, v]) => n + 1 + utf8(k) + plainSize(v), 0);
+  }
+  return 0;
+}
+
+const AV_TYPES = ['S', 'N', 'B', 'BOOL', 'NULL', 'SS', 'NS', 'BS', 'L', 'M'];
+const isAv = (value: unknown) =>
+  !!value && typeof value === 'object' && Object.keys(value).length === 1 && AV_TYPES.includes(Object.keys(value)[0]);
+
+/** An item's size, whether in AttributeValues or as plain values. */
+function anyItemSize(item: Record<string, unknown> | undefined): number {
+  if (!item) return 0;
+  return Object.entries(item).reduce(
+    (n, [name, v]) => n + utf8(name) + (isAv(v) ? valueSize(v as AttributeValue) : plainSize(v)),
+    0,
+  );
+}
+
 const kbUnits = (bytes: number) => Math.max(1, Math.ceil(bytes / 1024));
 const same = (a: AttributeValue | undefined, b: AttributeValue | undefined) => JSON.stringify(a) === JSON.stringify(b);
 
@@ -118,6 +156,8 @@ export interface WriteMeter {
   total(pk?: (value: string) => boolean): Units;
   /** Units so far of the items under one partition key value (`task#<id>`: a task's items). */
   of(pkValue: string): Units;
+  /** Every metered write so far, in the order they ended. */
+  log(): WriteEntry[];
   reset(): void;
   destroy(): void;
 }
@@ -131,6 +171,7 @@ export function createWriteMeter(config: DynamoDBClientConfig): WriteMeter {
   const reader = new DynamoDBClient(config);
   const shapes = new Map<string, Promise<TableShape>>();
   const byPk = new Map<string, Units>();
+  let entries: WriteEntry[] = [];
 
   const shapeOf = (table: string) => {
     let shape = shapes.get(table);
@@ -165,32 +206,40 @@ export function createWriteMeter(config: DynamoDBClientConfig): WriteMeter {
     });
   }
 
+  function record(api: WriteEntry['api'], shape: TableShape, key: AvItem, units: Units, returned?: AvItem) {
+    const [pk, sk] = [key[shape.keys[0]]?.S ?? '', shape.keys[1] ? (key[shape.keys[1]]?.S ?? '') : ''];
+    add(pk, units);
+    entries.push({ api, pk, sk, table: units.table, index: units.index, returnedBytes: anyItemSize(returned) });
+  }
+
   /** Meter one item's write: `send` performs it; `put` is the item a put writes (else read after). */
-  async function meterItem<T>(
+  async function meterItem(
+    api: WriteEntry['api'],
     table: string,
     key: AvItem,
     put: AvItem | undefined,
-    remove: boolean,
-    send: () => Promise<T>,
+    send: () => Promise<any>,
   ) {
     const shape = await shapeOf(table);
-    const pk = key[shape.keys[0]]?.S ?? JSON.stringify(key[shape.keys[0]]);
     const before = await read(table, key);
-    let result: T;
+    let result: any;
     try {
       result = await send();
     } catch (err) {
       if ((err as Error).name === 'ConditionalCheckFailedException') {
-        add(pk, { table: kbUnits(avItemSize(before)), writes: 1 });
+        record(api, shape, key, { table: kbUnits(avItemSize(before)), index: 0, writes: 1 });
       }
       throw err;
     }
-    const after = remove ? undefined : (put ?? (await read(table, key)));
-    add(pk, {
-      table: kbUnits(Math.max(avItemSize(before), avItemSize(after))),
-      index: indexUnits(shape, before, after),
-      writes: 1,
-    });
+    const after = api === 'DeleteItem' ? undefined : (put ?? (await read(table, key)));
+    const table_ = kbUnits(Math.max(avItemSize(before), avItemSize(after)));
+    record(
+      api,
+      shape,
+      key,
+      { table: table_, index: indexUnits(shape, before, after), writes: 1 },
+      result.output?.Attributes,
+    );
     return result;
   }
 
@@ -212,8 +261,7 @@ export function createWriteMeter(config: DynamoDBClientConfig): WriteMeter {
     for (const [n, r] of requests.entries()) {
       if (unprocessed.includes(JSON.stringify(r.key))) continue;
       const shape = await shapeOf(r.table);
-      const pk = r.key[shape.keys[0]]?.S ?? '';
-      add(pk, {
+      record('BatchWriteItem', shape, r.key, {
         table: kbUnits(Math.max(avItemSize(befores[n]), avItemSize(r.put))),
         index: indexUnits(shape, befores[n], r.put),
         writes: 1,
@@ -226,13 +274,13 @@ export function createWriteMeter(config: DynamoDBClientConfig): WriteMeter {
     const input = args.input;
     switch (context.commandName) {
       case 'PutItemCommand':
-        return meterItem(input.TableName, await keyOf(input.TableName, input.Item), input.Item, false, () =>
+        return meterItem('PutItem', input.TableName, await keyOf(input.TableName, input.Item), input.Item, () =>
           next(args),
         );
       case 'UpdateItemCommand':
-        return meterItem(input.TableName, input.Key, undefined, false, () => next(args));
+        return meterItem('UpdateItem', input.TableName, input.Key, undefined, () => next(args));
       case 'DeleteItemCommand':
-        return meterItem(input.TableName, input.Key, undefined, true, () => next(args));
+        return meterItem('DeleteItem', input.TableName, input.Key, undefined, () => next(args));
       case 'BatchWriteItemCommand':
         return meterBatch(input, () => next(args));
       case 'TransactWriteItemsCommand':
@@ -256,7 +304,11 @@ export function createWriteMeter(config: DynamoDBClientConfig): WriteMeter {
     },
     total: (pk) => sum([...byPk.entries()].filter(([k]) => !pk || pk(k)).map(([, u]) => u)),
     of: (pkValue) => byPk.get(pkValue) ?? { table: 0, index: 0, writes: 0 },
-    reset: () => byPk.clear(),
+    log: () => [...entries],
+    reset: () => {
+      byPk.clear();
+      entries = [];
+    },
     destroy: () => reader.destroy(),
   };
 }

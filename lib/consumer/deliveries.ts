@@ -12,6 +12,7 @@ import { sendTaskMessage } from '../tasks/send.js';
 import { runAttempt } from './attempt.js';
 import { type BatchInvocation, DEFER_SECONDS, hasFairRun } from './time-budget.js';
 import { outcomeOf } from './outcome.js';
+import { runUsage } from './usage.js';
 
 /** Thrown for a message that must go back to the queue and be delivered again later. */
 export class RetryLaterError extends Error {}
@@ -25,6 +26,8 @@ export interface DeliveryContext {
   leaseSeconds: number;
   maxReceiveCount: number;
   worker: { id: string; running: Set<string> };
+  /** The Lambda function's memory, for a task's GB-seconds. */
+  memoryMb?: number;
 }
 
 /**
@@ -37,6 +40,7 @@ export async function handleMessage(
   c: DeliveryContext,
   message: ReceivedMessage,
   invocation?: BatchInvocation,
+  batchSize = 1,
 ): Promise<void> {
   const { queue, registry, logger } = c.deps;
   const decoded = decodeEnvelope(message.body);
@@ -58,7 +62,7 @@ export async function handleMessage(
   const known = registry.get(job);
   if (known && !hasFairRun(known, invocation) && (await deferred(c.deps, id))) return;
   try {
-    await claimAndRun(c, id, message, invocation);
+    await claimAndRun(c, id, message, invocation, batchSize);
   } catch (err) {
     if (receives >= c.maxReceiveCount && !(err instanceof RetryLaterError))
       await deadLettered(c.deps, id, receives, err);
@@ -66,8 +70,17 @@ export async function handleMessage(
   }
 }
 
-/** Claim before run; run; fenced finish. A RETRY gets a new message for the next attempt. */
-async function claimAndRun(c: DeliveryContext, id: string, message: ReceivedMessage, invocation?: BatchInvocation) {
+/**
+ * Claim before run; run; fenced finish, which records what the attempt consumed. A RETRY gets
+ * a new message for the next attempt.
+ */
+async function claimAndRun(
+  c: DeliveryContext,
+  id: string,
+  message: ReceivedMessage,
+  invocation: BatchInvocation | undefined,
+  batchSize: number,
+) {
   const { deps } = c;
   const now = deps.clock();
   const claim = await deps.store.claimTask({ id, now, leaseUntil: now + c.leaseSeconds, worker: c.worker.id });
@@ -76,14 +89,15 @@ async function claimAndRun(c: DeliveryContext, id: string, message: ReceivedMess
   const log = taskLogger(deps.logger, task);
   const job = deps.registry.get(task.name);
   log.info({ attempt: task.attempts }, 'task started');
+  const beats = { count: 0 };
+  const input = { task, job: job!, message, log, invocation, leaseSeconds: c.leaseSeconds, worker: c.worker, beats };
   const outcome: Outcome | undefined = job
-    ? outcomeOf(
-        task,
-        job,
-        await runAttempt(deps, { task, job, message, log, invocation, leaseSeconds: c.leaseSeconds, worker: c.worker }),
-        deps.clock(),
-      )
+    ? outcomeOf(task, job, await runAttempt(deps, input), deps.clock())
     : { status: 'FAILURE', error: `unknown job "${task.name}"`, time: deps.clock() };
+  if (outcome) {
+    const seen = { batchSize, heartbeats: beats.count, seconds: outcome.time - now, retry: outcome.status === 'RETRY' };
+    outcome.usage = runUsage({ ...seen, memoryMb: c.memoryMb });
+  }
   const ended = outcome && (await endTask(deps, task.id, { attempt: task.attempts, outcome }));
   if (!outcome || !ended) {
     return void log.warn({ attempt: task.attempts }, 'claim lost (a newer attempt owns the task): outcome discarded');

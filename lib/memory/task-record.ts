@@ -1,5 +1,5 @@
 import { timeSortKey } from '../keys.js';
-import { OPTIONAL_FIELDS, type Task } from '../task.js';
+import { OPTIONAL_FIELDS, type Task, type TaskCost } from '../task.js';
 
 /**
  * A task as the memory store keeps it: the DynamoDB adapter's item, field for field, in
@@ -7,7 +7,7 @@ import { OPTIONAL_FIELDS, type Task } from '../task.js';
  * value that is not plain JSON (an undefined field, a Date, NaN) reads back as it does
  * there. Every other field is a string, number or boolean: a spread is a deep copy.
  */
-export interface TaskRecord extends Omit<Task, 'kwargs' | 'result' | 'errors'> {
+export interface TaskRecord extends Omit<Task, 'kwargs' | 'result' | 'errors' | 'cost'> {
   kwargsJson?: string;
   resultJson?: string;
   errorsJson?: string;
@@ -15,6 +15,12 @@ export interface TaskRecord extends Omit<Task, 'kwargs' | 'result' | 'errors'> {
   ttl?: number;
   /** The listing order: `timeSortKey(timeQueued, id)`, as the adapter's index sort key. */
   sortKey: string;
+  /** What the task consumed so far, as the adapter's head counts it (memory-cost.ts); shown once `lambdaMs` is set. */
+  spent?: Partial<TaskCost>;
+  /** Where the adapter would keep kwargs and caller: in the head (true) or a body. */
+  inline?: boolean;
+  /** The adapter's body: its size in bytes and its TTL. */
+  body?: { bytes: number; ttl: number };
 }
 
 /** The fields a record keeps as they are, besides id, name, status, timeQueued and attempts. */
@@ -76,7 +82,20 @@ export function toTask(record: TaskRecord | undefined, now: number): Task | unde
   for (const field of COPIED) {
     if (record[field] !== undefined) (task as unknown as Record<string, unknown>)[field] = record[field];
   }
+  if (record.spent?.lambdaMs !== undefined) task.cost = costOf(record.spent);
   return task;
+}
+
+function costOf(spent: Partial<TaskCost>): TaskCost {
+  const cost: TaskCost = {
+    writeUnits: spent.writeUnits ?? 0,
+    sqsRequests: spent.sqsRequests ?? 0,
+    lambdaRequests: spent.lambdaRequests ?? 0,
+    lambdaMs: spent.lambdaMs ?? 0,
+    heartbeats: spent.heartbeats ?? 0,
+  };
+  if (spent.gbSeconds !== undefined) cost.gbSeconds = spent.gbSeconds;
+  return cost;
 }
 
 /** No live run holds the task: waiting for a run, or STARTED by a run whose lease has expired at `now`. */

@@ -34,6 +34,8 @@ export interface Recorded {
 export interface RequestOrigin {
   derivedId?: string;
   sentAt?: number;
+  /** The task's share of the send request its message will go in (its cost). @default 1 */
+  sendShare?: number;
 }
 
 const withoutUndefined = <T extends object>(value: T): T =>
@@ -123,7 +125,7 @@ export async function recordTask(
     return null;
   }
   try {
-    await store.createTask(task);
+    await store.createTask(task, { sqsRequests: origin.sendShare ?? 1 });
   } catch (err) {
     if (task.lockId) await store.releaseLock(task.lockId, task.id);
     // A concurrent call with the same id won the create: that task is the answer, or the conflict.
@@ -171,7 +173,11 @@ export async function queueTask(
  * (null: held back by non-overlap) or the error of that item alone.
  */
 export async function queueTasks(deps: TaskDeps, items: readonly QueueTaskItem[]): Promise<QueueTaskResult[]> {
-  const recorded = await mapSettled(items, 10, (item) => recordTask(deps, item.job, item.kwargs ?? {}, item.options));
+  // Each message goes in a SendMessageBatch of the ten it is queued with: a tenth of a request.
+  const shareOf = (i: number) => 1 / Math.min(10, items.length - Math.floor(i / 10) * 10);
+  const recorded = await mapSettled([...items.entries()], 10, ([i, item]) =>
+    recordTask(deps, item.job, item.kwargs ?? {}, item.options, { sendShare: shareOf(i) }),
+  );
   const results: QueueTaskResult[] = recorded.map((r) =>
     r.status === 'rejected' ? { ok: false, error: r.reason } : { ok: true, task: r.value?.task ?? null },
   );

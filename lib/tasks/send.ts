@@ -69,7 +69,7 @@ async function noteSend(deps: SendDeps, task: Task, error: Error | undefined): P
     if (task.sendError) await deps.store.setSendError(task.id, undefined).catch(() => undefined);
     return undefined;
   }
-  const note = truncateBytes(String(error.message), LIMITS.errorBytes);
+  const note = truncateBytes(String(error.message), LIMITS.sendErrorBytes);
   await deps.store.setSendError(task.id, note).catch(() => undefined);
   return new SkytaskError(`task ${task.id} was recorded but its message could not be sent: ${error.message}`, {
     cause: error,

@@ -1,6 +1,6 @@
 /**
  * The client commands of the `skytask` CLI: jobs, queue, get, wait, tasks, revoke,
- * redrive, stats — their arguments and options. Human output by default, `--json` for
+ * redrive, stats, cost — their arguments and options. Human output by default, `--json` for
  * scripts (tasks in their wire form, as JSON-RPC returns them). What they do is in
  * cli-client-actions.ts, imported only when one runs: `--help` never loads the client.
  */
@@ -72,4 +72,13 @@ export function registerClientCommands(program: Command): void {
     'redrive',
   );
   clientCommand(program.command('stats').description('Queue depth, messages in flight, dead letters'), 'stats');
+  clientCommand(
+    program
+      .command('cost')
+      .description('What the tasks queued in a period cost, by job, at AWS list prices (docs/cost.md)')
+      .option('--job <name...>', 'these jobs only (default: every job)')
+      .option('--since <seconds>', 'tasks queued in the last this many seconds', '86400')
+      .option('--limit <n>', 'read at most this many tasks'),
+    'cost',
+  );
 }

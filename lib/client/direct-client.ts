@@ -98,6 +98,7 @@ export function createDirectClient<M = never>(options: DirectClientOptions<M>): 
     revokeTask: async (id) => publicTask(await backend.revokeTask(id)),
     jobList: async (names) => (await describeJobs(runtime, names)).map(jobInfoFromWire),
     queueStats: () => backend.queueStats(),
+    costReport: (options) => backend.costReport(options),
     redriveDeadLetters: (limit) => backend.redriveDeadLetters(limit),
   };
   return client;

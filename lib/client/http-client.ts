@@ -11,7 +11,7 @@ import { fromWire, type Task, type TaskWire } from '../task.js';
 import { errorFromRpc, type RpcErrorObject } from './rpc-errors.js';
 import { createSigV4Signer, executeApiRegion, type RequestSigner, type SigV4Options } from './sigv4.js';
 import type { JobsOf, QueueOptions, QueueResult, SkytaskClient, WaitOptions } from './types.js';
-import { jobInfoFromWire } from './wire.js';
+import { costParams, costReportFromWire, jobInfoFromWire } from './wire.js';
 
 export type HttpAuth = 'none' | 'sigv4' | { sigv4: SigV4Options } | { token: string };
 
@@ -197,6 +197,7 @@ export function createHttpClient<M = never>(options: HttpClientOptions): Skytask
       return { queued: s.queued, delayed: s.delayed, inFlight: s.in_flight, deadLetters: s.dead_letters };
     },
     redriveDeadLetters: (limit) => call('redrive_dead_letters', limit === undefined ? {} : { limit }),
+    costReport: async (options = {}) => costReportFromWire(await call('cost', costParams(options))),
   };
   return client;
 }

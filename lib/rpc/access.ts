@@ -26,6 +26,7 @@ export const READ_METHODS: ReadonlySet<string> = new Set([
   'wait_for_task',
   'num_tasks',
   'queue_stats',
+  'cost',
 ]);
 
 /** The access a call on `path` has: read for the read route, every method otherwise. */

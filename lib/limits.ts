@@ -134,9 +134,21 @@ export function truncate(text: string, max: number): string {
  */
 function numberBytes(n: number): number {
   if (n === 0) return 1;
-  const [mantissa, exponent] = Math.abs(n).toExponential().split('e');
-  const digits = mantissa.replace('.', '').replace(/0+$/, '').length || 1;
-  const pad = digits % 2 === 0 && Number(exponent) % 2 === 0 ? 1 : 0;
+  // The shortest decimal of n (as toExponential gives it), read without building strings
+  // per digit: this runs for every number of every head a write sizes.
+  let text = String(n < 0 ? -n : n);
+  let exponent = 0;
+  const e = text.indexOf('e');
+  if (e >= 0) (exponent = Number(text.slice(e + 1))), (text = text.slice(0, e));
+  const dot = text.indexOf('.');
+  const whole = dot < 0 ? text.length : dot;
+  const all = dot < 0 ? text : text.slice(0, dot) + text.slice(dot + 1);
+  let first = 0;
+  while (first < all.length - 1 && all.charCodeAt(first) === 48) first++;
+  let end = all.length;
+  while (end > first + 1 && all.charCodeAt(end - 1) === 48) end--;
+  const digits = end - first;
+  const pad = digits % 2 === 0 && (exponent + whole - 1 - first) % 2 === 0 ? 1 : 0;
   return 1 + Math.ceil(digits / 2) + pad + (n < 0 ? 1 : 0);
 }
 

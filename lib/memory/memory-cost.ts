@@ -4,11 +4,19 @@
  * that a task's `cost` reads the same from both stores.
  */
 import { BODY_SLACK_SECONDS } from '../aws/dynamo/bodies.js';
-import { COST_ATTRS, headWriteUnits, newTaskItems, toItems } from '../aws/dynamo/item.js';
+import {
+  COST_ATTR,
+  costText,
+  headWriteUnits,
+  newTaskItems,
+  settledUnits,
+  toItems,
+  withUsage,
+} from '../aws/dynamo/item.js';
 import type { Item } from '../aws/dynamo/table.js';
 import { itemBytes, writeUnits } from '../limits.js';
 import type { CreateUsage, RunUsage } from '../store.js';
-import type { Task, TaskCost } from '../task.js';
+import type { Task } from '../task.js';
 import { type TaskRecord, toTask } from './task-record.js';
 
 /** A body ref as long as the adapter's (12 characters): sizes count it. */
@@ -17,8 +25,7 @@ const REF = 'r'.repeat(12);
 /** The adapter's head for a record: every field it has, its TTL and cost counters, kwargs where its enqueue put them. */
 export function headOf(record: TaskRecord): Item {
   const task = toTask({ ...record, ttl: undefined }, 0)!;
-  const extra: Item = { ttl: record.ttl };
-  for (const [field, attr] of Object.entries(COST_ATTRS)) extra[attr] = record.spent?.[field as keyof TaskCost];
+  const extra: Item = { ttl: record.ttl, [COST_ATTR]: record.spent && costText(record.spent) };
   return toItems(task, REF, extra, record.inline).head;
 }
 
@@ -58,19 +65,10 @@ export function finishCost(record: TaskRecord, runUnits: number, usage: RunUsage
   const before = headOf(record);
   const spent = record.spent ?? {};
   change(record);
-  const add = (units: number): Partial<TaskCost> => ({
-    writeUnits: (spent.writeUnits ?? 0) + units,
-    sqsRequests: (spent.sqsRequests ?? 0) + usage.sqsRequests,
-    lambdaRequests: (spent.lambdaRequests ?? 0) + usage.lambdaRequests,
-    lambdaMs: (spent.lambdaMs ?? 0) + usage.lambdaMs,
-    heartbeats: (spent.heartbeats ?? 0) + usage.heartbeats,
-    gbSeconds: usage.gbSeconds !== undefined ? (spent.gbSeconds ?? 0) + usage.gbSeconds : spent.gbSeconds,
-  });
-  let units = runUnits;
-  // This write's units are part of what it writes: two rounds settle them, as in the adapter.
-  for (let round = 0; round < 2; round++) {
-    record.spent = add(units);
-    units = runUnits + headWriteUnits(before, headOf(record));
-  }
-  record.spent = add(units);
+  // This write's own units are part of what it records, as in the adapter.
+  const units = settledUnits((u) => {
+    record.spent = withUsage(spent, usage, u);
+    return runUnits + headWriteUnits(before, headOf(record));
+  }, runUnits);
+  record.spent = withUsage(spent, usage, units);
 }

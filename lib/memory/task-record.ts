@@ -1,3 +1,4 @@
+import { shownCost } from '../aws/dynamo/item.js';
 import { timeSortKey } from '../keys.js';
 import { OPTIONAL_FIELDS, type Task, type TaskCost } from '../task.js';
 
@@ -82,20 +83,8 @@ export function toTask(record: TaskRecord | undefined, now: number): Task | unde
   for (const field of COPIED) {
     if (record[field] !== undefined) (task as unknown as Record<string, unknown>)[field] = record[field];
   }
-  if (record.spent?.lambdaMs !== undefined) task.cost = costOf(record.spent);
+  if (record.spent?.lambdaMs !== undefined) task.cost = shownCost(record.spent);
   return task;
-}
-
-function costOf(spent: Partial<TaskCost>): TaskCost {
-  const cost: TaskCost = {
-    writeUnits: spent.writeUnits ?? 0,
-    sqsRequests: spent.sqsRequests ?? 0,
-    lambdaRequests: spent.lambdaRequests ?? 0,
-    lambdaMs: spent.lambdaMs ?? 0,
-    heartbeats: spent.heartbeats ?? 0,
-  };
-  if (spent.gbSeconds !== undefined) cost.gbSeconds = spent.gbSeconds;
-  return cost;
 }
 
 /** No live run holds the task: waiting for a run, or STARTED by a run whose lease has expired at `now`. */

@@ -9,7 +9,8 @@ import {
   timeSortKey,
 } from '../../keys.js';
 import { itemBytes, LIMITS, writeUnits } from '../../limits.js';
-import { OPTIONAL_FIELDS, type Task, type TaskCost } from '../../task.js';
+import { isReady, OPTIONAL_FIELDS, type Task, type TaskCost } from '../../task.js';
+import type { RunUsage } from '../../store.js';
 import type { Item } from './table.js';
 
 /**
@@ -26,17 +27,71 @@ export interface TaskItems {
 }
 
 /**
- * Head attributes holding what the task consumed (TaskCost): the enqueue writes the first
- * two, each finish adds its attempt's. `cost_ms` marks a cost recorded by a finish.
+ * The head's `cost` attribute: what the task consumed so far (TaskCost), as JSON with short
+ * keys (its bytes count in the head). The enqueue writes its write units and send share;
+ * each finish writes the sum with its attempt's (the finish is fenced: no other writer).
+ * A `lambdaMs` marks a cost a finish recorded: only then does the task show it.
  */
-export const COST_ATTRS = {
-  writeUnits: 'cost_wu',
-  sqsRequests: 'cost_sqs',
-  lambdaRequests: 'cost_lr',
-  lambdaMs: 'cost_ms',
-  gbSeconds: 'cost_gbs',
-  heartbeats: 'cost_hb',
+export const COST_ATTR = 'cost';
+const COST_KEYS = {
+  writeUnits: 'w',
+  sqsRequests: 's',
+  lambdaRequests: 'l',
+  lambdaMs: 'm',
+  gbSeconds: 'g',
+  heartbeats: 'h',
 } as const satisfies Record<keyof TaskCost, string>;
+
+/** The `cost` attribute's text for a cost so far. */
+export function costText(cost: Partial<TaskCost>): string {
+  const short: Record<string, number> = {};
+  for (const [field, key] of Object.entries(COST_KEYS)) {
+    const value = cost[field as keyof TaskCost];
+    if (value !== undefined) short[key] = value;
+  }
+  return JSON.stringify(short);
+}
+
+/** The cost so far in a `cost` attribute's text. */
+export function costFromText(text: string | undefined): Partial<TaskCost> {
+  const short = text ? JSON.parse(text) : {};
+  const cost: Partial<TaskCost> = {};
+  for (const [field, key] of Object.entries(COST_KEYS))
+    if (short[key] !== undefined) cost[field as keyof TaskCost] = short[key];
+  return cost;
+}
+
+const round6 = (n: number) => Math.round(n * 1e6) / 1e6;
+
+/**
+ * The write units of a write that records its own units: `count(units)` gives the units of
+ * the write that records `units`; counted again until it agrees (a number of a few bytes
+ * changes them only at a 1 KB boundary: once or twice).
+ */
+export function settledUnits(count: (units: number) => number, start = 0): number {
+  let units = start;
+  for (let round = 0; round < 4; round++) {
+    const counted = count(units);
+    if (counted === units) break;
+    units = counted;
+  }
+  return units;
+}
+
+/** A cost so far with an attempt's added: its usage outside the store, and `units` of its writes. */
+export function withUsage(spent: Partial<TaskCost>, usage: RunUsage, units: number): Partial<TaskCost> {
+  const cost: Partial<TaskCost> = {
+    writeUnits: (spent.writeUnits ?? 0) + units,
+    sqsRequests: round6((spent.sqsRequests ?? 0) + usage.sqsRequests),
+    lambdaRequests: round6((spent.lambdaRequests ?? 0) + usage.lambdaRequests),
+    lambdaMs: (spent.lambdaMs ?? 0) + usage.lambdaMs,
+    heartbeats: (spent.heartbeats ?? 0) + usage.heartbeats,
+  };
+  if (usage.gbSeconds !== undefined || spent.gbSeconds !== undefined) {
+    cost.gbSeconds = round6((spent.gbSeconds ?? 0) + (usage.gbSeconds ?? 0));
+  }
+  return cost;
+}
 
 /** The attribute naming the body's ref on a head whose kwargs live in a body. */
 export const BODY_ATTR = 'body';
@@ -49,6 +104,17 @@ const INTERNAL_FIELDS: readonly (readonly [keyof Task, string])[] = [
   ['deadLettered', 'dead_lettered'],
   ['resends', 'resends'],
 ];
+
+/**
+ * What a head holds for an absent time, so that the claim compares numbers rather than ask
+ * `attribute_not_exists` in OR groups (dynalite parses those slowly: the local stack's
+ * bottleneck, BENCHMARKS.md): a task waiting for a run has `lease_until` and, without one,
+ * `eta` 0; a task without an expiry has `expiry` 1e10 (the year 2286: after any expiry,
+ * at most a year ahead). Read back as absent.
+ */
+export const NO_TIME = 0;
+export const NO_EXPIRY = 1e10;
+const STAND_INS: Record<string, number> = { lease_until: NO_TIME, eta: NO_TIME, expiry: NO_EXPIRY };
 
 /** Fields kept in the keys: not attributes of their own. */
 const KEYED: readonly (keyof Task)[] = ['fromTask'];
@@ -85,6 +151,11 @@ export function toItems(task: Task, bodyRef: string, extra: Item = {}, inline?: 
   }
   if (task.result !== undefined) head.result = JSON.stringify(task.result);
   if (task.errors?.length) head.errors = JSON.stringify(task.errors);
+  if (!isReady(task.status)) {
+    head.lease_until ??= NO_TIME;
+    head.eta ??= NO_TIME;
+  }
+  head.expiry ??= NO_EXPIRY;
   const carried = { kwargs: JSON.stringify(task.kwargs), caller: task.caller };
   if (inline ?? itemBytes({ ...head, ...carried }) + RUN_BYTES + LIMITS.progressBytes <= LIMITS.headBytes) {
     return { head: { ...head, ...carried } };
@@ -109,22 +180,24 @@ export function fromItems(head: Item | undefined, body?: Item, now = Date.now() 
   if (head.errors !== undefined) task.errors = JSON.parse(head.errors);
   for (const [field, attr] of [...OPTIONAL_FIELDS, ...INTERNAL_FIELDS]) {
     const value = attr === 'caller' ? carried.caller : head[attr];
-    if (value !== undefined) (task as any)[field] = value;
+    if (value !== undefined && value !== STAND_INS[attr]) (task as any)[field] = value;
   }
   if (head[INDEX.byParent.pk] !== undefined) task.fromTask = head[INDEX.byParent.pk];
-  if (head[COST_ATTRS.lambdaMs] !== undefined) task.cost = costOf(head);
+  const cost = costFromText(head[COST_ATTR]);
+  if (cost.lambdaMs !== undefined) task.cost = shownCost(cost);
   return task;
 }
 
-function costOf(head: Item): TaskCost {
+/** A recorded cost as a task shows it: every count, 0 when none. */
+export function shownCost(spent: Partial<TaskCost>): TaskCost {
   const cost: TaskCost = {
-    writeUnits: head[COST_ATTRS.writeUnits] ?? 0,
-    sqsRequests: head[COST_ATTRS.sqsRequests] ?? 0,
-    lambdaRequests: head[COST_ATTRS.lambdaRequests] ?? 0,
-    lambdaMs: head[COST_ATTRS.lambdaMs],
-    heartbeats: head[COST_ATTRS.heartbeats] ?? 0,
+    writeUnits: spent.writeUnits ?? 0,
+    sqsRequests: spent.sqsRequests ?? 0,
+    lambdaRequests: spent.lambdaRequests ?? 0,
+    lambdaMs: spent.lambdaMs ?? 0,
+    heartbeats: spent.heartbeats ?? 0,
   };
-  if (head[COST_ATTRS.gbSeconds] !== undefined) cost.gbSeconds = head[COST_ATTRS.gbSeconds];
+  if (spent.gbSeconds !== undefined) cost.gbSeconds = spent.gbSeconds;
   return cost;
 }
 
@@ -161,7 +234,7 @@ export const headWriteUnits = (old: Item | undefined, item: Item | undefined): n
 const LOCK_UNITS = 2;
 
 /**
- * A new task's items — its enqueue fields only —, its cost so far counted in its head (`COST_ATTRS`): the write units of
+ * A new task's items — its enqueue fields only —, its cost so far counted in its head (`COST_ATTR`): the write units of
  * its create — the body, the head, its index entries, its lock — and its share of the send
  * that will carry its message. `ref` names the body, `bodyTtl` is its TTL.
  */
@@ -170,14 +243,14 @@ export function newTaskItems(given: Task, o: { ref: string; sqsRequests: number;
   const { id, name, status, kwargs, timeQueued, eta, expiry, attempts, fromTask, lockId, caller } = given;
   const task: Task = { id, name, status, kwargs, timeQueued, eta, expiry, attempts, fromTask, lockId, caller };
   const lock = task.lockId ? LOCK_UNITS : 0;
-  let units = 0;
-  let items: TaskItems;
-  // The count is part of the head it counts: two rounds settle it (a number of a few bytes).
-  for (let round = 0; ; round++) {
-    items = toItems(task, o.ref, { [COST_ATTRS.writeUnits]: units, [COST_ATTRS.sqsRequests]: o.sqsRequests });
+  const itemsWith = (units: number) => {
+    const items = toItems(task, o.ref, { [COST_ATTR]: costText({ writeUnits: units, sqsRequests: o.sqsRequests }) });
     if (items.body) items.body.ttl = o.bodyTtl;
-    const counted = headWriteUnits(undefined, items.head) + (items.body ? writeUnits(itemBytes(items.body)) : 0) + lock;
-    if (counted === units || round === 2) return { ...items, units };
-    units = counted;
-  }
+    return items;
+  };
+  const units = settledUnits((u) => {
+    const { head, body } = itemsWith(u);
+    return headWriteUnits(undefined, head) + (body ? writeUnits(itemBytes(body)) : 0) + lock;
+  }, 1);
+  return { ...itemsWith(units), units };
 }

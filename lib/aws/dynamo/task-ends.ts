@@ -10,7 +10,7 @@ import { LIMITS, truncateBytes } from '../../limits.js';
 import type { TaskStore } from '../../store.js';
 import type { TaskStatus } from '../../task.js';
 import { bodyOf, keepBody } from './bodies.js';
-import { fromItems } from './item.js';
+import { fromItems, NO_TIME } from './item.js';
 import type { Item, TaskTable } from './table.js';
 import { readHead, ttlAfter } from './task-writes.js';
 import { IDLE, type TaskUpdate, updateTask } from './update.js';
@@ -87,8 +87,9 @@ export async function requeue(table: TaskTable, id: string, now: number) {
   const group = await regroup(table, id, 'QUEUED');
   if (!group) return undefined;
   const written = await updated(table, id, {
-    set: { status: 'QUEUED', ...group },
-    remove: ['error', 'stack', 'time_ended', 'ttl', 'dead_lettered', 'eta', 'lease_until', 'resends'],
+    // Waiting for a run again: no eta, no lease (item.ts's stand-ins).
+    set: { status: 'QUEUED', ...group, eta: NO_TIME, lease_until: NO_TIME },
+    remove: ['error', 'stack', 'time_ended', 'ttl', 'dead_lettered', 'resends'],
     condition: `(#status = :failure AND #dead_lettered = :true AND #ttl >= :now OR ${IDLE})`,
     values: { ':failure': 'FAILURE', ':true': true, ':now': now },
   });

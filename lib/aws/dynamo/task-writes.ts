@@ -11,7 +11,17 @@ import { INDEX, jobIndexAttrs, jobOfIndexKey, taskIdOfPartition, taskKey } from 
 import type { ClaimResult, CreateUsage, Outcome, TaskStore } from '../../store.js';
 import type { Task } from '../../task.js';
 import { bodyOf, bodyTtl, keepBody } from './bodies.js';
-import { COST_ATTRS, fromItems, headWriteUnits, newTaskItems } from './item.js';
+import {
+  COST_ATTR,
+  costFromText,
+  costText,
+  fromItems,
+  headWriteUnits,
+  NO_TIME,
+  newTaskItems,
+  settledUnits,
+  withUsage,
+} from './item.js';
 import { listJob } from './job-names.js';
 import { getTask } from './queries.js';
 import { isConditionFailed, type Item, type TaskTable } from './table.js';
@@ -63,9 +73,9 @@ export async function claimTask(table: TaskTable, claim: Parameters<TaskStore['c
   const written = await updateTask(table, id, {
     set: { status: 'STARTED', time_started: now, lease_until: leaseUntil, worker },
     add: { attempts: 1 },
-    condition: `${IDLE} AND (attribute_not_exists(#expiry) OR (#expiry > :now AND
-      (attribute_not_exists(#eta) OR #expiry > #eta)))
-      AND (attribute_not_exists(#eta) OR #eta <= :due) AND attribute_not_exists(#revoke_requested)`,
+    // Idle; not expired; not expired before it was due; due. Absent times have stand-ins
+    // (item.ts): no expiry is 1e10, no eta 0.
+    condition: `${IDLE} AND #expiry > :now AND #expiry > #eta AND #eta <= :due AND attribute_not_exists(#revoke_requested)`,
     // Past its expiry a task is not started, not even for a retry (Celery's rule). SQS
     // delays are whole seconds and may fire a little early: an expiry at the due time itself
     // (`expiry: 0`) has passed even then.
@@ -91,29 +101,30 @@ function finishUpdate(table: TaskTable, head: Item, attempt: number, outcome: Ou
   const ready = outcome.status !== 'RETRY';
   const usage = outcome.usage;
   const id = taskIdOfPartition(head.pk);
+  const set: Item = {
+    status: outcome.status,
+    // A ready task's `by_job` entry moves to its status group; a RETRY stays PENDING.
+    ...(ready ? jobIndexAttrs(id, jobOfIndexKey(head[INDEX.byJob.pk]), outcome.status) : {}),
+    time_ended: outcome.time,
+    result: outcome.resultJson,
+    error: outcome.error,
+    stack: outcome.stack,
+    errors: outcome.errors?.length ? JSON.stringify(outcome.errors) : undefined,
+    eta: outcome.eta,
+    ttl: ready ? ttlAfter(table, outcome.time) : undefined,
+    // A RETRY waits for its next run: no lease (item.ts's stand-in).
+    lease_until: ready ? undefined : NO_TIME,
+    ...(usage ? { [COST_ATTR]: costText(withUsage(costFromText(head[COST_ATTR]), usage, units)) } : {}),
+  };
+  // The outcome replaces the last one whole: what it does not give is removed — if the head
+  // has it (only finishes and ends write these fields: no one changed them since the claim).
+  for (const [attr, value] of Object.entries(set))
+    if (value === undefined && head[attr] === undefined) delete set[attr];
   return {
-    set: {
-      status: outcome.status,
-      // A ready task's `by_job` entry moves to its status group; a RETRY stays PENDING.
-      ...(ready ? jobIndexAttrs(id, jobOfIndexKey(head[INDEX.byJob.pk]), outcome.status) : {}),
-      time_ended: outcome.time,
-      result: outcome.resultJson,
-      error: outcome.error,
-      stack: outcome.stack,
-      errors: outcome.errors?.length ? JSON.stringify(outcome.errors) : undefined,
-      eta: outcome.eta,
-      ttl: ready ? ttlAfter(table, outcome.time) : undefined,
-    },
-    add: usage && {
-      [COST_ATTRS.writeUnits]: units,
-      [COST_ATTRS.sqsRequests]: usage.sqsRequests,
-      [COST_ATTRS.lambdaRequests]: usage.lambdaRequests,
-      [COST_ATTRS.lambdaMs]: usage.lambdaMs,
-      [COST_ATTRS.heartbeats]: usage.heartbeats,
-      ...(usage.gbSeconds !== undefined ? { [COST_ATTRS.gbSeconds]: usage.gbSeconds } : {}),
-    },
-    // A revoke asked while the attempt ran outlives a RETRY: the next claim refuses the task.
-    remove: ready ? ['lease_until', 'revoke_requested'] : ['lease_until'],
+    set,
+    // A revoke asked while the attempt ran (maybe since the head was read) outlives a RETRY:
+    // the next claim refuses the task.
+    remove: ready ? ['revoke_requested'] : [],
     condition: '#status = :started AND #attempts = :attempt',
     values: { ':started': 'STARTED', ':attempt': attempt },
   };
@@ -131,20 +142,19 @@ function finishUpdate(table: TaskTable, head: Item, attempt: number, outcome: Ou
  * writer, a revoke request, may leave them one unit off). Returns the task as written.
  */
 export async function finishTask(table: TaskTable, id: string, attempt: number, outcome: Outcome) {
-  const run = table.running.get(id);
+  const cached = table.running.get(id);
   table.running.delete(id);
-  const mine = run?.head.attempts === attempt ? run : undefined;
+  const mine = cached?.head.attempts === attempt ? cached : undefined;
   const head = mine?.head ?? (await readHead(table, id));
   if (!head) return undefined;
-  let units = mine?.units ?? 0;
-  if (outcome.usage) {
-    // This write's units are part of what it writes: two rounds settle them.
-    for (let round = 0; round < 2; round++) {
-      units =
-        (mine?.units ?? 0) +
-        headWriteUnits(head, applyUpdate(head, finishUpdate(table, head, attempt, outcome, units)));
-    }
-  }
+  const runUnits = mine?.units ?? 0;
+  // This write's own units are part of what it records.
+  const units = outcome.usage
+    ? settledUnits(
+        (u) => runUnits + headWriteUnits(head, applyUpdate(head, finishUpdate(table, head, attempt, outcome, u))),
+        runUnits,
+      )
+    : runUnits;
   const written = await updateTask(table, id, finishUpdate(table, head, attempt, outcome, units));
   if (!written) return undefined;
   const body = mine?.body ?? (await bodyOf(table, id, written.item));

@@ -3,8 +3,11 @@ import { taskKey } from '../../keys.js';
 import { headWriteUnits } from './item.js';
 import { type Item, isConditionFailed, type TaskTable } from './table.js';
 
-/** No live run holds the task: waiting for a run, or STARTED by a run whose lease expired (`:now`). */
-export const IDLE = `(#status IN (:queued_, :retry_) OR (#status = :started_ AND #lease_until < :now))`;
+/**
+ * No live run holds the task: waiting for a run (its `lease_until` is 0: item.ts), or STARTED
+ * by a run whose lease expired (`:now`).
+ */
+export const IDLE = '#status IN (:queued_, :retry_, :started_) AND #lease_until < :now';
 
 /** One conditional update of a task's head. */
 export interface TaskUpdate {
@@ -13,7 +16,12 @@ export interface TaskUpdate {
   /** Numbers to add. */
   add?: Item;
   remove?: string[];
-  /** Besides `attribute_exists(pk)`; `#name` placeholders are filled in. No doubled parentheses (dynalite refuses them). */
+  /**
+   * The write's condition; `#name` placeholders are filled in. `attribute_exists(pk)` is added
+   * unless it compares `#status` with `=` or `IN`, which an absent item fails already. No
+   * doubled parentheses (dynalite refuses them), and no nested groups where they can be
+   * avoided (dynalite takes milliseconds to parse each: BENCHMARKS.md).
+   */
   condition?: string;
   values?: Item;
 }
@@ -40,16 +48,29 @@ function expressionOf(op: TaskUpdate) {
   const adds = Object.entries(op.add ?? {}).map(
     ([attr, n]) => ((values[`:add_${attr}`] = n), `${name(attr)} :add_${attr}`),
   );
-  const condition = `attribute_exists(pk)${op.condition ? ` AND ${op.condition}` : ''}`;
-  if (condition.includes(':queued_'))
+  const condition = conditionOf(op.condition);
+  if (condition.text.includes(':queued_'))
     Object.assign(values, { ':queued_': 'QUEUED', ':retry_': 'RETRY', ':started_': 'STARTED' });
-  for (const [, attr] of condition.matchAll(/#([a-z_]+)/g)) name(attr);
+  for (const attr of condition.names) name(attr);
   const clauses = [
     sets.length ? `SET ${sets.join(', ')}` : '',
     removes.length ? `REMOVE ${[...new Set(removes)].join(', ')}` : '',
     adds.length ? `ADD ${adds.join(', ')}` : '',
   ];
-  return { update: clauses.filter(Boolean).join(' '), condition, names, values };
+  return { update: clauses.filter(Boolean).join(' '), condition: condition.text, names, values };
+}
+
+const conditions = new Map<string | undefined, { text: string; names: string[] }>();
+
+/** A condition as sent, and the attribute names it uses (the conditions are a few constant texts: kept). */
+function conditionOf(given: string | undefined) {
+  let found = conditions.get(given);
+  if (!found) {
+    const text = given && /#status (=|IN) /.test(given) ? given : `attribute_exists(pk)${given ? ` AND ${given}` : ''}`;
+    found = { text, names: [...text.matchAll(/#([a-z_]+)/g)].map((m) => m[1]) };
+    conditions.set(given, found);
+  }
+  return found;
 }
 
 /** The item an update leaves, from the item it found: SET, REMOVE and ADD as DynamoDB applies them. */

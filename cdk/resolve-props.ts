@@ -2,6 +2,8 @@
 import { Duration } from 'aws-cdk-lib';
 import { DEFAULTS, LIMITS, type TaskQueueDefaults } from './defaults.js';
 import type { TaskQueueProps } from './task-queue-props.js';
+import type { Job } from '../lib/job.js';
+import { LAMBDA_MARGIN_SECONDS } from '../lib/consumer/outcome.js';
 
 /** The props with the defaults filled in, the visibility timeout derived if not given. */
 export type Resolved = TaskQueueDefaults & TaskQueueProps & { readonly visibilityTimeout: Duration };
@@ -59,5 +61,21 @@ export function checkProps(p: Resolved): void {
   if (p.reconcileAfter.toSeconds() < 1) throw new Error('TaskQueue: reconcileAfter is at least 1 second');
   if (!Number.isInteger(p.maxResends) || p.maxResends < 1) {
     throw new Error('TaskQueue: maxResends is a whole number, at least 1');
+  }
+}
+
+/**
+ * Jobs that conflict with the props fail the synth: a `timeLimit` the consumer's timeout
+ * cannot give (with the 3 s kept for the finish write) would be cut short on every run.
+ */
+export function checkJobs(jobs: readonly Job[], p: Resolved): void {
+  const budget = p.consumerTimeout.toSeconds() - LAMBDA_MARGIN_SECONDS;
+  const over = jobs.filter((job) => job.timeLimit !== undefined && job.timeLimit > budget);
+  if (over.length) {
+    const names = over.map((job) => `${job.name} (${job.timeLimit} s)`).join(', ');
+    throw new Error(
+      `TaskQueue: timeLimit over consumerTimeout (${p.consumerTimeout.toSeconds()} s) less ${LAMBDA_MARGIN_SECONDS} s ` +
+        `for the finish write: ${names}. Raise consumerTimeout (at most 15 minutes) or lower the timeLimit`,
+    );
   }
 }

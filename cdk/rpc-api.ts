@@ -43,7 +43,8 @@ export function createRpcFunction(scope: Construct, core: TaskQueueCore, timer: 
     memorySize: p.rpcMemorySize,
     environment: {
       ...core.environment,
-      // queue_stats counts the dead letters; redrive_dead_letters moves them back.
+      // queue_stats and list_dead_letters count the dead letters; redrive_dead_letters moves
+      // them back, purge_dead_letters deletes them.
       [SETTINGS.dlqUrl.env]: core.deadLetterQueue.queueUrl,
       // queue_task with a delay or eta beyond 15 minutes arms the timer.
       [SETTINGS.timerGroup.env]: timer.group.name!,
@@ -68,14 +69,14 @@ export function createRpcFunction(scope: Construct, core: TaskQueueCore, timer: 
 function rpcStatements(scope: Construct, core: TaskQueueCore, timer: Timer): PolicyStatement[] {
   return [
     // queue_task, get_task and wait_for_task (a Query of the task's items), delete_tasks,
-    // revoke_task; the redrive's requeue; get_tasks and job_list (schedule entries) read
-    // items in batches.
+    // revoke_task; the redrive's requeue, the purge's mark; get_tasks, list_dead_letters and
+    // job_list (schedule entries) read items in batches.
     tableStatement(core.table, ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem', 'BatchGetItem']),
     // get_tasks lists through the indexes.
     indexQueryStatement(core.table, [INDEX.byJob.name, INDEX.byParent.name]),
     // queue_task and the redrive send; num_tasks and queue_stats read the depth.
     ...queueSendStatements(core.queue, ['sqs:GetQueueAttributes']),
-    // redrive_dead_letters receives and deletes; queue_stats reads the depth.
+    // redrive_dead_letters and purge_dead_letters receive and delete; queue_stats reads the depth.
     new PolicyStatement({
       actions: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'],
       resources: [core.deadLetterQueue.queueArn],

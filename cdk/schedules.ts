@@ -6,29 +6,28 @@ import { CfnSchedule, CfnScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { EventBridgeSchedule } from '../lib/eventbridge-schedule.js';
-import type { Job } from '../lib/job.js';
-import { createRegistry } from '../lib/registry.js';
+import { createRegistry, type JobRegistry } from '../lib/registry.js';
 import { SCHEDULES } from './defaults.js';
 
 /**
- * The periodic jobs of the jobs module, loaded at synth (the construct deploys one
- * schedule per job). `require()` because a constructor cannot await an `import()`: the
+ * The jobs module's registry, loaded at synth (the construct deploys one schedule per
+ * periodic job, and checks every job against its props). `require()` because a constructor cannot await an `import()`: the
  * CDK app runs under tsx, which loads a TypeScript ES module that way (so does plain
  * Node ≥ 20.19 for a JavaScript one without top-level await). Registry errors (a
  * duplicate name, a schedule that makes no sense) fail the synth as they are.
  */
-export function periodicJobsOf(jobsPath: string): Job[] {
+export function jobsOf(jobsPath: string): JobRegistry {
   let exports: unknown;
   try {
     exports = createRequire(import.meta.url)(jobsPath);
   } catch (err) {
     throw new Error(
-      `TaskQueue: cannot load the jobs module "${jobsPath}" to read its periodic jobs; run the CDK app with tsx ` +
+      `TaskQueue: cannot load the jobs module "${jobsPath}" to read its jobs; run the CDK app with tsx ` +
         `("app": "npx tsx cdk/app.ts" in cdk.json): ${(err as Error).message}`,
       { cause: err },
     );
   }
-  return createRegistry(exports).periodic();
+  return createRegistry(exports);
 }
 
 /**

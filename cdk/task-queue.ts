@@ -13,11 +13,12 @@ import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { createAlarmTopic, createAlarms, type TaskQueueAlarms } from './alarms.js';
 import { createConsumerFunction } from './consumer-function.js';
-import { resolveProps } from './resolve-props.js';
+import { checkJobs, resolveProps } from './resolve-props.js';
 import { createRpcApi, createRpcFunction } from './rpc-api.js';
 import { baseEnvironment, type TaskQueueCore } from './task-queue-core.js';
 import type { TaskQueueProps } from './task-queue-props.js';
 import { createTaskQueues } from './task-queues.js';
+import { jobsOf } from './schedules.js';
 import { createRecurringSchedules, createTimer, periodicSchedulesOf } from './task-schedules.js';
 import { createTaskTable } from './task-table.js';
 
@@ -82,7 +83,9 @@ export class TaskQueue extends Construct {
     super(scope, id);
     const p = resolveProps(props);
     this.jobsPath = existingJobsPath(p.jobs);
-    const periodic = periodicSchedulesOf(this.jobsPath);
+    const jobs = jobsOf(this.jobsPath);
+    checkJobs(jobs.all(), p);
+    const periodic = periodicSchedulesOf(jobs);
 
     this.table = createTaskTable(this, p.removalPolicy);
     const queues = createTaskQueues(this, p);
@@ -137,7 +140,7 @@ export class TaskQueue extends Construct {
 
   /**
    * Allow a principal the read methods only (`ping`, `job_list`, `next_scheduled_tasks`,
-   * `get_task`, `get_tasks`, `wait_for_task`, `num_tasks`, `queue_stats`):
+   * `get_task`, `get_tasks`, `wait_for_task`, `num_tasks`, `queue_stats`, `list_dead_letters`):
    * execute-api:Invoke on `POST /rpc/read`, whose calls of any other method are refused
    * (-32601). IAM authorization only: with a JWT authorizer, `jwt.readScopes` decide.
    */

@@ -3,24 +3,19 @@
  * 15 minutes), and the recurring schedules (one per periodic job, invoking the scheduler
  * function, and the reconciler's).
  */
-import type { Role } from 'aws-cdk-lib/aws-iam';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { PolicyStatement, type Role } from 'aws-cdk-lib/aws-iam';
 import { type CfnSchedule, type CfnScheduleGroup, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { INDEX } from '../lib/keys.js';
 import { type EventBridgeSchedule, eventBridgeSchedule, schedulerInput } from '../lib/eventbridge-schedule.js';
 import type { Job } from '../lib/job.js';
+import type { JobRegistry } from '../lib/registry.js';
 import { SETTINGS } from '../lib/settings.js';
 import { FUNCTIONS } from './defaults.js';
 import { indexQueryStatement, queueSendStatements, tableStatement } from './permissions.js';
-import {
-  createFunctionSchedule,
-  createScheduleGroup,
-  createSchedulerRole,
-  invokeStatements,
-  periodicJobsOf,
-} from './schedules.js';
+import { createFunctionSchedule, createScheduleGroup, createSchedulerRole, invokeStatements } from './schedules.js';
 import { FUNCTION_ENTRIES, createTaskFunction } from './task-function.js';
 import { sharedFunctionOptions, type TaskQueueCore } from './task-queue-core.js';
 
@@ -54,8 +49,8 @@ export interface RecurringSchedules {
  * message (ScheduleError, naming the job). The schedules hold nothing that depends on
  * when the synth ran (no start date), so a template deploys the same at any later time.
  */
-export function periodicSchedulesOf(jobsPath: string): PeriodicSchedule[] {
-  return periodicJobsOf(jobsPath).map((job) => ({ job, schedule: eventBridgeSchedule(job) }));
+export function periodicSchedulesOf(jobs: JobRegistry): PeriodicSchedule[] {
+  return jobs.periodic().map((job) => ({ job, schedule: eventBridgeSchedule(job) }));
 }
 
 /**
@@ -152,6 +147,7 @@ function createReconciler(
       ...core.environment,
       [SETTINGS.reconcileAfter.env]: String(p.reconcileAfter.toSeconds()),
       [SETTINGS.maxResends.env]: String(p.maxResends),
+      [SETTINGS.dlqUrl.env]: core.deadLetterQueue.queueUrl,
     },
     // No timer: it re-sends a task only once it is past due (eta + reconcileAfter), so
     // never beyond SQS's 15 minutes. (Arming far-future tasks again is the local stack's
@@ -160,9 +156,14 @@ function createReconciler(
       // Unfinished tasks: the job names, keys from the job index, items in batches.
       indexQueryStatement(core.table, [INDEX.byJob.name]),
       // markResent, endIdle (which reads the head first), setSendError; releasing the lock
-      // of a task it ends.
-      tableStatement(core.table, ['GetItem', 'BatchGetItem', 'UpdateItem', 'DeleteItem']),
+      // of a task it ends; the task of a dead letter (a Query of its items).
+      tableStatement(core.table, ['BatchGetItem', 'GetItem', 'Query', 'UpdateItem', 'DeleteItem']),
       ...queueSendStatements(core.queue),
+      // The dead-letter sweep: read letters, make them visible again (lib/tasks/dead-letter-sweep.ts).
+      new PolicyStatement({
+        actions: ['sqs:ReceiveMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueAttributes'],
+        resources: [core.deadLetterQueue.queueArn],
+      }),
     ],
     async: { retryAttempts: FUNCTIONS.reconciler.asyncRetryAttempts, deadLetterQueue },
   }).fn;

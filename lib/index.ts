@@ -39,6 +39,18 @@ export {
   type RedriveOptions,
   type RedriveResult,
 } from './tasks/redrive.js';
+export {
+  DEAD_LETTER_BUDGET_SECONDS,
+  listDeadLetters,
+  purgeDeadLetters,
+  scanDeadLetters,
+  type DeadLetterPage,
+  type DeadLetterQuery,
+  type DeadLetterScan,
+  type DeadLetterScanOptions,
+  type PurgeOptions,
+  type PurgeResult,
+} from './tasks/dead-letters.js';
 export { reconcile, type ReconcileOptions, type ReconcileResult } from './tasks/reconcile.js';
 export { createBackend, type Backend } from './tasks/backend.js';
 

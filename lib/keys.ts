@@ -128,6 +128,9 @@ export function encodeCursor(sortKey: string): string {
   return Buffer.from(JSON.stringify({ k: sortKey })).toString('base64url');
 }
 
+/** The cursor that resumes a listing after the task queued at `timeQueued` with this `id` (its index sort key). */
+export const cursorAfter = (timeQueued: number, id: string) => encodeCursor(timeSortKey(timeQueued, id));
+
 /** The sort key in a cursor. Throws ValidationError (-32602) for a cursor `get_tasks` did not return. */
 export function decodeCursor(cursor: string): string {
   try {

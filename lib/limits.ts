@@ -71,10 +71,15 @@ export const LIMITS = {
   maxRequestBytes: 1024 * 1024,
   maxBatch: 100,
   /**
+   * Lambda's synchronous response limit, "6 MB" (Lambda quotas), read as 6,000,000 bytes to
+   * be safe: the whole proxy response, as JSON. Over it API Gateway answers a bare 500; the
+   * local server does the same (local/http.ts).
+   */
+  lambdaResponseBytes: 6_000_000,
+  /**
    * A JSON-RPC reply, in the bytes it adds to a Lambda proxy response (its JSON escaped as
-   * the `body` string): Lambda's 6 MB synchronous response limit (Lambda quotas; read as
-   * 6,000,000 to be safe) less 64 KiB for the response's own fields and headers. Over it the
-   * caller would get API Gateway's bare 500.
+   * the `body` string): `lambdaResponseBytes` less 64 KiB for the response's own fields and
+   * headers.
    */
   maxReplyBytes: 6_000_000 - 64 * 1024,
   /** A `get_tasks` page, measured the same way: what the reply allows less room for the rest of it. */

@@ -50,6 +50,8 @@ export interface TaskQueue {
   receiveDeadLetters(max: number, waitSeconds?: number): Promise<ReceivedMessage[]>;
   /** Delete received dead letters (moved back, or stale). */
   deleteDeadLetters(receiptHandles: string[]): Promise<void>;
+  /** Make received dead letters visible again at once (looked at, left for a redrive). */
+  releaseDeadLetters(receiptHandles: string[]): Promise<void>;
   /** Remove every message. For tests and local resets. */
   purge(): Promise<void>;
 }

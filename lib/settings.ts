@@ -113,6 +113,12 @@ export const SETTINGS = {
    * construct derives it: 6× the consumer timeout.)
    */
   visibilityTimeout: { env: 'SKYTASK_VISIBILITY_TIMEOUT', default: 60, unit: 'seconds' },
+  /**
+   * What each batch of the local poller may run, as the consumer function's timeout bounds
+   * an invocation on AWS (the construct's `consumerTimeout`, whose default this is): give
+   * it the same value, so a job is cut short, or deferred, here as it would be there.
+   */
+  consumerTimeout: { env: 'SKYTASK_CONSUMER_TIMEOUT', default: 60, unit: 'seconds' },
   /** Seconds Ctrl-C lets running tasks finish before the local stack stops anyway. */
   graceSeconds: { env: 'SKYTASK_GRACE_SECONDS', default: 30, unit: 'seconds' },
   /**

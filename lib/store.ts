@@ -118,9 +118,19 @@ export interface TaskStore {
    * if it is in another state.
    */
   requeue(id: string): Promise<Task | undefined>;
+  /**
+   * Its dead letter was purged: a dead-lettered FAILURE stays FAILURE (its error kept) but
+   * is no longer dead-lettered, so no redrive queues it again. Undefined if it is not a
+   * dead-lettered FAILURE (or is past its retention).
+   */
+  clearDeadLettered(id: string): Promise<Task | undefined>;
   /** Note on the record that its message could not be sent (undefined: clear the note). */
   setSendError(id: string, message: string | undefined): Promise<void>;
-  /** Delete tasks; returns the ids that existed. */
+  /**
+   * Delete tasks; returns the ids deleted. A task a live run holds (STARTED, its lease not
+   * lapsed) is not deleted: revoke it first. (Deleted under its run, a task queued again
+   * with the same id would be given the old run's outcome.)
+   */
   deleteTasks(ids: string[]): Promise<string[]>;
   /**
    * Take the non-overlap lock for `taskId`. With `replacing`, only if the lock is still

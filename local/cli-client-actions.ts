@@ -13,12 +13,17 @@ import { type EndpointOptions, humanTask, out, reportError, spinner, taskExit, w
 
 /**
  * The endpoint: `--url`, else SKYTASK_URL, else the local stack's default URL. Never the
- * generic PORT: that is whatever else the shell runs, not where a stack listens.
+ * generic PORT: that is whatever else the shell runs, not where a stack listens. Its auth:
+ * `--token` (or SKYTASK_TOKEN), `--sigv4`, else the client's default (SigV4 for execute-api).
  */
-function clientOf(options: EndpointOptions): SkytaskClient {
+export function endpointOf(options: EndpointOptions): { url: string; auth: HttpAuth | undefined } {
   const url = options.url ?? envValue(SETTINGS.url) ?? SETTINGS.url.default;
   const token = options.token ?? envValue(SETTINGS.token);
-  const auth: HttpAuth | undefined = token ? { token } : options.sigv4 ? 'sigv4' : undefined;
+  return { url, auth: token ? { token } : options.sigv4 ? 'sigv4' : undefined };
+}
+
+function clientOf(options: EndpointOptions): SkytaskClient {
+  const { url, auth } = endpointOf(options);
   try {
     return createHttpClient({ url, auth });
   } catch (err) {
@@ -93,8 +98,7 @@ async function queue(job: string, pairs: string[], options: QueueOptions): Promi
 }
 
 async function tasks(options: TasksOptions): Promise<void> {
-  const limit = Number(options.limit);
-  if (!Number.isInteger(limit)) throw new ValidationError(`--limit must be a whole number, not "${options.limit}"`);
+  const limit = count('limit', options.limit);
   const page = await clientOf(options).getTasks({
     name: options.job,
     status: options.status as Task['status'] | undefined,
@@ -110,6 +114,46 @@ async function tasks(options: TasksOptions): Promise<void> {
     if (page.cursor) lines.push(`more: --cursor ${page.cursor}`);
     return lines.join('\n');
   });
+}
+
+/** A whole number of an option, or a usage error naming it. */
+function count(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n)) throw new ValidationError(`--${name} must be a whole number, not "${value}"`);
+  return n;
+}
+
+async function deadLetters(options: EndpointOptions & { limit: string; cursor?: string }): Promise<void> {
+  const page = await clientOf(options).listDeadLetters({
+    limit: count('limit', options.limit),
+    cursor: options.cursor,
+  });
+  out(options, { ...page, tasks: page.tasks.map(toWire) }, () => {
+    const lines = page.tasks.map(
+      (t) =>
+        `${t.id.padEnd(38)} ${t.name.padEnd(18)} ${when(t.timeEnded)} ${(t.error ?? '').split('\n')[0].slice(0, 80)}`,
+    );
+    if (!lines.length) lines.push('no dead-lettered tasks');
+    const unrecorded = page.unrecorded === null ? '' : `, ${page.unrecorded} of them without a task`;
+    lines.push(`about ${page.messages} letters on the dead-letter queue${unrecorded}`);
+    if (page.cursor) lines.push(`more: --cursor ${page.cursor}`);
+    return lines.join('\n');
+  });
+}
+
+async function purge(ids: string[], options: EndpointOptions & { all?: boolean; limit?: string }): Promise<void> {
+  if (!ids.length && !options.all) throw new ValidationError('give task ids, or --all to purge every dead letter');
+  if (ids.length && options.all) throw new ValidationError('give task ids or --all, not both');
+  const limit = count('limit', options.limit);
+  const result = await clientOf(options).purgeDeadLetters({ ids: ids.length ? ids : undefined, limit });
+  out(
+    options,
+    result,
+    () =>
+      `purged ${result.purged.length} tasks' letters: deleted ${result.deleted}, kept ${result.kept}, failed ${result.failed}; ` +
+      `about ${result.remaining} on the dead-letter queue${result.more ? ': run purge again to go on' : ''}`,
+  );
 }
 
 async function stats(options: EndpointOptions): Promise<void> {
@@ -171,8 +215,7 @@ export const ACTIONS = {
     );
   },
   async redrive(options: EndpointOptions & { limit?: string }) {
-    const limit = options.limit === undefined ? undefined : Number(options.limit);
-    const result = await clientOf(options).redriveDeadLetters(limit);
+    const result = await clientOf(options).redriveDeadLetters(count('limit', options.limit));
     out(
       options,
       result,
@@ -181,6 +224,8 @@ export const ACTIONS = {
         `about ${result.remaining} on the dead-letter queue${result.more ? ': run redrive again to go on' : ''}`,
     );
   },
+  deadLetters,
+  purge,
   stats,
   cost,
 } as const;

@@ -1,6 +1,6 @@
 /**
  * The client commands of the `skytask` CLI: jobs, queue, get, wait, tasks, revoke,
- * redrive, stats, cost — their arguments and options. Human output by default, `--json` for
+ * redrive, dead-letters, purge, stats, cost — their arguments and options. Human output by default, `--json` for
  * scripts (tasks in their wire form, as JSON-RPC returns them). What they do is in
  * cli-client-actions.ts, imported only when one runs: `--help` never loads the client.
  */
@@ -64,12 +64,34 @@ export function registerClientCommands(program: Command): void {
     'tasks',
   );
   clientCommand(program.command('revoke').description('Revoke a task that is not ready').argument('<id>'), 'revoke');
+  registerQueueCommands(program);
+}
+
+/** The commands about the queue as a whole: dead letters, its depth, what its tasks cost. */
+function registerQueueCommands(program: Command): void {
   clientCommand(
     program
       .command('redrive')
       .description('Move dead-lettered task messages back to the queue')
       .option('--limit <n>', 'at most this many'),
     'redrive',
+  );
+  clientCommand(
+    program
+      .command('dead-letters')
+      .description('List the tasks that ended dead-lettered (why, when), newest first, and count the letters')
+      .option('--limit <n>', 'at most this many (1-1000)', '20')
+      .option('--cursor <cursor>', 'the next page of an earlier listing'),
+    'deadLetters',
+  );
+  clientCommand(
+    program
+      .command('purge')
+      .description('Delete dead letters: these tasks’ (their tasks stay FAILURE), or every one with --all')
+      .argument('[ids...]', 'task ids')
+      .option('--all', 'every dead letter')
+      .option('--limit <n>', 'look at most at this many letters'),
+    'purge',
   );
   clientCommand(program.command('stats').description('Queue depth, messages in flight, dead letters'), 'stats');
   clientCommand(

@@ -9,7 +9,10 @@ export const EXIT = {
   ok: 0,
   /** The task ended FAILURE or REVOKED (queue --wait, wait). */
   taskFailed: 1,
-  /** start: the stack could not start; stop: a process could not be stopped. The line on stderr says why. */
+  /**
+   * start: the stack could not start; stop: a process could not be stopped; dashboard: its
+   * port is taken. The line on stderr says why.
+   */
   stackFailed: 1,
   /** init: the project could not be written (npm pack failed, a write failed). The line on stderr says why. */
   initFailed: 1,
@@ -34,6 +37,7 @@ Exit codes:
   0  success (stop: also when nothing was running)
   1  the task ended FAILURE or REVOKED (queue --wait, wait);
      start: the stack could not start; stop: a process would not stop;
+     dashboard: its port is taken;
      init: the project could not be written (stderr says why)
   2  usage error: bad arguments, unknown job, invalid params;
      init: a target that is not empty, a --skytask it cannot read

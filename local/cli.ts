@@ -74,6 +74,19 @@ program
     process.exitCode = (await import('./cli-init.js')).init(dir, options);
   });
 
+program
+  .command('dashboard')
+  .description(
+    'Serve the dashboard of an endpoint on 127.0.0.1, its calls signed with your AWS credentials (SigV4) or --token; prints the URL to open',
+  )
+  .option('--url <url>', `JSON-RPC endpoint (env ${SETTINGS.url.env}; default the local stack)`)
+  .option('--token <token>', `bearer token, for a JWT authorizer (env ${SETTINGS.token.env})`)
+  .option('--sigv4', 'sign with SigV4 (automatic for an execute-api host)')
+  .option('--port <n>', 'port on 127.0.0.1 (default 0: any free one)')
+  .action(async (options) => {
+    process.exitCode = await (await import('./cli-dashboard.js')).dashboard(options);
+  });
+
 registerClientCommands(program);
 
 try {

@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { LIMITS, type Logger, RPC_ERRORS, RPC_ROUTES } from '../lib/index.js';
+import { dashboardAsset } from './dashboard/assets.js';
 import { LOCAL_SERVER_LIMITS, type LocalServerLimits, refusal } from './http-rules.js';
 
 type RpcHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
@@ -66,7 +67,15 @@ const rpcRefusal = (status: number, message: string, headers?: Record<string, st
 /** The paths served; the handler tells them apart by the event's routeKey (lib/rpc/access.ts). */
 const ROUTES = new Set<string>(Object.values(RPC_ROUTES));
 
-/** One request: the rules of local/http-rules.ts first, then the route, then the handler. */
+/** A request off the API's routes: the dashboard's page for a GET of one of its files, else 404 (or 405). */
+function page(req: IncomingMessage, path: string): APIGatewayProxyStructuredResultV2 {
+  const asset = dashboardAsset(path);
+  if (!asset) return json(404, { message: `Not Found: GET / (the dashboard), POST ${[...ROUTES].join(' or POST ')}` });
+  if (req.method !== 'GET' && req.method !== 'HEAD') return json(405, { message: `Method Not Allowed: GET ${path}` });
+  return asset;
+}
+
+/** One request: the rules of local/http-rules.ts first, then the route (the API or the page), then the handler. */
 async function serve(
   req: IncomingMessage,
   port: number,
@@ -76,7 +85,7 @@ async function serve(
   const route = ROUTES.has(path);
   const refused = refusal(req, port, { json: route && req.method === 'POST' });
   if (refused) return rpcRefusal(refused.status, refused.message, { connection: 'close' });
-  if (!route) return json(404, { message: `Not Found: POST ${[...ROUTES].join(' or POST ')}` });
+  if (!route) return page(req, path);
   if (req.method !== 'POST') return json(405, { message: `Method Not Allowed: POST ${path}` });
   const body = await readBody(req, LIMITS.maxRequestBytes);
   // The rest of an oversized body is not read: the connection cannot carry another request.
@@ -85,8 +94,20 @@ async function serve(
 }
 
 /**
+ * A response Lambda would refuse (over `LIMITS.lambdaResponseBytes` as JSON) becomes what
+ * API Gateway then answers, a bare 500, so a reply too large fails here as it would on AWS.
+ */
+function overLambdaLimit(result: APIGatewayProxyStructuredResultV2, logger: Logger) {
+  const bytes = Buffer.byteLength(JSON.stringify(result), 'utf8');
+  if (bytes <= LIMITS.lambdaResponseBytes) return result;
+  logger.error({ bytes, limit: LIMITS.lambdaResponseBytes }, "reply over Lambda's 6 MB response limit: a bare 500");
+  return json(500, { message: 'Internal Server Error' });
+}
+
+/**
  * What API Gateway's HTTP API does, for the local stack: `POST /rpc` and `POST /rpc/read`
- * become payload v2 events for the same RPC handler (`routeKey` says which). Binds
+ * become payload v2 events for the same RPC handler (`routeKey` says which); `GET /` is the
+ * dashboard (local/dashboard/assets.ts). Binds
  * 127.0.0.1 only: locally there is no authorizer, so the rules of local/http-rules.ts
  * refuse what a web page could send (other Hosts, other Origins, bodies not declared JSON),
  * and its limits bound slow requests, headers and connections.
@@ -115,7 +136,7 @@ export async function startHttpServer(options: {
     async (req, res) => {
       let result: APIGatewayProxyStructuredResultV2;
       try {
-        result = await serve(req, port, options.handler);
+        result = overLambdaLimit(await serve(req, port, options.handler), options.logger);
       } catch (err) {
         options.logger.error({ err }, 'HTTP request failed');
         result = json(500, { message: 'Internal Server Error' });

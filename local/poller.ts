@@ -14,8 +14,8 @@ export interface PollerOptions {
   queueArn: string;
   /**
    * What `getRemainingTimeInMillis` starts from for each batch: the consumer function's
-   * timeout, which the construct also makes the claim's lease, so that a batch here has
-   * the time it would have on Lambda. @default SKYTASK_LEASE_SECONDS' default (60 s)
+   * timeout (`SKYTASK_CONSUMER_TIMEOUT`), so that a batch here has the time it would have
+   * on Lambda. @default 60 s, the construct's default `consumerTimeout`
    */
   timeoutSeconds?: number;
   /** Long-poll wait; stopping waits for the poll in progress. @default 2 */
@@ -72,7 +72,7 @@ export function startPoller(options: PollerOptions) {
     const event: SQSEvent = { Records: messages.map((m) => toRecord(m, queueArn)) };
     let failed: Set<string>;
     try {
-      const response = await handler(event, lambdaContext(options.timeoutSeconds ?? SETTINGS.leaseSeconds.default));
+      const response = await handler(event, lambdaContext(options.timeoutSeconds ?? SETTINGS.consumerTimeout.default));
       failed = new Set((response?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
     } catch (err) {
       // Like Lambda: a handler that throws fails the whole batch; every message reappears.

@@ -159,7 +159,7 @@ async function runStack({ registry, emulators, fresh, logger, ...options }: RunO
     queue: runtime.queue,
     handler: createConsumerHandler(runtime.consumer),
     concurrency: config.concurrency,
-    timeoutSeconds: config.leaseSeconds,
+    timeoutSeconds: envNumber(SETTINGS.consumerTimeout),
     logger,
     queueArn: `arn:aws:sqs:us-east-1:000000000000:skytask`,
   });
@@ -223,6 +223,8 @@ export async function startStack(options: StackOptions) {
   rpc.ready(createRpcHandler(runtime.rpc));
   const { url } = rpc.http;
   logger.info({ url, jobs: registry.all().map((j) => j.name) }, `JSON-RPC at ${url}`);
+  const dashboard = `${new URL(url).origin}/`;
+  logger.info({ dashboard }, `dashboard at ${dashboard}`);
 
   return {
     url,

@@ -49,10 +49,12 @@ export function backoffDelay(round: number, backoff: Backoff): number {
 }
 
 /**
- * Send `items`, then what each answer left undone, waiting `backoffDelay` before each
- * round after the first, until nothing is left. `send` returns the items not processed
- * (undefined or empty: all done). Throws a SkytaskError naming `what` and how many items were
- * left when `retries` rounds were not enough.
+ * Send `items`, then what each answer left undone, until nothing is left. An answer that
+ * did part of the work (DynamoDB stops a BatchGetItem answer at 16 MB — dynalite at 1 MB —
+ * and returns the rest as unprocessed: size, not throttling) is followed at once; an answer
+ * that did none is throttling, and the next round waits `backoffDelay`. `send` returns the
+ * items not processed (undefined or empty: all done). Throws a SkytaskError naming `what`
+ * and how many items were left after `retries` rounds in a row without progress.
  */
 export async function sendUntilDone<T>(
   items: T[],
@@ -61,12 +63,17 @@ export async function sendUntilDone<T>(
   what: string,
 ): Promise<void> {
   let left: T[] | undefined = items;
-  for (let round = 0; left?.length; round++) {
-    if (round > backoff.retries) {
-      throw new SkytaskError(`${what}: ${left.length} left unprocessed after ${backoff.retries + 1} tries (throttled)`);
+  let stalled = 0;
+  while (left?.length) {
+    if (stalled > backoff.retries) {
+      throw new SkytaskError(
+        `${what}: ${left.length} left unprocessed after ${backoff.retries + 1} tries in a row without progress (throttled)`,
+      );
     }
-    if (round > 0) await (backoff.sleep ?? defaultSleep)(backoffDelay(round, backoff));
+    if (stalled > 0) await (backoff.sleep ?? defaultSleep)(backoffDelay(stalled, backoff));
+    const sent: number = left.length;
     left = await send(left);
+    stalled = left?.length === sent ? stalled + 1 : 0;
   }
 }
 

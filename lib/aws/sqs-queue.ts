@@ -1,4 +1,5 @@
 import {
+  ChangeMessageVisibilityBatchCommand,
   ChangeMessageVisibilityCommand,
   DeleteMessageBatchCommand,
   GetQueueAttributesCommand,
@@ -54,6 +55,19 @@ async function deleteMessages(client: SQSClient, url: string, receiptHandles: st
       new DeleteMessageBatchCommand({
         QueueUrl: url,
         Entries: batch.map((ReceiptHandle, n) => ({ Id: String(n), ReceiptHandle })),
+      }),
+    );
+  }
+}
+
+/** ChangeMessageVisibilityBatch to 0 in groups of 10: received messages visible again at once. */
+async function releaseMessages(client: SQSClient, url: string, receiptHandles: string[]): Promise<void> {
+  for (let i = 0; i < receiptHandles.length; i += 10) {
+    const batch = receiptHandles.slice(i, i + 10);
+    await client.send(
+      new ChangeMessageVisibilityBatchCommand({
+        QueueUrl: url,
+        Entries: batch.map((ReceiptHandle, n) => ({ Id: String(n), ReceiptHandle, VisibilityTimeout: 0 })),
       }),
     );
   }
@@ -148,6 +162,7 @@ export function createSqsQueue({ client, queueUrl, dlqUrl }: SqsQueueOptions): T
     deleteMessages: (receiptHandles) => deleteMessages(client, queueUrl, receiptHandles),
     receiveDeadLetters: (max, waitSeconds = 0) => receive(client, requireDlq(), max, waitSeconds),
     deleteDeadLetters: (receiptHandles) => deleteMessages(client, requireDlq(), receiptHandles),
+    releaseDeadLetters: (receiptHandles) => releaseMessages(client, requireDlq(), receiptHandles),
     async purge() {
       await client.send(new PurgeQueueCommand({ QueueUrl: queueUrl }));
     },

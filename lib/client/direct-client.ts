@@ -100,6 +100,11 @@ export function createDirectClient<M = never>(options: DirectClientOptions<M>): 
     queueStats: () => backend.queueStats(),
     costReport: (options) => backend.costReport(options),
     redriveDeadLetters: (limit) => backend.redriveDeadLetters(limit),
+    async listDeadLetters(query) {
+      const page = await backend.listDeadLetters(query);
+      return { ...page, tasks: page.tasks.map(publicTask) };
+    },
+    purgeDeadLetters: (filter = {}) => backend.purgeDeadLetters({ ids: filter.ids, limit: filter.limit }),
   };
   return client;
 }

@@ -37,21 +37,23 @@ interface RpcResponse {
   error?: RpcErrorObject;
 }
 
+/** The params that are set: JSON-RPC params without the undefined ones. */
+const defined = (params: Record<string, unknown>) =>
+  Object.fromEntries(Object.entries(params).filter(([, v]) => v !== undefined));
+
 function queueParams(job: string, kwargs: unknown, options: QueueOptions = {}) {
   checkOptionNames(options); // a mistyped option is refused here, as the direct client refuses it
   // JSON.stringify would send a Set as {} and Infinity as null: refused here, naming the path, as the server would.
   const json = toJson(kwargs ?? {}, 'kwargs');
   if ('problem' in json) throw new ValidationError(json.problem);
   const { id, expiry, delay, eta } = options;
-  return Object.fromEntries(
-    Object.entries({ jobname: job, kwargs: kwargs ?? {}, id, expiry, delay, eta }).filter(([, v]) => v !== undefined),
-  );
+  return defined({ jobname: job, kwargs: kwargs ?? {}, id, expiry, delay, eta });
 }
 
 const taskOrNull = (wire: unknown) => (wire ? fromWire(wire as TaskWire) : null);
 
-/** JSON-RPC over HTTP POST: signing, transport errors, ids. */
-interface Transport {
+/** JSON-RPC over HTTP POST: signing, transport errors, ids (the client's, and the dashboard proxy's). */
+export interface Transport {
   /** POST one JSON-RPC body; the parsed response (undefined: HTTP 204, notifications only). */
   post(payload: unknown, signal?: AbortSignal): Promise<unknown>;
   /** Call one method; its result, or the JSON-RPC error as a skytask error class. */
@@ -78,7 +80,11 @@ function rpcAnswer(text: string): unknown {
   return isAnswer ? parsed : undefined;
 }
 
-function createTransport(options: HttpClientOptions, url: URL): Transport {
+/**
+ * The transport to a JSON-RPC endpoint: `auth` (SigV4 by default for an `execute-api`
+ * host), EndpointError when the endpoint cannot be reached or does not answer JSON-RPC.
+ */
+export function createTransport(options: HttpClientOptions, url: URL = new URL(options.url)): Transport {
   const doFetch = options.fetch ?? globalThis.fetch;
   const auth = options.auth ?? (executeApiRegion(url) ? 'sigv4' : 'none');
   const sign = signerFor(auth, url);
@@ -182,10 +188,7 @@ export function createHttpClient<M = never>(options: HttpClientOptions): Skytask
     getTask: async (id) => taskOrNull(await call('get_task', { id })),
     async getTasks(filter = {}) {
       const { ids, name, status, fromTask, limit, cursor } = filter;
-      const params = Object.fromEntries(
-        Object.entries({ ids, name, status, from_task: fromTask, limit, cursor }).filter(([, v]) => v !== undefined),
-      );
-      const page = await call('get_tasks', params);
+      const page = await call('get_tasks', defined({ ids, name, status, from_task: fromTask, limit, cursor }));
       return { tasks: (page.tasks as TaskWire[]).map(fromWire), cursor: page.cursor ?? null };
     },
     waitForTask: (task: string | Task, wait: WaitOptions = {}): Promise<any> => waitOver(rpc, waitCap, task, wait),
@@ -198,6 +201,11 @@ export function createHttpClient<M = never>(options: HttpClientOptions): Skytask
     },
     redriveDeadLetters: (limit) => call('redrive_dead_letters', limit === undefined ? {} : { limit }),
     costReport: async (options = {}) => costReportFromWire(await call('cost', costParams(options))),
+    async listDeadLetters({ limit, cursor } = {}) {
+      const page = await call('list_dead_letters', defined({ limit, cursor }));
+      return { ...page, tasks: (page.tasks as TaskWire[]).map(fromWire) };
+    },
+    purgeDeadLetters: ({ ids, limit } = {}) => call('purge_dead_letters', defined({ ids, limit })),
   };
   return client;
 }

@@ -6,6 +6,7 @@
  */
 import type { CostReport, CostReportOptions } from '../tasks/cost-report.js';
 import type { QueueStats } from '../tasks/inspect.js';
+import type { DeadLetterPage, DeadLetterQuery, PurgeResult } from '../tasks/dead-letters.js';
 import type { RedriveResult } from '../tasks/redrive.js';
 import type { Job } from '../job.js';
 import type { Task, TaskStatus } from '../task.js';
@@ -117,6 +118,14 @@ export type { QueueStats };
 
 export type { RedriveResult };
 
+export type { DeadLetterPage, DeadLetterQuery, PurgeResult };
+
+/** What to purge: every dead letter, or these tasks' (at most 100 ids); `limit` letters looked at, at most (default 1000). */
+export interface PurgeFilter {
+  ids?: string[];
+  limit?: number;
+}
+
 /**
  * The skytask client: the same methods and results over SQS + DynamoDB (direct) or the
  * JSON-RPC endpoint (HTTP). Errors are the classes of `skytask/client`: UnknownJobError,
@@ -150,4 +159,14 @@ export interface SkytaskClient<J extends JobMap = AnyJobs> {
    * a 20 s budget. `more: true` says to call again.
    */
   redriveDeadLetters(limit?: number): Promise<RedriveResult>;
+  /**
+   * The tasks marked dead-lettered (what, why, when), newest first, a page at a time, with
+   * SQS's approximate count of letters and of those without such a task.
+   */
+  listDeadLetters(query?: DeadLetterQuery): Promise<DeadLetterPage>;
+  /**
+   * Delete dead letters: all, or these tasks'. Their tasks stay FAILURE, no longer
+   * dead-lettered. Within a 20 s budget: `more: true` says to call again.
+   */
+  purgeDeadLetters(filter?: PurgeFilter): Promise<PurgeResult>;
 }

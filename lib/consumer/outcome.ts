@@ -69,31 +69,52 @@ export function historyOf(errors: readonly AttemptError[] = [], latest?: Attempt
   return cut.length ? cut : undefined;
 }
 
-/** A thrown value as an Error, whatever it is (its text may itself throw). */
-function errorOf(thrown: unknown): Error {
-  if (thrown instanceof Error) return thrown;
+/** What a failed attempt records of what its job threw. */
+interface Thrown {
+  message: string;
+  stack?: string;
+  unrecoverable: boolean;
+  /** A RetryTaskError's delay, when it is one SQS can carry: a finite number of seconds ≥ 0. */
+  delay?: number;
+}
+
+/**
+ * What was thrown, read defensively: any value may be thrown, and reading an Error's
+ * `message`, `stack` or prototype may itself throw (a getter, a Proxy). A value that cannot
+ * be read is described as such, never rethrown: an outcome is always recorded. A
+ * RetryTaskError's `delay` that is not a finite number (NaN from a missing header, a
+ * string) is ignored, the job's backoff applies; a negative one is 0.
+ */
+export function readThrown(thrown: unknown): Thrown {
   try {
-    return new Error(String(thrown));
+    if (!(thrown instanceof Error)) return { message: String(thrown), unrecoverable: false };
+    const message = String(thrown.message || thrown.name);
+    const stack = typeof thrown.stack === 'string' ? thrown.stack : undefined;
+    const asked = thrown instanceof RetryTaskError ? thrown.delay : undefined;
+    const delay = typeof asked === 'number' && Number.isFinite(asked) ? Math.max(0, asked) : undefined;
+    return { message, stack, unrecoverable: thrown instanceof UnrecoverableError, delay };
   } catch {
-    return new Error('a thrown value that cannot be shown as text');
+    return {
+      message: 'the job threw a value that cannot be read (its message, stack or type threw)',
+      unrecoverable: false,
+    };
   }
 }
 
 /**
  * A failed attempt: RETRY while the job's `maxRetries` allows and the error is not an
- * UnrecoverableError — due after the RetryTaskError's `delay` if it gave one, else the
- * job's backoff, at most SQS's 900 s — otherwise FAILURE. Every attempt's error is kept
+ * UnrecoverableError — due after the RetryTaskError's `delay` if it gave a usable one
+ * (`readThrown`), else the job's backoff, at most SQS's 900 s — otherwise FAILURE. Every attempt's error is kept
  * (`historyOf`); the message and the stack are cut to their caps in UTF-8 bytes.
  */
 export function failedOutcome(task: Task, job: Job, thrown: unknown, time: number, random = Math.random): Outcome {
-  const error = errorOf(thrown);
-  const message = truncateBytes(String(error.message || error.name), LIMITS.errorBytes);
+  const error = readThrown(thrown);
+  const message = truncateBytes(error.message, LIMITS.errorBytes);
   const errors = historyOf(task.errors, { attempt: task.attempts, error: message, time });
-  const stack = typeof error.stack === 'string' ? truncateBytes(error.stack, LIMITS.stackBytes) : undefined;
+  const stack = error.stack === undefined ? undefined : truncateBytes(error.stack, LIMITS.stackBytes);
   const retriesLeft = task.attempts <= (job.maxRetries ?? 0);
-  if (retriesLeft && !(error instanceof UnrecoverableError)) {
-    const asked = error instanceof RetryTaskError ? error.delay : undefined;
-    const delay = Math.min(LIMITS.maxDelaySeconds, asked ?? retryDelay(task.attempts, job.retryBackoff, random));
+  if (retriesLeft && !error.unrecoverable) {
+    const delay = Math.min(LIMITS.maxDelaySeconds, error.delay ?? retryDelay(task.attempts, job.retryBackoff, random));
     return { status: 'RETRY', error: message, stack, errors, eta: time + delay, time };
   }
   return { status: 'FAILURE', error: message, stack, errors, time };

@@ -123,6 +123,36 @@ function sendBatchTo(main: MessageList, items: Parameters<TaskQueue['sendBatch']
   return errors;
 }
 
+/** The dead-letter queue's side of the memory queue: its methods over `dead`, the dead-letter list. */
+function deadLetterMethods(dead: MessageList, clock: () => number) {
+  return {
+    async deadLetter(body, reason) {
+      const attributes = sqsAttributes(body, { reason });
+      const problem = messageProblem(body, attributes);
+      if (problem) throw problem;
+      dead.send(body, 0, attributes.reason);
+    },
+    async deadLetterCount() {
+      const { queued, inFlight } = dead.depth();
+      return queued + inFlight;
+    },
+    // A long poll answers at once: what it would wait for is already on the list.
+    async receiveDeadLetters(max, waitSeconds = 0) {
+      checkWait(waitSeconds);
+      return dead.receive(normalizeMax(max));
+    },
+    deleteDeadLetters: async (receiptHandles) => dead.delete(receiptHandles),
+    async releaseDeadLetters(receiptHandles) {
+      for (const handle of receiptHandles) {
+        const letter = dead.inFlight(handle);
+        if (letter) letter.visibleAt = clock();
+      }
+    },
+    peekDeadLetters: () =>
+      dead.snapshot().map(({ messageId, body, reason, receiveCount }) => ({ messageId, body, reason, receiveCount })),
+  } satisfies Partial<MemoryQueue>;
+}
+
 /**
  * The task queue in memory, with SQS standard-queue semantics as the local poller and
  * the consumer rely on them, and the SQS adapter's conversions (`createSqsQueue`):
@@ -195,25 +225,10 @@ export function createMemoryQueue(options: MemoryQueueOptions = {}): MemoryQueue
       message.visibleAt = clock() + normalizeVisibility(seconds);
       wake();
     },
-    async deadLetter(body, reason) {
-      const attributes = sqsAttributes(body, { reason });
-      const problem = messageProblem(body, attributes);
-      if (problem) throw problem;
-      dead.send(body, 0, attributes.reason);
-    },
     depth: async () => main.depth(),
-    async deadLetterCount() {
-      const { queued, inFlight } = dead.depth();
-      return queued + inFlight;
-    },
     receive,
     deleteMessages: async (receiptHandles) => main.delete(receiptHandles),
-    // A long poll answers at once: what it would wait for is already on the list.
-    async receiveDeadLetters(max, waitSeconds = 0) {
-      checkWait(waitSeconds);
-      return dead.receive(normalizeMax(max));
-    },
-    deleteDeadLetters: async (receiptHandles) => dead.delete(receiptHandles),
+    ...deadLetterMethods(dead, clock),
     // Like the adapter's PurgeQueue: the task queue only; dead letters stay.
     purge: async () => main.clear(),
     visibleNow() {
@@ -222,7 +237,5 @@ export function createMemoryQueue(options: MemoryQueueOptions = {}): MemoryQueue
       return count;
     },
     nextVisibleAt: () => main.nextVisibleAt(),
-    peekDeadLetters: () =>
-      dead.snapshot().map(({ messageId, body, reason, receiveCount }) => ({ messageId, body, reason, receiveCount })),
   };
 }

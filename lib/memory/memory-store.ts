@@ -2,6 +2,7 @@ import { bodyTtl } from '../aws/dynamo/bodies.js';
 import { TaskExistsError } from '../errors.js';
 import type { ScheduleEntry, TaskStore } from '../store.js';
 import { createdCost } from './memory-cost.js';
+import { deadLetterVerbs } from './dead-letter-verbs.js';
 import { endVerbs, runVerbs } from './memory-runs.js';
 import { type MemoryState, type MemoryStoreOptions, memoryState, type ScheduleRecord } from './memory-state.js';
 import { listTasks } from './task-listing.js';
@@ -45,6 +46,7 @@ function recordVerbs(
       const now = clock();
       return [...new Set(ids)].filter((id) => {
         const record = tasks.get(id);
+        if (record?.status === 'STARTED' && record.leaseUntil !== undefined && record.leaseUntil >= now) return false;
         tasks.delete(id);
         return record !== undefined && !isExpired(record, now);
       });
@@ -131,6 +133,6 @@ function lockAndScheduleVerbs(
  * // claim.claimed === true, claim.task.status === 'STARTED', claim.task.attempts === 1
  */
 export function createMemoryStore(options: MemoryStoreOptions = {}): TaskStore {
-  const state = memoryState(options);
-  return { ...recordVerbs(state), ...runVerbs(state), ...endVerbs(state), ...lockAndScheduleVerbs(state) };
+  const s = memoryState(options);
+  return { ...recordVerbs(s), ...runVerbs(s), ...endVerbs(s), ...deadLetterVerbs(s), ...lockAndScheduleVerbs(s) };
 }

@@ -14,8 +14,9 @@ export type RpcAccess = 'all' | 'read';
 
 /**
  * The methods the read route serves: they change no task and send no message. A method not
- * listed here (queue_task, revoke_task, delete_tasks, redrive_dead_letters, and any new one
- * until it is added) is refused there with -32601.
+ * listed here (queue_task, revoke_task, delete_tasks, redrive_dead_letters,
+ * purge_dead_letters, and any new one until it is added) is refused there with -32601.
+ * `list_dead_letters` reads task records and SQS's counts only: it receives no letter.
  */
 export const READ_METHODS: ReadonlySet<string> = new Set([
   'ping',
@@ -27,6 +28,7 @@ export const READ_METHODS: ReadonlySet<string> = new Set([
   'num_tasks',
   'queue_stats',
   'cost',
+  'list_dead_letters',
 ]);
 
 /** The access a call on `path` has: read for the read route, every method otherwise. */

@@ -89,6 +89,18 @@ async function getTasksMethod({ backend }: RpcServices, params: Params) {
   return ids ? fitIds(tasks, ids, offset) : fitListing(tasks, page.cursor);
 }
 
+/** `list_dead_letters`: a page of the tasks marked dead-lettered, SQS's count of letters, and those without a task. */
+async function listDeadLettersMethod({ backend }: RpcServices, params: Params) {
+  const page = await backend.listDeadLetters({
+    limit: optionalNumber(params, 'limit', 1, LIMITS.maxListLimit, true),
+    cursor: optionalString(params, 'cursor'),
+  });
+  const listing = fitListing(page.tasks.map(toWire), page.cursor);
+  // Cut to fit the reply, the page no longer lists every marked task.
+  const unrecorded = listing.tasks.length === page.tasks.length ? page.unrecorded : null;
+  return { ...listing, messages: page.messages, unrecorded };
+}
+
 /** `[jobname, seconds until its next run]` for the soonest; `[jobnames, null]` when none is periodic. */
 async function nextScheduledTasks({ registry, scheduler }: RpcServices, params: Params) {
   const names = optionalStringList(params, 'jobnames');
@@ -142,6 +154,20 @@ export function rpcMethods(s: RpcServices): Record<string, Method> {
       positional: ['limit'],
       accepts: ['limit'],
       call: (p) => backend.redriveDeadLetters(optionalNumber(p, 'limit', 1, 100_000, true)),
+    },
+    list_dead_letters: {
+      positional: ['limit', 'cursor'],
+      accepts: ['limit', 'cursor'],
+      call: (p) => listDeadLettersMethod(s, p),
+    },
+    purge_dead_letters: {
+      positional: ['ids', 'limit'],
+      accepts: ['ids', 'limit'],
+      call: (p) =>
+        backend.purgeDeadLetters({
+          ids: optionalKeyList(p, 'ids', TASK_KEY),
+          limit: optionalNumber(p, 'limit', 1, 100_000, true),
+        }),
     },
     delete_tasks: {
       positional: ['ids'],

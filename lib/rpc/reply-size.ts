@@ -5,7 +5,7 @@
  * response)"). The body travels as a JSON string inside that response, so each quote and
  * backslash of the reply counts twice: every size here is measured that way.
  */
-import { encodeCursor, timeSortKey } from '../keys.js';
+import { cursorAfter } from '../keys.js';
 import { LIMITS } from '../limits.js';
 import type { TaskWire } from '../task.js';
 import { invalid } from './params.js';
@@ -34,7 +34,7 @@ export function fitListing(tasks: TaskWire[], cursor: string | null): { tasks: T
   const n = Math.max(1, fitting(tasks, LIMITS.maxPageBytes));
   if (n >= tasks.length) return { tasks, cursor };
   const last = tasks[n - 1];
-  return { tasks: tasks.slice(0, n), cursor: encodeCursor(timeSortKey(last.time_queued, last.id)) };
+  return { tasks: tasks.slice(0, n), cursor: cursorAfter(last.time_queued, last.id) };
 }
 
 /** `get_tasks`' cursor over an `ids` list: the position of the next id to answer. */

@@ -1,6 +1,14 @@
 import type { TaskPage, TaskQuery } from '../store.js';
 import type { Task } from '../task.js';
 import { type CostReport, type CostReportOptions, costReport } from './cost-report.js';
+import {
+  type DeadLetterPage,
+  type DeadLetterQuery,
+  listDeadLetters,
+  type PurgeOptions,
+  type PurgeResult,
+  purgeDeadLetters,
+} from './dead-letters.js';
 import { type TaskDepsInput, taskDeps } from './deps.js';
 import { type QueueTaskItem, type QueueTaskResult, queueTask, queueTasks } from './enqueue.js';
 import { getTasks, type QueueStats, queueStats, waitForTask } from './inspect.js';
@@ -35,6 +43,10 @@ export interface Backend {
   revokeTask(id: string): Promise<Task>;
   /** Move up to `max` dead letters back, within a time budget (lib/tasks/redrive.ts). */
   redriveDeadLetters(max?: number, options?: RedriveOptions): Promise<RedriveResult>;
+  /** A page of the tasks marked dead-lettered, and SQS's count of letters (lib/tasks/dead-letters.ts). */
+  listDeadLetters(query?: DeadLetterQuery): Promise<DeadLetterPage>;
+  /** Delete dead letters, all or these tasks', within a time budget (lib/tasks/dead-letters.ts). */
+  purgeDeadLetters(options?: PurgeOptions): Promise<PurgeResult>;
   /** One reconciler run (lib/tasks/reconcile.ts). */
   reconcile(options?: ReconcileOptions): Promise<ReconcileResult>;
   /** Delete tasks; returns the ids that existed. */
@@ -61,6 +73,8 @@ export function createBackend(input: TaskDepsInput): Backend {
     costReport: (options) => costReport(deps, options),
     revokeTask: (id) => revokeTask(deps, id),
     redriveDeadLetters: (max, options) => redriveDeadLetters(deps, max, options),
+    listDeadLetters: (query) => listDeadLetters(deps, query),
+    purgeDeadLetters: (options) => purgeDeadLetters(deps, options),
     reconcile: (options) => reconcile(deps, options),
     deleteTasks: (ids) => store.deleteTasks(ids),
     async flush() {

@@ -2,6 +2,7 @@ import { taskLogger } from '../log.js';
 import { SETTINGS } from '../settings.js';
 import { UNREADY_STATUSES, type Task } from '../task.js';
 import type { TaskDeps } from './deps.js';
+import { sweepDeadLetters } from './dead-letter-sweep.js';
 import { endTask } from './end.js';
 import { sendTaskMessage } from './send.js';
 
@@ -23,6 +24,8 @@ export interface ReconcileResult {
   failed: number;
   /** Tasks whose message could not be sent this run (the record notes it; the next run tries again). */
   failedSends: number;
+  /** Tasks ended FAILURE dead-lettered because their message was found on the dead-letter queue. */
+  deadLettered: number;
 }
 
 /**
@@ -31,10 +34,17 @@ export interface ReconcileResult {
  * lease expired that long (a producer that died between its two writes, a lost message).
  * The claim makes a duplicate harmless. Each task is re-sent at most `maxResends` times,
  * the wait doubling each time; a STARTED task still stuck after that (its runs keep dying)
- * ends FAILURE. QUEUED tasks are never failed here: they may be backlog.
+ * ends FAILURE. QUEUED tasks are never failed here: they may be backlog. Before that, the
+ * tasks whose message sits on the dead-letter queue unrecorded end FAILURE dead-lettered
+ * (lib/tasks/dead-letter-sweep.ts).
  */
 export async function reconcile(deps: TaskDeps, options: ReconcileOptions = {}): Promise<ReconcileResult> {
-  const result: ReconcileResult = { resent: 0, failed: 0, failedSends: 0 };
+  const result: ReconcileResult = { resent: 0, failed: 0, failedSends: 0, deadLettered: 0 };
+  // First the tasks whose message SQS dead-lettered unseen: they are to end, not be re-sent.
+  result.deadLettered = await sweepDeadLetters(deps).catch((err) => {
+    deps.logger.warn({ err }, 'reconciler could not read the dead-letter queue; next run');
+    return 0;
+  });
   const now = deps.clock();
   for await (const tasks of deps.store.tasksInStatus(UNREADY_STATUSES)) {
     for (const task of tasks) {

@@ -2,6 +2,7 @@ import { decodeEnvelope, taskIdOf } from '../envelope.js';
 import { messageLogger, taskLogger } from '../log.js';
 import type { ReceivedMessage } from '../queue.js';
 import type { Task } from '../task.js';
+import { DEAD_LETTER_BUDGET_SECONDS, scanDeadLetters } from './dead-letters.js';
 import type { TaskDeps } from './deps.js';
 import { isSameRequest } from './enqueue.js';
 import { takeLock } from './lock.js';
@@ -33,31 +34,22 @@ export interface RedriveResult {
 export interface RedriveOptions {
   /**
    * Seconds of receiving, after which the redrive finishes the batch in hand and returns
-   * with `more: true`. A `redrive_dead_letters` call must answer within API Gateway's 29 s
-   * integration timeout: 20 s of receiving leaves room for the last batch and the count.
-   * @default 20
+   * with `more: true` (lib/tasks/dead-letters.ts). @default 20
    */
   budgetSeconds?: number;
 }
 
 /** Seconds a redrive receives before it returns (see `RedriveOptions.budgetSeconds`). */
-export const REDRIVE_BUDGET_SECONDS = 20;
-
-/**
- * A long poll's wait: SQS then asks every server (a short poll samples some and can answer
- * empty while letters wait). One second: letters are not arriving, only being looked for.
- */
-const LONG_POLL_SECONDS = 1;
+export const REDRIVE_BUDGET_SECONDS = DEAD_LETTER_BUDGET_SECONDS;
 
 /**
  * `redrive_dead_letters`: move up to `max` messages of the dead-letter queue back, with
- * long polls, until a poll finds none or `budgetSeconds` have passed (no poll at all when
- * SQS's approximate count is 0). Each dead-lettered
- * (or stuck) task is queued again for a new attempt; a message whose task is gone or ended
- * otherwise or not due yet is dropped; a body that is no task message, or a producer message
- * dead-lettered before its record was written (bad kwargs) or whose id names another
- * request, stays where it is. One letter's failure is
- * logged and counted in `failed`: it never stops the others.
+ * long polls, until a poll finds none or `budgetSeconds` have passed (`scanDeadLetters`).
+ * Each dead-lettered (or stuck) task is queued again for a new attempt; a message whose
+ * task is gone or ended otherwise or not due yet is dropped; a body that is no task
+ * message, or a producer message dead-lettered before its record was written (bad kwargs)
+ * or whose id names another request, stays where it is. One letter's failure is logged and
+ * counted in `failed`: it never stops the others.
  */
 export async function redriveDeadLetters(
   deps: TaskDeps,
@@ -65,29 +57,8 @@ export async function redriveDeadLetters(
   { budgetSeconds = REDRIVE_BUDGET_SECONDS }: RedriveOptions = {},
 ): Promise<RedriveResult> {
   const result: RedriveResult = { moved: [], dropped: 0, skipped: 0, failed: 0, more: false, remaining: 0 };
-  const deadline = performance.now() + budgetSeconds * 1000;
-  const seen = new Set<string>();
-  const count = () => result.moved.length + result.dropped + result.skipped + result.failed;
-  // SQS counts no letter at all: no poll, whose wait would be spent for nothing. (A letter
-  // dead-lettered moments ago may not be counted yet: the next call finds it.)
-  if ((await deps.queue.deadLetterCount()) === 0) return result;
-  for (;;) {
-    const messages = await deps.queue.receiveDeadLetters(Math.min(10, max - count()), LONG_POLL_SECONDS);
-    const fresh = messages.filter((m) => !seen.has(m.messageId));
-    if (!fresh.length) break;
-    const done: string[] = [];
-    for (const message of fresh) {
-      seen.add(message.messageId);
-      if (await redriveLogged(deps, message, result)) done.push(message.receiptHandle);
-    }
-    await deps.queue.deleteDeadLetters(done);
-    if (count() >= max || performance.now() >= deadline) {
-      result.more = true;
-      break;
-    }
-  }
-  result.remaining = await deps.queue.deadLetterCount();
-  return result;
+  const scan = await scanDeadLetters(deps, { max, budgetSeconds }, (message) => redriveLogged(deps, message, result));
+  return { ...result, more: scan.more, remaining: scan.remaining };
 }
 
 /** One letter, its failure logged and counted; true when it can be deleted from the dead-letter queue. */

@@ -144,6 +144,7 @@ async function pack(): Promise<string> {
       !['package.json', 'README.md', 'LICENSE', 'bin/skytask.js'].includes(f) &&
       !/^dist\/(lib|cdk|functions|local)\/.*\.(js|js\.map|d\.ts)$/.test(f) &&
       !/^dist\/examples\/jobs\.(js|js\.map|d\.ts)$/.test(f) &&
+      !/^dist\/local\/dashboard\/static\/[a-z][a-z0-9-]*\.(html|css|js)$/.test(f) && // the dashboard's page, as it is
       !f.startsWith('templates/starter/') && // what skytask init writes (docs/starter.md)
       !/^docs\/[^/]+\.md$/.test(f), // the docs, which the starter's README links to
   );
@@ -159,6 +160,7 @@ async function pack(): Promise<string> {
       else check(files.includes(file), `export "${entry}": ${file} is not in the tarball`);
     }
   }
+  check(files.includes('dist/local/dashboard/static/index.html'), "the dashboard's page is missing");
   for (const entry of ['consumer', 'rpc', 'scheduler', 'reconciler']) {
     check(files.includes(`dist/functions/${entry}.js`), `the Lambda entry dist/functions/${entry}.js is missing`);
   }
@@ -366,6 +368,23 @@ function checkOutcomes(label: string, stdout: string): void {
   );
 }
 
+/** The dashboard, from the installed package's files: the page and the scripts it loads. */
+async function checkDashboard(rpcUrl: string): Promise<string> {
+  const origin = new URL(rpcUrl).origin;
+  const page = await fetch(`${origin}/`);
+  const html = await page.text();
+  check(
+    page.status === 200 && html.includes('<title>skytask</title>'),
+    `GET / answered ${page.status}: ${html.slice(0, 200)}`,
+  );
+  const app = await fetch(`${origin}/dashboard/app.js`);
+  check(
+    app.status === 200 && (await app.text()).includes("from './view-jobs.js'"),
+    `GET /dashboard/app.js answered ${app.status}`,
+  );
+  return `the dashboard at ${origin}/`;
+}
+
 async function startAndQueue(project: Project): Promise<string> {
   const stack = await startStack(project);
   try {
@@ -376,8 +395,9 @@ async function startAndQueue(project: Project): Promise<string> {
     ]);
     checkOutcomes('require(skytask/client)', cjs.stdout);
     checkOutcomes('import(skytask/client)', esm.stdout);
+    const dashboard = await checkDashboard(stack.url);
     await stopStack(stack);
-    return `${stack.url}: add, broken (UnrecoverableError), later (RetryTaskError) right from require and import; stopped`;
+    return `${stack.url}: add, broken (UnrecoverableError), later (RetryTaskError) right from require and import; ${dashboard}; stopped`;
   } finally {
     delete env.SKYTASK_URL;
     if (stack.child.exitCode === null) stack.child.kill('SIGKILL');

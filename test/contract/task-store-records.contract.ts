@@ -306,6 +306,14 @@ export function taskStoreRecordsContract(factory: StoreFactory): void {
       assert.equal((await w.store.getTask('a'))?.status, 'QUEUED');
     });
 
+    test('deleteTasks leaves a task a live run holds (its outcome must not land on a new task of that id)', async (w) => {
+      await w.create('running');
+      await w.store.claimTask({ id: 'running', now: w.now, leaseUntil: w.now + 60, worker: 'w1' });
+      await w.create('crashed', { status: 'STARTED', attempts: 1, leaseUntil: w.now - 5 });
+      assert.deepEqual(await w.store.deleteTasks(['running', 'crashed']), ['crashed']);
+      assert.equal((await w.store.getTask('running'))?.status, 'STARTED');
+    });
+
     test('tasksInStatus yields every task in those statuses, status by status, newest first, no empty page', async (w) => {
       await w.create('q1', { timeQueued: w.now - 50 });
       await w.create('q2', { timeQueued: w.now - 40 });

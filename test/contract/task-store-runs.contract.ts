@@ -416,4 +416,30 @@ export function taskStoreRunsContract(factory: StoreFactory): void {
       assert.equal(claim.claimed, false);
     });
   });
+
+  describe('clearDeadLettered', () => {
+    test('a dead-lettered FAILURE loses its mark and keeps its status, error and end time; no redrive then', async (w) => {
+      await w.create('a');
+      const dead = await w.store.endIdle('a', { status: 'FAILURE', time: w.now, reason: 'dead', deadLettered: true });
+      assert.equal(dead?.deadLettered, true);
+      const { deadLettered: _mark, ...cleared } = dead!;
+      assert.deepEqual(await w.store.clearDeadLettered('a'), cleared);
+      assert.deepEqual(await w.store.getTask('a'), cleared);
+      assert.equal(await w.store.clearDeadLettered('a'), undefined, 'once');
+      assert.equal(await w.store.requeue('a'), undefined, 'no longer redriven');
+    });
+
+    test('a FAILURE that was not dead-lettered, an idle, a running or a missing task: undefined, unchanged', async (w) => {
+      await w.create('f');
+      await w.store.endIdle('f', { status: 'FAILURE', time: w.now, reason: 'gave up' });
+      await w.create('q');
+      await w.start('s');
+      await w.create('ok', { status: 'SUCCESS' });
+      for (const id of ['f', 'q', 's', 'ok', 'nope']) {
+        const before = await w.store.getTask(id);
+        assert.equal(await w.store.clearDeadLettered(id), undefined, id);
+        assert.deepEqual(await w.store.getTask(id), before, id);
+      }
+    });
+  });
 }

@@ -205,3 +205,25 @@ describe('the read-only route, POST /rpc/read', () => {
     assert.equal(batch.body[1].error.code, RPC_ERRORS.methodNotFound);
   });
 });
+
+describe("a reply over Lambda's 6 MB response limit", () => {
+  it('is the bare 500 API Gateway answers, not the reply (the RPC layer keeps its replies under it)', async () => {
+    const big = 'x'.repeat(6_000_001);
+    const server = await startHttpServer({
+      port: 0,
+      handler: async () => ({ statusCode: 200, headers: { 'content-type': 'application/json' }, body: big }),
+      logger: s.logger,
+    });
+    try {
+      const res = await fetch(server.url, {
+        method: 'POST',
+        body: '{}',
+        headers: { 'content-type': 'application/json' },
+      });
+      assert.equal(res.status, 500);
+      assert.deepEqual(await res.json(), { message: 'Internal Server Error' });
+    } finally {
+      await server.close();
+    }
+  });
+});

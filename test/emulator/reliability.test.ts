@@ -260,8 +260,18 @@ describe('reconciler', async () => {
   it('sends again the message of a task that lost it, once per staleness window', async () => {
     const task = await backend.queueTask('long', {});
     await queue.purge(); // the message is lost
-    assert.deepEqual(await backend.reconcile({ olderThan: 60 }), { resent: 0, failed: 0, failedSends: 0 }); // not stale yet
-    assert.deepEqual(await backend.reconcile({ olderThan: 0 }), { resent: 1, failed: 0, failedSends: 0 });
+    assert.deepEqual(await backend.reconcile({ olderThan: 60 }), {
+      resent: 0,
+      failed: 0,
+      failedSends: 0,
+      deadLettered: 0,
+    }); // not stale yet
+    assert.deepEqual(await backend.reconcile({ olderThan: 0 }), {
+      resent: 1,
+      failed: 0,
+      failedSends: 0,
+      deadLettered: 0,
+    });
     assert.equal((await backend.getTask(task!.id))?.resends, 1);
     await stack.drain();
     assert.equal((await backend.getTask(task!.id))?.status, 'SUCCESS');
@@ -281,7 +291,7 @@ describe('reconciler', async () => {
     assert.equal((await backend.reconcile({ olderThan: 0, maxResends: 1 })).resent, 1);
     await queue.purge(); // and again its message is lost
     const second = await backend.reconcile({ olderThan: 0, maxResends: 1 });
-    assert.deepEqual(second, { resent: 0, failed: 1, failedSends: 0 });
+    assert.deepEqual(second, { resent: 0, failed: 1, failedSends: 0, deadLettered: 0 });
     const done = await backend.getTask(task!.id);
     assert.equal(done?.status, 'FAILURE');
     assert.match(done!.error!, /runs kept dying/);

@@ -36,6 +36,7 @@ const sampleJobs = join(root, 'examples/jobs.ts');
 const fixtureJobs = join(root, 'test/fixtures/other-jobs.ts');
 const unschedulableJobs = join(root, 'test/fixtures/unschedulable-jobs.ts');
 const rateJobs = join(root, 'test/fixtures/rate-jobs.ts');
+const timeLimitJobs = join(root, 'test/fixtures/time-limit-jobs.ts');
 /** The feature flags `cdk synth` uses, so the template here is the one `npm run synth` makes. */
 const cdkContext = JSON.parse(readFileSync(join(root, 'cdk.json'), 'utf8')).context;
 /** The AWS SDK version skytask pins, tested, and bundles into the functions. */
@@ -345,6 +346,7 @@ describe('TaskQueue template', () => {
     assert.equal(reconciler.timer, undefined, 'it re-sends only tasks already past due');
     assert.deepEqual(keysOf(ids.reconciler), [
       'NODE_OPTIONS',
+      'SKYTASK_DLQ_URL',
       'SKYTASK_MAX_RESENDS',
       'SKYTASK_QUEUE_URL',
       'SKYTASK_RECONCILE_AFTER',
@@ -447,16 +449,21 @@ describe('TaskQueue template', () => {
     ]);
   });
 
-  test('IAM: the reconciler: Query on by_status only, BatchGetItem, UpdateItem, DeleteItem; SendMessage', () => {
+  test('IAM: the reconciler: Query on by_status only, BatchGetItem, GetItem, UpdateItem, DeleteItem; SendMessage; the dead-letter sweep', () => {
     assert.deepEqual(roleStatements(resources, 'Reconciler'), [
       logsStatement(ids.reconcilerLogs),
       { Effect: 'Allow', Action: 'dynamodb:Query', Resource: index('by_status') },
       {
         Effect: 'Allow',
-        Action: ['dynamodb:BatchGetItem', 'dynamodb:DeleteItem', 'dynamodb:UpdateItem'],
+        Action: ['dynamodb:BatchGetItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem'],
         Resource: ref(ids.table),
       },
       { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: [ref(ids.queue), ref(ids.scheduleDlq)] },
+      {
+        Effect: 'Allow',
+        Action: ['sqs:ChangeMessageVisibility', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage'],
+        Resource: ref(ids.dlq),
+      },
     ]);
   });
 
@@ -854,6 +861,12 @@ describe('TaskQueue props', () => {
       /reconcileEvery is a whole number of minutes/,
     );
     assert.throws(() => templateOf({ maxResends: 0 }), /maxResends is a whole number, at least 1/);
+    // A 30 s timeLimit needs a consumer timeout of 33 s: 3 s are kept for the finish write.
+    assert.throws(
+      () => templateOf({ jobs: timeLimitJobs, consumerTimeout: Duration.seconds(32) }),
+      /timeLimit over consumerTimeout \(32 s\) less 3 s for the finish write: half_minute \(30 s\)/,
+    );
+    assert.doesNotThrow(() => templateOf({ jobs: timeLimitJobs, consumerTimeout: Duration.seconds(33) }));
     assert.throws(() => templateOf({ maxReceiveCount: 0 }), /maxReceiveCount is a whole number from 1 to 1000/);
   });
 

@@ -339,6 +339,7 @@ export const slow = defineJob({
       const { url } = await seen((e) => e.url);
       const queued = await fetch(url, {
         method: 'POST',
+        headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'queue_task', params: { jobname: 'slow' } }),
       }).then((res) => res.json() as Promise<any>);
       const id: string = queued.result.id;

@@ -4,21 +4,24 @@
  * each command's output and exit code, `--json` output parsed.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createRpcHandler } from '../../functions/rpc-handler.js';
 import { startHttpServer } from '../../local/http.js';
-import { testStack } from '../helpers.js';
+import { endTask } from '../../lib/index.js';
+import { testStack, type TestStack } from '../helpers.js';
 
 const root = resolve(import.meta.dirname, '../..');
 let url = '';
 let stop: () => Promise<void>;
+let stack: TestStack;
 
 before(async () => {
-  const stack = await testStack();
+  stack = await testStack();
   const poller = stack.poll();
   const server = await startHttpServer({ port: 0, handler: createRpcHandler(stack.rpc), logger: stack.logger });
   url = server.url;
@@ -143,6 +146,80 @@ describe('the skytask CLI', () => {
     const waitRevoked = await cli(['wait', later.id, '--json']);
     assert.equal(waitRevoked.code, 1, 'a REVOKED task exits 1');
     assert.equal(json(waitRevoked).status, 'REVOKED');
+  });
+
+  it('dead-letters lists a dead-lettered task and the letters; purge takes ids or --all, not neither', async () => {
+    // Due in ten minutes, so the poller leaves its message alone: ended dead-lettered, its letter put aside.
+    const task = (await stack.backend.queueTask('addition', { a: 9 }, { delay: 600 }))!;
+    await endTask(stack.runtime, task.id, {
+      idle: 'FAILURE',
+      reason: 'dead-lettered after 3 deliveries',
+      deadLettered: true,
+    });
+    await stack.queue.deadLetter(JSON.stringify({ v: 1, id: task.id, job: 'addition' }), 'test');
+    const [listed, human, neither, both] = await Promise.all([
+      cli(['dead-letters', '--json']),
+      cli(['dead-letters', '--limit', '5']),
+      cli(['purge']),
+      cli(['purge', task.id, '--all']),
+    ]);
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.ok(json(listed).tasks.some((t: any) => t.id === task.id && t.dead_lettered));
+    assert.ok(json(listed).messages >= 1);
+    assert.match(human.stdout, new RegExp(`^${task.id}\\s+addition\\s+\\S+ dead-lettered after 3 deliveries$`, 'm'));
+    assert.match(human.stdout, /^about \d+ letters on the dead-letter queue/m);
+    assert.equal(neither.code, 2);
+    assert.match(neither.stderr, /give task ids, or --all/);
+    assert.equal(both.code, 2);
+    const purged = await cli(['purge', task.id, '--json']);
+    assert.equal(purged.code, 0, purged.stderr);
+    assert.deepEqual(json(purged).purged, [task.id]);
+    assert.equal(json(purged).deleted, 1);
+    const all = await cli(['purge', '--all']);
+    assert.match(
+      all.stdout,
+      /^purged \d+ tasks' letters: deleted \d+, kept 0, failed 0; about 0 on the dead-letter queue$/m,
+    );
+    assert.ok(!json(await cli(['dead-letters', '--json'])).tasks.some((t: any) => t.id === task.id));
+  });
+
+  it('dashboard: prints the URL with its token, serves the page and passes calls on; Ctrl-C stops it', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'local/cli.ts', 'dashboard', '--url', url], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    const lines: string[] = [];
+    const open = await new Promise<string>((resolve, reject) => {
+      child.once('exit', (code) => reject(new Error(`skytask dashboard exited with ${code}: ${lines.join('\n')}`)));
+      createInterface({ input: child.stdout! }).on('line', (line) => {
+        lines.push(line);
+        const found = /^open (http:\/\/127\.0\.0\.1:\d+\/#token=[\w-]{43})$/.exec(line);
+        if (found) resolve(found[1]);
+      });
+    });
+    assert.match(lines[0], new RegExp(`^skytask dashboard for ${url} \\(no authorization\\): the endpoint answers$`));
+    const target = new URL(open);
+    const token = target.hash.slice('#token='.length);
+    const page = await fetch(new URL('/', target));
+    assert.match(await page.text(), /<title>skytask<\/title>/);
+    const call = (headers: Record<string, string>) =>
+      fetch(new URL('/rpc', target), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: '{"jsonrpc":"2.0","id":1,"method":"ping"}',
+      });
+    assert.equal((await call({})).status, 401);
+    assert.deepEqual(await (await call({ 'x-skytask-token': token })).json(), {
+      jsonrpc: '2.0',
+      id: 1,
+      result: 'pong',
+    });
+    child.kill('SIGINT');
+    assert.equal(await exited, 0);
+    const plain = await cli(['dashboard', '--url', 'http://example.com/rpc'], { endpoint: false });
+    assert.equal(plain.code, 2);
+    assert.match(plain.stderr, /--url must be https/);
   });
 
   it('an unreachable endpoint exits 4', async () => {

@@ -50,27 +50,30 @@ describe('backoffDelay', () => {
 });
 
 describe('sendUntilDone', () => {
-  test('sends what is left after a growing jittered wait, none before the first call', async () => {
+  test('an answer that did part of the work is followed at once; one that did none waits, growing, until progress', async () => {
     const { backoff, waits } = recorded({ baseMs: 100, capMs: 1000, retries: 5 });
     const sent: number[][] = [];
+    // Per call: true = the answer did one item (a size-capped answer), false = none (throttled).
+    const progress = [true, false, false, true, false, true, true];
     await sendUntilDone(
       [1, 2, 3, 4],
       async (items) => {
         sent.push(items);
-        return items.slice(1);
+        return progress.shift() ? items.slice(1) : items;
       },
       backoff,
       'test',
     );
-    assert.deepEqual(sent, [[1, 2, 3, 4], [2, 3, 4], [3, 4], [4]]);
-    assert.deepEqual(waits, [50, 100, 200]);
+    assert.deepEqual(sent, [[1, 2, 3, 4], [2, 3, 4], [2, 3, 4], [2, 3, 4], [3, 4], [3, 4], [4]]);
+    // None before the first call nor after progress; 50, 100 after two stalls; 50 again after the next.
+    assert.deepEqual(waits, [50, 100, 50]);
   });
 
   test('gives up after its rounds, naming what and how many were left', async () => {
     const { backoff, waits } = recorded({ baseMs: 100, capMs: 300, retries: 3 });
     await assert.rejects(
       sendUntilDone([1, 2], async (items) => items, backoff, 'BatchGetItem'),
-      /^SkytaskError: BatchGetItem: 2 left unprocessed after 4 tries \(throttled\)$/,
+      /^SkytaskError: BatchGetItem: 2 left unprocessed after 4 tries in a row without progress \(throttled\)$/,
     );
     assert.deepEqual(waits, [50, 100, 150]);
   });
@@ -135,12 +138,13 @@ function fakeTable(answers: any[], backoff: Backoff) {
 }
 
 describe('DynamoDB batches answered in part', () => {
-  test('batchGet sends the unprocessed keys again after a backoff, and returns every item', async () => {
+  test('batchGet sends the unprocessed keys again (after a backoff only when an answer did nothing), and returns every item', async () => {
     const { backoff, waits } = recorded(DYNAMO_BATCH_BACKOFF);
     const keys = [{ pk: 'a' }, { pk: 'b' }, { pk: 'c' }];
     const { table, requests } = fakeTable(
       [
         { Responses: { tasks: [{ pk: 'a' }] }, UnprocessedKeys: { tasks: { Keys: [{ pk: 'b' }, { pk: 'c' }] } } },
+        { Responses: { tasks: [] }, UnprocessedKeys: { tasks: { Keys: [{ pk: 'b' }, { pk: 'c' }] } } },
         { Responses: { tasks: [{ pk: 'b' }] }, UnprocessedKeys: { tasks: { Keys: [{ pk: 'c' }] } } },
         { Responses: { tasks: [{ pk: 'c' }] }, UnprocessedKeys: {} },
       ],
@@ -149,12 +153,12 @@ describe('DynamoDB batches answered in part', () => {
     assert.deepEqual(await batchGet(table, keys), keys);
     assert.deepEqual(
       requests.map((r) => r.RequestItems.tasks.Keys.length),
-      [3, 2, 1],
+      [3, 2, 2, 1],
     );
-    assert.deepEqual(waits, [25, 50]);
+    assert.deepEqual(waits, [25]);
   });
 
-  test('flushTable writes the unprocessed deletes again after a backoff', async () => {
+  test('flushTable writes the unprocessed deletes again', async () => {
     const { backoff, waits } = recorded(DYNAMO_BATCH_BACKOFF);
     const left = [{ DeleteRequest: { Key: { pk: 'b' } } }];
     const { table, requests } = fakeTable(
@@ -163,7 +167,7 @@ describe('DynamoDB batches answered in part', () => {
     );
     await flushTable(table);
     assert.deepEqual(requests[2].RequestItems.tasks, left);
-    assert.deepEqual(waits, [25]);
+    assert.deepEqual(waits, [], 'the first answer did one of two: no wait');
   });
 });
 

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { describe, it } from 'node:test';
-import { COST_ATTRS, toItems } from '../../lib/aws/dynamo/item.js';
+import { COST_ATTR, costText, toItems } from '../../lib/aws/dynamo/item.js';
 import { historyOf } from '../../lib/consumer/outcome.js';
 import { itemBytes, LIMITS, truncateBytes } from '../../lib/limits.js';
 import type { Task } from '../../lib/task.js';
@@ -74,7 +74,8 @@ describe('limits', () => {
       sendError: truncateBytes('€'.repeat(LIMITS.sendErrorBytes), LIMITS.sendErrorBytes),
       resends: 99,
     };
-    const costs = Object.fromEntries(Object.values(COST_ATTRS).map((a) => [a, time]));
+    const full = { writeUnits: 999, sqsRequests: 99.123456, lambdaRequests: 9.123456, heartbeats: 999 };
+    const costs = { [COST_ATTR]: costText({ ...full, lambdaMs: 9_999_999, gbSeconds: 999.123456 }) };
     const { head, body } = toItems(task, 'r'.repeat(12), { ttl: Math.ceil(time), ...costs });
     assert.ok(body, 'kwargs of 100 KB live in a body');
     for (const [what, item] of [
@@ -109,7 +110,7 @@ describe('limits', () => {
       revokeRequested: true,
       resends: 99,
     };
-    const costs = { [COST_ATTRS.writeUnits]: 99, [COST_ATTRS.sqsRequests]: 0.1 };
+    const costs = { [COST_ATTR]: costText({ writeUnits: 99, sqsRequests: 0.1 }) };
     const { head } = toItems(task, 'r'.repeat(12), costs);
     const size = itemBytes(head);
     assert.ok(size + LIMITS.progressBytes <= LIMITS.headBytes, `${size} bytes + ${LIMITS.progressBytes} for progress`);

@@ -37,6 +37,46 @@ describe('outcomeOf', () => {
     assert.match(huge!.error!, /over the \d+-byte limit/);
   });
 
+  it("a RetryTaskError's delay that is not a finite number uses the backoff; a negative one is 0", () => {
+    const backoff = failedOutcome(task(1), job, new Error('x'), 100, half).eta;
+    assert.equal(failedOutcome(task(1), job, new RetryTaskError('no header', Number.NaN), 100, half).eta, backoff);
+    assert.equal(failedOutcome(task(1), job, new RetryTaskError('x', Infinity), 100, half).eta, backoff);
+    assert.equal(failedOutcome(task(1), job, new RetryTaskError('x', '30' as never), 100, half).eta, backoff);
+    assert.equal(failedOutcome(task(1), job, new RetryTaskError('x', -5), 100, half).eta, 100);
+    assert.equal(failedOutcome(task(1), job, new RetryTaskError('x', 30), 100, half).eta, 130);
+  });
+
+  it('a thrown value that cannot be read (throwing getters, a Proxy) still gives an outcome', () => {
+    const getterThrows = new Error('hidden');
+    Object.defineProperty(getterThrows, 'message', {
+      get() {
+        throw new Error('no');
+      },
+    });
+    const proxy = new Proxy(
+      {},
+      {
+        getPrototypeOf() {
+          throw new Error('no');
+        },
+        get() {
+          throw new Error('no');
+        },
+      },
+    );
+    const hostileToString = {
+      toString: () => {
+        throw new Error('no');
+      },
+    };
+    for (const thrown of [getterThrows, proxy, hostileToString]) {
+      const outcome = failedOutcome(task(3), job, thrown, 100, half);
+      assert.equal(outcome.status, 'FAILURE');
+      assert.match(outcome.error!, /cannot be read/);
+      assert.equal(outcome.errors?.at(-1)?.attempt, 3);
+    }
+  });
+
   it('an error with retries left is RETRY after the backoff (equal jitter), then FAILURE', () => {
     const first = outcomeOf(task(1), job, { error: new Error('boom') }, 1000, half);
     assert.equal(first?.status, 'RETRY');

@@ -91,7 +91,12 @@ describe('reconcile', () => {
     clock.advance(3600 + 299); // due, not yet reconcileAfter past due: its message may still come
     assert.equal((await reconcile(deps, { olderThan: 300 })).resent, 0);
     clock.advance(2);
-    assert.deepEqual(await reconcile(deps, { olderThan: 300 }), { resent: 1, failed: 0, failedSends: 0 });
+    assert.deepEqual(await reconcile(deps, { olderThan: 300 }), {
+      resent: 1,
+      failed: 0,
+      failedSends: 0,
+      deadLettered: 0,
+    });
     const [message] = await queue.receive(10, 0);
     assert.equal(JSON.parse(message.body).id, task.id, 'sent to the queue now, not armed again');
     assert.deepEqual(armed, [task.id]);

@@ -24,6 +24,7 @@ describe('the read-only route (POST /rpc/read)', () => {
     for (const name of READ_METHODS) assert.ok(q.runtime.rpc.methods.includes(name), name);
     assert.deepEqual(q.runtime.rpc.methods.filter((m) => !READ_METHODS.has(m)).sort(), [
       'delete_tasks',
+      'purge_dead_letters',
       'queue_task',
       'redrive_dead_letters',
       'revoke_task',

@@ -137,7 +137,9 @@ describe('docs/configuration.md and lib/settings.ts', () => {
   it('names no SKYTASK_ variable anywhere in the docs or the code that SETTINGS does not define', () => {
     const files = [
       'README.md',
-      ...readdirSync(join(root, 'docs')).map((f) => `docs/${f}`),
+      ...readdirSync(join(root, 'docs'))
+        .filter((f) => f.endsWith('.md'))
+        .map((f) => `docs/${f}`),
       ...['lib', 'lib/client', 'local', 'cdk', 'functions', 'bench', 'examples'].flatMap((dir) =>
         readdirSync(join(root, dir))
           .filter((f) => /\.(ts|md)$/.test(f))

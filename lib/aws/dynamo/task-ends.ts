@@ -5,13 +5,13 @@
  * returns undefined (or false).
  */
 import { DeleteCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { HEAD_SK, INDEX, jobIndexAttrs, jobOfIndexKey, taskPartition } from '../../keys.js';
+import { INDEX, jobIndexAttrs, jobOfIndexKey, taskKey, taskPartition } from '../../keys.js';
 import { LIMITS, truncateBytes } from '../../limits.js';
 import type { TaskStore } from '../../store.js';
 import type { TaskStatus } from '../../task.js';
 import { bodyOf, keepBody } from './bodies.js';
 import { fromItems, NO_TIME } from './item.js';
-import type { Item, TaskTable } from './table.js';
+import { isConditionFailed, type Item, type TaskTable } from './table.js';
 import { readHead, ttlAfter } from './task-writes.js';
 import { IDLE, type TaskUpdate, updateTask } from './update.js';
 
@@ -96,33 +96,58 @@ export async function requeue(table: TaskTable, id: string, now: number) {
   return written?.task;
 }
 
+/** A purge: only a dead-lettered FAILURE loses its mark; its status, error and TTL stay. */
+export async function clearDeadLettered(table: TaskTable, id: string) {
+  const written = await updated(table, id, {
+    remove: ['dead_lettered'],
+    condition: '#status = :failure AND #dead_lettered = :true',
+    values: { ':failure': 'FAILURE', ':true': true },
+  });
+  return written?.task;
+}
+
 /** Note (or clear, with undefined) that the task's message could not be sent. */
 export async function setSendError(table: TaskTable, id: string, message: string | undefined): Promise<void> {
   await updateTask(table, id, { set: { send_error: message }, remove: message === undefined ? ['send_error'] : [] });
 }
 
-/** Delete tasks, every item of each (head and body); the ids whose task existed. */
-export async function deleteTasks(table: TaskTable, ids: string[]): Promise<string[]> {
-  const deleted = await Promise.all(
-    [...new Set(ids)].map(async (id) => {
-      const { Items = [] } = await table.doc.send(
-        new QueryCommand({
-          TableName: table.name,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': taskPartition(id) },
-          ConsistentRead: true,
-        }),
-      );
-      // The head first: once it is gone the task is, and a body left by a crash is one no
-      // read returns (its TTL removes it).
-      const ordered = [...Items].sort((a, b) => Number(b.sk === HEAD_SK) - Number(a.sk === HEAD_SK));
-      for (const item of ordered) {
-        await table.doc.send(new DeleteCommand({ TableName: table.name, Key: { pk: item.pk, sk: item.sk } }));
-      }
-      const head = Items.find((i) => i.sk === HEAD_SK);
-      const now = Date.now() / 1000;
-      return head && !(head.ttl !== undefined && head.ttl < now) ? id : undefined;
+/**
+ * Delete tasks, every item of each (head and body); the ids deleted. The head goes first,
+ * conditionally: a live run's task stays (deleted under it, a task queued again with the
+ * same id would get the old run's outcome, both at attempt 1). Once the head is gone the task
+ * is; a body a crash leaves is one no head names (its TTL removes it).
+ */
+export async function deleteTasks(table: TaskTable, ids: string[], now: number): Promise<string[]> {
+  const deleted = await Promise.all([...new Set(ids)].map((id) => deleteTask(table, id, now)));
+  return deleted.filter((id): id is string => id !== undefined);
+}
+
+async function deleteTask(table: TaskTable, id: string, now: number): Promise<string | undefined> {
+  let head: Item | undefined;
+  try {
+    ({ Attributes: head } = await table.doc.send(
+      new DeleteCommand({
+        TableName: table.name,
+        Key: taskKey(id),
+        ConditionExpression: 'NOT (#status = :started AND #lease_until >= :now)',
+        ExpressionAttributeNames: { '#status': 'status', '#lease_until': 'lease_until' },
+        ExpressionAttributeValues: { ':started': 'STARTED', ':now': now },
+        ReturnValues: 'ALL_OLD',
+      }),
+    ));
+  } catch (err) {
+    if (isConditionFailed(err)) return undefined;
+    throw err;
+  }
+  const { Items = [] } = await table.doc.send(
+    new QueryCommand({
+      TableName: table.name,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': taskPartition(id) },
+      ProjectionExpression: 'pk, sk',
+      ConsistentRead: true,
     }),
   );
-  return deleted.filter((id): id is string => id !== undefined);
+  for (const { pk, sk } of Items) await table.doc.send(new DeleteCommand({ TableName: table.name, Key: { pk, sk } }));
+  return head && !(head.ttl !== undefined && head.ttl < now) ? id : undefined;
 }

@@ -15,7 +15,7 @@ export const add = defineJob({
 export const countdown = defineJob({
   name: 'countdown',
   doc: 'Count down from `from` (default 10), a step every `every` seconds (default 1). A revoke stops it.',
-  timeLimit: 600, // seconds; past it ctx.signal aborts, as a revoke does
+  timeLimit: 50, // seconds, within the consumer's timeout (60 s by default); past it ctx.signal aborts, as a revoke does
   run: async (ctx, { from = 10, every = 1 }: { from?: number; every?: number }) => {
     for (let n = from; n > 0; n--) {
       ctx.logger.info({ n }, 'counting down');

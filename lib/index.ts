@@ -13,7 +13,18 @@ export {
 } from './job.js';
 export { isStandardSchema, type KwargsSchema, type KwargsIssue } from './kwargs-schema.js';
 export { createRegistry, loadRegistry, type JobRegistry } from './registry.js';
-export { TaskStatus, READY_STATUSES, isReady, toWire, fromWire, type Task, type TaskWire } from './task.js';
+export {
+  TaskStatus,
+  READY_STATUSES,
+  isReady,
+  toWire,
+  fromWire,
+  type Task,
+  type TaskCost,
+  type TaskWire,
+} from './task.js';
+export { LIST_PRICES, dollarsOf, type CostSum, type Prices } from './cost.js';
+export { costReport, type CostReport, type CostReportOptions } from './tasks/cost-report.js';
 export * from './errors.js';
 export { LIMITS } from './limits.js';
 

@@ -17,4 +17,6 @@ export {
   EndpointError,
   RemoteError,
 } from '../errors.js';
-export { TaskStatus, isReady, fromWire, toWire, type Task, type TaskWire } from '../task.js';
+export { TaskStatus, isReady, fromWire, toWire, type Task, type TaskCost, type TaskWire } from '../task.js';
+export { LIST_PRICES, type CostSum, type Prices } from '../cost.js';
+export type { CostReport, CostReportOptions } from '../tasks/cost-report.js';

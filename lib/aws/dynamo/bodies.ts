@@ -1,5 +1,5 @@
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { bodyKey } from '../../keys.js';
+import { bodyKey, bodyRefOf } from '../../keys.js';
 import { itemBytes, writeUnits } from '../../limits.js';
 import { BODY_ATTR } from './item.js';
 import type { Item, TaskTable } from './table.js';
@@ -42,7 +42,7 @@ export async function keepBody(table: TaskTable, id: string, body: Item | undefi
   await table.doc.send(
     new UpdateCommand({
       TableName: table.name,
-      Key: bodyKey(id, body.sk.slice('body#'.length)),
+      Key: bodyKey(id, bodyRefOf(body.sk)!),
       UpdateExpression: 'SET #ttl = :ttl',
       ExpressionAttributeNames: { '#ttl': 'ttl' },
       ExpressionAttributeValues: { ':ttl': ttl },

@@ -1,13 +1,4 @@
-import {
-  bodyKey,
-  bodyRefOf,
-  INDEX,
-  jobIndexAttrs,
-  jobOfIndexKey,
-  taskIdOfPartition,
-  taskKey,
-  timeSortKey,
-} from '../../keys.js';
+import { bodyKey, INDEX, jobIndexAttrs, jobOfIndexKey, taskIdOfPartition, taskKey, timeSortKey } from '../../keys.js';
 import { itemBytes, LIMITS, writeUnits } from '../../limits.js';
 import { isReady, OPTIONAL_FIELDS, type Task, type TaskCost } from '../../task.js';
 import type { RunUsage } from '../../store.js';
@@ -200,15 +191,6 @@ export function shownCost(spent: Partial<TaskCost>): TaskCost {
   if (spent.gbSeconds !== undefined) cost.gbSeconds = spent.gbSeconds;
   return cost;
 }
-
-/** The body ref of a body item's key, or undefined for another item. */
-export const bodyRefOfItem = (item: Item): string | undefined => bodyRefOf(item.sk);
-
-/**
- * `get_tasks`' index entries back to task ids: the partition key of each entry's head.
- * (KEYS_ONLY entries carry the table's key.)
- */
-export const taskIdOfEntry = (entry: Item): string => taskIdOfPartition(entry.pk);
 
 /** Index writes of a head going from `old` to `item`: per index, an entry put or deleted is 1, a moved one 2. */
 export function indexWrites(old: Item | undefined, item: Item | undefined): number {

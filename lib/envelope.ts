@@ -11,7 +11,8 @@ import { LIMITS } from './limits.js';
  *       envelope only names the task, and never creates one (no record: dropped).
  *
  *   { "v": 1, "job": "<job name>", "kwargs": { … }, "id": "<optional task id>" }
- *       a producer message, from a service that never wrote the record: the consumer
+ *       a producer message, from a service that never wrote the record (`kwargs`
+ *       is what makes it one; `"kwargs": null` is `{}`, as queue_task takes it): the consumer
  *       creates it (kwargs cap, non-overlap and expiry apply), then runs it. Its `id`
  *       is a caller-given one (no colon); without one the consumer derives
  *       `sqs:<SQS message id>`, so a redelivery is the same task. An id that exists for
@@ -34,6 +35,9 @@ export interface ProducerEnvelope {
 export function encodeEnvelope(envelope: Omit<Envelope, 'v'>): string {
   return JSON.stringify({ v: 1, id: envelope.id, job: envelope.job });
 }
+
+/** Why a body with neither form's field is refused: it says what each form needs. */
+const NEITHER = 'id is missing: a task message needs an id; a producer message needs kwargs ({} for none)';
 
 /**
  * The envelope (`producer` set for a producer message), or a reason why the body is not
@@ -58,15 +62,16 @@ export function decodeEnvelope(
   if (typeof value.job !== 'string' || !value.job) return { invalid: 'job is missing' };
   const producer = value.kwargs !== undefined;
   // A task message names any task, derived ids too; a producer's own id is a caller-given one.
+  if (!producer && value.id === undefined) return { invalid: NEITHER };
   if (!producer && (typeof value.id !== 'string' || !LIMITS.idPattern.test(value.id)))
-    return { invalid: 'id is missing or malformed' };
+    return { invalid: 'id is malformed' };
   if (producer && value.id !== undefined && value.id !== null && !isCallerTaskId(value.id))
     return { invalid: CALLER_ID_RULE };
   if (!producer) return { envelope: { v: 1, id: value.id, job: value.job } };
-  if (!value.kwargs || typeof value.kwargs !== 'object' || Array.isArray(value.kwargs)) {
-    return { invalid: 'kwargs must be a JSON object' };
-  }
-  const envelope: ProducerEnvelope = { v: 1, job: value.job, kwargs: value.kwargs };
+  // null is no kwargs, as queue_task takes it (`"kwargs": null`, Python's None).
+  const kwargs = value.kwargs ?? {};
+  if (typeof kwargs !== 'object' || Array.isArray(kwargs)) return { invalid: 'kwargs must be a JSON object' };
+  const envelope: ProducerEnvelope = { v: 1, job: value.job, kwargs };
   if (typeof value.id === 'string') envelope.id = value.id;
   return { producer: envelope };
 }

@@ -1,4 +1,7 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec';
+import { readThrown } from './consumer/outcome.js';
+import { cutUtf8 } from './echo.js';
+import { ValidationError } from './errors.js';
 import type { KwargsSchema } from './kwargs-schema.js';
 import type { Logger } from './log.js';
 import type { Task } from './task.js';
@@ -157,10 +160,21 @@ export function isJob(value: unknown): value is Job {
   return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[JOB] === true;
 }
 
-/** Whether a task of this job with these kwargs may overlap an unfinished equal one. */
+/**
+ * Whether a task of this job with these kwargs may overlap an unfinished equal one. A
+ * `canOverlap` function that throws refuses the request: ValidationError (→ JSON-RPC -32602;
+ * a producer message is dead-lettered with it at once) naming the job and the error,
+ * `canOverlap of job "x" threw: …` — the kwargs it was given are the request's.
+ */
 export function canOverlap(job: Job, kwargs: Kwargs): boolean {
   const rule = job.canOverlap ?? true;
-  return typeof rule === 'function' ? rule(kwargs) : rule;
+  if (typeof rule !== 'function') return rule;
+  try {
+    return rule(kwargs);
+  } catch (err) {
+    const why = cutUtf8(readThrown(err).message, 500);
+    throw new ValidationError(`canOverlap of job "${job.name}" threw: ${why}`);
+  }
 }
 
 /** The wire form of `canOverlap` for `job_list`: Pulsar's `maybe` for a function. */

@@ -22,8 +22,15 @@ const step = (key: string | number) =>
       ? `.${key}`
       : `[${JSON.stringify(key.length > 64 ? `${key.slice(0, 64)}…` : key)}]`;
 
-/** `a Set`, `an Error`: the kind of an object JSON cannot carry, by its constructor's name. */
+/**
+ * `a Set`, `an Error`: the kind of an object JSON cannot carry, by its constructor's name. A
+ * plain object's prototype is itself a plain object when a `__proto__` key was assigned
+ * (`kwargs['__proto__'] = {…}` sets the prototype, not a key): that is said.
+ */
 function kindOf(proto: { constructor?: { name?: string } }): string {
+  const above = Object.getPrototypeOf(proto);
+  const plain = (above === Object.prototype || above === null) && !Object.hasOwn(proto, 'constructor');
+  if (plain) return 'an object whose prototype was set (a "__proto__" key assigned?)';
   const name = proto.constructor?.name || 'object';
   return `${/^[AEIO]/i.test(name) ? 'an' : 'a'} ${name}`; // a Uint8Array, an Error
 }

@@ -65,7 +65,7 @@ export interface Task {
   leaseUntil?: number;
   /** Set when the message send failed after the record was written. */
   sendError?: string;
-  /** The errors of earlier attempts, oldest first (the last few, each cut short). */
+  /** The error of every attempt that failed, the final one's included, oldest first (the last 10, each cut short). */
   errors?: AttemptError[];
   /** A revoke was asked while the task ran: the run is told to stop. */
   revokeRequested?: boolean;
@@ -130,7 +130,7 @@ export interface TaskWire {
   lock_id: string | null;
   caller: string | null;
   worker: string | null;
-  /** Errors of earlier attempts: `[{ attempt, error, time }]`. */
+  /** The error of every attempt that failed, the final one's included: `[{ attempt, error, time }]`. */
   errors: AttemptError[];
   revoke_requested: boolean;
   dead_lettered: boolean;

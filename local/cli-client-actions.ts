@@ -38,9 +38,13 @@ const seconds = (value: string | undefined) => {
   return n;
 };
 
-/** `key=value` → kwargs; a value is JSON when it parses as JSON, else a string. */
+/**
+ * `key=value` → kwargs; a value is JSON when it parses as JSON, else a string. Every key is
+ * the object's own, `__proto__` too (an assignment would set the prototype instead): the
+ * CLI sends what JSON-RPC's own `{"__proto__": …}` param would.
+ */
 export function parseKwargs(pairs: string[]): Record<string, unknown> {
-  const kwargs: Record<string, unknown> = {};
+  const kwargs: [string, unknown][] = [];
   for (const pair of pairs) {
     const at = pair.indexOf('=');
     if (at <= 0) throw new ValidationError(`expected key=value, not "${pair}"`);
@@ -51,9 +55,9 @@ export function parseKwargs(pairs: string[]): Record<string, unknown> {
     } catch {
       /* a plain string */
     }
-    kwargs[pair.slice(0, at)] = value;
+    kwargs.push([pair.slice(0, at), value]);
   }
-  return kwargs;
+  return Object.fromEntries(kwargs);
 }
 
 async function waitAndReport(client: SkytaskClient, id: string, options: WaitOptions): Promise<number> {

@@ -27,6 +27,8 @@ export const EXIT = {
   timeout: 6,
   /** Any other error (an internal error of the endpoint…). */
   error: 7,
+  /** start: a second Ctrl-C, exited at once (128 + SIGINT, as a shell reports it). */
+  interrupted: 130,
 } as const;
 
 export const EXIT_HELP = `
@@ -46,4 +48,5 @@ Exit codes:
   5  conflict with the task's state (revoke of a finished task)
   6  wait timed out (--timeout)
   7  other error
+  130  start: a second Ctrl-C (exited at once; the emulators are stopped)
 `;

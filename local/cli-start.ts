@@ -61,12 +61,13 @@ const RELAYED_SIGNAL_MS = 1_000;
 
 /**
  * Ctrl-C (or `skytask stop`'s SIGTERM) stops the stack gracefully; a second one exits at
- * once — unless it comes within RELAYED_SIGNAL_MS of the first: then it is the same
+ * once, after `exitNow` (the emulators signalled, worker.json removed: nothing is left
+ * behind) — unless it comes within RELAYED_SIGNAL_MS of the first: then it is the same
  * signal, relayed by a wrapper (npm, tsx), and the graceful stop goes on. A signal that
  * comes while the stack starts stops it as soon as it is up: the start is never cut
  * halfway, which would leave the emulators it spawned behind.
  */
-function onSignals(logger: Logger, stack: Promise<{ stop(): Promise<void> }>): void {
+function onSignals(logger: Logger, stack: Promise<{ stop(): Promise<void> }>, exitNow: () => void): void {
   let firstAt: number | undefined;
   const shutdown = (signal: string) => {
     if (firstAt !== undefined) {
@@ -76,7 +77,8 @@ function onSignals(logger: Logger, stack: Promise<{ stop(): Promise<void> }>): v
         return;
       }
       logger.warn('second signal: exiting now');
-      process.exit(130);
+      exitNow();
+      process.exit(EXIT.interrupted);
     }
     firstAt = Date.now();
     logger.info({ signal }, 'stopping: no new tasks; press Ctrl-C again to exit at once');
@@ -105,6 +107,7 @@ export async function start(values: StartOptions): Promise<void> {
   const port = portOf(values);
   const jobs = values.jobs ?? envValue(SETTINGS.jobs) ?? packageFile(SETTINGS.jobs.default);
   let stack: ReturnType<typeof startStack>;
+  let exitNow: () => void = () => undefined;
   try {
     // The built CLI runs on plain Node: a TypeScript jobs module needs tsx's hooks first.
     await registerTypeScript(jobs);
@@ -114,10 +117,11 @@ export async function start(values: StartOptions): Promise<void> {
       dataDir: values.dataDir ?? envValue(SETTINGS.dataDir) ?? SETTINGS.dataDir.default,
       logger,
       graceSeconds: envNumber(SETTINGS.graceSeconds),
+      onExitNow: (undo) => (exitNow = undo),
     });
   } catch (err) {
     startFailed(logger, err);
   }
-  onSignals(logger, stack);
+  onSignals(logger, stack, () => exitNow());
   await stack.catch((err) => startFailed(logger, err));
 }

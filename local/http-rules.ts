@@ -16,6 +16,7 @@
  * RFC 9110 (415, 421).
  */
 import type { IncomingMessage } from 'node:http';
+import { LIMITS } from '../lib/index.js';
 
 /** The server's bounds on connections and requests (node:http server options). */
 export interface LocalServerLimits {
@@ -71,7 +72,36 @@ export function refusal(req: IncomingMessage, port: number, { json }: { json: bo
   if (json && mediaType(req.headers['content-type']) !== 'application/json') {
     return { status: 415, message: 'Content-Type must be application/json' };
   }
+  // Answered from the header at once: waiting for a body that will be refused took the request timeout (408).
+  const declared = Number(req.headers['content-length']);
+  if (json && declared > LIMITS.maxRequestBytes) {
+    return {
+      status: 413,
+      message: `request too large: ${declared} bytes declared, over the ${LIMITS.maxRequestBytes}-byte limit`,
+    };
+  }
   return undefined;
+}
+
+/**
+ * What node:http refuses before a request reaches the server (its `clientError` event:
+ * RFC 9110's 400, 408, 413, 431), as a refusal like the others: node's own answers have
+ * empty bodies. `code` is the error's (`HPE_HEADER_OVERFLOW`, `ERR_HTTP_REQUEST_TIMEOUT`…).
+ */
+export function clientErrorRefusal(code: string | undefined, limits: LocalServerLimits): Refusal {
+  switch (code) {
+    case 'HPE_HEADER_OVERFLOW':
+      return { status: 431, message: `request headers over ${limits.maxHeaderBytes} bytes` };
+    case 'ERR_HTTP_REQUEST_TIMEOUT':
+      return {
+        status: 408,
+        message: `request not received in time (headers within ${limits.headersTimeoutMs / 1000} s, all of it within ${limits.requestTimeoutMs / 1000} s)`,
+      };
+    case 'HPE_CHUNK_EXTENSIONS_OVERFLOW':
+      return { status: 413, message: 'chunk extensions too large' };
+    default:
+      return { status: 400, message: `Bad Request: not an HTTP/1.1 request (${code ?? 'unreadable'})` };
+  }
 }
 
 /** The media type of a Content-Type header, lowercased, without its parameters. */

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, STATUS_CODES } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { LIMITS, type Logger, RPC_ERRORS, RPC_ROUTES } from '../lib/index.js';
 import { dashboardAsset } from './dashboard/assets.js';
-import { LOCAL_SERVER_LIMITS, type LocalServerLimits, refusal } from './http-rules.js';
+import { clientErrorRefusal, LOCAL_SERVER_LIMITS, type LocalServerLimits, refusal } from './http-rules.js';
 
 type RpcHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
 
@@ -104,6 +105,18 @@ function overLambdaLimit(result: APIGatewayProxyStructuredResultV2, logger: Logg
   return json(500, { message: 'Internal Server Error' });
 }
 
+/** node:http's own refusals (`clientError`) answered as the others are, a JSON-RPC error, then the connection closed. */
+function answerClientError(err: NodeJS.ErrnoException, socket: Duplex, limits: LocalServerLimits): void {
+  const started = (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent;
+  if (err.code !== 'ECONNRESET' && socket.writable && !started) {
+    const { status, message } = clientErrorRefusal(err.code, limits);
+    const { body } = rpcRefusal(status, message);
+    const head = `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json\r\n`;
+    socket.write(`${head}content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+  }
+  socket.destroy();
+}
+
 /**
  * What API Gateway's HTTP API does, for the local stack: `POST /rpc` and `POST /rpc/read`
  * become payload v2 events for the same RPC handler (`routeKey` says which); `GET /` is the
@@ -130,6 +143,8 @@ export async function startHttpServer(options: {
       headersTimeout: limits.headersTimeoutMs,
       requestTimeout: limits.requestTimeoutMs,
       maxHeaderSize: limits.maxHeaderBytes,
+      // A request without Host gets the Host rule's 421 (local/http-rules.ts), not node's bare 400.
+      requireHostHeader: false,
       // How often node:http looks for requests past their timeouts (default 30 s).
       connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs),
     },
@@ -145,6 +160,7 @@ export async function startHttpServer(options: {
       res.end(result.body ?? '');
     },
   );
+  server.on('clientError', (err, socket) => answerClientError(err, socket, limits));
   server.maxHeadersCount = limits.maxHeadersCount;
   server.maxConnections = limits.maxConnections;
   await new Promise<void>((resolve, reject) => {

@@ -61,6 +61,20 @@ export async function isRecordedProcess(record: ProcessRecord, endpoints: string
   return (await Promise.all(endpoints.map(portOpen))).every(Boolean);
 }
 
+/**
+ * SIGTERM `pid` and return at once: no wait, never throws. For a process on its way out
+ * (a second Ctrl-C) that must still stop what it started. False if it could not be signalled
+ * (already gone, or not ours).
+ */
+export function terminateNow(pid: number): boolean {
+  try {
+    process.kill(pid, 'SIGTERM');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Send a signal; false if the process is already gone, an error naming it if it cannot be signalled. */
 function signal(pid: number, name: NodeJS.Signals): boolean {
   try {

@@ -3,17 +3,18 @@ import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createConsumerHandler } from '../functions/consumer-handler.js';
 import { createRpcHandler } from '../functions/rpc-handler.js';
-import { configFromEnv, createRuntime, type JobRegistry, type Logger } from '../lib/index.js';
+import { configFromEnv, createRuntime, type JobRegistry, type Logger, type SkytaskConfig } from '../lib/index.js';
 import { fromSources, packageFile } from '../lib/package-file.js';
 import { envNumber, SETTINGS } from '../lib/settings.js';
 import { loadJobsModule } from './jobs-module.js';
 import { createLocalTimer, type LocalTimer } from './local-timer.js';
 import { startLocalScheduler } from './local-scheduler.js';
 import { startPoller } from './poller.js';
-import { alive, isRecordedProcess, portOpen } from './processes.js';
+import { alive, isRecordedProcess, portOpen, terminateNow } from './processes.js';
 import { provision } from './provision.js';
 import { StartError } from './start-error.js';
 import { bindRpcPort, refuseRunningStack } from './start-checks.js';
+import { logStrayErrors } from './stray-errors.js';
 import { readState, removeState, writeState, type EmulatorState } from './state-files.js';
 
 export interface StackOptions {
@@ -26,6 +27,12 @@ export interface StackOptions {
   logger: Logger;
   /** Seconds running tasks get to finish at shutdown. @default SETTINGS.graceSeconds.default (30) */
   graceSeconds?: number;
+  /**
+   * Given, once `worker.json` is written, what to run before the process exits at once (a
+   * second Ctrl-C): synchronous, as nothing awaited runs after it — SIGTERM to the emulators
+   * this stack runs with (once it has them), and `worker.json` removed.
+   */
+  onExitNow?: (exitNow: () => void) => void;
 }
 
 /** The emulators of an earlier start that are still up (the worker was killed), if any. */
@@ -71,11 +78,7 @@ export function useLocalCredentials(): void {
 }
 
 export async function stopEmulators(pid: number): Promise<void> {
-  try {
-    process.kill(pid, 'SIGTERM');
-  } catch {
-    return;
-  }
+  if (!terminateNow(pid)) return;
   for (let i = 0; i < 100 && alive(pid); i++) await new Promise((r) => setTimeout(r, 50));
 }
 
@@ -132,6 +135,7 @@ async function runStack({ registry, emulators, fresh, logger, ...options }: RunO
       table: 'skytask',
       queueName: 'skytask',
       visibilityTimeout: options.visibilityTimeout,
+      maxReceiveCount: envNumber(SETTINGS.maxReceiveCount),
     });
   } catch (err) {
     throw new StartError(`the local table and queues could not be created: ${(err as Error).message}`, { cause: err });
@@ -173,6 +177,47 @@ async function runStack({ registry, emulators, fresh, logger, ...options }: RunO
 }
 
 /**
+ * What a plain SQS producer or `createDirectClient` needs to reach this stack's table and
+ * queues: the environment variables `configFromEnv` reads. The emulators listen on ports
+ * picked at their start, so the queue URLs change with them: worker.json and the start's
+ * log line give them. (The queue URL's host, `sqs.us-east-1.127.0.0.1`, does not resolve:
+ * requests go to the SQS endpoint.)
+ */
+function clientEnv(config: SkytaskConfig): Record<string, string> {
+  const pairs: [string, string | undefined][] = [
+    [SETTINGS.table.env, config.table],
+    [SETTINGS.queueUrl.env, config.queueUrl],
+    [SETTINGS.dlqUrl.env, config.dlqUrl],
+    [SETTINGS.dynamodbEndpoint.env, config.dynamodbEndpoint],
+    [SETTINGS.sqsEndpoint.env, config.sqsEndpoint],
+  ];
+  return Object.fromEntries(pairs.filter((pair): pair is [string, string] => pair[1] !== undefined));
+}
+
+/** The stack is up: worker.json again, now with the table and queues (`clientEnv`), and the lines saying where it is. */
+function announce(up: {
+  dataDir: string;
+  url: string;
+  graceSeconds: number;
+  config: SkytaskConfig;
+  registry: JobRegistry;
+  logger: Logger;
+}): void {
+  const { dataDir, url, graceSeconds, config, registry, logger } = up;
+  const env = clientEnv(config);
+  writeState(dataDir, 'worker', { url, graceSeconds, env });
+  logger.info({ url, jobs: registry.all().map((j) => j.name), env }, `JSON-RPC at ${url}`);
+  const dashboard = `${new URL(url).origin}/`;
+  logger.info({ dashboard }, `dashboard at ${dashboard}`);
+}
+
+/** What a second Ctrl-C runs on its way out, synchronously: the emulators signalled (once known), worker.json removed. */
+function exitNow(dataDir: string, emulatorPid: number | undefined): void {
+  if (emulatorPid !== undefined) terminateNow(emulatorPid);
+  removeState(dataDir, 'worker', process.pid);
+}
+
+/**
  * The whole system on a laptop: emulators (reused if an earlier worker left them up),
  * table and queues, the consumer handler behind a poller, the RPC handler behind an HTTP
  * server, the local scheduler (periodic jobs) and timer (one-off tasks due beyond 15
@@ -194,13 +239,15 @@ export async function startStack(options: StackOptions) {
 
   const rpc = await bindRpcPort(options.port, logger);
   let spawned: number | undefined;
+  let emulatorPid: number | undefined;
   let timer: LocalTimer | undefined;
   let running: Awaited<ReturnType<typeof runStack>> & { emulators: EmulatorState };
   try {
     writeState(dataDir, 'worker', { url: rpc.http.url, graceSeconds: grace });
+    options.onExitNow?.(() => exitNow(dataDir, emulatorPid));
     const up = await bringUpEmulators(dataDir, logger);
+    emulatorPid = up.emulators.pid;
     if (up.spawned) spawned = up.emulators.pid;
-    const onTimer = (t: LocalTimer) => (timer = t);
     const run = await runStack({
       ...up,
       fresh: up.spawned,
@@ -208,7 +255,7 @@ export async function startStack(options: StackOptions) {
       visibilityTimeout,
       reconcileEvery,
       logger,
-      onTimer,
+      onTimer: (t) => (timer = t),
     });
     running = { ...run, emulators: up.emulators };
   } catch (err) {
@@ -220,11 +267,10 @@ export async function startStack(options: StackOptions) {
     throw err;
   }
   const { config, runtime, backend, scheduler, poller, reconciler, emulators } = running;
+  const unwatch = logStrayErrors(logger, runtime.consumer.runningTasks);
   rpc.ready(createRpcHandler(runtime.rpc));
   const { url } = rpc.http;
-  logger.info({ url, jobs: registry.all().map((j) => j.name) }, `JSON-RPC at ${url}`);
-  const dashboard = `${new URL(url).origin}/`;
-  logger.info({ dashboard }, `dashboard at ${dashboard}`);
+  announce({ dataDir, url, graceSeconds: grace, config, registry, logger });
 
   return {
     url,
@@ -244,6 +290,7 @@ export async function startStack(options: StackOptions) {
       if (!ended) logger.warn('grace period over: unfinished tasks run again at the next start');
       await stopEmulators(emulators.pid);
       removeState(dataDir, 'worker', process.pid);
+      unwatch();
       logger.info('stopped');
     },
   };

@@ -3,7 +3,8 @@
  * `skytask start` reuses the emulators and `skytask stop` finds what to stop.
  *
  * - `emulators.json`: written by the emulator process when it is ready, removed when it stops.
- * - `worker.json`: written by `skytask start` once its port is bound, removed when it stops.
+ * - `worker.json`: written by `skytask start` once its port is bound (again with the table
+ *   and queue URLs once the stack is up), removed when it stops.
  *
  * A process killed with SIGKILL leaves its file behind: a reader checks that the recorded
  * process is still the one that wrote it (local/processes.ts) before it trusts the file.
@@ -23,6 +24,12 @@ export interface WorkerState extends ProcessRecord {
   url: string;
   /** Seconds its shutdown lets running tasks finish: how long `skytask stop` waits before SIGKILL. */
   graceSeconds: number;
+  /**
+   * Once the stack is up: the environment variables that reach its table and queues
+   * (`SKYTASK_TABLE`, `SKYTASK_QUEUE_URL`, `SKYTASK_DLQ_URL`, `AWS_ENDPOINT_URL_DYNAMODB`,
+   * `AWS_ENDPOINT_URL_SQS`), for a plain SQS producer or `createDirectClient`.
+   */
+  env?: Record<string, string>;
 }
 
 const FILES = { emulators: 'emulators.json', worker: 'worker.json' } as const;

@@ -3,6 +3,7 @@
  * (IAM authorization) requests are SigV4-signed with the default credential chain; a
  * JWT-protected one takes a bearer token; the local stack needs nothing.
  */
+import { echo } from '../echo.js';
 import { EndpointError, ValidationError, WaitTimeoutError } from '../errors.js';
 import { toJson } from '../json.js';
 import { LIMITS } from '../limits.js';
@@ -126,26 +127,41 @@ export function createTransport(options: HttpClientOptions, url: URL = new URL(o
   };
 }
 
-/** `queueTasks` over HTTP: one JSON-RPC batch per 100 items; each item's answer is its result or error. */
+/** One item's params, or the error the client itself refuses it with (a mistyped option, kwargs JSON cannot carry). */
+function itemParams(item: { job: string; kwargs?: unknown; options?: QueueOptions }) {
+  try {
+    return { params: queueParams(item.job, item.kwargs, item.options) };
+  } catch (err) {
+    return { error: err as Error };
+  }
+}
+
+/**
+ * `queueTasks` over HTTP: one JSON-RPC batch per 100 items; each item's answer is its result
+ * or error, as the direct client gives it. An item the client refuses before sending is that
+ * item's error alone; the others are sent.
+ */
 async function queueTasksOver(
   rpc: Transport,
   items: readonly { job: string; kwargs?: unknown; options?: QueueOptions }[],
 ) {
   const results: QueueResult[] = [];
   for (let i = 0; i < items.length; i += LIMITS.maxBatch) {
-    const group = items.slice(i, i + LIMITS.maxBatch);
-    const first = rpc.ids(group.length);
-    const requests = group.map(({ job, kwargs, options }, n) => ({
-      jsonrpc: '2.0',
-      method: 'queue_task',
-      params: queueParams(job, kwargs, options),
-      id: first + n,
-    }));
-    const responses = (await rpc.post(requests)) as RpcResponse[];
+    const checked = items.slice(i, i + LIMITS.maxBatch).map(itemParams);
+    const toSend = checked.filter((c) => c.params);
+    const first = rpc.ids(toSend.length);
+    const requests = toSend.map(({ params }, n) => ({ jsonrpc: '2.0', method: 'queue_task', params, id: first + n }));
+    // An empty JSON-RPC batch is an invalid request: nothing is posted when every item was refused.
+    const responses = requests.length ? ((await rpc.post(requests)) as RpcResponse[]) : [];
     const byId = new Map(Array.isArray(responses) ? responses.map((r) => [r.id, r]) : []);
-    for (const request of requests) {
-      const response = byId.get(request.id);
-      if (!response) results.push({ ok: false, error: new EndpointError(`no answer for item ${request.id - first}`) });
+    let n = 0;
+    for (const [index, { error }] of checked.entries()) {
+      if (error) {
+        results.push({ ok: false, error });
+        continue;
+      }
+      const response = byId.get(first + n++);
+      if (!response) results.push({ ok: false, error: new EndpointError(`no answer for item ${i + index}`) });
       else if (response.error) results.push({ ok: false, error: errorFromRpc(response.error) });
       else results.push({ ok: true, task: taskOrNull(response.result) });
     }
@@ -170,6 +186,25 @@ async function waitOver(rpc: Transport, waitCap: number, task: string | Task, { 
 }
 
 /**
+ * The `url` option as a URL: an http(s) URL, or a ValidationError naming the option
+ * (`new URL(undefined)` says only "Invalid URL").
+ */
+function endpointUrl(url: unknown): URL {
+  const text = url instanceof URL ? url.href : url;
+  let parsed: URL | undefined;
+  try {
+    parsed = typeof text === 'string' ? new URL(text) : undefined;
+  } catch {
+    parsed = undefined;
+  }
+  if (parsed?.protocol === 'http:' || parsed?.protocol === 'https:') return parsed;
+  throw new ValidationError(
+    `createHttpClient: the url option must be the JSON-RPC endpoint's http(s) URL ` +
+      `(http://127.0.0.1:8060/rpc locally), not ${echo(text)}`,
+  );
+}
+
+/**
  * A client over the JSON-RPC endpoint.
  * @example
  * import { createHttpClient } from 'skytask/client';
@@ -178,7 +213,7 @@ async function waitOver(rpc: Transport, waitCap: number, task: string | Task, { 
  * const done = await client.waitForTask(task!, { timeout: 60 });
  */
 export function createHttpClient<M = never>(options: HttpClientOptions): SkytaskClient<JobsOf<M>> {
-  const rpc = createTransport(options, new URL(options.url));
+  const rpc = createTransport(options, endpointUrl(options?.url));
   const waitCap = Math.min(options.waitCapSeconds ?? LIMITS.maxWaitSeconds, LIMITS.maxWaitSeconds);
   const { call } = rpc;
   const client: SkytaskClient<any> = {

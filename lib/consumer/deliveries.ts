@@ -62,7 +62,7 @@ export async function handleMessage(
   const known = registry.get(job);
   if (known && !hasFairRun(known, invocation) && (await deferred(c.deps, id))) return;
   try {
-    await claimAndRun(c, id, message, invocation, batchSize);
+    await claimAndRun(c, { id, jobName: job }, message, invocation, batchSize);
   } catch (err) {
     if (receives >= c.maxReceiveCount && !(err instanceof RetryLaterError))
       await deadLettered(c.deps, id, receives, err);
@@ -76,7 +76,7 @@ export async function handleMessage(
  */
 async function claimAndRun(
   c: DeliveryContext,
-  id: string,
+  { id, jobName }: { id: string; jobName: string },
   message: ReceivedMessage,
   invocation: BatchInvocation | undefined,
   batchSize: number,
@@ -84,7 +84,7 @@ async function claimAndRun(
   const { deps } = c;
   const now = deps.clock();
   const claim = await deps.store.claimTask({ id, now, leaseUntil: now + c.leaseSeconds, worker: c.worker.id });
-  if (!claim.claimed) return unclaimed(deps, id, claim.task, now);
+  if (!claim.claimed) return unclaimed(deps, id, jobName, claim.task, now);
   const task = claim.task;
   const log = taskLogger(deps.logger, task);
   const job = deps.registry.get(task.name);
@@ -149,9 +149,20 @@ async function deferred(deps: TaskDeps, id: string): Promise<boolean> {
 const expiredReason = (task: Task) =>
   task.attempts ? `expired before attempt ${task.attempts + 1} could start` : 'expired before it started';
 
+/**
+ * A task message (no `kwargs`) whose task has no record. The usual cause is legitimate — the
+ * task was deleted (delete_tasks) or outlived its retention while its message waited — so
+ * it is dropped, not dead-lettered; but a producer that left out `kwargs` sends exactly this
+ * body, and it is told here what its message lacks. (A record never written and one
+ * deleted look the same: DynamoDB keeps nothing of a deleted item.)
+ */
+const NO_RECORD =
+  'task message for a task with no record: dropped (deleted, or past its retention); ' +
+  'a producer message needs "kwargs" ({} for none) for the consumer to create its task';
+
 /** A message whose task could not be claimed: decide what the message is still for. */
-async function unclaimed(deps: TaskDeps, id: string, task: Task | undefined, now: number): Promise<void> {
-  if (!task) return void deps.logger.warn({ task_id: id }, 'message for a task with no record: dropped');
+async function unclaimed(deps: TaskDeps, id: string, job: string, task: Task | undefined, now: number) {
+  if (!task) return void deps.logger.warn({ task_id: id, job }, NO_RECORD);
   const log = taskLogger(deps.logger, task);
   if (isReady(task.status))
     return void log.debug({ status: task.status }, 'duplicate delivery of a ready task: dropped');

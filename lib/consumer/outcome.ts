@@ -17,7 +17,7 @@ export type RunResult = { value: unknown } | { error: unknown } | { stopped: Sto
 
 /** Seconds kept back from the Lambda's remaining time for the finish write. */
 export const LAMBDA_MARGIN_SECONDS = 3;
-/** How many earlier attempts' errors a task keeps. */
+/** How many failed attempts' errors a task keeps, the final attempt's included. */
 export const ERRORS_KEPT = 10;
 
 /**

@@ -96,11 +96,15 @@ function paramsOf(method: Method, raw: unknown): Params {
   return params;
 }
 
-/** Whether a request object is well formed (JSON-RPC 2.0 §4); its id, or null. */
+/**
+ * Whether a request object is well formed (JSON-RPC 2.0 §4); its id, or null. A numeric id
+ * must be finite: `1e999` parses as Infinity, which the answer could not echo (JSON has no
+ * Infinity), so it is an invalid request, answered with id null as §5 says.
+ */
 function checkRequest(req: Record<string, unknown>): { valid: boolean; id: Id } {
   const isObject = req && typeof req === 'object' && !Array.isArray(req);
   const validId =
-    isObject && (!('id' in req) || req.id === null || typeof req.id === 'string' || typeof req.id === 'number');
+    isObject && (!('id' in req) || req.id === null || typeof req.id === 'string' || Number.isFinite(req.id as number));
   const id: Id = validId && 'id' in req ? (req.id as Id) : null;
   const valid =
     !!validId &&

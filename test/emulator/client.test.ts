@@ -122,6 +122,26 @@ for (const [kind, make] of [
       );
     });
 
+    it("queueTasks: an item the client itself refuses is that item's error, the others are queued", async () => {
+      const results = await f.client.queueTasks([
+        { job: 'addition', kwargs: { a: 2, b: 3 } },
+        { job: 'nope' as never, kwargs: {} },
+        { job: 'addition', kwargs: { a: new Set([1]) } as never },
+        { job: 'addition', kwargs: { a: 1 }, options: { delya: 5 } as never },
+      ]);
+      assert.equal(results.length, 4);
+      const [good, unknown, set, option] = results;
+      assert.ok(good.ok && good.task?.status === 'QUEUED');
+      assert.ok(!unknown.ok && unknown.error instanceof UnknownJobError);
+      assert.ok(!set.ok && set.error instanceof ValidationError && set.error.message === 'kwargs.a: a Set is not JSON');
+      assert.ok(
+        !option.ok && option.error instanceof ValidationError && /unknown option: delya/.test(option.error.message),
+      );
+      const all = await f.client.queueTasks([{ job: 'addition', kwargs: { a: new Map() } as never }]);
+      assert.ok(!all[0].ok && all[0].error instanceof ValidationError, 'a batch with nothing left to send');
+      assert.equal((await f.client.waitForTask(good.task!, { timeout: 10 })).result, 5);
+    });
+
     it('getTask and getTasks', async () => {
       const task = (await f.client.queueTask('addition', { a: 40, b: 2 }))!;
       await f.client.waitForTask(task.id, { timeout: 10 });
@@ -223,6 +243,16 @@ describe('both clients on one stack', () => {
       assert.deepEqual(still(await f.client.jobList()), still(await direct.jobList()));
     } finally {
       await f.stop();
+    }
+  });
+
+  it('a missing or malformed url option is a ValidationError naming it', () => {
+    for (const url of [undefined, '', '127.0.0.1:8060/rpc', 'ftp://host/rpc']) {
+      assert.throws(
+        () => createHttpClient({ url: url as never }),
+        (err: Error) => err instanceof ValidationError && /^createHttpClient: the url option must be/.test(err.message),
+        String(url),
+      );
     }
   });
 

@@ -56,6 +56,16 @@ function rawExchange(write: (socket: Socket) => void): Promise<string> {
   });
 }
 
+/** A raw answer's status and JSON body (every answer the server makes has one, node:http's own refusals too). */
+function parseRaw(answer: string): { status: number; body: any } {
+  const body = answer.slice(answer.indexOf('\r\n\r\n'));
+  // The JSON object, whether the body is chunked or not.
+  return {
+    status: Number(answer.split(' ')[1]),
+    body: JSON.parse(body.slice(body.indexOf('{'), body.lastIndexOf('}') + 1)),
+  };
+}
+
 describe('the local server refuses what a web page could send', () => {
   it("the issue's request: Origin http://evil.example, text/plain: refused, nothing queued", async () => {
     const out = await post('/rpc', queueAddition('evil-1'), {
@@ -87,9 +97,16 @@ describe('the local server refuses what a web page could send', () => {
     const rebound = await post('/rpc', queueAddition('rebound-1'), { ...own(), host: `evil.example:${port}` });
     assert.equal(rebound.status, 421);
     const noHost = await rawExchange((socket) =>
-      socket.end(`POST /rpc HTTP/1.0\r\ncontent-type: application/json\r\n\r\n${queueAddition('rebound-2')}`),
+      socket.end(
+        `POST /rpc HTTP/1.0\r\ncontent-type: application/json\r\ncontent-length: ${queueAddition('rebound-2').length}\r\n\r\n${queueAddition('rebound-2')}`,
+      ),
     );
-    assert.match(noHost, /^HTTP\/1\.1 4(00|21)/); // node:http itself refuses a request with no Host (400)
+    assert.match(noHost, /^HTTP\/1\.1 421/);
+    assert.match(parseRaw(noHost).body.error.message, /^Host must be/);
+    const noHost11 = await rawExchange((socket) =>
+      socket.end(`POST /rpc HTTP/1.1\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n{}`),
+    );
+    assert.equal(parseRaw(noHost11).status, 421, 'an HTTP/1.1 request without Host: our JSON 421, not a bare 400');
     assert.equal(await s.backend.getTask('rebound-1'), undefined);
     assert.equal(await s.backend.getTask('rebound-2'), undefined);
   });
@@ -133,12 +150,37 @@ describe('the local server bounds slow requests, headers and connections', () =>
     });
     clearInterval(timer);
     assert.match(answer, /^HTTP\/1\.1 408/);
+    assert.deepEqual(parseRaw(answer).body.error, {
+      code: RPC_ERRORS.invalidRequest,
+      message: 'request not received in time (headers within 1 s, all of it within 1 s)',
+    });
     assert.ok(Date.now() - started < 5000);
   });
 
-  it('headers over 16 KB get 431', async () => {
+  it('headers over 16 KB get 431, a JSON-RPC error', async () => {
     const out = await post('/rpc', queueAddition('big-headers'), { ...own(), 'x-pad': 'x'.repeat(17 * 1024) });
     assert.equal(out.status, 431);
+    assert.equal(out.body.error.code, RPC_ERRORS.invalidRequest);
+    assert.match(out.body.error.message, /headers over 16384 bytes/);
+  });
+
+  it('a declared Content-Length over 1 MiB gets 413 at once, before any body', async () => {
+    const answer = await rawExchange((socket) =>
+      socket.write(
+        `POST /rpc HTTP/1.1\r\nhost: 127.0.0.1:${port}\r\ncontent-type: application/json\r\ncontent-length: ${2 * 1024 * 1024}\r\n\r\n`,
+      ),
+    );
+    const { status, body } = parseRaw(answer);
+    assert.equal(status, 413, answer.slice(0, 100));
+    assert.equal(body.error.code, RPC_ERRORS.invalidRequest);
+    assert.match(body.error.message, /request too large: 2097152 bytes declared, over the 1048576-byte limit/);
+  });
+
+  it('a request node:http cannot parse gets 400, a JSON-RPC error', async () => {
+    const answer = await rawExchange((socket) => socket.write('NOT AN HTTP REQUEST\r\n\r\n'));
+    const { status, body } = parseRaw(answer);
+    assert.equal(status, 400);
+    assert.equal(body.error.code, RPC_ERRORS.invalidRequest);
   });
 
   it('connections past the cap are dropped; the server answers again once they close', async () => {

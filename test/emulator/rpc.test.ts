@@ -174,6 +174,9 @@ describe('JSON-RPC over HTTP (the local server, the Lambda handler)', async () =
       '{"jsonrpc":"2.0","id":1}',
       '{"jsonrpc":"2.0","method":"ping","params":3,"id":1}',
       '{"jsonrpc":"2.0","method":"ping","id":{}}',
+      // JSON.parse reads these as ±Infinity, which no answer can echo (JSON has no Infinity).
+      '{"jsonrpc":"2.0","method":"ping","id":1e999}',
+      '{"jsonrpc":"2.0","method":"ping","id":-1e999}',
       '[]',
     ]) {
       assert.equal((await post(body)).body.error.code, RPC_ERRORS.invalidRequest, body);

@@ -26,6 +26,14 @@ const jobs = {
     },
   }),
   hurry: defineJob({ name: 'hurry', expires: 1, run: (ctx) => (counted(ctx.taskId), 'ran') }),
+  picky: defineJob({
+    name: 'picky',
+    canOverlap: ({ boom }: { boom?: boolean }) => {
+      if (boom) throw new Error('no boom here');
+      return true;
+    },
+    run: (ctx) => (counted(ctx.taskId), 'ran'),
+  }),
 };
 
 let s: TestStack;
@@ -131,5 +139,42 @@ describe('plain SQS producer messages', () => {
       reasons.some((r) => /^id must be 1-128 characters/.test(r)),
       reasons.join(' | '),
     );
+  });
+});
+
+describe('producer messages and queue_task agree', () => {
+  let t: TestStack;
+  before(async () => (t = await testStack({ jobs })));
+
+  const sendTo = async (body: unknown) =>
+    (
+      await t.clients.sqs.send(
+        new SendMessageCommand({ QueueUrl: t.config.queueUrl, MessageBody: JSON.stringify(body) }),
+      )
+    ).MessageId!;
+
+  it("a canOverlap that throws: -32602 naming the job and the error; a producer's message dead-lettered at once", async () => {
+    const answer = await t.call('queue_task', { jobname: 'picky', boom: true });
+    assert.equal(answer.error?.code, -32602, JSON.stringify(answer));
+    assert.equal(answer.error.message, 'canOverlap of job "picky" threw: no boom here');
+    await sendTo({ v: 1, job: 'picky', kwargs: { boom: true }, id: 'picky-1' });
+    await t.drain();
+    assert.equal(await t.backend.getTask('picky-1'), undefined);
+    const letters = await t.deadLetters();
+    assert.deepEqual(
+      letters.map((m) => m.MessageAttributes?.reason?.StringValue),
+      ['canOverlap of job "picky" threw: no boom here'],
+    );
+    assert.equal(runs.get('picky-1'), undefined);
+  });
+
+  it('kwargs: null is {} over SQS as over JSON-RPC', async () => {
+    const answer = await t.call('queue_task', { jobname: 'count', kwargs: null, id: 'null-rpc' });
+    assert.deepEqual(answer.result?.kwargs, {}, JSON.stringify(answer));
+    await sendTo({ v: 1, job: 'count', kwargs: null, id: 'null-sqs' });
+    await t.drain();
+    const task = await t.backend.getTask('null-sqs');
+    assert.equal(task?.status, 'SUCCESS');
+    assert.deepEqual(task?.kwargs, {});
   });
 });

@@ -70,27 +70,54 @@ interface Stack {
   url: string;
   emulatorPid: number;
   exited: Promise<number | null>;
+  /** Its JSON log lines so far. */
+  logs: any[];
 }
 
-/** `skytask start` in the background, until its JSON-RPC URL is logged. */
-async function startStack(dir: string): Promise<Stack> {
+/** `skytask start` in the background (with `args`, and `env` on top of this process's), until its JSON-RPC URL is logged. */
+async function startStack(dir: string, args: string[] = [], env: Record<string, string> = {}): Promise<Stack> {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', 'local/cli.ts', 'start', '--port', '0', '--data-dir', dir, '--json'],
-    { cwd: root, env: { ...process.env, SKYTASK_GRACE_SECONDS: '5' }, stdio: ['ignore', 'pipe', 'inherit'] },
+    ['--import', 'tsx', 'local/cli.ts', 'start', '--port', '0', '--data-dir', dir, '--json', ...args],
+    { cwd: root, env: { ...process.env, SKYTASK_GRACE_SECONDS: '5', ...env }, stdio: ['ignore', 'pipe', 'inherit'] },
   );
   children.add(child);
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
   let emulatorPid = 0;
+  const logs: any[] = [];
   const url = await new Promise<string>((resolveUrl, reject) => {
     child.once('exit', (code) => reject(new Error(`skytask start exited with ${code}`)));
     createInterface({ input: child.stdout! }).on('line', (line) => {
-      const entry = JSON.parse(line);
+      const entry = line.startsWith('{') ? JSON.parse(line) : { line };
+      logs.push(entry);
       if (entry.msg?.startsWith('emulators')) emulatorPid = entry.pid;
       if (entry.url) resolveUrl(entry.url);
     });
   });
-  return { child, url, emulatorPid, exited };
+  return { child, url, emulatorPid, exited, logs };
+}
+
+/** A JSON-RPC call to a stack; the result (an error throws). */
+async function rpcCall(url: string, method: string, params?: unknown): Promise<any> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
+  });
+  const body: any = await res.json();
+  if (body.error) throw new Error(`${method}: ${body.error.message}`);
+  return body.result;
+}
+
+/** The first log line `match` finds, once it is written (the stack's exit rejects). */
+async function logged(stack: Stack, match: (entry: any) => boolean, seconds = 20): Promise<any> {
+  for (let i = 0; i < seconds * 20; i++) {
+    const found = stack.logs.find(match);
+    if (found) return found;
+    if (stack.child.exitCode !== null) throw new Error(`the stack exited with ${stack.child.exitCode}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('not logged in time');
 }
 
 /** The pid of the emulators' "started" log line, if the start got that far. */
@@ -211,6 +238,129 @@ describe('a failed skytask start', () => {
     assert.equal(stop.code, 0, stop.stderr);
     assert.match(stop.stdout, new RegExp(`^stopped the emulators \\(pid ${first.emulatorPid}\\)`, 'm'));
     assert.ok(await waitGone(first.emulatorPid));
+  });
+});
+
+describe("the stack's table and queues, for a plain SQS producer or createDirectClient", () => {
+  it('worker.json gives them as environment variables, and they work as docs/local-stack.md says', async () => {
+    const dir = dataDir();
+    const stack = await startStack(dir, [], { SKYTASK_MAX_RECEIVE_COUNT: '3' });
+    try {
+      const { env } = JSON.parse(readFileSync(join(dir, 'worker.json'), 'utf8'));
+      assert.deepEqual(Object.keys(env).sort(), [
+        'AWS_ENDPOINT_URL_DYNAMODB',
+        'AWS_ENDPOINT_URL_SQS',
+        'SKYTASK_DLQ_URL',
+        'SKYTASK_QUEUE_URL',
+        'SKYTASK_TABLE',
+      ]);
+      assert.match(env.SKYTASK_QUEUE_URL, /^http:\/\/sqs\.us-east-1\.127\.0\.0\.1:\d+\/000000000000\/skytask$/);
+      assert.deepEqual(stack.logs.find((e) => e.url)?.env, env, 'the start logs them too');
+      // What the docs say to set, then any SDK client finds the emulators.
+      Object.assign(process.env, env, { AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'x' });
+      const { SQSClient, SendMessageCommand, GetQueueAttributesCommand } = await import('@aws-sdk/client-sqs');
+      const sqs = new SQSClient({});
+      const body = JSON.stringify({ v: 1, job: 'addition', kwargs: { a: 2, b: 5 }, id: 'from-producer' });
+      await sqs.send(new SendMessageCommand({ QueueUrl: env.SKYTASK_QUEUE_URL, MessageBody: body }));
+      // The runtime setting SKYTASK_MAX_RECEIVE_COUNT applies to the local queue too (it was always 5).
+      const { Attributes } = await sqs.send(
+        new GetQueueAttributesCommand({ QueueUrl: env.SKYTASK_QUEUE_URL, AttributeNames: ['RedrivePolicy'] }),
+      );
+      assert.equal(JSON.parse(Attributes!.RedrivePolicy!).maxReceiveCount, 3);
+      sqs.destroy();
+      const { createDirectClient } = await import('../../lib/client/index.js');
+      const jobs = await import('../../examples/jobs.js');
+      const client = createDirectClient({ jobs });
+      assert.equal((await client.waitForTask('from-producer', { timeout: 20 })).result, 7);
+    } finally {
+      stack.child.kill('SIGINT');
+      await stack.exited;
+    }
+  });
+});
+
+describe("a job's stray error (a throw in its timer, a rejection nobody awaits)", () => {
+  it('is logged naming the running tasks; the stack keeps serving, other tasks finish', {
+    timeout: 60_000,
+  }, async () => {
+    const dir = dataDir();
+    const jobs = jobsModule(
+      'stray-jobs.ts',
+      `import { defineJob } from ${JSON.stringify(join(root, 'lib/index.ts'))};
+export const slow = defineJob({
+  name: 'slow',
+  run: async () => {
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    return 'done';
+  },
+});
+export const stray = defineJob({
+  name: 'stray',
+  run: () => {
+    setTimeout(() => {
+      throw new Error('stray boom');
+    }, 100);
+    return 'returned';
+  },
+});
+export const unawaited = defineJob({
+  name: 'unawaited',
+  run: () => {
+    Promise.reject(new Error('unawaited boom'));
+    return 'returned';
+  },
+});
+`,
+    );
+    const stack = await startStack(dir, ['--jobs', jobs]);
+    const slow = await rpcCall(stack.url, 'queue_task', { jobname: 'slow' });
+    await logged(stack, (e) => e.msg === 'task started' && e.task_id === slow.id);
+    await rpcCall(stack.url, 'queue_task', { jobname: 'stray' });
+    await rpcCall(stack.url, 'queue_task', { jobname: 'unawaited' });
+    const thrown = await logged(stack, (e) => e.msg?.startsWith('uncaught exception'));
+    assert.equal(thrown.level, 50, 'logged as an error');
+    assert.equal(thrown.err?.message, 'stray boom');
+    assert.ok(thrown.running_tasks.includes(slow.id), 'it names the tasks running at that moment');
+    const rejected = await logged(stack, (e) => e.msg?.startsWith('unhandled rejection'));
+    assert.equal(rejected.err?.message, 'unawaited boom');
+    assert.match(rejected.msg, /keeps serving/);
+    // The other task was not interrupted, and the stack still serves.
+    assert.equal((await rpcCall(stack.url, 'wait_for_task', { id: slow.id, timeout: 10 })).status, 'SUCCESS');
+    assert.equal(await rpcCall(stack.url, 'ping'), 'pong');
+    stack.child.kill('SIGINT');
+    assert.equal(await stack.exited, 0);
+    assert.ok(await waitGone(stack.emulatorPid));
+  });
+});
+
+describe('a second Ctrl-C', () => {
+  it('exits at once, and still stops the emulators and removes worker.json', { timeout: 60_000 }, async () => {
+    const dir = dataDir();
+    const jobs = jobsModule(
+      'long-jobs.ts',
+      `import { defineJob } from ${JSON.stringify(join(root, 'lib/index.ts'))};
+export const long = defineJob({
+  name: 'long',
+  run: (ctx) => new Promise((resolve) => ctx.signal.addEventListener('abort', resolve)),
+});
+`,
+    );
+    const stack = await startStack(dir, ['--jobs', jobs]);
+    const task = await rpcCall(stack.url, 'queue_task', { jobname: 'long' });
+    await logged(stack, (e) => e.msg === 'task started' && e.task_id === task.id);
+    stack.child.kill('SIGINT');
+    await logged(stack, (e) => e.msg?.startsWith('stopping'));
+    // Past the window in which a repeat is the same Ctrl-C relayed by a wrapper.
+    await new Promise((r) => setTimeout(r, 1300));
+    stack.child.kill('SIGINT');
+    assert.equal(await stack.exited, 130);
+    assert.ok(await waitGone(stack.emulatorPid), 'the emulators it ran with are stopped');
+    assert.deepEqual(emulatorsOf(dir), []);
+    assert.deepEqual(
+      readdirSync(dir).filter((f) => f.endsWith('.json')),
+      [],
+      'no worker.json or emulators.json left behind',
+    );
   });
 });
 

@@ -75,12 +75,16 @@ describe('the skytask CLI', () => {
   });
 
   it('queue --wait: SUCCESS exits 0, FAILURE exits 1; values parsed as JSON or kept as strings', async () => {
-    const [ok, failed, human, strings] = await Promise.all([
+    const [ok, failed, human, strings, proto] = await Promise.all([
       cli(['queue', 'addition', 'a=3', 'b=4', '--wait', '--json']),
       cli(['queue', 'standarddeviation', 'inputs=[]', '--wait', '--json']),
       cli(['queue', 'addition', 'a=1', 'b=1', '--wait']),
       cli(['queue', 'asynchronous', 'lag=0', 'note=hello world', 'list=[1,2]', '--json']),
+      cli(['queue', 'asynchronous', 'lag=0', '__proto__={"x":1}', '--json']),
     ]);
+    // A key named __proto__ is a kwarg, as in a JSON-RPC param; it set the prototype ("an Object is not JSON").
+    assert.equal(proto.code, 0, proto.stderr);
+    assert.equal(JSON.stringify(json(proto).kwargs), '{"lag":0,"__proto__":{"x":1}}');
     assert.equal(ok.code, 0, ok.stderr);
     assert.equal(json(ok).status, 'SUCCESS');
     assert.equal(json(ok).result, 7);

@@ -23,7 +23,8 @@ describe('envelope', () => {
       ['null', /not a JSON object/],
       ['{"v":2,"id":"a","job":"b"}', /version 2/],
       ['{"id":"a","job":"b"}', /version undefined/],
-      ['{"v":1,"job":"b"}', /id/],
+      // Neither an id nor kwargs: what each form needs.
+      ['{"v":1,"job":"b"}', /a task message needs an id; a producer message needs kwargs/],
       ['{"v":1,"id":"has space","job":"b"}', /id/],
       ['{"v":1,"id":"a"}', /job/],
       ['{"v":1,"id":"a","job":7}', /job/],
@@ -42,9 +43,12 @@ describe('envelope', () => {
     assert.deepEqual(decodeEnvelope('{"v":1,"job":"addition","kwargs":{},"id":"order-1"}'), {
       producer: { v: 1, job: 'addition', kwargs: {}, id: 'order-1' },
     });
+    // null is no kwargs, as queue_task takes it.
+    assert.deepEqual(decodeEnvelope('{"v":1,"job":"addition","kwargs":null}'), {
+      producer: { v: 1, job: 'addition', kwargs: {} },
+    });
     const bad: [string, RegExp][] = [
       ['{"v":1,"job":"a","kwargs":[1]}', /kwargs must be a JSON object/],
-      ['{"v":1,"job":"a","kwargs":null}', /kwargs must be a JSON object/],
       ['{"v":1,"job":"a","kwargs":{},"id":"a b"}', /id/],
       // A producer's id is a caller's: a colon marks the ids skytask derives (periodic runs…).
       ['{"v":1,"job":"a","kwargs":{},"id":"testperiodic:20260101T100000Z"}', /no ":"/],

@@ -61,6 +61,18 @@ describe('failures are logged, echoes are bounded', () => {
     assert.equal(logged?.task_id, 't-1');
   });
 
+  it('a task message with no record is dropped, and its log line says what a producer message needs', async () => {
+    const { logger, lines } = capturingLogger();
+    const q = createTestQueue({ jobs: { add: defineJob({ name: 'add', run: () => 1 }) }, logger });
+    // A producer that left out kwargs: the body of a task message for a task never recorded.
+    const body = JSON.stringify({ v: 1, job: 'add', id: 'k1' });
+    await q.runtime.consumer.handleMessage({ messageId: 'm-1', receiptHandle: 'r-1', body, attributes: {} } as never);
+    const dropped = lines.find((l) => l.task_id === 'k1' && /no record/.test(l.msg));
+    assert.equal(dropped?.job, 'add');
+    assert.match(dropped?.msg, /a producer message needs "kwargs"/);
+    assert.equal(q.deadLetters().length, 0, 'dropped, not dead-lettered: a deleted task looks the same');
+  });
+
   it('the logger cuts any long string field and error message, and job and task_id in bindings', () => {
     const { logger, lines } = capturingLogger();
     logger.child({ job: huge, task_id: huge }).error({ body: huge, err: new Error(huge), other: new Error('x') }, 'm');

@@ -42,6 +42,15 @@ describe('toJson', () => {
       [{ d: new Date(Number.NaN) }, 'kwargs.d: an invalid Date is not JSON'],
       [cyclic, 'kwargs.self.back: a cycle is not JSON'],
       [{ j: { toJSON: () => new Set() } }, 'kwargs.j: a Set is not JSON'],
+      // An assigned "__proto__" key sets the prototype (the CLI's `__proto__={"x":1}` did).
+      [
+        { o: Object.create({ x: 1 }) },
+        'kwargs.o: an object whose prototype was set (a "__proto__" key assigned?) is not JSON',
+      ],
+      [
+        { o: Object.create(Object.create(null)) },
+        'kwargs.o: an object whose prototype was set (a "__proto__" key assigned?) is not JSON',
+      ],
     ];
     for (const [value, why] of cases) assert.equal(problem(value), why);
   });

@@ -1,4 +1,9 @@
-import { CreateTableCommand, DescribeTableCommand, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  type DynamoDBClient,
+  ResourceNotFoundException,
+} from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { createClients, tableDefinition } from '../lib/index.js';
 import { QUEUE_SETTINGS, SECONDS_PER_DAY, SETTINGS } from '../lib/settings.js';
@@ -12,6 +17,19 @@ export interface ProvisionOptions {
   visibilityTimeout?: number;
   /** Receives before a message moves to the dead-letter queue. @default SETTINGS.maxReceiveCount.default (5) */
   maxReceiveCount?: number;
+}
+
+/**
+ * Wait until a new table is ACTIVE, as on AWS: dynalite answers CreateTable before it marks
+ * the table ACTIVE on disk, and a request in between is refused as a missing table.
+ */
+async function untilActive(dynamodb: DynamoDBClient, table: string): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    const { Table } = await dynamodb.send(new DescribeTableCommand({ TableName: table }));
+    if (Table?.TableStatus === 'ACTIVE') return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`table ${table} is not ACTIVE after 10 s`);
 }
 
 /**
@@ -33,6 +51,7 @@ export async function provision(options: ProvisionOptions): Promise<Record<strin
   } catch (err) {
     if (!(err instanceof ResourceNotFoundException)) throw err;
     await clients.dynamodb.send(new CreateTableCommand(wanted));
+    await untilActive(clients.dynamodb, options.table);
   }
   const dlq = await clients.sqs.send(
     new CreateQueueCommand({

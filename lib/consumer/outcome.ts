@@ -1,7 +1,8 @@
 import { RetryTaskError, UnrecoverableError } from '../errors.js';
 import type { Job } from '../job.js';
 import { toJson } from '../json.js';
-import { LIMITS, truncateBytes } from '../limits.js';
+import { cutBytes } from '../bytes.js';
+import { LIMITS, TRUNCATED } from '../limits.js';
 import { retryDelay } from '../retry.js';
 import type { Outcome } from '../store.js';
 import type { AttemptError, Task } from '../task.js';
@@ -65,7 +66,10 @@ export function outcomeOf(
  */
 export function historyOf(errors: readonly AttemptError[] = [], latest?: AttemptError): AttemptError[] | undefined {
   const kept = [...errors, ...(latest ? [latest] : [])].slice(-ERRORS_KEPT);
-  const cut = kept.map((e) => ({ ...e, error: truncateBytes(String(e.error), LIMITS.historyEntryBytes, true) }));
+  const cut = kept.map((e) => ({
+    ...e,
+    error: cutBytes(String(e.error), LIMITS.historyEntryBytes, { json: true, mark: TRUNCATED }),
+  }));
   return cut.length ? cut : undefined;
 }
 
@@ -87,9 +91,10 @@ function errorOf(thrown: unknown): Error {
  */
 export function failedOutcome(task: Task, job: Job, thrown: unknown, time: number, random = Math.random): Outcome {
   const error = errorOf(thrown);
-  const message = truncateBytes(String(error.message || error.name), LIMITS.errorBytes);
+  const message = cutBytes(String(error.message || error.name), LIMITS.errorBytes, { mark: TRUNCATED });
   const errors = historyOf(task.errors, { attempt: task.attempts, error: message, time });
-  const stack = typeof error.stack === 'string' ? truncateBytes(error.stack, LIMITS.stackBytes) : undefined;
+  const stack =
+    typeof error.stack === 'string' ? cutBytes(error.stack, LIMITS.stackBytes, { mark: TRUNCATED }) : undefined;
   const retriesLeft = task.attempts <= (job.maxRetries ?? 0);
   if (retriesLeft && !(error instanceof UnrecoverableError)) {
     const asked = error instanceof RetryTaskError ? error.delay : undefined;

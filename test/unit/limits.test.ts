@@ -4,7 +4,9 @@ import { createRequire } from 'node:module';
 import { describe, it } from 'node:test';
 import { toItem } from '../../lib/aws/dynamo/item.js';
 import { historyOf } from '../../lib/consumer/outcome.js';
-import { itemBytes, LIMITS, truncateBytes } from '../../lib/limits.js';
+import { documentItemBytes, itemBytes } from '../../lib/aws-rules/dynamodb.js';
+import { cutBytes } from '../../lib/bytes.js';
+import { LIMITS, TRUNCATED } from '../../lib/limits.js';
 import type { Task } from '../../lib/task.js';
 
 /** dynalite's own item size (it counts a string's characters, not its bytes): a cross-check on ASCII items. */
@@ -14,20 +16,8 @@ const dynaliteItemSize: (item: Record<string, unknown>) => number = createRequir
 const bytes = (s: string) => Buffer.byteLength(s);
 
 describe('limits', () => {
-  it('truncateBytes cuts to UTF-8 bytes, or to the bytes of a JSON string literal, between characters', () => {
-    assert.equal(truncateBytes('short', 10), 'short');
-    const euros = truncateBytes('€'.repeat(100), 50);
-    assert.ok(bytes(euros) <= 50);
-    assert.match(euros, /^€+… \[truncated\]$/);
-    const emoji = truncateBytes('😀'.repeat(100), 51);
-    assert.ok(bytes(emoji) <= 51 && !emoji.includes('\ufffd'), 'no half of a surrogate pair');
-    const control = truncateBytes('\u0001'.repeat(1000), 100, true);
-    assert.ok(bytes(JSON.stringify(control)) - 2 <= 100, 'a control character is 6 bytes in JSON');
-    assert.equal(truncateBytes('"\\'.repeat(10), 40, true), '"\\'.repeat(10), 'quote and backslash: 2 bytes each');
-  });
-
-  it('itemBytes: names plus values, strings in UTF-8 bytes, numbers as DynamoDB sizes them', () => {
-    assert.equal(itemBytes({ a: '€', b: true, c: null, d: undefined }), 1 + 3 + 1 + 1 + 1 + 1);
+  it('documentItemBytes: names plus values, strings in UTF-8 bytes, numbers as DynamoDB sizes them', () => {
+    assert.equal(documentItemBytes({ a: '€', b: true, c: null, d: undefined }), 1 + 3 + 1 + 1 + 1 + 1);
     const ascii = { pk: 'task#x', n1: 1796023393.843, n2: -7, n3: 0, n4: 12, n5: 100, n6: 1e-7, ok: true };
     const marshalled = Object.fromEntries(
       Object.entries(ascii).map(([k, v]) => [
@@ -35,7 +25,18 @@ describe('limits', () => {
         typeof v === 'number' ? { N: String(v) } : typeof v === 'string' ? { S: v } : { BOOL: v },
       ]),
     );
-    assert.equal(itemBytes(ascii), dynaliteItemSize(marshalled));
+    assert.equal(documentItemBytes(ascii), dynaliteItemSize(marshalled));
+    assert.equal(documentItemBytes(ascii), itemBytes(marshalled), 'plain values and their wire form: one count');
+  });
+
+  it('documentItemBytes sizes any number as dynalite does', () => {
+    let seed = 7;
+    const random = () => ((seed = (seed * 16807) % 2147483647) - 1) / 2147483646;
+    for (let i = 0; i < 2000; i++) {
+      const n = (random() < 0.5 ? -1 : 1) * random() * 10 ** Math.floor(random() * 40 - 20);
+      const rounded = random() < 0.3 ? Math.round(n) : n;
+      assert.equal(documentItemBytes({ n: rounded }), dynaliteItemSize({ n: { N: String(rounded) } }), String(rounded));
+    }
   });
 
   it('the worst-case task item, every field at its cap, fits DynamoDB’s 400 KB: the finish write cannot fail on size', () => {
@@ -65,8 +66,8 @@ describe('limits', () => {
     const item = {
       ...toItem(task),
       result: 'r'.repeat(LIMITS.resultBytes),
-      error: truncateBytes('€'.repeat(LIMITS.errorBytes), LIMITS.errorBytes),
-      stack: truncateBytes('€'.repeat(LIMITS.stackBytes), LIMITS.stackBytes),
+      error: cutBytes('€'.repeat(LIMITS.errorBytes), LIMITS.errorBytes, { mark: TRUNCATED }),
+      stack: cutBytes('€'.repeat(LIMITS.stackBytes), LIMITS.stackBytes, { mark: TRUNCATED }),
       errors: JSON.stringify(errors),
       time_started: time,
       time_ended: time,
@@ -75,10 +76,10 @@ describe('limits', () => {
       ttl: Math.ceil(time),
       revoke_requested: true,
       dead_lettered: true,
-      send_error: truncateBytes('€'.repeat(LIMITS.errorBytes), LIMITS.errorBytes),
+      send_error: cutBytes('€'.repeat(LIMITS.errorBytes), LIMITS.errorBytes, { mark: TRUNCATED }),
       resends: 99,
     };
-    const size = itemBytes(item);
+    const size = documentItemBytes(item);
     assert.ok(size <= LIMITS.itemBytes, `${size} bytes, over ${LIMITS.itemBytes}`);
     assert.ok(LIMITS.itemBytes - size > 4096, `headroom ${LIMITS.itemBytes - size} bytes`);
   });

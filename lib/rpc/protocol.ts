@@ -97,11 +97,16 @@ function paramsOf(method: Method, raw: unknown): Params {
   return params;
 }
 
-/** Whether a request object is well formed (JSON-RPC 2.0 §4); its id, or null. */
+/**
+ * Whether a request object is well formed (JSON-RPC 2.0 §4); its id, or null. A number id
+ * must be finite: JSON text can say `1e400`, which parses to Infinity, and an answer would
+ * carry it as null, which no caller can match to its call.
+ */
 function checkRequest(req: Record<string, unknown>): { valid: boolean; id: Id } {
   const isObject = req && typeof req === 'object' && !Array.isArray(req);
   const validId =
-    isObject && (!('id' in req) || req.id === null || typeof req.id === 'string' || typeof req.id === 'number');
+    isObject &&
+    (!('id' in req) || req.id === null || typeof req.id === 'string' || Number.isFinite(req.id as number));
   const id: Id = validId && 'id' in req ? (req.id as Id) : null;
   const valid =
     !!validId &&

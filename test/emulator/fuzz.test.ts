@@ -19,7 +19,6 @@ import { utf8Bytes } from '../../lib/bytes.js';
 import { RetryLaterError } from '../../lib/consumer/deliveries.js';
 import { decodeEnvelope } from '../../lib/envelope.js';
 import { createConsumer, createLogger, defineJob, RPC_ERRORS } from '../../lib/index.js';
-import { rpcMethods } from '../../lib/rpc/methods.js';
 import { isStatus } from '../../lib/task.js';
 import { fuzzInputs } from '../fuzz-inputs.js';
 import { testStack } from '../helpers.js';
@@ -57,7 +56,8 @@ function findings(kind: string) {
   return {
     add(n: number, what: string, input: string) {
       const key = what.slice(0, 120);
-      if (!seen.has(key)) seen.set(key, `${kind} case ${n} (seed ${SEED}): ${what}\n  input: ${input.slice(0, 300)}`);
+      const shown = input.length > 600 ? `${input.slice(0, 300)} … ${input.slice(-300)}` : input;
+      if (!seen.has(key)) seen.set(key, `${kind} case ${n} (seed ${SEED}): ${what}\n  input: ${shown}`);
     },
     report(cases: number, started: number) {
       const seconds = Math.round((performance.now() - started) / 100) / 10;
@@ -69,8 +69,7 @@ function findings(kind: string) {
 
 describe(`fuzz (seed ${SEED})`, async () => {
   const stack = await testStack({ jobs });
-  const methods = Object.keys(rpcMethods({} as never));
-  const inputs = fuzzInputs(SEED, methods);
+  const inputs = fuzzInputs(SEED, stack.rpc.methods);
 
   /** Every task in the table: a known status and job, kwargs a JSON object within its cap. */
   async function noCorruptRecord() {
@@ -94,12 +93,15 @@ describe(`fuzz (seed ${SEED})`, async () => {
   function responseProblem(response: any, request: unknown): string | undefined {
     if (response?.jsonrpc !== '2.0' || !('id' in response)) return 'not a JSON-RPC response';
     if ('result' in response === 'error' in response) return 'both or neither of result and error';
-    if (!response.error) return undefined;
-    if (!KNOWN_CODES.has(response.error.code)) return `error ${response.error.code}: ${response.error.message}`;
-    if (typeof response.error.message !== 'string') return 'an error without a message';
+    const { error } = response;
+    if (error && !KNOWN_CODES.has(error.code)) return `error ${error.code}: ${error.message}`;
+    if (error && typeof error.message !== 'string') return 'an error without a message';
+    // An answer carries its call's id, unless the call was no proper request (-32600: id null).
     const id = (request as any)?.id;
     const echoed = ['string', 'number'].includes(typeof id) || id === null;
-    if (echoed && response.id !== id && response.error.code !== RPC_ERRORS.invalidRequest) return 'the id not echoed';
+    if (echoed && response.id !== id && error?.code !== RPC_ERRORS.invalidRequest) {
+      return `the id not echoed: sent ${String(id).slice(0, 40)}, answered ${String(response.id).slice(0, 40)}`;
+    }
     return undefined;
   }
 

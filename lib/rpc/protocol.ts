@@ -105,8 +105,7 @@ function paramsOf(method: Method, raw: unknown): Params {
 function checkRequest(req: Record<string, unknown>): { valid: boolean; id: Id } {
   const isObject = req && typeof req === 'object' && !Array.isArray(req);
   const validId =
-    isObject &&
-    (!('id' in req) || req.id === null || typeof req.id === 'string' || Number.isFinite(req.id as number));
+    isObject && (!('id' in req) || req.id === null || typeof req.id === 'string' || Number.isFinite(req.id as number));
   const id: Id = validId && 'id' in req ? (req.id as Id) : null;
   const valid =
     !!validId &&

@@ -124,4 +124,4 @@ export {
   type MemoryQueueOptions,
   type DeadLetterView,
 } from './memory/memory-queue.js';
-export { QueueRequestError } from './memory/sqs-rules.js';
+export { QueueRequestError } from './memory/queue-request-error.js';

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { ValidationError } from './errors.js';
-import { LIMITS, utf8Bytes } from './limits.js';
+import { utf8Bytes } from './bytes.js';
+import { LIMITS } from './limits.js';
 import { isReady, READY_STATUSES, type TaskStatus } from './task.js';
 
 /**

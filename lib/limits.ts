@@ -1,22 +1,26 @@
 /**
- * Every limit, counted the way AWS counts it: UTF-8 bytes, not characters. The byte
- * budgets of a task item live here and nowhere else, so that later work (where payloads
- * live, flow control) changes them in one place.
+ * skytask's limits and byte budgets, in the units AWS counts (UTF-8 bytes, not characters).
+ * The byte budgets of a task item live here and nowhere else, so that later work (where
+ * payloads live, flow control) changes them in one place; AWS's own limits and the way AWS
+ * counts live in lib/aws-rules/ (DynamoDB, SQS) and lib/bytes.ts (UTF-8), and the entries
+ * below that are AWS's point there.
  *
  * A task item must always fit DynamoDB's 400 KB, so that the finish write cannot fail on
  * size: kwargs are refused above their cap at enqueue, results above theirs are recorded
  * as a FAILURE saying so, and error text, stacks and the error history are cut to theirs.
  * DynamoDB counts an item as the UTF-8 bytes of every attribute name plus every value
- * (`itemBytes`). The worst case — every field at its cap, plus the keys, indexes and times
- * — is 100 + 256 + 4 + 8 KB, the history's `ERRORS_KEPT` × 1 KB, and under 8 KB for the
- * rest: test/unit/limits.test.ts builds that item through the DynamoDB adapter and checks
- * it against `itemBytes`.
- * (AWS: https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html,
- * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/CapacityUnitCalculations.html)
+ * (`documentItemBytes`, lib/aws-rules/dynamodb.ts). The worst case — every field at its
+ * cap, plus the keys, indexes and times — is 100 + 256 + 4 + 8 KB, the history's
+ * `ERRORS_KEPT` × 1 KB, and under 8 KB for the rest: test/unit/limits.test.ts builds that
+ * item through the DynamoDB adapter and checks it against `documentItemBytes`.
  */
+import { DYNAMODB_LIMITS } from './aws-rules/dynamodb.js';
+import { SQS_LIMITS } from './aws-rules/sqs.js';
+import { cutBytes, utf8Bytes } from './bytes.js';
+
 export const LIMITS = {
   /** DynamoDB: an item, attribute names and values together. */
-  itemBytes: 400 * 1024,
+  itemBytes: DYNAMODB_LIMITS.itemBytes,
   /**
    * A task's head item (lib/aws/dynamo/item.ts): what its claim, each heartbeat and its
    * finish write. DynamoDB bills an UpdateItem by the larger of the item's size before and
@@ -35,9 +39,9 @@ export const LIMITS = {
   /** The note of a failed message send on a task (`send_error`): it stays on the head while the task waits. */
   sendErrorBytes: 256,
   /** DynamoDB: a partition key value, of the table or of an index (`task#<id>`, `<job>#<shard>`, a parent id). */
-  partitionKeyBytes: 2048,
+  partitionKeyBytes: DYNAMODB_LIMITS.partitionKeyBytes,
   /** DynamoDB: a sort key value (`gsi_time`: the time queued, `#`, the task id). */
-  sortKeyBytes: 1024,
+  sortKeyBytes: DYNAMODB_LIMITS.sortKeyBytes,
   /** A task's kwargs, as JSON text. */
   kwargsBytes: 100 * 1024,
   /** A task's result, as JSON text. */
@@ -55,7 +59,7 @@ export const LIMITS = {
   /** Caller-given task ids. */
   idPattern: /^[A-Za-z0-9_.:-]{1,128}$/,
   /** SQS DelaySeconds maximum: a task due later goes through the timer port. */
-  maxDelaySeconds: 900,
+  maxDelaySeconds: SQS_LIMITS.maxDelaySeconds,
   /** How far from now a one-off task may be scheduled (`delay`, `eta`): a year either way for `eta`. */
   maxScheduleSeconds: 365 * 86_400,
   /** The longest `expiry` (seconds after a task is due). */
@@ -86,46 +90,22 @@ export const LIMITS = {
   maxPageBytes: 6_000_000 - 80 * 1024,
 } as const;
 
-/** The UTF-8 bytes of a text, as AWS counts it (a lone surrogate is sent as U+FFFD: 3 bytes). */
-export const utf8Bytes = (text: string): number => Buffer.byteLength(text, 'utf8');
+/** What marks stored text (an error, a stack, the history) that was cut to its budget. */
+export const TRUNCATED = '… [truncated]';
 
 /** DynamoDB write units for an item of `bytes`: 1 per KB begun, at least 1 (AWS: capacity unit consumption for writes). */
 export const writeUnits = (bytes: number): number => Math.max(1, Math.ceil(bytes / 1024));
 
-/** Whether a text fits a DynamoDB partition key value (table or index): at most `LIMITS.partitionKeyBytes`. */
-export const fitsPartitionKey = (key: string): boolean => utf8Bytes(key) <= LIMITS.partitionKeyBytes;
-
-/** What a character costs inside a JSON string literal: its escape, or its UTF-8 bytes. */
-function jsonCharBytes(char: string): number {
-  const code = char.codePointAt(0)!;
-  if (char === '"' || char === '\\' || '\b\f\n\r\t'.includes(char)) return 2;
-  if (code < 0x20 || (code >= 0xd800 && code <= 0xdfff)) return 6;
-  return utf8Bytes(char);
-}
-
-const MARK = '… [truncated]';
+// Where these live now; re-exported for the modules that import them from here.
+export { utf8Bytes } from './bytes.js';
+export { fitsPartitionKey } from './aws-rules/dynamodb.js';
 
 /**
- * `text` cut to at most `max` bytes — `json: false` its UTF-8 bytes (a stored string), `json:
- * true` the bytes of its JSON string literal without the quotes (a string inside stored
- * JSON text, where a control character is 6 bytes) — ending with `… [truncated]` when cut.
- * Cuts between characters, never inside one.
+ * `text` cut to at most `max` bytes — UTF-8 (a stored string), or with `json` the bytes of its
+ * JSON string literal (a control character is 6 there) — ending with `TRUNCATED` when cut.
  */
-export function truncateBytes(text: string, max: number, json = false): string {
-  const cost = json ? jsonCharBytes : utf8Bytes;
-  let total = 0;
-  for (const char of text) total += cost(char);
-  if (total <= max) return text;
-  const room = max - utf8Bytes(MARK);
-  let used = 0;
-  let out = '';
-  for (const char of text) {
-    used += cost(char);
-    if (used > room) break;
-    out += char;
-  }
-  return out + MARK;
-}
+export const truncateBytes = (text: string, max: number, json = false): string =>
+  cutBytes(text, max, { json, mark: TRUNCATED });
 
 /** `text` cut to `max` characters with a mark: for log lines, not for what is stored. */
 export function truncate(text: string, max: number): string {

@@ -3,7 +3,7 @@ import { mapSettled } from '../concurrency.js';
 import type { ReceivedMessage } from '../queue.js';
 import { SETTINGS } from '../settings.js';
 import { type TaskDepsInput, taskDeps } from '../tasks/deps.js';
-import { cutUtf8 } from '../echo.js';
+import { cutBytes } from '../bytes.js';
 import { decodeEnvelope } from '../envelope.js';
 import { LIMITS, truncateBytes } from '../limits.js';
 import { type Logger, messageLogger } from '../log.js';
@@ -117,7 +117,7 @@ async function handleLogged(
  */
 async function lastDeliveryFailed(c: DeliveryContext, message: ReceivedMessage, err: unknown, log: Logger) {
   const receives = Number((message.attributes as Record<string, string>).ApproximateReceiveCount ?? 1);
-  const reason = `dead-lettered after ${receives} deliveries: ${cutUtf8((err as Error)?.message ?? String(err), 1000)}`;
+  const reason = `dead-lettered after ${receives} deliveries: ${cutBytes((err as Error)?.message ?? String(err), 1000)}`;
   const decoded = decodeEnvelope(message.body);
   if ('producer' in decoded && decoded.producer && decoded.producer.id === undefined) {
     log.error({ err, reason }, "last delivery failed: SQS's redrive policy moves it (its task id is its message id)");

@@ -1,6 +1,6 @@
 import { decodeEnvelope, type ProducerEnvelope, taskIdOf } from '../envelope.js';
 import { ConflictError, ValidationError } from '../errors.js';
-import { truncate } from '../limits.js';
+import { cutBytes } from '../bytes.js';
 import { type Logger, taskLogger } from '../log.js';
 import type { ReceivedMessage } from '../queue.js';
 import type { Outcome } from '../store.js';
@@ -45,7 +45,7 @@ export async function handleMessage(
   const { queue, registry, logger } = c.deps;
   const decoded = decodeEnvelope(message.body);
   if ('invalid' in decoded) {
-    logger.error({ body: truncate(message.body, 2000), reason: decoded.invalid }, 'not a task message: dead-lettered');
+    logger.error({ body: cutBytes(message.body, 2000), reason: decoded.invalid }, 'not a task message: dead-lettered');
     await queue.deadLetter(message.body, decoded.invalid);
     return;
   }

@@ -1,6 +1,8 @@
 import { ValidationError } from '../errors.js';
 import { jobIndexKey, SHARDS, taskKey } from '../keys.js';
-import { fitsPartitionKey, LIMITS, utf8Bytes } from '../limits.js';
+import { fitsPartitionKey } from '../aws-rules/dynamodb.js';
+import { utf8Bytes } from '../bytes.js';
+import { LIMITS } from '../limits.js';
 
 /** A JSON-RPC call's params, by name (positional params are named by the method first). */
 export type Params = Record<string, unknown>;

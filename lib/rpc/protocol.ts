@@ -1,4 +1,5 @@
-import { cutUtf8, ECHO_BYTES } from '../echo.js';
+import { cutBytes, utf8Bytes } from '../bytes.js';
+import { ECHO_BYTES } from '../echo.js';
 import { ConflictError, TaskNotFoundError, ValidationError, WaitTimeoutError } from '../errors.js';
 import { LIMITS } from '../limits.js';
 import type { Logger } from '../log.js';
@@ -92,7 +93,7 @@ function paramsOf(method: Method, raw: unknown): Params {
     params = Object.fromEntries(raw.map((v, i) => [method.positional[i], v]));
   } else params = (raw as Params | undefined) ?? {};
   const unknown = method.accepts && Object.keys(params).filter((k) => !method.accepts!.includes(k));
-  if (unknown?.length) throw invalid(`unknown params: ${cutUtf8(unknown.join(', '), ECHO_BYTES)}`);
+  if (unknown?.length) throw invalid(`unknown params: ${cutBytes(unknown.join(', '), ECHO_BYTES)}`);
   return params;
 }
 
@@ -125,7 +126,7 @@ export function createRpc(options: RpcOptions): Rpc {
     if (!valid) return errorResponse(id, new RpcError(RPC_ERRORS.invalidRequest, 'Invalid Request'));
     const notification = !('id' in req);
     // Echoed in an answer or a log line: a caller's text, so bounded (lib/echo.ts).
-    const methodName = cutUtf8(req.method as string, ECHO_BYTES);
+    const methodName = cutBytes(req.method as string, ECHO_BYTES);
     try {
       const method = Object.hasOwn(methods, req.method as string) ? methods[req.method as string] : undefined;
       if (!method) throw new RpcError(RPC_ERRORS.methodNotFound, `Method not found: ${methodName}`);
@@ -151,7 +152,7 @@ export function createRpc(options: RpcOptions): Rpc {
   return {
     methods: Object.keys(methods),
     async handle(body, ctx = {}) {
-      if (Buffer.byteLength(body, 'utf8') > LIMITS.maxRequestBytes) {
+      if (utf8Bytes(body) > LIMITS.maxRequestBytes) {
         return errorBody(RPC_ERRORS.invalidRequest, 'request too large');
       }
       let parsed: unknown;

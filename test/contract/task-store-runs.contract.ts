@@ -5,7 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe } from 'node:test';
-import { LIMITS, truncateBytes } from '../../lib/limits.js';
+import { cutBytes } from '../../lib/bytes.js';
+import { LIMITS, TRUNCATED } from '../../lib/limits.js';
 import type { Outcome } from '../../lib/store.js';
 import type { Task } from '../../lib/task.js';
 import { storeTest, type StoreFactory } from './store-fixture.js';
@@ -329,7 +330,7 @@ export function taskStoreRunsContract(factory: StoreFactory): void {
       await w.create('a');
       const reason = '€'.repeat(10_000);
       const ended = await w.store.endIdle('a', { status: 'FAILURE', time: w.now, reason });
-      assert.equal(ended?.error, truncateBytes(reason, LIMITS.errorBytes));
+      assert.equal(ended?.error, cutBytes(reason, LIMITS.errorBytes, { mark: TRUNCATED }));
       assert.ok(Buffer.byteLength(ended!.error!) <= LIMITS.errorBytes);
     });
   });

@@ -9,7 +9,7 @@ import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { before, describe, it } from 'node:test';
 import * as sampleJobs from '../../examples/jobs.js';
 import { createConsumer, createLogger, type ReceivedMessage } from '../../lib/index.js';
-import { INVALID_CHARACTER, MAX_MESSAGE_BYTES } from '../../lib/sqs-message.js';
+import { INVALID_CHARACTER, SQS_LIMITS } from '../../lib/aws-rules/sqs.js';
 import type { TaskStore } from '../../lib/store.js';
 import { testStack, type TestStack } from '../helpers.js';
 
@@ -132,7 +132,7 @@ describe('hostile message bodies (issue 11 item 3, issue 12 item 5)', () => {
   it('a body of nearly 1 MiB refused: dead-lettered all the same, its reason cut to fit SQS size', async () => {
     const consumer = createConsumer({ ...s.runtime, maxReceiveCount: 3 });
     const head = '{"v":1,"job":"addition","kwargs":{"big":"';
-    const body = `${head}${'x'.repeat(MAX_MESSAGE_BYTES - head.length - 40)}"}}`;
+    const body = `${head}${'x'.repeat(SQS_LIMITS.messageBytes - head.length - 40)}"}}`;
     await sendRaw(body);
     const results = await handleBatch(consumer, await receiveAll(1));
     assert.equal(results[0].status, 'fulfilled');
@@ -140,7 +140,7 @@ describe('hostile message bodies (issue 11 item 3, issue 12 item 5)', () => {
     assert.ok(letters.has(body), 'the message is on the dead-letter queue');
     assert.ok(
       Buffer.byteLength(body) + 'reason'.length + 'String'.length + (letters.get(body)?.length ?? 0) <=
-        MAX_MESSAGE_BYTES,
+        SQS_LIMITS.messageBytes,
     );
   });
 

@@ -48,30 +48,29 @@ async function receive(
   }));
 }
 
-async function deleteMessages(client: SQSClient, url: string, receiptHandles: string[]): Promise<void> {
+/** Receipt handles in batch entries of 10 (`Id`: the index within the batch), each batch sent in turn. */
+async function inBatchesOfTen(
+  receiptHandles: string[],
+  send: (entries: { Id: string; ReceiptHandle: string }[]) => Promise<unknown>,
+): Promise<void> {
   for (let i = 0; i < receiptHandles.length; i += 10) {
-    const batch = receiptHandles.slice(i, i + 10);
-    await client.send(
-      new DeleteMessageBatchCommand({
-        QueueUrl: url,
-        Entries: batch.map((ReceiptHandle, n) => ({ Id: String(n), ReceiptHandle })),
-      }),
-    );
+    await send(receiptHandles.slice(i, i + 10).map((ReceiptHandle, n) => ({ Id: String(n), ReceiptHandle })));
   }
 }
 
-/** ChangeMessageVisibilityBatch to 0 in groups of 10: received messages visible again at once. */
-async function releaseMessages(client: SQSClient, url: string, receiptHandles: string[]): Promise<void> {
-  for (let i = 0; i < receiptHandles.length; i += 10) {
-    const batch = receiptHandles.slice(i, i + 10);
-    await client.send(
+const deleteMessages = (client: SQSClient, url: string, receiptHandles: string[]) =>
+  inBatchesOfTen(receiptHandles, (Entries) => client.send(new DeleteMessageBatchCommand({ QueueUrl: url, Entries })));
+
+/** ChangeMessageVisibilityBatch to 0: received messages visible again at once. */
+const releaseMessages = (client: SQSClient, url: string, receiptHandles: string[]) =>
+  inBatchesOfTen(receiptHandles, (entries) =>
+    client.send(
       new ChangeMessageVisibilityBatchCommand({
         QueueUrl: url,
-        Entries: batch.map((ReceiptHandle, n) => ({ Id: String(n), ReceiptHandle, VisibilityTimeout: 0 })),
+        Entries: entries.map((entry) => ({ ...entry, VisibilityTimeout: 0 })),
       }),
-    );
-  }
-}
+    ),
+  );
 
 /** SendMessageBatch in groups of 10; one entry per item: undefined when sent, else its error. */
 async function sendBatch(

@@ -36,6 +36,15 @@ export function isReady(status: TaskStatus): boolean {
   return READY_STATUSES.includes(status);
 }
 
+/**
+ * No live run holds the task at `now` (epoch seconds): waiting for a run (QUEUED, RETRY), or
+ * STARTED by a run whose lease has lapsed. The stores' idle condition, as a predicate.
+ */
+export const isIdle = (task: Pick<Task, 'status' | 'leaseUntil'>, now: number): boolean =>
+  task.status === 'QUEUED' ||
+  task.status === 'RETRY' ||
+  (task.status === 'STARTED' && task.leaseUntil !== undefined && task.leaseUntil < now);
+
 export function isStatus(value: unknown): value is TaskStatus {
   return typeof value === 'string' && (ALL_STATUSES as string[]).includes(value);
 }

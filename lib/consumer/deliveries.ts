@@ -4,7 +4,7 @@ import { cutBytes } from '../bytes.js';
 import { type Logger, taskLogger } from '../log.js';
 import type { ReceivedMessage } from '../queue.js';
 import type { Outcome } from '../store.js';
-import { isReady, type Task } from '../task.js';
+import { isIdle, isReady, type Task } from '../task.js';
 import type { TaskDeps } from '../tasks/deps.js';
 import { endTask } from '../tasks/end.js';
 import { recordTask } from '../tasks/enqueue.js';
@@ -134,9 +134,7 @@ function logEnd(log: Logger, task: Task, outcome: Outcome, started: number): voi
 async function deferred(deps: TaskDeps, id: string): Promise<boolean> {
   const task = await deps.store.getTask(id);
   const now = deps.clock();
-  const idle =
-    task?.status === 'QUEUED' || task?.status === 'RETRY' || (task?.status === 'STARTED' && task.leaseUntil! < now);
-  if (!task || !idle) return false;
+  if (!task || !isIdle(task, now)) return false;
   await sendTaskMessage(deps, task, DEFER_SECONDS);
   taskLogger(deps.logger, task).info(
     { defer_seconds: DEFER_SECONDS },

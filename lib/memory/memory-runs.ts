@@ -7,7 +7,8 @@ import { LIMITS, truncateBytes } from '../limits.js';
 import type { ClaimResult, TaskStore } from '../store.js';
 import { costOf, finishCost, keepBody } from './memory-cost.js';
 import type { MemoryState } from './memory-state.js';
-import { isClaimable, isExpired, isHeldBy, isIdle, patch, type TaskRecord, toTask } from './task-record.js';
+import { isIdle } from '../task.js';
+import { isClaimable, isExpired, isHeldBy, patch, type TaskRecord, toTask } from './task-record.js';
 
 /** The verbs of a run: claim, fenced finish, lease, revoke request. */
 export function runVerbs(

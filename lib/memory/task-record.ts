@@ -1,6 +1,6 @@
 import { shownCost } from '../aws/dynamo/item.js';
 import { timeSortKey } from '../keys.js';
-import { OPTIONAL_FIELDS, type Task, type TaskCost } from '../task.js';
+import { isIdle, OPTIONAL_FIELDS, type Task, type TaskCost } from '../task.js';
 
 /**
  * A task as the memory store keeps it: the DynamoDB adapter's item, field for field, in
@@ -86,12 +86,6 @@ export function toTask(record: TaskRecord | undefined, now: number): Task | unde
   if (record.spent?.lambdaMs !== undefined) task.cost = shownCost(record.spent);
   return task;
 }
-
-/** No live run holds the task: waiting for a run, or STARTED by a run whose lease has expired at `now`. */
-export const isIdle = (r: TaskRecord, now: number) =>
-  r.status === 'QUEUED' ||
-  r.status === 'RETRY' ||
-  (r.status === 'STARTED' && r.leaseUntil !== undefined && r.leaseUntil < now);
 
 /** Claimable at `now`: idle, not expired (not even for a retry), due (SQS may fire a second early), not being revoked. */
 export const isClaimable = (r: TaskRecord, now: number) =>

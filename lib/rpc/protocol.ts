@@ -7,7 +7,7 @@ import { toWire } from '../task.js';
 import { READ_METHODS, RPC_ROUTES, type RpcAccess } from './access.js';
 import { RPC_ERRORS } from './codes.js';
 import { invalid, type Params } from './params.js';
-import { replyBytes, tooLarge } from './reply-size.js';
+import { escapedBytes, replyBytes, tooLarge } from './reply-size.js';
 import { type Method, type RpcCallContext, type RpcServices, rpcMethods } from './methods.js';
 
 type Id = string | number | null;
@@ -81,6 +81,16 @@ function fitReply(responses: Response[]): Response[] {
     used += replyBytes(error) + 1;
     return error;
   });
+}
+
+/**
+ * A reply's body, serialized once: as it is when it fits `LIMITS.maxReplyBytes` (nearly
+ * always), else with the answers that do not fit replaced (`fitReply`).
+ */
+function replyBody(reply: Response | Response[]): string {
+  const body = JSON.stringify(reply);
+  if (escapedBytes(body) <= LIMITS.maxReplyBytes) return body;
+  return JSON.stringify(Array.isArray(reply) ? fitReply(reply) : fitReply([reply])[0]);
 }
 
 const errorBody = (code: number, message: string) => JSON.stringify(errorResponse(null, new RpcError(code, message)));
@@ -163,14 +173,14 @@ export function createRpc(options: RpcOptions): Rpc {
       }
       if (!Array.isArray(parsed)) {
         const response = await one(parsed, ctx);
-        return response && JSON.stringify(fitReply([response])[0]);
+        return response && replyBody(response);
       }
       if (parsed.length === 0 || parsed.length > LIMITS.maxBatch) {
         const why = parsed.length ? `batch of more than ${LIMITS.maxBatch}` : 'empty batch';
         return errorBody(RPC_ERRORS.invalidRequest, `Invalid Request: ${why}`);
       }
       const responses = (await Promise.all(parsed.map((r) => one(r, ctx)))).filter((r) => r !== undefined);
-      return responses.length ? JSON.stringify(fitReply(responses)) : undefined;
+      return responses.length ? replyBody(responses) : undefined;
     },
   };
 }

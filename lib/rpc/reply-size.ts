@@ -13,8 +13,11 @@ import { invalid } from './params.js';
 
 /** UTF-8 bytes `value` adds to a Lambda proxy response: its JSON, escaped as a JSON string. */
 export function replyBytes(value: unknown): number {
-  return utf8Bytes(JSON.stringify(JSON.stringify(value) ?? 'null'));
+  return escapedBytes(JSON.stringify(value) ?? 'null');
 }
+
+/** UTF-8 bytes of JSON text once escaped as a JSON string (the Lambda proxy response's `body`). */
+export const escapedBytes = (json: string): number => utf8Bytes(JSON.stringify(json));
 
 /** The leading tasks whose replies fit in `budget` bytes together (at least none, at most all). */
 function fitting(tasks: readonly TaskWire[], budget: number): number {

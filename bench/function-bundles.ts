@@ -23,8 +23,8 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 10);
 const here = resolve(import.meta.dirname, '..');
 const jobs = join(here, 'examples/jobs.ts');
 const cache = join(here, 'node_modules/.cache');
-mkdirSync(cache, { recursive: true });
-const dir = mkdtempSync(join(cache, 'skytask-bundles-'));
+/** The folder of this measurement's bundles (made by measureBundles, removed after). */
+let dir = '';
 
 /** One function bundled as the construct bundles it, the SDK external or inside. */
 async function bundle(name: keyof typeof FUNCTION_ENTRIES, sdk: 'external' | 'bundled'): Promise<string> {
@@ -58,6 +58,7 @@ console.log(performance.now() - t0);`;
   const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
     env: {
       PATH: process.env.PATH,
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       AWS_REGION: 'us-east-1',
       SKYTASK_TABLE: 'bench',
       SKYTASK_QUEUE_URL: 'http://127.0.0.1:9/queue/bench',
@@ -75,26 +76,65 @@ const calls: Partial<Record<keyof typeof FUNCTION_ENTRIES, string>> = {
   consumer: 'await m.handler({ Records: [] }, {});',
 };
 
-try {
-  const cases: { name: string; sdk: string; file: string; call: string; times: number[] }[] = [];
-  for (const name of Object.keys(FUNCTION_ENTRIES) as (keyof typeof FUNCTION_ENTRIES)[]) {
-    for (const sdk of ['external', 'bundled'] as const) {
-      const file = await bundle(name, sdk);
-      const bytes = statSync(file).size;
-      const gzip = gzipSync(readFileSync(file)).length;
-      const map = statSync(`${file}.map`).size;
-      console.log(
-        `${name.padEnd(10)} SDK ${sdk.padEnd(8)} ${kb(bytes).padStart(8)} raw ${kb(gzip).padStart(7)} gzip, map ${kb(map)}`,
-      );
-      const call = calls[name];
-      if (call) cases.push({ name, sdk, file, call, times: [] });
+/** One bundle's figures: sizes in bytes, and the cold-start proxy's times (ms), if it has a first call. */
+export interface BundleFigures {
+  name: string;
+  sdk: 'external' | 'bundled';
+  bytes: number;
+  gzip: number;
+  map: number;
+  times: number[];
+}
+
+/**
+ * Build every function's bundle for each of `sdks`, and time `rounds` fresh imports and first
+ * calls of the ones that have one (rpc, consumer), the cases interleaved round by round.
+ */
+export async function measureBundles(
+  rounds: number,
+  sdks: readonly ('external' | 'bundled')[] = ['external', 'bundled'],
+): Promise<BundleFigures[]> {
+  const figures: (BundleFigures & { file: string })[] = [];
+  mkdirSync(cache, { recursive: true });
+  dir = mkdtempSync(join(cache, 'skytask-bundles-'));
+  try {
+    for (const name of Object.keys(FUNCTION_ENTRIES) as (keyof typeof FUNCTION_ENTRIES)[]) {
+      for (const sdk of sdks) {
+        const file = await bundle(name, sdk);
+        const sizes = {
+          bytes: statSync(file).size,
+          gzip: gzipSync(readFileSync(file)).length,
+          map: statSync(`${file}.map`).size,
+        };
+        figures.push({ name, sdk, file, ...sizes, times: [] });
+      }
     }
+    for (let round = 0; round < rounds; round++) {
+      for (const f of figures) {
+        const call = calls[f.name as keyof typeof FUNCTION_ENTRIES];
+        if (call) f.times.push(coldStart(f.file, call));
+      }
+    }
+    return figures.map(({ file: _, ...f }) => f);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
-  for (let round = 0; round < ROUNDS; round++) {
-    for (const c of cases) c.times.push(coldStart(c.file, c.call));
+}
+
+/** Lines for a report: size per bundle, then the median cold-start proxy of the ones timed. */
+export function bundleLines(figures: readonly BundleFigures[]): string[] {
+  const lines = figures.map(
+    (f) =>
+      `${f.name.padEnd(10)} SDK ${f.sdk.padEnd(8)} ${kb(f.bytes).padStart(8)} raw ${kb(f.gzip).padStart(7)} gzip, map ${kb(f.map)}`,
+  );
+  const timed = figures.filter((f) => f.times.length);
+  if (timed.length) {
+    lines.push(`import + first call, fresh node ${process.version}, median of ${timed[0].times.length}:`);
+    for (const f of timed) lines.push(`${f.name.padEnd(10)} SDK ${f.sdk.padEnd(8)} ${median(f.times).toFixed(0)} ms`);
   }
-  console.log(`\nimport + first call, fresh node ${process.version}, median of ${ROUNDS}:`);
-  for (const c of cases) console.log(`${c.name.padEnd(10)} SDK ${c.sdk.padEnd(8)} ${median(c.times).toFixed(0)} ms`);
-} finally {
-  rmSync(dir, { recursive: true, force: true });
+  return lines;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  console.log(bundleLines(await measureBundles(ROUNDS)).join('\n'));
 }

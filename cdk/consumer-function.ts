@@ -30,7 +30,7 @@ export function createConsumerFunction(scope: Construct, core: TaskQueueCore): N
     // delivery is re-sent with at most SQS's 15 minutes (the claim refuses it until due).
     statements: [
       // Claim, finish, revoke, locks, and the records of the sub-tasks a job queues.
-      tableStatement(core.table, ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem']),
+      tableStatement(core.table, ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem']),
       new PolicyStatement({
         actions: [
           // The event source mapping polls with the function's role.

@@ -1,5 +1,6 @@
 /** The TaskQueue construct's props with their defaults filled in, and the conflicts that fail the synth. */
 import { Duration } from 'aws-cdk-lib';
+import { SQS_LIMITS } from '../lib/aws-rules/sqs.js';
 import { DEFAULTS, LIMITS, type TaskQueueDefaults } from './defaults.js';
 import type { TaskQueueProps } from './task-queue-props.js';
 import type { Job } from '../lib/job.js';
@@ -51,8 +52,10 @@ export function checkProps(p: Resolved): void {
   if (!Number.isInteger(p.taskRetentionDays) || p.taskRetentionDays < 1) {
     throw new Error('TaskQueue: taskRetentionDays is a whole number of days, at least 1');
   }
-  if (!Number.isInteger(p.maxReceiveCount) || p.maxReceiveCount < 1 || p.maxReceiveCount > 1000) {
-    throw new Error('TaskQueue: maxReceiveCount is a whole number from 1 to 1000 (SQS redrive policy)');
+  if (!Number.isInteger(p.maxReceiveCount) || p.maxReceiveCount < 1 || p.maxReceiveCount > SQS_LIMITS.maxReceiveCount) {
+    throw new Error(
+      `TaskQueue: maxReceiveCount is a whole number from 1 to ${SQS_LIMITS.maxReceiveCount} (SQS redrive policy)`,
+    );
   }
   const every = p.reconcileEvery.toSeconds();
   if (every < 60 || every % 60 !== 0) {

@@ -68,12 +68,12 @@ export function createRpcFunction(scope: Construct, core: TaskQueueCore, timer: 
 
 function rpcStatements(scope: Construct, core: TaskQueueCore, timer: Timer): PolicyStatement[] {
   return [
-    // queue_task, get_task, wait_for_task, delete_tasks, revoke_task; the redrive's
-    // requeue, the purge's mark; get_tasks, list_dead_letters and job_list (schedule
-    // entries) read items in batches.
-    tableStatement(core.table, ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'BatchGetItem']),
-    // get_tasks lists through the indexes only.
-    indexQueryStatement(core.table, [INDEX.byJob.name, INDEX.byStatus.name, INDEX.byParent.name]),
+    // queue_task, get_task and wait_for_task (a Query of the task's items), delete_tasks,
+    // revoke_task; the redrive's requeue, the purge's mark; get_tasks, list_dead_letters and
+    // job_list (schedule entries) read items in batches.
+    tableStatement(core.table, ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem', 'BatchGetItem']),
+    // get_tasks lists through the indexes.
+    indexQueryStatement(core.table, [INDEX.byJob.name, INDEX.byParent.name]),
     // queue_task and the redrive send; num_tasks and queue_stats read the depth.
     ...queueSendStatements(core.queue, ['sqs:GetQueueAttributes']),
     // redrive_dead_letters and purge_dead_letters receive and delete; queue_stats reads the depth.

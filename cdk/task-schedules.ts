@@ -105,7 +105,7 @@ function createPeriodicSchedules(
     // A fire queues a task with no delay: no timer.
     statements: [
       // The task record and its non-overlap lock, the schedule entry's run.
-      tableStatement(core.table, ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem']),
+      tableStatement(core.table, ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem']),
       ...queueSendStatements(core.queue),
     ],
     // A fire is idempotent per slot: retrying it is safe.
@@ -153,10 +153,11 @@ function createReconciler(
     // never beyond SQS's 15 minutes. (Arming far-future tasks again is the local stack's
     // restart recovery, not this run.)
     statements: [
-      // Unfinished tasks: keys from the status index, items in batches.
-      indexQueryStatement(core.table, [INDEX.byStatus.name]),
-      // markResent, endIdle, setSendError; releasing the lock of a task it ends; the task of a dead letter.
-      tableStatement(core.table, ['BatchGetItem', 'GetItem', 'UpdateItem', 'DeleteItem']),
+      // Unfinished tasks: the job names, keys from the job index, items in batches.
+      indexQueryStatement(core.table, [INDEX.byJob.name]),
+      // markResent, endIdle (which reads the head first), setSendError; releasing the lock
+      // of a task it ends; the task of a dead letter (a Query of its items).
+      tableStatement(core.table, ['BatchGetItem', 'GetItem', 'Query', 'UpdateItem', 'DeleteItem']),
       ...queueSendStatements(core.queue),
       // The dead-letter sweep: read letters, make them visible again (lib/tasks/dead-letter-sweep.ts).
       new PolicyStatement({

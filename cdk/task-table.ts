@@ -21,6 +21,7 @@ export function createTaskTable(scope: Construct, removalPolicy: RemovalPolicy):
   };
   const table = new Table(scope, 'Table', {
     partitionKey: keyOf(def.KeySchema, 'HASH')!,
+    sortKey: keyOf(def.KeySchema, 'RANGE'),
     billingMode: BillingMode.PAY_PER_REQUEST,
     pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
     // The attribute lib/aws/dynamo/task-writes.ts writes on ready tasks.

@@ -15,7 +15,18 @@ export {
 } from './job.js';
 export { isStandardSchema, type KwargsSchema, type KwargsIssue } from './kwargs-schema.js';
 export { createRegistry, loadRegistry, type JobRegistry } from './registry.js';
-export { TaskStatus, READY_STATUSES, isReady, toWire, fromWire, type Task, type TaskWire } from './task.js';
+export {
+  TaskStatus,
+  READY_STATUSES,
+  isReady,
+  toWire,
+  fromWire,
+  type Task,
+  type TaskCost,
+  type TaskWire,
+} from './task.js';
+export { LIST_PRICES, dollarsOf, type CostSum, type Prices } from './cost.js';
+export { costReport, type CostReport, type CostReportOptions } from './tasks/cost-report.js';
 export {
   signature,
   chain,
@@ -157,4 +168,4 @@ export {
   type MemoryQueueOptions,
   type DeadLetterView,
 } from './memory/memory-queue.js';
-export { QueueRequestError } from './memory/sqs-rules.js';
+export { QueueRequestError } from './memory/queue-request-error.js';

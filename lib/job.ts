@@ -1,6 +1,6 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 import { readThrown } from './consumer/outcome.js';
-import { cutUtf8 } from './echo.js';
+import { cutBytes } from './bytes.js';
 import { ValidationError } from './errors.js';
 import type { KwargsSchema } from './kwargs-schema.js';
 import type { Logger } from './log.js';
@@ -213,7 +213,7 @@ export function canOverlap(job: Job, kwargs: Kwargs): boolean {
   try {
     return rule(kwargs);
   } catch (err) {
-    const why = cutUtf8(readThrown(err).message, 500);
+    const why = cutBytes(readThrown(err).message, 500);
     throw new ValidationError(`canOverlap of job "${job.name}" threw: ${why}`);
   }
 }

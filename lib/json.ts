@@ -1,4 +1,4 @@
-import { utf8Bytes } from './limits.js';
+import { utf8Bytes } from './bytes.js';
 
 /** A value's JSON text and its UTF-8 bytes (what DynamoDB counts). */
 export interface JsonText {

@@ -1,28 +1,37 @@
 import { createHash } from 'node:crypto';
 import { ValidationError } from './errors.js';
-import { LIMITS, utf8Bytes } from './limits.js';
-import { isReady, type TaskStatus } from './task.js';
+import { utf8Bytes } from './bytes.js';
+import { LIMITS } from './limits.js';
+import { isReady, READY_STATUSES, type TaskStatus } from './task.js';
 
 /**
  * Every DynamoDB key and index value, built here and nowhere else.
  *
- * One table, partition key `pk` only:
- *   task#<id>      a task
- *   lock#<lockId>  a non-overlap lock: { task_id }
- *   sched#<job>    a periodic job's schedule entry
- *   flow#<id>      a workflow: its shape (lib/workflow.ts); its tasks are task items
- *   join#<id>      a workflow's join: how many of its shards are fully counted
- *   join#<id>#<k>  one shard of the join: the members k*JOIN_SHARD… it counted
+ * One table, partition key `pk`, sort key `sk`. A task is a partition of items, read
+ * together with one Query (docs/storage.md):
+ *   task#<id> / head         the task's head: status, times, lease, counters; its kwargs and
+ *                            caller too when they fit (lib/aws/dynamo/item.ts)
+ *   task#<id> / body#<ref>   its body, when kwargs and caller do not fit the head: written
+ *                            once at enqueue, never updated; `ref` is random per write, so
+ *                            two writers of one id never overwrite each other's body
+ *   lock#<lockId> / lock     a non-overlap lock: { task_id }
+ *   sched#<job> / sched      a periodic job's schedule entry
+ *   jobs / jobs              the job names that have tasks (`names`, a string set): what a
+ *                            listing by status alone walks
+ *   flow#<id> / flow         a workflow: its shape (lib/workflow.ts); its tasks are task items
+ *   join#<id> / join         a workflow's join: how many of its shards are fully counted
+ *   join#<id>#<k> / join     one shard of the join: the members k*JOIN_SHARD… it counted
  *
- * Three KEYS_ONLY global secondary indexes serve `get_tasks`; listings read the keys
- * there and the items from the table. KEYS_ONLY means an update that does not change
+ * Two KEYS_ONLY global secondary indexes serve `get_tasks`; listings read the keys there
+ * and the heads (and bodies) from the table. KEYS_ONLY means an update that does not change
  * an index key writes nothing to that index.
- *   by_job     gsi_job    = <job>#<shard>    sort gsi_time   (written once, at enqueue)
- *   by_status  gsi_status = <group>#<shard>  sort gsi_time   (re-keyed once, at the finish)
- *   by_parent  gsi_parent = <from_task>      sort gsi_time   (sparse: sub-tasks only)
- * The status group is the status for a ready task and PENDING for QUEUED, RETRY and
- * STARTED: a claim then re-keys nothing (a changed key costs a delete and a put in the
- * index), and a listing of one unready status filters the pending group.
+ *   by_job     gsi_job    = <job>#<group>#<shard>  sort gsi_time  (re-keyed once, at the end)
+ *   by_parent  gsi_parent = <from_task>            sort gsi_time  (sparse: sub-tasks only)
+ * The group is the status for a ready task and PENDING for QUEUED, RETRY, STARTED and WAITING:
+ * a claim, or a WAITING task's release or suspension, re-keys nothing (a changed key costs a delete and a put in the index), and a listing of
+ * one unready status filters the pending group. One index for job and status makes a task's
+ * index writes 3 (a put at enqueue, a delete and a put at the end), where an index each
+ * made 4: a listing by status alone pays for it, with one query per job name and shard.
  * A job name or a status as a bare partition key would put every task of a busy job, or
  * every queued task, on one hot key; spreading each over SHARDS keys keeps writes under
  * one partition's 1,000 WCU/s per key and costs a listing SHARDS small queries.
@@ -31,18 +40,34 @@ export const SHARDS = 8;
 
 export const INDEX = {
   byJob: { name: 'by_job', pk: 'gsi_job' },
-  byStatus: { name: 'by_status', pk: 'gsi_status' },
   byParent: { name: 'by_parent', pk: 'gsi_parent' },
   sortKey: 'gsi_time',
 } as const;
 
-export const taskKey = (id: string) => ({ pk: `task#${id}` });
-export const lockKey = (lockId: string) => ({ pk: `lock#${lockId}` });
-export const scheduleKey = (job: string) => ({ pk: `sched#${job}` });
-export const workflowKey = (id: string) => ({ pk: `flow#${id}` });
+/** The sort key of a task's head. */
+export const HEAD_SK = 'head';
+const BODY_SK = 'body#';
+
+/** The partition key value of a task's items. */
+export const taskPartition = (id: string) => `task#${id}`;
+/** The task id of a partition key value (`task#<id>`). */
+export const taskIdOfPartition = (pk: string) => pk.slice('task#'.length);
+/** A task's head. */
+export const taskKey = (id: string) => ({ pk: taskPartition(id), sk: HEAD_SK });
+/** A task's body written under `ref`. */
+export const bodyKey = (id: string, ref: string) => ({ pk: taskPartition(id), sk: `${BODY_SK}${ref}` });
+/** Whether a sort key is a body's; its ref. */
+export const bodyRefOf = (sk: string): string | undefined =>
+  sk.startsWith(BODY_SK) ? sk.slice(BODY_SK.length) : undefined;
+export const lockKey = (lockId: string) => ({ pk: `lock#${lockId}`, sk: 'lock' });
+export const scheduleKey = (job: string) => ({ pk: `sched#${job}`, sk: 'sched' });
+/** The item listing the job names that have tasks. */
+export const JOBS_KEY = { pk: 'jobs', sk: 'jobs' } as const;
+export const workflowKey = (id: string) => ({ pk: `flow#${id}`, sk: 'flow' });
 /** The join's top item (no shard), or shard `shard` of it. */
 export const joinKey = (id: string, shard?: number) => ({
   pk: shard === undefined ? `join#${id}` : `join#${id}#${shard}`,
+  sk: 'join',
 });
 
 /**
@@ -140,9 +165,13 @@ export function shardOf(id: string): number {
   return (h >>> 0) % SHARDS;
 }
 
-export const jobIndexKey = (job: string, shard: number) => `${job}#${shard}`;
 export const statusGroup = (status: TaskStatus): string => (isReady(status) ? status : 'PENDING');
-export const statusIndexKey = (status: TaskStatus, shard: number) => `${statusGroup(status)}#${shard}`;
+/** The status groups: PENDING, then each ready status. */
+export const STATUS_GROUPS: readonly string[] = ['PENDING', ...READY_STATUSES];
+/** `by_job`'s partition key value: the job, its status group, a shard. */
+export const jobIndexKey = (job: string, group: string, shard: number) => `${job}#${group}#${shard}`;
+/** The job name in a `by_job` key (names have no `#`: LIMITS.idPattern). */
+export const jobOfIndexKey = (key: string) => key.slice(0, key.indexOf('#'));
 
 /** Sort key: time queued in milliseconds, fixed width, then the id to break ties. */
 export function timeSortKey(timeQueued: number, id: string): string {
@@ -172,9 +201,9 @@ export function decodeCursor(cursor: string): string {
   throw new ValidationError('cursor is not one that get_tasks returned');
 }
 
-/** The index attributes a task carries for its status. */
-export function statusIndexAttrs(id: string, status: TaskStatus) {
-  return { [INDEX.byStatus.pk]: statusIndexKey(status, shardOf(id)) };
+/** The `by_job` attribute of task `id` of job `job` in `status`. */
+export function jobIndexAttrs(id: string, job: string, status: TaskStatus) {
+  return { [INDEX.byJob.pk]: jobIndexKey(job, statusGroup(status), shardOf(id)) };
 }
 
 /** JSON with object keys sorted at every level: equal kwargs give equal text. */

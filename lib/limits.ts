@@ -1,26 +1,47 @@
 /**
- * Every limit, counted the way AWS counts it: UTF-8 bytes, not characters. The byte
- * budgets of a task item live here and nowhere else, so that later work (where payloads
- * live, flow control) changes them in one place.
+ * skytask's limits and byte budgets, in the units AWS counts (UTF-8 bytes, not characters).
+ * The byte budgets of a task item live here and nowhere else, so that later work (where
+ * payloads live, flow control) changes them in one place; AWS's own limits and the way AWS
+ * counts live in lib/aws-rules/ (DynamoDB, SQS) and lib/bytes.ts (UTF-8), and the entries
+ * below that are AWS's point there.
  *
  * A task item must always fit DynamoDB's 400 KB, so that the finish write cannot fail on
  * size: kwargs are refused above their cap at enqueue, results above theirs are recorded
  * as a FAILURE saying so, and error text, stacks and the error history are cut to theirs.
  * DynamoDB counts an item as the UTF-8 bytes of every attribute name plus every value
- * (`itemBytes`). The worst case — every field at its cap, plus the keys, indexes and times
- * — is 100 + 256 + 4 + 8 KB, the history's `ERRORS_KEPT` × 1 KB, and under 8 KB for the
- * rest: test/unit/limits.test.ts builds that item through the DynamoDB adapter and checks
- * it against `itemBytes`.
- * (AWS: https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html,
- * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/CapacityUnitCalculations.html)
+ * (`documentItemBytes`, lib/aws-rules/dynamodb.ts). The worst case — every field at its
+ * cap, plus the keys, indexes and times — is 100 + 256 + 4 + 8 KB, the history's
+ * `ERRORS_KEPT` × 1 KB, and under 8 KB for the rest: test/unit/limits.test.ts builds that
+ * item through the DynamoDB adapter and checks it against `documentItemBytes`.
  */
+import { DYNAMODB_LIMITS } from './aws-rules/dynamodb.js';
+import { SQS_LIMITS } from './aws-rules/sqs.js';
+import { cutBytes, utf8Bytes } from './bytes.js';
+
 export const LIMITS = {
   /** DynamoDB: an item, attribute names and values together. */
-  itemBytes: 400 * 1024,
+  itemBytes: DYNAMODB_LIMITS.itemBytes,
+  /**
+   * A task's head item (lib/aws/dynamo/item.ts): what its claim, each heartbeat and its
+   * finish write. DynamoDB bills an UpdateItem by the larger of the item's size before and
+   * after, in 1 KB units: a head within 1 KB makes each of those writes cost 1 unit.
+   */
+  headBytes: 1024,
+  /**
+   * Kept free in the head for progress reports, which will ride on the heartbeat write (issue
+   * 13). A task's kwargs and caller live in its head only when the head, with them, with what
+   * a claim adds and with this room kept, stays within `headBytes`; else they go to its body
+   * item, written once at enqueue and never again.
+   */
+  progressBytes: 512,
+  /** The worker's name as a task records it (a Lambda log stream name is 52: `2026/11/05/[$LATEST]` and 32 hex digits). */
+  workerBytes: 64,
+  /** The note of a failed message send on a task (`send_error`): it stays on the head while the task waits. */
+  sendErrorBytes: 256,
   /** DynamoDB: a partition key value, of the table or of an index (`task#<id>`, `<job>#<shard>`, a parent id). */
-  partitionKeyBytes: 2048,
+  partitionKeyBytes: DYNAMODB_LIMITS.partitionKeyBytes,
   /** DynamoDB: a sort key value (`gsi_time`: the time queued, `#`, the task id). */
-  sortKeyBytes: 1024,
+  sortKeyBytes: DYNAMODB_LIMITS.sortKeyBytes,
   /** A task's kwargs, as JSON text. */
   kwargsBytes: 100 * 1024,
   /** A task's result, as JSON text. */
@@ -44,7 +65,7 @@ export const LIMITS = {
   /** Workflows queued from inside a workflow's task (children awaiting their own children…), the outermost 1. */
   maxWorkflowDepth: 8,
   /** SQS DelaySeconds maximum: a task due later goes through the timer port. */
-  maxDelaySeconds: 900,
+  maxDelaySeconds: SQS_LIMITS.maxDelaySeconds,
   /** How far from now a one-off task may be scheduled (`delay`, `eta`): a year either way for `eta`. */
   maxScheduleSeconds: 365 * 86_400,
   /** The longest `expiry` (seconds after a task is due). */
@@ -75,43 +96,22 @@ export const LIMITS = {
   maxPageBytes: 6_000_000 - 80 * 1024,
 } as const;
 
-/** The UTF-8 bytes of a text, as AWS counts it (a lone surrogate is sent as U+FFFD: 3 bytes). */
-export const utf8Bytes = (text: string): number => Buffer.byteLength(text, 'utf8');
+/** What marks stored text (an error, a stack, the history) that was cut to its budget. */
+export const TRUNCATED = '… [truncated]';
 
-/** Whether a text fits a DynamoDB partition key value (table or index): at most `LIMITS.partitionKeyBytes`. */
-export const fitsPartitionKey = (key: string): boolean => utf8Bytes(key) <= LIMITS.partitionKeyBytes;
+/** DynamoDB write units for an item of `bytes`: 1 per KB begun, at least 1 (AWS: capacity unit consumption for writes). */
+export const writeUnits = (bytes: number): number => Math.max(1, Math.ceil(bytes / 1024));
 
-/** What a character costs inside a JSON string literal: its escape, or its UTF-8 bytes. */
-function jsonCharBytes(char: string): number {
-  const code = char.codePointAt(0)!;
-  if (char === '"' || char === '\\' || '\b\f\n\r\t'.includes(char)) return 2;
-  if (code < 0x20 || (code >= 0xd800 && code <= 0xdfff)) return 6;
-  return utf8Bytes(char);
-}
-
-const MARK = '… [truncated]';
+// Where these live now; re-exported for the modules that import them from here.
+export { utf8Bytes } from './bytes.js';
+export { fitsPartitionKey } from './aws-rules/dynamodb.js';
 
 /**
- * `text` cut to at most `max` bytes — `json: false` its UTF-8 bytes (a stored string), `json:
- * true` the bytes of its JSON string literal without the quotes (a string inside stored
- * JSON text, where a control character is 6 bytes) — ending with `… [truncated]` when cut.
- * Cuts between characters, never inside one.
+ * `text` cut to at most `max` bytes — UTF-8 (a stored string), or with `json` the bytes of its
+ * JSON string literal (a control character is 6 there) — ending with `TRUNCATED` when cut.
  */
-export function truncateBytes(text: string, max: number, json = false): string {
-  const cost = json ? jsonCharBytes : utf8Bytes;
-  let total = 0;
-  for (const char of text) total += cost(char);
-  if (total <= max) return text;
-  const room = max - utf8Bytes(MARK);
-  let used = 0;
-  let out = '';
-  for (const char of text) {
-    used += cost(char);
-    if (used > room) break;
-    out += char;
-  }
-  return out + MARK;
-}
+export const truncateBytes = (text: string, max: number, json = false): string =>
+  cutBytes(text, max, { json, mark: TRUNCATED });
 
 /** `text` cut to `max` characters with a mark: for log lines, not for what is stored. */
 export function truncate(text: string, max: number): string {
@@ -125,9 +125,21 @@ export function truncate(text: string, max: number): string {
  */
 function numberBytes(n: number): number {
   if (n === 0) return 1;
-  const [mantissa, exponent] = Math.abs(n).toExponential().split('e');
-  const digits = mantissa.replace('.', '').replace(/0+$/, '').length || 1;
-  const pad = digits % 2 === 0 && Number(exponent) % 2 === 0 ? 1 : 0;
+  // The shortest decimal of n (as toExponential gives it), read without building strings
+  // per digit: this runs for every number of every head a write sizes.
+  let text = String(n < 0 ? -n : n);
+  let exponent = 0;
+  const e = text.indexOf('e');
+  if (e >= 0) (exponent = Number(text.slice(e + 1))), (text = text.slice(0, e));
+  const dot = text.indexOf('.');
+  const whole = dot < 0 ? text.length : dot;
+  const all = dot < 0 ? text : text.slice(0, dot) + text.slice(dot + 1);
+  let first = 0;
+  while (first < all.length - 1 && all.charCodeAt(first) === 48) first++;
+  let end = all.length;
+  while (end > first + 1 && all.charCodeAt(end - 1) === 48) end--;
+  const digits = end - first;
+  const pad = digits % 2 === 0 && (exponent + whole - 1 - first) % 2 === 0 ? 1 : 0;
   return 1 + Math.ceil(digits / 2) + pad + (n < 0 ? 1 : 0);
 }
 

@@ -1,5 +1,6 @@
 import { pino, type Logger as PinoLogger, type DestinationStream } from 'pino';
-import { cutUtf8, ECHO_BYTES } from './echo.js';
+import { cutBytes } from './bytes.js';
+import { ECHO_BYTES } from './echo.js';
 import { decodeEnvelope, taskIdOf } from './envelope.js';
 import { SETTINGS } from './settings.js';
 
@@ -14,7 +15,7 @@ export const LOG_VALUE_BYTES = 4096;
  */
 function boundFields(object: Record<string, unknown>): Record<string, unknown> {
   for (const [key, value] of Object.entries(object)) {
-    if (typeof value === 'string' && value.length > LOG_VALUE_BYTES / 3) object[key] = cutUtf8(value, LOG_VALUE_BYTES);
+    if (typeof value === 'string' && value.length > LOG_VALUE_BYTES / 3) object[key] = cutBytes(value, LOG_VALUE_BYTES);
     else if (value instanceof Error && key !== 'err') object[key] = boundError(value);
   }
   return object;
@@ -23,12 +24,12 @@ function boundFields(object: Record<string, unknown>): Record<string, unknown> {
 /** pino's error serializer, with the message and stack cut (an error may quote outside input). */
 function boundError(err: unknown) {
   const out = pino.stdSerializers.err(err as Error) as unknown as Record<string, unknown>;
-  if (typeof out?.message === 'string') out.message = cutUtf8(out.message, LOG_VALUE_BYTES);
-  if (typeof out?.stack === 'string') out.stack = cutUtf8(out.stack, 2 * LOG_VALUE_BYTES);
+  if (typeof out?.message === 'string') out.message = cutBytes(out.message, LOG_VALUE_BYTES);
+  if (typeof out?.stack === 'string') out.stack = cutBytes(out.stack, 2 * LOG_VALUE_BYTES);
   return out;
 }
 
-const cutField = (value: unknown) => (typeof value === 'string' ? cutUtf8(value, ECHO_BYTES) : value);
+const cutField = (value: unknown) => (typeof value === 'string' ? cutBytes(value, ECHO_BYTES) : value);
 
 /**
  * Structured JSON logs (one object a line, what CloudWatch and log tools want). The
@@ -63,8 +64,8 @@ export function messageLogger(logger: Logger, message: { messageId: string; body
   if ('invalid' in decoded) return logger.child({ message_id: message.messageId });
   const job = (decoded.envelope ?? decoded.producer).job;
   return logger.child({
-    task_id: cutUtf8(taskIdOf(decoded, message.messageId), ECHO_BYTES),
-    job: cutUtf8(job, ECHO_BYTES),
+    task_id: cutBytes(taskIdOf(decoded, message.messageId), ECHO_BYTES),
+    job: cutBytes(job, ECHO_BYTES),
     message_id: message.messageId,
   });
 }

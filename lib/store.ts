@@ -13,6 +13,31 @@ export interface Outcome {
   eta?: number;
   /** The errors of the attempts so far, this one included. */
   errors?: AttemptError[];
+  /**
+   * What the attempt consumed outside the store, as the consumer counted it: the finish adds
+   * it to the task's cost, with the write units of the attempt's own writes (its claim, its
+   * heartbeats, this finish), which the store counts. Without it the finish records no cost.
+   */
+  usage?: RunUsage;
+}
+
+/** An attempt's consumption outside the store (the consumer's count; docs/cost.md says which figures are estimates). */
+export interface RunUsage {
+  /** Its share of the receive and delete batches, its heartbeats' visibility changes, a RETRY's new message. */
+  sqsRequests: number;
+  /** Its share of the invocation that ran it (1 / the batch's size). */
+  lambdaRequests: number;
+  /** Milliseconds from the claim to the finish. */
+  lambdaMs: number;
+  /** On AWS: the run time × the function's memory, in GB-seconds. */
+  gbSeconds?: number;
+  heartbeats: number;
+}
+
+/** What the enqueue knows of a new task's consumption before its record is written. */
+export interface CreateUsage {
+  /** Its share of the send request that will carry its message (1 / the messages in that request). */
+  sqsRequests: number;
 }
 
 export type ClaimResult =
@@ -54,8 +79,11 @@ export interface ScheduleEntry {
  * it guarantees there.
  */
 export interface TaskStore extends WorkflowStore {
-  /** Write a new task. Throws TaskExistsError if the id is taken (a task past its retention no longer holds it). */
-  createTask(task: Task): Promise<void>;
+  /**
+   * Write a new task. Throws TaskExistsError if the id is taken (a task past its retention
+   * no longer holds it). `usage` starts its cost, with the write units of this create.
+   */
+  createTask(task: Task, usage?: CreateUsage): Promise<void>;
   /** The task, or undefined (also when its retention has passed). Strongly consistent. */
   getTask(id: string): Promise<Task | undefined>;
   /** The tasks that exist among `ids`, in that order. */
@@ -69,7 +97,8 @@ export interface TaskStore extends WorkflowStore {
   claimTask(claim: { id: string; now: number; leaseUntil: number; worker: string }): Promise<ClaimResult>;
   /**
    * Record an attempt's end, fenced on the attempt: the task as written, or undefined when
-   * the claim was lost (nothing written).
+   * the claim was lost (nothing written). With `outcome.usage`, the same write adds the
+   * attempt's consumption to the task's cost.
    */
   finishTask(id: string, attempt: number, outcome: Outcome): Promise<Task | undefined>;
   /** Push the lease of a running attempt to `leaseUntil`. Undefined: the attempt lost its claim. */

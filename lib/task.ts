@@ -42,6 +42,15 @@ export function isReady(status: TaskStatus): boolean {
   return READY_STATUSES.includes(status);
 }
 
+/**
+ * No live run holds the task at `now` (epoch seconds): waiting for a run (QUEUED, RETRY), or
+ * STARTED by a run whose lease has lapsed. The stores' idle condition, as a predicate.
+ */
+export const isIdle = (task: Pick<Task, 'status' | 'leaseUntil'>, now: number): boolean =>
+  task.status === 'QUEUED' ||
+  task.status === 'RETRY' ||
+  (task.status === 'STARTED' && task.leaseUntil !== undefined && task.leaseUntil < now);
+
 export function isStatus(value: unknown): value is TaskStatus {
   return typeof value === 'string' && (ALL_STATUSES as string[]).includes(value);
 }
@@ -79,6 +88,36 @@ export interface Task {
   deadLettered?: boolean;
   /** How many times the reconciler sent the task's message again. */
   resends?: number;
+  /** What the task consumed, as its finishes recorded it (absent until one did). */
+  cost?: TaskCost;
+}
+
+/**
+ * What a task consumed, summed over its attempts; each finish adds its attempt's share in
+ * its own write. How each figure is counted, and which are estimates: docs/cost.md.
+ */
+export interface TaskCost {
+  /** DynamoDB write request units: its items and their index entries, from enqueue to its last finish. */
+  writeUnits: number;
+  /** SQS requests: its send, its share of the batches that received and deleted it, heartbeats' visibility changes. */
+  sqsRequests: number;
+  /** Lambda invocations: its share of the consumer batches that ran it. */
+  lambdaRequests: number;
+  /** Milliseconds its attempts ran, claim to finish. */
+  lambdaMs: number;
+  /** On AWS: the run time × the consumer function's memory, in GB-seconds. */
+  gbSeconds?: number;
+  heartbeats: number;
+}
+
+/** The wire form of a task's cost. */
+export interface TaskCostWire {
+  write_units: number;
+  sqs_requests: number;
+  lambda_requests: number;
+  lambda_ms: number;
+  gb_seconds: number | null;
+  heartbeats: number;
 }
 
 export interface AttemptError {
@@ -110,6 +149,8 @@ export interface TaskWire {
   errors: AttemptError[];
   revoke_requested: boolean;
   dead_lettered: boolean;
+  /** What the task consumed, once a finish recorded it (docs/cost.md). */
+  cost: TaskCostWire | null;
 }
 
 /** The one place that maps a task to the wire. */
@@ -134,6 +175,7 @@ export function toWire(task: Task): TaskWire {
     errors: task.errors ?? [],
     revoke_requested: task.revokeRequested ?? false,
     dead_lettered: task.deadLettered ?? false,
+    cost: task.cost ? costToWire(task.cost) : null,
   };
   if (task.stack !== undefined) wire.stack = task.stack;
   return wire;
@@ -177,5 +219,29 @@ export function fromWire(wire: TaskWire): Task {
   if (wire.errors?.length) task.errors = wire.errors;
   if (wire.revoke_requested) task.revokeRequested = true;
   if (wire.dead_lettered) task.deadLettered = true;
+  if (wire.cost) task.cost = costFromWire(wire.cost);
   return task;
+}
+
+function costToWire(cost: TaskCost): TaskCostWire {
+  return {
+    write_units: cost.writeUnits,
+    sqs_requests: cost.sqsRequests,
+    lambda_requests: cost.lambdaRequests,
+    lambda_ms: cost.lambdaMs,
+    gb_seconds: cost.gbSeconds ?? null,
+    heartbeats: cost.heartbeats,
+  };
+}
+
+function costFromWire(wire: TaskCostWire): TaskCost {
+  const cost: TaskCost = {
+    writeUnits: wire.write_units,
+    sqsRequests: wire.sqs_requests,
+    lambdaRequests: wire.lambda_requests,
+    lambdaMs: wire.lambda_ms,
+    heartbeats: wire.heartbeats,
+  };
+  if (wire.gb_seconds !== null && wire.gb_seconds !== undefined) cost.gbSeconds = wire.gb_seconds;
+  return cost;
 }

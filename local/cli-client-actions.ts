@@ -6,6 +6,7 @@ import { createHttpClient, type HttpAuth } from '../lib/client/http-client.js';
 import type { SkytaskClient } from '../lib/client/types.js';
 import { TaskNotFoundError, ValidationError } from '../lib/errors.js';
 import { envValue, SETTINGS } from '../lib/settings.js';
+import { type CostSum, costReportToWire } from '../lib/cost.js';
 import { toWire, type Task } from '../lib/task.js';
 import { EXIT } from './cli-exit.js';
 import { type EndpointOptions, humanTask, out, reportError, spinner, taskExit, when } from './cli-output.js';
@@ -172,6 +173,28 @@ async function stats(options: EndpointOptions): Promise<void> {
   );
 }
 
+async function cost(options: EndpointOptions & { job?: string[]; since: string; limit?: string }): Promise<void> {
+  const now = Date.now() / 1000;
+  const limit = options.limit === undefined ? undefined : Number(options.limit);
+  const report = await clientOf(options).costReport({
+    jobs: options.job,
+    since: now - seconds(options.since)!,
+    until: now,
+    maxTasks: limit,
+  });
+  const row = (name: string, s: CostSum) =>
+    `${name.padEnd(20)} ${String(s.tasks).padStart(7)} ${s.writeUnits.toFixed(0).padStart(9)} ${s.sqsRequests.toFixed(1).padStart(8)} ${(s.lambdaMs / 1000).toFixed(1).padStart(9)} ${`$${s.dollars.toFixed(6)}`.padStart(12)}`;
+  out(options, costReportToWire(report), () =>
+    [
+      `tasks queued ${when(report.since)} → ${when(report.until)}, at AWS list prices (us-east-1)`,
+      `${'job'.padEnd(20)} ${'tasks'.padStart(7)} ${'write u.'.padStart(9)} ${'SQS req.'.padStart(8)} ${'run s'.padStart(9)} ${'dollars'.padStart(12)}`,
+      ...report.jobs.map((j) => row(j.name, j)),
+      row('total', report.total),
+      ...(report.complete ? [] : [`(the newest ${limit ?? 10_000} tasks only: raise --limit for the whole period)`]),
+    ].join('\n'),
+  );
+}
+
 /** Each client command's body: its arguments, then its options; an exit code, or nothing for 0. */
 export const ACTIONS = {
   async jobs(options: EndpointOptions) {
@@ -214,6 +237,7 @@ export const ACTIONS = {
   'queue-workflow': (kind: string, file: string | undefined, options: WaitOptions & { wait?: boolean }) =>
     queueWorkflowFrom(clientOf(options), kind, file, { ...options, timeout: seconds(options.timeout) }),
   'revoke-workflow': (id: string, options: EndpointOptions) => revokeWorkflow(clientOf(options), id, options),
+  cost,
 } as const;
 
 export type ActionName = keyof typeof ACTIONS;

@@ -1,8 +1,8 @@
 /**
  * The client commands of the `skytask` CLI: jobs, queue, get, wait, tasks, revoke,
- * redrive, dead-letters, purge, stats, and the workflow commands — their arguments and options. Human output by default, `--json` for
- * scripts (tasks in their wire form, as JSON-RPC returns them). What they do is in
- * cli-client-actions.ts, imported only when one runs: `--help` never loads the client.
+ * redrive, dead-letters, purge, stats, cost, and the workflow commands — their arguments
+ * and options. Human output by default, `--json` for scripts (tasks in their wire form, as
+ * JSON-RPC returns them). What they do is in cli-client-actions.ts, imported only when one runs: `--help` never loads the client.
  */
 import type { Command } from 'commander';
 import { SETTINGS } from '../lib/settings.js';
@@ -70,6 +70,11 @@ function registerTaskCommands(program: Command): void {
     'tasks',
   );
   clientCommand(program.command('revoke').description('Revoke a task that is not ready').argument('<id>'), 'revoke');
+  registerQueueCommands(program);
+}
+
+/** The commands about the queue as a whole: dead letters, its depth, what its tasks cost. */
+function registerQueueCommands(program: Command): void {
   clientCommand(
     program
       .command('redrive')
@@ -95,6 +100,15 @@ function registerTaskCommands(program: Command): void {
     'purge',
   );
   clientCommand(program.command('stats').description('Queue depth, messages in flight, dead letters'), 'stats');
+  clientCommand(
+    program
+      .command('cost')
+      .description('What the tasks queued in a period cost, by job, at AWS list prices (docs/cost.md)')
+      .option('--job <name...>', 'these jobs only (default: every job)')
+      .option('--since <seconds>', 'tasks queued in the last this many seconds', '86400')
+      .option('--limit <n>', 'read at most this many tasks'),
+    'cost',
+  );
 }
 
 /** The workflow commands (docs/workflows.md). */

@@ -1,4 +1,9 @@
-import { CreateTableCommand, DescribeTableCommand, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  type DynamoDBClient,
+  ResourceNotFoundException,
+} from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { createClients, tableDefinition } from '../lib/index.js';
 import { QUEUE_SETTINGS, SECONDS_PER_DAY, SETTINGS } from '../lib/settings.js';
@@ -15,17 +20,38 @@ export interface ProvisionOptions {
 }
 
 /**
+ * Wait until a new table is ACTIVE, as on AWS: dynalite answers CreateTable before it marks
+ * the table ACTIVE on disk, and a request in between is refused as a missing table.
+ */
+async function untilActive(dynamodb: DynamoDBClient, table: string): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    const { Table } = await dynamodb.send(new DescribeTableCommand({ TableName: table }));
+    if (Table?.TableStatus === 'ACTIVE') return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`table ${table} is not ACTIVE after 10 s`);
+}
+
+/**
  * Create the table, the task queue and its dead-letter queue if missing, as the CDK
  * construct does on AWS. Returns the environment variables that point at them: the
  * local stack reads its config through `configFromEnv`, as the Lambda functions do.
  */
 export async function provision(options: ProvisionOptions): Promise<Record<string, string>> {
   const clients = createClients(options);
+  const wanted = tableDefinition(options.table);
   try {
-    await clients.dynamodb.send(new DescribeTableCommand({ TableName: options.table }));
+    const { Table } = await clients.dynamodb.send(new DescribeTableCommand({ TableName: options.table }));
+    const keys = (schema = Table?.KeySchema) => JSON.stringify(schema?.map((k) => [k.AttributeName, k.KeyType]));
+    if (keys() !== keys(wanted.KeySchema)) {
+      throw new Error(
+        `table ${options.table} has the key ${keys()}, not skytask's ${keys(wanted.KeySchema)}: an older skytask made it (docs/storage.md); remove its data directory to start afresh`,
+      );
+    }
   } catch (err) {
     if (!(err instanceof ResourceNotFoundException)) throw err;
-    await clients.dynamodb.send(new CreateTableCommand(tableDefinition(options.table)));
+    await clients.dynamodb.send(new CreateTableCommand(wanted));
+    await untilActive(clients.dynamodb, options.table);
   }
   const dlq = await clients.sqs.send(
     new CreateQueueCommand({

@@ -35,11 +35,11 @@ after(async () => {
 
 export const sleep = (seconds: number) => new Promise((resolve) => setTimeout(resolve, seconds * 1000));
 
-/** Log lines written while a test runs, as objects. */
-export function captureLogs() {
+/** Log lines written while a test runs, as objects, from `level` up. */
+export function captureLogs(level = 'info') {
   const lines: Record<string, any>[] = [];
   const logger = createLogger({
-    level: 'info',
+    level,
     stream: { write: (line: string) => void lines.push(JSON.parse(line)) },
   });
   return { logger, lines };

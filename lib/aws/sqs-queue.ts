@@ -11,7 +11,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { encodeEnvelope } from '../envelope.js';
 import type { QueueDepth, ReceivedMessage, TaskQueue } from '../queue.js';
-import { sqsAttributes } from '../sqs-message.js';
+import { normalizeDelay, normalizeMax, normalizeVisibility, sqsAttributes } from '../sqs-message.js';
 
 export interface SqsQueueOptions {
   client: SQSClient;
@@ -21,7 +21,7 @@ export interface SqsQueueOptions {
 }
 
 /** SQS DelaySeconds: whole seconds, at most 900; 0 is left out. */
-const delayOf = (seconds = 0) => (seconds > 0 ? Math.min(900, Math.ceil(seconds)) : undefined);
+const delayOf = (seconds = 0) => normalizeDelay(seconds) || undefined;
 
 async function receive(
   client: SQSClient,
@@ -33,7 +33,7 @@ async function receive(
   const out = await client.send(
     new ReceiveMessageCommand({
       QueueUrl: url,
-      MaxNumberOfMessages: Math.max(1, Math.min(10, max)),
+      MaxNumberOfMessages: normalizeMax(max),
       WaitTimeSeconds: waitSeconds,
       MessageSystemAttributeNames: ['All'],
     }),
@@ -48,30 +48,29 @@ async function receive(
   }));
 }
 
-async function deleteMessages(client: SQSClient, url: string, receiptHandles: string[]): Promise<void> {
+/** Receipt handles in batch entries of 10 (`Id`: the index within the batch), each batch sent in turn. */
+async function inBatchesOfTen(
+  receiptHandles: string[],
+  send: (entries: { Id: string; ReceiptHandle: string }[]) => Promise<unknown>,
+): Promise<void> {
   for (let i = 0; i < receiptHandles.length; i += 10) {
-    const batch = receiptHandles.slice(i, i + 10);
-    await client.send(
-      new DeleteMessageBatchCommand({
-        QueueUrl: url,
-        Entries: batch.map((ReceiptHandle, n) => ({ Id: String(n), ReceiptHandle })),
-      }),
-    );
+    await send(receiptHandles.slice(i, i + 10).map((ReceiptHandle, n) => ({ Id: String(n), ReceiptHandle })));
   }
 }
 
-/** ChangeMessageVisibilityBatch to 0 in groups of 10: received messages visible again at once. */
-async function releaseMessages(client: SQSClient, url: string, receiptHandles: string[]): Promise<void> {
-  for (let i = 0; i < receiptHandles.length; i += 10) {
-    const batch = receiptHandles.slice(i, i + 10);
-    await client.send(
+const deleteMessages = (client: SQSClient, url: string, receiptHandles: string[]) =>
+  inBatchesOfTen(receiptHandles, (Entries) => client.send(new DeleteMessageBatchCommand({ QueueUrl: url, Entries })));
+
+/** ChangeMessageVisibilityBatch to 0: received messages visible again at once. */
+const releaseMessages = (client: SQSClient, url: string, receiptHandles: string[]) =>
+  inBatchesOfTen(receiptHandles, (entries) =>
+    client.send(
       new ChangeMessageVisibilityBatchCommand({
         QueueUrl: url,
-        Entries: batch.map((ReceiptHandle, n) => ({ Id: String(n), ReceiptHandle, VisibilityTimeout: 0 })),
+        Entries: entries.map((entry) => ({ ...entry, VisibilityTimeout: 0 })),
       }),
-    );
-  }
-}
+    ),
+  );
 
 /** SendMessageBatch in groups of 10; one entry per item: undefined when sent, else its error. */
 async function sendBatch(
@@ -138,20 +137,12 @@ export function createSqsQueue({ client, queueUrl, dlqUrl }: SqsQueueOptions): T
     send: (envelope, delaySeconds) => send(queueUrl, encodeEnvelope(envelope), { DelaySeconds: delayOf(delaySeconds) }),
     sendBatch: (items) => sendBatch(client, queueUrl, items),
     async changeVisibility(receiptHandle, seconds) {
-      const VisibilityTimeout = Math.max(0, Math.min(43_200, Math.ceil(seconds)));
+      const VisibilityTimeout = normalizeVisibility(seconds);
       await client.send(
         new ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: receiptHandle, VisibilityTimeout }),
       );
     },
-    deadLetter: (body, reason) =>
-      send(requireDlq(), body, {
-        MessageAttributes: Object.fromEntries(
-          Object.entries(sqsAttributes(body, { reason })).map(([name, StringValue]) => [
-            name,
-            { DataType: 'String', StringValue },
-          ]),
-        ),
-      }),
+    deadLetter: (body, reason) => send(requireDlq(), body, { MessageAttributes: sqsAttributes(body, { reason }) }),
     depth: () => depth(client, queueUrl),
     async deadLetterCount() {
       if (!dlqUrl) return 0;

@@ -103,6 +103,7 @@ export function createDirectClient<M = never>(options: DirectClientOptions<M>): 
     revokeTask: async (id) => publicTask(await backend.revokeTask(id)),
     jobList: async (names) => (await describeJobs(runtime, names)).map(jobInfoFromWire),
     queueStats: () => backend.queueStats(),
+    costReport: (options) => backend.costReport(options),
     redriveDeadLetters: (limit) => backend.redriveDeadLetters(limit),
     signature: signature as SkytaskClient<any>['signature'],
     queueWorkflow: async (workflow): Promise<any> => publicState(await backend.queueWorkflow(workflow)),

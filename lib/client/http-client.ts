@@ -12,7 +12,7 @@ import { fromWire, type Task, type TaskWire } from '../task.js';
 import { errorFromRpc, type RpcErrorObject } from './rpc-errors.js';
 import { createSigV4Signer, executeApiRegion, type RequestSigner, type SigV4Options } from './sigv4.js';
 import type { JobsOf, QueueOptions, QueueResult, SkytaskClient, WaitOptions } from './types.js';
-import { jobInfoFromWire } from './wire.js';
+import { costParams, costReportFromWire, jobInfoFromWire } from './wire.js';
 import { signature, type Signature, type WorkflowSpec } from '../workflow.js';
 import { workflowFromWire } from '../workflow-state.js';
 import { pollWorkflow } from './workflow-wait.js';
@@ -265,6 +265,7 @@ export function createHttpClient<M = never>(options: HttpClientOptions): Skytask
     waitForWorkflow: (workflow, options): Promise<any> =>
       pollWorkflow((id) => client.getWorkflow(id, { limit: 0 }), workflow, options),
     revokeWorkflow: (id) => call('revoke_workflow', { id }),
+    costReport: async (options = {}) => costReportFromWire(await call('cost', costParams(options))),
     async listDeadLetters({ limit, cursor } = {}) {
       const page = await call('list_dead_letters', defined({ limit, cursor }));
       return { ...page, tasks: (page.tasks as TaskWire[]).map(fromWire) };

@@ -35,4 +35,6 @@ export {
   type WorkflowKind,
 } from '../workflow.js';
 export { workflowFromWire, workflowToWire, type WorkflowWire, type WorkflowCounts } from '../workflow-state.js';
-export { TaskStatus, isReady, fromWire, toWire, type Task, type TaskWire } from '../task.js';
+export { TaskStatus, isReady, fromWire, toWire, type Task, type TaskCost, type TaskWire } from '../task.js';
+export { LIST_PRICES, type CostSum, type Prices } from '../cost.js';
+export type { CostReport, CostReportOptions } from '../tasks/cost-report.js';

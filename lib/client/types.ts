@@ -4,6 +4,7 @@
  * result, so that job names autocomplete and kwargs are checked at compile time; without
  * it any name and any kwargs object are accepted.
  */
+import type { CostReport, CostReportOptions } from '../tasks/cost-report.js';
 import type { QueueStats } from '../tasks/inspect.js';
 import type { DeadLetterPage, DeadLetterQuery, PurgeResult } from '../tasks/dead-letters.js';
 import type { RedriveResult } from '../tasks/redrive.js';
@@ -154,6 +155,11 @@ export interface SkytaskClient<J extends JobMap = AnyJobs> {
   jobList(names?: (keyof J & string)[]): Promise<JobInfo[]>;
   /** Queue depth, in flight, dead letters (approximate). */
   queueStats(): Promise<QueueStats>;
+  /**
+   * What the tasks of each job queued in a period cost, summed by job and priced (the last
+   * day at AWS list prices by default; docs/cost.md).
+   */
+  costReport(options?: CostReportOptions): Promise<CostReport>;
   /**
    * Move dead-lettered task messages back to the queue: up to `limit` (default 1000), within
    * a 20 s budget. `more: true` says to call again.

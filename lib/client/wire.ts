@@ -1,4 +1,6 @@
 /** Wire (snake_case JSON-RPC results) → the client's camelCase shapes, for both clients. */
+import { costSumFromWire, LIST_PRICES, pricesFromWire, pricesToWire } from '../cost.js';
+import type { CostReport, CostReportOptions } from '../tasks/cost-report.js';
 import type { JobInfo } from './types.js';
 
 const camel = (key: string) => key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
@@ -8,4 +10,29 @@ export function jobInfoFromWire(wire: Record<string, unknown>): JobInfo {
   const info: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(wire)) if (value !== null && value !== undefined) info[camel(key)] = value;
   return info as unknown as JobInfo;
+}
+
+/** `cost`'s params from the client's options. */
+export function costParams(options: CostReportOptions): Record<string, unknown> {
+  const prices = options.prices && pricesToWire({ ...LIST_PRICES, ...options.prices });
+  const params = {
+    jobnames: options.jobs,
+    since: options.since,
+    until: options.until,
+    prices,
+    limit: options.maxTasks,
+  };
+  return Object.fromEntries(Object.entries(params).filter(([, v]) => v !== undefined));
+}
+
+/** `cost`'s answer as the client returns it. */
+export function costReportFromWire(wire: any): CostReport {
+  return {
+    since: wire.since,
+    until: wire.until,
+    prices: pricesFromWire(wire.prices),
+    jobs: wire.jobs.map(({ name, ...sum }: any) => ({ name, ...costSumFromWire(sum) })),
+    total: costSumFromWire(wire.total),
+    complete: wire.complete,
+  };
 }

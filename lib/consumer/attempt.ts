@@ -21,6 +21,8 @@ export interface AttemptInput {
   leaseSeconds: number;
   /** This worker: its id and the ids of the tasks it runs now (shown to jobs as `ctx.worker`). */
   worker: { id: string; running: Set<string> };
+  /** Counts the heartbeats that extended the lease (for the task's cost). */
+  beats?: { count: number };
 }
 
 /**
@@ -41,6 +43,7 @@ function startHeartbeat(
     try {
       const current = await deps.store.extendLease(task.id, task.attempts, deps.clock() + leaseSeconds);
       if (!current) return halt({ kind: 'lost-claim' });
+      if (input.beats) input.beats.count++;
       if (current.revokeRequested) return halt({ kind: 'revoked' });
       await deps.queue.changeVisibility(input.message.receiptHandle, leaseSeconds + 1);
     } catch (err) {

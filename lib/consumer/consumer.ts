@@ -3,8 +3,9 @@ import { mapSettled } from '../concurrency.js';
 import type { ReceivedMessage } from '../queue.js';
 import { SETTINGS } from '../settings.js';
 import { type TaskDepsInput, taskDeps } from '../tasks/deps.js';
-import { cutUtf8 } from '../echo.js';
+import { cutBytes } from '../bytes.js';
 import { decodeEnvelope } from '../envelope.js';
+import { LIMITS, truncateBytes } from '../limits.js';
 import { type Logger, messageLogger } from '../log.js';
 import { type DeliveryContext, handleMessage, RetryLaterError } from './deliveries.js';
 import { type BatchInvocation, batchInvocation, type Invocation } from './time-budget.js';
@@ -23,8 +24,10 @@ export interface ConsumerSettings {
   leaseSeconds?: number;
   /** The queue's maxReceiveCount: the delivery after which a failing message is dead-lettered. @default 5 */
   maxReceiveCount?: number;
-  /** Names this worker on the tasks it runs. @default the Lambda log stream, or host:pid */
+  /** Names this worker on the tasks it runs (cut to `LIMITS.workerBytes`). @default the Lambda log stream, or host:pid */
   workerId?: string;
+  /** The function's memory, for the GB-seconds of a task's cost. @default AWS_LAMBDA_FUNCTION_MEMORY_SIZE (none off Lambda) */
+  memoryMb?: number;
 }
 
 /** The consumer's options: the ports it uses (store, queue, registry, logger, clock, timer) and its settings. */
@@ -52,16 +55,27 @@ export function createConsumer(options: ConsumerOptions): Consumer {
     concurrency = SETTINGS.concurrency.default,
     leaseSeconds = SETTINGS.leaseSeconds.default,
     maxReceiveCount = SETTINGS.maxReceiveCount.default,
-    workerId = process.env.AWS_LAMBDA_LOG_STREAM_NAME ?? `${hostname()}:${process.pid}`,
+    memoryMb = Number(process.env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE) || undefined,
   } = options;
+  const workerId = truncateBytes(
+    options.workerId ?? process.env.AWS_LAMBDA_LOG_STREAM_NAME ?? `${hostname()}:${process.pid}`,
+    LIMITS.workerBytes,
+  );
   const running = new Set<string>();
-  const context = { deps: taskDeps(options), leaseSeconds, maxReceiveCount, worker: { id: workerId, running } };
+  const context: DeliveryContext = {
+    deps: taskDeps(options),
+    leaseSeconds,
+    maxReceiveCount,
+    worker: { id: workerId, running },
+    memoryMb,
+  };
   return {
-    handleMessage: (message, invocation) => handleLogged(context, message, invocation && batchInvocation(invocation)),
+    handleMessage: (message, invocation) =>
+      handleLogged(context, message, invocation && batchInvocation(invocation), 1),
     handleBatch(messages, invocation) {
       // The batch shares one invocation's time: each message's fair run is judged against it.
       const batch = invocation && batchInvocation(invocation);
-      return mapSettled(messages, concurrency, (m) => handleLogged(context, m, batch));
+      return mapSettled(messages, concurrency, (m) => handleLogged(context, m, batch, messages.length));
     },
     runningTasks: () => [...running],
     workerId,
@@ -75,9 +89,14 @@ export function createConsumer(options: ConsumerOptions): Consumer {
  * logs nothing for a failed record); the last delivery of a failing message goes to
  * `lastDeliveryFailed`.
  */
-async function handleLogged(c: DeliveryContext, message: ReceivedMessage, invocation?: BatchInvocation) {
+async function handleLogged(
+  c: DeliveryContext,
+  message: ReceivedMessage,
+  invocation: BatchInvocation | undefined,
+  batchSize: number,
+) {
   try {
-    await handleMessage(c, message, invocation);
+    await handleMessage(c, message, invocation, batchSize);
   } catch (err) {
     const receives = Number((message.attributes as Record<string, string>).ApproximateReceiveCount ?? 1);
     const log = messageLogger(c.deps.logger, message).child({ receives });
@@ -98,7 +117,7 @@ async function handleLogged(c: DeliveryContext, message: ReceivedMessage, invoca
  */
 async function lastDeliveryFailed(c: DeliveryContext, message: ReceivedMessage, err: unknown, log: Logger) {
   const receives = Number((message.attributes as Record<string, string>).ApproximateReceiveCount ?? 1);
-  const reason = `dead-lettered after ${receives} deliveries: ${cutUtf8((err as Error)?.message ?? String(err), 1000)}`;
+  const reason = `dead-lettered after ${receives} deliveries: ${cutBytes((err as Error)?.message ?? String(err), 1000)}`;
   const decoded = decodeEnvelope(message.body);
   if ('producer' in decoded && decoded.producer && decoded.producer.id === undefined) {
     log.error({ err, reason }, "last delivery failed: SQS's redrive policy moves it (its task id is its message id)");

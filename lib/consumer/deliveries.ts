@@ -1,10 +1,10 @@
 import { decodeEnvelope, type ProducerEnvelope, taskIdOf } from '../envelope.js';
 import { ConflictError, UnrecoverableError, ValidationError } from '../errors.js';
-import { truncate } from '../limits.js';
+import { cutBytes } from '../bytes.js';
 import { type Logger, taskLogger } from '../log.js';
 import type { ReceivedMessage } from '../queue.js';
 import type { Outcome } from '../store.js';
-import { isReady, type Task } from '../task.js';
+import { isIdle, isReady, type Task } from '../task.js';
 import type { TaskDeps } from '../tasks/deps.js';
 import { endTask, settleEnded } from '../tasks/end.js';
 import { recordTask } from '../tasks/enqueue.js';
@@ -14,6 +14,7 @@ import { isAwaitingChildren } from '../workflow.js';
 import { runAttempt } from './attempt.js';
 import { type BatchInvocation, DEFER_SECONDS, hasFairRun } from './time-budget.js';
 import { outcomeOf } from './outcome.js';
+import { runUsage } from './usage.js';
 
 /** Thrown for a message that must go back to the queue and be delivered again later. */
 export class RetryLaterError extends Error {}
@@ -27,6 +28,8 @@ export interface DeliveryContext {
   leaseSeconds: number;
   maxReceiveCount: number;
   worker: { id: string; running: Set<string> };
+  /** The Lambda function's memory, for a task's GB-seconds. */
+  memoryMb?: number;
 }
 
 /**
@@ -39,11 +42,12 @@ export async function handleMessage(
   c: DeliveryContext,
   message: ReceivedMessage,
   invocation?: BatchInvocation,
+  batchSize = 1,
 ): Promise<void> {
   const { queue, registry, logger } = c.deps;
   const decoded = decodeEnvelope(message.body);
   if ('invalid' in decoded) {
-    logger.error({ body: truncate(message.body, 2000), reason: decoded.invalid }, 'not a task message: dead-lettered');
+    logger.error({ body: cutBytes(message.body, 2000), reason: decoded.invalid }, 'not a task message: dead-lettered');
     await queue.deadLetter(message.body, decoded.invalid);
     return;
   }
@@ -60,7 +64,7 @@ export async function handleMessage(
   const known = registry.get(job);
   if (known && !hasFairRun(known, invocation) && (await deferred(c.deps, id))) return;
   try {
-    await claimAndRun(c, { id, jobName: job }, message, invocation);
+    await claimAndRun(c, { id, jobName: job }, message, invocation, batchSize);
   } catch (err) {
     if (receives >= c.maxReceiveCount && !(err instanceof RetryLaterError))
       await deadLettered(c.deps, id, receives, err);
@@ -68,12 +72,16 @@ export async function handleMessage(
   }
 }
 
-/** Claim before run; run; fenced finish. A RETRY gets a new message for the next attempt. */
+/**
+ * Claim before run; run; fenced finish, which records what the attempt consumed. A RETRY gets
+ * a new message for the next attempt.
+ */
 async function claimAndRun(
   c: DeliveryContext,
   { id, jobName }: { id: string; jobName: string },
   message: ReceivedMessage,
-  invocation?: BatchInvocation,
+  invocation: BatchInvocation | undefined,
+  batchSize: number,
 ) {
   const { deps } = c;
   const now = deps.clock();
@@ -83,9 +91,9 @@ async function claimAndRun(
   const log = taskLogger(deps.logger, task);
   const job = deps.registry.get(task.name);
   log.info({ attempt: task.attempts }, 'task started');
-  let run =
-    job &&
-    (await runAttempt(deps, { task, job, message, log, invocation, leaseSeconds: c.leaseSeconds, worker: c.worker }));
+  const beats = { count: 0 };
+  const input = { task, job: job!, message, log, invocation, leaseSeconds: c.leaseSeconds, worker: c.worker, beats };
+  let run = job && (await runAttempt(deps, input));
   // A parent that awaits its children ends its run WAITING (lib/tasks/workflow-children.ts).
   if (run && 'value' in run && isAwaitingChildren(run.value)) {
     if (await suspendForChildren(deps, task, run.value, log)) return;
@@ -94,6 +102,10 @@ async function claimAndRun(
   const outcome: Outcome | undefined = run
     ? outcomeOf(task, job!, run, deps.clock())
     : { status: 'FAILURE', error: `unknown job "${task.name}"`, time: deps.clock() };
+  if (outcome) {
+    const seen = { batchSize, heartbeats: beats.count, seconds: outcome.time - now, retry: outcome.status === 'RETRY' };
+    outcome.usage = runUsage({ ...seen, memoryMb: c.memoryMb });
+  }
   const ended = outcome && (await endTask(deps, task.id, { attempt: task.attempts, outcome }));
   if (!outcome || !ended) {
     return void log.warn({ attempt: task.attempts }, 'claim lost (a newer attempt owns the task): outcome discarded');
@@ -130,9 +142,7 @@ function logEnd(log: Logger, task: Task, outcome: Outcome, started: number): voi
 async function deferred(deps: TaskDeps, id: string): Promise<boolean> {
   const task = await deps.store.getTask(id);
   const now = deps.clock();
-  const idle =
-    task?.status === 'QUEUED' || task?.status === 'RETRY' || (task?.status === 'STARTED' && task.leaseUntil! < now);
-  if (!task || !idle) return false;
+  if (!task || !isIdle(task, now)) return false;
   await sendTaskMessage(deps, task, DEFER_SECONDS);
   taskLogger(deps.logger, task).info(
     { defer_seconds: DEFER_SECONDS },

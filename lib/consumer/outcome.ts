@@ -1,7 +1,8 @@
 import { RetryTaskError, UnrecoverableError } from '../errors.js';
 import type { Job } from '../job.js';
 import { toJson } from '../json.js';
-import { LIMITS, truncateBytes } from '../limits.js';
+import { cutBytes } from '../bytes.js';
+import { LIMITS, TRUNCATED } from '../limits.js';
 import { retryDelay } from '../retry.js';
 import type { Outcome } from '../store.js';
 import type { AttemptError, Task } from '../task.js';
@@ -65,7 +66,10 @@ export function outcomeOf(
  */
 export function historyOf(errors: readonly AttemptError[] = [], latest?: AttemptError): AttemptError[] | undefined {
   const kept = [...errors, ...(latest ? [latest] : [])].slice(-ERRORS_KEPT);
-  const cut = kept.map((e) => ({ ...e, error: truncateBytes(String(e.error), LIMITS.historyEntryBytes, true) }));
+  const cut = kept.map((e) => ({
+    ...e,
+    error: cutBytes(String(e.error), LIMITS.historyEntryBytes, { json: true, mark: TRUNCATED }),
+  }));
   return cut.length ? cut : undefined;
 }
 
@@ -109,9 +113,9 @@ export function readThrown(thrown: unknown): Thrown {
  */
 export function failedOutcome(task: Task, job: Job, thrown: unknown, time: number, random = Math.random): Outcome {
   const error = readThrown(thrown);
-  const message = truncateBytes(error.message, LIMITS.errorBytes);
+  const message = cutBytes(error.message, LIMITS.errorBytes, { mark: TRUNCATED });
   const errors = historyOf(task.errors, { attempt: task.attempts, error: message, time });
-  const stack = error.stack === undefined ? undefined : truncateBytes(error.stack, LIMITS.stackBytes);
+  const stack = error.stack === undefined ? undefined : cutBytes(error.stack, LIMITS.stackBytes, { mark: TRUNCATED });
   const retriesLeft = task.attempts <= (job.maxRetries ?? 0);
   if (retriesLeft && !error.unrecoverable) {
     const delay = Math.min(LIMITS.maxDelaySeconds, error.delay ?? retryDelay(task.attempts, job.retryBackoff, random));

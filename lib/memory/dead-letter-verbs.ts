@@ -1,5 +1,5 @@
 import type { TaskStore } from '../store.js';
-import type { MemoryState } from './memory-store.js';
+import type { MemoryState } from './memory-state.js';
 import { patch } from './task-record.js';
 
 /**

@@ -1,21 +1,14 @@
 import { SETTINGS } from '../settings.js';
 import { systemClock } from '../tasks/deps.js';
+import { entryRefusals } from '../aws-rules/sqs-requests.js';
 import { encodeEnvelope } from '../envelope.js';
 import type { TaskQueue } from '../queue.js';
-import { sqsAttributes } from '../sqs-message.js';
+import { normalizeDelay, normalizeMax, normalizeVisibility, sqsAttributes } from '../sqs-message.js';
 import { MessageList } from './message-list.js';
-import {
-  DEAD_LETTER_VISIBILITY_SECONDS,
-  MAX_MESSAGE_BYTES,
-  QueueRequestError,
-  abortError,
-  checkWait,
-  messageBytes,
-  messageProblem,
-  normalizeDelay,
-  normalizeMax,
-  normalizeVisibility,
-} from './sqs-rules.js';
+import { QueueRequestError, abortError, checkRequest } from './queue-request-error.js';
+
+/** The dead-letter queue's visibility timeout: SQS's default, which the provisioned DLQ keeps. */
+const DEAD_LETTER_VISIBILITY_SECONDS = 30;
 
 export interface MemoryQueueOptions {
   /**
@@ -100,24 +93,27 @@ function createWaker() {
 function sendBatchTo(main: MessageList, items: Parameters<TaskQueue['sendBatch']>[0]): (Error | undefined)[] {
   const errors: (Error | undefined)[] = [];
   for (let i = 0; i < items.length; i += 10) {
-    const group = items.slice(i, i + 10).map((item) => ({ ...item, body: encodeEnvelope(item.envelope) }));
-    if (group.reduce((sum, item) => sum + messageBytes(item.body), 0) > MAX_MESSAGE_BYTES) {
-      const tooLong = new QueueRequestError(
-        'BatchRequestTooLong',
-        `Batch requests cannot be longer than ${MAX_MESSAGE_BYTES} bytes.`,
-      );
-      errors.push(...group.map(() => tooLong));
+    const Entries = items.slice(i, i + 10).map((item, n) => ({
+      Id: String(n),
+      MessageBody: encodeEnvelope(item.envelope),
+      DelaySeconds: normalizeDelay(item.delaySeconds),
+    }));
+    try {
+      checkRequest('SendMessageBatch', { Entries });
+    } catch (whole) {
+      errors.push(...Entries.map(() => whole as Error));
       continue;
     }
-    for (const item of group) {
-      const problem = messageProblem(item.body);
-      if (problem) {
-        // As the SQS adapter reports an entry of the batch's Failed list.
-        errors.push(new Error(`${problem.code}: ${problem.message}`));
-      } else {
-        main.send(item.body, normalizeDelay(item.delaySeconds));
-        errors.push(undefined);
+    const failed = new Map(entryRefusals('SendMessageBatch', { Entries }).map((entry) => [entry.Id, entry]));
+    for (const entry of Entries) {
+      const refused = failed.get(entry.Id);
+      // As the SQS adapter reports an entry of the batch's Failed list.
+      if (refused) {
+        errors.push(new Error(`${refused.Code}: ${refused.Message}`));
+        continue;
       }
+      main.send(entry.MessageBody, entry.DelaySeconds);
+      errors.push(undefined);
     }
   }
   return errors;
@@ -127,10 +123,9 @@ function sendBatchTo(main: MessageList, items: Parameters<TaskQueue['sendBatch']
 function deadLetterMethods(dead: MessageList, clock: () => number) {
   return {
     async deadLetter(body, reason) {
-      const attributes = sqsAttributes(body, { reason });
-      const problem = messageProblem(body, attributes);
-      if (problem) throw problem;
-      dead.send(body, 0, attributes.reason);
+      const MessageAttributes = sqsAttributes(body, { reason });
+      checkRequest('SendMessage', { MessageBody: body, MessageAttributes });
+      dead.send(body, 0, MessageAttributes.reason?.StringValue);
     },
     async deadLetterCount() {
       const { queued, inFlight } = dead.depth();
@@ -138,7 +133,7 @@ function deadLetterMethods(dead: MessageList, clock: () => number) {
     },
     // A long poll answers at once: what it would wait for is already on the list.
     async receiveDeadLetters(max, waitSeconds = 0) {
-      checkWait(waitSeconds);
+      checkRequest('ReceiveMessage', { MaxNumberOfMessages: normalizeMax(max), WaitTimeSeconds: waitSeconds });
       return dead.receive(normalizeMax(max));
     },
     deleteDeadLetters: async (receiptHandles) => dead.delete(receiptHandles),
@@ -190,7 +185,7 @@ export function createMemoryQueue(options: MemoryQueueOptions = {}): MemoryQueue
   const maxRealWaitMs = options.maxRealWaitMs ?? (options.clock ? 100 : Infinity);
 
   async function receive(max: number, waitSeconds: number, signal?: AbortSignal) {
-    checkWait(waitSeconds);
+    checkRequest('ReceiveMessage', { MaxNumberOfMessages: normalizeMax(max), WaitTimeSeconds: waitSeconds });
     const startedAt = clock();
     const realDeadline = Date.now() + Math.min(waitSeconds * 1000, maxRealWaitMs);
     for (;;) {
@@ -203,10 +198,9 @@ export function createMemoryQueue(options: MemoryQueueOptions = {}): MemoryQueue
 
   return {
     async send(envelope, delaySeconds) {
-      const body = encodeEnvelope(envelope);
-      const problem = messageProblem(body);
-      if (problem) throw problem;
-      main.send(body, normalizeDelay(delaySeconds));
+      const request = { MessageBody: encodeEnvelope(envelope), DelaySeconds: normalizeDelay(delaySeconds) };
+      checkRequest('SendMessage', request);
+      main.send(request.MessageBody, request.DelaySeconds);
       wake();
     },
     async sendBatch(items) {
@@ -222,7 +216,9 @@ export function createMemoryQueue(options: MemoryQueueOptions = {}): MemoryQueue
           'Message does not exist or is not available for visibility timeout change.',
         );
       }
-      message.visibleAt = clock() + normalizeVisibility(seconds);
+      const VisibilityTimeout = normalizeVisibility(seconds);
+      checkRequest('ChangeMessageVisibility', { VisibilityTimeout });
+      message.visibleAt = clock() + VisibilityTimeout;
       wake();
     },
     depth: async () => main.depth(),

@@ -1,71 +1,15 @@
+import { bodyTtl } from '../aws/dynamo/bodies.js';
 import { TaskExistsError } from '../errors.js';
-import { SECONDS_PER_DAY, SETTINGS } from '../settings.js';
-import { systemClock } from '../tasks/deps.js';
-import { LIMITS, truncateBytes } from '../limits.js';
-import type { ClaimResult, ScheduleEntry, TaskStore } from '../store.js';
-import type { Task } from '../task.js';
+import type { ScheduleEntry, TaskStore } from '../store.js';
+import { createdCost } from './memory-cost.js';
 import { deadLetterVerbs } from './dead-letter-verbs.js';
+import { endVerbs, runVerbs } from './memory-runs.js';
+import { type MemoryState, type MemoryStoreOptions, memoryState, type ScheduleRecord } from './memory-state.js';
 import { listTasks } from './task-listing.js';
-import { isClaimable, isExpired, isHeldBy, isIdle, newRecord, patch, toTask, type TaskRecord } from './task-record.js';
+import { isExpired, newRecord, patch } from './task-record.js';
 import { workflowVerbs } from './workflow-verbs.js';
 
-export interface MemoryStoreOptions {
-  /**
-   * What the store takes for now, in epoch seconds (fractional), where the DynamoDB
-   * adapter reads the system clock: retention on reads, the lease check of `requeue`.
-   * Give the same clock as the backend and consumer. @default () => Date.now() / 1000
-   */
-  clock?: () => number;
-  /** Seconds a ready task is kept before it reads as absent. @default 7 days */
-  retentionSeconds?: number;
-}
-
-/** A periodic job's run bookkeeping, as the adapter's schedule item holds it. */
-interface ScheduleRecord {
-  job: string;
-  lastSlot: number;
-  lastRunAt: number;
-  runsCount: number;
-  lastTaskId?: string;
-}
-
-/** The store's state and the conditional-write primitives every verb uses. */
-function memoryState(options: MemoryStoreOptions) {
-  const clock = options.clock ?? systemClock;
-  const retention = options.retentionSeconds ?? SETTINGS.retentionDays.default * SECONDS_PER_DAY;
-  const tasks = new Map<string, TaskRecord>();
-  const locks = new Map<string, string>();
-  const schedules = new Map<string, ScheduleRecord>();
-
-  const read = (id: string) => toTask(tasks.get(id), clock());
-
-  /**
-   * One conditional update of an existing record: `change` runs only if the record
-   * exists and `condition` holds. True when written.
-   */
-  function write(id: string, condition: (r: TaskRecord) => boolean, change: (r: TaskRecord) => void): boolean {
-    const record = tasks.get(id);
-    if (!record || !condition(record)) return false;
-    change(record);
-    return true;
-  }
-
-  /**
-   * `write`, then the task as written, or undefined: when the condition failed, and also
-   * when the written task is past retention (the adapter reads its answer the same way).
-   */
-  const update = (id: string, condition: (r: TaskRecord) => boolean, change: (r: TaskRecord) => void) =>
-    write(id, condition, change) ? read(id) : undefined;
-
-  function getTasks(ids: string[]): Task[] {
-    return ids.flatMap((id) => {
-      const task = read(id);
-      return task ? [task] : [];
-    });
-  }
-  return { clock, retention, tasks, locks, schedules, read, write, update, getTasks };
-}
-export type MemoryState = ReturnType<typeof memoryState>;
+export type { MemoryStoreOptions } from './memory-state.js';
 
 /** Create, read, list and delete task records. */
 function recordVerbs(
@@ -76,8 +20,9 @@ function recordVerbs(
 > {
   const { clock, tasks, locks, schedules, read, write, getTasks } = state;
   return {
-    async createTask(task) {
+    async createTask(task, usage) {
       const record = newRecord(task);
+      patch(record, createdCost(task, usage, bodyTtl(state.retention, task.eta ?? clock())));
       // A record past its retention reads as absent and does not hold its id (as the adapter's TTL condition).
       const existing = tasks.get(task.id);
       if (existing && !isExpired(existing, clock())) throw new TaskExistsError(task.id);
@@ -123,113 +68,6 @@ function recordVerbs(
       tasks.clear();
       locks.clear();
       schedules.clear();
-    },
-  };
-}
-
-/** The verbs of a run: claim, fenced finish, lease, revoke request. */
-function runVerbs(state: MemoryState): Pick<TaskStore, 'claimTask' | 'finishTask' | 'extendLease' | 'requestRevoke'> {
-  const { retention, tasks, read, write, update } = state;
-  return {
-    async claimTask({ id, now, leaseUntil, worker }): Promise<ClaimResult> {
-      const task = update(
-        id,
-        (r) => isClaimable(r, now),
-        (r) => patch(r, { status: 'STARTED', timeStarted: now, leaseUntil, worker, attempts: (r.attempts ?? 0) + 1 }),
-      );
-      return task ? { claimed: true, task } : { claimed: false, task: read(id) };
-    },
-
-    async finishTask(id, attempt, outcome) {
-      const ready = outcome.status !== 'RETRY';
-      const errorsJson = outcome.errors?.length ? JSON.stringify(outcome.errors) : undefined;
-      // The outcome replaces the last one whole: a field it does not give is cleared.
-      const written = write(
-        id,
-        (r) => isHeldBy(r, attempt),
-        (r) =>
-          patch(r, {
-            status: outcome.status,
-            timeEnded: outcome.time,
-            resultJson: outcome.resultJson,
-            error: outcome.error,
-            stack: outcome.stack,
-            errorsJson,
-            eta: outcome.eta,
-            ttl: ready ? Math.ceil(outcome.time + retention) : undefined,
-            leaseUntil: undefined,
-            // A revoke asked while the attempt ran outlives a RETRY (as the adapter).
-            revokeRequested: ready ? undefined : r.revokeRequested,
-          }),
-      );
-      // The task as written: read at the finish's own time, as the adapter reads its answer.
-      return written ? toTask(tasks.get(id), outcome.time) : undefined;
-    },
-
-    async extendLease(id, attempt, leaseUntil) {
-      return update(
-        id,
-        (r) => isHeldBy(r, attempt),
-        (r) => patch(r, { leaseUntil }),
-      );
-    },
-
-    async requestRevoke(id) {
-      return update(
-        id,
-        (r) => r.status === 'STARTED',
-        (r) => patch(r, { revokeRequested: true }),
-      );
-    },
-  };
-}
-
-/** Ending idle tasks, re-send counts, redrive. */
-function endVerbs(state: MemoryState): Pick<TaskStore, 'endIdle' | 'markResent' | 'requeue'> {
-  const { clock, retention, write, update } = state;
-  return {
-    async endIdle(id, end) {
-      return update(
-        id,
-        (r) => isIdle(r, end.time),
-        (r) =>
-          patch(r, {
-            status: end.status,
-            timeEnded: end.time,
-            error: truncateBytes(end.reason, LIMITS.errorBytes),
-            deadLettered: end.deadLettered || undefined,
-            ttl: Math.ceil(end.time + retention),
-            leaseUntil: undefined,
-          }),
-      );
-    },
-
-    async markResent(id, seen) {
-      return write(
-        id,
-        (r) => (seen ? r.resends === seen : r.resends === undefined),
-        (r) => patch(r, { resends: seen + 1 }),
-      );
-    },
-
-    async requeue(id) {
-      const now = clock();
-      return update(
-        id,
-        (r) => (r.status === 'FAILURE' && r.deadLettered === true && !isExpired(r, now)) || isIdle(r, now),
-        (r) =>
-          patch(r, {
-            status: 'QUEUED',
-            error: undefined,
-            stack: undefined,
-            timeEnded: undefined,
-            ttl: undefined,
-            deadLettered: undefined,
-            eta: undefined,
-            leaseUntil: undefined,
-            resends: undefined,
-          }),
-      );
     },
   };
 }

@@ -6,7 +6,7 @@ import type { TaskRecord } from './task-record.js';
 /**
  * `queryTasks` over records in memory, page for page as the DynamoDB adapter answers it.
  * The adapter reads index keys newest first, below the cursor's key, from the index that
- * serves the most selective filter (parent, else job, else status group); reads those
+ * serves the most selective filter (parent, else job and status group); reads those
  * tasks; drops the ones that are gone or past retention and the ones other filters
  * reject; and cuts a page after five such rounds even when it is short. Doing the same
  * rounds here gives the same pages and the same cursors, short pages included.
@@ -19,12 +19,14 @@ const matches = (task: Task, q: TaskQuery) =>
   (!q.status || task.status === q.status) &&
   (!q.fromTask || task.fromTask === q.fromTask);
 
-/** Whether a record has an entry in the index partitions the adapter queries for `query`. */
+/**
+ * Whether a record has an entry in the index partitions the adapter queries for `query`:
+ * the parent's; else those of the job (if given) and of the status's group (if given).
+ */
 function indexedFor(query: TaskQuery): (record: TaskRecord) => boolean {
   if (query.fromTask) return (r) => r.fromTask === query.fromTask;
-  if (query.name) return (r) => r.name === query.name;
   const groups = new Set((query.status ? [query.status] : ALL_STATUSES).map(statusGroup));
-  return (r) => groups.has(statusGroup(r.status));
+  return (r) => (!query.name || r.name === query.name) && groups.has(statusGroup(r.status));
 }
 
 /**

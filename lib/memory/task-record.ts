@@ -1,5 +1,6 @@
+import { shownCost } from '../aws/dynamo/item.js';
 import { timeSortKey } from '../keys.js';
-import { OPTIONAL_FIELDS, type Task } from '../task.js';
+import { isIdle, OPTIONAL_FIELDS, type Task, type TaskCost } from '../task.js';
 
 /**
  * A task as the memory store keeps it: the DynamoDB adapter's item, field for field, in
@@ -7,7 +8,7 @@ import { OPTIONAL_FIELDS, type Task } from '../task.js';
  * value that is not plain JSON (an undefined field, a Date, NaN) reads back as it does
  * there. Every other field is a string, number or boolean: a spread is a deep copy.
  */
-export interface TaskRecord extends Omit<Task, 'kwargs' | 'result' | 'errors'> {
+export interface TaskRecord extends Omit<Task, 'kwargs' | 'result' | 'errors' | 'cost'> {
   kwargsJson?: string;
   resultJson?: string;
   errorsJson?: string;
@@ -15,6 +16,12 @@ export interface TaskRecord extends Omit<Task, 'kwargs' | 'result' | 'errors'> {
   ttl?: number;
   /** The listing order: `timeSortKey(timeQueued, id)`, as the adapter's index sort key. */
   sortKey: string;
+  /** What the task consumed so far, as the adapter's head counts it (memory-cost.ts); shown once `lambdaMs` is set. */
+  spent?: Partial<TaskCost>;
+  /** Where the adapter would keep kwargs and caller: in the head (true) or a body. */
+  inline?: boolean;
+  /** The adapter's body: its size in bytes and its TTL. */
+  body?: { bytes: number; ttl: number };
 }
 
 /** The fields a record keeps as they are, besides id, name, status, timeQueued and attempts. */
@@ -76,14 +83,9 @@ export function toTask(record: TaskRecord | undefined, now: number): Task | unde
   for (const field of COPIED) {
     if (record[field] !== undefined) (task as unknown as Record<string, unknown>)[field] = record[field];
   }
+  if (record.spent?.lambdaMs !== undefined) task.cost = shownCost(record.spent);
   return task;
 }
-
-/** No live run holds the task: waiting for a run, or STARTED by a run whose lease has expired at `now`. */
-export const isIdle = (r: TaskRecord, now: number) =>
-  r.status === 'QUEUED' ||
-  r.status === 'RETRY' ||
-  (r.status === 'STARTED' && r.leaseUntil !== undefined && r.leaseUntil < now);
 
 /** Claimable at `now`: idle, not expired (not even for a retry), due (SQS may fire a second early), not being revoked. */
 export const isClaimable = (r: TaskRecord, now: number) =>

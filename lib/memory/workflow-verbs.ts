@@ -1,7 +1,8 @@
 import { JOIN_SHARD } from '../keys.js';
 import type { TaskStore } from '../store.js';
 import type { EndedStatus, JoinState, WorkflowRecord, WorkflowStore } from '../workflow-store.js';
-import type { MemoryState } from './memory-store.js';
+import { keepBody } from './memory-cost.js';
+import type { MemoryState } from './memory-state.js';
 import { isHeldBy, patch, toTask } from './task-record.js';
 
 /** One join shard (or the top item), as the adapter's item: the markers counted, the counts. */
@@ -86,30 +87,36 @@ function joinVerbs(joins: Map<string, JoinEntry>): Pick<WorkflowStore, 'countMem
   };
 }
 
-/** The moves of a WAITING task, on the task records (as lib/aws/dynamo/waiting-writes.ts). */
+/** The moves of a WAITING task, on the task records (as lib/aws/dynamo/waiting-writes.ts), bodies kept as there. */
 function waitingVerbs({
   retention,
   tasks,
+  running,
   update,
 }: MemoryState): Pick<WorkflowStore, 'releaseTask' | 'suspendTask' | 'endWaiting'> {
   return {
-    releaseTask: async (id, { time, expiry }) =>
-      update(
-        id,
-        (r) => r.status === 'WAITING',
-        (r) => patch(r, { status: 'QUEUED', eta: time, expiry, resends: undefined }),
-      ),
-    suspendTask: async (id, attempt) =>
-      update(
+    async releaseTask(id, { time, expiry }) {
+      const record = tasks.get(id);
+      if (record?.status !== 'WAITING') return undefined;
+      patch(record, { status: 'QUEUED', eta: time, expiry, resends: undefined });
+      keepBody(record, Math.ceil(time + retention));
+      return toTask(record, time);
+    },
+    async suspendTask(id, attempt) {
+      running.delete(id);
+      return update(
         id,
         (r) => isHeldBy(r, attempt),
         (r) => patch(r, { status: 'WAITING', leaseUntil: undefined }),
-      ),
+      );
+    },
     async endWaiting(id, outcome) {
       const record = tasks.get(id);
       if (record?.status !== 'WAITING') return undefined;
       const { status, time, resultJson, error, stack } = outcome;
-      patch(record, { status, timeEnded: time, resultJson, error, stack, ttl: Math.ceil(time + retention) });
+      const ttl = Math.ceil(time + retention);
+      patch(record, { status, timeEnded: time, resultJson, error, stack, ttl, eta: undefined });
+      keepBody(record, ttl);
       // Read at the end's own time, as the adapter reads its answer.
       return toTask(record, time);
     },

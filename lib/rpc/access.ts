@@ -29,6 +29,7 @@ export const READ_METHODS: ReadonlySet<string> = new Set([
   'num_tasks',
   'queue_stats',
   'get_workflow',
+  'cost',
   'list_dead_letters',
 ]);
 

@@ -3,6 +3,7 @@ import { LIMITS } from '../limits.js';
 import type { JobRegistry } from '../registry.js';
 import type { Scheduler } from '../scheduler.js';
 import { isStatus, type Task, toWire } from '../task.js';
+import { COST_PARAMS, costMethod } from './cost-method.js';
 import { describeJobs, jobsNamed } from './describe-jobs.js';
 import {
   invalid,
@@ -148,6 +149,7 @@ export function rpcMethods(s: RpcServices): Record<string, Method> {
         return { queued, delayed, in_flight: inFlight, dead_letters: deadLetters };
       },
     },
+    cost: { positional: ['jobnames'], accepts: COST_PARAMS, call: (p) => costMethod(backend, p) },
     revoke_task: { ...byId, call: async (p) => toWire(await backend.revokeTask(requiredKey(p, 'id', TASK_KEY))) },
     redrive_dead_letters: {
       positional: ['limit'],

@@ -1,6 +1,8 @@
 import { ValidationError } from '../errors.js';
 import { jobIndexKey, SHARDS, taskKey } from '../keys.js';
-import { fitsPartitionKey, LIMITS, utf8Bytes } from '../limits.js';
+import { fitsPartitionKey } from '../aws-rules/dynamodb.js';
+import { utf8Bytes } from '../bytes.js';
+import { LIMITS } from '../limits.js';
 
 /** A JSON-RPC call's params, by name (positional params are named by the method first). */
 export type Params = Record<string, unknown>;
@@ -27,8 +29,8 @@ const text =
 export type KeyOf = (value: string) => string;
 /** A task id: the table key `task#<id>`. */
 export const TASK_KEY: KeyOf = (id) => taskKey(id).pk;
-/** A job name: the `by_job` index key `<name>#<shard>` (with the longest shard number). */
-export const JOB_KEY: KeyOf = (name) => jobIndexKey(name, SHARDS - 1);
+/** A job name: the `by_job` index key `<name>#<group>#<shard>` (with the longest group and shard). */
+export const JOB_KEY: KeyOf = (name) => jobIndexKey(name, 'PENDING', SHARDS - 1);
 /** A parent task id: the `by_parent` index key itself. */
 export const PARENT_KEY: KeyOf = (id) => id;
 

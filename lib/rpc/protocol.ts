@@ -1,4 +1,5 @@
-import { cutUtf8, ECHO_BYTES } from '../echo.js';
+import { cutBytes, utf8Bytes } from '../bytes.js';
+import { ECHO_BYTES } from '../echo.js';
 import {
   ConflictError,
   TaskNotFoundError,
@@ -13,7 +14,7 @@ import { toWire } from '../task.js';
 import { READ_METHODS, RPC_ROUTES, type RpcAccess } from './access.js';
 import { RPC_ERRORS } from './codes.js';
 import { invalid, type Params } from './params.js';
-import { replyBytes, tooLarge } from './reply-size.js';
+import { escapedBytes, replyBytes, tooLarge } from './reply-size.js';
 import { type Method, type RpcCallContext, type RpcServices, rpcMethods } from './methods.js';
 
 type Id = string | number | null;
@@ -93,6 +94,16 @@ function fitReply(responses: Response[]): Response[] {
   });
 }
 
+/**
+ * A reply's body, serialized once: as it is when it fits `LIMITS.maxReplyBytes` (nearly
+ * always), else with the answers that do not fit replaced (`fitReply`).
+ */
+function replyBody(reply: Response | Response[]): string {
+  const body = JSON.stringify(reply);
+  if (escapedBytes(body) <= LIMITS.maxReplyBytes) return body;
+  return JSON.stringify(Array.isArray(reply) ? fitReply(reply) : fitReply([reply])[0]);
+}
+
 const errorBody = (code: number, message: string) => JSON.stringify(errorResponse(null, new RpcError(code, message)));
 
 /** A request's params by name: positional ones named by the method; unknown names refused. */
@@ -103,7 +114,7 @@ function paramsOf(method: Method, raw: unknown): Params {
     params = Object.fromEntries(raw.map((v, i) => [method.positional[i], v]));
   } else params = (raw as Params | undefined) ?? {};
   const unknown = method.accepts && Object.keys(params).filter((k) => !method.accepts!.includes(k));
-  if (unknown?.length) throw invalid(`unknown params: ${cutUtf8(unknown.join(', '), ECHO_BYTES)}`);
+  if (unknown?.length) throw invalid(`unknown params: ${cutBytes(unknown.join(', '), ECHO_BYTES)}`);
   return params;
 }
 
@@ -136,7 +147,7 @@ export function createRpc(options: RpcOptions): Rpc {
     if (!valid) return errorResponse(id, new RpcError(RPC_ERRORS.invalidRequest, 'Invalid Request'));
     const notification = !('id' in req);
     // Echoed in an answer or a log line: a caller's text, so bounded (lib/echo.ts).
-    const methodName = cutUtf8(req.method as string, ECHO_BYTES);
+    const methodName = cutBytes(req.method as string, ECHO_BYTES);
     try {
       const method = Object.hasOwn(methods, req.method as string) ? methods[req.method as string] : undefined;
       if (!method) throw new RpcError(RPC_ERRORS.methodNotFound, `Method not found: ${methodName}`);
@@ -162,7 +173,7 @@ export function createRpc(options: RpcOptions): Rpc {
   return {
     methods: Object.keys(methods),
     async handle(body, ctx = {}) {
-      if (Buffer.byteLength(body, 'utf8') > LIMITS.maxRequestBytes) {
+      if (utf8Bytes(body) > LIMITS.maxRequestBytes) {
         return errorBody(RPC_ERRORS.invalidRequest, 'request too large');
       }
       let parsed: unknown;
@@ -173,14 +184,14 @@ export function createRpc(options: RpcOptions): Rpc {
       }
       if (!Array.isArray(parsed)) {
         const response = await one(parsed, ctx);
-        return response && JSON.stringify(fitReply([response])[0]);
+        return response && replyBody(response);
       }
       if (parsed.length === 0 || parsed.length > LIMITS.maxBatch) {
         const why = parsed.length ? `batch of more than ${LIMITS.maxBatch}` : 'empty batch';
         return errorBody(RPC_ERRORS.invalidRequest, `Invalid Request: ${why}`);
       }
       const responses = (await Promise.all(parsed.map((r) => one(r, ctx)))).filter((r) => r !== undefined);
-      return responses.length ? JSON.stringify(fitReply(responses)) : undefined;
+      return responses.length ? replyBody(responses) : undefined;
     },
   };
 }

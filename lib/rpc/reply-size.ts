@@ -5,6 +5,7 @@
  * response)"). The body travels as a JSON string inside that response, so each quote and
  * backslash of the reply counts twice: every size here is measured that way.
  */
+import { utf8Bytes } from '../bytes.js';
 import { cursorAfter } from '../keys.js';
 import { LIMITS } from '../limits.js';
 import type { TaskWire } from '../task.js';
@@ -14,8 +15,11 @@ import { invalid } from './params.js';
 
 /** UTF-8 bytes `value` adds to a Lambda proxy response: its JSON, escaped as a JSON string. */
 export function replyBytes(value: unknown): number {
-  return Buffer.byteLength(JSON.stringify(JSON.stringify(value) ?? 'null'), 'utf8');
+  return escapedBytes(JSON.stringify(value) ?? 'null');
 }
+
+/** UTF-8 bytes of JSON text once escaped as a JSON string (the Lambda proxy response's `body`). */
+export const escapedBytes = (json: string): number => utf8Bytes(JSON.stringify(json));
 
 /** The leading tasks whose replies fit in `budget` bytes together (at least none, at most all). */
 function fitting(tasks: readonly TaskWire[], budget: number): number {

@@ -1,5 +1,6 @@
 import type { TaskPage, TaskQuery } from '../store.js';
 import type { Task } from '../task.js';
+import { type CostReport, type CostReportOptions, costReport } from './cost-report.js';
 import {
   type DeadLetterPage,
   type DeadLetterQuery,
@@ -40,6 +41,8 @@ export interface Backend {
   numTasks(): Promise<number>;
   /** Queue depth, in flight and dead letters. */
   queueStats(): Promise<QueueStats>;
+  /** What the tasks of each job queued in a period cost (lib/tasks/cost-report.ts). */
+  costReport(options?: CostReportOptions): Promise<CostReport>;
   /** Revoke a task (lib/tasks/revoke.ts). */
   revokeTask(id: string): Promise<Task>;
   /** Move up to `max` dead letters back, within a time budget (lib/tasks/redrive.ts). */
@@ -77,6 +80,7 @@ export function createBackend(input: TaskDepsInput): Backend {
       return depth.queued + depth.delayed;
     },
     queueStats: () => queueStats(deps),
+    costReport: (options) => costReport(deps, options),
     revokeTask: (id) => revokeTask(deps, id),
     redriveDeadLetters: (max, options) => redriveDeadLetters(deps, max, options),
     listDeadLetters: (query) => listDeadLetters(deps, query),

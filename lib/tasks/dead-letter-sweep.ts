@@ -1,7 +1,7 @@
 import { decodeEnvelope, taskIdOf } from '../envelope.js';
 import { messageLogger, taskLogger } from '../log.js';
 import type { ReceivedMessage } from '../queue.js';
-import { isReady, type Task } from '../task.js';
+import { isIdle, type Task } from '../task.js';
 import type { TaskDeps } from './deps.js';
 import { endTask } from './end.js';
 import { isSameRequest } from './enqueue.js';
@@ -21,10 +21,7 @@ export const MOVED_BY_SQS =
   'its message reached the dead-letter queue with no outcome recorded (moved by SQS before a last delivery the consumer counted, or that delivery could not record one)';
 
 /** No live run holds the task and it is due: its dead letter is its only message. */
-const waitsOnLetter = (task: Task, now: number) =>
-  !isReady(task.status) &&
-  (task.status !== 'STARTED' || (task.leaseUntil ?? 0) < now) &&
-  (task.eta === undefined || task.eta <= now + 1);
+const waitsOnLetter = (task: Task, now: number) => isIdle(task, now) && (task.eta === undefined || task.eta <= now + 1);
 
 /**
  * Whether a letter is the task's own message, not one that only names its id: the same job,

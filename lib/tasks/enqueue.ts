@@ -34,6 +34,8 @@ export interface Recorded {
 export interface RequestOrigin {
   derivedId?: string;
   sentAt?: number;
+  /** The task's share of the send request its message will go in (its cost). @default 1 */
+  sendShare?: number;
 }
 
 const withoutUndefined = <T extends object>(value: T): T =>
@@ -117,16 +119,22 @@ export async function recordTask(
   origin: RequestOrigin = {},
 ): Promise<Recorded | null> {
   const task = await buildTask(deps, jobName, kwargs, options, origin);
-  return writeTask(deps, task, origin.derivedId !== undefined || options.id !== undefined);
+  return writeTask(deps, task, origin.derivedId !== undefined || options.id !== undefined, origin.sendShare);
 }
 
 /**
  * Write a built task (`buildTask`): its lock first when it has one, then the record; an
  * id that exists answers as `recordTask` says. With `lookFirst`, the id is looked up before
  * the lock is taken (an id that may exist: a caller's, a derived one); without, a taken id
- * is found by the create's condition.
+ * is found by the create's condition. `sendShare`: the task's share of the send request its
+ * message will go in (its cost; `batchShare`).
  */
-export async function writeTask(deps: TaskDeps, task: Task, lookFirst: boolean): Promise<Recorded | null> {
+export async function writeTask(
+  deps: TaskDeps,
+  task: Task,
+  lookFirst: boolean,
+  sendShare = 1,
+): Promise<Recorded | null> {
   const { store } = deps;
   if (lookFirst) {
     const existing = await store.getTask(task.id);
@@ -137,7 +145,7 @@ export async function writeTask(deps: TaskDeps, task: Task, lookFirst: boolean):
     return null;
   }
   try {
-    await store.createTask(task);
+    await store.createTask(task, { sqsRequests: sendShare });
   } catch (err) {
     if (task.lockId) await store.releaseLock(task.lockId, task.id);
     // A concurrent call with the same id won the create: that task is the answer, or the conflict.
@@ -147,6 +155,12 @@ export async function writeTask(deps: TaskDeps, task: Task, lookFirst: boolean):
   }
   return { task, created: true };
 }
+
+/**
+ * The share of a SendMessageBatch request the `i`-th of `count` messages sent in tens takes
+ * (a task's cost): a tenth, or less of a smaller last batch.
+ */
+export const batchShare = (i: number, count: number) => 1 / Math.min(10, count - Math.floor(i / 10) * 10);
 
 /** Whether a recorded task still needs its message: new, or an earlier send failed. */
 const needsSend = ({ task, created }: Recorded) =>
@@ -185,7 +199,9 @@ export async function queueTask(
  * (null: held back by non-overlap) or the error of that item alone.
  */
 export async function queueTasks(deps: TaskDeps, items: readonly QueueTaskItem[]): Promise<QueueTaskResult[]> {
-  const recorded = await mapSettled(items, 10, (item) => recordTask(deps, item.job, item.kwargs ?? {}, item.options));
+  const recorded = await mapSettled([...items.entries()], 10, ([i, item]) =>
+    recordTask(deps, item.job, item.kwargs ?? {}, item.options, { sendShare: batchShare(i, items.length) }),
+  );
   const results: QueueTaskResult[] = recorded.map((r) =>
     r.status === 'rejected' ? { ok: false, error: r.reason } : { ok: true, task: r.value?.task ?? null },
   );

@@ -3,7 +3,9 @@ import type { Kwargs } from '../job.js';
 import { CALLER_ID_RULE, isCallerTaskId } from '../keys.js';
 import { type KwargsSchema, kwargsFromResult } from '../kwargs-schema.js';
 import { toJson } from '../json.js';
-import { fitsPartitionKey, LIMITS, utf8Bytes } from '../limits.js';
+import { fitsPartitionKey } from '../aws-rules/dynamodb.js';
+import { utf8Bytes } from '../bytes.js';
+import { LIMITS } from '../limits.js';
 
 /** The options of `queue_task` (and of the clients' `queueTask`). Times in seconds. */
 export interface QueueTaskOptions {

@@ -1,6 +1,7 @@
 import { mapSettled } from '../concurrency.js';
 import { SkytaskError } from '../errors.js';
-import { LIMITS, truncateBytes } from '../limits.js';
+import { cutBytes } from '../bytes.js';
+import { LIMITS, TRUNCATED } from '../limits.js';
 import type { Task } from '../task.js';
 import type { TaskDeps } from './deps.js';
 
@@ -73,7 +74,7 @@ async function noteSend(deps: SendDeps, task: Task, error: Error | undefined): P
     if (task.sendError) await deps.store.setSendError(task.id, undefined).catch(() => undefined);
     return undefined;
   }
-  const note = truncateBytes(String(error.message), LIMITS.errorBytes);
+  const note = cutBytes(String(error.message), LIMITS.sendErrorBytes, { mark: TRUNCATED });
   await deps.store.setSendError(task.id, note).catch(() => undefined);
   return new SkytaskError(`task ${task.id} was recorded but its message could not be sent: ${error.message}`, {
     cause: error,

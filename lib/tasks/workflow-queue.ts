@@ -8,7 +8,7 @@ import type { Signature, WorkflowSpec } from '../workflow.js';
 import type { WorkflowRecord } from '../workflow-store.js';
 import type { TaskDeps } from './deps.js';
 import { endTask } from './end.js';
-import { buildTask, writeTask } from './enqueue.js';
+import { batchShare, buildTask, writeTask } from './enqueue.js';
 import { checkKwargs } from './options.js';
 import { sendTaskMessages } from './send.js';
 
@@ -148,8 +148,12 @@ function checkWorkflowId(id: unknown): void {
  * workflow still counts every one of its tasks. Throws the first write error.
  */
 async function writeAll(deps: TaskDeps, tasks: Task[], lookFirst: boolean) {
+  // The tasks that run now are sent in tens; one that waits is sent alone at its release.
+  const now = tasks.filter((t) => t.status !== 'WAITING');
+  const order = new Map(now.map((t, i) => [t, i]));
+  const shareOf = (task: Task) => (task.status === 'WAITING' ? 1 : batchShare(order.get(task)!, now.length));
   const results = await mapSettled(tasks, 16, async (task) => {
-    const recorded = await writeTask(deps, task, lookFirst);
+    const recorded = await writeTask(deps, task, lookFirst, shareOf(task));
     if (recorded) return recorded;
     await writeTask(deps, { ...task, lockId: undefined }, false);
     const reason = 'not run: an equal task of this job (it cannot overlap) is not finished';

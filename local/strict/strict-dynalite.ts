@@ -1,7 +1,7 @@
 /**
  * Makes dynalite refuse what DynamoDB refuses, in the emulator's own process: its item
  * sizes and key sizes are counted in characters, DynamoDB counts UTF-8 bytes. The rules
- * live in dynamodb-rules.ts; this file only hooks them into dynalite 4.0.0 (pinned in
+ * live in lib/aws-rules/dynamodb.ts; this file only hooks them into dynalite 4.0.0 (pinned in
  * package.json), through the functions its actions call on its `db` and `validations`
  * modules. Hooking beats a proxy here: dynalite computes the item an UpdateItem leaves
  * behind, and that item is what DynamoDB's 400 KB limit applies to.
@@ -18,7 +18,7 @@ import {
   tableKeyRefusal,
   type TableShape,
   type WireItem,
-} from './dynamodb-rules.js';
+} from '../../lib/aws-rules/dynamodb.js';
 import { errorCode, reportRefusal } from './refusals.js';
 
 const require = createRequire(import.meta.url);
@@ -100,7 +100,7 @@ function logRefusals(server: Server): void {
 
 /**
  * Makes a dynalite server strict: DynamoDB's key, item, nesting, expression and batch
- * limits (dynamodb-rules.ts), each refusal a ValidationException with DynamoDB's message
+ * limits (lib/aws-rules/dynamodb.ts), each refusal a ValidationException with DynamoDB's message
  * and a line on stderr. Call before the server handles requests.
  */
 export function strictDynalite(server: Server): void {

@@ -1,6 +1,6 @@
 /**
  * Makes fauxqs (an in-process Fastify app) refuse what SQS refuses and accept what SQS
- * accepts. Fastify hooks run the rules of sqs-requests.ts on every JSON-protocol request
+ * accepts. Fastify hooks run the rules of lib/aws-rules/sqs-requests.ts on every JSON-protocol request
  * before fauxqs sees it: a request SQS refuses gets SQS's error; a batch's refused entries
  * are taken out and put back into the answer's `Failed` list, as SQS reports them. And
  * fauxqs's character check, which refuses every character beyond the BMP (SQS allows
@@ -8,8 +8,8 @@
  */
 import type { buildApp } from 'fauxqs';
 import { errorCode, reportRefusal } from './refusals.js';
-import { entryRefusals, type FailedEntry, requestRefusal } from './sqs-requests.js';
-import { FORBIDDEN_CHARACTER } from './sqs-rules.js';
+import { INVALID_CHARACTER } from '../../lib/aws-rules/sqs.js';
+import { entryRefusals, type FailedEntry, requestRefusal } from '../../lib/aws-rules/sqs-requests.js';
 
 type FauxqsApp = ReturnType<typeof buildApp>;
 
@@ -20,7 +20,7 @@ async function allowCharactersBeyondTheBmp(): Promise<void> {
   if (!(types.INVALID_MESSAGE_BODY_CHAR instanceof RegExp)) {
     throw new Error('skytask strict emulators: fauxqs internals changed; local/strict/ supports fauxqs 1.9.x');
   }
-  types.INVALID_MESSAGE_BODY_CHAR.test = (text: string) => FORBIDDEN_CHARACTER.test(text);
+  types.INVALID_MESSAGE_BODY_CHAR.test = (text: string) => INVALID_CHARACTER.test(text);
 }
 
 /** The SQS action of a JSON-protocol request, or undefined for anything else (health, SNS…). */
@@ -100,7 +100,7 @@ function addHooks(app: FauxqsApp): void {
 }
 
 /**
- * Makes a fauxqs app strict (the rules of sqs-rules.ts and sqs-requests.ts): call after
+ * Makes a fauxqs app strict (the rules of lib/aws-rules/sqs.ts and sqs-requests.ts): call after
  * `buildApp` and before `listen`. Every refusal is SQS's error and a line on stderr.
  */
 export async function strictFauxqs(app: FauxqsApp): Promise<void> {

@@ -9,6 +9,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
+import { messageRefusal } from '../../lib/aws-rules/sqs.js';
 import { encodeEnvelope } from '../../lib/envelope.js';
 import type { ReceivedMessage, TaskQueue } from '../../lib/queue.js';
 import type { TestClock } from './clock.js';
@@ -252,6 +253,15 @@ export function taskQueueContract(label: string, factory: QueueFactory): void {
     test('a long poll with nothing to receive ends empty; more than 20 s is refused', async (f) => {
       assert.deepEqual(await f.queue.receive(10, 1), []);
       await assert.rejects(f.queue.receive(10, 21));
+    });
+
+    test("what SQS refuses is refused with SQS's code and message (lib/aws-rules/sqs.ts)", async (f) => {
+      const body = bodyOf('x', 'bad\uFFFF');
+      const refusal = messageRefusal({ MessageBody: body })!;
+      await assert.rejects(f.queue.send(env('x', 'bad\uFFFF')), { name: refusal.code, message: refusal.message });
+      // WaitTimeSeconds is a whole number of seconds.
+      await assert.rejects(f.queue.receive(10, 0.5), { name: 'InvalidParameterValue' });
+      await assert.rejects(f.queue.receiveDeadLetters(10, 0.5), { name: 'InvalidParameterValue' });
     });
 
     test('an aborted long poll rejects with AbortError', async (f) => {

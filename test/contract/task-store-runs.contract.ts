@@ -5,7 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe } from 'node:test';
-import { LIMITS, truncateBytes } from '../../lib/limits.js';
+import { cutBytes } from '../../lib/bytes.js';
+import { LIMITS, TRUNCATED } from '../../lib/limits.js';
 import type { Outcome } from '../../lib/store.js';
 import type { Task } from '../../lib/task.js';
 import { storeTest, type StoreFactory } from './store-fixture.js';
@@ -200,6 +201,42 @@ export function taskStoreRunsContract(factory: StoreFactory): void {
       }
     });
 
+    test('a finish with usage records the cost: what the attempt consumed, and the write units of every write', async (w) => {
+      await w.store.createTask(w.newTask('a'), { sqsRequests: 0.1 });
+      await w.store.claimTask({ id: 'a', now: w.now, leaseUntil: w.now + 30, worker: 'w1' });
+      await w.store.extendLease('a', 1, w.now + 40);
+      const usage = { sqsRequests: 1.2, lambdaRequests: 0.1, lambdaMs: 40, heartbeats: 1 };
+      const written = await w.store.finishTask('a', 1, {
+        status: 'SUCCESS',
+        resultJson: 'true',
+        time: w.now + 1,
+        usage,
+      });
+      // Create: the head and its job index entry (2); claim and heartbeat (1 each); the
+      // finish (1) and its index entry moving to the SUCCESS group (2).
+      const cost = { writeUnits: 7, sqsRequests: 1.3, lambdaRequests: 0.1, lambdaMs: 40, heartbeats: 1 };
+      assert.deepEqual(written?.cost, cost);
+      assert.deepEqual((await w.store.getTask('a'))?.cost, cost);
+    });
+
+    test('each attempt’s finish adds its share; without usage a finish records none', async (w) => {
+      await w.start('a');
+      const usage = { sqsRequests: 3, lambdaRequests: 1, lambdaMs: 10, heartbeats: 0 };
+      const retry: Outcome = { status: 'RETRY', error: 'x', eta: w.now + 2, time: w.now + 1, usage };
+      assert.equal((await w.store.finishTask('a', 1, retry))?.cost?.lambdaRequests, 1);
+      await w.store.claimTask({ id: 'a', now: w.now + 2, leaseUntil: w.now + 32, worker: 'w1' });
+      const done = await w.store.finishTask('a', 2, { status: 'SUCCESS', resultJson: '1', time: w.now + 3, usage });
+      assert.deepEqual(
+        { ...done?.cost, writeUnits: undefined },
+        { writeUnits: undefined, sqsRequests: 6, lambdaRequests: 2, lambdaMs: 20, heartbeats: 0 },
+      );
+      await w.start('b');
+      assert.equal(
+        (await w.store.finishTask('b', 1, { status: 'SUCCESS', resultJson: '1', time: w.now }))?.cost,
+        undefined,
+      );
+    });
+
     test('a finish clears a pending revoke request', async (w) => {
       await w.start('a');
       assert.equal((await w.store.requestRevoke('a'))?.revokeRequested, true);
@@ -293,7 +330,7 @@ export function taskStoreRunsContract(factory: StoreFactory): void {
       await w.create('a');
       const reason = '€'.repeat(10_000);
       const ended = await w.store.endIdle('a', { status: 'FAILURE', time: w.now, reason });
-      assert.equal(ended?.error, truncateBytes(reason, LIMITS.errorBytes));
+      assert.equal(ended?.error, cutBytes(reason, LIMITS.errorBytes, { mark: TRUNCATED }));
       assert.ok(Buffer.byteLength(ended!.error!) <= LIMITS.errorBytes);
     });
   });

@@ -8,26 +8,17 @@ import assert from 'node:assert/strict';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { before, describe, it } from 'node:test';
 import * as sampleJobs from '../../examples/jobs.js';
-import { createConsumer, createLogger, type ReceivedMessage } from '../../lib/index.js';
-import { INVALID_CHARACTER, MAX_MESSAGE_BYTES } from '../../lib/sqs-message.js';
+import { createConsumer, type ReceivedMessage } from '../../lib/index.js';
+import { INVALID_CHARACTER, SQS_LIMITS } from '../../lib/aws-rules/sqs.js';
 import type { TaskStore } from '../../lib/store.js';
 import { testStack, type TestStack } from '../helpers.js';
+import { captureLogs } from '../periodic-helpers.js';
 
 /** Issue 11, item 3: 12 KB that overflowed the stack while the "unsupported version" reason was built. */
 const NESTED = `{"v":${'['.repeat(6000)}${']'.repeat(6000)}}`;
 
 let s: TestStack;
 before(async () => (s = await testStack({ jobs: sampleJobs })));
-
-/** A logger whose lines the test reads. */
-function capturingLogger() {
-  const lines: any[] = [];
-  const logger = createLogger({
-    level: 'debug',
-    stream: { write: (line: string) => void lines.push(JSON.parse(line)) },
-  });
-  return { logger, lines };
-}
 
 async function sendRaw(body: string): Promise<string> {
   const out = await s.clients.sqs.send(new SendMessageCommand({ QueueUrl: s.config.queueUrl, MessageBody: body }));
@@ -63,7 +54,7 @@ async function handleBatch(consumer: ReturnType<typeof createConsumer>, messages
 
 describe('hostile message bodies (issue 11 item 3, issue 12 item 5)', () => {
   it('the 12 KB nested body: dead-lettered with its reason on the first delivery; the rest of its batch runs', async () => {
-    const { logger, lines } = capturingLogger();
+    const { logger, lines } = captureLogs('debug');
     const consumer = createConsumer({ ...s.runtime, logger, maxReceiveCount: 3 });
     const a = await s.backend.queueTask('addition', { a: 1, b: 2 });
     await sendRaw(NESTED);
@@ -132,7 +123,7 @@ describe('hostile message bodies (issue 11 item 3, issue 12 item 5)', () => {
   it('a body of nearly 1 MiB refused: dead-lettered all the same, its reason cut to fit SQS size', async () => {
     const consumer = createConsumer({ ...s.runtime, maxReceiveCount: 3 });
     const head = '{"v":1,"job":"addition","kwargs":{"big":"';
-    const body = `${head}${'x'.repeat(MAX_MESSAGE_BYTES - head.length - 40)}"}}`;
+    const body = `${head}${'x'.repeat(SQS_LIMITS.messageBytes - head.length - 40)}"}}`;
     await sendRaw(body);
     const results = await handleBatch(consumer, await receiveAll(1));
     assert.equal(results[0].status, 'fulfilled');
@@ -140,12 +131,12 @@ describe('hostile message bodies (issue 11 item 3, issue 12 item 5)', () => {
     assert.ok(letters.has(body), 'the message is on the dead-letter queue');
     assert.ok(
       Buffer.byteLength(body) + 'reason'.length + 'String'.length + (letters.get(body)?.length ?? 0) <=
-        MAX_MESSAGE_BYTES,
+        SQS_LIMITS.messageBytes,
     );
   });
 
   it("the consumer's own failures are logged with the task id; the last delivery dead-letters with the reason", async () => {
-    const { logger, lines } = capturingLogger();
+    const { logger, lines } = captureLogs('debug');
     const broken: TaskStore = { ...s.store, claimTask: () => Promise.reject(new Error('throttled')) };
     const consumer = createConsumer({ ...s.runtime, store: broken, logger, maxReceiveCount: 2 });
     const task = await s.backend.queueTask('addition', { a: 1 });

@@ -181,6 +181,17 @@ describe('JSON-RPC over HTTP (the local server, the Lambda handler)', async () =
     ]) {
       assert.equal((await post(body)).body.error.code, RPC_ERRORS.invalidRequest, body);
     }
+    // An id JSON text can hold but no answer can echo (1e400 parses to Infinity, which JSON
+    // writes as null): refused before it acts, as an id of the wrong type is (found by the fuzz).
+    for (const id of ['1e400', '-1e400']) {
+      const body = `{"jsonrpc":"2.0","method":"queue_task","params":{"jobname":"addition","id":"inf-id"},"id":${id}}`;
+      assert.deepEqual((await post(body)).body, {
+        jsonrpc: '2.0',
+        error: { code: RPC_ERRORS.invalidRequest, message: 'Invalid Request' },
+        id: null,
+      });
+    }
+    assert.equal((await rpc('get_task', ['inf-id'])).result, null, 'nothing queued');
     assert.equal(await errorCode('no_such_method'), RPC_ERRORS.methodNotFound);
     assert.equal(await errorCode('__proto__'), RPC_ERRORS.methodNotFound);
     assert.equal(await errorCode('ping', ['extra']), RPC_ERRORS.invalidParams);

@@ -181,11 +181,7 @@ describe('TaskQueue template', () => {
         .map((i) => ({ IndexName: i.IndexName, KeySchema: i.KeySchema, Projection: i.Projection }))
         .sort((a, b) => a.IndexName.localeCompare(b.IndexName));
     assert.deepEqual(indexes(p.GlobalSecondaryIndexes), indexes(def.GlobalSecondaryIndexes!));
-    assert.deepEqual(p.GlobalSecondaryIndexes.map((i: any) => i.IndexName).sort(), [
-      'by_job',
-      'by_parent',
-      'by_status',
-    ]);
+    assert.deepEqual(p.GlobalSecondaryIndexes.map((i: any) => i.IndexName).sort(), ['by_job', 'by_parent']);
     assert.equal(p.BillingMode, 'PAY_PER_REQUEST');
     assert.deepEqual(p.PointInTimeRecoverySpecification, { PointInTimeRecoveryEnabled: true });
     assert.deepEqual(p.TimeToLiveSpecification, { AttributeName: 'ttl', Enabled: true });
@@ -367,7 +363,13 @@ describe('TaskQueue template', () => {
       logsStatement(ids.consumerLogs),
       {
         Effect: 'Allow',
-        Action: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+        Action: [
+          'dynamodb:DeleteItem',
+          'dynamodb:GetItem',
+          'dynamodb:PutItem',
+          'dynamodb:Query',
+          'dynamodb:UpdateItem',
+        ],
         Resource: ref(ids.table),
       },
       {
@@ -395,6 +397,7 @@ describe('TaskQueue template', () => {
           'dynamodb:DeleteItem',
           'dynamodb:GetItem',
           'dynamodb:PutItem',
+          'dynamodb:Query',
           'dynamodb:UpdateItem',
         ],
         Resource: ref(ids.table),
@@ -402,7 +405,7 @@ describe('TaskQueue template', () => {
       {
         Effect: 'Allow',
         Action: 'dynamodb:Query',
-        Resource: [index('by_job'), index('by_parent'), index('by_status')],
+        Resource: [index('by_job'), index('by_parent')],
       },
       { Effect: 'Allow', Action: ['sqs:GetQueueAttributes', 'sqs:SendMessage'], Resource: ref(ids.queue) },
       {
@@ -442,20 +445,32 @@ describe('TaskQueue template', () => {
       logsStatement(ids.schedulerLogs),
       {
         Effect: 'Allow',
-        Action: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+        Action: [
+          'dynamodb:DeleteItem',
+          'dynamodb:GetItem',
+          'dynamodb:PutItem',
+          'dynamodb:Query',
+          'dynamodb:UpdateItem',
+        ],
         Resource: ref(ids.table),
       },
       { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: [ref(ids.queue), ref(ids.scheduleDlq)] },
     ]);
   });
 
-  test('IAM: the reconciler: Query on by_status only, BatchGetItem, GetItem, UpdateItem, DeleteItem; SendMessage; the dead-letter sweep', () => {
+  test('IAM: the reconciler: Query on by_job and the table, BatchGetItem, GetItem, UpdateItem, DeleteItem; SendMessage; the dead-letter sweep', () => {
     assert.deepEqual(roleStatements(resources, 'Reconciler'), [
       logsStatement(ids.reconcilerLogs),
-      { Effect: 'Allow', Action: 'dynamodb:Query', Resource: index('by_status') },
+      { Effect: 'Allow', Action: 'dynamodb:Query', Resource: index('by_job') },
       {
         Effect: 'Allow',
-        Action: ['dynamodb:BatchGetItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem'],
+        Action: [
+          'dynamodb:BatchGetItem',
+          'dynamodb:DeleteItem',
+          'dynamodb:GetItem',
+          'dynamodb:Query',
+          'dynamodb:UpdateItem',
+        ],
         Resource: ref(ids.table),
       },
       { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: [ref(ids.queue), ref(ids.scheduleDlq)] },

@@ -74,13 +74,24 @@ interface Stack {
   logs: any[];
 }
 
-/** `skytask start` in the background (with `args`, and `env` on top of this process's), until its JSON-RPC URL is logged. */
-async function startStack(dir: string, args: string[] = [], env: Record<string, string> = {}): Promise<Stack> {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', 'local/cli.ts', 'start', '--port', '0', '--data-dir', dir, '--json', ...args],
-    { cwd: root, env: { ...process.env, SKYTASK_GRACE_SECONDS: '5', ...env }, stdio: ['ignore', 'pipe', 'inherit'] },
-  );
+/**
+ * `skytask start` in the background (with `args`, and `env` on top of this process's), until
+ * its JSON-RPC URL is logged. With `wrapper` (a script and its args), that script runs the
+ * stack as its child, leading a process group of its own, as a terminal runs `npm start`.
+ */
+async function startStack(
+  dir: string,
+  args: string[] = [],
+  env: Record<string, string> = {},
+  wrapper: string[] = [],
+): Promise<Stack> {
+  const start = ['--import', 'tsx', 'local/cli.ts', 'start', '--port', '0', '--data-dir', dir, '--json', ...args];
+  const child = spawn(process.execPath, wrapper.length ? [...wrapper, process.execPath, ...start] : start, {
+    cwd: root,
+    detached: wrapper.length > 0,
+    env: { ...process.env, SKYTASK_GRACE_SECONDS: '5', ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   children.add(child);
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
   let emulatorPid = 0;
@@ -96,6 +107,17 @@ async function startStack(dir: string, args: string[] = [], env: Record<string, 
   });
   return { child, url, emulatorPid, exited, logs };
 }
+
+/** A job module's source: the job `slow`, which runs 1.5 s, then the rest of the module. */
+const withSlowJob = (rest = '') => `import { defineJob } from ${JSON.stringify(join(root, 'lib/index.ts'))};
+export const slow = defineJob({
+  name: 'slow',
+  run: async () => {
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    return 'done';
+  },
+});
+${rest}`;
 
 /** A JSON-RPC call to a stack; the result (an error throws). */
 async function rpcCall(url: string, method: string, params?: unknown): Promise<any> {
@@ -286,15 +308,7 @@ describe("a job's stray error (a throw in its timer, a rejection nobody awaits)"
     const dir = dataDir();
     const jobs = jobsModule(
       'stray-jobs.ts',
-      `import { defineJob } from ${JSON.stringify(join(root, 'lib/index.ts'))};
-export const slow = defineJob({
-  name: 'slow',
-  run: async () => {
-    await new Promise((resolve) => setTimeout(resolve, 1500));
-    return 'done';
-  },
-});
-export const stray = defineJob({
+      withSlowJob(`export const stray = defineJob({
   name: 'stray',
   run: () => {
     setTimeout(() => {
@@ -310,7 +324,7 @@ export const unawaited = defineJob({
     return 'returned';
   },
 });
-`,
+`),
     );
     const stack = await startStack(dir, ['--jobs', jobs]);
     const slow = await rpcCall(stack.url, 'queue_task', { jobname: 'slow' });
@@ -438,66 +452,18 @@ describe('Ctrl-C through a wrapper that relays it (npm start)', () => {
     timeout: 60_000,
   }, async () => {
     const dir = dataDir();
-    const jobs = jobsModule(
-      'slow-jobs.ts',
-      `import { defineJob } from ${JSON.stringify(join(root, 'lib/index.ts'))};
-export const slow = defineJob({
-  name: 'slow',
-  run: async () => {
-    await new Promise((resolve) => setTimeout(resolve, 1500));
-    return 'done';
-  },
-});
-`,
-    );
+    const jobs = jobsModule('slow-jobs.ts', withSlowJob());
     const relay = jobsModule('relay.mjs', relaySource);
-    const start = [
-      '--import',
-      'tsx',
-      'local/cli.ts',
-      'start',
-      '--port',
-      '0',
-      '--data-dir',
-      dir,
-      '--jobs',
-      jobs,
-      '--json',
-    ];
-    // The wrapper leads a process group of its own, with the stack in it: a terminal's Ctrl-C.
-    const wrapper = spawn(process.execPath, [relay, '40', process.execPath, ...start], {
-      cwd: root,
-      detached: true,
-      env: { ...process.env, SKYTASK_GRACE_SECONDS: '10', SKYTASK_LOG_LEVEL: 'debug' },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    const group = wrapper.pid!;
+    const env = { SKYTASK_GRACE_SECONDS: '10', SKYTASK_LOG_LEVEL: 'debug' };
+    const stack = await startStack(dir, ['--jobs', jobs], env, [relay, '40']);
+    const group = stack.child.pid!;
     try {
-      const exited = new Promise<number | null>((r) => wrapper.once('exit', (code) => r(code)));
-      const logs: any[] = [];
-      const seen = (match: (entry: any) => boolean) =>
-        new Promise<any>((resolveEntry, reject) => {
-          const found = logs.find(match);
-          if (found) return resolveEntry(found);
-          wrapper.once('exit', () => reject(new Error('the stack exited')));
-          wrapper.stdout!.on('data', () => {
-            const entry = logs.find(match);
-            if (entry) resolveEntry(entry);
-          });
-        });
-      createInterface({ input: wrapper.stdout! }).on('line', (line) => logs.push(JSON.parse(line)));
-      const { url } = await seen((e) => e.url);
-      const queued = await fetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'queue_task', params: { jobname: 'slow' } }),
-      }).then((res) => res.json() as Promise<any>);
-      const id: string = queued.result.id;
-      await seen((e) => e.msg === 'task started' && e.task_id === id);
-      const emulatorPid = logs.find((e) => e.msg?.startsWith('emulators')).pid as number;
+      const { id } = await rpcCall(stack.url, 'queue_task', { jobname: 'slow' });
+      await logged(stack, (e) => e.msg === 'task started' && e.task_id === id);
 
       process.kill(-group, 'SIGINT');
-      assert.equal(await exited, 0, 'a graceful stop');
+      assert.equal(await stack.exited, 0, 'a graceful stop');
+      const { logs } = stack;
       const messages = logs.map((e) => e.msg);
       assert.equal(messages.filter((m) => m?.startsWith('stopping')).length, 1);
       assert.ok(
@@ -510,7 +476,7 @@ export const slow = defineJob({
         'the running task finished',
       );
       assert.ok(messages.includes('stopped'));
-      assert.ok(await waitGone(emulatorPid), 'the emulators stopped');
+      assert.ok(await waitGone(stack.emulatorPid), 'the emulators stopped');
       assert.deepEqual(emulatorsOf(dir), []);
     } finally {
       try {

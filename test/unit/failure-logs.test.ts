@@ -5,17 +5,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createSchedulerHandler } from '../../functions/scheduler-handler.js';
-import { createLogger, defineJob, type Scheduler } from '../../lib/index.js';
+import { defineJob, type Scheduler } from '../../lib/index.js';
 import { createTestQueue } from '../../lib/testing/index.js';
-
-function capturingLogger() {
-  const lines: any[] = [];
-  const logger = createLogger({
-    level: 'debug',
-    stream: { write: (line: string) => void lines.push(JSON.parse(line)) },
-  });
-  return { logger, lines };
-}
+import { captureLogs } from '../periodic-helpers.js';
 
 const huge = 'x'.repeat(300_000);
 let deep: unknown = 1;
@@ -23,7 +15,7 @@ for (let i = 0; i < 100_000; i++) deep = [deep];
 
 describe('failures are logged, echoes are bounded', () => {
   it('the scheduler handler: a bad event is refused with a bounded message, a failed fire logged with its job', async () => {
-    const { logger, lines } = capturingLogger();
+    const { logger, lines } = captureLogs('debug');
     const scheduler = { fire: () => Promise.reject(new Error('table unavailable')) } as unknown as Scheduler;
     const handler = createSchedulerHandler(scheduler, logger);
     for (const event of [
@@ -45,7 +37,7 @@ describe('failures are logged, echoes are bounded', () => {
   });
 
   it('JSON-RPC: a huge method or param name is echoed bounded; an internal error is logged with the method and task', async () => {
-    const { logger, lines } = capturingLogger();
+    const { logger, lines } = captureLogs('debug');
     const q = createTestQueue({ jobs: { add: defineJob({ name: 'add', run: () => 1 }) }, logger });
     const call = async (method: string, params: unknown) =>
       JSON.parse((await q.runtime.rpc.handle(JSON.stringify({ jsonrpc: '2.0', method, params, id: 1 })))!);
@@ -62,7 +54,7 @@ describe('failures are logged, echoes are bounded', () => {
   });
 
   it('a task message with no record is dropped, and its log line says what a producer message needs', async () => {
-    const { logger, lines } = capturingLogger();
+    const { logger, lines } = captureLogs('debug');
     const q = createTestQueue({ jobs: { add: defineJob({ name: 'add', run: () => 1 }) }, logger });
     // A producer that left out kwargs: the body of a task message for a task never recorded.
     const body = JSON.stringify({ v: 1, job: 'add', id: 'k1' });
@@ -74,7 +66,7 @@ describe('failures are logged, echoes are bounded', () => {
   });
 
   it('the logger cuts any long string field and error message, and job and task_id in bindings', () => {
-    const { logger, lines } = capturingLogger();
+    const { logger, lines } = captureLogs('debug');
     logger.child({ job: huge, task_id: huge }).error({ body: huge, err: new Error(huge), other: new Error('x') }, 'm');
     const [line] = lines;
     assert.ok(JSON.stringify(line).length < 20_000);

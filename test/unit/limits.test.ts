@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { describe, it } from 'node:test';
-import { toItem } from '../../lib/aws/dynamo/item.js';
+import { COST_ATTR, costText, toItems } from '../../lib/aws/dynamo/item.js';
 import { historyOf } from '../../lib/consumer/outcome.js';
 import { itemBytes, LIMITS, truncateBytes } from '../../lib/limits.js';
 import type { Task } from '../../lib/task.js';
@@ -38,7 +38,7 @@ describe('limits', () => {
     assert.equal(itemBytes(ascii), dynaliteItemSize(marshalled));
   });
 
-  it('the worst-case task item, every field at its cap, fits DynamoDB’s 400 KB: the finish write cannot fail on size', () => {
+  it('the worst-case head and body, every field at its cap, fit DynamoDB’s 400 KB: the finish write cannot fail on size', () => {
     const time = 1_796_023_393.843;
     const id = 'i'.repeat(128); // the id pattern's longest, ASCII
     const kwargs = { k: 'k'.repeat(LIMITS.kwargsBytes - 8) };
@@ -54,32 +54,65 @@ describe('limits', () => {
       name: 'n'.repeat(128),
       status: 'SUCCESS',
       kwargs,
+      result: 'r'.repeat(LIMITS.resultBytes - 2),
+      error: truncateBytes('€'.repeat(LIMITS.errorBytes), LIMITS.errorBytes),
+      stack: truncateBytes('€'.repeat(LIMITS.stackBytes), LIMITS.stackBytes),
+      errors,
       timeQueued: time,
       eta: time,
+      timeStarted: time,
+      timeEnded: time,
       expiry: time,
+      leaseUntil: time,
       attempts: 11,
       fromTask: 'p'.repeat(LIMITS.partitionKeyBytes),
       lockId: 'f'.repeat(40),
       caller: 'c'.repeat(LIMITS.callerBytes),
-    };
-    const item = {
-      ...toItem(task),
-      result: 'r'.repeat(LIMITS.resultBytes),
-      error: truncateBytes('€'.repeat(LIMITS.errorBytes), LIMITS.errorBytes),
-      stack: truncateBytes('€'.repeat(LIMITS.stackBytes), LIMITS.stackBytes),
-      errors: JSON.stringify(errors),
-      time_started: time,
-      time_ended: time,
-      lease_until: time,
-      worker: 'w'.repeat(256), // a Lambda log stream name or host:pid
-      ttl: Math.ceil(time),
-      revoke_requested: true,
-      dead_lettered: true,
-      send_error: truncateBytes('€'.repeat(LIMITS.errorBytes), LIMITS.errorBytes),
+      worker: 'w'.repeat(LIMITS.workerBytes),
+      revokeRequested: true,
+      deadLettered: true,
+      sendError: truncateBytes('€'.repeat(LIMITS.sendErrorBytes), LIMITS.sendErrorBytes),
       resends: 99,
     };
-    const size = itemBytes(item);
-    assert.ok(size <= LIMITS.itemBytes, `${size} bytes, over ${LIMITS.itemBytes}`);
-    assert.ok(LIMITS.itemBytes - size > 4096, `headroom ${LIMITS.itemBytes - size} bytes`);
+    const full = { writeUnits: 999, sqsRequests: 99.123456, lambdaRequests: 9.123456, heartbeats: 999 };
+    const costs = { [COST_ATTR]: costText({ ...full, lambdaMs: 9_999_999, gbSeconds: 999.123456 }) };
+    const { head, body } = toItems(task, 'r'.repeat(12), { ttl: Math.ceil(time), ...costs });
+    assert.ok(body, 'kwargs of 100 KB live in a body');
+    for (const [what, item] of [
+      ['head', head],
+      ['body', { ...body, ttl: Math.ceil(time) }],
+    ] as const) {
+      const size = itemBytes(item);
+      assert.ok(size <= LIMITS.itemBytes, `${what}: ${size} bytes, over ${LIMITS.itemBytes}`);
+      assert.ok(LIMITS.itemBytes - size > 4096, `${what}: headroom ${LIMITS.itemBytes - size} bytes`);
+    }
+  });
+
+  it('a running head stays within 1 KB with the progress room kept: claim and heartbeats cost 1 write unit', () => {
+    // UUID ids (the task's and its parent's), a 32-character job name, every other field a
+    // running head can hold at its longest, but a send error (a note cleared by the next send).
+    const time = 1_796_023_393.1234567;
+    const uuid = '0'.repeat(36);
+    const task: Task = {
+      id: uuid,
+      name: 'n'.repeat(32),
+      status: 'STARTED',
+      kwargs: {},
+      timeQueued: time,
+      eta: time,
+      expiry: time,
+      timeStarted: time,
+      leaseUntil: time,
+      attempts: 99,
+      fromTask: uuid,
+      lockId: 'f'.repeat(40),
+      worker: 'w'.repeat(LIMITS.workerBytes),
+      revokeRequested: true,
+      resends: 99,
+    };
+    const costs = { [COST_ATTR]: costText({ writeUnits: 99, sqsRequests: 0.1 }) };
+    const { head } = toItems(task, 'r'.repeat(12), costs);
+    const size = itemBytes(head);
+    assert.ok(size + LIMITS.progressBytes <= LIMITS.headBytes, `${size} bytes + ${LIMITS.progressBytes} for progress`);
   });
 });

@@ -129,6 +129,14 @@ describe('memory queue, beyond the contract', () => {
     });
     await assert.rejects(queue.deadLetter('', 'empty'), { name: 'MissingParameter' });
     await assert.rejects(queue.receive(1, -1), { name: 'InvalidParameterValue' });
+    // Not a whole number of seconds: refused as SQS does (this long poll never ended).
+    await assert.rejects(queue.receive(1, Number.NaN), { name: 'InvalidParameterValue' });
+    await queue.send({ id: 'v', job: 'j' });
+    const [held] = await queue.receive(1, 0);
+    const hiddenUntil = queue.nextVisibleAt();
+    await assert.rejects(queue.changeVisibility(held.receiptHandle, Number.NaN), { name: 'InvalidParameterValue' });
+    assert.equal(queue.nextVisibleAt(), hiddenUntil, 'its visibility timeout unchanged');
+    await queue.deleteMessages([held.receiptHandle]);
     // Characters outside the Basic Multilingual Plane are valid SQS text.
     await queue.send({ id: 'a', job: 'emoji-\u{1F600}' });
     assert.equal((await queue.receive(1, 0))[0].body, '{"v":1,"id":"a","job":"emoji-\u{1F600}"}');

@@ -1,29 +1,14 @@
-/** Bounded echoes of outside input (lib/echo.ts) and SQS's attribute rules (lib/sqs-message.ts). */
+/** Bounded echoes of outside input (lib/echo.ts) and the attributes skytask sends to SQS (lib/sqs-message.ts). */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { cutUtf8, echo } from '../../lib/echo.js';
+import { INVALID_CHARACTER, messageBytes, messageRefusal, SQS_LIMITS } from '../../lib/aws-rules/sqs.js';
+import { echo } from '../../lib/echo.js';
 import { createMemoryQueue } from '../../lib/memory/memory-queue.js';
-import {
-  ATTRIBUTE_VALUE_BYTES,
-  attributeValue,
-  INVALID_CHARACTER,
-  MAX_MESSAGE_BYTES,
-  messageBytes,
-  sqsAttributes,
-} from '../../lib/sqs-message.js';
+import { ATTRIBUTE_VALUE_BYTES, attributeValue, sqsAttributes } from '../../lib/sqs-message.js';
 
 const bytes = (text: string) => Buffer.byteLength(text, 'utf8');
 
-describe('cutUtf8 and echo', () => {
-  it('cuts by UTF-8 bytes on a code point boundary, marking the cut', () => {
-    assert.equal(cutUtf8('héllo', 10), 'héllo');
-    assert.equal(cutUtf8('héllo', 4), 'h…');
-    assert.equal(cutUtf8('a😀b', 6), 'a😀b');
-    assert.equal(cutUtf8('a😀bc', 6), 'a…', 'never half a surrogate pair');
-    assert.equal(cutUtf8('abc', 2), '');
-    for (const max of [3, 10, 200, 1024]) assert.ok(bytes(cutUtf8('é😀x'.repeat(1000), max)) <= max);
-  });
-
+describe('echo', () => {
   it('describes any value without walking it', () => {
     let deep: unknown = [];
     for (let i = 0; i < 100_000; i++) deep = [deep];
@@ -46,17 +31,19 @@ describe('SQS attribute values', () => {
   });
 
   it('fit beside the body in 1 MiB, or are left out', () => {
-    const body = 'x'.repeat(MAX_MESSAGE_BYTES - 100);
+    const body = 'x'.repeat(SQS_LIMITS.messageBytes - 100);
     const attributes = sqsAttributes(body, { reason: 'r'.repeat(5000) });
-    assert.ok(attributes.reason.length > 0);
-    assert.equal(messageBytes(body, attributes) <= MAX_MESSAGE_BYTES, true);
-    assert.deepEqual(sqsAttributes('x'.repeat(MAX_MESSAGE_BYTES - 5), { reason: 'why' }), {});
+    assert.ok(attributes.reason.StringValue.length > 0);
+    assert.equal(attributes.reason.DataType, 'String');
+    assert.equal(messageBytes(body, attributes) <= SQS_LIMITS.messageBytes, true);
+    assert.equal(messageRefusal({ MessageBody: body, MessageAttributes: attributes }), undefined, "SQS's rules");
+    assert.deepEqual(sqsAttributes('x'.repeat(SQS_LIMITS.messageBytes - 5), { reason: 'why' }), {});
     assert.deepEqual(sqsAttributes('{}', { reason: '' }), {}, 'SQS refuses an empty value');
   });
 
   it('the memory queue dead-letters with the same rules', async () => {
     const queue = createMemoryQueue();
-    await queue.deadLetter('x'.repeat(MAX_MESSAGE_BYTES - 10), 'a reason that does not fit');
+    await queue.deadLetter('x'.repeat(SQS_LIMITS.messageBytes - 10), 'a reason that does not fit');
     await queue.deadLetter('{}', 'job "\u0000"');
     const [big, small] = queue.peekDeadLetters();
     assert.equal(big.reason, undefined);

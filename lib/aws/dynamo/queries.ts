@@ -1,39 +1,72 @@
-import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { decodeCursor, encodeCursor, INDEX, jobIndexKey, SHARDS, statusIndexKey, taskKey } from '../../keys.js';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  bodyKey,
+  decodeCursor,
+  encodeCursor,
+  HEAD_SK,
+  INDEX,
+  jobIndexKey,
+  SHARDS,
+  STATUS_GROUPS,
+  statusGroup,
+  taskIdOfPartition,
+  taskKey,
+  taskPartition,
+} from '../../keys.js';
 import type { TaskPage, TaskQuery } from '../../store.js';
-import { ALL_STATUSES, type Task, type TaskStatus } from '../../task.js';
-import { fromItem } from './item.js';
+import type { Task, TaskStatus } from '../../task.js';
+import { BODY_ATTR, fromItems } from './item.js';
+import { listedJobs } from './job-names.js';
 import { batchGet, type Item, type TaskTable } from './table.js';
 
-/** The task, or undefined (also past its retention). Strongly consistent. */
+/**
+ * The task, or undefined (also past its retention). Strongly consistent. One request: a
+ * Query of the task's partition returns its head and its body together (a body a crashed
+ * or lost write left there is not the head's, and is passed over).
+ */
 export async function getTask(table: TaskTable, id: string): Promise<Task | undefined> {
-  const { Item } = await table.doc.send(
-    new GetCommand({ TableName: table.name, Key: taskKey(id), ConsistentRead: true }),
+  const { Items = [] } = await table.doc.send(
+    new QueryCommand({
+      TableName: table.name,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': taskPartition(id) },
+      ConsistentRead: true,
+    }),
   );
-  return fromItem(Item);
+  const head = Items.find((item) => item.sk === HEAD_SK);
+  const body = head?.[BODY_ATTR] && Items.find((item) => item.sk === bodyKey(id, head[BODY_ATTR]).sk);
+  return fromItems(head, body);
 }
 
-/** The tasks that exist among `ids`, in that order. */
+/** The tasks that exist among `ids`, in that order: their heads in one batch read, then the bodies they name in another. */
 export async function getTasks(table: TaskTable, ids: string[]): Promise<Task[]> {
+  const heads = await batchGet(table, [...new Set(ids)].map(taskKey));
+  const bodyKeys = heads.flatMap((h) => (h[BODY_ATTR] ? [bodyKey(taskIdOfPartition(h.pk), h[BODY_ATTR])] : []));
+  const bodies = new Map((await batchGet(table, bodyKeys)).map((b) => [b.pk, b]));
   const found = new Map<string, Task>();
-  for (const item of await batchGet(table, [...new Set(ids)].map(taskKey))) {
-    const task = fromItem(item);
+  for (const head of heads) {
+    const task = fromItems(head, bodies.get(head.pk));
     if (task) found.set(task.id, task);
   }
   return ids.flatMap((id) => (found.has(id) ? [found.get(id)!] : []));
 }
 
-/** Index partitions that hold every task matching the query's most selective filter. */
-function partitionsFor(query: TaskQuery): { index: string; pk: string; values: string[] } {
-  const shards = [...Array(SHARDS).keys()];
+/**
+ * Index partitions that hold every task matching the query's most selective filter: the
+ * parent's; else the job's, in the status's group or in every group; else, for a status
+ * alone or no filter, every listed job's (job-names.ts).
+ */
+async function partitionsFor(
+  table: TaskTable,
+  query: TaskQuery,
+): Promise<{ index: string; pk: string; values: string[] }> {
   if (query.fromTask) return { index: INDEX.byParent.name, pk: INDEX.byParent.pk, values: [query.fromTask] };
-  if (query.name) {
-    const name = query.name;
-    return { index: INDEX.byJob.name, pk: INDEX.byJob.pk, values: shards.map((s) => jobIndexKey(name, s)) };
-  }
-  const statuses = query.status ? [query.status] : ALL_STATUSES;
-  const values = new Set(statuses.flatMap((st) => shards.map((s) => statusIndexKey(st, s))));
-  return { index: INDEX.byStatus.name, pk: INDEX.byStatus.pk, values: [...values] };
+  const groups = query.status ? [statusGroup(query.status as TaskStatus)] : STATUS_GROUPS;
+  const jobs = query.name ? [query.name] : await listedJobs(table);
+  const values = jobs.flatMap((job) =>
+    groups.flatMap((g) => [...Array(SHARDS).keys()].map((s) => jobIndexKey(job, g, s))),
+  );
+  return { index: INDEX.byJob.name, pk: INDEX.byJob.pk, values };
 }
 
 const matches = (task: Task, q: TaskQuery) =>
@@ -43,7 +76,7 @@ const matches = (task: Task, q: TaskQuery) =>
 
 /** The next `need` index keys below `after`, newest first, over every partition; and whether all are exhausted. */
 async function nextKeys(table: TaskTable, query: TaskQuery, after: string | undefined, need: number) {
-  const { index, pk, values } = partitionsFor(query);
+  const { index, pk, values } = await partitionsFor(table, query);
   const pages = await Promise.all(
     values.map((value) =>
       table.doc.send(
@@ -82,7 +115,7 @@ export async function queryTasks(table: TaskTable, query: TaskQuery): Promise<Ta
     after = keys[keys.length - 1][INDEX.sortKey] as string;
     const items = await getTasks(
       table,
-      keys.map((k) => (k.pk as string).slice('task#'.length)),
+      keys.map((k) => taskIdOfPartition(k.pk)),
     );
     tasks.push(...items.filter((t) => matches(t, query)));
     if (exhausted) return { tasks, cursor: null };

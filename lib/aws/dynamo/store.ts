@@ -6,6 +6,7 @@ import { acquireLock, releaseLock } from './locks.js';
 import { getTask, getTasks, queryTasks, tasksInStatus } from './queries.js';
 import { getScheduleEntries, recordRun } from './schedule-entries.js';
 import { flushTable, type TaskTable } from './table.js';
+import * as ends from './task-ends.js';
 import * as writes from './task-writes.js';
 import { workflowVerbs } from './workflows.js';
 
@@ -17,31 +18,37 @@ export interface DynamoStoreOptions {
 }
 
 /**
- * The DynamoDB adapter of the task store: one table (lib/keys.ts builds every key). The
- * writes are in task-writes.ts, locks.ts and schedule-entries.ts, the reads in queries.ts;
- * workflows and their join in workflows.ts.
+ * The DynamoDB adapter of the task store: one table (lib/keys.ts builds every key), a task
+ * a head item and, for large kwargs, a body item (item.ts). The writes are in
+ * task-writes.ts (a run's), task-ends.ts (the others), locks.ts and schedule-entries.ts, the
+ * reads in queries.ts, workflows and their join in workflows.ts (waiting-writes.ts: the
+ * moves of a WAITING task). The store keeps, in memory, the attempts it has claimed until their
+ * finish (their head as last written: what a finish counts its write units from) and the job
+ * names it has listed: make one store per process and keep it.
  */
 export function createDynamoStore(options: DynamoStoreOptions): TaskStore {
   const table: TaskTable = {
     doc: DynamoDBDocumentClient.from(options.client, { marshallOptions: { removeUndefinedValues: true } }),
     name: options.table,
     retentionSeconds: options.retentionSeconds ?? SETTINGS.retentionDays.default * SECONDS_PER_DAY,
+    jobsListed: new Set(),
+    running: new Map(),
   };
   return {
-    createTask: (task) => writes.createTask(table, task, Date.now() / 1000),
+    createTask: (task, usage) => writes.createTask(table, task, Date.now() / 1000, usage),
     getTask: (id) => getTask(table, id),
     getTasks: (ids) => getTasks(table, ids),
     queryTasks: (query) => queryTasks(table, query),
     claimTask: (claim) => writes.claimTask(table, claim),
     finishTask: (id, attempt, outcome) => writes.finishTask(table, id, attempt, outcome),
     extendLease: (id, attempt, leaseUntil) => writes.extendLease(table, id, attempt, leaseUntil),
-    requestRevoke: (id) => writes.requestRevoke(table, id),
-    endIdle: (id, end) => writes.endIdle(table, id, end),
-    markResent: (id, seen) => writes.markResent(table, id, seen),
-    requeue: (id) => writes.requeue(table, id, Date.now() / 1000),
-    clearDeadLettered: (id) => writes.clearDeadLettered(table, id),
-    setSendError: (id, message) => writes.setSendError(table, id, message),
-    deleteTasks: (ids) => writes.deleteTasks(table, ids, Date.now() / 1000),
+    requestRevoke: (id) => ends.requestRevoke(table, id),
+    endIdle: (id, end) => ends.endIdle(table, id, end),
+    markResent: (id, seen) => ends.markResent(table, id, seen),
+    requeue: (id) => ends.requeue(table, id, Date.now() / 1000),
+    clearDeadLettered: (id) => ends.clearDeadLettered(table, id),
+    setSendError: (id, message) => ends.setSendError(table, id, message),
+    deleteTasks: (ids) => ends.deleteTasks(table, ids, Date.now() / 1000),
     acquireLock: (lockId, taskId, replacing) => acquireLock(table, lockId, taskId, replacing),
     releaseLock: (lockId, taskId) => releaseLock(table, lockId, taskId),
     recordRun: (run) => recordRun(table, run),

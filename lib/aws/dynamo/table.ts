@@ -1,6 +1,6 @@
 import { ConditionalCheckFailedException, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, BatchWriteCommand, type DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { INDEX } from '../../keys.js';
+import { INDEX, JOBS_KEY } from '../../keys.js';
 import { type Backoff, DYNAMO_BATCH_BACKOFF, sendUntilDone } from '../backoff.js';
 
 /** A DynamoDB item as the document client gives it. */
@@ -14,6 +14,22 @@ export interface TaskTable {
   retentionSeconds: number;
   /** How batch reads and writes wait before sending what DynamoDB left undone. @default DYNAMO_BATCH_BACKOFF */
   backoff?: Backoff;
+  /** Job names this store has written to the list of job names (job-names.ts). */
+  jobsListed: Set<string>;
+  /** The attempts this store has claimed and not finished yet, by task id (task-writes.ts). */
+  running: Map<string, RunningAttempt>;
+}
+
+/**
+ * What a store keeps of an attempt it claimed, until its finish: the head as last written
+ * (what the finish counts its own write units from, and answers with), the body the claim
+ * read (so the finish answers with the kwargs without reading them again), and the write
+ * units of the attempt's writes so far (claim, heartbeats), which the finish records.
+ */
+export interface RunningAttempt {
+  head: Item;
+  body?: Item;
+  units: number;
 }
 
 /** Whether a write failed its ConditionExpression (the SDK's class, or its name through another copy of the SDK). */
@@ -33,16 +49,16 @@ export function tableDefinition(table: string): CreateTableCommandInput {
   return {
     TableName: table,
     BillingMode: 'PAY_PER_REQUEST',
-    AttributeDefinitions: ['pk', INDEX.byJob.pk, INDEX.byStatus.pk, INDEX.byParent.pk, INDEX.sortKey].map((name) => ({
+    AttributeDefinitions: ['pk', 'sk', INDEX.byJob.pk, INDEX.byParent.pk, INDEX.sortKey].map((name) => ({
       AttributeName: name,
       AttributeType: 'S' as const,
     })),
-    KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-    GlobalSecondaryIndexes: [
-      index(INDEX.byJob.name, INDEX.byJob.pk),
-      index(INDEX.byStatus.name, INDEX.byStatus.pk),
-      index(INDEX.byParent.name, INDEX.byParent.pk),
+    // A task is a partition: its head and body read together with one Query (lib/keys.ts).
+    KeySchema: [
+      { AttributeName: 'pk', KeyType: 'HASH' },
+      { AttributeName: 'sk', KeyType: 'RANGE' },
     ],
+    GlobalSecondaryIndexes: [index(INDEX.byJob.name, INDEX.byJob.pk), index(INDEX.byParent.name, INDEX.byParent.pk)],
   };
 }
 
@@ -70,14 +86,19 @@ export async function batchGet(table: TaskTable, keys: Item[]): Promise<Item[]> 
   return items;
 }
 
-/** Delete every item (tests and local resets): a scan of the keys, BatchWriteItem 25 a request (unprocessed ones as in `batchGet`). */
+/**
+ * Delete every item (tests and local resets) but the list of job names, which a store
+ * elsewhere may take as written already (a name with no tasks left only adds empty queries
+ * to a listing): a scan of the keys, BatchWriteItem 25 a request (unprocessed ones as in
+ * `batchGet`).
+ */
 export async function flushTable(table: TaskTable): Promise<void> {
   let ExclusiveStartKey: Item | undefined;
   do {
     const page = await table.doc.send(
-      new ScanCommand({ TableName: table.name, ProjectionExpression: 'pk', ExclusiveStartKey }),
+      new ScanCommand({ TableName: table.name, ProjectionExpression: 'pk, sk', ExclusiveStartKey }),
     );
-    const keys = page.Items ?? [];
+    const keys = (page.Items ?? []).filter((k) => k.pk !== JOBS_KEY.pk);
     for (let i = 0; i < keys.length; i += 25) {
       await sendUntilDone(
         keys.slice(i, i + 25).map((Key) => ({ DeleteRequest: { Key } })),

@@ -1,31 +1,56 @@
 /**
- * The conditional writes on a task item. Each says what its condition guarantees; a failed
- * condition writes nothing and returns undefined (or false).
+ * The conditional writes of a task's run: create, claim, heartbeat (extend the lease),
+ * finish. Each says what its condition guarantees; a failed condition writes nothing and
+ * returns undefined. Every write after the create is an UpdateItem of the head alone
+ * (lib/aws/dynamo/item.ts), which answers the head as it was and costs what the head weighs.
  */
-import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { randomBytes } from 'node:crypto';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { TaskExistsError } from '../../errors.js';
-import { INDEX, shardOf, statusIndexKey, taskKey } from '../../keys.js';
-import { LIMITS, truncateBytes } from '../../limits.js';
-import type { ClaimResult, Outcome, TaskStore } from '../../store.js';
+import { INDEX, jobIndexAttrs, jobOfIndexKey, taskIdOfPartition, taskKey } from '../../keys.js';
+import type { ClaimResult, CreateUsage, Outcome, TaskStore } from '../../store.js';
 import type { Task } from '../../task.js';
-import { fromItem, toItem } from './item.js';
+import { bodyOf, bodyTtl, keepBody } from './bodies.js';
+import {
+  COST_ATTR,
+  costFromText,
+  costText,
+  fromItems,
+  headWriteUnits,
+  NO_TIME,
+  newTaskItems,
+  settledUnits,
+  withUsage,
+} from './item.js';
+import { listJob } from './job-names.js';
 import { getTask } from './queries.js';
-import { isConditionFailed, type TaskTable } from './table.js';
-import { IDLE, updateTask } from './update.js';
+import { isConditionFailed, type Item, type TaskTable } from './table.js';
+import { applyUpdate, IDLE, type TaskUpdate, updateTask } from './update.js';
 
-const ttlAfter = (table: TaskTable, time: number) => Math.ceil(time + table.retentionSeconds);
+export const ttlAfter = (table: TaskTable, time: number) => Math.ceil(time + table.retentionSeconds);
 
 /**
- * Write a new task. One record per id: TaskExistsError if the id is taken. An item past
- * its TTL reads as absent (DynamoDB deletes it only within days), so it does not hold its
- * id either: the put replaces it.
+ * Write a new task: list its job (job-names.ts), put its body if it has one, then its head.
+ * One record per id: TaskExistsError if the id is taken. A head past its TTL reads as absent
+ * (DynamoDB deletes it only within days), so it does not hold its id either: the put
+ * replaces it. Crash safety without transactions: the body goes first under a fresh random
+ * ref, and only the head, written last and conditionally, makes the task exist; a crash or a
+ * lost race in between leaves a body no head names, which no read returns and its TTL
+ * removes.
  */
-export async function createTask(table: TaskTable, task: Task, now: number): Promise<void> {
+export async function createTask(table: TaskTable, task: Task, now: number, usage?: CreateUsage): Promise<void> {
+  const { head, body } = newTaskItems(task, {
+    ref: randomBytes(9).toString('base64url'),
+    sqsRequests: usage?.sqsRequests ?? 0,
+    bodyTtl: bodyTtl(table.retentionSeconds, task.eta ?? now),
+  });
+  await listJob(table, task.name);
+  if (body) await table.doc.send(new PutCommand({ TableName: table.name, Item: body }));
   try {
     await table.doc.send(
       new PutCommand({
         TableName: table.name,
-        Item: toItem(task),
+        Item: head,
         ConditionExpression: 'attribute_not_exists(pk) OR #ttl < :now',
         ExpressionAttributeNames: { '#ttl': 'ttl' },
         ExpressionAttributeValues: { ':now': now },
@@ -40,149 +65,113 @@ export async function createTask(table: TaskTable, task: Task, now: number): Pro
 /**
  * Claim before run: only one delivery can move the task to STARTED as a new attempt; a
  * duplicate finds STARTED with a live lease (or a ready task) and fails the check. Not
- * claimable either: expired, not due yet, or being revoked.
+ * claimable either: expired, not due yet, or being revoked. A task whose kwargs are in its
+ * body has it read here (the run needs them), and kept long enough for the run to end.
  */
 export async function claimTask(table: TaskTable, claim: Parameters<TaskStore['claimTask']>[0]): Promise<ClaimResult> {
   const { id, now, leaseUntil, worker } = claim;
-  const item = await updateTask(table, id, {
+  const written = await updateTask(table, id, {
     set: { status: 'STARTED', time_started: now, lease_until: leaseUntil, worker },
     add: { attempts: 1 },
-    condition: `${IDLE} AND (attribute_not_exists(#expiry) OR (#expiry > :now AND
-      (attribute_not_exists(#eta) OR #expiry > #eta)))
-      AND (attribute_not_exists(#eta) OR #eta <= :due) AND attribute_not_exists(#revoke_requested)`,
+    // Idle; not expired; not expired before it was due; due. Absent times have stand-ins
+    // (item.ts): no expiry is 1e10, no eta 0.
+    condition: `${IDLE} AND #expiry > :now AND #expiry > #eta AND #eta <= :due AND attribute_not_exists(#revoke_requested)`,
     // Past its expiry a task is not started, not even for a retry (Celery's rule). SQS
     // delays are whole seconds and may fire a little early: an expiry at the due time itself
     // (`expiry: 0`) has passed even then.
     values: { ':now': now, ':due': now + 1 },
   });
-  return item ? { claimed: true, task: fromItem(item)! } : { claimed: false, task: await getTask(table, id) };
+  if (!written) return { claimed: false, task: await getTask(table, id) };
+  const body = await bodyOf(table, id, written.item);
+  const kept = await keepBody(table, id, body, ttlAfter(table, now));
+  table.running.set(id, { head: written.item, body, units: written.units + kept });
+  return { claimed: true, task: fromItems(written.item, body)! };
+}
+
+/** The head of task `id` as it is now (strongly consistent), or undefined. */
+export async function readHead(table: TaskTable, id: string): Promise<Item | undefined> {
+  const { Item } = await table.doc.send(
+    new GetCommand({ TableName: table.name, Key: taskKey(id), ConsistentRead: true }),
+  );
+  return Item;
+}
+
+/** The finish's update of `head`: the outcome, the status group, the TTL, and what the attempt consumed. */
+function finishUpdate(table: TaskTable, head: Item, attempt: number, outcome: Outcome, units: number): TaskUpdate {
+  const ready = outcome.status !== 'RETRY';
+  const usage = outcome.usage;
+  const id = taskIdOfPartition(head.pk);
+  const set: Item = {
+    status: outcome.status,
+    // A ready task's `by_job` entry moves to its status group; a RETRY stays PENDING.
+    ...(ready ? jobIndexAttrs(id, jobOfIndexKey(head[INDEX.byJob.pk]), outcome.status) : {}),
+    time_ended: outcome.time,
+    result: outcome.resultJson,
+    error: outcome.error,
+    stack: outcome.stack,
+    errors: outcome.errors?.length ? JSON.stringify(outcome.errors) : undefined,
+    eta: outcome.eta,
+    ttl: ready ? ttlAfter(table, outcome.time) : undefined,
+    // A RETRY waits for its next run: no lease (item.ts's stand-in).
+    lease_until: ready ? undefined : NO_TIME,
+    ...(usage ? { [COST_ATTR]: costText(withUsage(costFromText(head[COST_ATTR]), usage, units)) } : {}),
+  };
+  // The outcome replaces the last one whole: what it does not give is removed — if the head
+  // has it (only finishes and ends write these fields: no one changed them since the claim).
+  for (const [attr, value] of Object.entries(set))
+    if (value === undefined && head[attr] === undefined) delete set[attr];
+  return {
+    set,
+    // A revoke asked while the attempt ran (maybe since the head was read) outlives a RETRY:
+    // the next claim refuses the task.
+    remove: ready ? ['revoke_requested'] : [],
+    condition: '#status = :started AND #attempts = :attempt',
+    values: { ':started': 'STARTED', ':attempt': attempt },
+  };
 }
 
 /**
  * Fenced finish: only the attempt that holds the claim writes its outcome, so a run that
  * lost its lease cannot overwrite a newer attempt. A ready outcome clears a revoke request;
- * a RETRY keeps it, so the task is not run again. A RETRY stays in the PENDING index
- * group: no index write. Returns the task as written.
+ * a RETRY keeps it, so the task is not run again. A ready outcome moves the task's `by_job`
+ * entry to its status group (a delete and a put); a RETRY stays in PENDING: no index write.
+ *
+ * With `outcome.usage`, the same write adds the attempt's cost, its write units included —
+ * the claim's, the heartbeats' and this write's own, counted from the head as this store last
+ * wrote it (read first when another store claimed the task; a head changed since by another
+ * writer, a revoke request, may leave them one unit off). Returns the task as written.
  */
 export async function finishTask(table: TaskTable, id: string, attempt: number, outcome: Outcome) {
-  const ready = outcome.status !== 'RETRY';
-  const item = await updateTask(table, id, {
-    set: {
-      status: outcome.status,
-      ...(ready ? { [INDEX.byStatus.pk]: statusIndexKey(outcome.status, shardOf(id)) } : {}),
-      time_ended: outcome.time,
-      result: outcome.resultJson,
-      error: outcome.error,
-      stack: outcome.stack,
-      errors: outcome.errors?.length ? JSON.stringify(outcome.errors) : undefined,
-      eta: outcome.eta,
-      ttl: ready ? ttlAfter(table, outcome.time) : undefined,
-    },
-    // A revoke asked while the attempt ran outlives a RETRY: the next claim refuses the task.
-    remove: ready ? ['lease_until', 'revoke_requested'] : ['lease_until'],
-    condition: '#status = :started AND #attempts = :attempt',
-    values: { ':started': 'STARTED', ':attempt': attempt },
-  });
-  return fromItem(item, outcome.time);
+  const cached = table.running.get(id);
+  table.running.delete(id);
+  const mine = cached?.head.attempts === attempt ? cached : undefined;
+  const head = mine?.head ?? (await readHead(table, id));
+  if (!head) return undefined;
+  const runUnits = mine?.units ?? 0;
+  // This write's own units are part of what it records.
+  const units = outcome.usage
+    ? settledUnits(
+        (u) => runUnits + headWriteUnits(head, applyUpdate(head, finishUpdate(table, head, attempt, outcome, u))),
+        runUnits,
+      )
+    : runUnits;
+  const written = await updateTask(table, id, finishUpdate(table, head, attempt, outcome, units));
+  if (!written) return undefined;
+  const body = mine?.body ?? (await bodyOf(table, id, written.item));
+  // The head now lives until its TTL: its body must too (a run that ended long after its claim).
+  if (outcome.status !== 'RETRY') await keepBody(table, id, body, ttlAfter(table, outcome.time));
+  return fromItems(written.item, body, outcome.time);
 }
 
 /** Only the attempt that holds the claim extends it. */
 export async function extendLease(table: TaskTable, id: string, attempt: number, leaseUntil: number) {
-  const item = await updateTask(table, id, {
+  const written = await updateTask(table, id, {
     set: { lease_until: leaseUntil },
     condition: '#status = :started AND #attempts = :attempt',
     values: { ':started': 'STARTED', ':attempt': attempt },
   });
-  return fromItem(item);
-}
-
-/** Only a STARTED task is asked to stop. */
-export async function requestRevoke(table: TaskTable, id: string) {
-  const item = await updateTask(table, id, {
-    set: { revoke_requested: true },
-    condition: '#status = :started',
-    values: { ':started': 'STARTED' },
-  });
-  return fromItem(item);
-}
-
-/** Only a task that no live run holds is ended here; a running or ready one fails the check. */
-export async function endIdle(table: TaskTable, id: string, end: Parameters<TaskStore['endIdle']>[1]) {
-  const item = await updateTask(table, id, {
-    set: {
-      status: end.status,
-      [INDEX.byStatus.pk]: statusIndexKey(end.status, shardOf(id)),
-      time_ended: end.time,
-      error: truncateBytes(end.reason, LIMITS.errorBytes),
-      dead_lettered: end.deadLettered || undefined,
-      ttl: ttlAfter(table, end.time),
-    },
-    remove: ['lease_until'],
-    condition: IDLE,
-    values: { ':now': end.time },
-  });
-  return fromItem(item, end.time);
-}
-
-/** Two reconcilers that saw the same state count (and send) one re-send. */
-export async function markResent(table: TaskTable, id: string, seen: number): Promise<boolean> {
-  const item = await updateTask(table, id, {
-    set: { resends: seen + 1 },
-    condition: seen ? '#resends = :seen' : 'attribute_not_exists(#resends)',
-    values: seen ? { ':seen': seen } : {},
-  });
-  return item !== undefined;
-}
-
-/** A redrive: only a dead-lettered FAILURE still within its retention, or an idle task, is queued again. */
-export async function requeue(table: TaskTable, id: string, now: number) {
-  const item = await updateTask(table, id, {
-    set: { status: 'QUEUED', [INDEX.byStatus.pk]: statusIndexKey('QUEUED', shardOf(id)) },
-    remove: ['error', 'stack', 'time_ended', 'ttl', 'dead_lettered', 'eta', 'lease_until', 'resends'],
-    condition: `(#status = :failure AND #dead_lettered = :true AND #ttl >= :now OR ${IDLE})`,
-    values: { ':failure': 'FAILURE', ':true': true, ':now': now },
-  });
-  return fromItem(item);
-}
-
-/** A purge: only a dead-lettered FAILURE loses its mark; its status, error and TTL stay. */
-export async function clearDeadLettered(table: TaskTable, id: string) {
-  const item = await updateTask(table, id, {
-    remove: ['dead_lettered'],
-    condition: '#status = :failure AND #dead_lettered = :true',
-    values: { ':failure': 'FAILURE', ':true': true },
-  });
-  return fromItem(item);
-}
-
-/** Note (or clear, with undefined) that the task's message could not be sent. */
-export async function setSendError(table: TaskTable, id: string, message: string | undefined): Promise<void> {
-  await updateTask(table, id, { set: { send_error: message }, remove: message === undefined ? ['send_error'] : [] });
-}
-
-/** Delete tasks; the ids that existed. */
-export async function deleteTasks(table: TaskTable, ids: string[], now: number): Promise<string[]> {
-  const deleted = await Promise.all(
-    [...new Set(ids)].map(async (id) => {
-      try {
-        const { Attributes } = await table.doc.send(
-          new DeleteCommand({
-            TableName: table.name,
-            Key: taskKey(id),
-            // A live run's record stays: deleted under it, a task queued again with the same
-            // id would get the old run's outcome (both at attempt 1).
-            ConditionExpression: 'NOT (#status = :started AND #lease_until >= :now)',
-            ExpressionAttributeNames: { '#status': 'status', '#lease_until': 'lease_until' },
-            ExpressionAttributeValues: { ':started': 'STARTED', ':now': now },
-            ReturnValues: 'ALL_OLD',
-          }),
-        );
-        return fromItem(Attributes) ? id : undefined;
-      } catch (err) {
-        if (isConditionFailed(err)) return undefined;
-        throw err;
-      }
-    }),
-  );
-  return deleted.filter((id): id is string => id !== undefined);
+  const run = table.running.get(id);
+  if (!written) return void table.running.delete(id);
+  if (run) Object.assign(run, { head: written.item, units: run.units + written.units });
+  return fromItems(written.item, run?.body ?? (await bodyOf(table, id, written.item)));
 }

@@ -1,20 +1,21 @@
 /**
- * SQS's rules applied to whole requests, by action. A request SQS refuses as a whole gets
- * `requestRefusal`; the entries of a batch SQS refuses one by one (SendMessageBatch,
- * ChangeMessageVisibilityBatch answer 200 with a `Failed` list) get `entryRefusals`.
- * Sources: see sqs-rules.ts.
+ * SQS's rules applied to whole requests, by action (the JSON protocol's members). A request
+ * SQS refuses as a whole gets `requestRefusal`; the entries of a batch SQS refuses one by one
+ * (SendMessageBatch, ChangeMessageVisibilityBatch answer 200 with a `Failed` list) get
+ * `entryRefusals`. The memory queue checks the requests the SQS adapter would send with
+ * them; the strict emulator checks every request fauxqs gets. Sources: see sqs.ts.
  */
-import { messageBytes, messageRefusal, rangeRefusal, SQS_LIMITS, type SqsRefusal } from './sqs-rules.js';
+import { messageBytes, messageRefusal, rangeRefusal, SQS_LIMITS, type SqsRefusal } from './sqs.js';
 
 const BATCHES = new Set(['SendMessageBatch', 'DeleteMessageBatch', 'ChangeMessageVisibilityBatch']);
-const BATCH_ID = /^[A-Za-z0-9_-]{1,80}$/;
-const MAX_VISIBILITY = 43_200;
+const BATCH_ID = new RegExp(`^[A-Za-z0-9_-]{1,${SQS_LIMITS.batchIdChars}}$`);
+const MAX_VISIBILITY = SQS_LIMITS.maxVisibilitySeconds;
 
 /** SQS's bounds on queue attributes, in seconds or bytes. */
 const QUEUE_ATTRIBUTE_RANGES: Record<string, [number, number]> = {
   VisibilityTimeout: [0, MAX_VISIBILITY],
-  DelaySeconds: [0, 900],
-  ReceiveMessageWaitTimeSeconds: [0, 20],
+  DelaySeconds: [0, SQS_LIMITS.maxDelaySeconds],
+  ReceiveMessageWaitTimeSeconds: [0, SQS_LIMITS.maxWaitSeconds],
   MaximumMessageSize: [1024, SQS_LIMITS.messageBytes],
   MessageRetentionPeriod: [60, 1_209_600],
 };
@@ -70,7 +71,7 @@ function queueAttributesRefusal(attributes: Record<string, string> = {}): SqsRef
     } catch {
       // not JSON: refused below
     }
-    if (!Number.isInteger(count) || count < 1 || count > 1000) {
+    if (!Number.isInteger(count) || count < 1 || count > SQS_LIMITS.maxReceiveCount) {
       return {
         code: 'InvalidParameterValue',
         message: `Value ${attributes.RedrivePolicy} for parameter RedrivePolicy is invalid. Reason: Invalid value for maxReceiveCount: ${count}, valid values are from 1 to 1000 both inclusive.`,
@@ -104,7 +105,7 @@ export function requestRefusal(action: string, body: Record<string, any>): SqsRe
       return (
         rangeRefusal('MaxNumberOfMessages', body.MaxNumberOfMessages, 1, SQS_LIMITS.batchEntries) ??
         rangeRefusal('VisibilityTimeout', body.VisibilityTimeout, 0, MAX_VISIBILITY) ??
-        rangeRefusal('WaitTimeSeconds', body.WaitTimeSeconds, 0, 20)
+        rangeRefusal('WaitTimeSeconds', body.WaitTimeSeconds, 0, SQS_LIMITS.maxWaitSeconds)
       );
     case 'ChangeMessageVisibility':
       return rangeRefusal('VisibilityTimeout', body.VisibilityTimeout, 0, MAX_VISIBILITY);

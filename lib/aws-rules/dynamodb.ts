@@ -1,6 +1,9 @@
 /**
- * DynamoDB's documented limits, counted the way DynamoDB counts them, as pure checks over
- * the wire form of items (`{ S: '…' }`, `{ N: '…' }`, …). Each check answers the refusal
+ * DynamoDB's documented limits, counted the way DynamoDB counts them: the one home of
+ * these rules. The app's byte budgets (lib/limits.ts, the key checks of params and ids) and
+ * the strict emulator (local/strict/strict-dynalite.ts) both use them. Sizes are counted
+ * over the wire form of items (`{ S: '…' }`, `{ N: '…' }`, …) or, for what the document
+ * client writes, over plain values (`documentItemBytes`); each check answers the refusal
  * message DynamoDB sends (a ValidationException), or undefined when AWS accepts.
  *
  * Sources:
@@ -13,6 +16,7 @@
  * The messages are DynamoDB's own, as dynalite, moto and dynoxide captured them from the service.
  */
 
+import { utf8Bytes } from '../bytes.js';
 import { parseDecimal } from './decimal.js';
 
 /** An attribute value in DynamoDB's JSON wire form. */
@@ -30,16 +34,21 @@ export interface TableShape {
 
 /** DynamoDB's limits, in bytes (1 KB = 1,024), levels and requests, from the Constraints page. */
 export const DYNAMODB_LIMITS = {
+  /** A partition key value, of the table or of an index (a string in UTF-8 bytes, binary in raw bytes). */
   partitionKeyBytes: 2048,
+  /** A sort key value, of the table or of an index. */
   sortKeyBytes: 1024,
+  /** An item: attribute names and values together (`itemBytes`). */
   itemBytes: 400 * 1024,
+  /** Levels of nested lists and maps, the top-level attribute being the first. */
   nestingLevels: 32,
+  /** Each expression string of a request. */
   expressionBytes: 4096,
+  /** Put and delete requests of one BatchWriteItem, over all its tables. */
   batchWriteRequests: 25,
+  /** Keys of one BatchGetItem, over all its tables. */
   batchGetKeys: 100,
 } as const;
-
-const utf8 = (s: string) => Buffer.byteLength(s, 'utf8');
 
 /** Raw byte length of a base64 value (the wire form of B), without decoding it. */
 export function base64Bytes(b64: string): number {
@@ -63,10 +72,10 @@ export function numberBytes(n: string): number {
 
 /** Bytes of one attribute value, without its name. */
 export function valueBytes(value: WireValue): number {
-  if (value.S !== undefined) return utf8(value.S);
+  if (value.S !== undefined) return utf8Bytes(value.S);
   if (value.N !== undefined) return numberBytes(value.N);
   if (value.B !== undefined) return base64Bytes(value.B);
-  if (value.SS !== undefined) return value.SS.reduce((sum: number, s: string) => sum + utf8(s), 0);
+  if (value.SS !== undefined) return value.SS.reduce((sum: number, s: string) => sum + utf8Bytes(s), 0);
   if (value.NS !== undefined) return value.NS.reduce((sum: number, n: string) => sum + numberBytes(n), 0);
   if (value.BS !== undefined) return value.BS.reduce((sum: number, b: string) => sum + base64Bytes(b), 0);
   if (value.L !== undefined) return 3 + value.L.reduce((sum: number, v: WireValue) => sum + 1 + valueBytes(v), 0);
@@ -77,9 +86,37 @@ export function valueBytes(value: WireValue): number {
 /** An item's size as DynamoDB counts it against the 400 KB limit: names + values, in bytes. */
 export function itemBytes(item: WireItem): number {
   let size = 0;
-  for (const name in item) size += utf8(name) + valueBytes(item[name]);
+  for (const name in item) size += utf8Bytes(name) + valueBytes(item[name]);
   return size;
 }
+
+/** A scalar as the document client marshals it (lib-dynamodb: a number as `String(n)`). */
+function scalarValue(name: string, value: unknown): WireValue {
+  if (typeof value === 'string') return { S: value };
+  if (typeof value === 'number') return { N: String(value) };
+  if (typeof value === 'boolean') return { BOOL: value };
+  if (value === null) return { NULL: true };
+  throw new TypeError(`documentItemBytes: attribute ${name} is not a scalar`);
+}
+
+/**
+ * `itemBytes` of an item as the document client takes it (plain values): for every
+ * attribute, the UTF-8 bytes of its name plus its value's — a string's UTF-8 bytes, a
+ * number's `numberBytes`, 1 for a boolean or null. `undefined` attributes are not written
+ * and count nothing. For items of scalars: a list, map or set throws a TypeError.
+ *
+ * @example documentItemBytes({ pk: 'task#x', n: 12, ok: true }) === 2 + 6 + 1 + 2 + 2 + 1
+ */
+export function documentItemBytes(item: Record<string, unknown>): number {
+  let size = 0;
+  for (const [name, value] of Object.entries(item)) {
+    if (value !== undefined) size += utf8Bytes(name) + valueBytes(scalarValue(name, value));
+  }
+  return size;
+}
+
+/** Whether a text fits a partition key value (of the table or an index): at most 2,048 UTF-8 bytes. */
+export const fitsPartitionKey = (key: string): boolean => utf8Bytes(key) <= DYNAMODB_LIMITS.partitionKeyBytes;
 
 const HASH_TOO_BIG = `One or more parameter values were invalid: Size of hashkey has exceeded the maximum size limit of${DYNAMODB_LIMITS.partitionKeyBytes} bytes`;
 const RANGE_TOO_BIG = `One or more parameter values were invalid: Aggregated size of all range keys has exceeded the size limit of ${DYNAMODB_LIMITS.sortKeyBytes} bytes`;
@@ -87,7 +124,7 @@ const RANGE_TOO_BIG = `One or more parameter values were invalid: Aggregated siz
 /** A key value over its limit in UTF-8 (S) or raw (B) bytes; numbers always fit. */
 export function keySizeRefusal(value: WireValue | undefined, isHash: boolean): string | undefined {
   if (!value) return undefined;
-  const bytes = value.S !== undefined ? utf8(value.S) : value.B !== undefined ? base64Bytes(value.B) : 0;
+  const bytes = value.S !== undefined ? utf8Bytes(value.S) : value.B !== undefined ? base64Bytes(value.B) : 0;
   if (isHash && bytes > DYNAMODB_LIMITS.partitionKeyBytes) return HASH_TOO_BIG;
   if (!isHash && bytes > DYNAMODB_LIMITS.sortKeyBytes) return RANGE_TOO_BIG;
   return undefined;
@@ -159,7 +196,7 @@ export function expressionRefusal(request: Record<string, any>): string | undefi
   for (const name of EXPRESSIONS) {
     const expression = request[name];
     if (typeof expression !== 'string') continue;
-    const bytes = utf8(expression);
+    const bytes = utf8Bytes(expression);
     if (bytes > DYNAMODB_LIMITS.expressionBytes) {
       return `Invalid ${name}: Expression size has exceeded the maximum allowed size; expression size: ${bytes}`;
     }

@@ -1,7 +1,7 @@
-/** The strict emulators' rules (local/strict/), as pure functions: sizes counted as AWS counts them. */
+/** AWS's rules (lib/aws-rules/), as pure functions: sizes counted as AWS counts them. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseDecimal } from '../../local/strict/decimal.js';
+import { parseDecimal } from '../../lib/aws-rules/decimal.js';
 import {
   base64Bytes,
   batchRefusal,
@@ -10,9 +10,9 @@ import {
   nestingRefusal,
   numberBytes,
   type TableShape,
-} from '../../local/strict/dynamodb-rules.js';
-import { entryRefusals, requestRefusal } from '../../local/strict/sqs-requests.js';
-import { FORBIDDEN_CHARACTER, messageBytes, messageRefusal } from '../../local/strict/sqs-rules.js';
+} from '../../lib/aws-rules/dynamodb.js';
+import { entryRefusals, requestRefusal } from '../../lib/aws-rules/sqs-requests.js';
+import { INVALID_CHARACTER, messageBytes, messageRefusal } from '../../lib/aws-rules/sqs.js';
 
 describe('parseDecimal', () => {
   it('reads significant digits and the power of ten of the first one', () => {
@@ -88,9 +88,8 @@ describe('DynamoDB index keys and nesting', () => {
 
 describe('SQS characters and sizes', () => {
   it("is W3C XML's Char: non-BMP allowed, lone surrogates and U+FFFE/FFFF refused", () => {
-    assert.equal(FORBIDDEN_CHARACTER.test('\t\n\r 😀\u{10FFFF}\uFFFD'), false);
-    for (const c of ['\u0000', '\u000B', '\uD800', '\uDC00', '\uFFFE', '\uFFFF'])
-      assert.ok(FORBIDDEN_CHARACTER.test(c));
+    assert.equal(INVALID_CHARACTER.test('\t\n\r 😀\u{10FFFF}\uFFFD'), false);
+    for (const c of ['\u0000', '\u000B', '\uD800', '\uDC00', '\uFFFE', '\uFFFF']) assert.ok(INVALID_CHARACTER.test(c));
   });
 
   it('counts body, attribute names, types and values in bytes, binary decoded', () => {

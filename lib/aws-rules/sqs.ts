@@ -1,7 +1,11 @@
 /**
  * Amazon SQS's documented limits on what a request carries, as pure checks over the JSON
- * protocol's request bodies (the SDK sends `X-Amz-Target: AmazonSQS.<Action>` with the
- * API's member names). Each check answers the error SQS sends, or undefined when SQS accepts.
+ * protocol's request members (the SDK sends `X-Amz-Target: AmazonSQS.<Action>` with the
+ * API's member names): the one home of these rules. The memory queue checks the requests
+ * the SQS adapter would send with them, the adapter's attribute sanitizer
+ * (lib/sqs-message.ts) fits its values to them, and the strict emulator
+ * (local/strict/strict-fauxqs.ts) refuses with them. Each check answers the error SQS
+ * sends, or undefined when SQS accepts.
  *
  * Sources:
  * - SendMessage / SendMessageBatch (characters, 1 MiB, DelaySeconds 0–900, batches of 10):
@@ -17,6 +21,7 @@
  * The messages follow what SQS answers (as LocalStack's snapshot tests record it).
  */
 
+import { utf8Bytes } from '../bytes.js';
 import { parseDecimal } from './decimal.js';
 
 /** An SQS error: the code (`__type` without its namespace) and the message. */
@@ -25,21 +30,42 @@ export interface SqsRefusal {
   message: string;
 }
 
-/** SQS's limits: bytes (1 MiB = 1,048,576), entries per batch, attributes, characters of names and types. */
+/** SQS's limits: bytes (1 MiB = 1,048,576), entries per batch, attributes, characters, seconds. */
 export const SQS_LIMITS = {
+  /** A message: the body plus each attribute's name, type and value (`messageBytes`); also a whole batch. */
   messageBytes: 1024 * 1024,
+  /** Entries of one batch request; also ReceiveMessage's MaxNumberOfMessages. */
   batchEntries: 10,
   messageAttributes: 10,
   attributeNameChars: 256,
   attributeTypeChars: 256,
   batchIdChars: 80,
+  /** DelaySeconds, of a message or a queue. */
+  maxDelaySeconds: 900,
+  /** VisibilityTimeout (12 hours). */
+  maxVisibilitySeconds: 43_200,
+  /** WaitTimeSeconds: the longest long poll. */
+  maxWaitSeconds: 20,
+  /** A redrive policy's maxReceiveCount: 1 to this. */
+  maxReceiveCount: 1000,
 } as const;
 
-/** Characters SQS refuses in a body or a String attribute value (W3C XML's Char, non-BMP included). */
-export const FORBIDDEN_CHARACTER = /[^\t\n\r\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u;
+/**
+ * Matches a character SQS refuses in a body or a String attribute value: anything outside
+ * W3C XML's Char (`#x9 | #xA | #xD | #x20–#xD7FF | #xE000–#xFFFD | #x10000–#x10FFFF`), so
+ * characters beyond the BMP are allowed; with the `u` flag a lone surrogate is a code point
+ * of its own, and refused.
+ */
+export const INVALID_CHARACTER = /[^\t\n\r\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u;
+
+/** A message attribute as the JSON protocol carries it (a Binary value in base64). */
+export interface MessageAttributeValue {
+  DataType: string;
+  StringValue?: string;
+  BinaryValue?: string;
+}
 
 const invalid = (message: string): SqsRefusal => ({ code: 'InvalidParameterValue', message });
-const utf8 = (s: string) => Buffer.byteLength(s, 'utf8');
 
 /** An integer parameter outside [min, max], when given. */
 export function rangeRefusal(name: string, value: unknown, min: number, max: number): SqsRefusal | undefined {
@@ -87,7 +113,7 @@ function attributeRefusal(name: string, attr: any): SqsRefusal | undefined {
   const nameRefusal = attributeNameRefusal(name);
   if (nameRefusal) return nameRefusal;
   const type: string = attr?.DataType ?? '';
-  if (!/^(String|Number|Binary)(\..+)?$/.test(type) || FORBIDDEN_CHARACTER.test(type)) {
+  if (!/^(String|Number|Binary)(\..+)?$/.test(type) || INVALID_CHARACTER.test(type)) {
     return invalid(
       `The message attribute '${name}' has an invalid message attribute type, the set of supported type prefixes is Binary, Number, and String.`,
     );
@@ -101,7 +127,7 @@ function attributeRefusal(name: string, attr: any): SqsRefusal | undefined {
       `Message (user) attribute '${name}' must contain a non-empty value of type '${binary ? 'Binary' : 'String'}'.`,
     );
   }
-  if (!binary && FORBIDDEN_CHARACTER.test(value)) {
+  if (!binary && INVALID_CHARACTER.test(value)) {
     return invalid(
       `Message (user) attribute '${name}' contains characters that are not allowed: valid unicode characters are #x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to #xFFFD | #x10000 to #x10FFFF`,
     );
@@ -109,24 +135,30 @@ function attributeRefusal(name: string, attr: any): SqsRefusal | undefined {
   return type.startsWith('Number') ? numberRefusal(name, value) : undefined;
 }
 
-/** Bytes SQS counts for a message: body + each attribute's name, type and value (binary decoded). */
-export function messageBytes(body: string, attributes: Record<string, any> = {}): number {
-  let size = utf8(body ?? '');
+/**
+ * Bytes SQS counts for a message against `SQS_LIMITS.messageBytes`: the body's UTF-8 bytes,
+ * plus each attribute's name, data type and value (a String value in UTF-8 bytes, a Binary
+ * one decoded).
+ *
+ * @example messageBytes('€', { n: { DataType: 'String', StringValue: 'é' } }) === 3 + 1 + 6 + 2
+ */
+export function messageBytes(body: string, attributes: Record<string, MessageAttributeValue> = {}): number {
+  let size = utf8Bytes(body ?? '');
   for (const [name, attr] of Object.entries(attributes)) {
-    size += utf8(name) + utf8(attr?.DataType ?? '');
-    if (typeof attr?.StringValue === 'string') size += utf8(attr.StringValue);
+    size += utf8Bytes(name) + utf8Bytes(attr?.DataType ?? '');
+    if (typeof attr?.StringValue === 'string') size += utf8Bytes(attr.StringValue);
     if (typeof attr?.BinaryValue === 'string') size += Buffer.from(attr.BinaryValue, 'base64').length;
   }
   return size;
 }
 
-/** One message of SendMessage or of a SendMessageBatch entry. */
+/** One message of SendMessage or of a SendMessageBatch entry (`MessageBody`, `MessageAttributes`, `DelaySeconds`). */
 export function messageRefusal(message: Record<string, any>): SqsRefusal | undefined {
   const body = message.MessageBody;
   if (typeof body !== 'string' || body === '') {
     return { code: 'MissingParameter', message: 'The request must contain the parameter MessageBody.' };
   }
-  if (FORBIDDEN_CHARACTER.test(body)) {
+  if (INVALID_CHARACTER.test(body)) {
     return {
       code: 'InvalidMessageContents',
       message:
@@ -149,5 +181,5 @@ export function messageRefusal(message: Record<string, any>): SqsRefusal | undef
       `One or more parameters are invalid. Reason: Message must be shorter than ${SQS_LIMITS.messageBytes} bytes.`,
     );
   }
-  return rangeRefusal('DelaySeconds', message.DelaySeconds, 0, 900);
+  return rangeRefusal('DelaySeconds', message.DelaySeconds, 0, SQS_LIMITS.maxDelaySeconds);
 }

@@ -1,0 +1,130 @@
+/**
+ * What tasks cost, in dollars: list prices, and a task's cost (TaskCost, lib/task.ts) priced
+ * and summed. docs/cost.md says how each figure is counted and which are estimates.
+ */
+import type { TaskCost } from './task.js';
+import type { CostReport } from './tasks/cost-report.js';
+
+/** Dollars per unit of each thing a task consumes. */
+export interface Prices {
+  /** A DynamoDB write request unit (on-demand). */
+  writeUnit: number;
+  /** An SQS request (standard queue, per 64 KB chunk). */
+  sqsRequest: number;
+  /** A Lambda invocation. */
+  lambdaRequest: number;
+  /** A GB-second of Lambda run time (x86). */
+  gbSecond: number;
+}
+
+/**
+ * AWS list prices, us-east-1, on-demand, as published in 2026-11 (they change: give your own
+ * to `costReport`): DynamoDB $0.625 per million write request units, SQS $0.40 per million
+ * requests, Lambda $0.20 per million invocations and $0.0000166667 per GB-second. Free tiers
+ * are not subtracted.
+ */
+export const LIST_PRICES: Prices = {
+  writeUnit: 0.625 / 1e6,
+  sqsRequest: 0.4 / 1e6,
+  lambdaRequest: 0.2 / 1e6,
+  gbSecond: 0.0000166667,
+};
+
+/** Costs summed over tasks, with their number and their price. */
+export interface CostSum extends Required<TaskCost> {
+  tasks: number;
+  dollars: number;
+}
+
+/** A task's cost in dollars at `prices`. */
+export function dollarsOf(cost: TaskCost, prices: Prices): number {
+  return (
+    cost.writeUnits * prices.writeUnit +
+    cost.sqsRequests * prices.sqsRequest +
+    cost.lambdaRequests * prices.lambdaRequest +
+    (cost.gbSeconds ?? 0) * prices.gbSecond
+  );
+}
+
+/** Nothing yet. */
+export const emptySum = (): CostSum => ({
+  tasks: 0,
+  writeUnits: 0,
+  sqsRequests: 0,
+  lambdaRequests: 0,
+  lambdaMs: 0,
+  gbSeconds: 0,
+  heartbeats: 0,
+  dollars: 0,
+});
+
+/** `sum` with one more task's cost added (in place); returns it. */
+export function addCost(sum: CostSum, cost: TaskCost, prices: Prices): CostSum {
+  sum.tasks++;
+  sum.writeUnits += cost.writeUnits;
+  sum.sqsRequests += cost.sqsRequests;
+  sum.lambdaRequests += cost.lambdaRequests;
+  sum.lambdaMs += cost.lambdaMs;
+  sum.gbSeconds += cost.gbSeconds ?? 0;
+  sum.heartbeats += cost.heartbeats;
+  sum.dollars += dollarsOf(cost, prices);
+  return sum;
+}
+
+/** The wire form of a sum: snake_case, as JSON-RPC answers it. */
+export function costSumToWire(sum: CostSum) {
+  return {
+    tasks: sum.tasks,
+    write_units: sum.writeUnits,
+    sqs_requests: round(sum.sqsRequests),
+    lambda_requests: round(sum.lambdaRequests),
+    lambda_ms: sum.lambdaMs,
+    gb_seconds: round(sum.gbSeconds),
+    heartbeats: sum.heartbeats,
+    dollars: round(sum.dollars, 9),
+  };
+}
+
+/** The wire form of prices. */
+export const pricesToWire = (p: Prices) => ({
+  write_unit: p.writeUnit,
+  sqs_request: p.sqsRequest,
+  lambda_request: p.lambdaRequest,
+  gb_second: p.gbSecond,
+});
+
+const round = (n: number, digits = 6) => Math.round(n * 10 ** digits) / 10 ** digits;
+
+/** A sum back from its wire form. */
+export function costSumFromWire(wire: ReturnType<typeof costSumToWire>): CostSum {
+  return {
+    tasks: wire.tasks,
+    writeUnits: wire.write_units,
+    sqsRequests: wire.sqs_requests,
+    lambdaRequests: wire.lambda_requests,
+    lambdaMs: wire.lambda_ms,
+    gbSeconds: wire.gb_seconds,
+    heartbeats: wire.heartbeats,
+    dollars: wire.dollars,
+  };
+}
+
+/** Prices back from their wire form. */
+export const pricesFromWire = (w: ReturnType<typeof pricesToWire>): Prices => ({
+  writeUnit: w.write_unit,
+  sqsRequest: w.sqs_request,
+  lambdaRequest: w.lambda_request,
+  gbSecond: w.gb_second,
+});
+
+/** A cost report's wire form: what JSON-RPC `cost` answers, and `skytask cost --json` prints. */
+export function costReportToWire(report: CostReport) {
+  return {
+    since: report.since,
+    until: report.until,
+    prices: pricesToWire(report.prices),
+    jobs: report.jobs.map(({ name, ...sum }) => ({ name, ...costSumToWire(sum) })),
+    total: costSumToWire(report.total),
+    complete: report.complete,
+  };
+}

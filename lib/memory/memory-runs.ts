@@ -1,0 +1,141 @@
+/**
+ * The memory store's verbs of a run (claim, fenced finish, lease, revoke request) and of
+ * ending idle tasks, re-send counts and redrives: the adapter's conditions and answers, and
+ * its write units counted over the items it would write (memory-cost.ts).
+ */
+import { LIMITS, truncateBytes } from '../limits.js';
+import type { ClaimResult, TaskStore } from '../store.js';
+import { costOf, finishCost, keepBody } from './memory-cost.js';
+import type { MemoryState } from './memory-state.js';
+import { isIdle } from '../task.js';
+import { isClaimable, isExpired, isHeldBy, patch, type TaskRecord, toTask } from './task-record.js';
+
+/** The verbs of a run: claim, fenced finish, lease, revoke request. */
+export function runVerbs(
+  state: MemoryState,
+): Pick<TaskStore, 'claimTask' | 'finishTask' | 'extendLease' | 'requestRevoke'> {
+  const { retention, tasks, running, read, write, update } = state;
+  return {
+    async claimTask({ id, now, leaseUntil, worker }): Promise<ClaimResult> {
+      const task = update(
+        id,
+        (r) => isClaimable(r, now),
+        (r) => {
+          const attempt = (r.attempts ?? 0) + 1;
+          const units = costOf(r, (c) =>
+            patch(c, { status: 'STARTED', timeStarted: now, leaseUntil, worker, attempts: attempt }),
+          );
+          running.set(id, { attempt, units: units + keepBody(r, Math.ceil(now + retention)) });
+        },
+      );
+      return task ? { claimed: true, task } : { claimed: false, task: read(id) };
+    },
+
+    async finishTask(id, attempt, outcome) {
+      const ready = outcome.status !== 'RETRY';
+      const errorsJson = outcome.errors?.length ? JSON.stringify(outcome.errors) : undefined;
+      const run = running.get(id);
+      running.delete(id);
+      const runUnits = run?.attempt === attempt ? run.units : 0;
+      // The outcome replaces the last one whole: a field it does not give is cleared.
+      const change = (r: TaskRecord) =>
+        patch(r, {
+          status: outcome.status,
+          timeEnded: outcome.time,
+          resultJson: outcome.resultJson,
+          error: outcome.error,
+          stack: outcome.stack,
+          errorsJson,
+          eta: outcome.eta,
+          ttl: ready ? Math.ceil(outcome.time + retention) : undefined,
+          leaseUntil: undefined,
+          // A revoke asked while the attempt ran outlives a RETRY (as the adapter).
+          revokeRequested: ready ? undefined : r.revokeRequested,
+        });
+      const written = write(
+        id,
+        (r) => isHeldBy(r, attempt),
+        (r) => {
+          if (outcome.usage) finishCost(r, runUnits, outcome.usage, change);
+          else change(r);
+          // The head now lives until its TTL: its body too (the adapter's upkeep).
+          if (ready) keepBody(r, r.ttl!);
+        },
+      );
+      // The task as written: read at the finish's own time, as the adapter reads its answer.
+      return written ? toTask(tasks.get(id), outcome.time) : undefined;
+    },
+
+    async extendLease(id, attempt, leaseUntil) {
+      const task = update(
+        id,
+        (r) => isHeldBy(r, attempt),
+        (r) => {
+          const units = costOf(r, (c) => patch(c, { leaseUntil }));
+          const run = running.get(id);
+          if (run?.attempt === attempt) run.units += units;
+        },
+      );
+      if (!task) running.delete(id);
+      return task;
+    },
+
+    async requestRevoke(id) {
+      return update(
+        id,
+        (r) => r.status === 'STARTED',
+        (r) => patch(r, { revokeRequested: true }),
+      );
+    },
+  };
+}
+
+/** Ending idle tasks, re-send counts, redrive. */
+export function endVerbs(state: MemoryState): Pick<TaskStore, 'endIdle' | 'markResent' | 'requeue'> {
+  const { clock, retention, write, update } = state;
+  return {
+    async endIdle(id, end) {
+      return update(
+        id,
+        (r) => isIdle(r, end.time),
+        (r) =>
+          patch(r, {
+            status: end.status,
+            timeEnded: end.time,
+            error: truncateBytes(end.reason, LIMITS.errorBytes),
+            deadLettered: end.deadLettered || undefined,
+            ttl: Math.ceil(end.time + retention),
+            leaseUntil: undefined,
+          }),
+      );
+    },
+
+    async markResent(id, seen) {
+      return write(
+        id,
+        (r) => (seen ? r.resends === seen : r.resends === undefined),
+        (r) => patch(r, { resends: seen + 1 }),
+      );
+    },
+
+    async requeue(id) {
+      const now = clock();
+      return update(
+        id,
+        (r) => (r.status === 'FAILURE' && r.deadLettered === true && !isExpired(r, now)) || isIdle(r, now),
+        (r) =>
+          patch(r, {
+            status: 'QUEUED',
+            error: undefined,
+            stack: undefined,
+            timeEnded: undefined,
+            ttl: undefined,
+            deadLettered: undefined,
+            eta: undefined,
+            leaseUntil: undefined,
+            resends: undefined,
+          }),
+      );
+    },
+  };
+}

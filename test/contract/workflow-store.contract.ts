@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { describe } from 'node:test';
 import type { Task } from '../../lib/task.js';
 import type { WorkflowRecord } from '../../lib/workflow-store.js';
-import { storeTest, type StoreFactory } from './store-fixture.js';
+import { ids, storeTest, type StoreFactory } from './store-fixture.js';
 
 export function workflowStoreContract(factory: StoreFactory): void {
   const test = storeTest(factory);
@@ -107,6 +107,33 @@ export function workflowStoreContract(factory: StoreFactory): void {
       assert.equal(await w.store.releaseTask('nope', { time: w.now }), undefined);
     });
 
+    test('released without an expiry: claimable, read back without one', async (w) => {
+      await w.store.createTask(waiting(w, 'a'));
+      const released = await w.store.releaseTask('a', { time: w.now });
+      assert.equal(released?.expiry, undefined);
+      const claim = await w.store.claimTask({ id: 'a', now: w.now, leaseUntil: w.now + 30, worker: 'w' });
+      assert.equal(claim.claimed, true);
+      assert.equal(claim.task?.expiry, undefined);
+    });
+
+    test('kwargs too large for the head: kept through release, claim and end; listed by status as it moves', async (w) => {
+      const kwargs = { pad: 'x'.repeat(10 * 1024) };
+      await w.store.createTask(w.newTask('a', { status: 'WAITING', kwargs }));
+      await w.store.createTask(w.newTask('b', { status: 'WAITING', kwargs }));
+      const listed = async (status: Task['status']) =>
+        (await w.store.queryTasks({ status, limit: 10 })).tasks.map((t) => t.id).sort();
+      assert.deepEqual(await listed('WAITING'), ['a', 'b']);
+      assert.deepEqual((await w.store.releaseTask('a', { time: w.now }))?.kwargs, kwargs);
+      const claim = await w.store.claimTask({ id: 'a', now: w.now, leaseUntil: w.now + 30, worker: 'w' });
+      assert.deepEqual(claim.task?.kwargs, kwargs);
+      const b = await w.store.endWaiting('b', { status: 'SUCCESS', resultJson: '3', time: w.now });
+      assert.deepEqual(b?.kwargs, kwargs);
+      assert.deepEqual(await listed('WAITING'), []);
+      assert.deepEqual(await listed('STARTED'), ['a']);
+      assert.deepEqual(await listed('SUCCESS'), ['b']);
+      assert.deepEqual((await w.store.getTask('b'))?.kwargs, kwargs);
+    });
+
     test('suspended by the attempt that holds the claim only', async (w) => {
       const started = await w.start('a');
       assert.equal(await w.store.suspendTask('a', started.attempts + 1), undefined);
@@ -114,6 +141,14 @@ export function workflowStoreContract(factory: StoreFactory): void {
       assert.equal(suspended?.status, 'WAITING');
       assert.equal(suspended?.leaseUntil, undefined);
       assert.equal(await w.store.suspendTask('a', started.attempts), undefined);
+      // Waiting now: not claimable, not ended as an idle task, listed WAITING.
+      const later = w.now + 60;
+      assert.equal(
+        (await w.store.claimTask({ id: 'a', now: later, leaseUntil: later + 30, worker: 'w' })).claimed,
+        false,
+      );
+      assert.equal(await w.store.endIdle('a', { status: 'REVOKED', time: later, reason: 'x' }), undefined);
+      assert.deepEqual(ids((await w.store.queryTasks({ status: 'WAITING', limit: 10 })).tasks), ['a']);
     });
 
     test('ended once, with an outcome: a result, or an error; a task not WAITING is left as it is', async (w) => {

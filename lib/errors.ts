@@ -1,4 +1,5 @@
 import type { Task } from './task.js';
+import type { WorkflowState } from './workflow-state.js';
 
 /**
  * Which class an error is, whichever copy of skytask created it. A project can load two
@@ -95,6 +96,39 @@ export class ConflictError extends SkytaskError {
     readonly task: Task,
   ) {
     super(message);
+  }
+}
+
+/** A workflow id that must exist does not (-32002, `data.workflow`). */
+export class WorkflowNotFoundError extends SkytaskError {
+  static {
+    brand(WorkflowNotFoundError, 'WorkflowNotFoundError');
+  }
+
+  constructor(readonly workflowId: string) {
+    super(`workflow ${workflowId} not found`);
+  }
+}
+
+/** A workflow id names one request: it was queued before with other tasks or options (-32003, `data.workflow`). */
+export class WorkflowConflictError extends SkytaskError {
+  static {
+    brand(WorkflowConflictError, 'WorkflowConflictError');
+  }
+
+  constructor(readonly workflowId: string) {
+    super(`workflow ${workflowId} exists with other tasks or options: a workflow id names one request`);
+  }
+}
+
+/** A wait ended before the workflow had ended; `workflow` is its state as it is now (without its tasks). */
+export class WorkflowWaitTimeoutError extends SkytaskError {
+  static {
+    brand(WorkflowWaitTimeoutError, 'WorkflowWaitTimeoutError');
+  }
+
+  constructor(readonly workflow: WorkflowState) {
+    super(`workflow ${workflow.id} still RUNNING (${workflow.counts.pending} pending) when the wait timed out`);
   }
 }
 

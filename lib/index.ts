@@ -8,6 +8,8 @@ export {
   type JobOptions,
   type Kwargs,
   type KwargsArg,
+  type SubTaskArgs,
+  type SubTaskOptions,
   type SchemaInput,
   type SchemaOutput,
 } from './job.js';
@@ -25,6 +27,35 @@ export {
 } from './task.js';
 export { LIST_PRICES, dollarsOf, type CostSum, type Prices } from './cost.js';
 export { costReport, type CostReport, type CostReportOptions } from './tasks/cost-report.js';
+export {
+  signature,
+  chain,
+  group,
+  chord,
+  isAwaitingChildren,
+  type Signature,
+  type SignatureOptions,
+  type WorkflowSpec,
+  type WorkflowKind,
+  type WorkflowStatus,
+  type WorkflowOptions,
+  type FailingWorkflowOptions,
+  type ChordOptions,
+  type ChordPolicy,
+  type MemberOutcome,
+  type AwaitingChildren,
+  type JobResult,
+  type ResultOf,
+  type ResultsOf,
+  type SettledOf,
+} from './workflow.js';
+export {
+  workflowToWire,
+  workflowFromWire,
+  type WorkflowState,
+  type WorkflowWire,
+  type WorkflowCounts,
+} from './workflow-state.js';
 export * from './errors.js';
 export { LIMITS } from './limits.js';
 
@@ -40,10 +71,13 @@ export {
 } from './tasks/enqueue.js';
 export { checkKwargs, checkOptions, type CheckedKwargs, type QueueTaskOptions } from './tasks/options.js';
 export { sendTaskMessage, sendTaskMessages, needsTimer } from './tasks/send.js';
-export { endTask, type TaskEnd } from './tasks/end.js';
+export { endTask, settleEnded, type TaskEnd } from './tasks/end.js';
 export { takeLock } from './tasks/lock.js';
 export { getTasks, waitForTask, queueStats, type QueueStats } from './tasks/inspect.js';
-export { revokeTask } from './tasks/revoke.js';
+export { revokeTask, revokeWorkflow, type RevokeWorkflowResult } from './tasks/revoke.js';
+export { queueWorkflow, type QueuedWorkflow, type WorkflowOrigin } from './tasks/workflow-queue.js';
+export { getWorkflowState, queuedState, type WorkflowPage } from './tasks/workflow-inspect.js';
+export { workflowInput } from './tasks/workflow-input.js';
 export {
   REDRIVE_BUDGET_SECONDS,
   redriveDeadLetters,
@@ -90,6 +124,7 @@ export { createScheduler, type Scheduler, type FireResult, type JobSchedule } fr
 
 // The ports and their adapters.
 export type { TaskStore, TaskQuery, TaskPage, Outcome, ScheduleEntry, ClaimResult } from './store.js';
+export type { WorkflowStore, WorkflowRecord, JoinCount, JoinState, EndedStatus } from './workflow-store.js';
 export type { TaskQueue, ReceivedMessage, QueueDepth } from './queue.js';
 export type { TaskTimer } from './timer.js';
 export { createDynamoStore, type DynamoStoreOptions } from './aws/dynamo/store.js';
@@ -102,7 +137,16 @@ export {
   type EventBridgeTimerOptions,
 } from './aws/eventbridge-timer.js';
 export { encodeEnvelope, decodeEnvelope, type Envelope, type ProducerEnvelope } from './envelope.js';
-export { isCallerTaskId, periodicTaskId, producerTaskId } from './keys.js';
+export {
+  isCallerTaskId,
+  periodicTaskId,
+  producerTaskId,
+  workflowTaskId,
+  callbackTaskId,
+  errorTaskId,
+  childrenWorkflowId,
+  workflowRoleOf,
+} from './keys.js';
 
 // Wiring.
 export { configFromEnv, type SkytaskConfig } from './config.js';

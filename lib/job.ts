@@ -5,6 +5,9 @@ import { ValidationError } from './errors.js';
 import type { KwargsSchema } from './kwargs-schema.js';
 import type { Logger } from './log.js';
 import type { Task } from './task.js';
+import type { QueueTaskOptions } from './tasks/options.js';
+import type { AwaitingChildren, ChordOptions, ResultsOf, SettledOf, Signature, WorkflowSpec } from './workflow.js';
+import type { WorkflowState } from './workflow-state.js';
 
 /** Kwargs are key-valued only, as in Pulsar, and travel as JSON. */
 export type Kwargs = Record<string, unknown>;
@@ -30,27 +33,65 @@ export interface JobContext {
    * (unknown job, kwargs its schema refuses) before anything is written.
    *
    * Give the job itself rather than its name to have its kwargs type-checked (the input
-   * type of its schema): `ctx.queueTask(sendMail, { to: 'a@b.c' })`.
+   * type of its schema): `ctx.queueTask(sendMail, { to: 'a@b.c' })`. `options` are
+   * queue_task's: `id`, `delay`, `eta`, `expiry`.
    */
-  queueTask(jobName: string, kwargs?: Kwargs): Promise<Task | null>;
-  queueTask<I extends Kwargs>(job: Job<any, any, string, I>, ...kwargs: KwargsArg<I>): Promise<Task | null>;
+  queueTask(jobName: string, kwargs?: Kwargs, options?: SubTaskOptions): Promise<Task | null>;
+  queueTask<I extends Kwargs>(job: Job<any, any, string, I>, ...args: SubTaskArgs<I>): Promise<Task | null>;
+  /**
+   * Queue a workflow (`chain`, `group`, `chord` of lib/workflow.ts); its tasks' `from_task`
+   * is this task. Returns its state (docs/workflows.md).
+   */
+  queueWorkflow<R>(workflow: WorkflowSpec<R>): Promise<WorkflowState<R>>;
+  /**
+   * Await children without holding a run: queue them, and a continuation that runs once they
+   * have all ended with their results in order as its input (a chord's callback: `policy`
+   * and `linkError` as `chord`'s). Return what it gives from `run`: the task then ends
+   * WAITING, and takes the continuation's outcome (its result, or its error) when it ends.
+   * Queued again by a re-run of this task, the children are not queued twice.
+   * @example return ctx.awaitChildren(urls.map((url) => signature(fetchPage, { url })), signature(totalBytes));
+   */
+  awaitChildren<const M extends readonly Signature[], C>(
+    children: M,
+    continuation: Signature<C, ResultsOf<M>>,
+    options?: Omit<ChordOptions<'all'>, 'id'>,
+  ): Promise<AwaitingChildren<C>>;
+  awaitChildren<const M extends readonly Signature[], C>(
+    children: M,
+    continuation: Signature<C, SettledOf<M>>,
+    options: Omit<ChordOptions<'allSettled'>, 'id'>,
+  ): Promise<AwaitingChildren<C>>;
 }
+
+/** A sub-task's options: queue_task's, less what the context sets (`fromTask`, `caller`). */
+export type SubTaskOptions = Omit<QueueTaskOptions, 'fromTask' | 'caller'>;
 
 /** Kwargs may be left out when every kwarg is optional. */
 // biome-ignore lint/complexity/noBannedTypes: `{} extends I` is the test for "every key optional".
 export type KwargsArg<I> = {} extends I ? [kwargs?: I] : [kwargs: I];
 
+/** A sub-task's kwargs (left out when every kwarg is optional), then its options. */
+// biome-ignore lint/complexity/noBannedTypes: `{} extends I` is the test for "every key optional".
+export type SubTaskArgs<I> = {} extends I
+  ? [kwargs?: I, options?: SubTaskOptions]
+  : [kwargs: I, options?: SubTaskOptions];
+
 /**
  * A job's definition. `K` is what `run` receives; `I` what callers give (and what is
  * stored): the two differ only with a `schema`, whose input is `I` and output `K`.
  */
-export interface JobOptions<K extends Kwargs, R, I extends Kwargs = K> {
+export interface JobOptions<K extends Kwargs, R, I extends Kwargs = K, P = unknown> {
   /** Unique and stable: it is stored on every task and carried in every message. */
   name: string;
   /** Shown by `job_list`. Markdown. */
   doc?: string;
-  /** The job body. May be async. Its result must be JSON-serializable. */
-  run: (ctx: JobContext, kwargs: K) => R | Promise<R>;
+  /**
+   * The job body. May be async. Its result must be JSON-serializable. `input` is what a
+   * workflow gives the task (docs/workflows.md): a chain's step gets the result of the step
+   * before, a chord's callback its members' results, an error path the failed task; other
+   * tasks get undefined. Annotate it to have `chain` and `chord` check what flows in.
+   */
+  run: (ctx: JobContext, kwargs: K, input: P) => R | Promise<R>;
   /**
    * The kwargs' schema: any Standard Schema (Zod, Valibot, ArkType…; see docs/schemas.md).
    * Every way in (queue_task, the clients, `ctx.queueTask`, producer messages, periodic
@@ -109,10 +150,10 @@ export interface JobOptions<K extends Kwargs, R, I extends Kwargs = K> {
 /**
  * A job: `K` the kwargs `run` receives, `R` its result, `N` its name (a literal type when
  * defined with one: clients check names), `I` the kwargs callers give (its schema's input;
- * `K` without a schema).
+ * `K` without a schema), `P` the workflow input `run` accepts (its third argument).
  */
-export interface Job<K extends Kwargs = Kwargs, R = unknown, N extends string = string, I extends Kwargs = K>
-  extends Readonly<JobOptions<K, R, I>> {
+export interface Job<K extends Kwargs = Kwargs, R = unknown, N extends string = string, I extends Kwargs = K, P = any>
+  extends Readonly<JobOptions<K, R, I, P>> {
   readonly name: N;
   readonly type: 'regular' | 'periodic';
   readonly [JOB]: true;
@@ -145,12 +186,12 @@ export type SchemaInput<S extends KwargsSchema<any, any>> = StandardSchemaV1.Inf
  *   run: (_ctx, { to, at }) => send(to, at.toISOString()), // at: Date
  * });
  */
-export function defineJob<S extends KwargsSchema, R = unknown, N extends string = string>(
-  options: Omit<JobOptions<SchemaOutput<S>, R, SchemaInput<S>>, 'schema'> & { name: N; schema: S },
-): Job<SchemaOutput<S>, R, N, SchemaInput<S>>;
-export function defineJob<K extends Kwargs = Kwargs, R = unknown, N extends string = string>(
-  options: JobOptions<K, R> & { name: N },
-): Job<K, R, N>;
+export function defineJob<S extends KwargsSchema, R = unknown, N extends string = string, P = unknown>(
+  options: Omit<JobOptions<SchemaOutput<S>, R, SchemaInput<S>, P>, 'schema'> & { name: N; schema: S },
+): Job<SchemaOutput<S>, R, N, SchemaInput<S>, P>;
+export function defineJob<K extends Kwargs = Kwargs, R = unknown, N extends string = string, P = unknown>(
+  options: JobOptions<K, R, K, P> & { name: N },
+): Job<K, R, N, K, P>;
 export function defineJob(options: JobOptions<Kwargs, unknown>): Job {
   const periodic = options.runEvery !== undefined || options.cron !== undefined;
   return Object.freeze({ ...options, type: periodic ? 'periodic' : 'regular', [JOB]: true as const }) as Job;

@@ -18,14 +18,17 @@ import { isReady, READY_STATUSES, type TaskStatus } from './task.js';
  *   sched#<job> / sched      a periodic job's schedule entry
  *   jobs / jobs              the job names that have tasks (`names`, a string set): what a
  *                            listing by status alone walks
+ *   flow#<id> / flow         a workflow: its shape (lib/workflow.ts); its tasks are task items
+ *   join#<id> / join         a workflow's join: how many of its shards are fully counted
+ *   join#<id>#<k> / join     one shard of the join: the members k*JOIN_SHARD… it counted
  *
  * Two KEYS_ONLY global secondary indexes serve `get_tasks`; listings read the keys there
  * and the heads (and bodies) from the table. KEYS_ONLY means an update that does not change
  * an index key writes nothing to that index.
  *   by_job     gsi_job    = <job>#<group>#<shard>  sort gsi_time  (re-keyed once, at the end)
  *   by_parent  gsi_parent = <from_task>            sort gsi_time  (sparse: sub-tasks only)
- * The group is the status for a ready task and PENDING for QUEUED, RETRY and STARTED: a claim
- * re-keys nothing (a changed key costs a delete and a put in the index), and a listing of
+ * The group is the status for a ready task and PENDING for QUEUED, RETRY, STARTED and WAITING:
+ * a claim, or a WAITING task's release or suspension, re-keys nothing (a changed key costs a delete and a put in the index), and a listing of
  * one unready status filters the pending group. One index for job and status makes a task's
  * index writes 3 (a put at enqueue, a delete and a put at the end), where an index each
  * made 4: a listing by status alone pays for it, with one query per job name and shard.
@@ -60,6 +63,19 @@ export const lockKey = (lockId: string) => ({ pk: `lock#${lockId}`, sk: 'lock' }
 export const scheduleKey = (job: string) => ({ pk: `sched#${job}`, sk: 'sched' });
 /** The item listing the job names that have tasks. */
 export const JOBS_KEY = { pk: 'jobs', sk: 'jobs' } as const;
+export const workflowKey = (id: string) => ({ pk: `flow#${id}`, sk: 'flow' });
+/** The join's top item (no shard), or shard `shard` of it. */
+export const joinKey = (id: string, shard?: number) => ({
+  pk: shard === undefined ? `join#${id}` : `join#${id}#${shard}`,
+  sk: 'join',
+});
+
+/**
+ * Members a join shard counts. A shard item holds the set of its members already counted
+ * (each marker a number under 200: 2-3 bytes), so it stays under 1 KB and a count costs
+ * one write unit; the join's top item counts full shards the same way (lib/workflow-store.ts).
+ */
+export const JOIN_SHARD = 200;
 
 /**
  * Task ids, and who may choose them. A caller may give an id (`queue_task`, the clients, a
@@ -100,6 +116,47 @@ export function periodicTaskId(job: string, slot: number): string {
  * redeliveries of that message, and one no caller can give (SQS assigns the message id).
  */
 export const producerTaskId = (messageId: string) => `sqs${DERIVED_ID_MARK}${messageId}`.slice(0, 128);
+
+/**
+ * The tasks of a workflow have ids derived from its id, so that each is written once
+ * (queueing the workflow again writes nothing new) and a task's id says which workflow it
+ * belongs to without a field on the task: `<workflow>:<n>` for the n-th step or member
+ * (from 0), `<workflow>:callback` for a chord's callback, `<workflow>:error` for the error
+ * path. A caller's workflow id has no colon (isCallerTaskId) and at most
+ * `LIMITS.workflowIdLength` characters, so these fit 128.
+ */
+export const workflowTaskId = (workflowId: string, index: number) => `${workflowId}${DERIVED_ID_MARK}${index}`;
+export const callbackTaskId = (workflowId: string) => `${workflowId}${DERIVED_ID_MARK}callback`;
+export const errorTaskId = (workflowId: string) => `${workflowId}${DERIVED_ID_MARK}error`;
+
+/**
+ * The workflow of a parent's children (`ctx.awaitChildren`): `<parent>:children`, derived so
+ * that a parent run again after a crash finds its children queued already. A parent id too
+ * long for it is hashed.
+ */
+export function childrenWorkflowId(parentId: string): string {
+  const id = `${parentId}${DERIVED_ID_MARK}children`;
+  return id.length <= LIMITS.workflowIdLength
+    ? id
+    : `${createHash('sha256').update(parentId).digest('hex').slice(0, 40)}${DERIVED_ID_MARK}children`;
+}
+
+/** What a task id says of its workflow: a step or member's index, or its callback or error path. */
+export type WorkflowRole = { workflowId: string; index: number } | { workflowId: string; role: 'callback' | 'error' };
+
+/**
+ * The workflow a task belongs to, read from its id (see workflowTaskId), or undefined. No
+ * other id skytask derives ends that way: a periodic run's ends with a `Z` stamp, a producer
+ * message's with an SQS message id (a UUID), and a caller's id has no colon.
+ */
+export function workflowRoleOf(taskId: string): WorkflowRole | undefined {
+  const at = taskId.lastIndexOf(DERIVED_ID_MARK);
+  if (at <= 0) return undefined;
+  const workflowId = taskId.slice(0, at);
+  const tail = taskId.slice(at + 1);
+  if (tail === 'callback' || tail === 'error') return { workflowId, role: tail };
+  return /^(0|[1-9]\d{0,5})$/.test(tail) ? { workflowId, index: Number(tail) } : undefined;
+}
 
 /** Stable small hash of a task id → its shard. */
 export function shardOf(id: string): number {

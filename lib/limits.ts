@@ -58,6 +58,12 @@ export const LIMITS = {
   stringParamBytes: 1024,
   /** Caller-given task ids. */
   idPattern: /^[A-Za-z0-9_.:-]{1,128}$/,
+  /** A caller's workflow id: fewer characters than a task id, so its tasks' derived ids (`<id>:callback`) fit 128. */
+  workflowIdLength: 100,
+  /** Steps of a chain, members of a group or chord. */
+  maxWorkflowTasks: 10_000,
+  /** Workflows queued from inside a workflow's task (children awaiting their own children…), the outermost 1. */
+  maxWorkflowDepth: 8,
   /** SQS DelaySeconds maximum: a task due later goes through the timer port. */
   maxDelaySeconds: SQS_LIMITS.maxDelaySeconds,
   /** How far from now a one-off task may be scheduled (`delay`, `eta`): a year either way for `eta`. */

@@ -1,4 +1,5 @@
 import type { AttemptError, Task, TaskStatus } from './task.js';
+import type { WorkflowStore } from './workflow-store.js';
 
 /** The end of an attempt, as the finish write records it. */
 export interface Outcome {
@@ -73,10 +74,11 @@ export interface ScheduleEntry {
 }
 
 /**
- * The task store port: domain verbs over the task table. Only the adapter knows
- * DynamoDB; each conditional write says what it guarantees there.
+ * The task store port: domain verbs over the task table (the workflow verbs in
+ * lib/workflow-store.ts). Only the adapter knows DynamoDB; each conditional write says what
+ * it guarantees there.
  */
-export interface TaskStore {
+export interface TaskStore extends WorkflowStore {
   /**
    * Write a new task. Throws TaskExistsError if the id is taken (a task past its retention
    * no longer holds it). `usage` starts its cost, with the write units of this create.

@@ -14,12 +14,18 @@
  * - **slot**: one scheduled time of a periodic job; a run is queued per slot, its task id
  *   derived from the job and the slot.
  * - **schedule entry**: the run bookkeeping of a periodic job (last slot, run count).
+ * - **workflow**: tasks queued as one unit (lib/workflow.ts): a chain, a group, or a chord
+ *   (a group and a callback). A task of a workflow that must wait for others (a chain's
+ *   later step, a chord's callback, a parent awaiting its children) is **WAITING**: idle
+ *   but not claimable, with no message, until what it waits for ends.
  */
 
 export const TaskStatus = {
   QUEUED: 'QUEUED',
   STARTED: 'STARTED',
   RETRY: 'RETRY',
+  /** Waits for other tasks to end (a chain's earlier step, a chord's members, its children): no message, not claimable. */
+  WAITING: 'WAITING',
   REVOKED: 'REVOKED',
   FAILURE: 'FAILURE',
   SUCCESS: 'SUCCESS',
@@ -29,7 +35,7 @@ export type TaskStatus = (typeof TaskStatus)[keyof typeof TaskStatus];
 export const ALL_STATUSES = Object.values(TaskStatus) as TaskStatus[];
 /** A ready task does not change again. */
 export const READY_STATUSES: readonly TaskStatus[] = ['SUCCESS', 'FAILURE', 'REVOKED'];
-/** Statuses whose task still needs a run: the ones a message must exist for. */
+/** Statuses whose task still needs a run: the ones a message must exist for (a WAITING task has none until released). */
 export const UNREADY_STATUSES: readonly TaskStatus[] = ['QUEUED', 'RETRY', 'STARTED'];
 
 export function isReady(status: TaskStatus): boolean {

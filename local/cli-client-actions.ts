@@ -10,6 +10,7 @@ import { type CostSum, costReportToWire } from '../lib/cost.js';
 import { toWire, type Task } from '../lib/task.js';
 import { EXIT } from './cli-exit.js';
 import { type EndpointOptions, humanTask, out, reportError, spinner, taskExit, when } from './cli-output.js';
+import { queueWorkflowFrom, revokeWorkflow, showWorkflow } from './cli-workflow-actions.js';
 
 /**
  * The endpoint: `--url`, else SKYTASK_URL, else the local stack's default URL. Never the
@@ -231,6 +232,11 @@ export const ACTIONS = {
   deadLetters,
   purge,
   stats,
+  workflow: (id: string, options: EndpointOptions & { limit: string; cursor?: string }) =>
+    showWorkflow(clientOf(options), id, options),
+  'queue-workflow': (kind: string, file: string | undefined, options: WaitOptions & { wait?: boolean }) =>
+    queueWorkflowFrom(clientOf(options), kind, file, { ...options, timeout: seconds(options.timeout) }),
+  'revoke-workflow': (id: string, options: EndpointOptions) => revokeWorkflow(clientOf(options), id, options),
   cost,
 } as const;
 

@@ -1,8 +1,8 @@
 /**
  * The client commands of the `skytask` CLI: jobs, queue, get, wait, tasks, revoke,
- * redrive, dead-letters, purge, stats, cost — their arguments and options. Human output by default, `--json` for
- * scripts (tasks in their wire form, as JSON-RPC returns them). What they do is in
- * cli-client-actions.ts, imported only when one runs: `--help` never loads the client.
+ * redrive, dead-letters, purge, stats, cost, and the workflow commands — their arguments
+ * and options. Human output by default, `--json` for scripts (tasks in their wire form, as
+ * JSON-RPC returns them). What they do is in cli-client-actions.ts, imported only when one runs: `--help` never loads the client.
  */
 import type { Command } from 'commander';
 import { SETTINGS } from '../lib/settings.js';
@@ -29,6 +29,12 @@ function clientCommand(command: Command, name: ActionName): void {
 
 /** Declare the client commands on `program`. */
 export function registerClientCommands(program: Command): void {
+  registerTaskCommands(program);
+  registerWorkflowCommands(program);
+}
+
+/** The task, queue and dead-letter commands. */
+function registerTaskCommands(program: Command): void {
   clientCommand(program.command('jobs').description('List the jobs'), 'jobs');
   clientCommand(
     program
@@ -57,7 +63,7 @@ export function registerClientCommands(program: Command): void {
       .command('tasks')
       .description('List tasks, newest first')
       .option('--job <name>', 'of this job')
-      .option('--status <status>', 'QUEUED, STARTED, RETRY, REVOKED, FAILURE or SUCCESS')
+      .option('--status <status>', 'QUEUED, STARTED, RETRY, WAITING, REVOKED, FAILURE or SUCCESS')
       .option('--parent <id>', 'sub-tasks of this task')
       .option('--limit <n>', 'at most this many (1-1000)', '20')
       .option('--cursor <cursor>', 'the next page of an earlier listing'),
@@ -102,5 +108,34 @@ function registerQueueCommands(program: Command): void {
       .option('--since <seconds>', 'tasks queued in the last this many seconds', '86400')
       .option('--limit <n>', 'read at most this many tasks'),
     'cost',
+  );
+}
+
+/** The workflow commands (docs/workflows.md). */
+function registerWorkflowCommands(program: Command): void {
+  clientCommand(
+    program
+      .command('queue-workflow')
+      .description(
+        'Queue a workflow: the params of queue_chain, queue_group or queue_chord as JSON, from a file or stdin',
+      )
+      .argument('<kind>', 'chain, group or chord')
+      .argument('[file]', 'a JSON file of the params (default: stdin)')
+      .option('--wait', 'wait until the workflow has ended; exit 1 unless it ends SUCCESS')
+      .option('--timeout <seconds>', 'with --wait: give up after this long'),
+    'queue-workflow',
+  );
+  clientCommand(
+    program
+      .command('workflow')
+      .description('Show a workflow: its status, counts, callback and a page of its tasks')
+      .argument('<id>')
+      .option('--limit <n>', 'tasks on the page (0-1000)', '20')
+      .option('--cursor <cursor>', 'the next page of an earlier listing'),
+    'workflow',
+  );
+  clientCommand(
+    program.command('revoke-workflow').description("Revoke a workflow's tasks that are not ready").argument('<id>'),
+    'revoke-workflow',
   );
 }

@@ -2,7 +2,16 @@
  * What the client commands print: a task for a person or as JSON, the spinner while
  * waiting, and an error as one line on stderr with its exit code.
  */
-import { ConflictError, EndpointError, TaskNotFoundError, ValidationError, WaitTimeoutError } from '../lib/errors.js';
+import {
+  ConflictError,
+  EndpointError,
+  TaskNotFoundError,
+  ValidationError,
+  WaitTimeoutError,
+  WorkflowConflictError,
+  WorkflowNotFoundError,
+  WorkflowWaitTimeoutError,
+} from '../lib/errors.js';
 import { toWire, type Task } from '../lib/task.js';
 import { EXIT } from './cli-exit.js';
 
@@ -68,10 +77,10 @@ export function spinner(options: EndpointOptions, label: string): () => void {
 
 function exitCodeOf(err: unknown): number {
   if (err instanceof ValidationError) return EXIT.usage;
-  if (err instanceof TaskNotFoundError) return EXIT.notFound;
+  if (err instanceof TaskNotFoundError || err instanceof WorkflowNotFoundError) return EXIT.notFound;
   if (err instanceof EndpointError) return EXIT.unreachable;
-  if (err instanceof ConflictError) return EXIT.conflict;
-  if (err instanceof WaitTimeoutError) return EXIT.timeout;
+  if (err instanceof ConflictError || err instanceof WorkflowConflictError) return EXIT.conflict;
+  if (err instanceof WaitTimeoutError || err instanceof WorkflowWaitTimeoutError) return EXIT.timeout;
   return EXIT.error;
 }
 

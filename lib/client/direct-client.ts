@@ -13,6 +13,9 @@ import { envValue, SETTINGS } from '../settings.js';
 import { fromWire, toWire, type Task } from '../task.js';
 import type { JobsOf, SkytaskClient, WaitOptions } from './types.js';
 import { jobInfoFromWire } from './wire.js';
+import { signature } from '../workflow.js';
+import { workflowFromWire, workflowToWire, type WorkflowState } from '../workflow-state.js';
+import { pollWorkflow } from './workflow-wait.js';
 
 export type DirectClientOptions<M> =
   | {
@@ -39,6 +42,8 @@ function configOf(config: Partial<SkytaskConfig> & Pick<SkytaskConfig, 'table' |
 
 /** The public view of a task: what the wire carries, so both clients return the same. */
 const publicTask = (task: Task) => fromWire(toWire(task));
+/** The public view of a workflow's state, its tasks' too. */
+const publicState = (state: WorkflowState) => workflowFromWire(workflowToWire(state));
 
 /**
  * A client over SQS and DynamoDB directly.
@@ -100,6 +105,12 @@ export function createDirectClient<M = never>(options: DirectClientOptions<M>): 
     queueStats: () => backend.queueStats(),
     costReport: (options) => backend.costReport(options),
     redriveDeadLetters: (limit) => backend.redriveDeadLetters(limit),
+    signature: signature as SkytaskClient<any>['signature'],
+    queueWorkflow: async (workflow): Promise<any> => publicState(await backend.queueWorkflow(workflow)),
+    getWorkflow: async (id, page) => publicState(await backend.getWorkflow(id, page)),
+    waitForWorkflow: (workflow, options): Promise<any> =>
+      pollWorkflow((id) => backend.getWorkflow(id, { limit: 0 }).then(publicState), workflow, options),
+    revokeWorkflow: (id) => backend.revokeWorkflow(id),
     async listDeadLetters(query) {
       const page = await backend.listDeadLetters(query);
       return { ...page, tasks: page.tasks.map(publicTask) };

@@ -13,6 +13,9 @@ import { errorFromRpc, type RpcErrorObject } from './rpc-errors.js';
 import { createSigV4Signer, executeApiRegion, type RequestSigner, type SigV4Options } from './sigv4.js';
 import type { JobsOf, QueueOptions, QueueResult, SkytaskClient, WaitOptions } from './types.js';
 import { costParams, costReportFromWire, jobInfoFromWire } from './wire.js';
+import { signature, type Signature, type WorkflowSpec } from '../workflow.js';
+import { workflowFromWire } from '../workflow-state.js';
+import { pollWorkflow } from './workflow-wait.js';
 
 export type HttpAuth = 'none' | 'sigv4' | { sigv4: SigV4Options } | { token: string };
 
@@ -52,6 +55,24 @@ function queueParams(job: string, kwargs: unknown, options: QueueOptions = {}) {
 }
 
 const taskOrNull = (wire: unknown) => (wire ? fromWire(wire as TaskWire) : null);
+
+/** A workflow's task as the workflow methods take it: queue_task's params, `{ jobname, kwargs, delay… }`. */
+function taskParam(s: Signature) {
+  const { jobname, kwargs, ...options } = queueParams(s.job, s.kwargs, s.options);
+  return { jobname, kwargs, ...options };
+}
+
+/** The JSON-RPC call that queues a workflow: its method and params. */
+function workflowCall(spec: WorkflowSpec): [string, Record<string, unknown>] {
+  const { id, linkError, policy } = spec.options as { id?: string; linkError?: Signature; policy?: string };
+  const common = { id, link_error: linkError && taskParam(linkError) };
+  if (spec.kind === 'chain') return ['queue_chain', { steps: spec.steps.map(taskParam), ...common }];
+  if (spec.kind === 'group') return ['queue_group', { members: spec.members.map(taskParam), id }];
+  return [
+    'queue_chord',
+    { members: spec.members.map(taskParam), callback: taskParam(spec.callback), policy, ...common },
+  ];
+}
 
 /** JSON-RPC over HTTP POST: signing, transport errors, ids (the client's, and the dashboard proxy's). */
 export interface Transport {
@@ -235,6 +256,15 @@ export function createHttpClient<M = never>(options: HttpClientOptions): Skytask
       return { queued: s.queued, delayed: s.delayed, inFlight: s.in_flight, deadLetters: s.dead_letters };
     },
     redriveDeadLetters: (limit) => call('redrive_dead_letters', limit === undefined ? {} : { limit }),
+    signature: signature as SkytaskClient<any>['signature'],
+    async queueWorkflow(workflow): Promise<any> {
+      const [method, params] = workflowCall(workflow);
+      return workflowFromWire(await call(method, defined(params)));
+    },
+    getWorkflow: async (id, page = {}) => workflowFromWire(await call('get_workflow', defined({ id, ...page }))),
+    waitForWorkflow: (workflow, options): Promise<any> =>
+      pollWorkflow((id) => client.getWorkflow(id, { limit: 0 }), workflow, options),
+    revokeWorkflow: (id) => call('revoke_workflow', { id }),
     costReport: async (options = {}) => costReportFromWire(await call('cost', costParams(options))),
     async listDeadLetters({ limit, cursor } = {}) {
       const page = await call('list_dead_letters', defined({ limit, cursor }));

@@ -16,7 +16,25 @@ export {
   WaitTimeoutError,
   EndpointError,
   RemoteError,
+  WorkflowNotFoundError,
+  WorkflowConflictError,
+  WorkflowWaitTimeoutError,
 } from '../errors.js';
+export {
+  signature,
+  chain,
+  group,
+  chord,
+  type Signature,
+  type SignatureOptions,
+  type WorkflowSpec,
+  type ChordOptions,
+  type ChordPolicy,
+  type MemberOutcome,
+  type WorkflowStatus,
+  type WorkflowKind,
+} from '../workflow.js';
+export { workflowFromWire, workflowToWire, type WorkflowWire, type WorkflowCounts } from '../workflow-state.js';
 export { TaskStatus, isReady, fromWire, toWire, type Task, type TaskCost, type TaskWire } from '../task.js';
 export { LIST_PRICES, type CostSum, type Prices } from '../cost.js';
 export type { CostReport, CostReportOptions } from '../tasks/cost-report.js';

@@ -9,6 +9,8 @@ import {
   UnknownJobError,
   ValidationError,
   WaitTimeoutError,
+  WorkflowConflictError,
+  WorkflowNotFoundError,
   type SkytaskError,
 } from '../errors.js';
 import { RPC_ERRORS } from '../rpc/codes.js';
@@ -24,12 +26,14 @@ export function errorFromRpc(error: RpcErrorObject): SkytaskError {
   const data = error.data;
   switch (error.code) {
     case RPC_ERRORS.invalidParams:
-      return typeof data?.jobname === 'string'
-        ? new UnknownJobError(data.jobname)
-        : new ValidationError(error.message, data);
+      if (typeof data?.jobname !== 'string') return new ValidationError(error.message, data);
+      // The server's message may say where the job was named (`steps[1]: unknown job "x"`).
+      return Object.assign(new UnknownJobError(data.jobname), { message: error.message });
     case RPC_ERRORS.notFound:
+      if (typeof data?.workflow === 'string') return new WorkflowNotFoundError(data.workflow);
       return new TaskNotFoundError(typeof data?.id === 'string' ? data.id : '?');
     case RPC_ERRORS.conflict:
+      if (typeof data?.workflow === 'string') return new WorkflowConflictError(data.workflow);
       return data?.task
         ? new ConflictError(error.message, fromWire(data.task as TaskWire))
         : new RemoteError(error.code, error.message, data);

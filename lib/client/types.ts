@@ -10,18 +10,23 @@ import type { DeadLetterPage, DeadLetterQuery, PurgeResult } from '../tasks/dead
 import type { RedriveResult } from '../tasks/redrive.js';
 import type { Job } from '../job.js';
 import type { Task, TaskStatus } from '../task.js';
+import type { RevokeWorkflowResult } from '../tasks/revoke.js';
+import type { WorkflowPage } from '../tasks/workflow-inspect.js';
+import type { JobResult, Signature, SignatureArgs, WorkflowSpec } from '../workflow.js';
+import type { WorkflowState } from '../workflow-state.js';
 
-/** What a client knows of one job. */
+/** What a client knows of one job: its kwargs, its result, the workflow input its `run` accepts. */
 export interface JobTypes {
   kwargs: Record<string, unknown>;
   result: unknown;
+  input?: unknown;
 }
 
 /** Job name → its types. */
 export type JobMap = Record<string, JobTypes>;
 
 /** No jobs module given: any name, any kwargs object, results unknown. */
-export type AnyJobs = Record<string, { kwargs: Record<string, unknown>; result: unknown }>;
+export type AnyJobs = Record<string, { kwargs: Record<string, unknown>; result: unknown; input: any }>;
 
 /**
  * The job map of a jobs module's type (its named exports that are jobs, keyed by job name).
@@ -34,8 +39,9 @@ export type JobsOf<M> = [M] extends [never]
   ? AnyJobs
   : { [E in keyof M as M[E] extends Job<any, any, infer N, any> ? N : never]: JobTypesOf<M[E]> };
 
-/** One job's types for a client: the kwargs callers give (`I`), the result once awaited. */
-type JobTypesOf<T> = T extends Job<any, infer R, any, infer I> ? { kwargs: I; result: Awaited<R> } : never;
+/** One job's types for a client: the kwargs callers give (`I`), the result once awaited, its workflow input. */
+type JobTypesOf<T> =
+  T extends Job<any, infer R, any, infer I, infer P> ? { kwargs: I; result: JobResult<R>; input: P } : never;
 
 /** A task of job `N`: its name, kwargs (as stored: the schema's input) and result typed. */
 export type TaskOf<J extends JobMap, N extends keyof J> = Omit<Task, 'name' | 'kwargs' | 'result'> & {
@@ -114,7 +120,7 @@ export interface JobInfo {
   lastRunAt?: number;
 }
 
-export type { QueueStats };
+export type { QueueStats, RevokeWorkflowResult, WorkflowPage, WorkflowState };
 
 export type { RedriveResult };
 
@@ -169,4 +175,20 @@ export interface SkytaskClient<J extends JobMap = AnyJobs> {
    * dead-lettered. Within a 20 s budget: `more: true` says to call again.
    */
   purgeDeadLetters(filter?: PurgeFilter): Promise<PurgeResult>;
+  /**
+   * A signature by job name, typed by the jobs module (its kwargs checked, its result and
+   * input carried), for `chain`, `group` and `chord` of `skytask/client`.
+   */
+  signature<N extends keyof J & string>(
+    job: N,
+    ...args: SignatureArgs<J[N]['kwargs']>
+  ): Signature<J[N]['result'], J[N] extends { input: infer P } ? P : any>;
+  /** Queue a workflow; its state as queued, with the first page of its tasks (docs/workflows.md). */
+  queueWorkflow<R>(workflow: WorkflowSpec<R>): Promise<WorkflowState<R>>;
+  /** A workflow's state, its counts, and a page of its tasks; WorkflowNotFoundError if there is none. */
+  getWorkflow(id: string, page?: WorkflowPage): Promise<WorkflowState>;
+  /** Wait until the workflow has ended (its status is not RUNNING); its state then, with no tasks. */
+  waitForWorkflow<R>(workflow: WorkflowState<R> | string, options?: WaitOptions): Promise<WorkflowState<R>>;
+  /** Revoke every task of the workflow that is not ready. */
+  revokeWorkflow(id: string): Promise<RevokeWorkflowResult>;
 }

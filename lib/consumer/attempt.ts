@@ -1,11 +1,12 @@
 import { UnrecoverableError, ValidationError } from '../errors.js';
-import type { Job, JobContext, Kwargs } from '../job.js';
+import type { Job, Kwargs } from '../job.js';
 import type { Logger } from '../log.js';
 import type { ReceivedMessage } from '../queue.js';
 import type { Task } from '../task.js';
 import type { TaskDeps } from '../tasks/deps.js';
-import { queueTask } from '../tasks/enqueue.js';
 import { checkKwargs } from '../tasks/options.js';
+import { workflowInput } from '../tasks/workflow-input.js';
+import { createJobContext } from './job-context.js';
 import type { RunResult, StopReason } from './outcome.js';
 import { type Invocation, timeLimitOf } from './time-budget.js';
 
@@ -73,8 +74,9 @@ async function kwargsForRun(job: Job, task: Task): Promise<Kwargs> {
 }
 
 /**
- * Run a claimed task's job body under heartbeats, a time limit and revoke. The job gets
- * `ctx.signal`, aborted when the attempt is stopped. Resolves with how the body ended; a
+ * Run a claimed task's job body under heartbeats, a time limit and revoke, with its kwargs
+ * and its workflow input (lib/tasks/workflow-input.ts). The job gets `ctx.signal`, aborted
+ * when the attempt is stopped. Resolves with how the body ended; a
  * stopped attempt resolves at once, without waiting for a body that ignores its signal.
  */
 export async function runAttempt(deps: TaskDeps, input: AttemptInput): Promise<RunResult> {
@@ -92,21 +94,12 @@ export async function runAttempt(deps: TaskDeps, input: AttemptInput): Promise<R
   const limitTimer = Number.isFinite(limit.seconds)
     ? setTimeout(() => halt({ kind: 'time-limit', ...limit }), Math.max(0, limit.seconds) * 1000)
     : undefined;
-  const ctx: JobContext = {
-    taskId: task.id,
-    job,
-    task,
-    signal: abort.signal,
-    logger: input.log,
-    worker: { id: worker.id, runningTasks: () => [...worker.running] },
-    queueTask: (job: string | Job, kwargs?: unknown) =>
-      queueTask(deps, typeof job === 'string' ? job : job.name, kwargs, { fromTask: task.id, caller: task.caller }),
-  };
+  const ctx = createJobContext(deps, { task, job, log: input.log, signal: abort.signal, worker });
   worker.running.add(task.id);
   try {
     const run = Promise.resolve()
-      .then(() => kwargsForRun(job, task))
-      .then((kwargs) => job.run(ctx, kwargs))
+      .then(() => Promise.all([kwargsForRun(job, task), workflowInput(deps, task)]))
+      .then(([kwargs, flowInput]) => job.run(ctx, kwargs, flowInput))
       .then(
         (value): RunResult => ({ value }),
         (error): RunResult => ({ error }),

@@ -1,14 +1,16 @@
 import { decodeEnvelope, type ProducerEnvelope, taskIdOf } from '../envelope.js';
-import { ConflictError, ValidationError } from '../errors.js';
+import { ConflictError, UnrecoverableError, ValidationError } from '../errors.js';
 import { cutBytes } from '../bytes.js';
 import { type Logger, taskLogger } from '../log.js';
 import type { ReceivedMessage } from '../queue.js';
 import type { Outcome } from '../store.js';
 import { isIdle, isReady, type Task } from '../task.js';
 import type { TaskDeps } from '../tasks/deps.js';
-import { endTask } from '../tasks/end.js';
+import { endTask, settleEnded } from '../tasks/end.js';
 import { recordTask } from '../tasks/enqueue.js';
 import { sendTaskMessage } from '../tasks/send.js';
+import { suspendForChildren } from '../tasks/workflow-children.js';
+import { isAwaitingChildren } from '../workflow.js';
 import { runAttempt } from './attempt.js';
 import { type BatchInvocation, DEFER_SECONDS, hasFairRun } from './time-budget.js';
 import { outcomeOf } from './outcome.js';
@@ -91,8 +93,14 @@ async function claimAndRun(
   log.info({ attempt: task.attempts }, 'task started');
   const beats = { count: 0 };
   const input = { task, job: job!, message, log, invocation, leaseSeconds: c.leaseSeconds, worker: c.worker, beats };
-  const outcome: Outcome | undefined = job
-    ? outcomeOf(task, job, await runAttempt(deps, input), deps.clock())
+  let run = job && (await runAttempt(deps, input));
+  // A parent that awaits its children ends its run WAITING (lib/tasks/workflow-children.ts).
+  if (run && 'value' in run && isAwaitingChildren(run.value)) {
+    if (await suspendForChildren(deps, task, run.value, log)) return;
+    run = { error: new UnrecoverableError("the job returned another task's ctx.awaitChildren") };
+  }
+  const outcome: Outcome | undefined = run
+    ? outcomeOf(task, job!, run, deps.clock())
     : { status: 'FAILURE', error: `unknown job "${task.name}"`, time: deps.clock() };
   if (outcome) {
     const seen = { batchSize, heartbeats: beats.count, seconds: outcome.time - now, retry: outcome.status === 'RETRY' };
@@ -162,8 +170,14 @@ const NO_RECORD =
 async function unclaimed(deps: TaskDeps, id: string, job: string, task: Task | undefined, now: number) {
   if (!task) return void deps.logger.warn({ task_id: id, job }, NO_RECORD);
   const log = taskLogger(deps.logger, task);
-  if (isReady(task.status))
+  if (isReady(task.status)) {
+    // The steps its end sets going in a workflow may have been cut short (a crash after the
+    // finish, before this message was deleted): they are idempotent, take them again.
+    await settleEnded(deps, task);
     return void log.debug({ status: task.status }, 'duplicate delivery of a ready task: dropped');
+  }
+  if (task.status === 'WAITING')
+    return void log.warn('message for a WAITING task (it has none until released): dropped');
   if (task.status === 'STARTED' && (task.leaseUntil ?? 0) >= now) {
     // A live run holds this task, and its own message: heartbeats keep that one in
     // flight, and it comes back if the run dies. This copy is not needed.

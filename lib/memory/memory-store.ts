@@ -7,6 +7,7 @@ import { endVerbs, runVerbs } from './memory-runs.js';
 import { type MemoryState, type MemoryStoreOptions, memoryState, type ScheduleRecord } from './memory-state.js';
 import { listTasks } from './task-listing.js';
 import { isExpired, newRecord, patch } from './task-record.js';
+import { workflowVerbs } from './workflow-verbs.js';
 
 export type { MemoryStoreOptions } from './memory-state.js';
 
@@ -134,5 +135,12 @@ function lockAndScheduleVerbs(
  */
 export function createMemoryStore(options: MemoryStoreOptions = {}): TaskStore {
   const s = memoryState(options);
-  return { ...recordVerbs(s), ...runVerbs(s), ...endVerbs(s), ...deadLetterVerbs(s), ...lockAndScheduleVerbs(s) };
+  const tasks = {
+    ...recordVerbs(s),
+    ...runVerbs(s),
+    ...endVerbs(s),
+    ...deadLetterVerbs(s),
+    ...lockAndScheduleVerbs(s),
+  };
+  return { ...tasks, ...workflowVerbs(s, tasks.flush) };
 }

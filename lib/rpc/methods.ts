@@ -20,6 +20,7 @@ import {
   TASK_KEY,
 } from './params.js';
 import { decodeIdsCursor, fitIds, fitListing } from './reply-size.js';
+import { workflowMethods } from './workflow-methods.js';
 
 /** Names that `queue_task` keeps for itself; a job kwarg with such a name goes in `kwargs`. */
 export const RESERVED_QUEUE_PARAMS = ['jobname', 'kwargs', 'id', 'expiry', 'delay', 'eta', 'meta'] as const;
@@ -71,7 +72,7 @@ async function queueTaskMethod({ backend }: RpcServices, params: Params, ctx: Rp
 async function getTasksMethod({ backend }: RpcServices, params: Params) {
   const status = params.status;
   if (status !== undefined && status !== null && !isStatus(status)) {
-    throw invalid('status must be one of QUEUED, STARTED, RETRY, REVOKED, FAILURE, SUCCESS');
+    throw invalid('status must be one of QUEUED, STARTED, RETRY, WAITING, REVOKED, FAILURE, SUCCESS');
   }
   const ids = optionalKeyList(params, 'ids', TASK_KEY);
   const cursor = optionalString(params, 'cursor');
@@ -178,5 +179,6 @@ export function rpcMethods(s: RpcServices): Record<string, Method> {
         return backend.deleteTasks(ids);
       },
     },
+    ...workflowMethods(s),
   };
 }

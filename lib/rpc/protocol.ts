@@ -1,6 +1,13 @@
 import { cutBytes, utf8Bytes } from '../bytes.js';
 import { ECHO_BYTES } from '../echo.js';
-import { ConflictError, TaskNotFoundError, ValidationError, WaitTimeoutError } from '../errors.js';
+import {
+  ConflictError,
+  TaskNotFoundError,
+  ValidationError,
+  WaitTimeoutError,
+  WorkflowConflictError,
+  WorkflowNotFoundError,
+} from '../errors.js';
 import { LIMITS } from '../limits.js';
 import type { Logger } from '../log.js';
 import { toWire } from '../task.js';
@@ -53,6 +60,10 @@ function toRpcError(err: unknown, log: Logger): RpcError {
     return new RpcError(RPC_ERRORS.waitTimeout, err.message, { task: toWire(err.task) });
   if (err instanceof TaskNotFoundError) return new RpcError(RPC_ERRORS.notFound, err.message, { id: err.taskId });
   if (err instanceof ConflictError) return new RpcError(RPC_ERRORS.conflict, err.message, { task: toWire(err.task) });
+  if (err instanceof WorkflowNotFoundError)
+    return new RpcError(RPC_ERRORS.notFound, err.message, { workflow: err.workflowId });
+  if (err instanceof WorkflowConflictError)
+    return new RpcError(RPC_ERRORS.conflict, err.message, { workflow: err.workflowId });
   log.error({ err }, 'internal error in a JSON-RPC call');
   return new RpcError(RPC_ERRORS.internalError, 'Internal error');
 }

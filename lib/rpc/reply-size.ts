@@ -9,6 +9,8 @@ import { utf8Bytes } from '../bytes.js';
 import { cursorAfter } from '../keys.js';
 import { LIMITS } from '../limits.js';
 import type { TaskWire } from '../task.js';
+import { workflowCursor } from '../tasks/workflow-inspect.js';
+import type { WorkflowWire } from '../workflow-state.js';
 import { invalid } from './params.js';
 
 /** UTF-8 bytes `value` adds to a Lambda proxy response: its JSON, escaped as a JSON string. */
@@ -76,3 +78,20 @@ export function fitIds(
 /** The error that replaces a batch answer with no room left in the reply. */
 export const tooLarge = (bytes: number) =>
   `this answer (${bytes} bytes) does not fit in the reply with the others (${LIMITS.maxReplyBytes} bytes at most, Lambda's 6 MB response limit): call it on its own`;
+
+/**
+ * A workflow's state with its page of members cut to what `LIMITS.maxPageBytes` leaves
+ * besides the rest of it (the callback, the error path, the result): at least one member,
+ * and the cursor that resumes at the first left out.
+ */
+export function fitWorkflow(state: WorkflowWire): WorkflowWire {
+  const budget = LIMITS.maxPageBytes - replyBytes({ ...state, members: [] });
+  const n = Math.max(1, fitting(state.members, budget));
+  if (n >= state.members.length) return state;
+  const next = state.members[n].id;
+  return {
+    ...state,
+    members: state.members.slice(0, n),
+    cursor: workflowCursor(Number(next.slice(next.lastIndexOf(':') + 1))),
+  };
+}

@@ -15,7 +15,11 @@ import { getTasks, type QueueStats, queueStats, waitForTask } from './inspect.js
 import type { QueueTaskOptions } from './options.js';
 import { type ReconcileOptions, type ReconcileResult, reconcile } from './reconcile.js';
 import { type RedriveOptions, type RedriveResult, redriveDeadLetters } from './redrive.js';
-import { revokeTask } from './revoke.js';
+import { type RevokeWorkflowResult, revokeTask, revokeWorkflow } from './revoke.js';
+import type { WorkflowSpec } from '../workflow.js';
+import type { WorkflowState } from '../workflow-state.js';
+import { getWorkflowState, queuedState, type WorkflowPage } from './workflow-inspect.js';
+import { queueWorkflow } from './workflow-queue.js';
 
 /**
  * The task backend (Pulsar's TaskBackend): queueing and inspecting tasks. What the JSON-RPC
@@ -49,6 +53,12 @@ export interface Backend {
   purgeDeadLetters(options?: PurgeOptions): Promise<PurgeResult>;
   /** One reconciler run (lib/tasks/reconcile.ts). */
   reconcile(options?: ReconcileOptions): Promise<ReconcileResult>;
+  /** Queue a workflow (lib/tasks/workflow-queue.ts); its state as queued, with the first page of its tasks. */
+  queueWorkflow<R>(spec: WorkflowSpec<R>, origin?: { caller?: string }): Promise<WorkflowState<R>>;
+  /** A workflow's state and a page of its tasks (lib/tasks/workflow-inspect.ts). */
+  getWorkflow(id: string, page?: WorkflowPage): Promise<WorkflowState>;
+  /** Revoke every task of a workflow that is not ready (lib/tasks/revoke.ts). */
+  revokeWorkflow(id: string): Promise<RevokeWorkflowResult>;
   /** Delete tasks; returns the ids that existed. */
   deleteTasks(ids: string[]): Promise<string[]>;
   /** Delete every task and message (tests, local resets). */
@@ -76,6 +86,9 @@ export function createBackend(input: TaskDepsInput): Backend {
     listDeadLetters: (query) => listDeadLetters(deps, query),
     purgeDeadLetters: (options) => purgeDeadLetters(deps, options),
     reconcile: (options) => reconcile(deps, options),
+    queueWorkflow: async (spec, origin) => queuedState(await queueWorkflow(deps, spec, origin)) as WorkflowState<any>,
+    getWorkflow: (id, page) => getWorkflowState(deps, id, page),
+    revokeWorkflow: (id) => revokeWorkflow(deps, id),
     deleteTasks: (ids) => store.deleteTasks(ids),
     async flush() {
       await store.flush();

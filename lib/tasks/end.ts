@@ -1,6 +1,8 @@
 import type { Outcome } from '../store.js';
 import { isReady, type Task } from '../task.js';
+import type { EndedStatus } from '../workflow-store.js';
 import type { TaskDeps } from './deps.js';
+import { settleWorkflowTask } from './workflow-settle.js';
 
 /**
  * How a task (or one attempt of it) ends:
@@ -9,34 +11,48 @@ import type { TaskDeps } from './deps.js';
  *   attempt: the task keeps its lock and waits for the next one.
  * - `idle`: a task no live run holds (QUEUED, RETRY, or STARTED with an expired lease)
  *   ends REVOKED or FAILURE — revoked, expired, dead-lettered, or given up by the reconciler.
+ * - `waiting`: a WAITING task ends without a run (revoked, its chain or chord failed), or a
+ *   parent with its continuation's outcome (docs/workflows.md).
  */
 export type TaskEnd =
   | { attempt: number; outcome: Outcome }
-  | { idle: 'REVOKED' | 'FAILURE'; reason: string; deadLettered?: boolean };
+  | { idle: 'REVOKED' | 'FAILURE'; reason: string; deadLettered?: boolean }
+  | { waiting: Outcome & { status: EndedStatus } };
+
+/** The store's conditional write for an end. */
+function recordEnd(deps: Pick<TaskDeps, 'store' | 'clock'>, id: string, end: TaskEnd) {
+  const { store } = deps;
+  if ('outcome' in end) return store.finishTask(id, end.attempt, end.outcome);
+  if ('waiting' in end) return store.endWaiting(id, end.waiting);
+  return store.endIdle(id, {
+    status: end.idle,
+    time: deps.clock(),
+    reason: end.reason,
+    deadLettered: end.deadLettered,
+  });
+}
 
 /**
  * End a task: record how it ended with the store's conditional write, then, if it is now
- * ready, release its non-overlap lock. The one place that rule lives ("a task that ends
- * releases its lock"); the consumer, revoke and the reconciler all end tasks here.
+ * ready, release its non-overlap lock and let its workflow know (lib/tasks/workflow-settle.ts:
+ * the join's count, a chain's next step, a chord's callback). The one place those rules live
+ * ("a task that ends releases its lock", "a workflow hears of each end"); the consumer, revoke
+ * and the reconciler all end tasks here.
  *
  * Returns the task as recorded, or undefined when the condition failed (the claim was
- * lost, or the task was not idle): then nothing was written and the lock is untouched.
+ * lost, or the task was not idle or not WAITING): then nothing was written and the lock is
+ * untouched. Throws what the store throws; a workflow step that throws after the end was
+ * written is taken again by the next delivery of the task's message (`settleEnded`) or the
+ * reconciler.
  */
-export async function endTask(
-  deps: Pick<TaskDeps, 'store' | 'clock'>,
-  id: string,
-  end: TaskEnd,
-): Promise<Task | undefined> {
-  const { store } = deps;
-  const ended =
-    'outcome' in end
-      ? await store.finishTask(id, end.attempt, end.outcome)
-      : await store.endIdle(id, {
-          status: end.idle,
-          time: deps.clock(),
-          reason: end.reason,
-          deadLettered: end.deadLettered,
-        });
-  if (ended?.lockId && isReady(ended.status)) await store.releaseLock(ended.lockId, id);
+export async function endTask(deps: TaskDeps, id: string, end: TaskEnd): Promise<Task | undefined> {
+  const ended = await recordEnd(deps, id, end);
+  if (ended && isReady(ended.status)) {
+    if (ended.lockId) await deps.store.releaseLock(ended.lockId, id);
+    await settleWorkflowTask(deps, ended, endTask);
+  }
   return ended;
 }
+
+/** Take the workflow steps of a task that is ready again (a redelivery, the reconciler): they are idempotent. */
+export const settleEnded = (deps: TaskDeps, task: Task) => settleWorkflowTask(deps, task, endTask);

@@ -41,8 +41,12 @@ export interface RequestOrigin {
 const withoutUndefined = <T extends object>(value: T): T =>
   Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 
-/** The new task's record, before it is written. Stored: the kwargs' JSON (the schema's input). */
-async function newTask(
+/**
+ * The new task's record, before it is written (stored: the kwargs' JSON, the schema's
+ * input). The checks of `recordTask`: throws ValidationError for an unknown job, bad
+ * kwargs or options.
+ */
+export async function buildTask(
   deps: TaskDeps,
   jobName: string,
   kwargs: unknown,
@@ -114,9 +118,25 @@ export async function recordTask(
   options: QueueTaskOptions = {},
   origin: RequestOrigin = {},
 ): Promise<Recorded | null> {
-  const task = await newTask(deps, jobName, kwargs, options, origin);
+  const task = await buildTask(deps, jobName, kwargs, options, origin);
+  return writeTask(deps, task, origin.derivedId !== undefined || options.id !== undefined, origin.sendShare);
+}
+
+/**
+ * Write a built task (`buildTask`): its lock first when it has one, then the record; an
+ * id that exists answers as `recordTask` says. With `lookFirst`, the id is looked up before
+ * the lock is taken (an id that may exist: a caller's, a derived one); without, a taken id
+ * is found by the create's condition. `sendShare`: the task's share of the send request its
+ * message will go in (its cost; `batchShare`).
+ */
+export async function writeTask(
+  deps: TaskDeps,
+  task: Task,
+  lookFirst: boolean,
+  sendShare = 1,
+): Promise<Recorded | null> {
   const { store } = deps;
-  if (origin.derivedId !== undefined || options.id !== undefined) {
+  if (lookFirst) {
     const existing = await store.getTask(task.id);
     if (existing) return existingAnswer(existing, task);
   }
@@ -125,7 +145,7 @@ export async function recordTask(
     return null;
   }
   try {
-    await store.createTask(task, { sqsRequests: origin.sendShare ?? 1 });
+    await store.createTask(task, { sqsRequests: sendShare });
   } catch (err) {
     if (task.lockId) await store.releaseLock(task.lockId, task.id);
     // A concurrent call with the same id won the create: that task is the answer, or the conflict.
@@ -135,6 +155,12 @@ export async function recordTask(
   }
   return { task, created: true };
 }
+
+/**
+ * The share of a SendMessageBatch request the `i`-th of `count` messages sent in tens takes
+ * (a task's cost): a tenth, or less of a smaller last batch.
+ */
+export const batchShare = (i: number, count: number) => 1 / Math.min(10, count - Math.floor(i / 10) * 10);
 
 /** Whether a recorded task still needs its message: new, or an earlier send failed. */
 const needsSend = ({ task, created }: Recorded) =>
@@ -173,10 +199,8 @@ export async function queueTask(
  * (null: held back by non-overlap) or the error of that item alone.
  */
 export async function queueTasks(deps: TaskDeps, items: readonly QueueTaskItem[]): Promise<QueueTaskResult[]> {
-  // Each message goes in a SendMessageBatch of the ten it is queued with: a tenth of a request.
-  const shareOf = (i: number) => 1 / Math.min(10, items.length - Math.floor(i / 10) * 10);
   const recorded = await mapSettled([...items.entries()], 10, ([i, item]) =>
-    recordTask(deps, item.job, item.kwargs ?? {}, item.options, { sendShare: shareOf(i) }),
+    recordTask(deps, item.job, item.kwargs ?? {}, item.options, { sendShare: batchShare(i, items.length) }),
   );
   const results: QueueTaskResult[] = recorded.map((r) =>
     r.status === 'rejected' ? { ok: false, error: r.reason } : { ok: true, task: r.value?.task ?? null },

@@ -5,6 +5,7 @@ import type { TaskDeps } from './deps.js';
 import { sweepDeadLetters } from './dead-letter-sweep.js';
 import { endTask } from './end.js';
 import { sendTaskMessage } from './send.js';
+import { repairWaiting } from './workflow-repair.js';
 
 /** Options of a reconciler run. Seconds. */
 export interface ReconcileOptions {
@@ -26,6 +27,8 @@ export interface ReconcileResult {
   failedSends: number;
   /** Tasks ended FAILURE dead-lettered because their message was found on the dead-letter queue. */
   deadLettered: number;
+  /** WAITING tasks of workflows looked at again (lib/tasks/workflow-repair.ts). */
+  waiting: number;
 }
 
 /**
@@ -36,10 +39,11 @@ export interface ReconcileResult {
  * the wait doubling each time; a STARTED task still stuck after that (its runs keep dying)
  * ends FAILURE. QUEUED tasks are never failed here: they may be backlog. Before that, the
  * tasks whose message sits on the dead-letter queue unrecorded end FAILURE dead-lettered
- * (lib/tasks/dead-letter-sweep.ts).
+ * (lib/tasks/dead-letter-sweep.ts). After it, WAITING tasks that have waited long are looked
+ * at again: what they wait for may have ended unheard (lib/tasks/workflow-repair.ts).
  */
 export async function reconcile(deps: TaskDeps, options: ReconcileOptions = {}): Promise<ReconcileResult> {
-  const result: ReconcileResult = { resent: 0, failed: 0, failedSends: 0, deadLettered: 0 };
+  const result: ReconcileResult = { resent: 0, failed: 0, failedSends: 0, deadLettered: 0, waiting: 0 };
   // First the tasks whose message SQS dead-lettered unseen: they are to end, not be re-sent.
   result.deadLettered = await sweepDeadLetters(deps).catch((err) => {
     deps.logger.warn({ err }, 'reconciler could not read the dead-letter queue; next run');
@@ -55,7 +59,24 @@ export async function reconcile(deps: TaskDeps, options: ReconcileOptions = {}):
       });
     }
   }
+  // After a restart on a fresh queue, the messages whose delivery would have taken a workflow's
+  // next step again are gone: every WAITING task is looked at now.
+  if (!options.recovery) await lookAtWaiting(deps, now, options.olderThan ?? SETTINGS.reconcileAfter.default, result);
+  else if (!options.timerOnly) await lookAtWaiting(deps, now, 0, result);
   return result;
+}
+
+/** The WAITING tasks' pass: one failing does not stop the others. */
+async function lookAtWaiting(deps: TaskDeps, now: number, olderThan: number, result: ReconcileResult) {
+  for await (const tasks of deps.store.tasksInStatus(['WAITING'])) {
+    for (const task of tasks) {
+      const looked = await repairWaiting(deps, task, now, olderThan).catch((err) => {
+        taskLogger(deps.logger, task).warn({ err }, 'reconciler could not look at a WAITING task; next run');
+        return false;
+      });
+      if (looked) result.waiting++;
+    }
+  }
 }
 
 async function reconcileOne(

@@ -1,3 +1,4 @@
+import { mapSettled } from '../concurrency.js';
 import { SkytaskError } from '../errors.js';
 import { cutBytes } from '../bytes.js';
 import { LIMITS, TRUNCATED } from '../limits.js';
@@ -5,6 +6,9 @@ import type { Task } from '../task.js';
 import type { TaskDeps } from './deps.js';
 
 type SendDeps = Pick<TaskDeps, 'store' | 'queue' | 'timer' | 'clock' | 'maxQueueDelay'>;
+
+/** SendMessageBatch requests in flight at once: a workflow of 10,000 tasks is 1,000 batches. */
+const SEND_LANES = 8;
 
 /** Whether a task due at `eta` (epoch seconds) is beyond what the queue can delay: then the timer sends it. */
 export function needsTimer(deps: Pick<TaskDeps, 'clock' | 'maxQueueDelay'>, eta: number | undefined): boolean {
@@ -21,7 +25,7 @@ const envelopeOf = (task: Task) => ({ id: task.id, job: task.name });
  * Send tasks' messages: the one path by which a task gets a message (queue_task, a retry,
  * an early delivery, a redrive, the reconciler). A task due within `maxQueueDelay` goes to
  * the queue with its remaining delay, in SendMessageBatch groups of 10; one due later is
- * armed on the timer. Bookkeeping: a failed send notes the error on the record
+ * armed on the timer; up to `SEND_LANES` batches at once. Bookkeeping: a failed send notes the error on the record
  * (`send_error`: queueing the same id again re-sends, and the reconciler finds it), a
  * successful one clears an earlier note.
  *
@@ -47,8 +51,8 @@ export async function sendTaskMessages(
         (err: Error) => err,
       );
   }
-  for (let i = 0; i < queued.length; i += 10) {
-    const group = queued.slice(i, i + 10);
+  const groups = Array.from({ length: Math.ceil(queued.length / 10) }, (_, g) => queued.slice(g * 10, g * 10 + 10));
+  await mapSettled(groups, SEND_LANES, async (group) => {
     const items = group.map((n) => ({
       envelope: envelopeOf(tasks[n]),
       delaySeconds: delayOf(deps, tasks[n], minDelaySeconds),
@@ -60,7 +64,7 @@ export async function sendTaskMessages(
         : deps.queue.sendBatch(items);
     const sent = await send.catch((err: Error) => group.map(() => err));
     for (const [k, n] of group.entries()) errors[n] = sent[k];
-  }
+  });
   return Promise.all(tasks.map((task, i) => noteSend(deps, task, errors[i])));
 }
 

@@ -14,6 +14,9 @@ import type { QueueTaskOptions } from '../tasks/options.js';
 import { createFakeClock, DEFAULT_START, type FakeClock } from './fake-clock.js';
 import { createMemoryTimer, type MemoryTimer } from '../memory/memory-timer.js';
 import { drainQueue, type RunOptions, type RunReport } from './drain.js';
+import type { WorkflowSpec } from '../workflow.js';
+import type { WorkflowState } from '../workflow-state.js';
+import type { WorkflowPage } from '../tasks/workflow-inspect.js';
 
 /** How a test queue is built. Times in seconds. */
 export interface TestQueueOptions<M> {
@@ -59,6 +62,10 @@ export interface TestQueue<J extends JobMap = AnyJobs> {
   getTasks(query?: Partial<TaskQuery>): Promise<TaskPage>;
   /** Revoke a task (a running one stops at its next heartbeat, through `ctx.signal`). */
   revokeTask(id: string): Promise<Task>;
+  /** Queue a workflow (`chain`, `group`, `chord`); `run` then runs its tasks, callbacks included. */
+  queueWorkflow<R>(workflow: WorkflowSpec<R>): Promise<WorkflowState<R>>;
+  /** A workflow's state, counts and a page of its tasks. */
+  getWorkflow(id: string, page?: WorkflowPage): Promise<WorkflowState>;
   /** Fire a periodic job's run for `slot` (epoch seconds). @default the slot due at the clock's now */
   fire(job: keyof J & string, slot?: number): Promise<FireResult>;
   /** The messages on the dead-letter queue. */
@@ -109,6 +116,8 @@ export function createTestQueue<M>(options: TestQueueOptions<M>): TestQueue<Jobs
     getTask: (id) => runtime.store.getTask(id),
     getTasks: (query = {}) => backend.getTasks(query),
     revokeTask: (id) => backend.revokeTask(id),
+    queueWorkflow: (workflow) => backend.queueWorkflow(workflow),
+    getWorkflow: (id, page) => backend.getWorkflow(id, page),
     fire: (job, slot) => runtime.scheduler.fire(job, slot ?? dueSlot(registry.get(job), clock.now())),
     deadLetters: () => queue.peekDeadLetters(),
   };

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { createRpcHandler } from '../../functions/rpc-handler.js';
-import { endTask } from '../../lib/index.js';
+import { callbackTaskId, chord, endTask, signature, workflowTaskId } from '../../lib/index.js';
 import { startDashboardProxy } from '../../local/dashboard/proxy.js';
 import { startHttpServer } from '../../local/http.js';
 import { testStack, type TestStack } from '../helpers.js';
@@ -202,6 +202,42 @@ describe('the dashboard in Chromium', { skip: skipReason() }, () => {
     await page.locator('h2 .status.revoked').waitFor();
     assert.equal((await s.backend.getTask(task.id))?.status, 'REVOKED');
     await page.locator('.actions button:has-text("Revoke")').waitFor({ state: 'detached' });
+    await done(page);
+  });
+
+  it('a task of a chord shows its workflow: members with their status, counts, the callback, each linked', async () => {
+    const members = [1, 2, 3].map((a) => signature('addition', { a, b: 1 }));
+    const flow = await s.backend.queueWorkflow(chord(members, signature('addition')));
+    const page = await open(`#/task/${encodeURIComponent(workflowTaskId(flow.id, 1))}`);
+    const panel = page.locator(`section.workflow[data-workflow="${flow.id}"]`);
+    await panel.locator('dl.facts .status.success').first().waitFor({ timeout: 20_000 });
+    for (let n = 0; n < 3; n++)
+      await panel.locator(`a[href="#/task/${encodeURIComponent(workflowTaskId(flow.id, n))}"]`).waitFor();
+    assert.match(await panel.locator('dl.facts').innerText(), /3 total · 0 pending · 3 succeeded/);
+    await panel.locator(`a[href="#/task/${encodeURIComponent(callbackTaskId(flow.id))}"]`).click();
+    await page.locator('h2 .status.success').waitFor();
+    assert.match(page.url(), /callback$/);
+    await page.locator(`section.workflow a[href="#/workflow/${flow.id}"]`).click();
+    await count(page, '.workflow-view tbody tr', 3);
+    await shot(page, 'workflow');
+    await done(page);
+  });
+
+  it('a running chord: its callback listed WAITING; revoked from the page after a confirmation', async () => {
+    const members = [1, 2].map((a) => signature('addition', { a }, { delay: 600 }));
+    const flow = await s.backend.queueWorkflow(chord(members, signature('addition')));
+    const page = await open('#/tasks?status=WAITING');
+    await page.locator(`a[href="#/task/${encodeURIComponent(callbackTaskId(flow.id))}"]`).waitFor();
+    assert.equal(await page.locator('select[name=status]').inputValue(), 'WAITING', 'the filter knows WAITING');
+    await page.goto(`${origin}/#/workflow/${flow.id}`);
+    await page.locator('.workflow .status.waiting').waitFor();
+    await confirmAfter(page, 'button:has-text("Revoke workflow")', 'cancel');
+    assert.equal((await s.backend.getWorkflow(flow.id)).status, 'RUNNING');
+    await confirmAfter(page, 'button:has-text("Revoke workflow")', 'ok');
+    await page.locator('dl.facts > dd > .status.revoked').first().waitFor();
+    assert.match(await page.locator('#banner').innerText(), /3 revoked/);
+    assert.equal((await s.backend.getTask(callbackTaskId(flow.id)))?.status, 'REVOKED');
+    await page.locator('button:has-text("Revoke workflow")').waitFor({ state: 'detached' });
     await done(page);
   });
 

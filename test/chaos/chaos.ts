@@ -4,8 +4,11 @@
  * whole stack (worker and emulators) is killed. Then every task must be SUCCESS with its
  * one result, none lost, and job bodies re-run only as often as kills can explain.
  *
+ * With `chords`, chords of `chordSize` members run beside the tasks (test/chaos/chords.ts):
+ * every callback must be SUCCESS with its sum, released once.
+ *
  * The test suite runs a small round (test/faults.test.ts); `npm run chaos` a longer one:
- * CHAOS_TASKS, CHAOS_KILLS, CHAOS_STACK_KILLS, CHAOS_CONCURRENCY.
+ * CHAOS_TASKS, CHAOS_KILLS, CHAOS_STACK_KILLS, CHAOS_CONCURRENCY, CHAOS_CHORDS, CHAOS_CHORD_SIZE.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -13,12 +16,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { type ChordReport, checkChords, queueChords } from './chords.js';
 
 export interface ChaosOptions {
   tasks: number;
   kills: number;
   stackKills: number;
   concurrency: number;
+  /** Chords to run beside the tasks, of `chordSize` members each. @default 0 */
+  chords?: number;
+  chordSize?: number;
   log?: (line: string) => void;
 }
 
@@ -36,6 +43,7 @@ export interface ChaosReport {
   rerunTasks: number;
   maxAttempts: number;
   seconds: number;
+  chords?: ChordReport;
 }
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -45,6 +53,10 @@ export async function chaos(options: ChaosOptions): Promise<ChaosReport> {
   const log = options.log ?? (() => undefined);
   const dataDir = mkdtempSync(join(tmpdir(), 'skytask-chaos-'));
   const runsFile = join(dataDir, 'runs.log');
+  const callbacksFile = join(dataDir, 'callbacks.log');
+  /** Releases of WAITING tasks, by task id, from every worker's log. */
+  const releases = new Map<string, number>();
+  const chordRun = (options.chords ?? 0) > 0;
   const started = Date.now();
   let worker: { child: ChildProcess; url: string; exited: Promise<unknown> } | undefined;
 
@@ -58,8 +70,11 @@ export async function chaos(options: ChaosOptions): Promise<ChaosReport> {
           ...process.env,
           SKYTASK_JOBS: join(root, 'test/fixtures/chaos-jobs.ts'),
           SKYTASK_CHAOS_RUNS: runsFile,
+          SKYTASK_CHAOS_CALLBACKS: callbacksFile,
           SKYTASK_VISIBILITY_TIMEOUT: '2',
           SKYTASK_CONCURRENCY: String(options.concurrency),
+          // A join whose every message a kill lost is made good by the reconciler: soon, here.
+          ...(chordRun ? { SKYTASK_RECONCILE_AFTER: '10', SKYTASK_RECONCILE_EVERY: '5' } : {}),
         },
         stdio: ['ignore', 'pipe', 'inherit'],
       },
@@ -70,6 +85,8 @@ export async function chaos(options: ChaosOptions): Promise<ChaosReport> {
       createInterface({ input: child.stdout! }).on('line', (line) => {
         const entry = JSON.parse(line);
         if (entry.url) resolve(entry.url);
+        if (entry.msg?.startsWith('workflow task released'))
+          releases.set(entry.task_id, (releases.get(entry.task_id) ?? 0) + 1);
       });
     });
     worker = { child, url, exited };
@@ -109,6 +126,8 @@ export async function chaos(options: ChaosOptions): Promise<ChaosReport> {
       ids.push(...(await rpc(batch)).map((t) => t.id));
     }
     log(`queued ${ids.length} tasks`);
+    const chords = chordRun ? await queueChords(rpc, options.chords!, options.chordSize ?? 50) : [];
+    if (chordRun) log(`queued ${chords.length} chords of ${options.chordSize ?? 50}`);
     const plan = [...Array(options.kills).fill(false), ...Array(options.stackKills).fill(true)].sort(
       () => Math.random() - 0.5,
     );
@@ -130,6 +149,9 @@ export async function chaos(options: ChaosOptions): Promise<ChaosReport> {
       }
       tasks.push(...done);
     }
+    const chordReport =
+      chordRun &&
+      (await checkChords(rpc, chords, options.chordSize ?? 50, { callbacks: callbacksFile, releases }, deadline));
     const runs = existsSync(runsFile) ? readFileSync(runsFile, 'utf8').split('\n').filter(Boolean) : [];
     const perTask = new Map<string, number>();
     for (const id of runs) perTask.set(id, (perTask.get(id) ?? 0) + 1);
@@ -145,8 +167,9 @@ export async function chaos(options: ChaosOptions): Promise<ChaosReport> {
       neverRan: ids.filter((id) => !perTask.has(id)).length,
       reruns: runs.length - perTask.size,
       rerunTasks: [...perTask.values()].filter((n) => n > 1).length,
-      maxAttempts: Math.max(...tasks.map((t) => t?.attempts ?? 0)),
+      maxAttempts: Math.max(0, ...tasks.map((t) => t?.attempts ?? 0)),
       seconds: Math.round((Date.now() - started) / 100) / 10,
+      ...(chordReport ? { chords: chordReport } : {}),
     };
   } finally {
     if (worker) {
@@ -173,10 +196,13 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     kills: env('CHAOS_KILLS', 15),
     stackKills: env('CHAOS_STACK_KILLS', 3),
     concurrency: env('CHAOS_CONCURRENCY', 10),
+    chords: env('CHAOS_CHORDS', 20),
+    chordSize: env('CHAOS_CHORD_SIZE', 50),
     log: (line) => console.log(`[${new Date().toISOString()}] ${line}`),
   });
   console.log(JSON.stringify(report, null, 2));
-  const ok = report.lost === 0 && report.wrongResults === 0 && report.neverRan === 0;
+  const chordsOk = !report.chords || (report.chords.lostCallbacks === 0 && report.chords.doubleCallbacks === 0);
+  const ok = report.lost === 0 && report.wrongResults === 0 && report.neverRan === 0 && chordsOk;
   console.log(ok ? 'chaos: every task reached SUCCESS with its one result' : 'chaos: FAILED');
   process.exit(ok ? 0 : 1);
 }

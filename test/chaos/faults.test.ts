@@ -32,6 +32,20 @@ describe('kill -9', () => {
   });
 });
 
+describe('kill -9 in the middle of joins', () => {
+  it('20 chords of 50 members through 10 kills of the worker and 1 of the stack: no callback lost or doubled', async (t) => {
+    const options = { tasks: 0, kills: 10, stackKills: 1, concurrency: 10, chords: 20, chordSize: 50 };
+    const report = await chaos({ ...options, log: (line) => t.diagnostic(line) });
+    t.diagnostic(JSON.stringify(report));
+    const chords = report.chords!;
+    assert.equal(chords.lostCallbacks, 0);
+    assert.equal(chords.doubleCallbacks, 0);
+    assert.equal(chords.lostMembers, 0);
+    // A callback body runs again only when a kill cut its run short.
+    assert.ok(chords.callbacksRerun <= options.kills + options.stackKills, `${chords.callbacksRerun} callbacks re-run`);
+  });
+});
+
 describe('DynamoDB outage', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'skytask-outage-'));
   after(() => rmSync(dataDir, { recursive: true, force: true }));

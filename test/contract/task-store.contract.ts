@@ -11,6 +11,7 @@ import type { StoreFactory } from './store-fixture.js';
 import { taskStoreBookkeepingContract } from './task-store-bookkeeping.contract.js';
 import { taskStoreRecordsContract } from './task-store-records.contract.js';
 import { taskStoreRunsContract } from './task-store-runs.contract.js';
+import { workflowStoreContract } from './workflow-store.contract.js';
 
 export type { StoreFactory, StoreFixture } from './store-fixture.js';
 
@@ -19,5 +20,6 @@ export function taskStoreContract(label: string, factory: StoreFactory): void {
     taskStoreRecordsContract(factory);
     taskStoreRunsContract(factory);
     taskStoreBookkeepingContract(factory);
+    workflowStoreContract(factory);
   });
 }

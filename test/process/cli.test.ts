@@ -5,10 +5,12 @@
  */
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import type { AddressInfo } from 'node:net';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createRpcHandler } from '../../functions/rpc-handler.js';
 import { startHttpServer } from '../../local/http.js';
@@ -150,6 +152,43 @@ describe('the skytask CLI', () => {
     const waitRevoked = await cli(['wait', later.id, '--json']);
     assert.equal(waitRevoked.code, 1, 'a REVOKED task exits 1');
     assert.equal(json(waitRevoked).status, 'REVOKED');
+  });
+
+  it('queue-workflow --wait, workflow, revoke-workflow; not found, conflict and usage errors', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'skytask-cli-flow-'));
+    after(() => rmSync(dir, { recursive: true, force: true }));
+    const file = (name: string, params: unknown) => {
+      writeFileSync(join(dir, name), JSON.stringify(params));
+      return join(dir, name);
+    };
+    const members = [1, 2, 3].map((a) => ({ jobname: 'addition', kwargs: { a } }));
+    const chord = file('chord.json', { id: 'cli-chord', members, callback: { jobname: 'addition', kwargs: { a: 9 } } });
+    const done = await cli(['queue-workflow', 'chord', chord, '--wait', '--timeout', '30', '--json']);
+    assert.equal(done.code, 0, done.stderr);
+    assert.equal(json(done).status, 'SUCCESS');
+    assert.equal(json(done).result, 9);
+    const shown = await cli(['workflow', 'cli-chord', '--limit', '2']);
+    assert.equal(shown.code, 0);
+    assert.match(shown.stdout, /^cli-chord {2}chord {2}SUCCESS/);
+    assert.match(shown.stdout, /3 members: 3 succeeded, 0 failed, 0 revoked, 0 pending/);
+    assert.match(shown.stdout, /cli-chord:1 +addition +SUCCESS\nmore: --cursor /);
+    const later = file('later.json', { id: 'cli-later', members: [{ jobname: 'addition', delay: 600 }] });
+    assert.equal((await cli(['queue-workflow', 'group', later])).code, 0);
+    const revoked = await cli(['revoke-workflow', 'cli-later', '--json']);
+    assert.deepEqual(json(revoked), { id: 'cli-later', revoked: 1, requested: 0, ended: 0 });
+    const other = file('other.json', { id: 'cli-later', members: [{ jobname: 'addition', kwargs: { a: 5 } }] });
+    const [missing, conflict, badKind, badJson] = await Promise.all([
+      cli(['workflow', 'nope']),
+      cli(['queue-workflow', 'group', other]),
+      cli(['queue-workflow', 'tree', chord]),
+      cli(['queue-workflow', 'chain', file('bad.json', { steps: [{ jobname: 'nope' }] })]),
+    ]);
+    assert.equal(missing.code, 3);
+    assert.match(missing.stderr, /workflow nope not found/);
+    assert.equal(conflict.code, 5);
+    assert.equal(badKind.code, 2);
+    assert.equal(badJson.code, 2);
+    assert.match(badJson.stderr, /steps\[0\]: unknown job "nope"/);
   });
 
   it('dead-letters lists a dead-lettered task and the letters; purge takes ids or --all, not neither', async () => {

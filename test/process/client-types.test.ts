@@ -3,7 +3,8 @@
  * calls compile and each wrong one sits under `@ts-expect-error` (an unused directive is
  * itself an error); then on a copy of each without the directives, where each wrong call
  * must fail, for the reason it states. client-types.ts: the sample jobs; schema-types.ts:
- * jobs with a kwargs schema (its input types the callers, its output the job's `run`).
+ * jobs with a kwargs schema (its input types the callers, its output the job's `run`);
+ * workflow-types.ts: results flowing through chains and chords.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -81,5 +82,13 @@ describe('client types (tsc on fixtures)', { concurrency: 3 }, () => {
     assert.match(out, /'delya' does not exist/);
     assert.match(out, /Type 'Date' is not assignable to type 'string'/);
     assert.match(out, /Property 'toUpperCase' does not exist on type 'Date'/);
+  });
+
+  it("workflow-types.ts: a chain's step must take the result before it, a chord's callback its members'", async () => {
+    const { expected, errorLines, out } = await withoutDirectives('workflow-types.ts');
+    assert.ok(expected.length >= 10, 'the fixture keeps its wrong calls');
+    assert.deepEqual(errorLines, expected, out);
+    assert.match(out, /Type 'number\[\]' is not assignable to type 'number'/);
+    assert.match(out, /'"nope"' is not assignable/);
   });
 });

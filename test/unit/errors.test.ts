@@ -39,6 +39,19 @@ function instances(module: typeof errors): Record<string, Error> {
     ScheduleError: new module.ScheduleError('j', 'x'),
     EndpointError: new module.EndpointError('x', 502),
     RemoteError: new module.RemoteError(-32603, 'x'),
+    WorkflowNotFoundError: new module.WorkflowNotFoundError('w'),
+    WorkflowConflictError: new module.WorkflowConflictError('w'),
+    WorkflowWaitTimeoutError: new module.WorkflowWaitTimeoutError({
+      id: 'w',
+      kind: 'group',
+      status: 'RUNNING',
+      size: 1,
+      depth: 1,
+      timeQueued: 0,
+      counts: { total: 1, pending: 1, succeeded: 0, failed: 0, revoked: 0 },
+      members: [],
+      cursor: null,
+    }),
   };
 }
 

@@ -4,3 +4,4 @@
  */
 import '../../examples/jobs.test.js';
 import '../../examples/task-lifecycle.test.js';
+import '../../examples/workflow-jobs.test.js';

@@ -25,9 +25,13 @@ describe('the read-only route (POST /rpc/read)', () => {
     assert.deepEqual(q.runtime.rpc.methods.filter((m) => !READ_METHODS.has(m)).sort(), [
       'delete_tasks',
       'purge_dead_letters',
+      'queue_chain',
+      'queue_chord',
+      'queue_group',
       'queue_task',
       'redrive_dead_letters',
       'revoke_task',
+      'revoke_workflow',
     ]);
   });
 

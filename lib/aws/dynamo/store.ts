@@ -8,6 +8,7 @@ import { getScheduleEntries, recordRun } from './schedule-entries.js';
 import { flushTable, type TaskTable } from './table.js';
 import * as ends from './task-ends.js';
 import * as writes from './task-writes.js';
+import { workflowVerbs } from './workflows.js';
 
 export interface DynamoStoreOptions {
   client: DynamoDBClient;
@@ -20,7 +21,8 @@ export interface DynamoStoreOptions {
  * The DynamoDB adapter of the task store: one table (lib/keys.ts builds every key), a task
  * a head item and, for large kwargs, a body item (item.ts). The writes are in
  * task-writes.ts (a run's), task-ends.ts (the others), locks.ts and schedule-entries.ts, the
- * reads in queries.ts. The store keeps, in memory, the attempts it has claimed until their
+ * reads in queries.ts, workflows and their join in workflows.ts (waiting-writes.ts: the
+ * moves of a WAITING task). The store keeps, in memory, the attempts it has claimed until their
  * finish (their head as last written: what a finish counts its write units from) and the job
  * names it has listed: make one store per process and keep it.
  */
@@ -53,5 +55,6 @@ export function createDynamoStore(options: DynamoStoreOptions): TaskStore {
     getScheduleEntries: (jobs) => getScheduleEntries(table, jobs),
     tasksInStatus: (statuses) => tasksInStatus(table, statuses),
     flush: () => flushTable(table),
+    ...workflowVerbs(table),
   };
 }

@@ -16,7 +16,7 @@ import { readHead, ttlAfter } from './task-writes.js';
 import { IDLE, type TaskUpdate, updateTask } from './update.js';
 
 /** One update of the head; the task as written (its body read when it has one), or undefined. */
-async function updated(table: TaskTable, id: string, op: TaskUpdate, now?: number) {
+export async function updated(table: TaskTable, id: string, op: TaskUpdate, now?: number) {
   const written = await updateTask(table, id, op);
   if (!written) return undefined;
   const body = await bodyOf(table, id, written.item);
@@ -28,7 +28,7 @@ async function updated(table: TaskTable, id: string, op: TaskUpdate, now?: numbe
  * the key it was read with: the job's name is in that key, which an end or a redrive moves
  * to another status group, so these writes read the head first.
  */
-async function regroup(table: TaskTable, id: string, status: TaskStatus) {
+export async function regroup(table: TaskTable, id: string, status: TaskStatus) {
   const head: Item | undefined = await readHead(table, id);
   if (!head) return undefined;
   return { [INDEX.byJob.pk]: jobIndexAttrs(id, jobOfIndexKey(head[INDEX.byJob.pk]), status)[INDEX.byJob.pk] };

@@ -1,6 +1,6 @@
 /**
- * The dashboard: a hash router over four views (jobs, tasks, one task, dead letters), the
- * queue's counts in the header, and a refresh every few seconds while the tab is visible —
+ * The dashboard: a hash router over five views (jobs, tasks, one task, a workflow, dead
+ * letters), the queue's counts in the header, and a refresh every few seconds while the tab is visible —
  * live without a reload. Actions ask for a confirmation first (`confirm`).
  */
 import { RpcError, rpc, rpcBatch, takeToken } from './api.js';
@@ -9,8 +9,9 @@ import * as deadLetters from './view-dead-letters.js';
 import * as jobs from './view-jobs.js';
 import * as task from './view-task.js';
 import * as tasks from './view-tasks.js';
+import * as workflow from './view-workflow.js';
 
-const VIEWS = { jobs, tasks, task, 'dead-letters': deadLetters };
+const VIEWS = { jobs, tasks, task, workflow, 'dead-letters': deadLetters };
 /** Seconds between two refreshes of the counts, and of a view that does not say. */
 const EVERY = 2;
 
@@ -120,7 +121,7 @@ const ctx = {
 function show() {
   const { name, params } = route();
   for (const a of document.querySelectorAll('nav a'))
-    a.classList.toggle('current', a.dataset.view === (name === 'task' ? 'tasks' : name));
+    a.classList.toggle('current', a.dataset.view === (name === 'task' || name === 'workflow' ? 'tasks' : name));
   const main = $('view');
   main.replaceChildren();
   state.view = VIEWS[name].mount(main, params, ctx);

@@ -1,10 +1,12 @@
 /**
  * One task in full (`get_task`): its times, kwargs, result, the error of each attempt,
- * progress and cost when it has them, its sub-tasks (`get_tasks` by `from_task`), and the
- * actions its state allows: revoke (not ready), purge its dead letter (dead-lettered).
+ * progress and cost when it has them, its sub-tasks (`get_tasks` by `from_task`), its
+ * workflow when it is a task of one (view-workflow.js), and the actions its state allows:
+ * revoke (not ready), purge its dead letter (dead-lettered).
  */
 import { ago, cost, fill, h, json, progress, seconds, status, table, taskLink, time, when } from './dom.js';
 import { runTime, taskTable } from './view-tasks.js';
+import { workflowOf, workflowPanel } from './view-workflow.js';
 
 const READY = ['SUCCESS', 'FAILURE', 'REVOKED'];
 
@@ -85,7 +87,10 @@ function actions(t, ctx) {
   );
 }
 
-function render(t, children, ctx) {
+/** Members the panel of a task's workflow shows. */
+const MEMBERS = 10;
+
+function render(t, children, workflow, ctx) {
   const subtasks = children.tasks.length
     ? [
         h('h3', {}, 'Sub-tasks'),
@@ -102,6 +107,15 @@ function render(t, children, ctx) {
     t.status === 'SUCCESS' ? [h('h3', {}, 'result'), json(t.result)] : null,
     attemptErrors(t),
     subtasks,
+    workflow
+      ? workflowPanel(
+          workflow,
+          ctx,
+          workflow.cursor
+            ? h('a', { href: `#/workflow/${encodeURIComponent(workflow.id)}` }, `all ${workflow.size} →`)
+            : null,
+        )
+      : null,
   ];
 }
 
@@ -111,13 +125,15 @@ export function mount(main, params, ctx) {
   let shown = '';
   return {
     async refresh() {
-      const [task, children] = await ctx.rpcBatch([
+      const flow = workflowOf(params.id);
+      const [task, children, workflow] = await ctx.rpcBatch([
         ['get_task', { id: params.id }],
         ['get_tasks', { from_task: params.id, limit: 25 }],
+        ...(flow ? [['get_workflow', { id: flow, limit: MEMBERS }]] : []),
       ]);
       if (task.error) throw task.error;
       // Unchanged: left as it is, so that an open stack stays open.
-      const seen = JSON.stringify([task.result, children.result]);
+      const seen = JSON.stringify([task.result, children.result, workflow?.result]);
       if (seen === shown) return;
       shown = seen;
       if (!task.result)
@@ -126,7 +142,7 @@ export function mount(main, params, ctx) {
           h('h2', {}, 'Task ', h('code', {}, params.id)),
           h('p', {}, 'No such task (or past its retention).'),
         );
-      fill(body, render(task.result, children.result ?? { tasks: [] }, ctx));
+      fill(body, render(task.result, children.result ?? { tasks: [] }, workflow?.result, ctx));
     },
   };
 }

@@ -5,7 +5,7 @@
  */
 import { fill, h, progress, seconds, status, table, taskLink, when } from './dom.js';
 
-const STATUSES = ['QUEUED', 'STARTED', 'RETRY', 'SUCCESS', 'FAILURE', 'REVOKED'];
+const STATUSES = ['QUEUED', 'STARTED', 'RETRY', 'WAITING', 'SUCCESS', 'FAILURE', 'REVOKED'];
 /** Tasks a page. */
 const PAGE = 25;
 

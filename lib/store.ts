@@ -1,4 +1,5 @@
 import type { AttemptError, Task, TaskStatus } from './task.js';
+import type { PermitStore } from './permit-store.js';
 
 /** The end of an attempt, as the finish write records it. */
 export interface Outcome {
@@ -152,3 +153,6 @@ export interface TaskStore {
   /** Delete every item. For tests and local resets. */
   flush(): Promise<void>;
 }
+
+/** The task store port also carries the per-key limits' verbs (lib/permit-store.ts). */
+export interface TaskStore extends PermitStore {}

@@ -3,6 +3,7 @@ import { TaskExistsError } from '../errors.js';
 import type { ScheduleEntry, TaskStore } from '../store.js';
 import { createdCost } from './memory-cost.js';
 import { deadLetterVerbs } from './dead-letter-verbs.js';
+import { memoryPermits } from './memory-permits.js';
 import { endVerbs, runVerbs } from './memory-runs.js';
 import { type MemoryState, type MemoryStoreOptions, memoryState, type ScheduleRecord } from './memory-state.js';
 import { listTasks } from './task-listing.js';
@@ -134,5 +135,16 @@ function lockAndScheduleVerbs(
  */
 export function createMemoryStore(options: MemoryStoreOptions = {}): TaskStore {
   const s = memoryState(options);
-  return { ...recordVerbs(s), ...runVerbs(s), ...endVerbs(s), ...deadLetterVerbs(s), ...lockAndScheduleVerbs(s) };
+  const { clear: clearPermits, ...permits } = memoryPermits();
+  const records = recordVerbs(s);
+  const flush = () => records.flush().then(clearPermits);
+  return {
+    ...records,
+    ...runVerbs(s),
+    ...endVerbs(s),
+    ...deadLetterVerbs(s),
+    ...lockAndScheduleVerbs(s),
+    ...permits,
+    flush,
+  };
 }

@@ -1,3 +1,4 @@
+import type { HeldPermit } from '../permit-store.js';
 import type { Outcome } from '../store.js';
 import { isReady, type Task } from '../task.js';
 import type { TaskDeps } from './deps.js';
@@ -6,12 +7,13 @@ import type { TaskDeps } from './deps.js';
  * How a task (or one attempt of it) ends:
  * - `attempt`: the run holding the claim records its outcome (fenced on the attempt
  *   number, so a run that lost its lease writes nothing). A RETRY outcome ends only the
- *   attempt: the task keeps its lock and waits for the next one.
+ *   attempt: the task keeps its lock and waits for the next one. The run's `permit` (a
+ *   per-key concurrency limit's, docs/limits.md) is given back either way: the run is over.
  * - `idle`: a task no live run holds (QUEUED, RETRY, or STARTED with an expired lease)
  *   ends REVOKED or FAILURE — revoked, expired, dead-lettered, or given up by the reconciler.
  */
 export type TaskEnd =
-  | { attempt: number; outcome: Outcome }
+  | { attempt: number; outcome: Outcome; permit?: HeldPermit }
   | { idle: 'REVOKED' | 'FAILURE'; reason: string; deadLettered?: boolean };
 
 /**
@@ -38,5 +40,14 @@ export async function endTask(
           deadLettered: end.deadLettered,
         });
   if (ended?.lockId && isReady(ended.status)) await store.releaseLock(ended.lockId, id);
+  if ('permit' in end && end.permit) await releasePermit(deps, end.permit);
   return ended;
+}
+
+/**
+ * Give a run's permit back. A failed release is let go: the permit lapses with its lease, as
+ * a crashed run's does (the run is over either way).
+ */
+export async function releasePermit(deps: Pick<TaskDeps, 'store' | 'clock'>, permit: HeldPermit): Promise<void> {
+  await deps.store.releasePermit(permit, deps.clock()).catch(() => undefined);
 }

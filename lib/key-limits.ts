@@ -108,7 +108,7 @@ function taskKey(job: string, option: string, key: (kwargs: Kwargs) => LimitKey,
 }
 
 /** The limits of a task of `job` with `kwargs` (the schema's output, as `run` receives them). Throws as `taskKey`. */
-export function taskLimits(job: Job, kwargs: Kwargs): TaskLimits {
+export function taskLimits(job: Job<any, any>, kwargs: Kwargs): TaskLimits {
   const limits: TaskLimits = {};
   const { concurrency: c, rateLimit: r } = job;
   if (c) limits.concurrency = { ...taskKey(job.name, 'concurrency', c.key, kwargs), limit: c.limit };

@@ -13,12 +13,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { checkLimited, type LimitsOptions, type LimitsReport, limitsEnv, queueLimited } from './limits.js';
 
 export interface ChaosOptions {
   tasks: number;
   kills: number;
   stackKills: number;
   concurrency: number;
+  /** Tasks of a job with a per-key concurrency limit, beside the others (test/chaos/limits.ts). */
+  limited?: LimitsOptions;
   log?: (line: string) => void;
 }
 
@@ -36,15 +39,21 @@ export interface ChaosReport {
   rerunTasks: number;
   maxAttempts: number;
   seconds: number;
+  limits?: LimitsReport;
 }
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
+/** The lease of the limits workload: short (under the 2 s visibility), so a killed run's permit lapses soon. */
+const LIMITS_LEASE_SECONDS = 1.5;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function chaos(options: ChaosOptions): Promise<ChaosReport> {
   const log = options.log ?? (() => undefined);
   const dataDir = mkdtempSync(join(tmpdir(), 'skytask-chaos-'));
   const runsFile = join(dataDir, 'runs.log');
+  const limitsFile = join(dataDir, 'limits.log');
+  /** When each kill happened (ms): a run cut by one ends there. */
+  const kills: number[] = [];
   const started = Date.now();
   let worker: { child: ChildProcess; url: string; exited: Promise<unknown> } | undefined;
 
@@ -60,6 +69,7 @@ export async function chaos(options: ChaosOptions): Promise<ChaosReport> {
           SKYTASK_CHAOS_RUNS: runsFile,
           SKYTASK_VISIBILITY_TIMEOUT: '2',
           SKYTASK_CONCURRENCY: String(options.concurrency),
+          ...(options.limited ? limitsEnv(limitsFile, options.limited, LIMITS_LEASE_SECONDS) : {}),
         },
         stdio: ['ignore', 'pipe', 'inherit'],
       },
@@ -92,6 +102,7 @@ export async function chaos(options: ChaosOptions): Promise<ChaosReport> {
   const emulatorPid = () => JSON.parse(readFileSync(join(dataDir, 'emulators.json'), 'utf8')).pid as number;
   const kill = async (whole: boolean) => {
     const pid = whole ? emulatorPid() : undefined;
+    kills.push(Date.now());
     worker!.child.kill('SIGKILL');
     await worker!.exited;
     if (pid) process.kill(pid, 'SIGKILL');
@@ -108,6 +119,7 @@ export async function chaos(options: ChaosOptions): Promise<ChaosReport> {
       }));
       ids.push(...(await rpc(batch)).map((t) => t.id));
     }
+    if (options.limited) ids.push(...(await queueLimited(rpc, options.limited, options.tasks)));
     log(`queued ${ids.length} tasks`);
     const plan = [...Array(options.kills).fill(false), ...Array(options.stackKills).fill(true)].sort(
       () => Math.random() - 0.5,
@@ -134,6 +146,13 @@ export async function chaos(options: ChaosOptions): Promise<ChaosReport> {
     const perTask = new Map<string, number>();
     for (const id of runs) perTask.set(id, (perTask.get(id) ?? 0) + 1);
     const succeeded = tasks.filter((t) => t?.status === 'SUCCESS').length;
+    const at = { file: limitsFile, kills, leaseSeconds: LIMITS_LEASE_SECONDS, offset: options.tasks };
+    const limits =
+      options.limited &&
+      (await checkLimited(tasks.slice(options.tasks), options.limited, {
+        ...at,
+        dynamodbEndpoint: JSON.parse(readFileSync(join(dataDir, 'emulators.json'), 'utf8')).dynamodbEndpoint,
+      }));
     return {
       tasks: ids.length,
       kills: options.kills,
@@ -147,6 +166,7 @@ export async function chaos(options: ChaosOptions): Promise<ChaosReport> {
       rerunTasks: [...perTask.values()].filter((n) => n > 1).length,
       maxAttempts: Math.max(...tasks.map((t) => t?.attempts ?? 0)),
       seconds: Math.round((Date.now() - started) / 100) / 10,
+      ...(limits ? { limits } : {}),
     };
   } finally {
     if (worker) {

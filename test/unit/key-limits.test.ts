@@ -137,11 +137,26 @@ describe('limit options and keys', () => {
   });
 
   it('a wait is whole seconds from the hint, spread more the longer the task has waited, at most 900', () => {
-    assert.equal(waitSeconds(0, 0, () => 0), 1);
-    assert.equal(waitSeconds(4.2, 0, () => 0), 5);
-    assert.equal(waitSeconds(0, 10, () => 0.999), 5);
-    assert.equal(waitSeconds(0, 10_000, () => 0.999), 30);
-    assert.equal(waitSeconds(5_000, 0, () => 0), 900);
+    assert.equal(
+      waitSeconds(0, 0, () => 0),
+      1,
+    );
+    assert.equal(
+      waitSeconds(4.2, 0, () => 0),
+      5,
+    );
+    assert.equal(
+      waitSeconds(0, 10, () => 0.999),
+      5,
+    );
+    assert.equal(
+      waitSeconds(0, 10_000, () => 0.999),
+      30,
+    );
+    assert.equal(
+      waitSeconds(5_000, 0, () => 0),
+      900,
+    );
     const now = 1000;
     assert.equal(permitHint([{ index: 0, holder: 'h', since: 990, leaseUntil: 1030, lastSeconds: 15 }], now), 5);
     assert.equal(permitHint([{ index: 0, holder: 'h', since: 990, leaseUntil: 1003 }], now), 0, 'no run time seen');

@@ -2,6 +2,7 @@ import type { StandardSchemaV1 } from '@standard-schema/spec';
 import { readThrown } from './consumer/outcome.js';
 import { cutBytes } from './bytes.js';
 import { ValidationError } from './errors.js';
+import type { KeyConcurrency, KeyRateLimit } from './key-limits.js';
 import type { KwargsSchema } from './kwargs-schema.js';
 import type { Logger } from './log.js';
 import type { Task } from './task.js';
@@ -145,6 +146,15 @@ export interface JobOptions<K extends Kwargs, R, I extends Kwargs = K, P = unkno
   cron?: string;
   /** With `cron`: the IANA time zone it is read in. DST as EventBridge Scheduler does it. @default 'UTC' */
   timezone?: string;
+  /**
+   * At most `limit` runs at once per key, across every consumer: `{ key: (kwargs) =>
+   * kwargs.tenant, limit: 5 }`. A task over it waits (delayed, no attempt counted). The key
+   * gets the kwargs as `run` does; a key function that throws or gives no key refuses the
+   * task at queue time (ValidationError). docs/limits.md
+   */
+  concurrency?: KeyConcurrency<K>;
+  /** At most `max` runs start per key in each window of `per` seconds: `{ key, max: 100, per: 60 }`. docs/limits.md */
+  rateLimit?: KeyRateLimit<K>;
 }
 
 /**

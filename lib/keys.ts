@@ -227,3 +227,17 @@ export function canonicalJson(value: unknown): string {
 export function lockIdFor(job: string, kwargs: Record<string, unknown>): string {
   return createHash('sha256').update(job).update('\0').update(canonicalJson(kwargs)).digest('hex').slice(0, 40);
 }
+
+/**
+ * Per-key limits (lib/permit-store.ts), keyed by a key's hash (lib/key-limits.ts: 40 hex
+ * characters, whatever the caller's key): a permit of a concurrency limit, and a rate
+ * limit's window of starts (`sk`: the window's start, epoch seconds).
+ *   permit#<key> / <index>    { holder, task_id, since, lease_until, last_seconds, ttl }
+ *   rate#<key> / <window>     { n, ttl }
+ */
+export const permitPartition = (key: string) => `permit#${key}`;
+export const permitKey = (key: string, index: number) => ({
+  pk: permitPartition(key),
+  sk: String(index).padStart(4, '0'),
+});
+export const windowKey = (key: string, window: number) => ({ pk: `rate#${key}`, sk: String(window) });

@@ -1,5 +1,6 @@
 import { RegistryError, UnknownJobError } from './errors.js';
 import { isJob, type Job } from './job.js';
+import { checkKeyLimitOptions } from './key-limits.js';
 import { isStandardSchema, kwargsFromResult } from './kwargs-schema.js';
 import { checkRetrySettings } from './retry.js';
 import { scheduleOf } from './schedule.js';
@@ -59,6 +60,7 @@ export function createRegistry(moduleExports: unknown): JobRegistry {
       if (jobs.has(value.name)) throw new RegistryError(`two jobs are named "${value.name}"`);
       checkRetrySettings(value);
       checkSchema(value);
+      checkKeyLimitOptions(value);
       // A schedule that makes no sense anywhere fails the load (ScheduleError names the job).
       scheduleOf(value);
       jobs.set(value.name, value);

@@ -1,6 +1,7 @@
 import { UnrecoverableError, ValidationError } from '../errors.js';
 import type { Job, Kwargs } from '../job.js';
 import type { Logger } from '../log.js';
+import type { HeldPermit } from '../permit-store.js';
 import type { ReceivedMessage } from '../queue.js';
 import type { Task } from '../task.js';
 import type { TaskDeps } from '../tasks/deps.js';
@@ -23,6 +24,8 @@ export interface AttemptInput {
   worker: { id: string; running: Set<string> };
   /** Counts the heartbeats that extended the lease (for the task's cost). */
   beats?: { count: number };
+  /** The per-key concurrency permit the run holds: each heartbeat extends it with the lease. */
+  permit?: HeldPermit;
 }
 
 /**
@@ -41,8 +44,12 @@ function startHeartbeat(
   let stopped = false;
   const beat = async () => {
     try {
-      const current = await deps.store.extendLease(task.id, task.attempts, deps.clock() + leaseSeconds);
+      const leaseUntil = deps.clock() + leaseSeconds;
+      const current = await deps.store.extendLease(task.id, task.attempts, leaseUntil);
       if (!current) return halt({ kind: 'lost-claim' });
+      // A permit taken over (its lease lapsed) may be another run's now: this one stops, as on a lost claim.
+      if (input.permit && !(await deps.store.extendPermit(input.permit, leaseUntil)))
+        return halt({ kind: 'lost-claim' });
       if (input.beats) input.beats.count++;
       if (current.revokeRequested) return halt({ kind: 'revoked' });
       await deps.queue.changeVisibility(input.message.receiptHandle, leaseSeconds + 1);

@@ -1,17 +1,21 @@
 import { decodeEnvelope, type ProducerEnvelope, taskIdOf } from '../envelope.js';
 import { ConflictError, UnrecoverableError, ValidationError } from '../errors.js';
+import type { Job } from '../job.js';
+import { hasKeyLimits } from '../key-limits.js';
 import { cutBytes } from '../bytes.js';
 import { type Logger, taskLogger } from '../log.js';
 import type { ReceivedMessage } from '../queue.js';
+import type { HeldPermit } from '../permit-store.js';
 import type { Outcome } from '../store.js';
 import { isIdle, isReady, type Task } from '../task.js';
 import type { TaskDeps } from '../tasks/deps.js';
-import { endTask, settleEnded } from '../tasks/end.js';
+import { endTask, releasePermit, settleEnded } from '../tasks/end.js';
 import { recordTask } from '../tasks/enqueue.js';
 import { sendTaskMessage } from '../tasks/send.js';
 import { suspendForChildren } from '../tasks/workflow-children.js';
 import { isAwaitingChildren } from '../workflow.js';
 import { runAttempt } from './attempt.js';
+import { passKeyLimits, waitForKeyLimit } from './key-limits.js';
 import { type BatchInvocation, DEFER_SECONDS, hasFairRun } from './time-budget.js';
 import { outcomeOf } from './outcome.js';
 import { runUsage } from './usage.js';
@@ -64,7 +68,9 @@ export async function handleMessage(
   const known = registry.get(job);
   if (known && !hasFairRun(known, invocation) && (await deferred(c.deps, id))) return;
   try {
-    await claimAndRun(c, { id, jobName: job }, message, invocation, batchSize);
+    const gate = known && hasKeyLimits(known) ? await passLimits(c, known, id) : {};
+    if (!gate) return;
+    await claimAndRun(c, { id, jobName: job, permit: gate.permit }, message, invocation, batchSize);
   } catch (err) {
     if (receives >= c.maxReceiveCount && !(err instanceof RetryLaterError))
       await deadLettered(c.deps, id, receives, err);
@@ -73,12 +79,39 @@ export async function handleMessage(
 }
 
 /**
+ * A task of a job with per-key limits (docs/limits.md): read first (its kwargs give the keys);
+ * if a claim would start it now, it takes a permit and a rate count before the claim, and over
+ * a limit it waits (a fresh delayed message: no attempt, no receive counted). Undefined when
+ * the delivery is dealt with: the task waits, or there is nothing to run (what the claim would
+ * find: `unclaimed`), or its kwargs give no key now (it fails, as its run would).
+ */
+async function passLimits(c: DeliveryContext, job: Job, id: string): Promise<{ permit?: HeldPermit } | undefined> {
+  const { deps } = c;
+  const task = await deps.store.getTask(id);
+  const now = deps.clock();
+  if (!task || !isIdle(task, now) || task.revokeRequested || isExpired(task, now) || (task.eta ?? now) > now + 1) {
+    return void (await unclaimed(deps, id, job.name, task, now));
+  }
+  try {
+    const gate = await passKeyLimits(deps, job, task, c.leaseSeconds);
+    if ('wait' in gate) return void (await waitForKeyLimit(deps, task, gate));
+    return gate;
+  } catch (err) {
+    if (!(err instanceof ValidationError)) throw err;
+    const reason = `its per-key limit has no key: ${err.message}`;
+    if (await endTask(deps, id, { idle: 'FAILURE', reason }))
+      taskLogger(deps.logger, task).error({ reason }, 'task FAILURE');
+  }
+}
+
+/**
  * Claim before run; run; fenced finish, which records what the attempt consumed. A RETRY gets
- * a new message for the next attempt.
+ * a new message for the next attempt. A `permit` taken for the run is given back at its end,
+ * or at once when the claim fails.
  */
 async function claimAndRun(
   c: DeliveryContext,
-  { id, jobName }: { id: string; jobName: string },
+  { id, jobName, permit }: { id: string; jobName: string; permit?: HeldPermit },
   message: ReceivedMessage,
   invocation: BatchInvocation | undefined,
   batchSize: number,
@@ -86,17 +119,33 @@ async function claimAndRun(
   const { deps } = c;
   const now = deps.clock();
   const claim = await deps.store.claimTask({ id, now, leaseUntil: now + c.leaseSeconds, worker: c.worker.id });
-  if (!claim.claimed) return unclaimed(deps, id, jobName, claim.task, now);
+  if (!claim.claimed) {
+    if (permit) await releasePermit(deps, permit);
+    return unclaimed(deps, id, jobName, claim.task, now);
+  }
   const task = claim.task;
   const log = taskLogger(deps.logger, task);
   const job = deps.registry.get(task.name);
   log.info({ attempt: task.attempts }, 'task started');
   const beats = { count: 0 };
-  const input = { task, job: job!, message, log, invocation, leaseSeconds: c.leaseSeconds, worker: c.worker, beats };
+  const input = {
+    task,
+    job: job!,
+    message,
+    log,
+    invocation,
+    leaseSeconds: c.leaseSeconds,
+    worker: c.worker,
+    beats,
+    permit,
+  };
   let run = job && (await runAttempt(deps, input));
   // A parent that awaits its children ends its run WAITING (lib/tasks/workflow-children.ts).
   if (run && 'value' in run && isAwaitingChildren(run.value)) {
-    if (await suspendForChildren(deps, task, run.value, log)) return;
+    if (await suspendForChildren(deps, task, run.value, log)) {
+      if (permit) await releasePermit(deps, permit);
+      return;
+    }
     run = { error: new UnrecoverableError("the job returned another task's ctx.awaitChildren") };
   }
   const outcome: Outcome | undefined = run
@@ -106,7 +155,8 @@ async function claimAndRun(
     const seen = { batchSize, heartbeats: beats.count, seconds: outcome.time - now, retry: outcome.status === 'RETRY' };
     outcome.usage = runUsage({ ...seen, memoryMb: c.memoryMb });
   }
-  const ended = outcome && (await endTask(deps, task.id, { attempt: task.attempts, outcome }));
+  const ended = outcome && (await endTask(deps, task.id, { attempt: task.attempts, outcome, permit }));
+  if (!outcome && permit) await releasePermit(deps, permit);
   if (!outcome || !ended) {
     return void log.warn({ attempt: task.attempts }, 'claim lost (a newer attempt owns the task): outcome discarded');
   }
@@ -151,6 +201,10 @@ async function deferred(deps: TaskDeps, id: string): Promise<boolean> {
   return true;
 }
 
+/** Whether the task's expiry has passed: an expiry at the due time itself (`expiry: 0`) has, even for an early delivery. */
+const isExpired = (task: Task, now: number) =>
+  task.expiry !== undefined && task.expiry <= Math.max(now, task.eta ?? now);
+
 /** Why an expired task ends REVOKED; the earlier attempts' errors stay in its history. */
 const expiredReason = (task: Task) =>
   task.attempts ? `expired before attempt ${task.attempts + 1} could start` : 'expired before it started';
@@ -183,9 +237,7 @@ async function unclaimed(deps: TaskDeps, id: string, job: string, task: Task | u
     // flight, and it comes back if the run dies. This copy is not needed.
     return void log.debug('duplicate delivery of a running task: dropped');
   }
-  // An expiry at the due time itself (`expiry: 0`) has passed even for an early delivery.
-  const expired = task.expiry !== undefined && task.expiry <= Math.max(now, task.eta ?? now);
-  const reason = task.revokeRequested ? 'revoked' : expired ? expiredReason(task) : undefined;
+  const reason = task.revokeRequested ? 'revoked' : isExpired(task, now) ? expiredReason(task) : undefined;
   if (reason) {
     if (await endTask(deps, task.id, { idle: 'REVOKED', reason })) return void log.info({ reason }, 'task REVOKED');
   } else if (task.eta !== undefined && task.eta > now + 1) {

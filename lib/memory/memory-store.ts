@@ -3,6 +3,7 @@ import { TaskExistsError } from '../errors.js';
 import type { ScheduleEntry, TaskStore } from '../store.js';
 import { createdCost } from './memory-cost.js';
 import { deadLetterVerbs } from './dead-letter-verbs.js';
+import { memoryPermits } from './memory-permits.js';
 import { endVerbs, runVerbs } from './memory-runs.js';
 import { type MemoryState, type MemoryStoreOptions, memoryState, type ScheduleRecord } from './memory-state.js';
 import { listTasks } from './task-listing.js';
@@ -135,12 +136,16 @@ function lockAndScheduleVerbs(
  */
 export function createMemoryStore(options: MemoryStoreOptions = {}): TaskStore {
   const s = memoryState(options);
+  const { clear: clearPermits, ...permits } = memoryPermits();
+  const records = recordVerbs(s);
   const tasks = {
-    ...recordVerbs(s),
+    ...records,
     ...runVerbs(s),
     ...endVerbs(s),
     ...deadLetterVerbs(s),
     ...lockAndScheduleVerbs(s),
+    ...permits,
+    flush: () => records.flush().then(clearPermits),
   };
   return { ...tasks, ...workflowVerbs(s, tasks.flush) };
 }

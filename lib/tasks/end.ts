@@ -1,3 +1,4 @@
+import type { HeldPermit } from '../permit-store.js';
 import type { Outcome } from '../store.js';
 import { isReady, type Task } from '../task.js';
 import type { EndedStatus } from '../workflow-store.js';
@@ -8,14 +9,15 @@ import { settleWorkflowTask } from './workflow-settle.js';
  * How a task (or one attempt of it) ends:
  * - `attempt`: the run holding the claim records its outcome (fenced on the attempt
  *   number, so a run that lost its lease writes nothing). A RETRY outcome ends only the
- *   attempt: the task keeps its lock and waits for the next one.
+ *   attempt: the task keeps its lock and waits for the next one. The run's `permit` (a
+ *   per-key concurrency limit's, docs/limits.md) is given back either way: the run is over.
  * - `idle`: a task no live run holds (QUEUED, RETRY, or STARTED with an expired lease)
  *   ends REVOKED or FAILURE — revoked, expired, dead-lettered, or given up by the reconciler.
  * - `waiting`: a WAITING task ends without a run (revoked, its chain or chord failed), or a
  *   parent with its continuation's outcome (docs/workflows.md).
  */
 export type TaskEnd =
-  | { attempt: number; outcome: Outcome }
+  | { attempt: number; outcome: Outcome; permit?: HeldPermit }
   | { idle: 'REVOKED' | 'FAILURE'; reason: string; deadLettered?: boolean }
   | { waiting: Outcome & { status: EndedStatus } };
 
@@ -47,6 +49,7 @@ function recordEnd(deps: Pick<TaskDeps, 'store' | 'clock'>, id: string, end: Tas
  */
 export async function endTask(deps: TaskDeps, id: string, end: TaskEnd): Promise<Task | undefined> {
   const ended = await recordEnd(deps, id, end);
+  if ('permit' in end && end.permit) await releasePermit(deps, end.permit);
   if (ended && isReady(ended.status)) {
     if (ended.lockId) await deps.store.releaseLock(ended.lockId, id);
     await settleWorkflowTask(deps, ended, endTask);
@@ -56,3 +59,11 @@ export async function endTask(deps: TaskDeps, id: string, end: TaskEnd): Promise
 
 /** Take the workflow steps of a task that is ready again (a redelivery, the reconciler): they are idempotent. */
 export const settleEnded = (deps: TaskDeps, task: Task) => settleWorkflowTask(deps, task, endTask);
+
+/**
+ * Give a run's permit back. A failed release is let go: the permit lapses with its lease, as
+ * a crashed run's does (the run is over either way).
+ */
+export async function releasePermit(deps: Pick<TaskDeps, 'store' | 'clock'>, permit: HeldPermit): Promise<void> {
+  await deps.store.releasePermit(permit, deps.clock()).catch(() => undefined);
+}

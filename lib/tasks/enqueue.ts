@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mapSettled } from '../concurrency.js';
 import { ConflictError, TaskExistsError, ValidationError } from '../errors.js';
 import { canOverlap } from '../job.js';
+import { taskLimits } from '../key-limits.js';
 import { canonicalJson, lockIdFor } from '../keys.js';
 import { taskLogger } from '../log.js';
 import type { Task } from '../task.js';
@@ -57,6 +58,8 @@ export async function buildTask(
   const job = deps.registry.require(jobName);
   const args = await checkKwargs(kwargs, job.schema);
   const eta = checkOptions(options, now);
+  // A limit's key is the caller's data: a key function that throws or gives no key refuses the task now.
+  taskLimits(job, args.value);
   if (!deps.timer && needsTimer(deps, eta)) {
     throw new ValidationError(
       `tasks due more than ${deps.maxQueueDelay} s ahead need a timer (on AWS: SKYTASK_TIMER_GROUP, SKYTASK_TIMER_ROLE_ARN, SKYTASK_QUEUE_ARN)`,

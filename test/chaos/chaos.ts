@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { type ChordReport, checkChords, queueChords } from './chords.js';
+import { checkLimited, type LimitsOptions, type LimitsReport, limitsEnv, queueLimited } from './limits.js';
 
 export interface ChaosOptions {
   tasks: number;
@@ -26,6 +27,8 @@ export interface ChaosOptions {
   /** Chords to run beside the tasks, of `chordSize` members each. @default 0 */
   chords?: number;
   chordSize?: number;
+  /** Tasks of a job with a per-key concurrency limit, beside the others (test/chaos/limits.ts). */
+  limited?: LimitsOptions;
   log?: (line: string) => void;
 }
 
@@ -44,9 +47,12 @@ export interface ChaosReport {
   maxAttempts: number;
   seconds: number;
   chords?: ChordReport;
+  limits?: LimitsReport;
 }
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
+/** The lease of the limits workload: short (under the 2 s visibility), so a killed run's permit lapses soon. */
+const LIMITS_LEASE_SECONDS = 1.5;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function chaos(options: ChaosOptions): Promise<ChaosReport> {
@@ -57,6 +63,9 @@ export async function chaos(options: ChaosOptions): Promise<ChaosReport> {
   /** Releases of WAITING tasks, by task id, from every worker's log. */
   const releases = new Map<string, number>();
   const chordRun = (options.chords ?? 0) > 0;
+  const limitsFile = join(dataDir, 'limits.log');
+  /** When each kill happened (ms): a run cut by one ends there. */
+  const kills: number[] = [];
   const started = Date.now();
   let worker: { child: ChildProcess; url: string; exited: Promise<unknown> } | undefined;
 
@@ -75,6 +84,7 @@ export async function chaos(options: ChaosOptions): Promise<ChaosReport> {
           SKYTASK_CONCURRENCY: String(options.concurrency),
           // A join whose every message a kill lost is made good by the reconciler: soon, here.
           ...(chordRun ? { SKYTASK_RECONCILE_AFTER: '10', SKYTASK_RECONCILE_EVERY: '5' } : {}),
+          ...(options.limited ? limitsEnv(limitsFile, options.limited, LIMITS_LEASE_SECONDS) : {}),
         },
         stdio: ['ignore', 'pipe', 'inherit'],
       },
@@ -109,6 +119,7 @@ export async function chaos(options: ChaosOptions): Promise<ChaosReport> {
   const emulatorPid = () => JSON.parse(readFileSync(join(dataDir, 'emulators.json'), 'utf8')).pid as number;
   const kill = async (whole: boolean) => {
     const pid = whole ? emulatorPid() : undefined;
+    kills.push(Date.now());
     worker!.child.kill('SIGKILL');
     await worker!.exited;
     if (pid) process.kill(pid, 'SIGKILL');
@@ -125,6 +136,7 @@ export async function chaos(options: ChaosOptions): Promise<ChaosReport> {
       }));
       ids.push(...(await rpc(batch)).map((t) => t.id));
     }
+    if (options.limited) ids.push(...(await queueLimited(rpc, options.limited, options.tasks)));
     log(`queued ${ids.length} tasks`);
     const chords = chordRun ? await queueChords(rpc, options.chords!, options.chordSize ?? 50) : [];
     if (chordRun) log(`queued ${chords.length} chords of ${options.chordSize ?? 50}`);
@@ -156,6 +168,13 @@ export async function chaos(options: ChaosOptions): Promise<ChaosReport> {
     const perTask = new Map<string, number>();
     for (const id of runs) perTask.set(id, (perTask.get(id) ?? 0) + 1);
     const succeeded = tasks.filter((t) => t?.status === 'SUCCESS').length;
+    const at = { file: limitsFile, kills, leaseSeconds: LIMITS_LEASE_SECONDS, offset: options.tasks };
+    const limits =
+      options.limited &&
+      (await checkLimited(tasks.slice(options.tasks), options.limited, {
+        ...at,
+        dynamodbEndpoint: JSON.parse(readFileSync(join(dataDir, 'emulators.json'), 'utf8')).dynamodbEndpoint,
+      }));
     return {
       tasks: ids.length,
       kills: options.kills,
@@ -170,6 +189,7 @@ export async function chaos(options: ChaosOptions): Promise<ChaosReport> {
       maxAttempts: Math.max(0, ...tasks.map((t) => t?.attempts ?? 0)),
       seconds: Math.round((Date.now() - started) / 100) / 10,
       ...(chordReport ? { chords: chordReport } : {}),
+      ...(limits ? { limits } : {}),
     };
   } finally {
     if (worker) {

@@ -46,6 +46,23 @@ describe('kill -9 in the middle of joins', () => {
   });
 });
 
+describe('kill -9 during runs under a per-key limit', () => {
+  it('never more than the limit of a key at once, no task lost, no permit held past a lease', async (t) => {
+    const limited = { tasks: 300, keys: 3, limit: 3 };
+    const options = { tasks: 0, kills: 4, stackKills: 1, concurrency: 10, limited };
+    const report = await chaos({ ...options, log: (line) => t.diagnostic(line) });
+    t.diagnostic(JSON.stringify(report));
+    const limits = report.limits!;
+    assert.equal(limits.lost, 0);
+    assert.equal(report.succeeded, limited.tasks);
+    assert.equal(report.neverRan, 0);
+    assert.ok(limits.mostAtOnce <= limited.limit, `${limits.mostAtOnce} runs of one key at once`);
+    assert.equal(limits.leaked, 0);
+    // A wait is not an attempt: only a kill can make a second one.
+    assert.ok(limits.maxAttempts <= 1 + options.kills + options.stackKills, `${limits.maxAttempts} attempts`);
+  });
+});
+
 describe('DynamoDB outage', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'skytask-outage-'));
   after(() => rmSync(dataDir, { recursive: true, force: true }));

@@ -7,6 +7,7 @@
  *   taskStoreContract('memory', async () => ({ store, clock, retentionSeconds, cleanup }));
  */
 import { describe } from 'node:test';
+import { permitStoreContract } from './permit-store.contract.js';
 import type { StoreFactory } from './store-fixture.js';
 import { taskStoreBookkeepingContract } from './task-store-bookkeeping.contract.js';
 import { taskStoreRecordsContract } from './task-store-records.contract.js';
@@ -21,5 +22,6 @@ export function taskStoreContract(label: string, factory: StoreFactory): void {
     taskStoreRunsContract(factory);
     taskStoreBookkeepingContract(factory);
     workflowStoreContract(factory);
+    permitStoreContract(factory);
   });
 }

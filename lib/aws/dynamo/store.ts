@@ -3,6 +3,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { SECONDS_PER_DAY, SETTINGS } from '../../settings.js';
 import type { TaskStore } from '../../store.js';
 import { acquireLock, releaseLock } from './locks.js';
+import { permitVerbs } from './permits.js';
 import { getTask, getTasks, queryTasks, tasksInStatus } from './queries.js';
 import { getScheduleEntries, recordRun } from './schedule-entries.js';
 import { flushTable, type TaskTable } from './table.js';
@@ -56,5 +57,6 @@ export function createDynamoStore(options: DynamoStoreOptions): TaskStore {
     tasksInStatus: (statuses) => tasksInStatus(table, statuses),
     flush: () => flushTable(table),
     ...workflowVerbs(table),
+    ...permitVerbs(table),
   };
 }

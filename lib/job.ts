@@ -104,6 +104,12 @@ export interface JobOptions<K extends Kwargs, R, I extends Kwargs = K> {
   cron?: string;
   /** With `cron`: the IANA time zone it is read in. DST as EventBridge Scheduler does it. @default 'UTC' */
   timezone?: string;
+  /**
+   * Send this job's task events (queued, started, retrying, succeeded, failed, revoked,
+   * dead-lettered) to the stack's EventBridge bus, when it has one (docs/events.md). Each
+   * state change then also costs a write to leave the task's outbox. @default false
+   */
+  events?: boolean;
 }
 
 /**

@@ -16,6 +16,8 @@
  * - **schedule entry**: the run bookkeeping of a periodic job (last slot, run count).
  */
 
+import type { EventMarks } from './task-events.js';
+
 export const TaskStatus = {
   QUEUED: 'QUEUED',
   STARTED: 'STARTED',
@@ -84,6 +86,8 @@ export interface Task {
   resends?: number;
   /** What the task consumed, as its finishes recorded it (absent until one did). */
   cost?: TaskCost;
+  /** Its events not sent yet, in its outbox (a store with one: docs/events.md); never on the wire. */
+  outbox?: EventMarks;
 }
 
 /**

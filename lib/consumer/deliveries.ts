@@ -8,6 +8,7 @@ import { isIdle, isReady, type Task } from '../task.js';
 import type { TaskDeps } from '../tasks/deps.js';
 import { endTask } from '../tasks/end.js';
 import { recordTask } from '../tasks/enqueue.js';
+import { publishChange, publishPending } from '../tasks/publish.js';
 import { sendTaskMessage } from '../tasks/send.js';
 import { runAttempt } from './attempt.js';
 import { type BatchInvocation, DEFER_SECONDS, hasFairRun } from './time-budget.js';
@@ -83,9 +84,17 @@ async function claimAndRun(
 ) {
   const { deps } = c;
   const now = deps.clock();
-  const claim = await deps.store.claimTask({ id, now, leaseUntil: now + c.leaseSeconds, worker: c.worker.id });
+  const claim = await deps.store.claimTask({
+    id,
+    now,
+    leaseUntil: now + c.leaseSeconds,
+    worker: c.worker.id,
+    job: jobName,
+  });
   if (!claim.claimed) return unclaimed(deps, id, jobName, claim.task, now);
   const task = claim.task;
+  // Its STARTED event goes out while the job runs; the finish removes it from the outbox.
+  const started = publishChange(deps, task, true);
   const log = taskLogger(deps.logger, task);
   const job = deps.registry.get(task.name);
   log.info({ attempt: task.attempts }, 'task started');
@@ -97,6 +106,7 @@ async function claimAndRun(
   if (outcome) {
     const seen = { batchSize, heartbeats: beats.count, seconds: outcome.time - now, retry: outcome.status === 'RETRY' };
     outcome.usage = runUsage({ ...seen, memoryMb: c.memoryMb });
+    outcome.sentEvents = await started;
   }
   const ended = outcome && (await endTask(deps, task.id, { attempt: task.attempts, outcome }));
   if (!outcome || !ended) {
@@ -162,8 +172,11 @@ const NO_RECORD =
 async function unclaimed(deps: TaskDeps, id: string, job: string, task: Task | undefined, now: number) {
   if (!task) return void deps.logger.warn({ task_id: id, job }, NO_RECORD);
   const log = taskLogger(deps.logger, task);
-  if (isReady(task.status))
+  if (isReady(task.status)) {
+    // Its last events, if the run that ended it died before they went out (the outbox).
+    await publishPending(deps, task);
     return void log.debug({ status: task.status }, 'duplicate delivery of a ready task: dropped');
+  }
   if (task.status === 'STARTED' && (task.leaseUntil ?? 0) >= now) {
     // A live run holds this task, and its own message: heartbeats keep that one in
     // flight, and it comes back if the run dies. This copy is not needed.

@@ -1,6 +1,6 @@
 import type { Outcome } from '../store.js';
 import { isReady, type Task } from '../task.js';
-import type { TaskDeps } from './deps.js';
+import { type PublishDeps, publishChange } from './publish.js';
 
 /**
  * How a task (or one attempt of it) ends:
@@ -16,14 +16,14 @@ export type TaskEnd =
 
 /**
  * End a task: record how it ended with the store's conditional write, then, if it is now
- * ready, release its non-overlap lock. The one place that rule lives ("a task that ends
+ * ready, release its non-overlap lock, then send its task event. The one place that rule lives ("a task that ends
  * releases its lock"); the consumer, revoke and the reconciler all end tasks here.
  *
  * Returns the task as recorded, or undefined when the condition failed (the claim was
  * lost, or the task was not idle): then nothing was written and the lock is untouched.
  */
 export async function endTask(
-  deps: Pick<TaskDeps, 'store' | 'clock'>,
+  deps: PublishDeps,
   id: string,
   end: TaskEnd,
 ): Promise<Task | undefined> {
@@ -38,5 +38,7 @@ export async function endTask(
           deadLettered: end.deadLettered,
         });
   if (ended?.lockId && isReady(ended.status)) await store.releaseLock(ended.lockId, id);
+  // Its event, marked in the outbox by the write above (lib/tasks/publish.ts).
+  if (ended) await publishChange(deps, ended);
   return ended;
 }

@@ -3,6 +3,7 @@ import { taskLogger } from '../log.js';
 import { isReady, type Task } from '../task.js';
 import type { TaskDeps } from './deps.js';
 import { endTask } from './end.js';
+import type { PublishDeps } from './publish.js';
 
 /**
  * `revoke_task`: a queued or delayed task becomes REVOKED and never runs (its lock is
@@ -11,7 +12,7 @@ import { endTask } from './end.js';
  * then. Throws TaskNotFoundError for an unknown id, ConflictError (→ -32003) for a ready
  * task, and SkytaskError if the task kept changing state under three tries.
  */
-export async function revokeTask(deps: Pick<TaskDeps, 'store' | 'clock' | 'logger'>, id: string): Promise<Task> {
+export async function revokeTask(deps: PublishDeps & Pick<TaskDeps, 'logger'>, id: string): Promise<Task> {
   for (let i = 0; i < 3; i++) {
     const task = await deps.store.getTask(id);
     if (!task) throw new TaskNotFoundError(id);

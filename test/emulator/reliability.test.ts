@@ -265,12 +265,14 @@ describe('reconciler', async () => {
       failed: 0,
       failedSends: 0,
       deadLettered: 0,
+      events: 0,
     }); // not stale yet
     assert.deepEqual(await backend.reconcile({ olderThan: 0 }), {
       resent: 1,
       failed: 0,
       failedSends: 0,
       deadLettered: 0,
+      events: 0,
     });
     assert.equal((await backend.getTask(task!.id))?.resends, 1);
     await stack.drain();
@@ -291,7 +293,7 @@ describe('reconciler', async () => {
     assert.equal((await backend.reconcile({ olderThan: 0, maxResends: 1 })).resent, 1);
     await queue.purge(); // and again its message is lost
     const second = await backend.reconcile({ olderThan: 0, maxResends: 1 });
-    assert.deepEqual(second, { resent: 0, failed: 1, failedSends: 0, deadLettered: 0 });
+    assert.deepEqual(second, { resent: 0, failed: 1, failedSends: 0, deadLettered: 0, events: 0 });
     const done = await backend.getTask(task!.id);
     assert.equal(done?.status, 'FAILURE');
     assert.match(done!.error!, /runs kept dying/);

@@ -96,6 +96,7 @@ describe('reconcile', () => {
       failed: 0,
       failedSends: 0,
       deadLettered: 0,
+      events: 0,
     });
     const [message] = await queue.receive(10, 0);
     assert.equal(JSON.parse(message.body).id, task.id, 'sent to the queue now, not armed again');

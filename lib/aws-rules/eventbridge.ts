@@ -69,7 +69,10 @@ export function requestRefusal(entries: unknown): string | undefined {
 export function entryRefusal(entry: PutEventsEntry): { code: string; message: string } | undefined {
   for (const field of ['Source', 'DetailType', 'Detail'] as const) {
     if (typeof entry[field] !== 'string' || entry[field] === '') {
-      return { code: 'InvalidArgument', message: `Parameter ${field} is not valid. Reason: ${field} is a required argument.` };
+      return {
+        code: 'InvalidArgument',
+        message: `Parameter ${field} is not valid. Reason: ${field} is a required argument.`,
+      };
     }
   }
   if (entry.Source!.length > EVENTBRIDGE_LIMITS.sourceChars || entry.Source!.startsWith('aws.')) {

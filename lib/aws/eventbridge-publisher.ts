@@ -121,15 +121,22 @@ async function sendRequest(options: EventBridgePublisherOptions, request: Pendin
 function refuse(options: EventBridgePublisherOptions, pending: Pending[], why: string): void {
   for (const p of pending) p.done(false);
   if (pending.length) {
-    options.logger.warn({ events: pending.length, reason: why }, 'task events not sent: they stay pending in the outbox');
+    options.logger.warn(
+      { events: pending.length, reason: why },
+      'task events not sent: they stay pending in the outbox',
+    );
   }
 }
 
 function logAccepted(logger: Logger, entry: PutEventsEntry): void {
   const detail = JSON.parse(entry.Detail ?? '{}');
-  logger.info({ task_id: detail.id, job: detail.name, event: entry.DetailType, event_id: detail.event_id }, 'task event');
+  logger.info(
+    { task_id: detail.id, job: detail.name, event: entry.DetailType, event_id: detail.event_id },
+    'task event',
+  );
 }
 
 /** A 5xx, or no answer at all (the network). */
-const isServerSide = (err: unknown) => ((err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode ?? 500) >= 500;
+const isServerSide = (err: unknown) =>
+  ((err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode ?? 500) >= 500;
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -8,7 +8,7 @@ import { isIdle, isReady, type Task } from '../task.js';
 import type { TaskDeps } from '../tasks/deps.js';
 import { endTask } from '../tasks/end.js';
 import { recordTask } from '../tasks/enqueue.js';
-import { publishChange, publishPending } from '../tasks/publish.js';
+import { eventsPending, publishChange, publishPending } from '../tasks/publish.js';
 import { sendTaskMessage } from '../tasks/send.js';
 import { runAttempt } from './attempt.js';
 import { type BatchInvocation, DEFER_SECONDS, hasFairRun } from './time-budget.js';
@@ -113,6 +113,9 @@ async function claimAndRun(
     return void log.warn({ attempt: task.attempts }, 'claim lost (a newer attempt owns the task): outcome discarded');
   }
   logEnd(log, ended, outcome, now);
+  // Its last events not sent (EventBridge failing): the message comes back for them (the outbox).
+  if (isReady(ended.status) && eventsPending(deps, ended))
+    throw new RetryLaterError(`task ${id}: its events are not sent yet`);
   if (ended.status !== 'RETRY') return;
   // A revoke asked while the attempt ran, which then failed: no next attempt.
   if (ended.revokeRequested && (await endTask(deps, task.id, { idle: 'REVOKED', reason: 'revoked' }))) {
@@ -175,6 +178,7 @@ async function unclaimed(deps: TaskDeps, id: string, job: string, task: Task | u
   if (isReady(task.status)) {
     // Its last events, if the run that ended it died before they went out (the outbox).
     await publishPending(deps, task);
+    if (eventsPending(deps, task)) throw new RetryLaterError(`task ${id}: its events are not sent yet`);
     return void log.debug({ status: task.status }, 'duplicate delivery of a ready task: dropped');
   }
   if (task.status === 'STARTED' && (task.leaseUntil ?? 0) >= now) {

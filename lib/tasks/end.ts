@@ -22,11 +22,7 @@ export type TaskEnd =
  * Returns the task as recorded, or undefined when the condition failed (the claim was
  * lost, or the task was not idle): then nothing was written and the lock is untouched.
  */
-export async function endTask(
-  deps: PublishDeps,
-  id: string,
-  end: TaskEnd,
-): Promise<Task | undefined> {
+export async function endTask(deps: PublishDeps, id: string, end: TaskEnd): Promise<Task | undefined> {
   const { store } = deps;
   const ended =
     'outcome' in end

@@ -26,6 +26,10 @@ export const OUTBOX_GRACE_SECONDS = 30;
 export const sendsEvents = (deps: PublishDeps, job: string): boolean =>
   deps.events !== undefined && deps.registry?.get(job)?.events === true;
 
+/** Whether the task has events still to send (after `publishChange` or `publishPending`: those not sent). */
+export const eventsPending = (deps: PublishDeps, task: Task): boolean =>
+  task.outbox !== undefined && sendsEvents(deps, task.name);
+
 /**
  * Send the events of a state change just written: the marks of the task's outbox — its own,
  * and others a crash left (older than OUTBOX_GRACE_SECONDS, or any once the task is ready) —
@@ -51,9 +55,15 @@ export async function publishChange(deps: PublishDeps, task: Task, keep = false)
  */
 export async function publishPending(deps: PublishDeps, task: Task, before = Number.POSITIVE_INFINITY) {
   if (!task.outbox || !sendsEvents(deps, task.name)) return 0;
-  const sent = await send(deps, task, pick(task.outbox, (_, time) => time < before), false);
+  const sent = await send(
+    deps,
+    task,
+    pick(task.outbox, (_, time) => time < before),
+    false,
+  );
   const count = Object.keys(sent).length;
-  if (count && deps.logger) taskLogger(deps.logger, task).warn({ events: Object.keys(sent) }, 'pending task events sent late');
+  if (count && deps.logger)
+    taskLogger(deps.logger, task).warn({ events: Object.keys(sent) }, 'pending task events sent late');
   return count;
 }
 
@@ -61,12 +71,20 @@ function pick(marks: EventMarks, keep: (kind: TaskEventKind, time: number) => bo
   return Object.fromEntries(Object.entries(marks).filter(([kind, time]) => keep(kind as TaskEventKind, time)));
 }
 
-/** Send `marks`' events; remove the sent ones from the outbox unless `keep`. The marks sent. */
+/**
+ * Send `marks`' events; remove the sent ones from the outbox unless `keep`, and from
+ * `task.outbox`, which is left with what is still pending. The marks sent.
+ */
 async function send(deps: PublishDeps, task: Task, marks: EventMarks, keep: boolean): Promise<EventMarks> {
   const kinds = Object.keys(marks) as TaskEventKind[];
   if (!kinds.length) return {};
   const accepted = await deps.events!.publish(kinds.map((kind) => eventEntry(task, kind, marks[kind]!)));
   const sent = pick(marks, (kind) => accepted[kinds.indexOf(kind)]);
+  // The task says what is still pending: a caller holding its message keeps it for them.
+  if (task.outbox) {
+    const left = pick(task.outbox, (kind) => !(kind in sent));
+    task.outbox = Object.keys(left).length ? left : undefined;
+  }
   if (!keep && Object.keys(sent).length) {
     await deps.store.clearEvents?.(task.id, sent).catch((err) => {
       // Left pending: sent again later (a duplicate, which event_id lets consumers drop).

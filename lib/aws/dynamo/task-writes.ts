@@ -74,7 +74,13 @@ export async function createTask(table: TaskTable, task: Task, now: number, usag
 export async function claimTask(table: TaskTable, claim: Parameters<TaskStore['claimTask']>[0]): Promise<ClaimResult> {
   const { id, now, leaseUntil, worker } = claim;
   const written = await updateTask(table, id, {
-    set: { status: 'STARTED', time_started: now, lease_until: leaseUntil, worker, ...outboxMark(table, claim.job, 'started', now) },
+    set: {
+      status: 'STARTED',
+      time_started: now,
+      lease_until: leaseUntil,
+      worker,
+      ...outboxMark(table, claim.job, 'started', now),
+    },
     add: { attempts: 1 },
     // Idle; not expired; not expired before it was due; due. Absent times have stand-ins
     // (item.ts): no expiry is 1e10, no eta 0.

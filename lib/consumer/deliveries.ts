@@ -106,7 +106,9 @@ async function claimAndRun(
   if (outcome) {
     const seen = { batchSize, heartbeats: beats.count, seconds: outcome.time - now, retry: outcome.status === 'RETRY' };
     outcome.usage = runUsage({ ...seen, memoryMb: c.memoryMb });
-    outcome.sentEvents = await started;
+    // Waited for a quarter of the lease at most: a slow PutEvents must not outlast the claim.
+    // Not sent by then, the task's end sends it again (a duplicate at worst).
+    outcome.sentEvents = await within(started, (c.leaseSeconds * 1000) / 4, {});
   }
   const ended = outcome && (await endTask(deps, task.id, { attempt: task.attempts, outcome }));
   if (!outcome || !ended) {
@@ -124,6 +126,13 @@ async function claimAndRun(
   // A new message for the next attempt: the retry does not spend this message's receive
   // budget. If the send fails, this message comes back and finds RETRY.
   await sendTaskMessage(deps, ended);
+}
+
+/** `promise`'s value, or `fallback` if it takes longer than `ms`. */
+function within<T>(promise: Promise<T>, ms: number, fallback: T): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<T>((resolve) => (timer = setTimeout(resolve, ms, fallback)));
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }
 
 function logEnd(log: Logger, task: Task, outcome: Outcome, started: number): void {

@@ -38,7 +38,7 @@ async function start(): Promise<Worker> {
       env: {
         ...process.env,
         SKYTASK_JOBS: 'test/fixtures/event-jobs.ts',
-        SKYTASK_VISIBILITY_TIMEOUT: '2',
+        SKYTASK_VISIBILITY_TIMEOUT: '4',
         SKYTASK_RECONCILE_EVERY: '1',
         SKYTASK_RECONCILE_AFTER: '1',
       },
@@ -86,14 +86,17 @@ describe('task events across kill -9 between the state write and the publish', (
     await until('SUCCESS written', async () => (await statusOf(first, 'crash-succeeded')) === 'SUCCESS');
     await kill(first);
     await setFaults(endpoint(), { hold: null });
-    assert.deepEqual(await eventsOfTask(endpoint(), 'crash-succeeded'), ['Task Queued', 'Task Started']);
+    // Written, not sent: the publish died with the worker.
+    const before = await eventsOfTask(endpoint(), 'crash-succeeded');
+    assert.equal(before[0], 'Task Queued');
+    assert.ok(before.includes('Task Started') && !before.includes('Task Succeeded'), String(before));
 
     const second = await start();
     const events = await until('the event after the restart', async () => {
       const got = await eventsOfTask(endpoint(), 'crash-succeeded');
       return got.includes('Task Succeeded') && got;
     });
-    assert.deepEqual(events, ['Task Queued', 'Task Started', 'Task Succeeded']);
+    assert.equal(events.filter((e) => e === 'Task Succeeded').length, 1, String(events));
     await kill(second);
   });
 
@@ -112,7 +115,10 @@ describe('task events across kill -9 between the state write and the publish', (
       const got = await eventsOfTask(endpoint(), 'crash-queued');
       return got.includes('Task Succeeded') && got;
     });
-    assert.deepEqual(events, ['Task Queued', 'Task Started', 'Task Succeeded']);
+    assert.deepEqual(
+      events.filter((e) => e !== 'Task Started'),
+      ['Task Queued', 'Task Succeeded'],
+    );
     second.child.kill('SIGINT');
     await second.exited;
   });

@@ -1,6 +1,7 @@
 /** The TaskQueue construct's props. Their defaults are in defaults.ts, their conflicts in resolve-props.ts. */
 import type { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 
 /** A JWT authorizer for `POST /rpc` instead of IAM (e.g. Amazon Cognito, Auth0, Okta). */
@@ -38,6 +39,13 @@ export interface TaskQueueProps {
    * @default 7
    */
   readonly taskRetentionDays?: number;
+  /**
+   * Task events (docs/events.md): `true` creates an EventBridge bus, or give one; the jobs
+   * with `events: true` send their tasks' state changes to it (SKYTASK_EVENT_BUS), and the
+   * functions may PutEvents on that bus only.
+   * @default - none: no task events
+   */
+  readonly events?: boolean | IEventBus;
 
   /**
    * Consumer function timeout: the longest a task may run. Also the claim's lease

@@ -4,6 +4,7 @@ import { CfnOutput } from 'aws-cdk-lib';
 import type { HttpApi, HttpRoute, HttpStage } from 'aws-cdk-lib/aws-apigatewayv2';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
+import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import type { IGrantable, Grant, Role } from 'aws-cdk-lib/aws-iam';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { LogGroup } from 'aws-cdk-lib/aws-logs';
@@ -20,6 +21,7 @@ import type { TaskQueueProps } from './task-queue-props.js';
 import { createTaskQueues } from './task-queues.js';
 import { jobsOf } from './schedules.js';
 import { createRecurringSchedules, createTimer, periodicSchedulesOf } from './task-schedules.js';
+import { createEventBus, grantPutEvents } from './task-events.js';
 import { createTaskTable } from './task-table.js';
 
 export type { TaskQueueJwtOptions, TaskQueueProps } from './task-queue-props.js';
@@ -71,6 +73,8 @@ export class TaskQueue extends Construct {
   public readonly rpcUrl: string;
   /** `https://…/rpc/read`: the read-only route. */
   public readonly readUrl: string;
+  /** Where task events go (the `events` prop); absent without it. */
+  public readonly eventBus?: IEventBus;
   /** What every skytask function needs: table, queue URL, task retention. */
   public readonly environment: Record<string, string>;
 
@@ -94,6 +98,7 @@ export class TaskQueue extends Construct {
     this.scheduleDeadLetterQueue = queues.scheduleDeadLetterQueue;
     this.timer = createTimer(this, this.queue, this.deadLetterQueue);
     this.environment = baseEnvironment(this.table, queues, p);
+    this.eventBus = createEventBus(this, p.events, this.environment);
     const core: TaskQueueCore = {
       ...queues,
       props: p,
@@ -110,6 +115,7 @@ export class TaskQueue extends Construct {
     this.periodicSchedules = recurring.periodicSchedules;
     this.reconciler = recurring.reconciler;
     this.reconcileSchedule = recurring.reconcileSchedule;
+    grantPutEvents(this.eventBus, [this.consumer, this.rpcFunction, this.schedulerFunction, this.reconciler]);
 
     const api = createRpcApi(this, p, this.rpcFunction);
     this.accessLogs = api.accessLogs;

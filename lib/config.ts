@@ -15,6 +15,10 @@ export interface SkytaskConfig {
   /** AWS_ENDPOINT_URL_DYNAMODB / AWS_ENDPOINT_URL_SQS: the local emulators. */
   dynamodbEndpoint?: string;
   sqsEndpoint?: string;
+  /** SKYTASK_EVENT_BUS: where task events go (docs/events.md); none without. */
+  eventBus?: string;
+  /** AWS_ENDPOINT_URL_EVENTBRIDGE: the local PutEvents endpoint. */
+  eventbridgeEndpoint?: string;
   /** SKYTASK_CONCURRENCY: tasks run at once per consumer batch. @default 5 */
   concurrency: number;
   /** SKYTASK_LEASE_SECONDS. @default 60 */
@@ -71,6 +75,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): SkytaskConf
     dlqUrl: envValue(SETTINGS.dlqUrl, env),
     dynamodbEndpoint: envValue(SETTINGS.dynamodbEndpoint, env),
     sqsEndpoint: envValue(SETTINGS.sqsEndpoint, env),
+    eventBus: envValue(SETTINGS.eventBus, env),
+    eventbridgeEndpoint: envValue(SETTINGS.eventbridgeEndpoint, env),
     concurrency: count(env, SETTINGS.concurrency),
     leaseSeconds: positive(env, SETTINGS.leaseSeconds),
     retentionSeconds: positive(env, SETTINGS.retentionDays) * SECONDS_PER_DAY,

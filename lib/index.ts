@@ -169,3 +169,13 @@ export {
   type DeadLetterView,
 } from './memory/memory-queue.js';
 export { QueueRequestError } from './memory/queue-request-error.js';
+export { createMemoryPublisher, type MemoryPublisher } from './memory/memory-publisher.js';
+export type { EventPublisher } from './event-publisher.js';
+export {
+  eventDetail,
+  eventEntry,
+  TASK_EVENT_SOURCE,
+  TASK_EVENTS,
+  type TaskEventDetail,
+  type TaskEventKind,
+} from './task-events.js';

@@ -155,6 +155,12 @@ export interface JobOptions<K extends Kwargs, R, I extends Kwargs = K, P = unkno
   concurrency?: KeyConcurrency<K>;
   /** At most `max` runs start per key in each window of `per` seconds: `{ key, max: 100, per: 60 }`. docs/limits.md */
   rateLimit?: KeyRateLimit<K>;
+  /**
+   * Send this job's task events (queued, started, retrying, succeeded, failed, revoked,
+   * dead-lettered) to the stack's EventBridge bus, when it has one (docs/events.md). Each
+   * state change then also costs a write to leave the task's outbox. @default false
+   */
+  events?: boolean;
 }
 
 /**

@@ -34,6 +34,13 @@ export const LIMITS = {
    * item, written once at enqueue and never again.
    */
   progressBytes: 512,
+  /**
+   * Kept free in the head for task events pending in its outbox (lib/aws/dynamo/outbox.ts):
+   * a mark is an attribute `ev_<kind>` holding the time of the state change, at most 25 bytes
+   * (`ev_dead_lettered` and a 17-digit time); a task has one or two pending at a time while
+   * its events go out (docs/events.md).
+   */
+  outboxBytes: 64,
   /** The worker's name as a task records it (a Lambda log stream name is 52: `2026/11/05/[$LATEST]` and 32 hex digits). */
   workerBytes: 64,
   /** The note of a failed message send on a task (`send_error`): it stays on the head while the task waits. */

@@ -1,6 +1,9 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { createEventBridgePublisher } from './aws/eventbridge-publisher.js';
+import type { EventPublisher } from './event-publisher.js';
 import { createEventBridgeTimer } from './aws/eventbridge-timer.js';
 import { createSqsQueue } from './aws/sqs-queue.js';
 import { createDynamoStore } from './aws/dynamo/store.js';
@@ -49,6 +52,15 @@ export interface RuntimeOptions {
   /** The timer for tasks due beyond 15 minutes. @default EventBridge Scheduler when the config names one, else none */
   timer?: (queue: TaskQueue) => TaskTimer;
   clock?: Clock;
+  /** Log every task event the bus accepts (the local stack). @default false */
+  logEvents?: boolean;
+}
+
+/** The EventBridge publisher of task events, when the config names a bus (docs/events.md). */
+function createPublisher(config: SkytaskConfig, logger: Logger, logEvents = false): EventPublisher | undefined {
+  if (!config.eventBus) return undefined;
+  const client = new EventBridgeClient({ endpoint: config.eventbridgeEndpoint });
+  return createEventBridgePublisher({ client, busName: config.eventBus, logger, logEvents });
 }
 
 /** The runtime over DynamoDB and SQS, as a config (from the environment: `configFromEnv`) describes them. */
@@ -59,10 +71,12 @@ export function createRuntime(
   options: RuntimeOptions = {},
 ): Runtime {
   const clients = options.clients ?? createClients(config);
+  const events = createPublisher(config, logger, options.logEvents);
   const store = createDynamoStore({
     client: clients.dynamodb,
     table: config.table,
     retentionSeconds: config.retentionSeconds,
+    outbox: events && ((job) => registry.get(job)?.events === true),
   });
   const queue = createSqsQueue({ client: clients.sqs, queueUrl: config.queueUrl, dlqUrl: config.dlqUrl });
   const timer =
@@ -70,7 +84,7 @@ export function createRuntime(
     (config.timer && createEventBridgeTimer({ client: new SchedulerClient({}), ...config.timer }));
   const { concurrency, leaseSeconds, maxReceiveCount } = config;
   return wireRuntime(
-    { store, queue, registry, logger, timer, clock: options.clock },
+    { store, queue, registry, logger, timer, clock: options.clock, events },
     { concurrency, leaseSeconds, maxReceiveCount },
   );
 }

@@ -85,6 +85,13 @@ export const SETTINGS = {
   dynamodbEndpoint: { env: 'AWS_ENDPOINT_URL_DYNAMODB' },
   /** The SDK's own variable for an SQS endpoint (the local emulator); unset on AWS. */
   sqsEndpoint: { env: 'AWS_ENDPOINT_URL_SQS' },
+  /**
+   * The EventBridge bus (name or ARN) task events go to (docs/events.md): the jobs with
+   * `events: true` send theirs. Unset: no task events.
+   */
+  eventBus: { env: 'SKYTASK_EVENT_BUS' },
+  /** The SDK's own variable for an EventBridge endpoint (the local stack's PutEvents endpoint); unset on AWS. */
+  eventbridgeEndpoint: { env: 'AWS_ENDPOINT_URL_EVENTBRIDGE' },
   /** The log level (pino's names: `debug`, `info`, `warn`, `error`). */
   logLevel: { env: 'SKYTASK_LOG_LEVEL', default: 'info' },
 

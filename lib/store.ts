@@ -1,6 +1,7 @@
 import type { AttemptError, Task, TaskStatus } from './task.js';
 import type { WorkflowStore } from './workflow-store.js';
 import type { PermitStore } from './permit-store.js';
+import type { EventMarks } from './task-events.js';
 
 /** The end of an attempt, as the finish write records it. */
 export interface Outcome {
@@ -20,6 +21,8 @@ export interface Outcome {
    * heartbeats, this finish), which the store counts. Without it the finish records no cost.
    */
   usage?: RunUsage;
+  /** Events this attempt sent that the finish removes from the task's outbox in its own write (docs/events.md). */
+  sentEvents?: EventMarks;
 }
 
 /** An attempt's consumption outside the store (the consumer's count; docs/cost.md says which figures are estimates). */
@@ -95,7 +98,14 @@ export interface TaskStore extends WorkflowStore, PermitStore {
    * Move QUEUED/RETRY (or STARTED with an expired lease) to STARTED as a new attempt,
    * if it is due, not expired and not being revoked.
    */
-  claimTask(claim: { id: string; now: number; leaseUntil: number; worker: string }): Promise<ClaimResult>;
+  claimTask(claim: {
+    id: string;
+    now: number;
+    leaseUntil: number;
+    worker: string;
+    /** The job its message names: with an outbox, whether the claim marks a STARTED event pending. */
+    job?: string;
+  }): Promise<ClaimResult>;
   /**
    * Record an attempt's end, fenced on the attempt: the task as written, or undefined when
    * the claim was lost (nothing written). With `outcome.usage`, the same write adds the
@@ -152,6 +162,12 @@ export interface TaskStore extends WorkflowStore, PermitStore {
   getScheduleEntries(jobs: string[]): Promise<Map<string, ScheduleEntry>>;
   /** Every task in one of these statuses (for recovery), in pages. */
   tasksInStatus(statuses: readonly TaskStatus[]): AsyncIterable<Task[]>;
+  /**
+   * Remove sent events from the task's outbox, each only if it is still the mark given (a
+   * later state change that marked the same kind again keeps its own). Only a store with an
+   * outbox has it (the DynamoDB adapter: docs/events.md).
+   */
+  clearEvents?(id: string, marks: EventMarks): Promise<void>;
   /** Delete every item. For tests and local resets. */
   flush(): Promise<void>;
 }

@@ -20,6 +20,8 @@
  *   but not claimable, with no message, until what it waits for ends.
  */
 
+import type { EventMarks } from './task-events.js';
+
 export const TaskStatus = {
   QUEUED: 'QUEUED',
   STARTED: 'STARTED',
@@ -90,6 +92,8 @@ export interface Task {
   resends?: number;
   /** What the task consumed, as its finishes recorded it (absent until one did). */
   cost?: TaskCost;
+  /** Its events not sent yet, in its outbox (a store with one: docs/events.md); never on the wire. */
+  outbox?: EventMarks;
 }
 
 /**

@@ -13,7 +13,8 @@ const dataDir = process.argv[2];
 if (!dataDir) throw new Error('usage: emulator-process <dataDir>');
 mkdirSync(join(dataDir, 'dynamodb'), { recursive: true });
 const emulators = await startEmulators({ dataDir: join(dataDir, 'dynamodb') });
-const state = { pid: process.pid, dynamodbEndpoint: emulators.dynamodbEndpoint, sqsEndpoint: emulators.sqsEndpoint };
+const { dynamodbEndpoint, sqsEndpoint, eventsEndpoint } = emulators;
+const state = { pid: process.pid, dynamodbEndpoint, sqsEndpoint, eventsEndpoint };
 writeState(dataDir, 'emulators', state);
 process.stdout.write(`${JSON.stringify(state)}\n`);
 

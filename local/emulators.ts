@@ -3,11 +3,14 @@ import type { Server } from 'node:http';
 import dynalite from 'dynalite';
 import { buildApp } from 'fauxqs';
 import { strictDynalite } from './strict/strict-dynalite.js';
+import { startEventBus } from './strict/strict-eventbridge.js';
 import { strictFauxqs } from './strict/strict-fauxqs.js';
 
 export interface Emulators {
   dynamodbEndpoint: string;
   sqsEndpoint: string;
+  /** The strict local PutEvents endpoint (local/strict/strict-eventbridge.ts): the task events' bus. */
+  eventsEndpoint: string;
   close(): Promise<void>;
 }
 
@@ -20,7 +23,7 @@ export interface EmulatorOptions {
 }
 
 /**
- * DynamoDB (dynalite) and SQS (fauxqs) emulators in this process, on 127.0.0.1 only.
+ * DynamoDB (dynalite) and SQS (fauxqs) emulators and the PutEvents endpoint in this process, on 127.0.0.1 only.
  * The table's data lives in `dataDir` if given; fauxqs keeps queues in memory only.
  * Both are strict (local/strict/, docs/local-stack.md): they refuse what AWS refuses, with
  * AWS's error and a line on stderr, and accept what AWS accepts. Always on: every test, CLI
@@ -38,10 +41,13 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Emu
   await strictFauxqs(sqs);
   await sqs.listen({ port: options.sqsPort ?? 0, host: '127.0.0.1' });
   const sqsPort = (sqs.server.address() as AddressInfo).port;
+  const events = await startEventBus();
   return {
     dynamodbEndpoint: `http://127.0.0.1:${(dynamo.address() as AddressInfo).port}`,
     sqsEndpoint: `http://127.0.0.1:${sqsPort}`,
+    eventsEndpoint: events.endpoint,
     async close() {
+      await events.close();
       await sqs.close();
       dynamo.closeAllConnections?.();
       await new Promise<void>((resolve) => dynamo.close(() => resolve()));

@@ -5,6 +5,7 @@ import type { Duplex } from 'node:stream';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { LIMITS, type Logger, RPC_ERRORS, RPC_ROUTES } from '../lib/index.js';
 import { dashboardAsset } from './dashboard/assets.js';
+import { eventFeed, FEED_PATH } from './event-feed.js';
 import { clientErrorRefusal, LOCAL_SERVER_LIMITS, type LocalServerLimits, refusal } from './http-rules.js';
 
 type RpcHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
@@ -81,11 +82,13 @@ async function serve(
   req: IncomingMessage,
   port: number,
   handler: RpcHandler,
+  feed?: () => string | undefined,
 ): Promise<APIGatewayProxyStructuredResultV2> {
   const path = req.url?.split('?')[0] ?? '';
   const route = ROUTES.has(path);
   const refused = refusal(req, port, { json: route && req.method === 'POST' });
   if (refused) return rpcRefusal(refused.status, refused.message, { connection: 'close' });
+  if (path === FEED_PATH && req.method === 'GET') return eventFeed(req.url, feed?.());
   if (!route) return page(req, path);
   if (req.method !== 'POST') return json(405, { message: `Method Not Allowed: POST ${path}` });
   const body = await readBody(req, LIMITS.maxRequestBytes);
@@ -120,7 +123,7 @@ function answerClientError(err: NodeJS.ErrnoException, socket: Duplex, limits: L
 /**
  * What API Gateway's HTTP API does, for the local stack: `POST /rpc` and `POST /rpc/read`
  * become payload v2 events for the same RPC handler (`routeKey` says which); `GET /` is the
- * dashboard (local/dashboard/assets.ts). Binds
+ * dashboard (local/dashboard/assets.ts), `GET /events` its feed of task events. Binds
  * 127.0.0.1 only: locally there is no authorizer, so the rules of local/http-rules.ts
  * refuse what a web page could send (other Hosts, other Origins, bodies not declared JSON),
  * and its limits bound slow requests, headers and connections.
@@ -131,6 +134,8 @@ export async function startHttpServer(options: {
   logger: Logger;
   /** @default LOCAL_SERVER_LIMITS */
   limits?: Partial<LocalServerLimits>;
+  /** The PutEvents endpoint whose events `GET /events` shows (local/event-feed.ts), once known. */
+  feed?: () => string | undefined;
 }): Promise<{
   server: Server;
   url: string;
@@ -151,7 +156,7 @@ export async function startHttpServer(options: {
     async (req, res) => {
       let result: APIGatewayProxyStructuredResultV2;
       try {
-        result = overLambdaLimit(await serve(req, port, options.handler), options.logger);
+        result = overLambdaLimit(await serve(req, port, options.handler, options.feed), options.logger);
       } catch (err) {
         options.logger.error({ err }, 'HTTP request failed');
         result = json(500, { message: 'Internal Server Error' });

@@ -8,6 +8,9 @@ import { CreateQueueCommand, GetQueueAttributesCommand } from '@aws-sdk/client-s
 import { createClients, tableDefinition } from '../lib/index.js';
 import { QUEUE_SETTINGS, SECONDS_PER_DAY, SETTINGS } from '../lib/settings.js';
 
+/** The local event bus's name (the PutEvents endpoint's: local/strict/strict-eventbridge.ts). */
+export const LOCAL_EVENT_BUS = 'skytask';
+
 export interface ProvisionOptions {
   dynamodbEndpoint: string;
   sqsEndpoint: string;
@@ -17,6 +20,8 @@ export interface ProvisionOptions {
   visibilityTimeout?: number;
   /** Receives before a message moves to the dead-letter queue. @default SETTINGS.maxReceiveCount.default (5) */
   maxReceiveCount?: number;
+  /** The local PutEvents endpoint: given, task events go to its bus, `skytask` (docs/events.md). */
+  eventsEndpoint?: string;
 }
 
 /**
@@ -88,5 +93,9 @@ export async function provision(options: ProvisionOptions): Promise<Record<strin
     [SETTINGS.maxReceiveCount.env]: String(maxReceiveCount),
     [SETTINGS.dynamodbEndpoint.env]: options.dynamodbEndpoint,
     [SETTINGS.sqsEndpoint.env]: options.sqsEndpoint,
+    ...(options.eventsEndpoint && {
+      [SETTINGS.eventBus.env]: LOCAL_EVENT_BUS,
+      [SETTINGS.eventbridgeEndpoint.env]: options.eventsEndpoint,
+    }),
   };
 }

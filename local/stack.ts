@@ -143,6 +143,7 @@ async function runStack({ registry, emulators, fresh, logger, ...options }: RunO
   // The same configFromEnv as the Lambda functions.
   const config = configFromEnv({ ...process.env, ...env });
   const runtime = createRuntime(config, registry, logger, {
+    logEvents: true,
     timer: (queue) => {
       const timer = createLocalTimer({ queue, logger });
       options.onTimer(timer);
@@ -268,7 +269,7 @@ export async function startStack(options: StackOptions) {
   }
   const { config, runtime, backend, scheduler, poller, reconciler, emulators } = running;
   const unwatch = logStrayErrors(logger, runtime.consumer.runningTasks);
-  rpc.ready(createRpcHandler(runtime.rpc));
+  rpc.ready(createRpcHandler(runtime.rpc), config.eventbridgeEndpoint);
   const { url } = rpc.http;
   announce({ dataDir, url, graceSeconds: grace, config, registry, logger });
 

@@ -31,15 +31,19 @@ type RpcHandler = Parameters<typeof startHttpServer>[0]['handler'];
  * start before the emulators are up. Requests that come early wait until `ready`.
  */
 export async function bindRpcPort(port: number, logger: Logger) {
-  let ready!: (handler: RpcHandler) => void;
+  let resolveHandler!: (handler: RpcHandler) => void;
   let fail!: (err: unknown) => void;
-  const handler = new Promise<RpcHandler>((resolveHandler, reject) => ((ready = resolveHandler), (fail = reject)));
+  const handler = new Promise<RpcHandler>((resolved, reject) => ((resolveHandler = resolved), (fail = reject)));
+  let feedEndpoint: string | undefined;
+  /** The stack is up: its RPC handler, and the PutEvents endpoint of the events feed. */
+  const ready = (rpc: RpcHandler, eventsEndpoint?: string) => ((feedEndpoint = eventsEndpoint), resolveHandler(rpc));
   handler.catch(() => undefined);
   try {
     const http = await startHttpServer({
       port,
       logger,
       handler: async (event, context) => (await handler)(event, context),
+      feed: () => feedEndpoint,
     });
     return { http, ready, fail };
   } catch (err) {

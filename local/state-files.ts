@@ -17,6 +17,8 @@ import { cmdlineOf, type ProcessRecord } from './processes.js';
 export interface EmulatorState extends ProcessRecord {
   dynamodbEndpoint: string;
   sqsEndpoint: string;
+  /** The local PutEvents endpoint (absent in the state of an older start). */
+  eventsEndpoint?: string;
 }
 
 /** The worker (`skytask start`): its pid, JSON-RPC URL and shutdown grace. */

@@ -11,6 +11,7 @@ import { isIdle, isReady, type Task } from '../task.js';
 import type { TaskDeps } from '../tasks/deps.js';
 import { endTask, releasePermit, settleEnded } from '../tasks/end.js';
 import { recordTask } from '../tasks/enqueue.js';
+import { eventsPending, publishChange, publishPending } from '../tasks/publish.js';
 import { sendTaskMessage } from '../tasks/send.js';
 import { suspendForChildren } from '../tasks/workflow-children.js';
 import { isAwaitingChildren } from '../workflow.js';
@@ -118,12 +119,20 @@ async function claimAndRun(
 ) {
   const { deps } = c;
   const now = deps.clock();
-  const claim = await deps.store.claimTask({ id, now, leaseUntil: now + c.leaseSeconds, worker: c.worker.id });
+  const claim = await deps.store.claimTask({
+    id,
+    now,
+    leaseUntil: now + c.leaseSeconds,
+    worker: c.worker.id,
+    job: jobName,
+  });
   if (!claim.claimed) {
     if (permit) await releasePermit(deps, permit);
     return unclaimed(deps, id, jobName, claim.task, now);
   }
   const task = claim.task;
+  // Its STARTED event goes out while the job runs; the finish removes it from the outbox.
+  const started = publishChange(deps, task, true);
   const log = taskLogger(deps.logger, task);
   const job = deps.registry.get(task.name);
   log.info({ attempt: task.attempts }, 'task started');
@@ -154,6 +163,9 @@ async function claimAndRun(
   if (outcome) {
     const seen = { batchSize, heartbeats: beats.count, seconds: outcome.time - now, retry: outcome.status === 'RETRY' };
     outcome.usage = runUsage({ ...seen, memoryMb: c.memoryMb });
+    // Waited for a quarter of the lease at most: a slow PutEvents must not outlast the claim.
+    // Not sent by then, the task's end sends it again (a duplicate at worst).
+    outcome.sentEvents = await within(started, (c.leaseSeconds * 1000) / 4, {});
   }
   const ended = outcome && (await endTask(deps, task.id, { attempt: task.attempts, outcome, permit }));
   if (!outcome && permit) await releasePermit(deps, permit);
@@ -161,6 +173,9 @@ async function claimAndRun(
     return void log.warn({ attempt: task.attempts }, 'claim lost (a newer attempt owns the task): outcome discarded');
   }
   logEnd(log, ended, outcome, now);
+  // Its last events not sent (EventBridge failing): the message comes back for them (the outbox).
+  if (isReady(ended.status) && eventsPending(deps, ended))
+    throw new RetryLaterError(`task ${id}: its events are not sent yet`);
   if (ended.status !== 'RETRY') return;
   // A revoke asked while the attempt ran, which then failed: no next attempt.
   if (ended.revokeRequested && (await endTask(deps, task.id, { idle: 'REVOKED', reason: 'revoked' }))) {
@@ -169,6 +184,13 @@ async function claimAndRun(
   // A new message for the next attempt: the retry does not spend this message's receive
   // budget. If the send fails, this message comes back and finds RETRY.
   await sendTaskMessage(deps, ended);
+}
+
+/** `promise`'s value, or `fallback` if it takes longer than `ms`. */
+function within<T>(promise: Promise<T>, ms: number, fallback: T): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<T>((resolve) => (timer = setTimeout(resolve, ms, fallback)));
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }
 
 function logEnd(log: Logger, task: Task, outcome: Outcome, started: number): void {
@@ -228,6 +250,9 @@ async function unclaimed(deps: TaskDeps, id: string, job: string, task: Task | u
     // The steps its end sets going in a workflow may have been cut short (a crash after the
     // finish, before this message was deleted): they are idempotent, take them again.
     await settleEnded(deps, task);
+    // Its last events, if the run that ended it died before they went out (the outbox).
+    await publishPending(deps, task);
+    if (eventsPending(deps, task)) throw new RetryLaterError(`task ${id}: its events are not sent yet`);
     return void log.debug({ status: task.status }, 'duplicate delivery of a ready task: dropped');
   }
   if (task.status === 'WAITING')

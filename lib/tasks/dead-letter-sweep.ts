@@ -1,10 +1,11 @@
 import { decodeEnvelope, taskIdOf } from '../envelope.js';
 import { messageLogger, taskLogger } from '../log.js';
 import type { ReceivedMessage } from '../queue.js';
-import { isIdle, type Task } from '../task.js';
+import { isIdle, isReady, type Task } from '../task.js';
 import type { TaskDeps } from './deps.js';
 import { endTask } from './end.js';
 import { isSameRequest } from './enqueue.js';
+import { publishPending } from './publish.js';
 
 /** Letters one sweep looks at, at most: a reconciler run stays short whatever the queue holds. */
 export const SWEEP_MAX_LETTERS = 100;
@@ -77,6 +78,8 @@ async function finishOne(deps: TaskDeps, letter: ReceivedMessage): Promise<boole
   const id = taskIdOf(decoded, letter.messageId);
   try {
     const task = await deps.store.getTask(id);
+    // A dead-lettered task's last event, if the delivery that ended it died before sending it.
+    if (task && isReady(task.status) && isOwnLetter(task, decoded)) await publishPending(deps, task);
     if (!task || !waitsOnLetter(task, deps.clock()) || !isOwnLetter(task, decoded)) return false;
     const done = await endTask(deps, id, { idle: 'FAILURE', reason: MOVED_BY_SQS, deadLettered: true });
     if (done) taskLogger(deps.logger, done).error('message found on the dead-letter queue: task FAILURE');

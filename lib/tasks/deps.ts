@@ -1,3 +1,4 @@
+import type { EventPublisher } from '../event-publisher.js';
 import type { Logger } from '../log.js';
 import type { TaskQueue } from '../queue.js';
 import type { JobRegistry } from '../registry.js';
@@ -27,6 +28,8 @@ export interface TaskDeps {
   timer?: TaskTimer;
   /** Seconds the queue itself can delay a message (SQS DelaySeconds: 900). */
   maxQueueDelay: number;
+  /** Sends task events (docs/events.md); without one no job's tasks send any. */
+  events?: EventPublisher;
 }
 
 /** `TaskDeps` with the clock and the queue delay left to their defaults. */

@@ -4,6 +4,7 @@ import { isReady, type Task } from '../task.js';
 import type { EndedStatus } from '../workflow-store.js';
 import type { TaskDeps } from './deps.js';
 import { settleWorkflowTask } from './workflow-settle.js';
+import { publishChange } from './publish.js';
 
 /**
  * How a task (or one attempt of it) ends:
@@ -36,10 +37,11 @@ function recordEnd(deps: Pick<TaskDeps, 'store' | 'clock'>, id: string, end: Tas
 
 /**
  * End a task: record how it ended with the store's conditional write, then, if it is now
- * ready, release its non-overlap lock and let its workflow know (lib/tasks/workflow-settle.ts:
- * the join's count, a chain's next step, a chord's callback). The one place those rules live
- * ("a task that ends releases its lock", "a workflow hears of each end"); the consumer, revoke
- * and the reconciler all end tasks here.
+ * ready, release its non-overlap lock, send its task event (marked in the outbox by the write:
+ * lib/tasks/publish.ts) and let its workflow know (lib/tasks/workflow-settle.ts: the join's
+ * count, a chain's next step, a chord's callback). The one place those rules live ("a task
+ * that ends releases its lock", "a workflow hears of each end"); the consumer, revoke and the
+ * reconciler all end tasks here.
  *
  * Returns the task as recorded, or undefined when the condition failed (the claim was
  * lost, or the task was not idle or not WAITING): then nothing was written and the lock is
@@ -50,10 +52,9 @@ function recordEnd(deps: Pick<TaskDeps, 'store' | 'clock'>, id: string, end: Tas
 export async function endTask(deps: TaskDeps, id: string, end: TaskEnd): Promise<Task | undefined> {
   const ended = await recordEnd(deps, id, end);
   if ('permit' in end && end.permit) await releasePermit(deps, end.permit);
-  if (ended && isReady(ended.status)) {
-    if (ended.lockId) await deps.store.releaseLock(ended.lockId, id);
-    await settleWorkflowTask(deps, ended, endTask);
-  }
+  if (ended?.lockId && isReady(ended.status)) await deps.store.releaseLock(ended.lockId, id);
+  if (ended) await publishChange(deps, ended);
+  if (ended && isReady(ended.status)) await settleWorkflowTask(deps, ended, endTask);
   return ended;
 }
 

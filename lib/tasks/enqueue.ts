@@ -8,6 +8,7 @@ import { taskLogger } from '../log.js';
 import type { Task } from '../task.js';
 import type { TaskDeps } from './deps.js';
 import { takeLock } from './lock.js';
+import { publishChange } from './publish.js';
 import { checkKwargs, checkOptions, type QueueTaskOptions } from './options.js';
 import { needsTimer, sendTaskMessage, sendTaskMessages } from './send.js';
 
@@ -156,6 +157,7 @@ export async function writeTask(
     const existing = await store.getTask(task.id);
     return existing ? existingAnswer(existing, task) : null;
   }
+  await publishChange(deps, task);
   return { task, created: true };
 }
 

@@ -1,9 +1,10 @@
 import { taskLogger } from '../log.js';
 import { SETTINGS } from '../settings.js';
-import { UNREADY_STATUSES, type Task } from '../task.js';
+import { isIdle, UNREADY_STATUSES, type Task } from '../task.js';
 import type { TaskDeps } from './deps.js';
 import { sweepDeadLetters } from './dead-letter-sweep.js';
 import { endTask } from './end.js';
+import { publishPending } from './publish.js';
 import { sendTaskMessage } from './send.js';
 import { repairWaiting } from './workflow-repair.js';
 
@@ -29,6 +30,8 @@ export interface ReconcileResult {
   deadLettered: number;
   /** WAITING tasks of workflows looked at again (lib/tasks/workflow-repair.ts). */
   waiting: number;
+  /** Task events sent late: left pending in the outbox by a crash or an outage (docs/events.md). */
+  events: number;
 }
 
 /**
@@ -40,10 +43,11 @@ export interface ReconcileResult {
  * ends FAILURE. QUEUED tasks are never failed here: they may be backlog. Before that, the
  * tasks whose message sits on the dead-letter queue unrecorded end FAILURE dead-lettered
  * (lib/tasks/dead-letter-sweep.ts). After it, WAITING tasks that have waited long are looked
- * at again: what they wait for may have ended unheard (lib/tasks/workflow-repair.ts).
+ * at again: what they wait for may have ended unheard (lib/tasks/workflow-repair.ts). Task
+ * events left pending in the outbox for `olderThan` seconds are sent (lib/tasks/publish.ts).
  */
 export async function reconcile(deps: TaskDeps, options: ReconcileOptions = {}): Promise<ReconcileResult> {
-  const result: ReconcileResult = { resent: 0, failed: 0, failedSends: 0, deadLettered: 0, waiting: 0 };
+  const result: ReconcileResult = { resent: 0, failed: 0, failedSends: 0, deadLettered: 0, waiting: 0, events: 0 };
   // First the tasks whose message SQS dead-lettered unseen: they are to end, not be re-sent.
   result.deadLettered = await sweepDeadLetters(deps).catch((err) => {
     deps.logger.warn({ err }, 'reconciler could not read the dead-letter queue; next run');
@@ -91,6 +95,8 @@ async function reconcileOne(
   }: ReconcileOptions,
   result: ReconcileResult,
 ): Promise<void> {
+  // Events a crash left in the outbox; a live run sends its own.
+  if (task.outbox && isIdle(task, now)) result.events += await publishPending(deps, task, now - olderThan);
   const timed = task.status === 'QUEUED' && task.eta !== undefined && task.eta - task.timeQueued > deps.maxQueueDelay;
   if (timerOnly && !timed) return;
   const log = taskLogger(deps.logger, task);

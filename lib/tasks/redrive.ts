@@ -6,6 +6,7 @@ import { DEAD_LETTER_BUDGET_SECONDS, scanDeadLetters } from './dead-letters.js';
 import type { TaskDeps } from './deps.js';
 import { isSameRequest } from './enqueue.js';
 import { takeLock } from './lock.js';
+import { publishChange } from './publish.js';
 import { sendTaskMessage } from './send.js';
 
 /** What a redrive did, and what it left. */
@@ -108,6 +109,7 @@ async function redriveOne(deps: TaskDeps, message: ReceivedMessage, result: Redr
   }
   const task = await deps.store.requeue(id);
   if (task) {
+    await publishChange(deps, task);
     await sendTaskMessage(deps, task);
     result.moved.push(task.id);
     taskLogger(deps.logger, task).info('redriven from the dead-letter queue');

@@ -16,6 +16,8 @@ describe('configFromEnv', () => {
       dlqUrl: undefined,
       dynamodbEndpoint: undefined,
       sqsEndpoint: undefined,
+      eventBus: undefined,
+      eventbridgeEndpoint: undefined,
       concurrency: SETTINGS.concurrency.default,
       leaseSeconds: SETTINGS.leaseSeconds.default,
       retentionSeconds: SETTINGS.retentionDays.default * SECONDS_PER_DAY,
@@ -42,8 +44,12 @@ describe('configFromEnv', () => {
       [SETTINGS.timerRoleArn.env]: 'arn:role',
       [SETTINGS.queueArn.env]: 'arn:queue',
       [SETTINGS.deadLetterQueueArn.env]: 'arn:dlq',
+      [SETTINGS.eventBus.env]: 'bus',
+      [SETTINGS.eventbridgeEndpoint.env]: 'http://127.0.0.1:2',
     });
     assert.equal(config.dlqUrl, 'http://dlq');
+    assert.equal(config.eventBus, 'bus');
+    assert.equal(config.eventbridgeEndpoint, 'http://127.0.0.1:2');
     assert.equal(config.dynamodbEndpoint, 'http://127.0.0.1:1');
     assert.equal(config.sqsEndpoint, undefined);
     assert.equal(config.concurrency, 3);

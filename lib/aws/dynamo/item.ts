@@ -2,6 +2,7 @@ import { bodyKey, INDEX, jobIndexAttrs, jobOfIndexKey, taskIdOfPartition, taskKe
 import { itemBytes, LIMITS, writeUnits } from '../../limits.js';
 import { isReady, OPTIONAL_FIELDS, type Task, type TaskCost } from '../../task.js';
 import type { RunUsage } from '../../store.js';
+import { marksOf } from './outbox-marks.js';
 import type { Item } from './table.js';
 
 /**
@@ -148,7 +149,8 @@ export function toItems(task: Task, bodyRef: string, extra: Item = {}, inline?: 
   }
   head.expiry ??= NO_EXPIRY;
   const carried = { kwargs: JSON.stringify(task.kwargs), caller: task.caller };
-  if (inline ?? itemBytes({ ...head, ...carried }) + RUN_BYTES + LIMITS.progressBytes <= LIMITS.headBytes) {
+  const room = RUN_BYTES + LIMITS.progressBytes + LIMITS.outboxBytes;
+  if (inline ?? itemBytes({ ...head, ...carried }) + room <= LIMITS.headBytes) {
     return { head: { ...head, ...carried } };
   }
   return { head: { ...head, [BODY_ATTR]: bodyRef }, body: { ...bodyKey(task.id, bodyRef), ...carried } };
@@ -176,6 +178,8 @@ export function fromItems(head: Item | undefined, body?: Item, now = Date.now() 
   if (head[INDEX.byParent.pk] !== undefined) task.fromTask = head[INDEX.byParent.pk];
   const cost = costFromText(head[COST_ATTR]);
   if (cost.lambdaMs !== undefined) task.cost = shownCost(cost);
+  const outbox = marksOf(head);
+  if (outbox) task.outbox = outbox;
   return task;
 }
 
@@ -218,15 +222,17 @@ const LOCK_UNITS = 2;
 /**
  * A new task's items — its enqueue fields only —, its cost so far counted in its head (`COST_ATTR`): the write units of
  * its create — the body, the head, its index entries, its lock — and its share of the send
- * that will carry its message. `ref` names the body, `bodyTtl` is its TTL.
+ * that will carry its message. `ref` names the body, `bodyTtl` is its TTL, `marks` its QUEUED
+ * event pending in the outbox (outbox.ts).
  */
-export function newTaskItems(given: Task, o: { ref: string; sqsRequests: number; bodyTtl: number }) {
+export function newTaskItems(given: Task, o: { ref: string; sqsRequests: number; bodyTtl: number; marks?: Item }) {
   // A new task is its enqueue fields: run bookkeeping on the given task is not stored.
   const { id, name, status, kwargs, timeQueued, eta, expiry, attempts, fromTask, lockId, caller } = given;
   const task: Task = { id, name, status, kwargs, timeQueued, eta, expiry, attempts, fromTask, lockId, caller };
   const lock = task.lockId ? LOCK_UNITS : 0;
   const itemsWith = (units: number) => {
-    const items = toItems(task, o.ref, { [COST_ATTR]: costText({ writeUnits: units, sqsRequests: o.sqsRequests }) });
+    const cost = costText({ writeUnits: units, sqsRequests: o.sqsRequests });
+    const items = toItems(task, o.ref, { [COST_ATTR]: cost, ...o.marks });
     if (items.body) items.body.ttl = o.bodyTtl;
     return items;
   };

@@ -5,6 +5,7 @@ import type { TaskStore } from '../../store.js';
 import { acquireLock, releaseLock } from './locks.js';
 import { permitVerbs } from './permits.js';
 import { getTask, getTasks, queryTasks, tasksInStatus } from './queries.js';
+import { clearEvents } from './outbox.js';
 import { getScheduleEntries, recordRun } from './schedule-entries.js';
 import { flushTable, type TaskTable } from './table.js';
 import * as ends from './task-ends.js';
@@ -16,6 +17,8 @@ export interface DynamoStoreOptions {
   table: string;
   /** Seconds a ready task is kept before its TTL deletes it. @default 7 days */
   retentionSeconds?: number;
+  /** Whether a job's state changes go through the outbox of task events (outbox.ts). @default none */
+  outbox?: (job: string) => boolean;
 }
 
 /**
@@ -34,6 +37,7 @@ export function createDynamoStore(options: DynamoStoreOptions): TaskStore {
     retentionSeconds: options.retentionSeconds ?? SETTINGS.retentionDays.default * SECONDS_PER_DAY,
     jobsListed: new Set(),
     running: new Map(),
+    outbox: options.outbox,
   };
   return {
     createTask: (task, usage) => writes.createTask(table, task, Date.now() / 1000, usage),
@@ -55,6 +59,7 @@ export function createDynamoStore(options: DynamoStoreOptions): TaskStore {
     recordRun: (run) => recordRun(table, run),
     getScheduleEntries: (jobs) => getScheduleEntries(table, jobs),
     tasksInStatus: (statuses) => tasksInStatus(table, statuses),
+    clearEvents: (id, marks) => clearEvents(table, id, marks),
     flush: () => flushTable(table),
     ...workflowVerbs(table),
     ...permitVerbs(table),

@@ -18,6 +18,8 @@ export interface TaskTable {
   jobsListed: Set<string>;
   /** The attempts this store has claimed and not finished yet, by task id (task-writes.ts). */
   running: Map<string, RunningAttempt>;
+  /** Whether a job's state changes are marked in the task's outbox (outbox.ts); none without. */
+  outbox?: (job: string) => boolean;
 }
 
 /**

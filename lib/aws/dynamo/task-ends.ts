@@ -9,8 +9,10 @@ import { INDEX, jobIndexAttrs, jobOfIndexKey, taskKey, taskPartition } from '../
 import { LIMITS, truncateBytes } from '../../limits.js';
 import type { TaskStore } from '../../store.js';
 import type { TaskStatus } from '../../task.js';
+import { eventKindOf } from '../../task-events.js';
 import { bodyOf, keepBody } from './bodies.js';
 import { fromItems, NO_TIME } from './item.js';
+import { outboxMark } from './outbox-marks.js';
 import { isConditionFailed, type Item, type TaskTable } from './table.js';
 import { readHead, ttlAfter } from './task-writes.js';
 import { IDLE, type TaskUpdate, updateTask } from './update.js';
@@ -49,6 +51,7 @@ export async function endIdle(table: TaskTable, id: string, end: Parameters<Task
   const group = await regroup(table, id, end.status);
   if (!group) return undefined;
   const ttl = ttlAfter(table, end.time);
+  const mark = outboxMark(table, jobOfIndexKey(group[INDEX.byJob.pk]), eventKindOf(end), end.time);
   const written = await updated(
     table,
     id,
@@ -60,6 +63,7 @@ export async function endIdle(table: TaskTable, id: string, end: Parameters<Task
         error: truncateBytes(end.reason, LIMITS.errorBytes),
         dead_lettered: end.deadLettered || undefined,
         ttl,
+        ...mark,
       },
       remove: ['lease_until'],
       condition: IDLE,
@@ -88,7 +92,13 @@ export async function requeue(table: TaskTable, id: string, now: number) {
   if (!group) return undefined;
   const written = await updated(table, id, {
     // Waiting for a run again: no eta, no lease (item.ts's stand-ins).
-    set: { status: 'QUEUED', ...group, eta: NO_TIME, lease_until: NO_TIME },
+    set: {
+      status: 'QUEUED',
+      ...group,
+      eta: NO_TIME,
+      lease_until: NO_TIME,
+      ...outboxMark(table, jobOfIndexKey(group[INDEX.byJob.pk]), 'queued', now),
+    },
     remove: ['error', 'stack', 'time_ended', 'ttl', 'dead_lettered', 'resends'],
     condition: `(#status = :failure AND #dead_lettered = :true AND #ttl >= :now OR ${IDLE})`,
     values: { ':failure': 'FAILURE', ':true': true, ':now': now },

@@ -10,6 +10,7 @@ import { TaskExistsError } from '../../errors.js';
 import { INDEX, jobIndexAttrs, jobOfIndexKey, taskIdOfPartition, taskKey } from '../../keys.js';
 import type { ClaimResult, CreateUsage, Outcome, TaskStore } from '../../store.js';
 import type { Task } from '../../task.js';
+import { eventKindOf, type TaskEventKind } from '../../task-events.js';
 import { bodyOf, bodyTtl, keepBody } from './bodies.js';
 import {
   COST_ATTR,
@@ -23,6 +24,7 @@ import {
   withUsage,
 } from './item.js';
 import { listJob } from './job-names.js';
+import { markAttr, outboxMark } from './outbox-marks.js';
 import { getTask } from './queries.js';
 import { isConditionFailed, type Item, type TaskTable } from './table.js';
 import { applyUpdate, IDLE, type TaskUpdate, updateTask } from './update.js';
@@ -43,6 +45,7 @@ export async function createTask(table: TaskTable, task: Task, now: number, usag
     ref: randomBytes(9).toString('base64url'),
     sqsRequests: usage?.sqsRequests ?? 0,
     bodyTtl: bodyTtl(table.retentionSeconds, task.eta ?? now),
+    marks: outboxMark(table, task.name, 'queued', task.timeQueued),
   });
   await listJob(table, task.name);
   if (body) await table.doc.send(new PutCommand({ TableName: table.name, Item: body }));
@@ -71,7 +74,13 @@ export async function createTask(table: TaskTable, task: Task, now: number, usag
 export async function claimTask(table: TaskTable, claim: Parameters<TaskStore['claimTask']>[0]): Promise<ClaimResult> {
   const { id, now, leaseUntil, worker } = claim;
   const written = await updateTask(table, id, {
-    set: { status: 'STARTED', time_started: now, lease_until: leaseUntil, worker },
+    set: {
+      status: 'STARTED',
+      time_started: now,
+      lease_until: leaseUntil,
+      worker,
+      ...outboxMark(table, claim.job, 'started', now),
+    },
     add: { attempts: 1 },
     // Idle; not expired; not expired before it was due; due. Absent times have stand-ins
     // (item.ts): no expiry is 1e10, no eta 0.
@@ -101,10 +110,11 @@ function finishUpdate(table: TaskTable, head: Item, attempt: number, outcome: Ou
   const ready = outcome.status !== 'RETRY';
   const usage = outcome.usage;
   const id = taskIdOfPartition(head.pk);
+  const job = jobOfIndexKey(head[INDEX.byJob.pk]);
   const set: Item = {
     status: outcome.status,
     // A ready task's `by_job` entry moves to its status group; a RETRY stays PENDING.
-    ...(ready ? jobIndexAttrs(id, jobOfIndexKey(head[INDEX.byJob.pk]), outcome.status) : {}),
+    ...(ready ? jobIndexAttrs(id, job, outcome.status) : {}),
     time_ended: outcome.time,
     result: outcome.resultJson,
     error: outcome.error,
@@ -115,7 +125,10 @@ function finishUpdate(table: TaskTable, head: Item, attempt: number, outcome: Ou
     // A RETRY waits for its next run: no lease (item.ts's stand-in).
     lease_until: ready ? undefined : NO_TIME,
     ...(usage ? { [COST_ATTR]: costText(withUsage(costFromText(head[COST_ATTR]), usage, units)) } : {}),
+    ...outboxMark(table, job, eventKindOf(outcome), outcome.time),
   };
+  // The events this attempt sent leave the outbox with this write (outbox-marks.ts).
+  for (const kind of Object.keys(outcome.sentEvents ?? {})) set[markAttr(kind as TaskEventKind)] = undefined;
   // The outcome replaces the last one whole: what it does not give is removed — if the head
   // has it (only finishes and ends write these fields: no one changed them since the claim).
   for (const [attr, value] of Object.entries(set))

@@ -1,17 +1,18 @@
 /**
- * The dashboard: a hash router over five views (jobs, tasks, one task, a workflow, dead
- * letters), the queue's counts in the header, and a refresh every few seconds while the tab is visible —
+ * The dashboard: a hash router over six views (jobs, tasks, one task, a workflow, dead
+ * letters, events), the queue's counts in the header, and a refresh every few seconds while the tab is visible —
  * live without a reload. Actions ask for a confirmation first (`confirm`).
  */
 import { RpcError, rpc, rpcBatch, takeToken } from './api.js';
 import { fill, h } from './dom.js';
 import * as deadLetters from './view-dead-letters.js';
+import * as events from './view-events.js';
 import * as jobs from './view-jobs.js';
 import * as task from './view-task.js';
 import * as tasks from './view-tasks.js';
 import * as workflow from './view-workflow.js';
 
-const VIEWS = { jobs, tasks, task, workflow, 'dead-letters': deadLetters };
+const VIEWS = { jobs, tasks, task, workflow, 'dead-letters': deadLetters, events };
 /** Seconds between two refreshes of the counts, and of a view that does not say. */
 const EVERY = 2;
 

@@ -1,0 +1,71 @@
+/**
+ * The dashboard's events panel in Chromium (docs/events.md): the local server's read-only
+ * feed of the strict PutEvents endpoint, under the same Host and Origin rules as /rpc; a
+ * task of a job with `events: true` shows its events without a reload.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Browser } from 'playwright-core';
+import { createRpcHandler } from '../../functions/rpc-handler.js';
+import { startHttpServer } from '../../local/http.js';
+import * as eventJobs from '../fixtures/event-jobs.js';
+import { emulators, type TestStack, testStack } from '../helpers.js';
+import { launch, skipReason } from './browser.js';
+
+let s: TestStack;
+let http: Awaited<ReturnType<typeof startHttpServer>>;
+let origin: string;
+let browser: Browser;
+let stopPoller: () => Promise<unknown>;
+
+describe('the events panel in Chromium', { skip: skipReason() }, () => {
+  before(async () => {
+    s = await testStack({ jobs: eventJobs });
+    const poller = s.poll();
+    stopPoller = () => poller.stop(5);
+    const { eventsEndpoint } = await emulators();
+    http = await startHttpServer({
+      port: 0,
+      handler: createRpcHandler(s.rpc),
+      logger: s.logger,
+      feed: () => eventsEndpoint,
+    });
+    origin = new URL(http.url).origin;
+    browser = await launch();
+  });
+  after(async () => {
+    await browser?.close();
+    await http?.close();
+    await stopPoller?.();
+  });
+
+  it("shows a task's events as they arrive, newest first, each linking to the task", async () => {
+    const page = await (await browser.newContext()).newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (err) => errors.push(err.message));
+    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+    await page.goto(`${origin}/#/events`);
+    await page.locator('#events table').waitFor();
+    const task = await s.backend.queueTask('add', { a: 1, b: 2 });
+    const rows = page.locator(`#events tr:has(a[href="#/task/${task!.id}"])`);
+    await rows.filter({ hasText: 'Task Succeeded' }).waitFor();
+    const texts = await rows.allInnerTexts();
+    assert.deepEqual(
+      texts.map((t) => /Task \w+/.exec(t)![0]),
+      ['Task Succeeded', 'Task Started', 'Task Queued'],
+    );
+    assert.match(texts[0], new RegExp(`${task!.id}/succeeded/`));
+    await page.context().close();
+    assert.deepEqual(errors, []);
+  });
+
+  it('the feed keeps the Host and Origin rules of /rpc', async () => {
+    const ok = await fetch(`${origin}/events?after=0`);
+    assert.equal(ok.status, 200);
+    assert.ok(Array.isArray(((await ok.json()) as { events: unknown[] }).events));
+    const cross = await fetch(`${origin}/events`, { headers: { origin: 'http://evil.example' } });
+    assert.equal(cross.status, 403);
+    const bad = await fetch(`${origin}/events?after=-1`);
+    assert.equal(bad.status, 400);
+  });
+});

@@ -1,3 +1,4 @@
+import type { TaskProgress } from './progress.js';
 import type { AttemptError, Task, TaskStatus } from './task.js';
 
 /** The end of an attempt, as the finish write records it. */
@@ -18,6 +19,8 @@ export interface Outcome {
    * heartbeats, this finish), which the store counts. Without it the finish records no cost.
    */
   usage?: RunUsage;
+  /** The attempt's latest progress report not yet written (a heartbeat writes the others). */
+  progress?: TaskProgress;
 }
 
 /** An attempt's consumption outside the store (the consumer's count; docs/cost.md says which figures are estimates). */
@@ -99,8 +102,11 @@ export interface TaskStore {
    * attempt's consumption to the task's cost.
    */
   finishTask(id: string, attempt: number, outcome: Outcome): Promise<Task | undefined>;
-  /** Push the lease of a running attempt to `leaseUntil`. Undefined: the attempt lost its claim. */
-  extendLease(id: string, attempt: number, leaseUntil: number): Promise<Task | undefined>;
+  /**
+   * Push the lease of a running attempt to `leaseUntil`, recording its latest `progress` in the
+   * same write when given. Undefined: the attempt lost its claim.
+   */
+  extendLease(id: string, attempt: number, leaseUntil: number, progress?: TaskProgress): Promise<Task | undefined>;
   /** Ask the run of a STARTED task to stop. Undefined if it is not STARTED. */
   requestRevoke(id: string): Promise<Task | undefined>;
   /**

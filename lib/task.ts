@@ -16,6 +16,8 @@
  * - **schedule entry**: the run bookkeeping of a periodic job (last slot, run count).
  */
 
+import type { TaskProgress } from './progress.js';
+
 export const TaskStatus = {
   QUEUED: 'QUEUED',
   STARTED: 'STARTED',
@@ -84,6 +86,8 @@ export interface Task {
   resends?: number;
   /** What the task consumed, as its finishes recorded it (absent until one did). */
   cost?: TaskCost;
+  /** How far its run got, as the job last reported it (`ctx.progress`; lib/progress.ts). */
+  progress?: TaskProgress;
 }
 
 /**
@@ -145,6 +149,8 @@ export interface TaskWire {
   dead_lettered: boolean;
   /** What the task consumed, once a finish recorded it (docs/cost.md). */
   cost: TaskCostWire | null;
+  /** How far its run got, as the job last reported it: `{ value, message? }` (lib/progress.ts). */
+  progress: TaskProgress | null;
 }
 
 /** The one place that maps a task to the wire. */
@@ -170,6 +176,7 @@ export function toWire(task: Task): TaskWire {
     revoke_requested: task.revokeRequested ?? false,
     dead_lettered: task.deadLettered ?? false,
     cost: task.cost ? costToWire(task.cost) : null,
+    progress: task.progress ?? null,
   };
   if (task.stack !== undefined) wire.stack = task.stack;
   return wire;
@@ -214,6 +221,7 @@ export function fromWire(wire: TaskWire): Task {
   if (wire.revoke_requested) task.revokeRequested = true;
   if (wire.dead_lettered) task.deadLettered = true;
   if (wire.cost) task.cost = costFromWire(wire.cost);
+  if (wire.progress) task.progress = wire.progress;
   return task;
 }
 

@@ -8,6 +8,8 @@ import { queueTask } from '../tasks/enqueue.js';
 import { checkKwargs } from '../tasks/options.js';
 import type { RunResult, StopReason } from './outcome.js';
 import { type Invocation, timeLimitOf } from './time-budget.js';
+import { startHeartbeat } from './heartbeat.js';
+import type { TaskProgress } from '../progress.js';
 
 /** One claimed attempt to run, and where it runs. */
 export interface AttemptInput {
@@ -22,39 +24,8 @@ export interface AttemptInput {
   worker: { id: string; running: Set<string> };
   /** Counts the heartbeats that extended the lease (for the task's cost). */
   beats?: { count: number };
-}
-
-/**
- * Heartbeats for a running attempt, every third of the lease: extend the lease, then the
- * message's visibility past it, so a live run is neither reclaimed nor delivered again and
- * a crashed one comes back soon after its lease. A lost claim or a revoke request stops
- * the attempt. Returns a function that stops the heartbeats.
- */
-function startHeartbeat(
-  deps: Pick<TaskDeps, 'store' | 'queue' | 'clock'>,
-  input: AttemptInput,
-  halt: (reason: StopReason) => void,
-) {
-  const { task, leaseSeconds, log } = input;
-  let timer: NodeJS.Timeout | undefined;
-  let stopped = false;
-  const beat = async () => {
-    try {
-      const current = await deps.store.extendLease(task.id, task.attempts, deps.clock() + leaseSeconds);
-      if (!current) return halt({ kind: 'lost-claim' });
-      if (input.beats) input.beats.count++;
-      if (current.revokeRequested) return halt({ kind: 'revoked' });
-      await deps.queue.changeVisibility(input.message.receiptHandle, leaseSeconds + 1);
-    } catch (err) {
-      log.warn({ err }, 'heartbeat failed; trying again');
-    }
-    if (!stopped) timer = setTimeout(beat, (leaseSeconds * 1000) / 3);
-  };
-  timer = setTimeout(beat, (leaseSeconds * 1000) / 3);
-  return () => {
-    stopped = true;
-    clearTimeout(timer);
-  };
+  /** Set when the attempt ends: its latest progress report no heartbeat wrote (the finish writes it). */
+  unwritten?: { progress?: TaskProgress };
 }
 
 /**
@@ -87,7 +58,7 @@ export async function runAttempt(deps: TaskDeps, input: AttemptInput): Promise<R
   const stopped = new Promise<RunResult>((resolve) =>
     abort.signal.addEventListener('abort', () => resolve({ stopped: stop! }), { once: true }),
   );
-  const stopHeartbeat = startHeartbeat(deps, input, halt);
+  const heartbeat = startHeartbeat(deps, input, halt);
   const limit = timeLimitOf(job, input.invocation);
   const limitTimer = Number.isFinite(limit.seconds)
     ? setTimeout(() => halt({ kind: 'time-limit', ...limit }), Math.max(0, limit.seconds) * 1000)
@@ -99,6 +70,7 @@ export async function runAttempt(deps: TaskDeps, input: AttemptInput): Promise<R
     signal: abort.signal,
     logger: input.log,
     worker: { id: worker.id, runningTasks: () => [...worker.running] },
+    progress: async (value: unknown, message?: string) => heartbeat.report(value, message),
     queueTask: (job: string | Job, kwargs?: unknown) =>
       queueTask(deps, typeof job === 'string' ? job : job.name, kwargs, { fromTask: task.id, caller: task.caller }),
   };
@@ -116,8 +88,9 @@ export async function runAttempt(deps: TaskDeps, input: AttemptInput): Promise<R
     return stop ? { stopped: stop } : result;
   } finally {
     worker.running.delete(task.id);
-    stopHeartbeat();
     clearTimeout(limitTimer);
     if (!stop) abort.abort(new Error('finished'));
+    const progress = await heartbeat.stop();
+    if (input.unwritten) input.unwritten.progress = progress;
   }
 }

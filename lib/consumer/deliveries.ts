@@ -10,6 +10,7 @@ import { endTask } from '../tasks/end.js';
 import { recordTask } from '../tasks/enqueue.js';
 import { sendTaskMessage } from '../tasks/send.js';
 import { runAttempt } from './attempt.js';
+import type { TaskProgress } from '../progress.js';
 import { type BatchInvocation, DEFER_SECONDS, hasFairRun } from './time-budget.js';
 import { outcomeOf } from './outcome.js';
 import { runUsage } from './usage.js';
@@ -89,14 +90,25 @@ async function claimAndRun(
   const log = taskLogger(deps.logger, task);
   const job = deps.registry.get(task.name);
   log.info({ attempt: task.attempts }, 'task started');
-  const beats = { count: 0 };
-  const input = { task, job: job!, message, log, invocation, leaseSeconds: c.leaseSeconds, worker: c.worker, beats };
+  const [beats, unwritten]: [{ count: number }, { progress?: TaskProgress }] = [{ count: 0 }, {}];
+  const input = {
+    task,
+    job: job!,
+    message,
+    log,
+    invocation,
+    leaseSeconds: c.leaseSeconds,
+    worker: c.worker,
+    beats,
+    unwritten,
+  };
   const outcome: Outcome | undefined = job
     ? outcomeOf(task, job, await runAttempt(deps, input), deps.clock())
     : { status: 'FAILURE', error: `unknown job "${task.name}"`, time: deps.clock() };
   if (outcome) {
     const seen = { batchSize, heartbeats: beats.count, seconds: outcome.time - now, retry: outcome.status === 'RETRY' };
     outcome.usage = runUsage({ ...seen, memoryMb: c.memoryMb });
+    outcome.progress = unwritten.progress;
   }
   const ended = outcome && (await endTask(deps, task.id, { attempt: task.attempts, outcome }));
   if (!outcome || !ended) {

@@ -1,5 +1,6 @@
 import { bodyKey, INDEX, jobIndexAttrs, jobOfIndexKey, taskIdOfPartition, taskKey, timeSortKey } from '../../keys.js';
 import { itemBytes, LIMITS, writeUnits } from '../../limits.js';
+import { PROGRESS_ATTR, progressOfText, progressText } from '../../progress.js';
 import { isReady, OPTIONAL_FIELDS, type Task, type TaskCost } from '../../task.js';
 import type { RunUsage } from '../../store.js';
 import type { Item } from './table.js';
@@ -142,6 +143,7 @@ export function toItems(task: Task, bodyRef: string, extra: Item = {}, inline?: 
   }
   if (task.result !== undefined) head.result = JSON.stringify(task.result);
   if (task.errors?.length) head.errors = JSON.stringify(task.errors);
+  if (task.progress) head[PROGRESS_ATTR] = progressText(task.progress);
   if (!isReady(task.status)) {
     head.lease_until ??= NO_TIME;
     head.eta ??= NO_TIME;
@@ -169,6 +171,7 @@ export function fromItems(head: Item | undefined, body?: Item, now = Date.now() 
   };
   if (head.result !== undefined) task.result = JSON.parse(head.result);
   if (head.errors !== undefined) task.errors = JSON.parse(head.errors);
+  if (head[PROGRESS_ATTR] !== undefined) task.progress = progressOfText(head[PROGRESS_ATTR]);
   for (const [field, attr] of [...OPTIONAL_FIELDS, ...INTERNAL_FIELDS]) {
     const value = attr === 'caller' ? carried.caller : head[attr];
     if (value !== undefined && value !== STAND_INS[attr]) (task as any)[field] = value;

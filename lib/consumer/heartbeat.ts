@@ -51,8 +51,8 @@ export function startHeartbeat(
     pending = undefined;
     try {
       const until = extend ? deps.clock() + leaseSeconds : leaseUntil;
-      const current = await deps.store.extendLease(task.id, task.attempts, until, progress);
       lastWrite = performance.now();
+      const current = await deps.store.extendLease(task.id, task.attempts, until, progress);
       if (!current) return halt({ kind: 'lost-claim' });
       leaseUntil = until;
       if (extend && input.beats) input.beats.count++;
@@ -65,25 +65,34 @@ export function startHeartbeat(
   };
   const queued = (extend: boolean) => (writing = writing.then(() => write(extend)));
 
+  let nextBeat = 0;
+  const armBeat = () => {
+    nextBeat = performance.now() + (leaseSeconds * 1000) / 3;
+    beatTimer = setTimeout(beat, nextBeat - performance.now());
+  };
   const beat = async () => {
     await queued(true);
-    if (!stopped) beatTimer = setTimeout(beat, (leaseSeconds * 1000) / 3);
+    if (stopped) return;
+    armBeat();
+    armProgress(); // a report that came while the beat was being written
+  };
+  /** Write the pending report when the interval since the last write is out, unless a heartbeat comes first. */
+  const armProgress = () => {
+    const due = lastWrite + PROGRESS_INTERVAL_SECONDS * 1000;
+    if (stopped || !pending || progressTimer || nextBeat <= due) return;
+    progressTimer = setTimeout(writeProgress, Math.max(0, due - performance.now()));
   };
   const writeProgress = () => {
     progressTimer = undefined;
-    if (stopped || !pending) return;
-    const wait = lastWrite + PROGRESS_INTERVAL_SECONDS * 1000 - performance.now();
     // A heartbeat wrote since this was armed: wait out the interval from it.
-    if (wait > 0) progressTimer = setTimeout(writeProgress, wait);
-    else void queued(false);
+    if (performance.now() < lastWrite + PROGRESS_INTERVAL_SECONDS * 1000) return armProgress();
+    if (!stopped && pending) void queued(false);
   };
-  beatTimer = setTimeout(beat, (leaseSeconds * 1000) / 3);
+  armBeat();
   return {
     report(value, message) {
       pending = checkProgress(value, message);
-      if (progressTimer || stopped) return;
-      const wait = Math.max(0, lastWrite + PROGRESS_INTERVAL_SECONDS * 1000 - performance.now());
-      progressTimer = setTimeout(writeProgress, wait);
+      armProgress();
     },
     async stop() {
       stopped = true;

@@ -10,6 +10,7 @@ import { checkProgress, PROGRESS_ATTR, progressText } from '../../lib/progress.j
 import { itemBytes, LIMITS } from '../../lib/limits.js';
 import { fromWire, toWire } from '../../lib/task.js';
 import { createTestQueue } from '../../lib/testing/index.js';
+import { progressLine } from '../../local/cli-progress.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -48,6 +49,18 @@ describe('checkProgress', () => {
     const wire = toWire({ ...task, progress: { value: 40, message: 'step 2 of 5' } });
     assert.deepEqual(wire.progress, { value: 40, message: 'step 2 of 5' });
     assert.deepEqual(fromWire(wire).progress, { value: 40, message: 'step 2 of 5' });
+  });
+});
+
+describe('skytask wait: a progress line', () => {
+  it('a bar at a terminal, a plain line otherwise, JSON for an object', () => {
+    assert.equal(
+      progressLine({ value: 40, message: 'step 2 of 5' }, true),
+      '[##########--------------]  40% step 2 of 5',
+    );
+    assert.equal(progressLine({ value: 100 }, true), `[${'#'.repeat(24)}] 100%`);
+    assert.equal(progressLine({ value: 40, message: 'step 2 of 5' }, false), 'progress 40% step 2 of 5');
+    assert.equal(progressLine({ value: { rows: 3 } }, true), 'progress {"rows":3}');
   });
 });
 

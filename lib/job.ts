@@ -20,7 +20,13 @@ export interface JobContext {
    * the run lost its lease. Long jobs should pass it on (fetch, SDK calls) or check it.
    */
   readonly signal: AbortSignal;
-  /** A logger whose every line carries the task id and job name. */
+  /**
+   * The run's W3C trace context (`00-<trace id>-<span id>-<flags>`) when the task was queued in
+   * a trace: pass it on (an outgoing `traceparent` header) to continue the trace. Sub-tasks
+   * queued with `ctx.queueTask` continue it already.
+   */
+  readonly traceparent?: string;
+  /** A logger whose every line carries the task id and job name (and `trace_id`, `span_id` in a trace). */
   readonly logger: Logger;
   /** The worker running this task: its id and the tasks it runs right now. */
   readonly worker: { readonly id: string; runningTasks(): string[] };

@@ -85,6 +85,11 @@ export const SETTINGS = {
   dynamodbEndpoint: { env: 'AWS_ENDPOINT_URL_DYNAMODB' },
   /** The SDK's own variable for an SQS endpoint (the local emulator); unset on AWS. */
   sqsEndpoint: { env: 'AWS_ENDPOINT_URL_SQS' },
+  /**
+   * The CloudWatch namespace of the task metrics, written as EMF lines on stdout
+   * (lib/metrics.ts). Unset: no metrics (the local stack's default; the construct sets it).
+   */
+  metricsNamespace: { env: 'SKYTASK_METRICS_NAMESPACE' },
   /** The log level (pino's names: `debug`, `info`, `warn`, `error`). */
   logLevel: { env: 'SKYTASK_LOG_LEVEL', default: 'info' },
 

@@ -88,6 +88,8 @@ export interface Task {
   cost?: TaskCost;
   /** How far its run got, as the job last reported it (`ctx.progress`; lib/progress.ts). */
   progress?: TaskProgress;
+  /** The W3C trace context it was queued in (lib/trace.ts): its run continues that trace. */
+  traceparent?: string;
 }
 
 /**
@@ -151,6 +153,8 @@ export interface TaskWire {
   cost: TaskCostWire | null;
   /** How far its run got, as the job last reported it: `{ value, message? }` (lib/progress.ts). */
   progress: TaskProgress | null;
+  /** The W3C trace context it was queued in (lib/trace.ts). */
+  traceparent: string | null;
 }
 
 /** The one place that maps a task to the wire. */
@@ -177,6 +181,7 @@ export function toWire(task: Task): TaskWire {
     dead_lettered: task.deadLettered ?? false,
     cost: task.cost ? costToWire(task.cost) : null,
     progress: task.progress ?? null,
+    traceparent: task.traceparent ?? null,
   };
   if (task.stack !== undefined) wire.stack = task.stack;
   return wire;
@@ -197,6 +202,7 @@ export const OPTIONAL_FIELDS: readonly (readonly [keyof Task, keyof TaskWire])[]
   ['lockId', 'lock_id'],
   ['caller', 'caller'],
   ['worker', 'worker'],
+  ['traceparent', 'traceparent'],
 ];
 
 /**

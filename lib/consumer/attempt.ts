@@ -24,6 +24,8 @@ export interface AttemptInput {
   worker: { id: string; running: Set<string> };
   /** Counts the heartbeats that extended the lease (for the task's cost). */
   beats?: { count: number };
+  /** The run's own trace context (a child of the task's), if the task is in a trace. */
+  traceparent?: string;
   /** Set when the attempt ends: its latest progress report no heartbeat wrote (the finish writes it). */
   unwritten?: { progress?: TaskProgress };
 }
@@ -71,8 +73,13 @@ export async function runAttempt(deps: TaskDeps, input: AttemptInput): Promise<R
     logger: input.log,
     worker: { id: worker.id, runningTasks: () => [...worker.running] },
     progress: async (value: unknown, message?: string) => heartbeat.report(value, message),
+    traceparent: input.traceparent,
     queueTask: (job: string | Job, kwargs?: unknown) =>
-      queueTask(deps, typeof job === 'string' ? job : job.name, kwargs, { fromTask: task.id, caller: task.caller }),
+      queueTask(deps, typeof job === 'string' ? job : job.name, kwargs, {
+        fromTask: task.id,
+        caller: task.caller,
+        traceparent: input.traceparent,
+      }),
   };
   worker.running.add(task.id);
   try {

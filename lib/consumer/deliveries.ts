@@ -8,6 +8,7 @@ import { isIdle, isReady, type Task } from '../task.js';
 import type { TaskDeps } from '../tasks/deps.js';
 import { endTask } from '../tasks/end.js';
 import { recordTask } from '../tasks/enqueue.js';
+import { childTraceparent, traceparentOfXRay } from '../trace.js';
 import { sendTaskMessage } from '../tasks/send.js';
 import { runAttempt } from './attempt.js';
 import type { TaskProgress } from '../progress.js';
@@ -87,12 +88,16 @@ async function claimAndRun(
   const claim = await deps.store.claimTask({ id, now, leaseUntil: now + c.leaseSeconds, worker: c.worker.id });
   if (!claim.claimed) return unclaimed(deps, id, jobName, claim.task, now);
   const task = claim.task;
-  const log = taskLogger(deps.logger, task);
+  // The run is a span of its own in the trace the task was queued in.
+  const traceparent = task.traceparent && childTraceparent(task.traceparent);
+  const log = taskLogger(deps.logger, { ...task, traceparent });
   const job = deps.registry.get(task.name);
   log.info({ attempt: task.attempts }, 'task started');
+  deps.metrics?.started(task);
   const [beats, unwritten]: [{ count: number }, { progress?: TaskProgress }] = [{ count: 0 }, {}];
   const input = {
     task,
+    traceparent,
     job: job!,
     message,
     log,
@@ -208,7 +213,10 @@ async function recordProducerTask(deps: TaskDeps, id: string, producer: Producer
   const sentAt = Number.isFinite(sent) && sent > 0 ? Math.min(sent / 1000, deps.clock()) : undefined;
   try {
     const origin = { sentAt, derivedId: producer.id === undefined ? id : undefined };
-    if (await recordTask(deps, producer.job, producer.kwargs, { id: producer.id, caller: 'sqs' }, origin)) return true;
+    // The producer's trace: its envelope's, else the X-Ray header SQS sets from a traced sender.
+    const traceparent = producer.traceparent ?? traceparentOfXRay((message.attributes as any).AWSTraceHeader);
+    const options = { id: producer.id, caller: 'sqs', traceparent };
+    if (await recordTask(deps, producer.job, producer.kwargs, options, origin)) return true;
     deps.logger.info({ task_id: id, job: producer.job }, 'producer message not queued: an equal task is not finished');
     return false;
   } catch (err) {

@@ -62,6 +62,7 @@ export function newRecord(task: Task): TaskRecord {
     fromTask: task.fromTask,
     lockId: task.lockId,
     caller: task.caller,
+    traceparent: task.traceparent,
     sortKey: timeSortKey(task.timeQueued, task.id),
   });
   return record;

@@ -4,6 +4,7 @@ import type { JobRegistry } from '../registry.js';
 import type { TaskStore } from '../store.js';
 import type { TaskTimer } from '../timer.js';
 import { LIMITS } from '../limits.js';
+import type { TaskMetrics } from '../metrics.js';
 
 /** Epoch seconds, fractional (Pulsar's `time.time()`); tests pass a fake one. */
 export type Clock = () => number;
@@ -27,6 +28,8 @@ export interface TaskDeps {
   timer?: TaskTimer;
   /** Seconds the queue itself can delay a message (SQS DelaySeconds: 900). */
   maxQueueDelay: number;
+  /** Where starts and ends of tasks are counted (EMF lines: lib/metrics.ts); none: not counted. */
+  metrics?: TaskMetrics;
 }
 
 /** `TaskDeps` with the clock and the queue delay left to their defaults. */

@@ -17,13 +17,14 @@ export type TaskEnd =
 /**
  * End a task: record how it ended with the store's conditional write, then, if it is now
  * ready, release its non-overlap lock. The one place that rule lives ("a task that ends
- * releases its lock"); the consumer, revoke and the reconciler all end tasks here.
+ * releases its lock"); the consumer, revoke and the reconciler all end tasks here, and
+ * each end is counted here (`deps.metrics`: lib/metrics.ts).
  *
  * Returns the task as recorded, or undefined when the condition failed (the claim was
  * lost, or the task was not idle): then nothing was written and the lock is untouched.
  */
 export async function endTask(
-  deps: Pick<TaskDeps, 'store' | 'clock'>,
+  deps: Pick<TaskDeps, 'store' | 'clock' | 'metrics'>,
   id: string,
   end: TaskEnd,
 ): Promise<Task | undefined> {
@@ -38,5 +39,6 @@ export async function endTask(
           deadLettered: end.deadLettered,
         });
   if (ended?.lockId && isReady(ended.status)) await store.releaseLock(ended.lockId, id);
+  if (ended) deps.metrics?.ended(ended, 'outcome' in end ? end.outcome : undefined);
   return ended;
 }

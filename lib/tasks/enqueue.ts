@@ -7,6 +7,7 @@ import { taskLogger } from '../log.js';
 import type { Task } from '../task.js';
 import type { TaskDeps } from './deps.js';
 import { takeLock } from './lock.js';
+import { ambientTraceparent, checkTraceparent } from '../trace.js';
 import { checkKwargs, checkOptions, type QueueTaskOptions } from './options.js';
 import { needsTimer, sendTaskMessage, sendTaskMessages } from './send.js';
 
@@ -72,6 +73,7 @@ async function newTask(
     fromTask: options.fromTask,
     lockId: canOverlap(job, args.value) ? undefined : lockIdFor(job.name, args.json),
     caller: options.caller,
+    traceparent: options.traceparent !== undefined ? checkTraceparent(options.traceparent) : ambientTraceparent(),
   });
 }
 

@@ -97,7 +97,7 @@ export async function runAttempt(deps: TaskDeps, input: AttemptInput): Promise<R
     worker.running.delete(task.id);
     clearTimeout(limitTimer);
     if (!stop) abort.abort(new Error('finished'));
-    const progress = await heartbeat.stop();
+    const progress = heartbeat.stop();
     if (input.unwritten) input.unwritten.progress = progress;
   }
 }

@@ -12,10 +12,11 @@ export interface Heartbeat {
   /** Check a job's report (ValidationError) and keep it as the latest, to be written soon. */
   report(value: unknown, message?: unknown): void;
   /**
-   * Stop the heartbeats; resolves once a write in flight has ended, with the latest report
-   * no write recorded (the finish writes it), if any.
+   * Stop the heartbeats. Returns the latest report unless a write recorded it: the finish
+   * writes it (also when a write carrying it is still in flight: a write that lands after the
+   * finish fails its condition, one that lands before is written over with the same report).
    */
-  stop(): Promise<TaskProgress | undefined>;
+  stop(): TaskProgress | undefined;
 }
 
 /**
@@ -29,7 +30,7 @@ export interface Heartbeat {
  * same lease write, the lease left where it is (so no visibility change is needed). So
  * reporting costs at most one DynamoDB write per `PROGRESS_INTERVAL_SECONDS` (1 write unit:
  * the head keeps room for it), whatever how often the job reports, and nothing on SQS.
- * Writes run one at a time; a failed one keeps its report for the next.
+ * Writes run one at a time; a failed one keeps its report for the next, unless a newer came.
  */
 export function startHeartbeat(
   deps: Pick<TaskDeps, 'store' | 'queue' | 'clock'>,
@@ -40,6 +41,8 @@ export function startHeartbeat(
   let leaseUntil = task.leaseUntil ?? deps.clock() + leaseSeconds;
   let lastWrite = performance.now();
   let pending: TaskProgress | undefined;
+  /** The report a write in flight carries. */
+  let carried: TaskProgress | undefined;
   let beatTimer: NodeJS.Timeout | undefined;
   let progressTimer: NodeJS.Timeout | undefined;
   let stopped = false;
@@ -52,7 +55,10 @@ export function startHeartbeat(
     try {
       const until = extend ? deps.clock() + leaseSeconds : leaseUntil;
       lastWrite = performance.now();
-      const current = await deps.store.extendLease(task.id, task.attempts, until, progress);
+      carried = progress;
+      const current = await deps.store.extendLease(task.id, task.attempts, until, progress).finally(() => {
+        carried = undefined;
+      });
       if (!current) return halt({ kind: 'lost-claim' });
       leaseUntil = until;
       if (extend && input.beats) input.beats.count++;
@@ -94,12 +100,11 @@ export function startHeartbeat(
       pending = checkProgress(value, message);
       armProgress();
     },
-    async stop() {
+    stop() {
       stopped = true;
       clearTimeout(beatTimer);
       clearTimeout(progressTimer);
-      await writing;
-      return pending;
+      return pending ?? carried;
     },
   };
 }

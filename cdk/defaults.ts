@@ -69,6 +69,9 @@ export const DEFAULTS: TaskQueueDefaults = {
 
   oldestMessageAgeThreshold: Duration.hours(1),
   logRetention: RetentionDays.ONE_MONTH,
+  /** Task metrics as EMF lines (SKYTASK_METRICS_NAMESPACE), and the CloudWatch dashboard. */
+  metrics: true,
+  dashboard: true,
 };
 
 /** The functions that are not sized by props: short, bounded work. */

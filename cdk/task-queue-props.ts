@@ -163,4 +163,17 @@ export interface TaskQueueProps {
    * @default RetentionDays.ONE_MONTH
    */
   readonly logRetention?: RetentionDays;
+  /**
+   * Task metrics per job (started, succeeded, failed, retried, revoked, run duration, queue
+   * wait) as EMF lines in the functions' logs, in the namespace `skytask/<construct path>`
+   * (SKYTASK_METRICS_NAMESPACE). No API call; CloudWatch bills each metric and job as a
+   * custom metric (docs/observability.md).
+   * @default true
+   */
+  readonly metrics?: boolean;
+  /**
+   * A CloudWatch dashboard: the task metrics per job (with `metrics`) and the alarms.
+   * @default true
+   */
+  readonly dashboard?: boolean;
 }

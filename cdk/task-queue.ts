@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { CfnOutput } from 'aws-cdk-lib';
 import type { HttpApi, HttpRoute, HttpStage } from 'aws-cdk-lib/aws-apigatewayv2';
+import type { Dashboard } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
@@ -23,6 +24,8 @@ import { jobsOf } from './schedules.js';
 import { createRecurringSchedules, createTimer, periodicSchedulesOf } from './task-schedules.js';
 import { createEventBus, grantPutEvents } from './task-events.js';
 import { createTaskTable } from './task-table.js';
+import { createTaskDashboard, metricsNamespaceOf } from './task-dashboard.js';
+import { SETTINGS } from '../lib/settings.js';
 
 export type { TaskQueueJwtOptions, TaskQueueProps } from './task-queue-props.js';
 
@@ -31,7 +34,8 @@ export type { TaskQueueJwtOptions, TaskQueueProps } from './task-queue-props.js'
  * function, the JSON-RPC function behind an authorized HTTP API, one EventBridge
  * Scheduler schedule per periodic job (invoking the scheduler function), the reconciler
  * on a schedule, the timer for tasks due beyond SQS's 15 minutes (a schedule group and
- * the role its one-time schedules send to the queue as), and alarms.
+ * the role its one-time schedules send to the queue as), alarms, task metrics (EMF) and a
+ * CloudWatch dashboard.
  *
  * @example
  * new TaskQueue(this, 'Tasks', { jobs: 'src/jobs.ts' });
@@ -75,8 +79,12 @@ export class TaskQueue extends Construct {
   public readonly readUrl: string;
   /** Where task events go (the `events` prop); absent without it. */
   public readonly eventBus?: IEventBus;
-  /** What every skytask function needs: table, queue URL, task retention. */
+  /** What every skytask function needs: table, queue URL, task retention, the metrics' namespace. */
   public readonly environment: Record<string, string>;
+  /** The task metrics' CloudWatch namespace; absent with `metrics: false`. */
+  public readonly metricsNamespace?: string;
+  /** The CloudWatch dashboard; absent with `dashboard: false`. */
+  public readonly dashboard?: Dashboard;
 
   /**
    * The steps, in the order the resources were always created (the template does not
@@ -97,7 +105,12 @@ export class TaskQueue extends Construct {
     this.deadLetterQueue = queues.deadLetterQueue;
     this.scheduleDeadLetterQueue = queues.scheduleDeadLetterQueue;
     this.timer = createTimer(this, this.queue, this.deadLetterQueue);
-    this.environment = baseEnvironment(this.table, queues, p);
+    this.metricsNamespace = p.metrics ? metricsNamespaceOf(this) : undefined;
+    this.environment = {
+      ...baseEnvironment(this.table, queues, p),
+      // Every function that ends tasks counts them: the consumer, revokes over RPC, the reconciler.
+      ...(this.metricsNamespace ? { [SETTINGS.metricsNamespace.env]: this.metricsNamespace } : {}),
+    };
     this.eventBus = createEventBus(this, p.events, this.environment);
     const core: TaskQueueCore = {
       ...queues,
@@ -133,6 +146,9 @@ export class TaskQueue extends Construct {
       consumer: this.consumer,
       oldestMessageAgeThreshold: p.oldestMessageAgeThreshold,
     });
+    if (p.dashboard) {
+      this.dashboard = createTaskDashboard(this, { namespace: this.metricsNamespace, alarms: this.alarms });
+    }
     this.createOutputs();
   }
 

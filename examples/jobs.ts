@@ -2,7 +2,7 @@
  * The sample jobs: Pulsar's example task app, ported. `npm start` runs them; the tests
  * use them. A jobs module exports jobs; the registry collects every export that is one.
  */
-import { defineJob } from '../lib/index.js';
+import { defineJob, type JobContext } from '../lib/index.js';
 
 const sleep = (seconds: number) => new Promise((resolve) => setTimeout(resolve, seconds * 1000));
 
@@ -13,23 +13,28 @@ export const addition = defineJob({
   run: (_ctx, { a = 0, b = 0 }: { a?: number; b?: number }) => a + b,
 });
 
-async function lagFor(lag: number): Promise<number> {
+/** Sleep `lag` seconds, reporting progress each second (docs/observability.md); the seconds slept. */
+async function lagFor(ctx: JobContext, lag: number): Promise<number> {
   const start = performance.now();
-  await sleep(lag);
-  return (performance.now() - start) / 1000;
+  const slept = () => (performance.now() - start) / 1000;
+  while (slept() < lag) {
+    await sleep(Math.min(1, lag - slept()));
+    await ctx.progress(Math.min(100, Math.round((slept() / lag) * 100)), `slept ${slept().toFixed(1)} of ${lag} s`);
+  }
+  return slept();
 }
 
 export const asynchronous = defineJob({
   name: 'asynchronous',
-  doc: 'Sleep `lag` seconds (default 1) without blocking; return the seconds slept.',
-  run: (_ctx, { lag = 1 }: { lag?: number }) => lagFor(lag),
+  doc: 'Sleep `lag` seconds (default 1) without blocking, reporting progress each second; return the seconds slept.',
+  run: (ctx, { lag = 1 }: { lag?: number }) => lagFor(ctx, lag),
 });
 
 export const notoverlap = defineJob({
   name: 'notoverlap',
   doc: 'Like asynchronous, but a task cannot be queued while an equal one is not finished.',
   canOverlap: false,
-  run: (_ctx, { lag = 1 }: { lag?: number }) => lagFor(lag),
+  run: (ctx, { lag = 1 }: { lag?: number }) => lagFor(ctx, lag),
 });
 
 export const checkworker = defineJob({
@@ -50,6 +55,7 @@ export const standarddeviation = defineJob({
       for (let i = 0; i < sample; i++) {
         const values = Array.from({ length: size }, () => Math.random());
         await ctx.queueTask('standarddeviation', { inputs: values });
+        await ctx.progress(Math.round(((i + 1) / sample) * 100), `queued ${i + 1} of ${sample}`);
       }
       return `produced ${sample} new tasks`;
     }

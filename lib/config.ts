@@ -38,6 +38,22 @@ export interface SkytaskConfig {
    * schedule cannot deliver goes to SKYTASK_DLQ_ARN when it is set.
    */
   timer?: { groupName: string; roleArn: string; queueArn: string; deadLetterArn?: string };
+  /** SKYTASK_METRICS_NAMESPACE: the task metrics' CloudWatch namespace; none, no metrics. */
+  metricsNamespace?: string;
+}
+
+/**
+ * CloudWatch's namespace rule: 1-255 of `A-Z a-z 0-9 . - _ / # :`, not starting `AWS/`
+ * (AWS: CloudWatch API Reference, PutMetricData `Namespace`).
+ */
+function namespaceFromEnv(env: NodeJS.ProcessEnv): string | undefined {
+  const namespace = envValue(SETTINGS.metricsNamespace, env);
+  if (namespace !== undefined && (!/^[A-Za-z0-9.\-_/#:]{1,255}$/.test(namespace) || namespace.startsWith('AWS/'))) {
+    throw new SkytaskError(
+      `${SETTINGS.metricsNamespace.env} must be 1-255 of A-Z a-z 0-9 . - _ / # : and not start with AWS/, not "${namespace}"`,
+    );
+  }
+  return namespace;
 }
 
 /** A positive whole number from the environment (a count), or the setting's default. */
@@ -84,6 +100,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): SkytaskConf
     reconcileAfter: positive(env, SETTINGS.reconcileAfter),
     maxResends: count(env, SETTINGS.maxResends),
     timer: timerFromEnv(env),
+    metricsNamespace: namespaceFromEnv(env),
   };
 }
 

@@ -1,12 +1,13 @@
 import { echo } from './echo.js';
 import { CALLER_ID_RULE, isCallerTaskId, producerTaskId } from './keys.js';
 import { LIMITS } from './limits.js';
+import { formatTraceparent, parseTraceparent } from './trace.js';
 
 /**
  * The SQS message body: a small versioned JSON envelope, so that a service in any
  * language can queue with a plain SendMessage. Two forms, told apart by `kwargs`:
  *
- *   { "v": 1, "id": "<task id>", "job": "<job name>" }
+ *   { "v": 1, "id": "<task id>", "job": "<job name>", "traceparent": "<optional W3C traceparent>" }
  *       a task message: the record was written first (queue_task, the clients); the
  *       envelope only names the task, and never creates one (no record: dropped).
  *
@@ -22,6 +23,13 @@ export interface Envelope {
   v: 1;
   id: string;
   job: string;
+  /**
+   * Either form: the W3C trace context the task was queued in (lib/trace.ts), when there is
+   * one. In the body rather than a message attribute: it then rides wherever the body goes
+   * (EventBridge Scheduler's timer, the dead-letter queue, a redrive). Read only when valid:
+   * an invalid one is ignored (W3C: start a new trace), never a reason to refuse a message.
+   */
+  traceparent?: string;
 }
 
 /** A producer message: kwargs, and an id only if the producer gave one. */
@@ -30,11 +38,18 @@ export interface ProducerEnvelope {
   id?: string;
   job: string;
   kwargs: Record<string, unknown>;
+  traceparent?: string;
 }
 
 export function encodeEnvelope(envelope: Omit<Envelope, 'v'>): string {
-  return JSON.stringify({ v: 1, id: envelope.id, job: envelope.job });
+  return JSON.stringify({ v: 1, id: envelope.id, job: envelope.job, traceparent: envelope.traceparent });
 }
+
+/** A body's valid traceparent in its version 00 form; none for an absent or invalid one. */
+const traceOf = (value: unknown) => {
+  const context = parseTraceparent(value);
+  return context ? { traceparent: formatTraceparent(context) } : {};
+};
 
 /** Why a body with neither form's field is refused: it says what each form needs. */
 const NEITHER = 'id is missing: a task message needs an id; a producer message needs kwargs ({} for none)';
@@ -67,11 +82,11 @@ export function decodeEnvelope(
     return { invalid: 'id is malformed' };
   if (producer && value.id !== undefined && value.id !== null && !isCallerTaskId(value.id))
     return { invalid: CALLER_ID_RULE };
-  if (!producer) return { envelope: { v: 1, id: value.id, job: value.job } };
+  if (!producer) return { envelope: { v: 1, id: value.id, job: value.job, ...traceOf(value.traceparent) } };
   // null is no kwargs, as queue_task takes it (`"kwargs": null`, Python's None).
   const kwargs = value.kwargs ?? {};
   if (typeof kwargs !== 'object' || Array.isArray(kwargs)) return { invalid: 'kwargs must be a JSON object' };
-  const envelope: ProducerEnvelope = { v: 1, job: value.job, kwargs };
+  const envelope: ProducerEnvelope = { v: 1, job: value.job, kwargs, ...traceOf(value.traceparent) };
   if (typeof value.id === 'string') envelope.id = value.id;
   return { producer: envelope };
 }

@@ -24,10 +24,26 @@ export interface JobContext {
    * the run lost its lease. Long jobs should pass it on (fetch, SDK calls) or check it.
    */
   readonly signal: AbortSignal;
-  /** A logger whose every line carries the task id and job name. */
+  /**
+   * The run's W3C trace context (`00-<trace id>-<span id>-<flags>`) when the task was queued in
+   * a trace: pass it on (an outgoing `traceparent` header) to continue the trace. Sub-tasks
+   * queued with `ctx.queueTask` continue it already.
+   */
+  readonly traceparent?: string;
+  /** A logger whose every line carries the task id and job name (and `trace_id`, `span_id` in a trace). */
   readonly logger: Logger;
   /** The worker running this task: its id and the tasks it runs right now. */
   readonly worker: { readonly id: string; runningTasks(): string[] };
+  /**
+   * Report how far the task got: `value` a number from 0 to 100 (percent) or a small JSON
+   * object, `message` a line for a person; together at most 512 bytes as stored
+   * (`LIMITS.progressBytes`). Shown by `get_task` (`progress`), `skytask wait` and the
+   * dashboard. Call it as often as you like: only the latest report is kept, and it is written
+   * with the next heartbeat, at most one write every 5 seconds, or with the outcome — never a
+   * write of its own. Throws ValidationError for a value out of range or too large.
+   * @example await ctx.progress(40, 'step 2 of 5');
+   */
+  progress(value: number | Record<string, unknown>, message?: string): Promise<void>;
   /**
    * Queue a sub-task; its `from_task` is this task. Returns the new task, or null
    * when the job cannot overlap and an equal task is not finished. Throws ValidationError

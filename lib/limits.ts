@@ -28,8 +28,8 @@ export const LIMITS = {
    */
   headBytes: 1024,
   /**
-   * Kept free in the head for progress reports, which will ride on the heartbeat write (issue
-   * 13). A task's kwargs and caller live in its head only when the head, with them, with what
+   * Kept free in the head for progress reports, which ride on the heartbeat write
+   * (lib/progress.ts, lib/consumer/heartbeat.ts). A task's kwargs and caller live in its head only when the head, with them, with what
    * a claim adds and with this room kept, stays within `headBytes`; else they go to its body
    * item, written once at enqueue and never again.
    */

@@ -3,6 +3,7 @@ import { cutBytes } from './bytes.js';
 import { ECHO_BYTES } from './echo.js';
 import { decodeEnvelope, taskIdOf } from './envelope.js';
 import { SETTINGS } from './settings.js';
+import { traceFields } from './trace.js';
 
 export type Logger = PinoLogger;
 
@@ -51,8 +52,9 @@ export function createLogger(options: { level?: string; stream?: DestinationStre
   return options.stream ? pino(opts, options.stream) : pino(opts);
 }
 
-export function taskLogger(logger: Logger, task: { id: string; name: string }): Logger {
-  return logger.child({ task_id: task.id, job: task.name });
+/** A logger whose lines carry `task_id`, `job` and, in a trace, `trace_id` and `span_id` (lib/trace.ts). */
+export function taskLogger(logger: Logger, task: { id: string; name: string; traceparent?: string }): Logger {
+  return logger.child({ task_id: task.id, job: task.name, ...traceFields(task.traceparent) });
 }
 
 /**

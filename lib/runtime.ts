@@ -10,6 +10,7 @@ import { createDynamoStore } from './aws/dynamo/store.js';
 import type { SkytaskConfig } from './config.js';
 import { type Consumer, type ConsumerSettings, createConsumer } from './consumer/consumer.js';
 import type { Logger } from './log.js';
+import { createTaskMetrics } from './metrics.js';
 import type { TaskQueue } from './queue.js';
 import type { JobRegistry } from './registry.js';
 import { createRpc, type Rpc } from './rpc/protocol.js';
@@ -82,9 +83,10 @@ export function createRuntime(
   const timer =
     options.timer?.(queue) ??
     (config.timer && createEventBridgeTimer({ client: new SchedulerClient({}), ...config.timer }));
-  const { concurrency, leaseSeconds, maxReceiveCount } = config;
+  const { concurrency, leaseSeconds, maxReceiveCount, metricsNamespace } = config;
+  const metrics = metricsNamespace ? createTaskMetrics({ namespace: metricsNamespace }) : undefined;
   return wireRuntime(
-    { store, queue, registry, logger, timer, clock: options.clock, events },
+    { store, queue, registry, logger, timer, clock: options.clock, events, metrics },
     { concurrency, leaseSeconds, maxReceiveCount },
   );
 }

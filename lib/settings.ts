@@ -92,6 +92,11 @@ export const SETTINGS = {
   eventBus: { env: 'SKYTASK_EVENT_BUS' },
   /** The SDK's own variable for an EventBridge endpoint (the local stack's PutEvents endpoint); unset on AWS. */
   eventbridgeEndpoint: { env: 'AWS_ENDPOINT_URL_EVENTBRIDGE' },
+  /**
+   * The CloudWatch namespace of the task metrics, written as EMF lines on stdout
+   * (lib/metrics.ts). Unset: no metrics (the local stack's default; the construct sets it).
+   */
+  metricsNamespace: { env: 'SKYTASK_METRICS_NAMESPACE' },
   /** The log level (pino's names: `debug`, `info`, `warn`, `error`). */
   logLevel: { env: 'SKYTASK_LOG_LEVEL', default: 'info' },
 

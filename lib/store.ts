@@ -1,3 +1,4 @@
+import type { TaskProgress } from './progress.js';
 import type { AttemptError, Task, TaskStatus } from './task.js';
 import type { WorkflowStore } from './workflow-store.js';
 import type { PermitStore } from './permit-store.js';
@@ -23,6 +24,8 @@ export interface Outcome {
   usage?: RunUsage;
   /** Events this attempt sent that the finish removes from the task's outbox in its own write (docs/events.md). */
   sentEvents?: EventMarks;
+  /** The attempt's latest progress report not yet written (a heartbeat writes the others). */
+  progress?: TaskProgress;
 }
 
 /** An attempt's consumption outside the store (the consumer's count; docs/cost.md says which figures are estimates). */
@@ -112,8 +115,11 @@ export interface TaskStore extends WorkflowStore, PermitStore {
    * attempt's consumption to the task's cost.
    */
   finishTask(id: string, attempt: number, outcome: Outcome): Promise<Task | undefined>;
-  /** Push the lease of a running attempt to `leaseUntil`. Undefined: the attempt lost its claim. */
-  extendLease(id: string, attempt: number, leaseUntil: number): Promise<Task | undefined>;
+  /**
+   * Push the lease of a running attempt to `leaseUntil`, recording its latest `progress` in the
+   * same write when given. Undefined: the attempt lost its claim.
+   */
+  extendLease(id: string, attempt: number, leaseUntil: number, progress?: TaskProgress): Promise<Task | undefined>;
   /** Ask the run of a STARTED task to stop. Undefined if it is not STARTED. */
   requestRevoke(id: string): Promise<Task | undefined>;
   /**

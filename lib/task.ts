@@ -21,6 +21,7 @@
  */
 
 import type { EventMarks } from './task-events.js';
+import type { TaskProgress } from './progress.js';
 
 export const TaskStatus = {
   QUEUED: 'QUEUED',
@@ -94,6 +95,10 @@ export interface Task {
   cost?: TaskCost;
   /** Its events not sent yet, in its outbox (a store with one: docs/events.md); never on the wire. */
   outbox?: EventMarks;
+  /** How far its run got, as the job last reported it (`ctx.progress`; lib/progress.ts). */
+  progress?: TaskProgress;
+  /** The W3C trace context it was queued in (lib/trace.ts): its run continues that trace. */
+  traceparent?: string;
 }
 
 /**
@@ -155,6 +160,10 @@ export interface TaskWire {
   dead_lettered: boolean;
   /** What the task consumed, once a finish recorded it (docs/cost.md). */
   cost: TaskCostWire | null;
+  /** How far its run got, as the job last reported it: `{ value, message? }` (lib/progress.ts). */
+  progress: TaskProgress | null;
+  /** The W3C trace context it was queued in (lib/trace.ts). */
+  traceparent: string | null;
 }
 
 /** The one place that maps a task to the wire. */
@@ -180,6 +189,8 @@ export function toWire(task: Task): TaskWire {
     revoke_requested: task.revokeRequested ?? false,
     dead_lettered: task.deadLettered ?? false,
     cost: task.cost ? costToWire(task.cost) : null,
+    progress: task.progress ?? null,
+    traceparent: task.traceparent ?? null,
   };
   if (task.stack !== undefined) wire.stack = task.stack;
   return wire;
@@ -200,6 +211,7 @@ export const OPTIONAL_FIELDS: readonly (readonly [keyof Task, keyof TaskWire])[]
   ['lockId', 'lock_id'],
   ['caller', 'caller'],
   ['worker', 'worker'],
+  ['traceparent', 'traceparent'],
 ];
 
 /**
@@ -224,6 +236,7 @@ export function fromWire(wire: TaskWire): Task {
   if (wire.revoke_requested) task.revokeRequested = true;
   if (wire.dead_lettered) task.deadLettered = true;
   if (wire.cost) task.cost = costFromWire(wire.cost);
+  if (wire.progress) task.progress = wire.progress;
   return task;
 }
 

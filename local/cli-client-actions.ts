@@ -4,11 +4,12 @@
  */
 import { createHttpClient, type HttpAuth } from '../lib/client/http-client.js';
 import type { SkytaskClient } from '../lib/client/types.js';
-import { TaskNotFoundError, ValidationError } from '../lib/errors.js';
+import { TaskNotFoundError, ValidationError, WaitTimeoutError } from '../lib/errors.js';
 import { envValue, SETTINGS } from '../lib/settings.js';
 import { type CostSum, costReportToWire } from '../lib/cost.js';
 import { toWire, type Task } from '../lib/task.js';
 import { EXIT } from './cli-exit.js';
+import { progressDisplay } from './cli-progress.js';
 import { type EndpointOptions, humanTask, out, reportError, spinner, taskExit, when } from './cli-output.js';
 import { queueWorkflowFrom, revokeWorkflow, showWorkflow } from './cli-workflow-actions.js';
 
@@ -61,13 +62,32 @@ export function parseKwargs(pairs: string[]): Record<string, unknown> {
   return Object.fromEntries(kwargs);
 }
 
+/** Seconds of one wait while a task runs: how often `skytask wait` looks at its progress. */
+const PROGRESS_POLL_SECONDS = 2;
+
+/**
+ * Wait for the task in slices of PROGRESS_POLL_SECONDS, drawing its progress after each
+ * (local/cli-progress.ts), until it is ready or `--timeout` passes.
+ */
 async function waitAndReport(client: SkytaskClient, id: string, options: WaitOptions): Promise<number> {
+  const timeout = seconds(options.timeout);
+  const deadline = timeout === undefined ? Infinity : Date.now() + timeout * 1000;
+  const display = progressDisplay(options);
   const stop = spinner(options, `waiting for ${id}`);
-  let task: Task;
+  let task: Task | undefined;
   try {
-    task = await client.waitForTask(id, { timeout: seconds(options.timeout) });
+    while (!task) {
+      const slice = Math.min(PROGRESS_POLL_SECONDS, Math.max(0, (deadline - Date.now()) / 1000));
+      try {
+        task = await client.waitForTask(id, { timeout: slice });
+      } catch (err) {
+        if (!(err instanceof WaitTimeoutError) || Date.now() >= deadline) throw err;
+        if (err.task.progress) stop.pause(), display.show(err.task);
+      }
+    }
   } finally {
     stop();
+    display.clear();
   }
   out(options, toWire(task), () => humanTask(task));
   return taskExit(task);

@@ -59,20 +59,25 @@ export function out(options: EndpointOptions, value: unknown, human: () => strin
 export const taskExit = (task: Task) =>
   task.status === 'FAILURE' || task.status === 'REVOKED' ? EXIT.taskFailed : EXIT.ok;
 
-/** A spinner with the elapsed time on stdout, only when a person watches (a TTY, not --json). */
-export function spinner(options: EndpointOptions, label: string): () => void {
-  if (options.json || !process.stdout.isTTY) return () => undefined;
+/**
+ * A spinner with the elapsed time on stdout, only when a person watches (a TTY, not --json).
+ * Calling the result stops it; `.pause()` stops it and leaves the line to another display.
+ */
+export function spinner(options: EndpointOptions, label: string): (() => void) & { pause(): void } {
+  const none = Object.assign(() => undefined, { pause: () => undefined });
+  if (options.json || !process.stdout.isTTY) return none;
   const frames = '⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏';
   const started = Date.now();
   let i = 0;
-  const timer = setInterval(() => {
+  let timer: NodeJS.Timeout | undefined = setInterval(() => {
     const elapsed = ((Date.now() - started) / 1000).toFixed(1);
     process.stdout.write(`\r${frames[i++ % frames.length]} ${label} ${elapsed}s`);
   }, 100);
-  return () => {
-    clearInterval(timer);
-    process.stdout.write('\r\x1b[K');
+  const pause = () => {
+    if (timer) clearInterval(timer), process.stdout.write('\r\x1b[K');
+    timer = undefined;
   };
+  return Object.assign(pause, { pause });
 }
 
 function exitCodeOf(err: unknown): number {

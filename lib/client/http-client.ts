@@ -50,8 +50,8 @@ function queueParams(job: string, kwargs: unknown, options: QueueOptions = {}) {
   // JSON.stringify would send a Set as {} and Infinity as null: refused here, naming the path, as the server would.
   const json = toJson(kwargs ?? {}, 'kwargs');
   if ('problem' in json) throw new ValidationError(json.problem);
-  const { id, expiry, delay, eta } = options;
-  return defined({ jobname: job, kwargs: kwargs ?? {}, id, expiry, delay, eta });
+  const { id, expiry, delay, eta, traceparent } = options;
+  return defined({ jobname: job, kwargs: kwargs ?? {}, id, expiry, delay, eta, traceparent });
 }
 
 const taskOrNull = (wire: unknown) => (wire ? fromWire(wire as TaskWire) : null);

@@ -64,6 +64,8 @@ export interface QueueOptions {
   delay?: number;
   /** When the task is due, epoch seconds (instead of `delay`). */
   eta?: number;
+  /** The W3C trace context to queue the task in (`00-<trace id>-<parent id>-<flags>`): its run continues that trace. */
+  traceparent?: string;
 }
 
 /** Kwargs may be left out when every kwarg of the job is optional. */

@@ -10,6 +10,8 @@ import { workflowInput } from '../tasks/workflow-input.js';
 import { createJobContext } from './job-context.js';
 import type { RunResult, StopReason } from './outcome.js';
 import { type Invocation, timeLimitOf } from './time-budget.js';
+import { startHeartbeat } from './heartbeat.js';
+import type { TaskProgress } from '../progress.js';
 
 /** One claimed attempt to run, and where it runs. */
 export interface AttemptInput {
@@ -26,43 +28,10 @@ export interface AttemptInput {
   beats?: { count: number };
   /** The per-key concurrency permit the run holds: each heartbeat extends it with the lease. */
   permit?: HeldPermit;
-}
-
-/**
- * Heartbeats for a running attempt, every third of the lease: extend the lease, then the
- * message's visibility past it, so a live run is neither reclaimed nor delivered again and
- * a crashed one comes back soon after its lease. A lost claim or a revoke request stops
- * the attempt. Returns a function that stops the heartbeats.
- */
-function startHeartbeat(
-  deps: Pick<TaskDeps, 'store' | 'queue' | 'clock'>,
-  input: AttemptInput,
-  halt: (reason: StopReason) => void,
-) {
-  const { task, leaseSeconds, log } = input;
-  let timer: NodeJS.Timeout | undefined;
-  let stopped = false;
-  const beat = async () => {
-    try {
-      const leaseUntil = deps.clock() + leaseSeconds;
-      const current = await deps.store.extendLease(task.id, task.attempts, leaseUntil);
-      if (!current) return halt({ kind: 'lost-claim' });
-      // A permit taken over (its lease lapsed) may be another run's now: this one stops, as on a lost claim.
-      if (input.permit && !(await deps.store.extendPermit(input.permit, leaseUntil)))
-        return halt({ kind: 'lost-claim' });
-      if (input.beats) input.beats.count++;
-      if (current.revokeRequested) return halt({ kind: 'revoked' });
-      await deps.queue.changeVisibility(input.message.receiptHandle, leaseSeconds + 1);
-    } catch (err) {
-      log.warn({ err }, 'heartbeat failed; trying again');
-    }
-    if (!stopped) timer = setTimeout(beat, (leaseSeconds * 1000) / 3);
-  };
-  timer = setTimeout(beat, (leaseSeconds * 1000) / 3);
-  return () => {
-    stopped = true;
-    clearTimeout(timer);
-  };
+  /** The run's own trace context (a child of the task's), if the task is in a trace. */
+  traceparent?: string;
+  /** Set when the attempt ends: its latest progress report no heartbeat wrote (the finish writes it). */
+  unwritten?: { progress?: TaskProgress };
 }
 
 /**
@@ -96,12 +65,20 @@ export async function runAttempt(deps: TaskDeps, input: AttemptInput): Promise<R
   const stopped = new Promise<RunResult>((resolve) =>
     abort.signal.addEventListener('abort', () => resolve({ stopped: stop! }), { once: true }),
   );
-  const stopHeartbeat = startHeartbeat(deps, input, halt);
+  const heartbeat = startHeartbeat(deps, input, halt);
   const limit = timeLimitOf(job, input.invocation);
   const limitTimer = Number.isFinite(limit.seconds)
     ? setTimeout(() => halt({ kind: 'time-limit', ...limit }), Math.max(0, limit.seconds) * 1000)
     : undefined;
-  const ctx = createJobContext(deps, { task, job, log: input.log, signal: abort.signal, worker });
+  const ctx = createJobContext(deps, {
+    task,
+    job,
+    log: input.log,
+    signal: abort.signal,
+    worker,
+    traceparent: input.traceparent,
+    progress: (value, message) => heartbeat.report(value, message),
+  });
   worker.running.add(task.id);
   try {
     const run = Promise.resolve()
@@ -116,8 +93,9 @@ export async function runAttempt(deps: TaskDeps, input: AttemptInput): Promise<R
     return stop ? { stopped: stop } : result;
   } finally {
     worker.running.delete(task.id);
-    stopHeartbeat();
     clearTimeout(limitTimer);
     if (!stop) abort.abort(new Error('finished'));
+    const progress = heartbeat.stop();
+    if (input.unwritten) input.unwritten.progress = progress;
   }
 }

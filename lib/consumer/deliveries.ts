@@ -12,11 +12,13 @@ import type { TaskDeps } from '../tasks/deps.js';
 import { endTask, releasePermit, settleEnded } from '../tasks/end.js';
 import { recordTask } from '../tasks/enqueue.js';
 import { eventsPending, publishChange, publishPending } from '../tasks/publish.js';
+import { childTraceparent, traceparentOfXRay } from '../trace.js';
 import { sendTaskMessage } from '../tasks/send.js';
 import { suspendForChildren } from '../tasks/workflow-children.js';
 import { isAwaitingChildren } from '../workflow.js';
 import { runAttempt } from './attempt.js';
 import { passKeyLimits, waitForKeyLimit } from './key-limits.js';
+import type { TaskProgress } from '../progress.js';
 import { type BatchInvocation, DEFER_SECONDS, hasFairRun } from './time-budget.js';
 import { outcomeOf } from './outcome.js';
 import { runUsage } from './usage.js';
@@ -133,12 +135,16 @@ async function claimAndRun(
   const task = claim.task;
   // Its STARTED event goes out while the job runs; the finish removes it from the outbox.
   const started = publishChange(deps, task, true);
-  const log = taskLogger(deps.logger, task);
+  // The run is a span of its own in the trace the task was queued in.
+  const traceparent = task.traceparent && childTraceparent(task.traceparent);
+  const log = taskLogger(deps.logger, { ...task, traceparent });
   const job = deps.registry.get(task.name);
   log.info({ attempt: task.attempts }, 'task started');
-  const beats = { count: 0 };
+  deps.metrics?.started(task);
+  const [beats, unwritten]: [{ count: number }, { progress?: TaskProgress }] = [{ count: 0 }, {}];
   const input = {
     task,
+    traceparent,
     job: job!,
     message,
     log,
@@ -147,6 +153,7 @@ async function claimAndRun(
     worker: c.worker,
     beats,
     permit,
+    unwritten,
   };
   let run = job && (await runAttempt(deps, input));
   // A parent that awaits its children ends its run WAITING (lib/tasks/workflow-children.ts).
@@ -166,6 +173,7 @@ async function claimAndRun(
     // Waited for a quarter of the lease at most: a slow PutEvents must not outlast the claim.
     // Not sent by then, the task's end sends it again (a duplicate at worst).
     outcome.sentEvents = await within(started, (c.leaseSeconds * 1000) / 4, {});
+    outcome.progress = unwritten.progress;
   }
   const ended = outcome && (await endTask(deps, task.id, { attempt: task.attempts, outcome, permit }));
   if (!outcome && permit) await releasePermit(deps, permit);
@@ -287,7 +295,10 @@ async function recordProducerTask(deps: TaskDeps, id: string, producer: Producer
   const sentAt = Number.isFinite(sent) && sent > 0 ? Math.min(sent / 1000, deps.clock()) : undefined;
   try {
     const origin = { sentAt, derivedId: producer.id === undefined ? id : undefined };
-    if (await recordTask(deps, producer.job, producer.kwargs, { id: producer.id, caller: 'sqs' }, origin)) return true;
+    // The producer's trace: its envelope's, else the X-Ray header SQS sets from a traced sender.
+    const traceparent = producer.traceparent ?? traceparentOfXRay((message.attributes as any).AWSTraceHeader);
+    const options = { id: producer.id, caller: 'sqs', traceparent };
+    if (await recordTask(deps, producer.job, producer.kwargs, options, origin)) return true;
     deps.logger.info({ task_id: id, job: producer.job }, 'producer message not queued: an equal task is not finished');
     return false;
   } catch (err) {

@@ -4,6 +4,7 @@
  * its write units counted over the items it would write (memory-cost.ts).
  */
 import { LIMITS, truncateBytes } from '../limits.js';
+import { progressText } from '../progress.js';
 import type { ClaimResult, TaskStore } from '../store.js';
 import { costOf, finishCost, keepBody } from './memory-cost.js';
 import type { MemoryState } from './memory-state.js';
@@ -49,6 +50,8 @@ export function runVerbs(
           eta: outcome.eta,
           ttl: ready ? Math.ceil(outcome.time + retention) : undefined,
           leaseUntil: undefined,
+          // As the adapter: a ready task keeps its last progress, a RETRY's next attempt starts without.
+          progressJson: ready ? (outcome.progress ? progressText(outcome.progress) : r.progressJson) : undefined,
           // A revoke asked while the attempt ran outlives a RETRY (as the adapter).
           revokeRequested: ready ? undefined : r.revokeRequested,
         });
@@ -66,12 +69,13 @@ export function runVerbs(
       return written ? toTask(tasks.get(id), outcome.time) : undefined;
     },
 
-    async extendLease(id, attempt, leaseUntil) {
+    async extendLease(id, attempt, leaseUntil, progress) {
       const task = update(
         id,
         (r) => isHeldBy(r, attempt),
         (r) => {
-          const units = costOf(r, (c) => patch(c, { leaseUntil }));
+          const progressJson = progress && progressText(progress);
+          const units = costOf(r, (c) => patch(c, progressJson ? { leaseUntil, progressJson } : { leaseUntil }));
           const run = running.get(id);
           if (run?.attempt === attempt) run.units += units;
         },

@@ -1,4 +1,5 @@
 import { shownCost } from '../aws/dynamo/item.js';
+import { progressOfText } from '../progress.js';
 import { timeSortKey } from '../keys.js';
 import { isIdle, OPTIONAL_FIELDS, type Task, type TaskCost } from '../task.js';
 
@@ -8,8 +9,10 @@ import { isIdle, OPTIONAL_FIELDS, type Task, type TaskCost } from '../task.js';
  * value that is not plain JSON (an undefined field, a Date, NaN) reads back as it does
  * there. Every other field is a string, number or boolean: a spread is a deep copy.
  */
-export interface TaskRecord extends Omit<Task, 'kwargs' | 'result' | 'errors' | 'cost'> {
+export interface TaskRecord extends Omit<Task, 'kwargs' | 'result' | 'errors' | 'cost' | 'progress'> {
   kwargsJson?: string;
+  /** The adapter's `progress` attribute (lib/progress.ts). */
+  progressJson?: string;
   resultJson?: string;
   errorsJson?: string;
   /** Epoch seconds after which the record reads as absent (ready tasks only). */
@@ -59,6 +62,7 @@ export function newRecord(task: Task): TaskRecord {
     fromTask: task.fromTask,
     lockId: task.lockId,
     caller: task.caller,
+    traceparent: task.traceparent,
     sortKey: timeSortKey(task.timeQueued, task.id),
   });
   return record;
@@ -80,6 +84,7 @@ export function toTask(record: TaskRecord | undefined, now: number): Task | unde
   };
   if (record.resultJson !== undefined) task.result = JSON.parse(record.resultJson);
   if (record.errorsJson !== undefined) task.errors = JSON.parse(record.errorsJson);
+  if (record.progressJson !== undefined) task.progress = progressOfText(record.progressJson);
   for (const field of COPIED) {
     if (record[field] !== undefined) (task as unknown as Record<string, unknown>)[field] = record[field];
   }

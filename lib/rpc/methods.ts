@@ -23,7 +23,16 @@ import { decodeIdsCursor, fitIds, fitListing } from './reply-size.js';
 import { workflowMethods } from './workflow-methods.js';
 
 /** Names that `queue_task` keeps for itself; a job kwarg with such a name goes in `kwargs`. */
-export const RESERVED_QUEUE_PARAMS = ['jobname', 'kwargs', 'id', 'expiry', 'delay', 'eta', 'meta'] as const;
+export const RESERVED_QUEUE_PARAMS = [
+  'jobname',
+  'kwargs',
+  'id',
+  'expiry',
+  'delay',
+  'eta',
+  'traceparent',
+  'meta',
+] as const;
 
 /** What the entry point knows of a call. */
 export interface RpcCallContext {
@@ -63,6 +72,7 @@ async function queueTaskMethod({ backend }: RpcServices, params: Params, ctx: Rp
     expiry: params.expiry as number | undefined,
     delay: params.delay as number | undefined,
     eta: params.eta as number | undefined,
+    traceparent: params.traceparent as string | undefined,
     caller: ctx.caller,
   });
   return wire(task);

@@ -5,6 +5,7 @@ import type { JobRegistry } from '../registry.js';
 import type { TaskStore } from '../store.js';
 import type { TaskTimer } from '../timer.js';
 import { LIMITS } from '../limits.js';
+import type { TaskMetrics } from '../metrics.js';
 
 /** Epoch seconds, fractional (Pulsar's `time.time()`); tests pass a fake one. */
 export type Clock = () => number;
@@ -30,6 +31,8 @@ export interface TaskDeps {
   maxQueueDelay: number;
   /** Sends task events (docs/events.md); without one no job's tasks send any. */
   events?: EventPublisher;
+  /** Where starts and ends of tasks are counted (EMF lines: lib/metrics.ts); none: not counted. */
+  metrics?: TaskMetrics;
 }
 
 /** `TaskDeps` with the clock and the queue delay left to their defaults. */

@@ -41,7 +41,7 @@ function recordEnd(deps: Pick<TaskDeps, 'store' | 'clock'>, id: string, end: Tas
  * lib/tasks/publish.ts) and let its workflow know (lib/tasks/workflow-settle.ts: the join's
  * count, a chain's next step, a chord's callback). The one place those rules live ("a task
  * that ends releases its lock", "a workflow hears of each end"); the consumer, revoke and the
- * reconciler all end tasks here.
+ * reconciler all end tasks here, and each end is counted here (`deps.metrics`: lib/metrics.ts).
  *
  * Returns the task as recorded, or undefined when the condition failed (the claim was
  * lost, or the task was not idle or not WAITING): then nothing was written and the lock is
@@ -53,6 +53,7 @@ export async function endTask(deps: TaskDeps, id: string, end: TaskEnd): Promise
   const ended = await recordEnd(deps, id, end);
   if ('permit' in end && end.permit) await releasePermit(deps, end.permit);
   if (ended?.lockId && isReady(ended.status)) await deps.store.releaseLock(ended.lockId, id);
+  if (ended) deps.metrics?.ended(ended, 'outcome' in end ? end.outcome : undefined);
   if (ended) await publishChange(deps, ended);
   if (ended && isReady(ended.status)) await settleWorkflowTask(deps, ended, endTask);
   return ended;

@@ -9,6 +9,7 @@ import type { Task } from '../task.js';
 import type { TaskDeps } from './deps.js';
 import { takeLock } from './lock.js';
 import { publishChange } from './publish.js';
+import { ambientTraceparent, checkTraceparent } from '../trace.js';
 import { checkKwargs, checkOptions, type QueueTaskOptions } from './options.js';
 import { needsTimer, sendTaskMessage, sendTaskMessages } from './send.js';
 
@@ -80,6 +81,7 @@ export async function buildTask(
     fromTask: options.fromTask,
     lockId: canOverlap(job, args.value) ? undefined : lockIdFor(job.name, args.json),
     caller: options.caller,
+    traceparent: options.traceparent !== undefined ? checkTraceparent(options.traceparent) : ambientTraceparent(),
   });
 }
 

@@ -6,6 +6,7 @@ import { toJson } from '../json.js';
 import { fitsPartitionKey } from '../aws-rules/dynamodb.js';
 import { utf8Bytes } from '../bytes.js';
 import { LIMITS } from '../limits.js';
+import { checkTraceparent } from '../trace.js';
 
 /** The options of `queue_task` (and of the clients' `queueTask`). Times in seconds. */
 export interface QueueTaskOptions {
@@ -25,6 +26,12 @@ export interface QueueTaskOptions {
   fromTask?: string;
   /** Who asked (recorded on the task). */
   caller?: string;
+  /**
+   * The W3C trace context the task is queued in (`00-<trace id>-<parent id>-<flags>`): its
+   * run continues that trace (lib/trace.ts). Without it: the X-Ray trace Lambda runs the
+   * caller in, if any.
+   */
+  traceparent?: string;
 }
 
 /** Checked kwargs: what is stored, and what the job's `run` receives. */
@@ -69,7 +76,15 @@ export async function checkKwargs(kwargs: unknown, schema?: KwargsSchema): Promi
 }
 
 /** The option names `queue_task` takes (a caller may not give `fromTask`/`caller` over JSON-RPC; the entry points set them). */
-export const QUEUE_OPTION_NAMES: readonly string[] = ['id', 'expiry', 'delay', 'eta', 'fromTask', 'caller'];
+export const QUEUE_OPTION_NAMES: readonly string[] = [
+  'id',
+  'expiry',
+  'delay',
+  'eta',
+  'fromTask',
+  'caller',
+  'traceparent',
+];
 
 /** Throws ValidationError naming an option that is not one of `QUEUE_OPTION_NAMES` (a mistyped `delya`). */
 export function checkOptionNames(options: object): void {
@@ -107,7 +122,7 @@ function checkTimes({ delay, eta, expiry }: QueueTaskOptions, now: number): void
  * id (isCallerTaskId); `delay` (0 s to a year) or `eta` (within a year of now) but not both;
  * `expiry` (0 s to a year; 0: the task is REVOKED at its delivery, never run, as in Pulsar); the entry points' `fromTask` (a task id: it is an index key,
  * at most `LIMITS.partitionKeyBytes`) and `caller` (at most `LIMITS.callerBytes`), in
- * UTF-8 bytes. Returns when the task is due (epoch seconds), if not now. Throws
+ * UTF-8 bytes; a W3C `traceparent` (checkTraceparent). Returns when the task is due (epoch seconds), if not now. Throws
  * ValidationError naming the option.
  */
 export function checkOptions(options: QueueTaskOptions, now: number): number | undefined {
@@ -121,5 +136,6 @@ export function checkOptions(options: QueueTaskOptions, now: number): number | u
   if (caller !== undefined && !(typeof caller === 'string' && utf8Bytes(caller) <= LIMITS.callerBytes)) {
     throw new ValidationError(`caller must be a string of at most ${LIMITS.callerBytes} UTF-8 bytes`);
   }
+  if (options.traceparent !== undefined) checkTraceparent(options.traceparent);
   return options.delay ? now + options.delay : options.eta;
 }

@@ -19,7 +19,8 @@ export function needsTimer(deps: Pick<TaskDeps, 'clock' | 'maxQueueDelay'>, eta:
 const delayOf = (deps: SendDeps, task: Task, floor = 0) =>
   Math.max(floor, task.eta !== undefined ? task.eta - deps.clock() : 0);
 
-const envelopeOf = (task: Task) => ({ id: task.id, job: task.name });
+/** A task's envelope: it carries the task's trace context on every send (retries, re-sends, redrives). */
+const envelopeOf = (task: Task) => ({ id: task.id, job: task.name, traceparent: task.traceparent });
 
 /**
  * Send tasks' messages: the one path by which a task gets a message (queue_task, a retry,

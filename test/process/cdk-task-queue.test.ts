@@ -76,6 +76,14 @@ function only(resources: Resources, type: string, match: (r: any) => boolean = (
   return found[0];
 }
 
+/** The one dashboard's body, its tokens written `<LogicalId>` (an alarm's ARN, the region). */
+function dashboardBody(resources: Resources) {
+  const [, dashboard] = only(resources, 'AWS::CloudWatch::Dashboard');
+  const parts: unknown[] = dashboard.Properties.DashboardBody['Fn::Join'][1];
+  const text = parts.map((p: any) => (typeof p === 'string' ? p : `<${p.Ref ?? p['Fn::GetAtt'][0]}>`)).join('');
+  return JSON.parse(text);
+}
+
 type FunctionName = 'Consumer' | 'Rpc' | 'Scheduler' | 'Reconciler';
 
 function roleStatements(resources: Resources, name: FunctionName) {
@@ -274,6 +282,8 @@ describe('TaskQueue template', () => {
       assert.deepEqual(varsOf(id).SKYTASK_TABLE, { Ref: ids.table });
       assert.deepEqual(varsOf(id).SKYTASK_QUEUE_URL, { Ref: ids.queue });
       assert.equal(varsOf(id).SKYTASK_RETENTION_DAYS, '7');
+      // Every function that ends tasks counts them (EMF), in the construct's own namespace.
+      assert.equal(configFromEnv(envOf(id)).metricsNamespace, 'skytask/Test/Tasks');
     }
 
     const consumer = configFromEnv(envOf(ids.consumer));
@@ -291,6 +301,7 @@ describe('TaskQueue template', () => {
       'SKYTASK_DLQ_URL',
       'SKYTASK_LEASE_SECONDS',
       'SKYTASK_MAX_RECEIVE_COUNT',
+      'SKYTASK_METRICS_NAMESPACE',
       'SKYTASK_QUEUE_URL',
       'SKYTASK_RETENTION_DAYS',
       'SKYTASK_TABLE',
@@ -319,6 +330,7 @@ describe('TaskQueue template', () => {
       'NODE_OPTIONS',
       'SKYTASK_DLQ_ARN',
       'SKYTASK_DLQ_URL',
+      'SKYTASK_METRICS_NAMESPACE',
       'SKYTASK_QUEUE_ARN',
       'SKYTASK_QUEUE_URL',
       'SKYTASK_RETENTION_DAYS',
@@ -331,6 +343,7 @@ describe('TaskQueue template', () => {
     assert.equal(scheduler.timer, undefined, 'a fire queues with no delay');
     assert.deepEqual(keysOf(ids.scheduler), [
       'NODE_OPTIONS',
+      'SKYTASK_METRICS_NAMESPACE',
       'SKYTASK_QUEUE_URL',
       'SKYTASK_RETENTION_DAYS',
       'SKYTASK_TABLE',
@@ -344,6 +357,7 @@ describe('TaskQueue template', () => {
       'NODE_OPTIONS',
       'SKYTASK_DLQ_URL',
       'SKYTASK_MAX_RESENDS',
+      'SKYTASK_METRICS_NAMESPACE',
       'SKYTASK_QUEUE_URL',
       'SKYTASK_RECONCILE_AFTER',
       'SKYTASK_RETENTION_DAYS',
@@ -665,6 +679,37 @@ describe('TaskQueue template', () => {
     });
   });
 
+  test('the CloudWatch dashboard: the task metrics per job (SEARCH over the namespace) and every alarm', () => {
+    const body = dashboardBody(resources);
+    const expressions = body.widgets.flatMap((w: any) => w.properties.metrics ?? []).map((m: any) => m[0].expression);
+    for (const name of ['TasksStarted', 'TasksSucceeded', 'TasksFailed', 'TasksRetried', 'TasksRevoked']) {
+      assert.ok(
+        expressions.includes(
+          `SEARCH('{"skytask/Test/Tasks",job,service} MetricName="${name}" service="skytask"', 'Sum', 60)`,
+        ),
+        name,
+      );
+    }
+    for (const name of ['RunDuration', 'QueueWait'])
+      for (const stat of ['p50', 'p99'])
+        assert.ok(expressions.some((e: string) => e.includes(`"${name}"`) && e.includes(`'${stat}'`)));
+    const alarmIds = Object.keys(resources).filter((id) => resources[id].Type === 'AWS::CloudWatch::Alarm');
+    const status = body.widgets.find((w: any) => w.type === 'alarm');
+    assert.deepEqual(
+      status.properties.alarms.sort(),
+      alarmIds.map((id) => `<${id}>`).sort(),
+      'the alarm status widget',
+    );
+    const graphs = body.widgets
+      .filter((w: any) => w.properties.annotations?.alarms)
+      .map((w: any) => w.properties.annotations.alarms[0]);
+    assert.deepEqual(
+      graphs.sort(),
+      alarmIds.map((id) => `<${id}>`).sort(),
+      "each alarm's metric against its threshold",
+    );
+  });
+
   test('outputs: RPC URL, its read-only route, queue URL, table name', () => {
     const outputs = template.toJSON().Outputs as Record<string, { Value: any }>;
     const value = (prefix: string) => Object.entries(outputs).find(([k]) => k.startsWith(prefix))?.[1].Value;
@@ -789,6 +834,20 @@ describe('TaskQueue props', () => {
     for (const alarm of Object.values(alarms)) {
       assert.equal(alarm.Properties.AlarmActions[0].Ref, stack.getLogicalId(topic.node.defaultChild as never));
     }
+  });
+
+  test('metrics: false sets no namespace, the dashboard keeps the alarms; dashboard: false makes none', () => {
+    const { template: quiet } = templateOf({ metrics: false });
+    const resources = quiet.toJSON().Resources as Resources;
+    for (const r of Object.values(resources).filter((r) => r.Type === 'AWS::Lambda::Function'))
+      assert.equal(r.Properties.Environment.Variables.SKYTASK_METRICS_NAMESPACE, undefined);
+    const body = dashboardBody(resources);
+    assert.ok(
+      body.widgets.every((w: any) => !JSON.stringify(w).includes('SEARCH')),
+      'no metric graphs',
+    );
+    assert.ok(body.widgets.some((w: any) => w.type === 'alarm'));
+    templateOf({ dashboard: false }).template.resourceCountIs('AWS::CloudWatch::Dashboard', 0);
   });
 
   test('a periodic job EventBridge cannot express fails the synth, naming the job', () => {

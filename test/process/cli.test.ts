@@ -124,6 +124,20 @@ describe('the skytask CLI', () => {
     assert.equal(JSON.parse(missingWait.stderr).error.type, 'TaskNotFoundError');
   });
 
+  it('wait draws progress: a plain line per change when stdout is no terminal, nothing extra with --json', async () => {
+    // The sample job reports each second; progress is written 5 s after the claim, then every
+    // 5 s: long enough for the CLI's start (seconds on a loaded machine) and a 2 s poll.
+    const queued = (await stack.backend.queueTask('asynchronous', { lag: 12 }))!;
+    const [plain, machine] = await Promise.all([cli(['wait', queued.id]), cli(['wait', queued.id, '--json'])]);
+    assert.equal(plain.code, 0);
+    const lines = plain.stdout.split('\n');
+    assert.match(lines[0], /^progress \d+% slept \d+\.\d of 12 s$/);
+    assert.match(plain.stdout, /^status\s+SUCCESS$/m);
+    assert.equal(machine.code, 0);
+    assert.equal(json(machine).status, 'SUCCESS');
+    assert.deepEqual(json(machine).progress, { value: 100, message: json(machine).progress.message });
+  });
+
   it('revoke (and a conflict), wait --timeout, unknown job, stats, redrive', async () => {
     const [later, slow] = (
       await Promise.all([

@@ -25,6 +25,7 @@ describe('configFromEnv', () => {
       reconcileAfter: SETTINGS.reconcileAfter.default,
       maxResends: SETTINGS.maxResends.default,
       timer: undefined,
+      metricsNamespace: undefined,
     });
   });
 
@@ -46,10 +47,12 @@ describe('configFromEnv', () => {
       [SETTINGS.deadLetterQueueArn.env]: 'arn:dlq',
       [SETTINGS.eventBus.env]: 'bus',
       [SETTINGS.eventbridgeEndpoint.env]: 'http://127.0.0.1:2',
+      [SETTINGS.metricsNamespace.env]: 'skytask/orders-Tasks',
     });
     assert.equal(config.dlqUrl, 'http://dlq');
     assert.equal(config.eventBus, 'bus');
     assert.equal(config.eventbridgeEndpoint, 'http://127.0.0.1:2');
+    assert.equal(config.metricsNamespace, 'skytask/orders-Tasks');
     assert.equal(config.dynamodbEndpoint, 'http://127.0.0.1:1');
     assert.equal(config.sqsEndpoint, undefined);
     assert.equal(config.concurrency, 3);
@@ -77,6 +80,12 @@ describe('configFromEnv', () => {
       () => configFromEnv({ ...required, [SETTINGS.timerGroup.env]: 'g' }),
       /SKYTASK_TIMER_GROUP, SKYTASK_TIMER_ROLE_ARN and SKYTASK_QUEUE_ARN go together/,
     );
+    for (const bad of ['AWS/Lambda', 'has space', 'x'.repeat(256)]) {
+      assert.throws(
+        () => configFromEnv({ ...required, [SETTINGS.metricsNamespace.env]: bad }),
+        /SKYTASK_METRICS_NAMESPACE must be 1-255 of/,
+      );
+    }
   });
 });
 

@@ -91,6 +91,7 @@ function statesDefault(cell: string, value: unknown): boolean {
     const m = /^(\d+(?:\.\d+)?)(?: MB)?$/.exec(cell);
     return m !== null && Number(m[1]) === value;
   }
+  if (typeof value === 'boolean') return cell === `\`${value}\``;
   return false;
 }
 
@@ -234,6 +235,8 @@ describe('the parsers of this test', () => {
     assert.ok(statesDefault('`RemovalPolicy.RETAIN`', RemovalPolicy.RETAIN));
     assert.ok(!statesDefault('`RemovalPolicy.DESTROY`', RemovalPolicy.RETAIN));
     assert.ok(!statesDefault('`Nope.RETAIN`', RemovalPolicy.RETAIN));
+    assert.ok(statesDefault('`true`', true));
+    assert.ok(!statesDefault('`false`', true));
     assert.equal(formatSettingDefault({ env: 'X', default: 60, unit: 'seconds' }), '60 s');
     assert.equal(formatSettingDefault({ env: 'X', default: '.d' }), '`.d`');
     assert.equal(formatSettingDefault({ env: 'X' }), '—');

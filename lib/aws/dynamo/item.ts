@@ -1,5 +1,6 @@
 import { bodyKey, INDEX, jobIndexAttrs, jobOfIndexKey, taskIdOfPartition, taskKey, timeSortKey } from '../../keys.js';
 import { itemBytes, LIMITS, writeUnits } from '../../limits.js';
+import { PROGRESS_ATTR, progressOfText, progressText } from '../../progress.js';
 import { isReady, OPTIONAL_FIELDS, type Task, type TaskCost } from '../../task.js';
 import type { RunUsage } from '../../store.js';
 import { marksOf } from './outbox-marks.js';
@@ -143,6 +144,7 @@ export function toItems(task: Task, bodyRef: string, extra: Item = {}, inline?: 
   }
   if (task.result !== undefined) head.result = JSON.stringify(task.result);
   if (task.errors?.length) head.errors = JSON.stringify(task.errors);
+  if (task.progress) head[PROGRESS_ATTR] = progressText(task.progress);
   if (!isReady(task.status)) {
     head.lease_until ??= NO_TIME;
     head.eta ??= NO_TIME;
@@ -171,6 +173,7 @@ export function fromItems(head: Item | undefined, body?: Item, now = Date.now() 
   };
   if (head.result !== undefined) task.result = JSON.parse(head.result);
   if (head.errors !== undefined) task.errors = JSON.parse(head.errors);
+  if (head[PROGRESS_ATTR] !== undefined) task.progress = progressOfText(head[PROGRESS_ATTR]);
   for (const [field, attr] of [...OPTIONAL_FIELDS, ...INTERNAL_FIELDS]) {
     const value = attr === 'caller' ? carried.caller : head[attr];
     if (value !== undefined && value !== STAND_INS[attr]) (task as any)[field] = value;
@@ -227,8 +230,21 @@ const LOCK_UNITS = 2;
  */
 export function newTaskItems(given: Task, o: { ref: string; sqsRequests: number; bodyTtl: number; marks?: Item }) {
   // A new task is its enqueue fields: run bookkeeping on the given task is not stored.
-  const { id, name, status, kwargs, timeQueued, eta, expiry, attempts, fromTask, lockId, caller } = given;
-  const task: Task = { id, name, status, kwargs, timeQueued, eta, expiry, attempts, fromTask, lockId, caller };
+  const { id, name, status, kwargs, timeQueued, eta, expiry, attempts, fromTask, lockId, caller, traceparent } = given;
+  const task: Task = {
+    id,
+    name,
+    status,
+    kwargs,
+    timeQueued,
+    eta,
+    expiry,
+    attempts,
+    fromTask,
+    lockId,
+    caller,
+    traceparent,
+  };
   const lock = task.lockId ? LOCK_UNITS : 0;
   const itemsWith = (units: number) => {
     const cost = costText({ writeUnits: units, sqsRequests: o.sqsRequests });

@@ -46,7 +46,7 @@ export function createDynamoStore(options: DynamoStoreOptions): TaskStore {
     queryTasks: (query) => queryTasks(table, query),
     claimTask: (claim) => writes.claimTask(table, claim),
     finishTask: (id, attempt, outcome) => writes.finishTask(table, id, attempt, outcome),
-    extendLease: (id, attempt, leaseUntil) => writes.extendLease(table, id, attempt, leaseUntil),
+    extendLease: (id, attempt, leaseUntil, progress) => writes.extendLease(table, id, attempt, leaseUntil, progress),
     requestRevoke: (id) => ends.requestRevoke(table, id),
     endIdle: (id, end) => ends.endIdle(table, id, end),
     markResent: (id, seen) => ends.markResent(table, id, seen),

@@ -25,6 +25,7 @@ import {
 } from './item.js';
 import { listJob } from './job-names.js';
 import { markAttr, outboxMark } from './outbox-marks.js';
+import { PROGRESS_ATTR, progressText, type TaskProgress } from '../../progress.js';
 import { getTask } from './queries.js';
 import { isConditionFailed, type Item, type TaskTable } from './table.js';
 import { applyUpdate, IDLE, type TaskUpdate, updateTask } from './update.js';
@@ -124,6 +125,9 @@ function finishUpdate(table: TaskTable, head: Item, attempt: number, outcome: Ou
     ttl: ready ? ttlAfter(table, outcome.time) : undefined,
     // A RETRY waits for its next run: no lease (item.ts's stand-in).
     lease_until: ready ? undefined : NO_TIME,
+    // The report the heartbeats had not written yet comes with the outcome; a ready task
+    // keeps its last one, a RETRY's next attempt starts without.
+    ...(outcome.progress && ready ? { [PROGRESS_ATTR]: progressText(outcome.progress) } : {}),
     ...(usage ? { [COST_ATTR]: costText(withUsage(costFromText(head[COST_ATTR]), usage, units)) } : {}),
     ...outboxMark(table, job, eventKindOf(outcome), outcome.time),
   };
@@ -136,8 +140,9 @@ function finishUpdate(table: TaskTable, head: Item, attempt: number, outcome: Ou
   return {
     set,
     // A revoke asked while the attempt ran (maybe since the head was read) outlives a RETRY:
-    // the next claim refuses the task.
-    remove: ready ? ['revoke_requested'] : [],
+    // the next claim refuses the task. A RETRY drops the attempt's progress (a heartbeat may
+    // have written it since the head was read).
+    remove: ready ? ['revoke_requested'] : [PROGRESS_ATTR],
     condition: '#status = :started AND #attempts = :attempt',
     values: { ':started': 'STARTED', ':attempt': attempt },
   };
@@ -176,10 +181,16 @@ export async function finishTask(table: TaskTable, id: string, attempt: number, 
   return fromItems(written.item, body, outcome.time);
 }
 
-/** Only the attempt that holds the claim extends it. */
-export async function extendLease(table: TaskTable, id: string, attempt: number, leaseUntil: number) {
+/** Only the attempt that holds the claim extends it; the same write records its latest `progress`, if any. */
+export async function extendLease(
+  table: TaskTable,
+  id: string,
+  attempt: number,
+  leaseUntil: number,
+  progress?: TaskProgress,
+) {
   const written = await updateTask(table, id, {
-    set: { lease_until: leaseUntil },
+    set: { lease_until: leaseUntil, ...(progress ? { [PROGRESS_ATTR]: progressText(progress) } : {}) },
     condition: '#status = :started AND #attempts = :attempt',
     values: { ':started': 'STARTED', ':attempt': attempt },
   });

@@ -5,7 +5,7 @@ import type { HttpApi, HttpRoute, HttpStage } from 'aws-cdk-lib/aws-apigatewayv2
 import type { Dashboard } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
-import type { IEventBus } from 'aws-cdk-lib/aws-events';
+import type { IEventBus, IRuleTarget, Rule } from 'aws-cdk-lib/aws-events';
 import type { IGrantable, Grant, Role } from 'aws-cdk-lib/aws-iam';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { LogGroup } from 'aws-cdk-lib/aws-logs';
@@ -22,7 +22,7 @@ import type { TaskQueueProps } from './task-queue-props.js';
 import { createTaskQueues } from './task-queues.js';
 import { jobsOf } from './schedules.js';
 import { createRecurringSchedules, createTimer, periodicSchedulesOf } from './task-schedules.js';
-import { createEventBus, grantPutEvents } from './task-events.js';
+import { createEventBus, grantPutEvents, type TaskEventFilter, taskEventRule } from './task-events.js';
 import { createTaskTable } from './task-table.js';
 import { createTaskDashboard, metricsNamespaceOf } from './task-dashboard.js';
 import { SETTINGS } from '../lib/settings.js';
@@ -168,6 +168,19 @@ export class TaskQueue extends Construct {
    */
   public grantRead(grantee: IGrantable): Grant {
     return this.readRoute.grantInvoke(grantee);
+  }
+
+  /**
+   * Send task events to targets (aws-cdk-lib/aws-events-targets: a Lambda function, an SQS
+   * queue, a Step Functions state machine, …) with a rule on the construct's bus: the kinds
+   * and jobs `filter` names, all of them when it names none. Throws without the `events`
+   * prop. Targets get each event at least once: deduplicate by `detail.event_id`
+   * (docs/events.md).
+   *
+   * @example tasks.onTaskEvent('Failures', { kinds: ['failed', 'deadLettered'] }, new SqsQueue(failures));
+   */
+  public onTaskEvent(id: string, filter: TaskEventFilter, ...targets: IRuleTarget[]): Rule {
+    return taskEventRule(this, id, this.eventBus, filter, targets);
   }
 
   private createOutputs(): void {

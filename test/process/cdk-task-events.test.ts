@@ -13,6 +13,8 @@ import { fileURLToPath } from 'node:url';
 import { App, Stack, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { EventBus } from 'aws-cdk-lib/aws-events';
+import { SqsQueue } from 'aws-cdk-lib/aws-events-targets';
+import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { TaskQueue, type TaskQueueProps } from '../../cdk/task-queue.js';
 
@@ -23,12 +25,17 @@ after(() => {
   for (const dir of outdirs) rmSync(dir, { recursive: true, force: true });
 });
 
-function synth(props: Partial<TaskQueueProps>, own?: (stack: Stack) => Partial<TaskQueueProps>) {
+function synth(
+  props: Partial<TaskQueueProps>,
+  own?: (stack: Stack) => Partial<TaskQueueProps>,
+  then?: (tasks: TaskQueue, stack: Stack) => void,
+) {
   const outdir = mkdtempSync(join(tmpdir(), 'cdk-events-'));
   outdirs.push(outdir);
   const app = new App({ outdir, context: { ...cdkContext, 'aws:cdk:bundling-stacks': [] } });
   const stack = new Stack(app, 'Test');
-  new TaskQueue(stack, 'Tasks', { jobs: join(root, 'examples/jobs.ts'), ...props, ...own?.(stack) });
+  const tasks = new TaskQueue(stack, 'Tasks', { jobs: join(root, 'examples/jobs.ts'), ...props, ...own?.(stack) });
+  then?.(tasks, stack);
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   app.synth();
   return Template.fromStack(stack).toJSON().Resources as Record<string, { Type: string; Properties: any }>;
@@ -78,5 +85,28 @@ describe('TaskQueue task events', () => {
     const grants = putEventsStatements(resources);
     assert.equal(grants.length, 4);
     assert.match(JSON.stringify(grants[0].Resource), /event-bus\/team-bus/);
+  });
+
+  test("onTaskEvent: a rule on the bus matching source, the kinds' detail-types and the jobs; none without a bus", () => {
+    const resources = synth({ events: true }, undefined, (tasks, stack) => {
+      const failed = new Queue(stack, 'FailuresDlq', { enforceSSL: true });
+      const deadLetterQueue = { queue: failed, maxReceiveCount: 3 };
+      const failures = new Queue(stack, 'Failures', { enforceSSL: true, deadLetterQueue });
+      tasks.onTaskEvent('Failures', { kinds: ['failed', 'deadLettered'], jobs: ['add'] }, new SqsQueue(failures));
+    });
+    const [[busId]] = ofType(resources, 'AWS::Events::EventBus');
+    const [[, rule]] = ofType(resources, 'AWS::Events::Rule');
+    assert.deepEqual(rule.Properties.EventBusName, { Ref: busId });
+    assert.deepEqual(rule.Properties.EventPattern, {
+      source: ['skytask'],
+      'detail-type': ['Task Failed', 'Task Dead-Lettered'],
+      detail: { name: ['add'] },
+    });
+    assert.equal(rule.Properties.Targets.length, 1);
+    assert.throws(() => synth({}, undefined, (tasks) => tasks.onTaskEvent('R', {})), /no bus of task events/);
+    assert.throws(
+      () => synth({ events: true }, undefined, (tasks) => tasks.onTaskEvent('R', { kinds: ['done' as 'failed'] })),
+      /unknown kinds done/,
+    );
   });
 });

@@ -2,8 +2,10 @@ import type { StandardSchemaV1 } from '@standard-schema/spec';
 import { readThrown } from './consumer/outcome.js';
 import { cutBytes } from './bytes.js';
 import { ValidationError } from './errors.js';
+import type { JobQueue } from './job-queue.js';
 import type { KwargsSchema } from './kwargs-schema.js';
 import type { Logger } from './log.js';
+import type { Priority } from './priority.js';
 import type { Task } from './task.js';
 
 /** Kwargs are key-valued only, as in Pulsar, and travel as JSON. */
@@ -104,6 +106,16 @@ export interface JobOptions<K extends Kwargs, R, I extends Kwargs = K> {
   cron?: string;
   /** With `cron`: the IANA time zone it is read in. DST as EventBridge Scheduler does it. @default 'UTC' */
   timezone?: string;
+  /**
+   * The routed queue its tasks run on (docs/routing.md): a `defineQueue` declaration, or the
+   * name of one the jobs module declares. @default the `default` queue
+   */
+  queue?: JobQueue | string;
+  /**
+   * Its tasks' priority, unless `queue_task` gives one (docs/routing.md: what it means on AWS
+   * and locally). @default 'default'
+   */
+  priority?: Priority;
 }
 
 /**

@@ -3,6 +3,7 @@ import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { createEventBridgeTimer } from './aws/eventbridge-timer.js';
 import { createSqsQueue } from './aws/sqs-queue.js';
+import { createSqsRoutedQueue } from './aws/sqs-routed-queue.js';
 import { createDynamoStore } from './aws/dynamo/store.js';
 import type { SkytaskConfig } from './config.js';
 import { type Consumer, type ConsumerSettings, createConsumer } from './consumer/consumer.js';
@@ -64,7 +65,9 @@ export function createRuntime(
     table: config.table,
     retentionSeconds: config.retentionSeconds,
   });
-  const queue = createSqsQueue({ client: clients.sqs, queueUrl: config.queueUrl, dlqUrl: config.dlqUrl });
+  const queue = config.queues
+    ? createSqsRoutedQueue(clients.sqs, config.queues, registry)
+    : createSqsQueue({ client: clients.sqs, queueUrl: config.queueUrl, dlqUrl: config.dlqUrl });
   const timer =
     options.timer?.(queue) ??
     (config.timer && createEventBridgeTimer({ client: new SchedulerClient({}), ...config.timer }));

@@ -16,6 +16,8 @@
  * - **schedule entry**: the run bookkeeping of a periodic job (last slot, run count).
  */
 
+import type { Priority } from './priority.js';
+
 export const TaskStatus = {
   QUEUED: 'QUEUED',
   STARTED: 'STARTED',
@@ -84,6 +86,8 @@ export interface Task {
   resends?: number;
   /** What the task consumed, as its finishes recorded it (absent until one did). */
   cost?: TaskCost;
+  /** The lane its messages go to (docs/routing.md), when not `default`: the call's or the job's. */
+  priority?: Priority;
 }
 
 /**
@@ -145,6 +149,8 @@ export interface TaskWire {
   dead_lettered: boolean;
   /** What the task consumed, once a finish recorded it (docs/cost.md). */
   cost: TaskCostWire | null;
+  /** `high`, `default` or `low` (docs/routing.md). */
+  priority: Priority;
 }
 
 /** The one place that maps a task to the wire. */
@@ -170,6 +176,7 @@ export function toWire(task: Task): TaskWire {
     revoke_requested: task.revokeRequested ?? false,
     dead_lettered: task.deadLettered ?? false,
     cost: task.cost ? costToWire(task.cost) : null,
+    priority: task.priority ?? 'default',
   };
   if (task.stack !== undefined) wire.stack = task.stack;
   return wire;
@@ -190,6 +197,7 @@ export const OPTIONAL_FIELDS: readonly (readonly [keyof Task, keyof TaskWire])[]
   ['lockId', 'lock_id'],
   ['caller', 'caller'],
   ['worker', 'worker'],
+  ['priority', 'priority'],
 ];
 
 /**
@@ -214,6 +222,8 @@ export function fromWire(wire: TaskWire): Task {
   if (wire.revoke_requested) task.revokeRequested = true;
   if (wire.dead_lettered) task.deadLettered = true;
   if (wire.cost) task.cost = costFromWire(wire.cost);
+  // `default` is no priority recorded (toWire's default).
+  if (task.priority === 'default') delete task.priority;
   return task;
 }
 

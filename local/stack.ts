@@ -1,7 +1,6 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { createConsumerHandler } from '../functions/consumer-handler.js';
 import { createRpcHandler } from '../functions/rpc-handler.js';
 import { configFromEnv, createRuntime, type JobRegistry, type Logger, type SkytaskConfig } from '../lib/index.js';
 import { fromSources, packageFile } from '../lib/package-file.js';
@@ -9,7 +8,7 @@ import { envNumber, SETTINGS } from '../lib/settings.js';
 import { loadJobsModule } from './jobs-module.js';
 import { createLocalTimer, type LocalTimer } from './local-timer.js';
 import { startLocalScheduler } from './local-scheduler.js';
-import { startPoller } from './poller.js';
+import { startLanePollers } from './lane-pollers.js';
 import { alive, isRecordedProcess, portOpen, terminateNow } from './processes.js';
 import { provision } from './provision.js';
 import { StartError } from './start-error.js';
@@ -136,6 +135,7 @@ async function runStack({ registry, emulators, fresh, logger, ...options }: RunO
       queueName: 'skytask',
       visibilityTimeout: options.visibilityTimeout,
       maxReceiveCount: envNumber(SETTINGS.maxReceiveCount),
+      routes: registry.queues().map((queue) => queue.name),
     });
   } catch (err) {
     throw new StartError(`the local table and queues could not be created: ${(err as Error).message}`, { cause: err });
@@ -159,14 +159,7 @@ async function runStack({ registry, emulators, fresh, logger, ...options }: RunO
   if (resent) logger.info({ tasks: resent }, 'restart recovery: messages sent again or re-armed for tasks not ready');
 
   const scheduler = startLocalScheduler(runtime);
-  const poller = startPoller({
-    queue: runtime.queue,
-    handler: createConsumerHandler(runtime.consumer),
-    concurrency: config.concurrency,
-    timeoutSeconds: envNumber(SETTINGS.consumerTimeout),
-    logger,
-    queueArn: `arn:aws:sqs:us-east-1:000000000000:skytask`,
-  });
+  const poller = startLanePollers(runtime, config, registry);
   // The reconciler, as a schedule does on AWS: tasks whose message was lost get it again.
   const reconciler = setInterval(() => {
     backend
@@ -267,7 +260,7 @@ export async function startStack(options: StackOptions) {
     throw err;
   }
   const { config, runtime, backend, scheduler, poller, reconciler, emulators } = running;
-  const unwatch = logStrayErrors(logger, runtime.consumer.runningTasks);
+  const unwatch = logStrayErrors(logger, poller.runningTasks);
   rpc.ready(createRpcHandler(runtime.rpc));
   const { url } = rpc.http;
   announce({ dataDir, url, graceSeconds: grace, config, registry, logger });

@@ -9,6 +9,7 @@ import type { QueueStats } from '../tasks/inspect.js';
 import type { DeadLetterPage, DeadLetterQuery, PurgeResult } from '../tasks/dead-letters.js';
 import type { RedriveResult } from '../tasks/redrive.js';
 import type { Job } from '../job.js';
+import type { Priority } from '../priority.js';
 import type { Task, TaskStatus } from '../task.js';
 
 /** What a client knows of one job. */
@@ -58,6 +59,8 @@ export interface QueueOptions {
   delay?: number;
   /** When the task is due, epoch seconds (instead of `delay`). */
   eta?: number;
+  /** `high`, `default` or `low` (docs/routing.md). @default the job's `priority` */
+  priority?: Priority;
 }
 
 /** Kwargs may be left out when every kwarg of the job is optional. */

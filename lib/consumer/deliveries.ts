@@ -9,7 +9,9 @@ import type { TaskDeps } from '../tasks/deps.js';
 import { endTask } from '../tasks/end.js';
 import { recordTask } from '../tasks/enqueue.js';
 import { sendTaskMessage } from '../tasks/send.js';
+import type { Priority } from '../priority.js';
 import { runAttempt } from './attempt.js';
+import { arrival, forwardTask, producerPriority } from './forward.js';
 import { type BatchInvocation, DEFER_SECONDS, hasFairRun } from './time-budget.js';
 import { outcomeOf } from './outcome.js';
 import { runUsage } from './usage.js';
@@ -34,7 +36,8 @@ export interface DeliveryContext {
  * Handle one delivered message. Resolves when the message can be deleted; rejects to have
  * it delivered again. A body that is no task message is dead-lettered; an unknown job is
  * delivered again twice (a deploy may be rolling out); a producer message gets its record
- * first; the last delivery of a failing message records its task FAILURE dead-lettered.
+ * first (its priority: the lane it was sent to, lib/consumer/forward.ts); a message on
+ * another routed queue than its job's is forwarded there, not run; the last delivery of a failing message records its task FAILURE dead-lettered.
  */
 export async function handleMessage(
   c: DeliveryContext,
@@ -58,7 +61,10 @@ export async function handleMessage(
     await queue.changeVisibility(message.receiptHandle, 10 * receives);
     throw new RetryLaterError(`unknown job "${job}"`);
   }
-  if (decoded.producer && !(await recordProducerTask(c.deps, id, decoded.producer, message))) return;
+  const arrived = arrival(queue, message, job);
+  const priority = producerPriority(arrived);
+  if (decoded.producer && !(await recordProducerTask(c.deps, id, decoded.producer, message, priority))) return;
+  if (!arrived.home && registry.get(job)) return forwardTask(c.deps, id, job, arrived.lane!);
   const known = registry.get(job);
   if (known && !hasFairRun(known, invocation) && (await deferred(c.deps, id))) return;
   try {
@@ -191,12 +197,19 @@ async function unclaimed(deps: TaskDeps, id: string, job: string, task: Task | u
  * or an id that exists for another request (dead-lettered with the reason, the task left
  * as it was), or an equal task holds the lock.
  */
-async function recordProducerTask(deps: TaskDeps, id: string, producer: ProducerEnvelope, message: ReceivedMessage) {
+async function recordProducerTask(
+  deps: TaskDeps,
+  id: string,
+  producer: ProducerEnvelope,
+  message: ReceivedMessage,
+  priority: Priority | undefined,
+) {
   const sent = Number((message.attributes as Record<string, string>).SentTimestamp);
   const sentAt = Number.isFinite(sent) && sent > 0 ? Math.min(sent / 1000, deps.clock()) : undefined;
   try {
     const origin = { sentAt, derivedId: producer.id === undefined ? id : undefined };
-    if (await recordTask(deps, producer.job, producer.kwargs, { id: producer.id, caller: 'sqs' }, origin)) return true;
+    const options = { id: producer.id, caller: 'sqs', priority };
+    if (await recordTask(deps, producer.job, producer.kwargs, options, origin)) return true;
     deps.logger.info({ task_id: id, job: producer.job }, 'producer message not queued: an equal task is not finished');
     return false;
   } catch (err) {

@@ -59,6 +59,7 @@ export function newRecord(task: Task): TaskRecord {
     fromTask: task.fromTask,
     lockId: task.lockId,
     caller: task.caller,
+    priority: task.priority,
     sortKey: timeSortKey(task.timeQueued, task.id),
   });
   return record;

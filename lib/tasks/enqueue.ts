@@ -4,6 +4,7 @@ import { ConflictError, TaskExistsError, ValidationError } from '../errors.js';
 import { canOverlap } from '../job.js';
 import { canonicalJson, lockIdFor } from '../keys.js';
 import { taskLogger } from '../log.js';
+import { DEFAULT_PRIORITY } from '../priority.js';
 import type { Task } from '../task.js';
 import type { TaskDeps } from './deps.js';
 import { takeLock } from './lock.js';
@@ -60,6 +61,8 @@ async function newTask(
   }
   // Pulsar: an `expiry` option of 0 expires the task when it is due; a job's `expires` of 0 is none.
   const expiresIn = options.expiry ?? (job.expires || undefined);
+  // Recorded when not `default`: the lane every message of the task goes to (lib/tasks/send.ts).
+  const priority = options.priority ?? job.priority;
   return withoutUndefined({
     id: origin.derivedId ?? options.id ?? randomUUID(),
     name: job.name,
@@ -72,6 +75,7 @@ async function newTask(
     fromTask: options.fromTask,
     lockId: canOverlap(job, args.value) ? undefined : lockIdFor(job.name, args.json),
     caller: options.caller,
+    priority: priority === DEFAULT_PRIORITY ? undefined : priority,
   });
 }
 

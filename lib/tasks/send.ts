@@ -1,6 +1,8 @@
 import { SkytaskError } from '../errors.js';
 import { cutBytes } from '../bytes.js';
 import { LIMITS, TRUNCATED } from '../limits.js';
+import type { TaskQueue } from '../queue.js';
+import { isRoutedQueue } from '../routed-queue.js';
 import type { Task } from '../task.js';
 import type { TaskDeps } from './deps.js';
 
@@ -9,6 +11,20 @@ type SendDeps = Pick<TaskDeps, 'store' | 'queue' | 'timer' | 'clock' | 'maxQueue
 /** Whether a task due at `eta` (epoch seconds) is beyond what the queue can delay: then the timer sends it. */
 export function needsTimer(deps: Pick<TaskDeps, 'clock' | 'maxQueueDelay'>, eta: number | undefined): boolean {
   return eta !== undefined && eta - deps.clock() > deps.maxQueueDelay;
+}
+
+/**
+ * The tasks at `indexes` by the queue their message goes to: with routed queues, the lane
+ * of the task's job's queue and of its priority (lib/routed-queue.ts); else the one queue.
+ */
+function byPort(deps: SendDeps, tasks: readonly Task[], indexes: number[]): Map<TaskQueue, number[]> {
+  const groups = new Map<TaskQueue, number[]>();
+  const { queue } = deps;
+  for (const n of indexes) {
+    const port = isRoutedQueue(queue) ? queue.laneFor(tasks[n].name, tasks[n].priority).port : queue;
+    groups.set(port, [...(groups.get(port) ?? []), n]);
+  }
+  return groups;
 }
 
 /** Seconds until the task is due (0 when it is due now), at least `floor`. */
@@ -20,7 +36,8 @@ const envelopeOf = (task: Task) => ({ id: task.id, job: task.name });
 /**
  * Send tasks' messages: the one path by which a task gets a message (queue_task, a retry,
  * an early delivery, a redrive, the reconciler). A task due within `maxQueueDelay` goes to
- * the queue with its remaining delay, in SendMessageBatch groups of 10; one due later is
+ * the queue with its remaining delay — with routed queues, to the lane of its job's queue
+ * and of its priority —, in SendMessageBatch groups of 10; one due later is
  * armed on the timer. Bookkeeping: a failed send notes the error on the record
  * (`send_error`: queueing the same id again re-sends, and the reconciler finds it), a
  * successful one clears an earlier note.
@@ -47,19 +64,21 @@ export async function sendTaskMessages(
         (err: Error) => err,
       );
   }
-  for (let i = 0; i < queued.length; i += 10) {
-    const group = queued.slice(i, i + 10);
-    const items = group.map((n) => ({
-      envelope: envelopeOf(tasks[n]),
-      delaySeconds: delayOf(deps, tasks[n], minDelaySeconds),
-    }));
-    // One message: SendMessage; more: SendMessageBatch (the same price per request).
-    const send =
-      items.length === 1
-        ? deps.queue.send(items[0].envelope, items[0].delaySeconds).then(() => [undefined])
-        : deps.queue.sendBatch(items);
-    const sent = await send.catch((err: Error) => group.map(() => err));
-    for (const [k, n] of group.entries()) errors[n] = sent[k];
+  for (const [port, group] of byPort(deps, tasks, queued)) {
+    for (let i = 0; i < group.length; i += 10) {
+      const ten = group.slice(i, i + 10);
+      const items = ten.map((n) => ({
+        envelope: envelopeOf(tasks[n]),
+        delaySeconds: delayOf(deps, tasks[n], minDelaySeconds),
+      }));
+      // One message: SendMessage; more: SendMessageBatch (the same price per request).
+      const send =
+        items.length === 1
+          ? port.send(items[0].envelope, items[0].delaySeconds).then(() => [undefined])
+          : port.sendBatch(items);
+      const sent = await send.catch((err: Error) => ten.map(() => err));
+      for (const [k, n] of ten.entries()) errors[n] = sent[k];
+    }
   }
   return Promise.all(tasks.map((task, i) => noteSend(deps, task, errors[i])));
 }

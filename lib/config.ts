@@ -125,7 +125,9 @@ function queuesFromEnv(env: NodeJS.ProcessEnv, queueUrl: string): SkytaskConfig[
       if (!keys.every((k) => typeof names?.[k] === 'string' && names[k])) {
         throw bad(`: queue "${queue}" needs the SQS queue names ${keys.join(', ')}`);
       }
-      return [queue, Object.fromEntries(keys.map((k) => [k, new URL(names[k] as string, queueUrl).href])) as QueueUrls];
+      // Not `new URL`: the emulator's host (`sqs.us-east-1.127.0.0.1`) is no valid WHATWG host.
+      const urls = Object.fromEntries(keys.map((k) => [k, queueUrl.replace(/[^/]*$/, names[k] as string)]));
+      return [queue, urls as QueueUrls];
     }),
   );
 }

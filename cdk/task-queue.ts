@@ -19,6 +19,13 @@ import { baseEnvironment, type TaskQueueCore } from './task-queue-core.js';
 import type { TaskQueueProps } from './task-queue-props.js';
 import { createTaskQueues } from './task-queues.js';
 import { jobsOf } from './schedules.js';
+import {
+  createRoutedQueues,
+  queuesEnvironment,
+  type RoutedQueueResources,
+  routedQueueSettings,
+} from './routed-queues.js';
+import { SETTINGS } from '../lib/settings.js';
 import { createRecurringSchedules, createTimer, periodicSchedulesOf } from './task-schedules.js';
 import { createTaskTable } from './task-table.js';
 
@@ -39,6 +46,12 @@ export class TaskQueue extends Construct {
   public readonly queue: Queue;
   public readonly deadLetterQueue: Queue;
   public readonly consumer: NodejsFunction;
+  /**
+   * Every routed queue (docs/routing.md), the default queue first: its settings, its lanes
+   * (one SQS queue per priority), its dead-letter queue and its consumer function. The default
+   * queue's default lane, dead-letter queue and consumer are `queue`, `deadLetterQueue`, `consumer`.
+   */
+  public readonly routes: readonly (RoutedQueueResources & { readonly consumer: NodejsFunction })[];
   public readonly rpcFunction: NodejsFunction;
   /** Fires the periodic jobs; absent when the jobs module has none. */
   public readonly schedulerFunction?: NodejsFunction;
@@ -84,7 +97,8 @@ export class TaskQueue extends Construct {
     const p = resolveProps(props);
     this.jobsPath = existingJobsPath(p.jobs);
     const jobs = jobsOf(this.jobsPath);
-    checkJobs(jobs.all(), p);
+    const settings = routedQueueSettings(p, jobs.queues());
+    checkJobs(jobs.all(), settings);
     const periodic = periodicSchedulesOf(jobs);
 
     this.table = createTaskTable(this, p.removalPolicy);
@@ -93,9 +107,14 @@ export class TaskQueue extends Construct {
     this.deadLetterQueue = queues.deadLetterQueue;
     this.scheduleDeadLetterQueue = queues.scheduleDeadLetterQueue;
     this.timer = createTimer(this, this.queue, this.deadLetterQueue);
-    this.environment = baseEnvironment(this.table, queues, p);
+    const routes = createRoutedQueues(this, p, settings, queues);
+    this.environment = {
+      ...baseEnvironment(this.table, queues, p),
+      [SETTINGS.queues.env]: queuesEnvironment(this, routes),
+    };
     const core: TaskQueueCore = {
       ...queues,
+      routes,
       props: p,
       jobsPath: this.jobsPath,
       table: this.table,
@@ -103,6 +122,11 @@ export class TaskQueue extends Construct {
     };
 
     this.consumer = createConsumerFunction(this, core);
+    this.routes = routes.map((route, n) => ({
+      ...route,
+      consumer:
+        n === 0 ? this.consumer : createConsumerFunction(route.deadLetterQueue.node.scope as Construct, core, route),
+    }));
     this.rpcFunction = createRpcFunction(this, core, this.timer);
     const recurring = createRecurringSchedules(this, core, periodic);
     this.scheduleGroup = recurring.scheduleGroup;

@@ -53,47 +53,54 @@ export function isRoutedQueue(queue: TaskQueue): queue is RoutedQueue {
 const MARK = /^(\d+)\|([\s\S]*)$/;
 
 const sumDepths = (depths: QueueDepth[]): QueueDepth =>
-  depths.reduce((a, d) => ({ queued: a.queued + d.queued, delayed: a.delayed + d.delayed, inFlight: a.inFlight + d.inFlight }), {
-    queued: 0,
-    delayed: 0,
-    inFlight: 0,
-  });
+  depths.reduce(
+    (a, d) => ({ queued: a.queued + d.queued, delayed: a.delayed + d.delayed, inFlight: a.inFlight + d.inFlight }),
+    {
+      queued: 0,
+      delayed: 0,
+      inFlight: 0,
+    },
+  );
 
-/**
- * The routed queue over `lanes` (every routed queue must have its three lanes, `default`
- * among them); `queueOf` names the routed queue of a job (`queueNameOf` of its registry
- * entry). A plain `send` goes to the job's queue's default lane: lib/tasks/send.ts picks
- * the lane of the task's priority with `laneFor`. A dead letter goes to the dead-letter
- * queue of its body's job's queue (the default queue's for a body that names none).
- */
-export function createRoutedQueue(lanes: readonly Lane[], queueOf: (job: string) => string): RoutedQueue {
+/** The lanes, indexed: what the routed queue's methods share. */
+function laneSet(lanes: readonly Lane[], queueOf: (job: string) => string) {
   const index = new Map(lanes.map((lane, i) => [`${lane.queue}/${lane.priority}`, i]));
-  const bySqsName = new Map(lanes.map((lane, i) => [lane.sqsName, i]));
   const find = (queue: string, priority: Priority) =>
     index.get(`${queue}/${priority}`) ?? index.get(`${DEFAULT_QUEUE}/${priority}`)!;
-  // One lane per routed queue stands for its dead-letter queue, which its lanes share.
-  const owners = lanes.flatMap((lane, i) => (lane.priority === DEFAULT_PRIORITY ? [i] : []));
-  const mark = (i: number, messages: ReceivedMessage[]) =>
-    messages.map((m) => ({ ...m, receiptHandle: `${i}|${m.receiptHandle}` }));
   const unmark = (handle: string): [number, string] => {
     const m = MARK.exec(handle);
     return m ? [Number(m[1]), m[2]] : [find(DEFAULT_QUEUE, DEFAULT_PRIORITY), handle];
   };
-  const byLane = async (handles: string[], act: (port: TaskQueue, raw: string[]) => Promise<void>) => {
-    const groups = new Map<number, string[]>();
-    for (const [i, raw] of handles.map(unmark)) groups.set(i, [...(groups.get(i) ?? []), raw]);
-    for (const [i, raw] of groups) await act(lanes[i].port, raw);
+  return {
+    lanes,
+    find,
+    bySqsName: new Map(lanes.map((lane, i) => [lane.sqsName, i])),
+    // One lane per routed queue stands for its dead-letter queue, which its lanes share.
+    owners: lanes.flatMap((lane, i) => (lane.priority === DEFAULT_PRIORITY ? [i] : [])),
+    laneFor: (job: string, priority: Priority = DEFAULT_PRIORITY) => lanes[find(queueOf(job), priority)],
+    mark: (i: number, messages: ReceivedMessage[]) =>
+      messages.map((m) => ({ ...m, receiptHandle: `${i}|${m.receiptHandle}` })),
+    /** Received messages' handles grouped by lane, unmarked: `act` on each lane's port. */
+    async byLane(handles: string[], act: (port: TaskQueue, raw: string[]) => Promise<void>) {
+      const groups = new Map<number, string[]>();
+      for (const [i, raw] of handles.map(unmark)) groups.set(i, [...(groups.get(i) ?? []), raw]);
+      for (const [i, raw] of groups) await act(lanes[i].port, raw);
+    },
+    unmark,
   };
-  const laneFor = (job: string, priority: Priority = DEFAULT_PRIORITY) => lanes[find(queueOf(job), priority)];
-  let turn = 0;
-  let dlqTurn = 0;
+}
+type LaneSet = ReturnType<typeof laneSet>;
 
-  /** Short polls in the turn's lane order (lib/priority.ts), again until `waitSeconds` pass. */
-  async function receive(max: number, waitSeconds: number, signal?: AbortSignal) {
+/** Short polls in the turn's lane order (lib/priority.ts), again until `waitSeconds` pass. */
+function receiver({ lanes, mark }: LaneSet) {
+  let turn = 0;
+  return async (max: number, waitSeconds: number, signal?: AbortSignal) => {
     const deadline = Date.now() + waitSeconds * 1000;
     for (;;) {
       const order = laneOrder(turn++);
-      const ranked = lanes.map((_, i) => i).sort((a, b) => order.indexOf(lanes[a].priority) - order.indexOf(lanes[b].priority));
+      const ranked = lanes
+        .map((_, i) => i)
+        .sort((a, b) => order.indexOf(lanes[a].priority) - order.indexOf(lanes[b].priority));
       for (const i of ranked) {
         const got = await lanes[i].port.receive(max, 0, signal);
         if (got.length) return mark(i, got);
@@ -101,31 +108,12 @@ export function createRoutedQueue(lanes: readonly Lane[], queueOf: (job: string)
       if (Date.now() >= deadline || signal?.aborted) return [];
       await sleep(Math.min(200, deadline - Date.now()), signal);
     }
-  }
+  };
+}
 
+/** Sends by job: a plain `send` goes to the job's queue's default lane. */
+function senders({ laneFor }: LaneSet): Pick<TaskQueue, 'send' | 'sendBatch'> {
   return {
-    lanes,
-    laneFor,
-    laneOf(message) {
-      const m = MARK.exec(message.receiptHandle);
-      return m ? lanes[Number(m[1])] : undefined;
-    },
-    adopt(message) {
-      if (MARK.test(message.receiptHandle) || !message.eventSourceARN) return message;
-      const i = bySqsName.get(message.eventSourceARN.split(':').pop()!);
-      return i === undefined ? message : { ...message, receiptHandle: `${i}|${message.receiptHandle}` };
-    },
-    async stats() {
-      return Promise.all(
-        owners.map(async (owner) => {
-          const queue = lanes[owner].queue;
-          const mine = PRIORITIES.map((p) => lanes[find(queue, p)]);
-          const depths = await Promise.all(mine.map((lane) => lane.port.depth()));
-          const deadLetters = await lanes[owner].port.deadLetterCount();
-          return { queue, lanes: Object.fromEntries(PRIORITIES.map((p, n) => [p, depths[n]])) as Record<Priority, QueueDepth>, deadLetters };
-        }),
-      );
-    },
     send: (envelope, delaySeconds) => laneFor(envelope.job).port.send(envelope, delaySeconds),
     async sendBatch(items) {
       const errors: (Error | undefined)[] = new Array(items.length).fill(undefined);
@@ -140,23 +128,24 @@ export function createRoutedQueue(lanes: readonly Lane[], queueOf: (job: string)
       }
       return errors;
     },
-    changeVisibility(handle, seconds) {
-      const [i, raw] = unmark(handle);
-      return lanes[i].port.changeVisibility(raw, seconds);
-    },
+  };
+}
+
+/** The dead-letter side: a letter to its job's queue's dead-letter queue; reads over every one. */
+function deadLetterMethods(set: LaneSet) {
+  const { lanes, owners, find, laneFor, mark, byLane } = set;
+  let dlqTurn = 0;
+  return {
     deadLetter(body, reason) {
       const decoded = decodeEnvelope(body);
       const job = 'invalid' in decoded ? undefined : (decoded.envelope?.job ?? decoded.producer!.job);
       const lane = job === undefined ? lanes[find(DEFAULT_QUEUE, DEFAULT_PRIORITY)] : laneFor(job);
       return lane.port.deadLetter(body, reason);
     },
-    depth: async () => sumDepths(await Promise.all(lanes.map((lane) => lane.port.depth()))),
     async deadLetterCount() {
       const counts = await Promise.all(owners.map((i) => lanes[i].port.deadLetterCount()));
       return counts.reduce((a, b) => a + b, 0);
     },
-    receive,
-    deleteMessages: (handles) => byLane(handles, (port, raw) => port.deleteMessages(raw)),
     // Each dead-letter queue in turn, from where the last call found letters: the first with any answers.
     async receiveDeadLetters(max, waitSeconds) {
       for (let k = 0; k < owners.length; k++) {
@@ -171,6 +160,54 @@ export function createRoutedQueue(lanes: readonly Lane[], queueOf: (job: string)
     },
     deleteDeadLetters: (handles) => byLane(handles, (port, raw) => port.deleteDeadLetters(raw)),
     releaseDeadLetters: (handles) => byLane(handles, (port, raw) => port.releaseDeadLetters(raw)),
+  } satisfies Partial<TaskQueue>;
+}
+
+/** Each routed queue's lanes' depths and its dead letters. */
+function statsOf({ lanes, owners, find }: LaneSet): Promise<RoutedQueueStats[]> {
+  return Promise.all(
+    owners.map(async (owner) => {
+      const queue = lanes[owner].queue;
+      const depths = await Promise.all(PRIORITIES.map((p) => lanes[find(queue, p)].port.depth()));
+      const deadLetters = await lanes[owner].port.deadLetterCount();
+      const byLane = Object.fromEntries(PRIORITIES.map((p, n) => [p, depths[n]])) as Record<Priority, QueueDepth>;
+      return { queue, lanes: byLane, deadLetters };
+    }),
+  );
+}
+
+/**
+ * The routed queue over `lanes` (every routed queue must have its three lanes, `default`
+ * among them); `queueOf` names the routed queue of a job (`queueNameOf` of its registry
+ * entry). A plain `send` goes to the job's queue's default lane: lib/tasks/send.ts picks
+ * the lane of the task's priority with `laneFor`. A dead letter goes to the dead-letter
+ * queue of its body's job's queue (the default queue's for a body that names none).
+ */
+export function createRoutedQueue(lanes: readonly Lane[], queueOf: (job: string) => string): RoutedQueue {
+  const set = laneSet(lanes, queueOf);
+  const { bySqsName, unmark, byLane } = set;
+  return {
+    lanes,
+    laneFor: set.laneFor,
+    laneOf(message) {
+      const m = MARK.exec(message.receiptHandle);
+      return m ? lanes[Number(m[1])] : undefined;
+    },
+    adopt(message) {
+      if (MARK.test(message.receiptHandle) || !message.eventSourceARN) return message;
+      const i = bySqsName.get(message.eventSourceARN.split(':').pop()!);
+      return i === undefined ? message : { ...message, receiptHandle: `${i}|${message.receiptHandle}` };
+    },
+    stats: () => statsOf(set),
+    ...senders(set),
+    changeVisibility(handle, seconds) {
+      const [i, raw] = unmark(handle);
+      return lanes[i].port.changeVisibility(raw, seconds);
+    },
+    ...deadLetterMethods(set),
+    depth: async () => sumDepths(await Promise.all(lanes.map((lane) => lane.port.depth()))),
+    receive: receiver(set),
+    deleteMessages: (handles) => byLane(handles, (port, raw) => port.deleteMessages(raw)),
     async purge() {
       await Promise.all(lanes.map((lane) => lane.port.purge()));
     },

@@ -164,8 +164,11 @@ async function purge(ids: string[], options: EndpointOptions & { all?: boolean; 
 
 async function stats(options: EndpointOptions): Promise<void> {
   const s = await clientOf(options).queueStats();
-  const depth = (d: { queued: number; delayed: number; inFlight: number }) =>
-    ({ queued: d.queued, delayed: d.delayed, in_flight: d.inFlight });
+  const depth = (d: { queued: number; delayed: number; inFlight: number }) => ({
+    queued: d.queued,
+    delayed: d.delayed,
+    in_flight: d.inFlight,
+  });
   const queues = s.queues.map((q) => ({
     queue: q.queue,
     lanes: Object.fromEntries(Object.entries(q.lanes).map(([lane, d]) => [lane, depth(d!)])),
@@ -173,7 +176,10 @@ async function stats(options: EndpointOptions): Promise<void> {
   }));
   // Per queue and lane only when there is more than the one queue's one lane.
   const lanes = s.queues.flatMap((q) =>
-    Object.entries(q.lanes).map(([lane, d]) => `  ${`${q.queue}/${lane}`.padEnd(24)} ${d!.queued} queued, ${d!.delayed} delayed, ${d!.inFlight} in flight`),
+    Object.entries(q.lanes).map(
+      ([lane, d]) =>
+        `  ${`${q.queue}/${lane}`.padEnd(24)} ${d!.queued} queued, ${d!.delayed} delayed, ${d!.inFlight} in flight`,
+    ),
   );
   out(options, { ...depth(s), dead_letters: s.deadLetters, queues }, () =>
     [

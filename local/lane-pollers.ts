@@ -34,13 +34,20 @@ export function startLanePollers(runtime: Runtime, config: SkytaskConfig, regist
       const consumer =
         name === DEFAULT_QUEUE
           ? runtime.consumer
-          : createConsumer({ ...runtime, concurrency, leaseSeconds: config.leaseSeconds, maxReceiveCount: config.maxReceiveCount });
+          : createConsumer({
+              ...runtime,
+              concurrency,
+              leaseSeconds: config.leaseSeconds,
+              maxReceiveCount: config.maxReceiveCount,
+            });
       if (consumer !== runtime.consumer) consumers.push(consumer);
       const lanes = queue.lanes
         .filter((lane) => lane.queue === name)
         .map((lane) => ({ priority: lane.priority, queue: lane.port, queueArn: localArn(lane.sqsName) }));
       const timeoutSeconds = declared?.timeout ?? defaultTimeout;
-      pollers.push(startPoller({ lanes, handler: createConsumerHandler(consumer), concurrency, timeoutSeconds, logger }));
+      pollers.push(
+        startPoller({ lanes, handler: createConsumerHandler(consumer), concurrency, timeoutSeconds, logger }),
+      );
     }
   }
   return {

@@ -72,15 +72,7 @@ export async function checkKwargs(kwargs: unknown, schema?: KwargsSchema): Promi
 }
 
 /** The option names `queue_task` takes (a caller may not give `fromTask`/`caller` over JSON-RPC; the entry points set them). */
-export const QUEUE_OPTION_NAMES: readonly string[] = [
-  'id',
-  'expiry',
-  'delay',
-  'eta',
-  'fromTask',
-  'caller',
-  'priority',
-];
+export const QUEUE_OPTION_NAMES: readonly string[] = ['id', 'expiry', 'delay', 'eta', 'fromTask', 'caller', 'priority'];
 
 /** Throws ValidationError naming an option that is not one of `QUEUE_OPTION_NAMES` (a mistyped `delya`). */
 export function checkOptionNames(options: object): void {

@@ -49,7 +49,13 @@ async function lanes() {
     assert.ok(errors.every((e) => e === undefined));
   };
   const poll = () =>
-    startPoller({ lanes: pollerLanes, handler, concurrency: 10, logger: createLogger({ level: 'silent' }), waitSeconds: 1 });
+    startPoller({
+      lanes: pollerLanes,
+      handler,
+      concurrency: 10,
+      logger: createLogger({ level: 'silent' }),
+      waitSeconds: 1,
+    });
   const until = async (done: () => boolean) => {
     for (let i = 0; i < 3000 && !done(); i++) await new Promise((r) => setTimeout(r, 10));
     assert.ok(done(), 'the poller did not get there');
@@ -77,7 +83,9 @@ describe('priorities on the local poller (SQS emulator)', () => {
     await during.until(() => during.batches.some((b) => b.ids.includes('urgent-0')));
     await p2.stop(5);
     const after = during.batches.findIndex((b) => b.ids.includes('urgent-0')) + 1 - sentAt;
-    t.diagnostic(`high task queued before the start: batch ${first}; queued after ${sentAt} low batches: the ${after}th batch after`);
+    t.diagnostic(
+      `high task queued before the start: batch ${first}; queued after ${sentAt} low batches: the ${after}th batch after`,
+    );
     assert.ok(after <= 2, `queued while the lows ran: ${after} batches after`);
   });
 
@@ -93,7 +101,9 @@ describe('priorities on the local poller (SQS emulator)', () => {
     const count = (lane: Priority) => window.filter((b) => b.lane === lane).reduce((n, b) => n + b.ids.length, 0);
     const [high, low] = [count('high'), count('low')];
     const lowBatches = window.filter((b) => b.lane === 'low').length;
-    t.diagnostic(`first 100 batches: high ${high} messages, low ${low} (${((100 * low) / (high + low)).toFixed(1)} %), low batches ${lowBatches}`);
+    t.diagnostic(
+      `first 100 batches: high ${high} messages, low ${low} (${((100 * low) / (high + low)).toFixed(1)} %), low batches ${lowBatches}`,
+    );
     assert.ok(low / (high + low) >= 0.1, `low got ${low} of ${high + low}`);
     assert.ok(high > low, 'high still comes first');
   });

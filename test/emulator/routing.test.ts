@@ -13,7 +13,12 @@ import { testStack } from '../helpers.js';
 
 const reports = defineQueue({ name: 'reports', timeout: 120, concurrency: 2 });
 const jobs = {
-  monthly: defineJob({ name: 'monthly', queue: reports, timeLimit: 100, run: (_ctx, { n = 0 }: { n?: number }) => n * 2 }),
+  monthly: defineJob({
+    name: 'monthly',
+    queue: reports,
+    timeLimit: 100,
+    run: (_ctx, { n = 0 }: { n?: number }) => n * 2,
+  }),
   hook: defineJob({ name: 'hook', priority: 'high', run: () => 'hooked' }),
 };
 
@@ -21,7 +26,8 @@ const jobs = {
 async function queuedByLane(call: (method: string) => Promise<any>) {
   const { result } = await call('queue_stats');
   const out: Record<string, number> = {};
-  for (const q of result.queues) for (const [lane, d] of Object.entries<any>(q.lanes)) out[`${q.queue}/${lane}`] = d.queued;
+  for (const q of result.queues)
+    for (const [lane, d] of Object.entries<any>(q.lanes)) out[`${q.queue}/${lane}`] = d.queued;
   return out;
 }
 
@@ -37,7 +43,10 @@ describe('routed queues on the emulators', async () => {
     const counts = await queuedByLane(t.call);
     assert.equal(counts['reports/low'], 1);
     assert.equal(counts['default/high'], 1);
-    assert.equal(Object.values(counts).reduce((a, b) => a + b, 0), 2);
+    assert.equal(
+      Object.values(counts).reduce((a, b) => a + b, 0),
+      2,
+    );
     pollers.push(startLanePollers(t.runtime, t.config, t.registry));
     assert.equal((await t.waitReady(monthly!.id)).result, 42);
     assert.equal((await t.waitReady(hook!.id)).result, 'hooked');
@@ -45,9 +54,12 @@ describe('routed queues on the emulators', async () => {
 
   it("a producer message sent to another queue's URL is recorded, forwarded to its job's queue, and run there", async () => {
     const body = { v: 1, job: 'monthly', kwargs: { n: 5 }, id: 'produced-1' };
-    await t.clients.sqs.send(new SendMessageCommand({ QueueUrl: t.config.queueUrl, MessageBody: JSON.stringify(body) }));
+    await t.clients.sqs.send(
+      new SendMessageCommand({ QueueUrl: t.config.queueUrl, MessageBody: JSON.stringify(body) }),
+    );
     // The record is written by the consumer that takes the message: wait for it to exist first.
-    for (let i = 0; i < 100 && !(await t.store.getTask('produced-1')); i++) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 100 && !(await t.store.getTask('produced-1')); i++)
+      await new Promise((r) => setTimeout(r, 100));
     const task = await t.waitReady('produced-1', 20);
     assert.equal(task.result, 10);
   });

@@ -44,12 +44,24 @@ function routedStack() {
       if (!dlqs.has(queue)) dlqs.set(queue, port);
       const shared = dlqs.get(queue)!;
       const { deadLetter, deadLetterCount, receiveDeadLetters, deleteDeadLetters, releaseDeadLetters } = shared;
-      const lanePort = { ...port, deadLetter, deadLetterCount, receiveDeadLetters, deleteDeadLetters, releaseDeadLetters };
+      const lanePort = {
+        ...port,
+        deadLetter,
+        deadLetterCount,
+        receiveDeadLetters,
+        deleteDeadLetters,
+        releaseDeadLetters,
+      };
       return { queue, priority, sqsName: `q-${queue}-${priority}`, port: lanePort as MemoryQueue };
     }),
   );
   const queue = createRoutedQueue(lanes, (job) => queueNameOf(registry.get(job)));
-  const runtime = wireRuntime({ store: createMemoryStore(), queue, registry, logger: createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }) });
+  const runtime = wireRuntime({
+    store: createMemoryStore(),
+    queue,
+    registry,
+    logger: createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+  });
   const lane = (q: string, p: string) => lanes.find((l) => l.queue === q && l.priority === p)!;
   const depth = async (q: string, p: string) => (await lane(q, p).port.depth()).queued;
   return { runtime, queue, lanes, lane, depth, dlqs };
@@ -218,7 +230,10 @@ describe('the routed queue over lanes', () => {
 describe('the lane schedule (the local poller)', () => {
   it('a lane with messages starts at least 1 receive in 5; no two receives in a row start below high', () => {
     for (const priority of PRIORITIES) {
-      assert.ok(LANE_SCHEDULE.some((row) => row[0] === priority), priority);
+      assert.ok(
+        LANE_SCHEDULE.some((row) => row[0] === priority),
+        priority,
+      );
     }
     for (let turn = 0; turn < 20; turn++) {
       assert.ok(laneOrder(turn)[0] === 'high' || laneOrder(turn + 1)[0] === 'high', `turn ${turn}`);

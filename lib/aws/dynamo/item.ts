@@ -223,7 +223,20 @@ const LOCK_UNITS = 2;
 export function newTaskItems(given: Task, o: { ref: string; sqsRequests: number; bodyTtl: number }) {
   // A new task is its enqueue fields: run bookkeeping on the given task is not stored.
   const { id, name, status, kwargs, timeQueued, eta, expiry, attempts, fromTask, lockId, caller, priority } = given;
-  const task: Task = { id, name, status, kwargs, timeQueued, eta, expiry, attempts, fromTask, lockId, caller, priority };
+  const task: Task = {
+    id,
+    name,
+    status,
+    kwargs,
+    timeQueued,
+    eta,
+    expiry,
+    attempts,
+    fromTask,
+    lockId,
+    caller,
+    priority,
+  };
   const lock = task.lockId ? LOCK_UNITS : 0;
   const itemsWith = (units: number) => {
     const items = toItems(task, o.ref, { [COST_ATTR]: costText({ writeUnits: units, sqsRequests: o.sqsRequests }) });

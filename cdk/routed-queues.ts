@@ -36,8 +36,12 @@ export interface RoutedQueueResources {
   readonly deadLetterQueue: Queue;
 }
 
-/** The low lane's cap when the queue gives none: a fifth of the others', at least the 2 AWS allows. */
-export const lowCap = (maxConcurrency: number) => Math.max(2, Math.ceil(maxConcurrency / 5));
+/**
+ * The low lane's cap when the queue gives none: a quarter of the others', at least the 2 AWS
+ * allows. With all three lanes busy, low then holds at least ⌈m/4⌉ / (2m + ⌈m/4⌉) ≥ 11 % of the
+ * queue's invocations (docs/routing.md).
+ */
+export const lowCap = (maxConcurrency: number) => Math.max(2, Math.ceil(maxConcurrency / 4));
 
 /**
  * The settings of the default queue (the props) and of each declared queue (its options,

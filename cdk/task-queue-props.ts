@@ -76,7 +76,7 @@ export interface TaskQueueProps {
    * Concurrent consumer invocations the default queue's low-priority lane may start (2–1000):
    * what a low backlog can take of the consumer (docs/routing.md). The high and default lanes
    * each take `maxConcurrency`.
-   * @default max(2, ⌈maxConcurrency / 5⌉)
+   * @default max(2, ⌈maxConcurrency / 4⌉)
    */
   readonly lowMaxConcurrency?: number;
 

@@ -38,7 +38,7 @@ export interface JobQueueOptions<N extends string = string> {
   maxConcurrency?: number;
   /**
    * Concurrent invocations the low lane's event source may start (2–1000): the share of the
-   * function a low backlog can take. @default max(2, ⌈maxConcurrency / 5⌉)
+   * function a low backlog can take. @default max(2, ⌈maxConcurrency / 4⌉)
    */
   lowMaxConcurrency?: number;
 }

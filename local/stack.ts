@@ -177,10 +177,19 @@ async function runStack({ registry, emulators, fresh, logger, ...options }: RunO
  * requests go to the SQS endpoint.)
  */
 function clientEnv(config: SkytaskConfig): Record<string, string> {
+  const queueNames = (queues: NonNullable<SkytaskConfig['queues']>) =>
+    Object.fromEntries(
+      Object.entries(queues).map(([q, urls]) => [
+        q,
+        Object.fromEntries(Object.entries(urls).map(([k, url]) => [k, url.split('/').pop()])),
+      ]),
+    );
   const pairs: [string, string | undefined][] = [
     [SETTINGS.table.env, config.table],
     [SETTINGS.queueUrl.env, config.queueUrl],
     [SETTINGS.dlqUrl.env, config.dlqUrl],
+    // The lanes, as SQS queue names (docs/routing.md): the direct client sends by job and priority.
+    [SETTINGS.queues.env, config.queues && JSON.stringify(queueNames(config.queues))],
     [SETTINGS.dynamodbEndpoint.env, config.dynamodbEndpoint],
     [SETTINGS.sqsEndpoint.env, config.sqsEndpoint],
   ];

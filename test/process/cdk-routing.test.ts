@@ -69,7 +69,7 @@ describe('TaskQueue with routed queues', () => {
     const of = (lane: { node: any }) =>
       mappings.find((m) => m.Properties.EventSourceArn['Fn::GetAtt'][0] === idOf(lane))!.Properties;
     for (const [name, batch, high, low] of [
-      ['default', 5, 10, 2],
+      ['default', 5, 10, 3],
       ['hooks', 10, 50, 5],
       ['reports', 1, 20, 4],
     ] as const) {
@@ -151,6 +151,6 @@ describe('synth-time checks per routed queue', () => {
     assert.equal(q.consumerTimeout.toSeconds(), 120);
     assert.equal(q.visibilityTimeout.toSeconds(), 720);
     assert.equal(q.batchSize, 5);
-    assert.equal(q.lowMaxConcurrency, 2);
+    assert.equal(q.lowMaxConcurrency, 3);
   });
 });

@@ -263,7 +263,7 @@ describe('TaskQueue template', () => {
     for (const [id, max] of [
       [ids.queueHigh, 10],
       [ids.queue, 10],
-      [ids.queueLow, 2],
+      [ids.queueLow, 3],
     ] as const) {
       assert.deepEqual(byQueue(id)?.Properties, {
         EventSourceArn: ref(id),

@@ -71,7 +71,7 @@ describe('TaskQueue with routed queues', () => {
     for (const [name, batch, high, low] of [
       ['default', 5, 10, 3],
       ['hooks', 10, 50, 5],
-      ['reports', 1, 20, 4],
+      ['reports', 1, 20, 5],
     ] as const) {
       const r = route(name);
       const fn = { Ref: idOf(r.consumer) };

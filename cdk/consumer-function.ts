@@ -1,30 +1,44 @@
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { Construct } from 'constructs';
+import { PRIORITIES, type Priority } from '../lib/priority.js';
 import { SETTINGS } from '../lib/settings.js';
 import { tableStatement } from './permissions.js';
+import { type RoutedQueueResources, routesStatement } from './routed-queues.js';
 import { FUNCTION_ENTRIES, createTaskFunction } from './task-function.js';
 import { sharedFunctionOptions, type TaskQueueCore } from './task-queue-core.js';
 
+/** The lanes' event source ids: the default lane keeps the id of a stack without routing. */
+const MAPPING_IDS: Record<Priority, string> = { high: 'QueueHigh', default: 'Queue', low: 'QueueLow' };
+
 /**
- * The consumer: runs the tasks of the task queue, invoked by an SQS event source with
- * partial batch responses. Its timeout is the longest a task may run, and the claim's lease.
+ * The consumer of one routed queue (docs/routing.md; `route` defaults to the default queue,
+ * whose function is `Consumer` in the construct itself, a declared queue's in its
+ * `Queue-<name>` scope): runs the tasks of its lanes, invoked by one SQS event source per
+ * lane with partial batch responses — the high and default lanes up to the queue's
+ * `maxConcurrency` each, the low lane up to its `lowMaxConcurrency`. Its timeout is the
+ * longest a task may run, and the claim's lease.
  */
-export function createConsumerFunction(scope: Construct, core: TaskQueueCore): NodejsFunction {
-  const { props: p, queue, deadLetterQueue } = core;
+export function createConsumerFunction(
+  scope: Construct,
+  core: TaskQueueCore,
+  route: RoutedQueueResources = core.routes[0],
+): NodejsFunction {
+  const q = route.settings;
+  const own = PRIORITIES.map((p) => route.lanes[p].queueArn);
   const consumer = createTaskFunction(scope, 'Consumer', {
     ...sharedFunctionOptions(core),
     entry: FUNCTION_ENTRIES.consumer,
-    description: 'skytask consumer: runs the tasks of the task queue',
-    timeout: p.consumerTimeout,
-    memorySize: p.consumerMemorySize,
+    description: `skytask consumer: runs the tasks of the ${q.name} queue`,
+    timeout: q.consumerTimeout,
+    memorySize: q.consumerMemorySize,
     environment: {
       ...core.environment,
-      [SETTINGS.dlqUrl.env]: deadLetterQueue.queueUrl,
-      [SETTINGS.concurrency.env]: String(p.concurrency),
-      [SETTINGS.leaseSeconds.env]: String(p.consumerTimeout.toSeconds()),
+      [SETTINGS.dlqUrl.env]: route.deadLetterQueue.queueUrl,
+      [SETTINGS.concurrency.env]: String(q.concurrency),
+      [SETTINGS.leaseSeconds.env]: String(q.consumerTimeout.toSeconds()),
       // The consumer records FAILURE on the last delivery before SQS dead-letters it.
-      [SETTINGS.maxReceiveCount.env]: String(p.maxReceiveCount),
+      [SETTINGS.maxReceiveCount.env]: String(core.props.maxReceiveCount),
     },
     // No timer: sub-tasks and producer messages carry no delay, and a retry or an early
     // delivery is re-sent with at most SQS's 15 minutes (the claim refuses it until due).
@@ -33,27 +47,28 @@ export function createConsumerFunction(scope: Construct, core: TaskQueueCore): N
       tableStatement(core.table, ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem']),
       new PolicyStatement({
         actions: [
-          // The event source mapping polls with the function's role.
+          // The event source mappings poll with the function's role.
           'sqs:ReceiveMessage',
           'sqs:DeleteMessage',
           'sqs:GetQueueAttributes',
           // A task not due yet or running elsewhere: its message comes back later.
           'sqs:ChangeMessageVisibility',
-          // Sub-tasks, retries, early deliveries sent again.
-          'sqs:SendMessage',
         ],
-        resources: [queue.queueArn],
+        resources: own,
       }),
-      // A body that is no task message is put aside on the DLQ.
-      new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [deadLetterQueue.queueArn] }),
+      // Sub-tasks, retries, early deliveries and forwarded messages go to any lane of any
+      // queue; a message that cannot run is put aside on its job's queue's dead-letter queue.
+      routesStatement(core.routes, ['sqs:SendMessage'], true),
     ],
   }).fn;
-  consumer.addEventSourceMapping('Queue', {
-    eventSourceArn: queue.queueArn,
-    batchSize: p.batchSize,
-    maxBatchingWindow: p.maxBatchingWindow.toSeconds() > 0 ? p.maxBatchingWindow : undefined,
-    maxConcurrency: p.maxConcurrency,
-    reportBatchItemFailures: true,
-  });
+  for (const priority of PRIORITIES) {
+    consumer.addEventSourceMapping(MAPPING_IDS[priority], {
+      eventSourceArn: route.lanes[priority].queueArn,
+      batchSize: q.batchSize,
+      maxBatchingWindow: q.maxBatchingWindow.toSeconds() > 0 ? q.maxBatchingWindow : undefined,
+      maxConcurrency: priority === 'low' ? q.lowMaxConcurrency : q.maxConcurrency,
+      reportBatchItemFailures: true,
+    });
+  }
   return consumer;
 }

@@ -7,7 +7,14 @@ import type { TaskQueueProps } from './task-queue-props.js';
  * The props without a fixed default: `jobs` is required, the others default to something
  * the construct creates or derives. Every other prop is in `DEFAULTS` (the type says so).
  */
-export const PROPS_WITHOUT_DEFAULT = ['jobs', 'jwt', 'alarmTopic', 'visibilityTimeout', 'events'] as const;
+export const PROPS_WITHOUT_DEFAULT = [
+  'jobs',
+  'jwt',
+  'alarmTopic',
+  'visibilityTimeout',
+  'events',
+  'lowMaxConcurrency',
+] as const;
 
 /** The props that have a fixed default. */
 export type TaskQueueDefaults = Required<Omit<TaskQueueProps, (typeof PROPS_WITHOUT_DEFAULT)[number]>>;

@@ -5,6 +5,8 @@ import { DEFAULTS, LIMITS, type TaskQueueDefaults } from './defaults.js';
 import type { TaskQueueProps } from './task-queue-props.js';
 import type { Job } from '../lib/job.js';
 import { LAMBDA_MARGIN_SECONDS } from '../lib/consumer/outcome.js';
+import { DEFAULT_QUEUE, queueNameOf } from '../lib/job-queue.js';
+import { checkQueueSettings, type RoutedQueueSettings, routedQueueSettings } from './routed-queues.js';
 
 /** The props with the defaults filled in, the visibility timeout derived if not given. */
 export type Resolved = TaskQueueDefaults & TaskQueueProps & { readonly visibilityTimeout: Duration };
@@ -28,20 +30,10 @@ function withoutUndefined<T extends object>(props: T): Partial<T> {
 
 /** Conflicts fail the synth, with the rule that was broken. */
 export function checkProps(p: Resolved): void {
-  const timeout = p.consumerTimeout.toSeconds();
-  const { visibilityTimeout } = p;
-  if (timeout > 900) throw new Error('TaskQueue: consumerTimeout is at most 15 minutes (Lambda)');
-  if (visibilityTimeout.toSeconds() < LIMITS.visibilityTimeoutFactor * timeout) {
-    throw new Error(
-      `TaskQueue: visibilityTimeout (${visibilityTimeout.toSeconds()} s) must be at least ` +
-        `${LIMITS.visibilityTimeoutFactor}× consumerTimeout (${timeout} s), as AWS advises for SQS event sources`,
-    );
-  }
+  // The default queue's consumer (docs/routing.md: declared queues are checked the same way).
+  checkQueueSettings(routedQueueSettings(p, [])[0]);
   if (p.rpcTimeout.toSeconds() > LIMITS.maxRpcTimeout.toSeconds()) {
     throw new Error('TaskQueue: rpcTimeout is at most 30 seconds (API Gateway stops the integration then)');
-  }
-  if (p.batchSize > 10 && p.maxBatchingWindow.toSeconds() === 0) {
-    throw new Error('TaskQueue: a batchSize over 10 needs a maxBatchingWindow (SQS event source rule)');
   }
   if (p.deadLetterRetentionPeriod.toSeconds() < p.queueRetentionPeriod.toSeconds()) {
     throw new Error(
@@ -68,17 +60,23 @@ export function checkProps(p: Resolved): void {
 }
 
 /**
- * Jobs that conflict with the props fail the synth: a `timeLimit` the consumer's timeout
- * cannot give (with the 3 s kept for the finish write) would be cut short on every run.
+ * Jobs that conflict with their queue fail the synth: a `timeLimit` the queue's consumer
+ * timeout cannot give (with the 3 s kept for the finish write) would be cut short on every
+ * run. The default queue's timeout is `consumerTimeout`; a declared queue's, its `timeout`.
+ * Each declared queue's settings are checked as the props are (`checkQueueSettings`).
  */
-export function checkJobs(jobs: readonly Job[], p: Resolved): void {
-  const budget = p.consumerTimeout.toSeconds() - LAMBDA_MARGIN_SECONDS;
-  const over = jobs.filter((job) => job.timeLimit !== undefined && job.timeLimit > budget);
-  if (over.length) {
+export function checkJobs(jobs: readonly Job[], queues: readonly RoutedQueueSettings[]): void {
+  queues.forEach(checkQueueSettings);
+  for (const q of queues) {
+    const budget = q.consumerTimeout.toSeconds() - LAMBDA_MARGIN_SECONDS;
+    const mine = jobs.filter((job) => queueNameOf(job) === q.name);
+    const over = mine.filter((job) => job.timeLimit !== undefined && job.timeLimit > budget);
+    if (!over.length) continue;
     const names = over.map((job) => `${job.name} (${job.timeLimit} s)`).join(', ');
+    const timeout = q.name === DEFAULT_QUEUE ? 'consumerTimeout' : `the timeout of queue "${q.name}"`;
     throw new Error(
-      `TaskQueue: timeLimit over consumerTimeout (${p.consumerTimeout.toSeconds()} s) less ${LAMBDA_MARGIN_SECONDS} s ` +
-        `for the finish write: ${names}. Raise consumerTimeout (at most 15 minutes) or lower the timeLimit`,
+      `TaskQueue: timeLimit over ${timeout} (${q.consumerTimeout.toSeconds()} s) less ${LAMBDA_MARGIN_SECONDS} s ` +
+        `for the finish write: ${names}. Raise ${timeout} (at most 15 minutes) or lower the timeLimit`,
     );
   }
 }

@@ -22,8 +22,9 @@ import type { Construct } from 'constructs';
 import { INDEX } from '../lib/keys.js';
 import { RPC_ROUTES } from '../lib/rpc/access.js';
 import { SETTINGS } from '../lib/settings.js';
-import { indexQueryStatement, queueSendStatements, tableStatement } from './permissions.js';
+import { indexQueryStatement, tableStatement } from './permissions.js';
 import type { Resolved } from './resolve-props.js';
+import { deadLettersStatement, routesStatement } from './routed-queues.js';
 import { schedulesInGroupArn } from './schedules.js';
 import { FUNCTION_ENTRIES, createTaskFunction } from './task-function.js';
 import { sharedFunctionOptions, type TaskQueueCore } from './task-queue-core.js';
@@ -74,13 +75,11 @@ function rpcStatements(scope: Construct, core: TaskQueueCore, timer: Timer): Pol
     tableStatement(core.table, ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem', 'BatchGetItem']),
     // get_tasks lists through the indexes.
     indexQueryStatement(core.table, [INDEX.byJob.name, INDEX.byParent.name]),
-    // queue_task and the redrive send; num_tasks and queue_stats read the depth.
-    ...queueSendStatements(core.queue, ['sqs:GetQueueAttributes']),
+    // queue_task and the redrive send, to any lane of any routed queue; num_tasks and
+    // queue_stats read the depths.
+    routesStatement(core.routes, ['sqs:SendMessage', 'sqs:GetQueueAttributes']),
     // redrive_dead_letters and purge_dead_letters receive and delete; queue_stats reads the depth.
-    new PolicyStatement({
-      actions: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'],
-      resources: [core.deadLetterQueue.queueArn],
-    }),
+    deadLettersStatement(core.routes, ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes']),
     // The timer: a one-time schedule in its group only, passing its role only.
     new PolicyStatement({
       actions: ['scheduler:CreateSchedule'],

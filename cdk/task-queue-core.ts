@@ -2,6 +2,7 @@ import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { SETTINGS } from '../lib/settings.js';
 import type { Resolved } from './resolve-props.js';
 import type { TaskFunctionOptions } from './task-function.js';
+import type { RoutedQueueResources } from './routed-queues.js';
 import type { TaskQueues } from './task-queues.js';
 
 /** What the TaskQueue's steps after the table and the queues build on. */
@@ -13,6 +14,8 @@ export interface TaskQueueCore extends TaskQueues {
   readonly table: Table;
   /** What every skytask function needs: table, queue URL, task retention. */
   readonly environment: Record<string, string>;
+  /** Every routed queue's lanes and dead-letter queue, the default queue first (docs/routing.md). */
+  readonly routes: readonly RoutedQueueResources[];
 }
 
 /** The environment every function gets (the names configFromEnv reads, from lib/settings.ts). */

@@ -80,6 +80,13 @@ export interface TaskQueueProps {
    * @default 10
    */
   readonly maxConcurrency?: number;
+  /**
+   * Concurrent consumer invocations the default queue's low-priority lane may start (2–1000):
+   * what a low backlog can take of the consumer (docs/routing.md). The high and default lanes
+   * each take `maxConcurrency`.
+   * @default max(2, ⌈maxConcurrency / 4⌉)
+   */
+  readonly lowMaxConcurrency?: number;
 
   /**
    * The task queue's visibility timeout; must be at least 6× `consumerTimeout`.

@@ -21,11 +21,17 @@ import { baseEnvironment, type TaskQueueCore } from './task-queue-core.js';
 import type { TaskQueueProps } from './task-queue-props.js';
 import { createTaskQueues } from './task-queues.js';
 import { jobsOf } from './schedules.js';
+import {
+  createRoutedQueues,
+  queuesEnvironment,
+  type RoutedQueueResources,
+  routedQueueSettings,
+} from './routed-queues.js';
+import { SETTINGS } from '../lib/settings.js';
 import { createRecurringSchedules, createTimer, periodicSchedulesOf } from './task-schedules.js';
 import { createEventBus, grantPutEvents, type TaskEventFilter, taskEventRule } from './task-events.js';
 import { createTaskTable } from './task-table.js';
 import { createTaskDashboard, metricsNamespaceOf } from './task-dashboard.js';
-import { SETTINGS } from '../lib/settings.js';
 
 export type { TaskQueueJwtOptions, TaskQueueProps } from './task-queue-props.js';
 
@@ -45,6 +51,12 @@ export class TaskQueue extends Construct {
   public readonly queue: Queue;
   public readonly deadLetterQueue: Queue;
   public readonly consumer: NodejsFunction;
+  /**
+   * Every routed queue (docs/routing.md), the default queue first: its settings, its lanes
+   * (one SQS queue per priority), its dead-letter queue and its consumer function. The default
+   * queue's default lane, dead-letter queue and consumer are `queue`, `deadLetterQueue`, `consumer`.
+   */
+  public readonly routes: readonly (RoutedQueueResources & { readonly consumer: NodejsFunction })[];
   public readonly rpcFunction: NodejsFunction;
   /** Fires the periodic jobs; absent when the jobs module has none. */
   public readonly schedulerFunction?: NodejsFunction;
@@ -96,7 +108,8 @@ export class TaskQueue extends Construct {
     const p = resolveProps(props);
     this.jobsPath = existingJobsPath(p.jobs);
     const jobs = jobsOf(this.jobsPath);
-    checkJobs(jobs.all(), p);
+    const settings = routedQueueSettings(p, jobs.queues());
+    checkJobs(jobs.all(), settings);
     const periodic = periodicSchedulesOf(jobs);
 
     this.table = createTaskTable(this, p.removalPolicy);
@@ -105,15 +118,18 @@ export class TaskQueue extends Construct {
     this.deadLetterQueue = queues.deadLetterQueue;
     this.scheduleDeadLetterQueue = queues.scheduleDeadLetterQueue;
     this.timer = createTimer(this, this.queue, this.deadLetterQueue);
+    const routes = createRoutedQueues(this, p, settings, queues);
     this.metricsNamespace = p.metrics ? metricsNamespaceOf(this) : undefined;
     this.environment = {
       ...baseEnvironment(this.table, queues, p),
+      [SETTINGS.queues.env]: queuesEnvironment(this, routes),
       // Every function that ends tasks counts them: the consumer, revokes over RPC, the reconciler.
       ...(this.metricsNamespace ? { [SETTINGS.metricsNamespace.env]: this.metricsNamespace } : {}),
     };
     this.eventBus = createEventBus(this, p.events, this.environment);
     const core: TaskQueueCore = {
       ...queues,
+      routes,
       props: p,
       jobsPath: this.jobsPath,
       table: this.table,
@@ -121,6 +137,11 @@ export class TaskQueue extends Construct {
     };
 
     this.consumer = createConsumerFunction(this, core);
+    this.routes = routes.map((route, n) => ({
+      ...route,
+      consumer:
+        n === 0 ? this.consumer : createConsumerFunction(route.deadLetterQueue.node.scope as Construct, core, route),
+    }));
     this.rpcFunction = createRpcFunction(this, core, this.timer);
     const recurring = createRecurringSchedules(this, core, periodic);
     this.scheduleGroup = recurring.scheduleGroup;

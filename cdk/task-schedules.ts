@@ -4,7 +4,7 @@
  * function, and the reconciler's).
  */
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { PolicyStatement, type Role } from 'aws-cdk-lib/aws-iam';
+import type { Role } from 'aws-cdk-lib/aws-iam';
 import { type CfnSchedule, type CfnScheduleGroup, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
@@ -15,6 +15,7 @@ import type { JobRegistry } from '../lib/registry.js';
 import { SETTINGS } from '../lib/settings.js';
 import { FUNCTIONS } from './defaults.js';
 import { indexQueryStatement, queueSendStatements, tableStatement } from './permissions.js';
+import { deadLettersStatement, routesStatement } from './routed-queues.js';
 import { createFunctionSchedule, createScheduleGroup, createSchedulerRole, invokeStatements } from './schedules.js';
 import { FUNCTION_ENTRIES, createTaskFunction } from './task-function.js';
 import { sharedFunctionOptions, type TaskQueueCore } from './task-queue-core.js';
@@ -106,7 +107,7 @@ function createPeriodicSchedules(
     statements: [
       // The task record and its non-overlap lock, the schedule entry's run.
       tableStatement(core.table, ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem']),
-      ...queueSendStatements(core.queue),
+      routesStatement(core.routes, ['sqs:SendMessage']),
     ],
     // A fire is idempotent per slot: retrying it is safe.
     async: { retryAttempts: FUNCTIONS.scheduler.asyncRetryAttempts, deadLetterQueue },
@@ -158,12 +159,13 @@ function createReconciler(
       // markResent, endIdle (which reads the head first), setSendError; releasing the lock
       // of a task it ends; the task of a dead letter (a Query of its items).
       tableStatement(core.table, ['BatchGetItem', 'GetItem', 'Query', 'UpdateItem', 'DeleteItem']),
-      ...queueSendStatements(core.queue),
+      routesStatement(core.routes, ['sqs:SendMessage']),
       // The dead-letter sweep: read letters, make them visible again (lib/tasks/dead-letter-sweep.ts).
-      new PolicyStatement({
-        actions: ['sqs:ReceiveMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueAttributes'],
-        resources: [core.deadLetterQueue.queueArn],
-      }),
+      deadLettersStatement(core.routes, [
+        'sqs:ReceiveMessage',
+        'sqs:ChangeMessageVisibility',
+        'sqs:GetQueueAttributes',
+      ]),
     ],
     async: { retryAttempts: FUNCTIONS.reconciler.asyncRetryAttempts, deadLetterQueue },
   }).fn;

@@ -1,5 +1,10 @@
 import { SkytaskError } from './errors.js';
+import { DEFAULT_QUEUE } from './job-queue.js';
+import { PRIORITIES, type Priority } from './priority.js';
 import { envValue, SECONDS_PER_DAY, SETTINGS, type Setting } from './settings.js';
+
+/** A routed queue's SQS queues: one lane per priority, and its dead-letter queue. URLs. */
+export type QueueUrls = Record<Priority | 'dlq', string>;
 
 /**
  * Everything skytask reads from the environment, the same on AWS and locally. The
@@ -12,6 +17,8 @@ export interface SkytaskConfig {
   queueUrl: string;
   /** SKYTASK_DLQ_URL. */
   dlqUrl?: string;
+  /** SKYTASK_QUEUES: each routed queue's lanes and dead-letter queue, as SQS queue URLs. */
+  queues?: Record<string, QueueUrls>;
   /** AWS_ENDPOINT_URL_DYNAMODB / AWS_ENDPOINT_URL_SQS: the local emulators. */
   dynamodbEndpoint?: string;
   sqsEndpoint?: string;
@@ -89,6 +96,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): SkytaskConf
     table,
     queueUrl,
     dlqUrl: envValue(SETTINGS.dlqUrl, env),
+    queues: queuesFromEnv(env, queueUrl),
     dynamodbEndpoint: envValue(SETTINGS.dynamodbEndpoint, env),
     sqsEndpoint: envValue(SETTINGS.sqsEndpoint, env),
     eventBus: envValue(SETTINGS.eventBus, env),
@@ -114,4 +122,35 @@ function timerFromEnv(env: NodeJS.ProcessEnv): SkytaskConfig['timer'] {
     throw new SkytaskError(`${timerGroup.env}, ${timerRoleArn.env} and ${arn.env} go together`);
   }
   return { groupName, roleArn, queueArn, deadLetterArn: envValue(SETTINGS.deadLetterQueueArn, env) };
+}
+
+/**
+ * SKYTASK_QUEUES, its names resolved against the task queue's URL (queues of one account and
+ * region share all of it but the name). Throws SkytaskError naming the variable when it is
+ * not JSON of that shape, or has no `default` queue.
+ */
+function queuesFromEnv(env: NodeJS.ProcessEnv, queueUrl: string): SkytaskConfig['queues'] {
+  const raw = envValue(SETTINGS.queues, env);
+  if (raw === undefined) return undefined;
+  const bad = (why: string) => new SkytaskError(`${SETTINGS.queues.env} ${why}`);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw bad('is not JSON');
+  }
+  if (!parsed || typeof parsed !== 'object' || !(DEFAULT_QUEUE in parsed)) {
+    throw bad(`must be a JSON object of queues, "${DEFAULT_QUEUE}" among them`);
+  }
+  const keys = [...PRIORITIES, 'dlq'] as const;
+  return Object.fromEntries(
+    Object.entries(parsed as Record<string, Record<string, unknown>>).map(([queue, names]) => {
+      if (!keys.every((k) => typeof names?.[k] === 'string' && names[k])) {
+        throw bad(`: queue "${queue}" needs the SQS queue names ${keys.join(', ')}`);
+      }
+      // Not `new URL`: the emulator's host (`sqs.us-east-1.127.0.0.1`) is no valid WHATWG host.
+      const urls = Object.fromEntries(keys.map((k) => [k, queueUrl.replace(/[^/]*$/, names[k] as string)]));
+      return [queue, urls as QueueUrls];
+    }),
+  );
 }

@@ -13,6 +13,15 @@ export {
   type SchemaInput,
   type SchemaOutput,
 } from './job.js';
+export { defineQueue, isJobQueue, DEFAULT_QUEUE, type JobQueue, type JobQueueOptions } from './job-queue.js';
+export { PRIORITIES, DEFAULT_PRIORITY, isPriority, type Priority } from './priority.js';
+export {
+  createRoutedQueue,
+  isRoutedQueue,
+  type Lane,
+  type RoutedQueue,
+  type RoutedQueueStats,
+} from './routed-queue.js';
 export { isStandardSchema, type KwargsSchema, type KwargsIssue } from './kwargs-schema.js';
 export { createRegistry, loadRegistry, type JobRegistry } from './registry.js';
 export {

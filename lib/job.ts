@@ -3,8 +3,10 @@ import { readThrown } from './consumer/outcome.js';
 import { cutBytes } from './bytes.js';
 import { ValidationError } from './errors.js';
 import type { KeyConcurrency, KeyRateLimit } from './key-limits.js';
+import type { JobQueue } from './job-queue.js';
 import type { KwargsSchema } from './kwargs-schema.js';
 import type { Logger } from './log.js';
+import type { Priority } from './priority.js';
 import type { Task } from './task.js';
 import type { QueueTaskOptions } from './tasks/options.js';
 import type { AwaitingChildren, ChordOptions, ResultsOf, SettledOf, Signature, WorkflowSpec } from './workflow.js';
@@ -177,6 +179,16 @@ export interface JobOptions<K extends Kwargs, R, I extends Kwargs = K, P = unkno
    * state change then also costs a write to leave the task's outbox. @default false
    */
   events?: boolean;
+  /**
+   * The routed queue its tasks run on (docs/routing.md): a `defineQueue` declaration, or the
+   * name of one the jobs module declares. @default the `default` queue
+   */
+  queue?: JobQueue | string;
+  /**
+   * Its tasks' priority, unless `queue_task` gives one (docs/routing.md: what it means on AWS
+   * and locally). @default 'default'
+   */
+  priority?: Priority;
 }
 
 /**

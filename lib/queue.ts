@@ -7,6 +7,8 @@ export interface ReceivedMessage {
   body: string;
   attributes: object;
   md5OfBody?: string;
+  /** The queue's ARN, when an event source delivered it (an SQSEvent record's): its lane, with routed queues. */
+  eventSourceARN?: string;
 }
 
 export interface QueueDepth {

@@ -1,6 +1,8 @@
 import { RegistryError, UnknownJobError } from './errors.js';
 import { isJob, type Job } from './job.js';
 import { checkKeyLimitOptions } from './key-limits.js';
+import { isJobQueue, type JobQueue, routedQueues } from './job-queue.js';
+import { isPriority, PRIORITIES } from './priority.js';
 import { isStandardSchema, kwargsFromResult } from './kwargs-schema.js';
 import { checkRetrySettings } from './retry.js';
 import { scheduleOf } from './schedule.js';
@@ -13,6 +15,8 @@ export interface JobRegistry {
   all(): Job[];
   regular(): Job[];
   periodic(): Job[];
+  /** The routed queues its jobs run on besides `default` (lib/job-queue.ts), sorted by name. */
+  queues(): JobQueue[];
 }
 
 /**
@@ -49,10 +53,13 @@ function checkSchema(job: Job): void {
 export function createRegistry(moduleExports: unknown): JobRegistry {
   const jobs = new Map<string, Job>();
   const seen = new Set<unknown>();
+  const exportedQueues: JobQueue[] = [];
   const add = (value: unknown): void => {
     if (seen.has(value)) return;
     seen.add(value);
-    if (isJob(value)) {
+    if (isJobQueue(value)) {
+      exportedQueues.push(value);
+    } else if (isJob(value)) {
       if (typeof value.run !== 'function') throw new RegistryError(`job "${value.name}" has no run function`);
       if (!/^[A-Za-z0-9_.:-]{1,128}$/.test(value.name)) {
         throw new RegistryError(`job name "${value.name}" must be 1-128 characters of A-Z a-z 0-9 _ . : -`);
@@ -63,6 +70,9 @@ export function createRegistry(moduleExports: unknown): JobRegistry {
       checkKeyLimitOptions(value);
       // A schedule that makes no sense anywhere fails the load (ScheduleError names the job).
       scheduleOf(value);
+      if (value.priority !== undefined && !isPriority(value.priority)) {
+        throw new RegistryError(`job "${value.name}": priority must be one of ${PRIORITIES.join(', ')}`);
+      }
       jobs.set(value.name, value);
     } else if (Array.isArray(value)) {
       value.forEach(add);
@@ -72,6 +82,7 @@ export function createRegistry(moduleExports: unknown): JobRegistry {
   };
   add(moduleExports);
   const all = [...jobs.values()].sort((a, b) => a.name.localeCompare(b.name));
+  const queues = routedQueues(all, exportedQueues);
   return {
     get: (name) => jobs.get(name),
     require(name) {
@@ -82,6 +93,7 @@ export function createRegistry(moduleExports: unknown): JobRegistry {
     all: () => all,
     regular: () => all.filter((j) => j.type === 'regular'),
     periodic: () => all.filter((j) => j.type === 'periodic'),
+    queues: () => queues,
   };
 }
 

@@ -6,6 +6,7 @@ import { createEventBridgePublisher } from './aws/eventbridge-publisher.js';
 import type { EventPublisher } from './event-publisher.js';
 import { createEventBridgeTimer } from './aws/eventbridge-timer.js';
 import { createSqsQueue } from './aws/sqs-queue.js';
+import { createSqsRoutedQueue } from './aws/sqs-routed-queue.js';
 import { createDynamoStore } from './aws/dynamo/store.js';
 import type { SkytaskConfig } from './config.js';
 import { type Consumer, type ConsumerSettings, createConsumer } from './consumer/consumer.js';
@@ -79,7 +80,9 @@ export function createRuntime(
     retentionSeconds: config.retentionSeconds,
     outbox: events && ((job) => registry.get(job)?.events === true),
   });
-  const queue = createSqsQueue({ client: clients.sqs, queueUrl: config.queueUrl, dlqUrl: config.dlqUrl });
+  const queue = config.queues
+    ? createSqsRoutedQueue(clients.sqs, config.queues, registry)
+    : createSqsQueue({ client: clients.sqs, queueUrl: config.queueUrl, dlqUrl: config.dlqUrl });
   const timer =
     options.timer?.(queue) ??
     (config.timer && createEventBridgeTimer({ client: new SchedulerClient({}), ...config.timer }));

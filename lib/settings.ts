@@ -40,6 +40,13 @@ export const SETTINGS = {
   /** The dead-letter queue's URL: `queue_stats`, `redrive_dead_letters`, and bodies that are no task message. */
   dlqUrl: { env: 'SKYTASK_DLQ_URL' },
   /**
+   * Routed queues and priorities (docs/routing.md): JSON, each routed queue's SQS queue names,
+   * `{"default":{"high":"…","default":"…","low":"…","dlq":"…"},"reports":{…}}`, `default`
+   * among them; each name is resolved against SKYTASK_QUEUE_URL (same account and region).
+   * Unset: one queue, SKYTASK_QUEUE_URL, for every job and priority.
+   */
+  queues: { env: 'SKYTASK_QUEUES' },
+  /**
    * Tasks one consumer invocation runs at once (Pulsar's `concurrent_tasks`); locally also
    * the poller's messages in flight.
    */

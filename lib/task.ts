@@ -22,6 +22,7 @@
 
 import type { EventMarks } from './task-events.js';
 import type { TaskProgress } from './progress.js';
+import type { Priority } from './priority.js';
 
 export const TaskStatus = {
   QUEUED: 'QUEUED',
@@ -99,6 +100,8 @@ export interface Task {
   progress?: TaskProgress;
   /** The W3C trace context it was queued in (lib/trace.ts): its run continues that trace. */
   traceparent?: string;
+  /** The lane its messages go to (docs/routing.md), when not `default`: the call's or the job's. */
+  priority?: Priority;
 }
 
 /**
@@ -164,6 +167,8 @@ export interface TaskWire {
   progress: TaskProgress | null;
   /** The W3C trace context it was queued in (lib/trace.ts). */
   traceparent: string | null;
+  /** `high`, `default` or `low` (docs/routing.md). */
+  priority: Priority;
 }
 
 /** The one place that maps a task to the wire. */
@@ -191,6 +196,7 @@ export function toWire(task: Task): TaskWire {
     cost: task.cost ? costToWire(task.cost) : null,
     progress: task.progress ?? null,
     traceparent: task.traceparent ?? null,
+    priority: task.priority ?? 'default',
   };
   if (task.stack !== undefined) wire.stack = task.stack;
   return wire;
@@ -212,6 +218,7 @@ export const OPTIONAL_FIELDS: readonly (readonly [keyof Task, keyof TaskWire])[]
   ['caller', 'caller'],
   ['worker', 'worker'],
   ['traceparent', 'traceparent'],
+  ['priority', 'priority'],
 ];
 
 /**
@@ -237,6 +244,8 @@ export function fromWire(wire: TaskWire): Task {
   if (wire.dead_lettered) task.deadLettered = true;
   if (wire.cost) task.cost = costFromWire(wire.cost);
   if (wire.progress) task.progress = wire.progress;
+  // `default` is no priority recorded (toWire's default).
+  if (task.priority === 'default') delete task.priority;
   return task;
 }
 

@@ -5,6 +5,7 @@
 import { createHttpClient, type HttpAuth } from '../lib/client/http-client.js';
 import type { SkytaskClient } from '../lib/client/types.js';
 import { TaskNotFoundError, ValidationError, WaitTimeoutError } from '../lib/errors.js';
+import { checkPriority } from '../lib/priority.js';
 import { envValue, SETTINGS } from '../lib/settings.js';
 import { type CostSum, costReportToWire } from '../lib/cost.js';
 import { toWire, type Task } from '../lib/task.js';
@@ -94,7 +95,7 @@ async function waitAndReport(client: SkytaskClient, id: string, options: WaitOpt
 }
 
 type WaitOptions = EndpointOptions & { timeout?: string };
-type QueueOptions = WaitOptions & { id?: string; delay?: string; expiry?: string; wait?: boolean };
+type QueueOptions = WaitOptions & { id?: string; delay?: string; expiry?: string; priority?: string; wait?: boolean };
 type TasksOptions = EndpointOptions & {
   job?: string;
   status?: string;
@@ -106,7 +107,8 @@ type TasksOptions = EndpointOptions & {
 async function queue(job: string, pairs: string[], options: QueueOptions): Promise<number> {
   const client = clientOf(options);
   // Every option is checked before the task is queued: a usage error (exit 2) queued nothing.
-  const queueOptions = { id: options.id, delay: seconds(options.delay), expiry: seconds(options.expiry) };
+  const priority = options.priority === undefined ? undefined : checkPriority(options.priority, '--priority');
+  const queueOptions = { id: options.id, delay: seconds(options.delay), expiry: seconds(options.expiry), priority };
   const kwargs = parseKwargs(pairs);
   if (options.wait) seconds(options.timeout);
   const task = await client.queueTask(job, kwargs, queueOptions);
@@ -183,12 +185,30 @@ async function purge(ids: string[], options: EndpointOptions & { all?: boolean; 
 
 async function stats(options: EndpointOptions): Promise<void> {
   const s = await clientOf(options).queueStats();
-  out(options, { queued: s.queued, delayed: s.delayed, in_flight: s.inFlight, dead_letters: s.deadLetters }, () =>
+  const depth = (d: { queued: number; delayed: number; inFlight: number }) => ({
+    queued: d.queued,
+    delayed: d.delayed,
+    in_flight: d.inFlight,
+  });
+  const queues = s.queues.map((q) => ({
+    queue: q.queue,
+    lanes: Object.fromEntries(Object.entries(q.lanes).map(([lane, d]) => [lane, depth(d!)])),
+    dead_letters: q.deadLetters,
+  }));
+  // Per queue and lane only when there is more than the one queue's one lane.
+  const lanes = s.queues.flatMap((q) =>
+    Object.entries(q.lanes).map(
+      ([lane, d]) =>
+        `  ${`${q.queue}/${lane}`.padEnd(24)} ${d!.queued} queued, ${d!.delayed} delayed, ${d!.inFlight} in flight`,
+    ),
+  );
+  out(options, { ...depth(s), dead_letters: s.deadLetters, queues }, () =>
     [
       `queued       ${s.queued}`,
       `delayed      ${s.delayed}`,
       `in flight    ${s.inFlight}`,
       `dead letters ${s.deadLetters}`,
+      ...(lanes.length > 1 ? ['by queue and priority:', ...lanes] : []),
     ].join('\n'),
   );
 }

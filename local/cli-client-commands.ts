@@ -45,6 +45,7 @@ function registerTaskCommands(program: Command): void {
       .option('--id <id>', 'task id (queueing an id that exists returns that task)')
       .option('--delay <seconds>', 'seconds before the task is due')
       .option('--expiry <seconds>', 'seconds after it is due before it expires')
+      .option('--priority <priority>', "high, default or low (default: the job's)")
       .option('--wait', 'wait until the task is ready; exit 1 if it ends FAILURE or REVOKED')
       .option('--timeout <seconds>', 'with --wait: give up after this long (exit 6)'),
     'queue',

@@ -1,17 +1,33 @@
 import { randomUUID } from 'node:crypto';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { Logger, ReceivedMessage, TaskQueue } from '../lib/index.js';
+import { laneOrder, type Priority } from '../lib/priority.js';
 import { SETTINGS } from '../lib/settings.js';
 
-export interface PollerOptions {
+/** One SQS queue a poller receives from: a lane of its routed queue (docs/routing.md). */
+export interface PollerLane {
+  priority: Priority;
+  /** The lane's own queue (a `Lane`'s port: raw receipt handles, as an event source has them). */
   queue: TaskQueue;
+  /** The lane's ARN, the records' `eventSourceARN`: the consumer finds the lane by it. */
+  queueArn: string;
+}
+
+export interface PollerOptions {
+  /** The one queue, when there are no `lanes`. */
+  queue?: TaskQueue;
+  /**
+   * A routed queue's lanes: each receive tries them in `laneOrder` (lib/priority.ts), and a
+   * batch is the messages of one lane, as an event source mapping's is.
+   */
+  lanes?: PollerLane[];
   /** The Lambda consumer handler (functions/consumer.ts). */
   handler: (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | undefined>;
   /** Messages in flight at most; more are fetched as slots free. */
   concurrency: number;
   logger: Logger;
-  /** The queue's ARN for the records' eventSourceARN. */
-  queueArn: string;
+  /** With `queue`: its ARN, the records' eventSourceARN. */
+  queueArn?: string;
   /**
    * What `getRemainingTimeInMillis` starts from for each batch: the consumer function's
    * timeout (`SKYTASK_CONSUMER_TIMEOUT`), so that a batch here has the time it would have
@@ -55,6 +71,33 @@ function lambdaContext(timeoutSeconds: number): Context {
   };
 }
 
+/** What one receive brought: the messages of one lane. */
+interface Received {
+  lane: PollerLane;
+  messages: ReceivedMessage[];
+}
+
+/**
+ * One receive over lanes. One lane: a long poll, as an event source's. Several: a short poll
+ * of each in the turn's order (lib/priority.ts `laneOrder`: weighted, higher lanes first),
+ * the first that brings messages is the batch; when none does, a long poll of up to a second
+ * of the order's first lane (so an idle poller waits there, and a message on another lane
+ * waits at most about a second).
+ */
+function laneReceiver(lanes: PollerLane[], waitSeconds: number) {
+  let turn = 0;
+  return async (max: number): Promise<Received> => {
+    if (lanes.length === 1) return { lane: lanes[0], messages: await lanes[0].queue.receive(max, waitSeconds) };
+    const order = laneOrder(turn++);
+    const ranked = [...lanes].sort((a, b) => order.indexOf(a.priority) - order.indexOf(b.priority));
+    for (const lane of ranked) {
+      const messages = await lane.queue.receive(max, 0);
+      if (messages.length) return { lane, messages };
+    }
+    return { lane: ranked[0], messages: await ranked[0].queue.receive(max, Math.min(1, waitSeconds)) };
+  };
+}
+
 /**
  * What Lambda's SQS event source mapping does, for the local stack: long-poll the queue,
  * hand batches to the same consumer handler as real `SQSEvent`s, delete the messages
@@ -62,14 +105,16 @@ function lambdaContext(timeoutSeconds: number): Context {
  * `concurrency` messages are in flight; more are fetched as slots free.
  */
 export function startPoller(options: PollerOptions) {
-  const { queue, handler, concurrency, logger, queueArn } = options;
+  const { handler, concurrency, logger } = options;
+  const lanes = options.lanes ?? [{ priority: 'default', queue: options.queue!, queueArn: options.queueArn! }];
+  const receive = laneReceiver(lanes, options.waitSeconds ?? 2);
   let stopping = false;
   const batches = new Set<Promise<void>>();
   let inFlight = 0;
   let slotFreed: (() => void) | undefined;
 
-  async function runBatch(messages: ReceivedMessage[]): Promise<void> {
-    const event: SQSEvent = { Records: messages.map((m) => toRecord(m, queueArn)) };
+  async function runBatch({ lane, messages }: Received): Promise<void> {
+    const event: SQSEvent = { Records: messages.map((m) => toRecord(m, lane.queueArn)) };
     let failed: Set<string>;
     try {
       const response = await handler(event, lambdaContext(options.timeoutSeconds ?? SETTINGS.consumerTimeout.default));
@@ -80,7 +125,7 @@ export function startPoller(options: PollerOptions) {
       return;
     }
     const done = messages.filter((m) => !failed.has(m.messageId)).map((m) => m.receiptHandle);
-    if (done.length) await queue.deleteMessages(done);
+    if (done.length) await lane.queue.deleteMessages(done);
   }
 
   const loop = (async () => {
@@ -90,25 +135,26 @@ export function startPoller(options: PollerOptions) {
         await new Promise<void>((resolve) => (slotFreed = resolve));
         continue;
       }
-      let messages: ReceivedMessage[];
+      let received: Received;
       try {
         // Not aborted at a stop: an abandoned long poll still takes messages on the
         // server side, which would then stay hidden for a visibility timeout.
-        messages = await queue.receive(Math.min(10, free), options.waitSeconds ?? 2);
+        received = await receive(Math.min(10, free));
       } catch (err) {
         if (stopping) break;
         logger.warn({ err }, 'receive failed; polling again in 1 s');
         await new Promise((resolve) => setTimeout(resolve, 1000));
         continue;
       }
+      const { lane, messages } = received;
       if (!messages.length) continue;
       if (stopping) {
         // Received after the stop: hand them straight back.
-        await Promise.all(messages.map((m) => queue.changeVisibility(m.receiptHandle, 0).catch(() => undefined)));
+        await Promise.all(messages.map((m) => lane.queue.changeVisibility(m.receiptHandle, 0).catch(() => undefined)));
         break;
       }
       inFlight += messages.length;
-      const batch: Promise<void> = runBatch(messages)
+      const batch: Promise<void> = runBatch(received)
         .catch((err) => logger.error({ err }, 'could not delete handled messages'))
         .finally(() => {
           inFlight -= messages.length;

@@ -5,7 +5,10 @@ import {
   ResourceNotFoundException,
 } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import { createClients, tableDefinition } from '../lib/index.js';
+import { DEFAULT_QUEUE } from '../lib/job-queue.js';
+import { PRIORITIES, type Priority } from '../lib/priority.js';
 import { QUEUE_SETTINGS, SECONDS_PER_DAY, SETTINGS } from '../lib/settings.js';
 
 /** The local event bus's name (the PutEvents endpoint's: local/strict/strict-eventbridge.ts). */
@@ -22,6 +25,28 @@ export interface ProvisionOptions {
   maxReceiveCount?: number;
   /** The local PutEvents endpoint: given, task events go to its bus, `skytask` (docs/events.md). */
   eventsEndpoint?: string;
+  /**
+   * The routed queues besides `default` (docs/routing.md): given (even empty), every routed
+   * queue gets its lanes and dead-letter queue (`laneNames`), and SKYTASK_QUEUES names them.
+   * @default none: one queue and its dead-letter queue, every job and priority on it
+   */
+  routes?: readonly string[];
+}
+
+/**
+ * The SQS queue names of a routed queue's lanes and dead-letter queue. The default queue's
+ * default lane and dead-letter queue keep the names of a stack without routing (`base`,
+ * `base-dlq`); its other lanes are `base_high`, `base_low`; a routed queue's are
+ * `base__<name>`, `base__<name>_high`, … (a queue name has no `_`: no two can meet).
+ */
+export function laneNames(base: string, queue: string): Record<Priority | 'dlq', string> {
+  const stem = queue === DEFAULT_QUEUE ? base : `${base}__${queue}`;
+  return {
+    high: `${stem}_high`,
+    default: stem,
+    low: `${stem}_low`,
+    dlq: queue === DEFAULT_QUEUE ? `${base}-dlq` : `${stem}_dlq`,
+  };
 }
 
 /**
@@ -58,35 +83,22 @@ export async function provision(options: ProvisionOptions): Promise<Record<strin
     await clients.dynamodb.send(new CreateTableCommand(wanted));
     await untilActive(clients.dynamodb, options.table);
   }
-  const dlq = await clients.sqs.send(
-    new CreateQueueCommand({
-      QueueName: `${options.queueName}-dlq`,
-      Attributes: { MessageRetentionPeriod: String(QUEUE_SETTINGS.deadLetterRetentionDays * SECONDS_PER_DAY) },
-    }),
-  );
-  const { Attributes } = await clients.sqs.send(
-    new GetQueueAttributesCommand({ QueueUrl: dlq.QueueUrl, AttributeNames: ['QueueArn'] }),
-  );
   const visibility = options.visibilityTimeout ?? SETTINGS.visibilityTimeout.default;
   const maxReceiveCount = options.maxReceiveCount ?? SETTINGS.maxReceiveCount.default;
-  const queue = await clients.sqs.send(
-    new CreateQueueCommand({
-      QueueName: options.queueName,
-      Attributes: {
-        VisibilityTimeout: String(visibility),
-        RedrivePolicy: JSON.stringify({
-          deadLetterTargetArn: Attributes!.QueueArn,
-          maxReceiveCount,
-        }),
-      },
-    }),
-  );
+  const routes = options.routes && [DEFAULT_QUEUE, ...options.routes];
+  const names = (routes ?? [DEFAULT_QUEUE]).map((queue) => [queue, laneNames(options.queueName, queue)] as const);
+  const urls: Record<string, string>[] = [];
+  for (const [, lanes] of names) {
+    urls.push(await createLanes(clients.sqs, lanes, { routed: !!routes, visibility, maxReceiveCount }));
+  }
+  const queuesEnv = routes && JSON.stringify(Object.fromEntries(names.map(([queue, lanes]) => [queue, lanes])));
   clients.dynamodb.destroy();
   clients.sqs.destroy();
   return {
     [SETTINGS.table.env]: options.table,
-    [SETTINGS.queueUrl.env]: queue.QueueUrl!,
-    [SETTINGS.dlqUrl.env]: dlq.QueueUrl!,
+    [SETTINGS.queueUrl.env]: urls[0].default,
+    [SETTINGS.dlqUrl.env]: urls[0].dlq,
+    ...(queuesEnv ? { [SETTINGS.queues.env]: queuesEnv } : {}),
     // Shorter than the visibility timeout: a crashed run's message must come back to a
     // lapsed lease, or its redelivery would be taken for a duplicate of a live run.
     [SETTINGS.leaseSeconds.env]: String(visibility / 2),
@@ -98,4 +110,39 @@ export async function provision(options: ProvisionOptions): Promise<Record<strin
       [SETTINGS.eventbridgeEndpoint.env]: options.eventsEndpoint,
     }),
   };
+}
+
+/** A dead-letter queue (SQS's longest retention): its URL and ARN. */
+async function createDeadLetterQueue(sqs: SQSClient, name: string): Promise<{ url: string; arn: string }> {
+  const dlq = await sqs.send(
+    new CreateQueueCommand({
+      QueueName: name,
+      Attributes: { MessageRetentionPeriod: String(QUEUE_SETTINGS.deadLetterRetentionDays * SECONDS_PER_DAY) },
+    }),
+  );
+  const { Attributes } = await sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: dlq.QueueUrl, AttributeNames: ['QueueArn'] }),
+  );
+  return { url: dlq.QueueUrl!, arn: Attributes!.QueueArn! };
+}
+
+/** A routed queue's dead-letter queue and its lanes (only the default lane when not `routed`): their URLs. */
+async function createLanes(
+  sqs: SQSClient,
+  names: Record<Priority | 'dlq', string>,
+  { routed, visibility, maxReceiveCount }: { routed: boolean; visibility: number; maxReceiveCount: number },
+): Promise<Record<string, string>> {
+  const dlq = await createDeadLetterQueue(sqs, names.dlq);
+  const urls: Record<string, string> = { dlq: dlq.url };
+  const redrive = JSON.stringify({ deadLetterTargetArn: dlq.arn, maxReceiveCount });
+  for (const priority of routed ? PRIORITIES : (['default'] as const)) {
+    const queue = await sqs.send(
+      new CreateQueueCommand({
+        QueueName: names[priority],
+        Attributes: { VisibilityTimeout: String(visibility), RedrivePolicy: redrive },
+      }),
+    );
+    urls[priority] = queue.QueueUrl!;
+  }
+  return urls;
 }

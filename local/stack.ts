@@ -1,7 +1,6 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { createConsumerHandler } from '../functions/consumer-handler.js';
 import { createRpcHandler } from '../functions/rpc-handler.js';
 import { configFromEnv, createRuntime, type JobRegistry, type Logger, type SkytaskConfig } from '../lib/index.js';
 import { fromSources, packageFile } from '../lib/package-file.js';
@@ -9,7 +8,7 @@ import { envNumber, SETTINGS } from '../lib/settings.js';
 import { loadJobsModule } from './jobs-module.js';
 import { createLocalTimer, type LocalTimer } from './local-timer.js';
 import { startLocalScheduler } from './local-scheduler.js';
-import { startPoller } from './poller.js';
+import { startLanePollers } from './lane-pollers.js';
 import { alive, isRecordedProcess, portOpen, terminateNow } from './processes.js';
 import { provision } from './provision.js';
 import { StartError } from './start-error.js';
@@ -136,6 +135,7 @@ async function runStack({ registry, emulators, fresh, logger, ...options }: RunO
       queueName: 'skytask',
       visibilityTimeout: options.visibilityTimeout,
       maxReceiveCount: envNumber(SETTINGS.maxReceiveCount),
+      routes: registry.queues().map((queue) => queue.name),
     });
   } catch (err) {
     throw new StartError(`the local table and queues could not be created: ${(err as Error).message}`, { cause: err });
@@ -160,14 +160,7 @@ async function runStack({ registry, emulators, fresh, logger, ...options }: RunO
   if (resent) logger.info({ tasks: resent }, 'restart recovery: messages sent again or re-armed for tasks not ready');
 
   const scheduler = startLocalScheduler(runtime);
-  const poller = startPoller({
-    queue: runtime.queue,
-    handler: createConsumerHandler(runtime.consumer),
-    concurrency: config.concurrency,
-    timeoutSeconds: envNumber(SETTINGS.consumerTimeout),
-    logger,
-    queueArn: `arn:aws:sqs:us-east-1:000000000000:skytask`,
-  });
+  const poller = startLanePollers(runtime, config, registry);
   // The reconciler, as a schedule does on AWS: tasks whose message was lost get it again.
   const reconciler = setInterval(() => {
     backend
@@ -185,10 +178,19 @@ async function runStack({ registry, emulators, fresh, logger, ...options }: RunO
  * requests go to the SQS endpoint.)
  */
 function clientEnv(config: SkytaskConfig): Record<string, string> {
+  const queueNames = (queues: NonNullable<SkytaskConfig['queues']>) =>
+    Object.fromEntries(
+      Object.entries(queues).map(([q, urls]) => [
+        q,
+        Object.fromEntries(Object.entries(urls).map(([k, url]) => [k, url.split('/').pop()])),
+      ]),
+    );
   const pairs: [string, string | undefined][] = [
     [SETTINGS.table.env, config.table],
     [SETTINGS.queueUrl.env, config.queueUrl],
     [SETTINGS.dlqUrl.env, config.dlqUrl],
+    // The lanes, as SQS queue names (docs/routing.md): the direct client sends by job and priority.
+    [SETTINGS.queues.env, config.queues && JSON.stringify(queueNames(config.queues))],
     [SETTINGS.dynamodbEndpoint.env, config.dynamodbEndpoint],
     [SETTINGS.sqsEndpoint.env, config.sqsEndpoint],
   ];
@@ -268,7 +270,7 @@ export async function startStack(options: StackOptions) {
     throw err;
   }
   const { config, runtime, backend, scheduler, poller, reconciler, emulators } = running;
-  const unwatch = logStrayErrors(logger, runtime.consumer.runningTasks);
+  const unwatch = logStrayErrors(logger, poller.runningTasks);
   rpc.ready(createRpcHandler(runtime.rpc), config.eventbridgeEndpoint);
   const { url } = rpc.http;
   announce({ dataDir, url, graceSeconds: grace, config, registry, logger });

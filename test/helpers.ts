@@ -41,22 +41,25 @@ export interface TestStackOptions {
   jobs?: unknown;
   env?: Record<string, string>;
   visibilityTimeout?: number;
+  /** Routed queues (docs/routing.md): every lane of `default` and of the jobs' queues, and SKYTASK_QUEUES. */
+  routed?: boolean;
 }
 
 /** A fresh table and queue pair, the runtime over them, and helpers. */
 export async function testStack(options: TestStackOptions = {}) {
   const emu = await emulators();
   const name = `t-${randomUUID().slice(0, 8)}`;
+  const registry = createRegistry(options.jobs ?? sampleJobs);
   const env = await provision({
     ...emu,
     table: name,
     queueName: name,
     visibilityTimeout: options.visibilityTimeout ?? 30,
     maxReceiveCount: 3,
+    routes: options.routed ? registry.queues().map((q) => q.name) : undefined,
   });
   const config = configFromEnv({ ...env, ...options.env });
   const clients = createClients(config);
-  const registry = createRegistry(options.jobs ?? sampleJobs);
   const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const runtime = createRuntime(config, registry, logger, { clients });
   const { backend, consumer, rpc, store, queue } = runtime;

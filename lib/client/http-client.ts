@@ -50,8 +50,8 @@ function queueParams(job: string, kwargs: unknown, options: QueueOptions = {}) {
   // JSON.stringify would send a Set as {} and Infinity as null: refused here, naming the path, as the server would.
   const json = toJson(kwargs ?? {}, 'kwargs');
   if ('problem' in json) throw new ValidationError(json.problem);
-  const { id, expiry, delay, eta, traceparent } = options;
-  return defined({ jobname: job, kwargs: kwargs ?? {}, id, expiry, delay, eta, traceparent });
+  const { id, expiry, delay, eta, traceparent, priority } = options;
+  return defined({ jobname: job, kwargs: kwargs ?? {}, id, expiry, delay, eta, traceparent, priority });
 }
 
 const taskOrNull = (wire: unknown) => (wire ? fromWire(wire as TaskWire) : null);
@@ -253,7 +253,13 @@ export function createHttpClient<M = never>(options: HttpClientOptions): Skytask
       ((await call('job_list', names ? { jobnames: names } : {})) as Record<string, unknown>[]).map(jobInfoFromWire),
     async queueStats() {
       const s = await call('queue_stats', {});
-      return { queued: s.queued, delayed: s.delayed, inFlight: s.in_flight, deadLetters: s.dead_letters };
+      const depth = (d: any) => ({ queued: d.queued, delayed: d.delayed, inFlight: d.in_flight });
+      const queues = (s.queues ?? []).map((q: any) => ({
+        queue: q.queue,
+        lanes: Object.fromEntries(Object.entries(q.lanes).map(([lane, d]) => [lane, depth(d)])),
+        deadLetters: q.dead_letters,
+      }));
+      return { ...depth(s), deadLetters: s.dead_letters, queues };
     },
     redriveDeadLetters: (limit) => call('redrive_dead_letters', limit === undefined ? {} : { limit }),
     signature: signature as SkytaskClient<any>['signature'],

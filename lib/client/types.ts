@@ -9,6 +9,7 @@ import type { QueueStats } from '../tasks/inspect.js';
 import type { DeadLetterPage, DeadLetterQuery, PurgeResult } from '../tasks/dead-letters.js';
 import type { RedriveResult } from '../tasks/redrive.js';
 import type { Job } from '../job.js';
+import type { Priority } from '../priority.js';
 import type { Task, TaskStatus } from '../task.js';
 import type { RevokeWorkflowResult } from '../tasks/revoke.js';
 import type { WorkflowPage } from '../tasks/workflow-inspect.js';
@@ -66,6 +67,8 @@ export interface QueueOptions {
   eta?: number;
   /** The W3C trace context to queue the task in (`00-<trace id>-<parent id>-<flags>`): its run continues that trace. */
   traceparent?: string;
+  /** `high`, `default` or `low` (docs/routing.md). @default the job's `priority` */
+  priority?: Priority;
 }
 
 /** Kwargs may be left out when every kwarg of the job is optional. */

@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { mapSettled } from '../concurrency.js';
 import type { ReceivedMessage } from '../queue.js';
+import { isRoutedQueue } from '../routed-queue.js';
 import { SETTINGS } from '../settings.js';
 import { type TaskDepsInput, taskDeps } from '../tasks/deps.js';
 import { cutBytes } from '../bytes.js';
@@ -69,13 +70,16 @@ export function createConsumer(options: ConsumerOptions): Consumer {
     worker: { id: workerId, running },
     memoryMb,
   };
+  // Routed queues: each message marked with the lane its event source names (lib/routed-queue.ts).
+  const { queue } = context.deps;
+  const adopt = (m: ReceivedMessage) => (isRoutedQueue(queue) ? queue.adopt(m) : m);
   return {
     handleMessage: (message, invocation) =>
-      handleLogged(context, message, invocation && batchInvocation(invocation), 1),
+      handleLogged(context, adopt(message), invocation && batchInvocation(invocation), 1),
     handleBatch(messages, invocation) {
       // The batch shares one invocation's time: each message's fair run is judged against it.
       const batch = invocation && batchInvocation(invocation);
-      return mapSettled(messages, concurrency, (m) => handleLogged(context, m, batch, messages.length));
+      return mapSettled(messages, concurrency, (m) => handleLogged(context, adopt(m), batch, messages.length));
     },
     runningTasks: () => [...running],
     workerId,

@@ -1,5 +1,5 @@
-import { decodeEnvelope, type ProducerEnvelope, taskIdOf } from '../envelope.js';
-import { ConflictError, UnrecoverableError, ValidationError } from '../errors.js';
+import { decodeEnvelope, taskIdOf } from '../envelope.js';
+import { UnrecoverableError, ValidationError } from '../errors.js';
 import type { Job } from '../job.js';
 import { hasKeyLimits } from '../key-limits.js';
 import { cutBytes } from '../bytes.js';
@@ -10,14 +10,15 @@ import type { Outcome } from '../store.js';
 import { isIdle, isReady, type Task } from '../task.js';
 import type { TaskDeps } from '../tasks/deps.js';
 import { endTask, releasePermit, settleEnded } from '../tasks/end.js';
-import { recordTask } from '../tasks/enqueue.js';
 import { eventsPending, publishChange, publishPending } from '../tasks/publish.js';
-import { childTraceparent, traceparentOfXRay } from '../trace.js';
+import { childTraceparent } from '../trace.js';
 import { sendTaskMessage } from '../tasks/send.js';
 import { suspendForChildren } from '../tasks/workflow-children.js';
 import { isAwaitingChildren } from '../workflow.js';
 import { runAttempt } from './attempt.js';
+import { arrival, forwardTask, producerPriority } from './forward.js';
 import { passKeyLimits, waitForKeyLimit } from './key-limits.js';
+import { recordProducerTask } from './producer.js';
 import type { TaskProgress } from '../progress.js';
 import { type BatchInvocation, DEFER_SECONDS, hasFairRun } from './time-budget.js';
 import { outcomeOf } from './outcome.js';
@@ -43,7 +44,8 @@ export interface DeliveryContext {
  * Handle one delivered message. Resolves when the message can be deleted; rejects to have
  * it delivered again. A body that is no task message is dead-lettered; an unknown job is
  * delivered again twice (a deploy may be rolling out); a producer message gets its record
- * first; the last delivery of a failing message records its task FAILURE dead-lettered.
+ * first (its priority: the lane it was sent to, lib/consumer/forward.ts); a message on
+ * another routed queue than its job's is forwarded there, not run; the last delivery of a failing message records its task FAILURE dead-lettered.
  */
 export async function handleMessage(
   c: DeliveryContext,
@@ -67,7 +69,10 @@ export async function handleMessage(
     await queue.changeVisibility(message.receiptHandle, 10 * receives);
     throw new RetryLaterError(`unknown job "${job}"`);
   }
-  if (decoded.producer && !(await recordProducerTask(c.deps, id, decoded.producer, message))) return;
+  const arrived = arrival(queue, message, job);
+  const priority = producerPriority(arrived);
+  if (decoded.producer && !(await recordProducerTask(c.deps, id, decoded.producer, message, priority))) return;
+  if (!arrived.home && registry.get(job)) return forwardTask(c.deps, id, job, arrived.lane!);
   const known = registry.get(job);
   if (known && !hasFairRun(known, invocation) && (await deferred(c.deps, id))) return;
   try {
@@ -280,36 +285,6 @@ async function unclaimed(deps: TaskDeps, id: string, job: string, task: Task | u
     return void log.debug({ eta: task.eta }, 'early delivery: sent again for its due time');
   }
   throw new RetryLaterError(`task ${task.id} changed while it was being claimed`);
-}
-
-/**
- * A producer message (the plain SQS wire format): write the task's record through the
- * same path as queue_task — kwargs cap, non-overlap, expiry counted from the send. An id
- * that exists for the same request is that task (a redelivery, or the same id sent twice):
- * the claim decides whether it still runs. False when there is nothing to run: bad kwargs,
- * or an id that exists for another request (dead-lettered with the reason, the task left
- * as it was), or an equal task holds the lock.
- */
-async function recordProducerTask(deps: TaskDeps, id: string, producer: ProducerEnvelope, message: ReceivedMessage) {
-  const sent = Number((message.attributes as Record<string, string>).SentTimestamp);
-  const sentAt = Number.isFinite(sent) && sent > 0 ? Math.min(sent / 1000, deps.clock()) : undefined;
-  try {
-    const origin = { sentAt, derivedId: producer.id === undefined ? id : undefined };
-    // The producer's trace: its envelope's, else the X-Ray header SQS sets from a traced sender.
-    const traceparent = producer.traceparent ?? traceparentOfXRay((message.attributes as any).AWSTraceHeader);
-    const options = { id: producer.id, caller: 'sqs', traceparent };
-    if (await recordTask(deps, producer.job, producer.kwargs, options, origin)) return true;
-    deps.logger.info({ task_id: id, job: producer.job }, 'producer message not queued: an equal task is not finished');
-    return false;
-  } catch (err) {
-    if (!(err instanceof ValidationError || err instanceof ConflictError)) throw err;
-    deps.logger.error(
-      { task_id: id, job: producer.job, reason: err.message },
-      'producer message refused: dead-lettered',
-    );
-    await deps.queue.deadLetter(message.body, err.message);
-    return false;
-  }
 }
 
 /** The last delivery failed too: the message goes to the dead-letter queue; record why on the task if we can. */

@@ -63,6 +63,7 @@ export function newRecord(task: Task): TaskRecord {
     lockId: task.lockId,
     caller: task.caller,
     traceparent: task.traceparent,
+    priority: task.priority,
     sortKey: timeSortKey(task.timeQueued, task.id),
   });
   return record;

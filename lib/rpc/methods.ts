@@ -1,5 +1,8 @@
 import type { Backend } from '../tasks/backend.js';
 import { LIMITS } from '../limits.js';
+import type { Priority } from '../priority.js';
+import type { QueueDepth } from '../queue.js';
+import type { QueueStats } from '../tasks/inspect.js';
 import type { JobRegistry } from '../registry.js';
 import type { Scheduler } from '../scheduler.js';
 import { isStatus, type Task, toWire } from '../task.js';
@@ -31,6 +34,7 @@ export const RESERVED_QUEUE_PARAMS = [
   'delay',
   'eta',
   'traceparent',
+  'priority',
   'meta',
 ] as const;
 
@@ -58,6 +62,15 @@ export interface RpcServices {
 
 const wire = (task: Task | null | undefined) => (task ? toWire(task) : null);
 
+const depthToWire = ({ queued, delayed, inFlight }: QueueDepth) => ({ queued, delayed, in_flight: inFlight });
+
+/** One routed queue of `queue_stats`, snake_case: `{ queue, lanes: { high: { queued, delayed, in_flight }, … }, dead_letters }`. */
+const queueToWire = ({ queue, lanes, deadLetters }: QueueStats['queues'][number]) => ({
+  queue,
+  lanes: Object.fromEntries(Object.entries(lanes).map(([lane, depth]) => [lane, depthToWire(depth!)])),
+  dead_letters: deadLetters,
+});
+
 /** `queue_task`: kwargs as the other named params (Pulsar style) or as `kwargs`, not both. */
 async function queueTaskMethod({ backend }: RpcServices, params: Params, ctx: RpcCallContext) {
   const jobname = requiredString(params, 'jobname');
@@ -73,6 +86,7 @@ async function queueTaskMethod({ backend }: RpcServices, params: Params, ctx: Rp
     delay: params.delay as number | undefined,
     eta: params.eta as number | undefined,
     traceparent: params.traceparent as string | undefined,
+    priority: params.priority as Priority | undefined,
     caller: ctx.caller,
   });
   return wire(task);
@@ -155,8 +169,8 @@ export function rpcMethods(s: RpcServices): Record<string, Method> {
       positional: [],
       accepts: [],
       async call() {
-        const { queued, delayed, inFlight, deadLetters } = await backend.queueStats();
-        return { queued, delayed, in_flight: inFlight, dead_letters: deadLetters };
+        const { queued, delayed, inFlight, deadLetters, queues } = await backend.queueStats();
+        return { queued, delayed, in_flight: inFlight, dead_letters: deadLetters, queues: queues.map(queueToWire) };
       },
     },
     cost: { positional: ['jobnames'], accepts: COST_PARAMS, call: (p) => costMethod(backend, p) },

@@ -5,6 +5,7 @@ import { canOverlap } from '../job.js';
 import { taskLimits } from '../key-limits.js';
 import { canonicalJson, lockIdFor } from '../keys.js';
 import { taskLogger } from '../log.js';
+import { DEFAULT_PRIORITY } from '../priority.js';
 import type { Task } from '../task.js';
 import type { TaskDeps } from './deps.js';
 import { takeLock } from './lock.js';
@@ -69,6 +70,8 @@ export async function buildTask(
   }
   // Pulsar: an `expiry` option of 0 expires the task when it is due; a job's `expires` of 0 is none.
   const expiresIn = options.expiry ?? (job.expires || undefined);
+  // Recorded when not `default`: the lane every message of the task goes to (lib/tasks/send.ts).
+  const priority = options.priority ?? job.priority;
   return withoutUndefined({
     id: origin.derivedId ?? options.id ?? randomUUID(),
     name: job.name,
@@ -82,6 +85,7 @@ export async function buildTask(
     lockId: canOverlap(job, args.value) ? undefined : lockIdFor(job.name, args.json),
     caller: options.caller,
     traceparent: options.traceparent !== undefined ? checkTraceparent(options.traceparent) : ambientTraceparent(),
+    priority: priority === DEFAULT_PRIORITY ? undefined : priority,
   });
 }
 

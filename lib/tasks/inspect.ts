@@ -3,14 +3,23 @@ import { TaskNotFoundError, WaitTimeoutError } from '../errors.js';
 import { LIMITS } from '../limits.js';
 import type { TaskPage, TaskQuery } from '../store.js';
 import { isReady, type Task } from '../task.js';
+import { DEFAULT_QUEUE } from '../job-queue.js';
+import type { Priority } from '../priority.js';
+import type { QueueDepth } from '../queue.js';
+import { isRoutedQueue } from '../routed-queue.js';
 import type { TaskDeps } from './deps.js';
 
-/** What the queue holds now (approximate, as SQS counts). */
+/** What the queue holds now (approximate, as SQS counts): the sums, and each routed queue's lanes. */
 export interface QueueStats {
   queued: number;
   delayed: number;
   inFlight: number;
   deadLetters: number;
+  /**
+   * Per routed queue (docs/routing.md): each lane's depth and the queue's dead letters. Without
+   * routed queues, the one queue as `default`, its one lane as `default`.
+   */
+  queues: { queue: string; lanes: Partial<Record<Priority, QueueDepth>>; deadLetters: number }[];
 }
 
 /** `get_tasks`: tasks by ids, job, status and parent, newest first, `LIMITS.defaultListLimit` a page by default. */
@@ -42,8 +51,19 @@ export async function waitForTask(
   }
 }
 
-/** `queue_stats`: queue depth, messages in flight and dead letters (approximate, as SQS counts). */
+/** `queue_stats`: queue depth, messages in flight and dead letters (approximate, as SQS counts), per routed queue too. */
 export async function queueStats(deps: Pick<TaskDeps, 'queue'>): Promise<QueueStats> {
-  const [depth, deadLetters] = await Promise.all([deps.queue.depth(), deps.queue.deadLetterCount()]);
-  return { ...depth, deadLetters };
+  const { queue } = deps;
+  if (isRoutedQueue(queue)) {
+    const queues = await queue.stats();
+    const depth = (d: Partial<QueueDepth>[]) => ({
+      queued: d.reduce((a, x) => a + (x.queued ?? 0), 0),
+      delayed: d.reduce((a, x) => a + (x.delayed ?? 0), 0),
+      inFlight: d.reduce((a, x) => a + (x.inFlight ?? 0), 0),
+    });
+    const deadLetters = queues.reduce((a, q) => a + q.deadLetters, 0);
+    return { ...depth(queues.flatMap((q) => Object.values(q.lanes))), deadLetters, queues };
+  }
+  const [depth, deadLetters] = await Promise.all([queue.depth(), queue.deadLetterCount()]);
+  return { ...depth, deadLetters, queues: [{ queue: DEFAULT_QUEUE, lanes: { default: depth }, deadLetters }] };
 }

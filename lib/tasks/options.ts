@@ -7,6 +7,7 @@ import { fitsPartitionKey } from '../aws-rules/dynamodb.js';
 import { utf8Bytes } from '../bytes.js';
 import { LIMITS } from '../limits.js';
 import { checkTraceparent } from '../trace.js';
+import { checkPriority, type Priority } from '../priority.js';
 
 /** The options of `queue_task` (and of the clients' `queueTask`). Times in seconds. */
 export interface QueueTaskOptions {
@@ -32,6 +33,8 @@ export interface QueueTaskOptions {
    * caller in, if any.
    */
   traceparent?: string;
+  /** `high`, `default` or `low`: the lane of its routed queue (docs/routing.md). @default the job's `priority` */
+  priority?: Priority;
 }
 
 /** Checked kwargs: what is stored, and what the job's `run` receives. */
@@ -84,6 +87,7 @@ export const QUEUE_OPTION_NAMES: readonly string[] = [
   'fromTask',
   'caller',
   'traceparent',
+  'priority',
 ];
 
 /** Throws ValidationError naming an option that is not one of `QUEUE_OPTION_NAMES` (a mistyped `delya`). */
@@ -120,7 +124,8 @@ function checkTimes({ delay, eta, expiry }: QueueTaskOptions, now: number): void
 /**
  * Check `queue_task`'s options (no unknown names) against `now` (epoch seconds): a caller
  * id (isCallerTaskId); `delay` (0 s to a year) or `eta` (within a year of now) but not both;
- * `expiry` (0 s to a year; 0: the task is REVOKED at its delivery, never run, as in Pulsar); the entry points' `fromTask` (a task id: it is an index key,
+ * `expiry` (0 s to a year; 0: the task is REVOKED at its delivery, never run, as in Pulsar); `priority`
+ * (`high`, `default` or `low`); the entry points' `fromTask` (a task id: it is an index key,
  * at most `LIMITS.partitionKeyBytes`) and `caller` (at most `LIMITS.callerBytes`), in
  * UTF-8 bytes; a W3C `traceparent` (checkTraceparent). Returns when the task is due (epoch seconds), if not now. Throws
  * ValidationError naming the option.
@@ -129,6 +134,7 @@ export function checkOptions(options: QueueTaskOptions, now: number): number | u
   checkOptionNames(options);
   if (options.id !== undefined && !isCallerTaskId(options.id)) throw new ValidationError(CALLER_ID_RULE);
   checkTimes(options, now);
+  if (options.priority !== undefined) checkPriority(options.priority);
   const { fromTask, caller } = options;
   if (fromTask !== undefined && !(typeof fromTask === 'string' && fromTask && fitsPartitionKey(fromTask))) {
     throw new ValidationError(`fromTask must be a task id, at most ${LIMITS.partitionKeyBytes} UTF-8 bytes`);

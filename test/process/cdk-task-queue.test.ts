@@ -113,6 +113,8 @@ const schedulerTrust = (groupId: string) => [
 
 const arrayOf = (v: unknown) => (Array.isArray(v) ? v : [v]);
 const ref = (id: string) => ({ 'Fn::GetAtt': [id, 'Arn'] });
+/** ARNs as a policy lists them: sorted by logical id. */
+const arns = (...list: string[]) => [...list].sort().map(ref);
 
 let assembly: CloudAssembly;
 let template: Template;
@@ -146,6 +148,8 @@ before(() => {
   ids.table = id(q.table);
   ids.queue = id(q.queue);
   ids.dlq = id(q.deadLetterQueue);
+  ids.queueHigh = id(q.routes[0].lanes.high);
+  ids.queueLow = id(q.routes[0].lanes.low);
   ids.consumer = id(q.consumer);
   ids.rpc = id(q.rpcFunction);
   ids.scheduler = id(q.schedulerFunction!);
@@ -261,22 +265,38 @@ describe('TaskQueue template', () => {
     assert.equal(resources[ids.consumer].Properties.DeadLetterConfig, undefined);
   });
 
-  test('the SQS event source: batch size, maximum concurrency, partial batch responses', () => {
-    const [, mapping] = only(resources, 'AWS::Lambda::EventSourceMapping');
-    assert.deepEqual(mapping.Properties, {
-      EventSourceArn: ref(ids.queue),
-      FunctionName: { Ref: ids.consumer },
-      BatchSize: 5,
-      FunctionResponseTypes: ['ReportBatchItemFailures'],
-      ScalingConfig: { MaximumConcurrency: 10 },
-    });
+  test('the SQS event sources, one per priority lane: batch size, maximum concurrency (the low lane capped), partial batch responses', () => {
+    const mappings = Object.values(resources).filter((r: any) => r.Type === 'AWS::Lambda::EventSourceMapping');
+    const byQueue = (id: string) => mappings.find((m: any) => m.Properties.EventSourceArn['Fn::GetAtt'][0] === id);
+    for (const [id, max] of [
+      [ids.queueHigh, 10],
+      [ids.queue, 10],
+      [ids.queueLow, 3],
+    ] as const) {
+      assert.deepEqual(byQueue(id)?.Properties, {
+        EventSourceArn: ref(id),
+        FunctionName: { Ref: ids.consumer },
+        BatchSize: 5,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        ScalingConfig: { MaximumConcurrency: max },
+      });
+    }
+    assert.equal(mappings.length, 3);
   });
 
   test('environment variables are the ones configFromEnv reads', () => {
     const varsOf = (id: string): Record<string, unknown> => resources[id].Properties.Environment.Variables;
     // Tokens (Ref / GetAtt) stand for names, URLs and ARNs known at deploy time.
+    // SKYTASK_QUEUES is JSON joined around the queues' names (GetAtt QueueName): read with logical ids for names.
+    const joined = (v: any) =>
+      v['Fn::Join'][1].map((part: any) => (typeof part === 'string' ? part : part['Fn::GetAtt'][0])).join('');
     const envOf = (id: string) =>
-      Object.fromEntries(Object.entries(varsOf(id)).map(([k, v]) => [k, typeof v === 'string' ? v : `<${k}>`]));
+      Object.fromEntries(
+        Object.entries(varsOf(id)).map(([k, v]) => [
+          k,
+          typeof v === 'string' ? v : k === 'SKYTASK_QUEUES' ? joined(v) : `<${k}>`,
+        ]),
+      );
     const keysOf = (id: string) => Object.keys(varsOf(id)).sort();
     for (const id of [ids.consumer, ids.rpc, ids.scheduler, ids.reconciler]) {
       assert.deepEqual(varsOf(id).SKYTASK_TABLE, { Ref: ids.table });
@@ -284,6 +304,15 @@ describe('TaskQueue template', () => {
       assert.equal(varsOf(id).SKYTASK_RETENTION_DAYS, '7');
       // Every function that ends tasks counts them (EMF), in the construct's own namespace.
       assert.equal(configFromEnv(envOf(id)).metricsNamespace, 'skytask/Test/Tasks');
+      // Every function knows every lane: queue_task, retries, sub-tasks and the reconciler send to any.
+      assert.deepEqual(configFromEnv({ ...envOf(id), SKYTASK_QUEUE_URL: 'https://sqs/1/x' }).queues, {
+        default: {
+          high: `https://sqs/1/${ids.queueHigh}`,
+          default: `https://sqs/1/${ids.queue}`,
+          low: `https://sqs/1/${ids.queueLow}`,
+          dlq: `https://sqs/1/${ids.dlq}`,
+        },
+      });
     }
 
     const consumer = configFromEnv(envOf(ids.consumer));
@@ -302,6 +331,7 @@ describe('TaskQueue template', () => {
       'SKYTASK_LEASE_SECONDS',
       'SKYTASK_MAX_RECEIVE_COUNT',
       'SKYTASK_METRICS_NAMESPACE',
+      'SKYTASK_QUEUES',
       'SKYTASK_QUEUE_URL',
       'SKYTASK_RETENTION_DAYS',
       'SKYTASK_TABLE',
@@ -331,6 +361,7 @@ describe('TaskQueue template', () => {
       'SKYTASK_DLQ_ARN',
       'SKYTASK_DLQ_URL',
       'SKYTASK_METRICS_NAMESPACE',
+      'SKYTASK_QUEUES',
       'SKYTASK_QUEUE_ARN',
       'SKYTASK_QUEUE_URL',
       'SKYTASK_RETENTION_DAYS',
@@ -344,6 +375,7 @@ describe('TaskQueue template', () => {
     assert.deepEqual(keysOf(ids.scheduler), [
       'NODE_OPTIONS',
       'SKYTASK_METRICS_NAMESPACE',
+      'SKYTASK_QUEUES',
       'SKYTASK_QUEUE_URL',
       'SKYTASK_RETENTION_DAYS',
       'SKYTASK_TABLE',
@@ -358,6 +390,7 @@ describe('TaskQueue template', () => {
       'SKYTASK_DLQ_URL',
       'SKYTASK_MAX_RESENDS',
       'SKYTASK_METRICS_NAMESPACE',
+      'SKYTASK_QUEUES',
       'SKYTASK_QUEUE_URL',
       'SKYTASK_RECONCILE_AFTER',
       'SKYTASK_RETENTION_DAYS',
@@ -388,16 +421,11 @@ describe('TaskQueue template', () => {
       },
       {
         Effect: 'Allow',
-        Action: [
-          'sqs:ChangeMessageVisibility',
-          'sqs:DeleteMessage',
-          'sqs:GetQueueAttributes',
-          'sqs:ReceiveMessage',
-          'sqs:SendMessage',
-        ],
-        Resource: ref(ids.queue),
+        Action: ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage'],
+        Resource: arns(ids.queueHigh, ids.queue, ids.queueLow),
       },
-      { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: ref(ids.dlq) },
+      // Any lane of any queue (sub-tasks, retries, forwards) and any dead-letter queue.
+      { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: arns(ids.queueHigh, ids.queue, ids.queueLow, ids.dlq) },
     ]);
   });
 
@@ -421,7 +449,11 @@ describe('TaskQueue template', () => {
         Action: 'dynamodb:Query',
         Resource: [index('by_job'), index('by_parent')],
       },
-      { Effect: 'Allow', Action: ['sqs:GetQueueAttributes', 'sqs:SendMessage'], Resource: ref(ids.queue) },
+      {
+        Effect: 'Allow',
+        Action: ['sqs:GetQueueAttributes', 'sqs:SendMessage'],
+        Resource: arns(ids.queueHigh, ids.queue, ids.queueLow),
+      },
       {
         Effect: 'Allow',
         Action: ['sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage'],
@@ -468,7 +500,11 @@ describe('TaskQueue template', () => {
         ],
         Resource: ref(ids.table),
       },
-      { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: [ref(ids.queue), ref(ids.scheduleDlq)] },
+      {
+        Effect: 'Allow',
+        Action: 'sqs:SendMessage',
+        Resource: arns(ids.queueHigh, ids.queue, ids.queueLow, ids.scheduleDlq),
+      },
     ]);
   });
 
@@ -487,7 +523,11 @@ describe('TaskQueue template', () => {
         ],
         Resource: ref(ids.table),
       },
-      { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: [ref(ids.queue), ref(ids.scheduleDlq)] },
+      {
+        Effect: 'Allow',
+        Action: 'sqs:SendMessage',
+        Resource: arns(ids.queueHigh, ids.queue, ids.queueLow, ids.scheduleDlq),
+      },
       {
         Effect: 'Allow',
         Action: ['sqs:ChangeMessageVisibility', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage'],

@@ -273,9 +273,14 @@ describe("the stack's table and queues, for a plain SQS producer or createDirect
         'AWS_ENDPOINT_URL_DYNAMODB',
         'AWS_ENDPOINT_URL_SQS',
         'SKYTASK_DLQ_URL',
+        'SKYTASK_QUEUES',
         'SKYTASK_QUEUE_URL',
         'SKYTASK_TABLE',
       ]);
+      // The priority lanes of the default queue (docs/routing.md), by SQS queue name.
+      assert.deepEqual(JSON.parse(env.SKYTASK_QUEUES), {
+        default: { high: 'skytask_high', default: 'skytask', low: 'skytask_low', dlq: 'skytask-dlq' },
+      });
       assert.match(env.SKYTASK_QUEUE_URL, /^http:\/\/sqs\.us-east-1\.127\.0\.0\.1:\d+\/000000000000\/skytask$/);
       assert.deepEqual(stack.logs.find((e) => e.url)?.env, env, 'the start logs them too');
       // What the docs say to set, then any SDK client finds the emulators.

@@ -100,6 +100,18 @@ describe('the skytask CLI', () => {
     assert.deepEqual(json(strings).kwargs, { lag: 0, note: 'hello world', list: [1, 2] });
   });
 
+  it('queue --priority: the task records it and runs from its lane; anything else is a usage error (exit 2)', async () => {
+    const [high, bad] = await Promise.all([
+      cli(['queue', 'addition', 'a=1', 'b=2', '--priority', 'high', '--wait', '--json']),
+      cli(['queue', 'addition', '--priority', 'urgent']),
+    ]);
+    assert.equal(high.code, 0, high.stderr);
+    assert.equal(json(high).priority, 'high');
+    assert.equal(json(high).result, 3);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--priority must be one of high, default, low/);
+  });
+
   it('get, wait, tasks', async () => {
     const queued = json(await cli(['queue', 'addition', 'a=20', 'b=22', '--json']));
     assert.equal(queued.status, 'QUEUED');
@@ -161,7 +173,12 @@ describe('the skytask CLI', () => {
     assert.equal(unknown.code, 2);
     assert.match(unknown.stderr, /unknown job "nope"/);
     assert.equal(stats.code, 0);
-    assert.deepEqual(Object.keys(json(stats)).sort(), ['dead_letters', 'delayed', 'in_flight', 'queued']);
+    assert.deepEqual(Object.keys(json(stats)).sort(), ['dead_letters', 'delayed', 'in_flight', 'queued', 'queues']);
+    // Per routed queue and lane (this stack has no lanes: the one queue as `default`).
+    assert.deepEqual(
+      json(stats).queues.map((q: any) => [q.queue, Object.keys(q.lanes), q.dead_letters]),
+      [['default', ['default'], json(stats).dead_letters]],
+    );
     assert.deepEqual(json(redrive), { moved: [], dropped: 0, skipped: 0, failed: 0, more: false, remaining: 0 });
     const waitRevoked = await cli(['wait', later.id, '--json']);
     assert.equal(waitRevoked.code, 1, 'a REVOKED task exits 1');

@@ -14,6 +14,7 @@ describe('configFromEnv', () => {
       table: 't',
       queueUrl: 'http://q',
       dlqUrl: undefined,
+      queues: undefined,
       dynamodbEndpoint: undefined,
       sqsEndpoint: undefined,
       eventBus: undefined,
@@ -27,6 +28,23 @@ describe('configFromEnv', () => {
       timer: undefined,
       metricsNamespace: undefined,
     });
+  });
+
+  it('reads SKYTASK_QUEUES: SQS queue names resolved against the task queue URL; refuses any other shape, naming it', () => {
+    const names = { high: 'a-h', default: 'a', low: 'a-l', dlq: 'a-dlq' };
+    const config = configFromEnv({
+      [SETTINGS.table.env]: 't',
+      [SETTINGS.queueUrl.env]: 'https://sqs.eu-west-1.amazonaws.com/123456789012/a',
+      [SETTINGS.queues.env]: JSON.stringify({ default: names, reports: { ...names, default: 'r' } }),
+    });
+    assert.equal(config.queues?.default.low, 'https://sqs.eu-west-1.amazonaws.com/123456789012/a-l');
+    assert.equal(config.queues?.reports.default, 'https://sqs.eu-west-1.amazonaws.com/123456789012/r');
+    for (const bad of ['{', '[]', JSON.stringify({ reports: names }), JSON.stringify({ default: { high: 'x' } })]) {
+      assert.throws(
+        () => configFromEnv({ ...required, [SETTINGS.queues.env]: bad }),
+        (err: Error) => err instanceof SkytaskError && err.message.startsWith('SKYTASK_QUEUES'),
+      );
+    }
   });
 
   it('reads every runtime variable by its SETTINGS name; an empty one counts as unset', () => {

@@ -230,7 +230,21 @@ const LOCK_UNITS = 2;
  */
 export function newTaskItems(given: Task, o: { ref: string; sqsRequests: number; bodyTtl: number; marks?: Item }) {
   // A new task is its enqueue fields: run bookkeeping on the given task is not stored.
-  const { id, name, status, kwargs, timeQueued, eta, expiry, attempts, fromTask, lockId, caller, traceparent } = given;
+  const {
+    id,
+    name,
+    status,
+    kwargs,
+    timeQueued,
+    eta,
+    expiry,
+    attempts,
+    fromTask,
+    lockId,
+    caller,
+    traceparent,
+    priority,
+  } = given;
   const task: Task = {
     id,
     name,
@@ -244,6 +258,7 @@ export function newTaskItems(given: Task, o: { ref: string; sqsRequests: number;
     lockId,
     caller,
     traceparent,
+    priority,
   };
   const lock = task.lockId ? LOCK_UNITS : 0;
   const itemsWith = (units: number) => {

@@ -15,6 +15,10 @@ export interface SkytaskConfig {
   /** AWS_ENDPOINT_URL_DYNAMODB / AWS_ENDPOINT_URL_SQS: the local emulators. */
   dynamodbEndpoint?: string;
   sqsEndpoint?: string;
+  /** SKYTASK_PAYLOAD_BUCKET: kwargs and results over the item budget (docs/payloads.md). */
+  payloadBucket?: string;
+  /** AWS_ENDPOINT_URL_S3: the local S3 emulator. */
+  s3Endpoint?: string;
   /** SKYTASK_CONCURRENCY: tasks run at once per consumer batch. @default 5 */
   concurrency: number;
   /** SKYTASK_LEASE_SECONDS. @default 60 */
@@ -71,6 +75,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): SkytaskConf
     dlqUrl: envValue(SETTINGS.dlqUrl, env),
     dynamodbEndpoint: envValue(SETTINGS.dynamodbEndpoint, env),
     sqsEndpoint: envValue(SETTINGS.sqsEndpoint, env),
+    payloadBucket: envValue(SETTINGS.payloadBucket, env),
+    s3Endpoint: envValue(SETTINGS.s3Endpoint, env),
     concurrency: count(env, SETTINGS.concurrency),
     leaseSeconds: positive(env, SETTINGS.leaseSeconds),
     retentionSeconds: positive(env, SETTINGS.retentionDays) * SECONDS_PER_DAY,

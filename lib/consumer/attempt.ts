@@ -6,6 +6,7 @@ import type { Task } from '../task.js';
 import type { TaskDeps } from '../tasks/deps.js';
 import { queueTask } from '../tasks/enqueue.js';
 import { checkKwargs } from '../tasks/options.js';
+import { kwargsCap, loadKwargs } from '../payloads/claim-check.js';
 import type { RunResult, StopReason } from './outcome.js';
 import { type Invocation, timeLimitOf } from './time-budget.js';
 
@@ -58,14 +59,17 @@ function startHeartbeat(
 }
 
 /**
- * The kwargs `run` receives: the stored JSON, through the job's schema when it has one (its
- * output: transforms apply here). Stored kwargs the schema refuses now (it changed since the
- * task was queued) throw UnrecoverableError naming the field: no retry would pass.
+ * The kwargs `run` receives: the stored JSON — read back from the payload bucket when the
+ * task's item names an object (lib/payloads/claim-check.ts), and set on `view`, the task as
+ * `ctx.task` shows it — through the job's schema when it has one (its output: transforms
+ * apply here). Stored kwargs the schema refuses now (it changed since the task was queued)
+ * throw UnrecoverableError naming the field: no retry would pass.
  */
-async function kwargsForRun(job: Job, task: Task): Promise<Kwargs> {
-  if (!job.schema) return task.kwargs;
+async function kwargsForRun(deps: TaskDeps, job: Job, view: Task): Promise<Kwargs> {
+  view.kwargs = await loadKwargs(deps, view);
+  if (!job.schema) return view.kwargs;
   try {
-    return (await checkKwargs(task.kwargs, job.schema)).value;
+    return (await checkKwargs(view.kwargs, job.schema, kwargsCap(deps))).value;
   } catch (err) {
     if (!(err instanceof ValidationError)) throw err;
     throw new UnrecoverableError(`the stored kwargs do not pass the job's schema: ${err.message}`, { cause: err });
@@ -92,10 +96,11 @@ export async function runAttempt(deps: TaskDeps, input: AttemptInput): Promise<R
   const limitTimer = Number.isFinite(limit.seconds)
     ? setTimeout(() => halt({ kind: 'time-limit', ...limit }), Math.max(0, limit.seconds) * 1000)
     : undefined;
+  const view = { ...task };
   const ctx: JobContext = {
     taskId: task.id,
     job,
-    task,
+    task: view,
     signal: abort.signal,
     logger: input.log,
     worker: { id: worker.id, runningTasks: () => [...worker.running] },
@@ -105,7 +110,7 @@ export async function runAttempt(deps: TaskDeps, input: AttemptInput): Promise<R
   worker.running.add(task.id);
   try {
     const run = Promise.resolve()
-      .then(() => kwargsForRun(job, task))
+      .then(() => kwargsForRun(deps, job, view))
       .then((kwargs) => job.run(ctx, kwargs))
       .then(
         (value): RunResult => ({ value }),

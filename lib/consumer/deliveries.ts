@@ -11,8 +11,9 @@ import { recordTask } from '../tasks/enqueue.js';
 import { sendTaskMessage } from '../tasks/send.js';
 import { runAttempt } from './attempt.js';
 import { type BatchInvocation, DEFER_SECONDS, hasFairRun } from './time-budget.js';
-import { outcomeOf } from './outcome.js';
+import { failedOutcome, outcomeOf } from './outcome.js';
 import { runUsage } from './usage.js';
+import { offloadResult, resultCap } from '../payloads/claim-check.js';
 
 /** Thrown for a message that must go back to the queue and be delivered again later. */
 export class RetryLaterError extends Error {}
@@ -92,7 +93,11 @@ async function claimAndRun(
   const beats = { count: 0 };
   const input = { task, job: job!, message, log, invocation, leaseSeconds: c.leaseSeconds, worker: c.worker, beats };
   const outcome: Outcome | undefined = job
-    ? outcomeOf(task, job, await runAttempt(deps, input), deps.clock())
+    ? await keptResult(
+        deps,
+        task,
+        outcomeOf(task, job, await runAttempt(deps, input), deps.clock(), Math.random, resultCap(deps)),
+      )
     : { status: 'FAILURE', error: `unknown job "${task.name}"`, time: deps.clock() };
   if (outcome) {
     const seen = { batchSize, heartbeats: beats.count, seconds: outcome.time - now, retry: outcome.status === 'RETRY' };
@@ -111,6 +116,19 @@ async function claimAndRun(
   // A new message for the next attempt: the retry does not spend this message's receive
   // budget. If the send fails, this message comes back and finds RETRY.
   await sendTaskMessage(deps, ended);
+}
+
+/**
+ * A result over the item budget put in the payload bucket (lib/payloads/claim-check.ts); a
+ * put that fails is the attempt's error, retried as the job allows.
+ */
+async function keptResult(deps: TaskDeps, task: Task, outcome: Outcome | undefined): Promise<Outcome | undefined> {
+  if (!outcome) return outcome;
+  try {
+    return await offloadResult(deps, task, outcome);
+  } catch (err) {
+    return failedOutcome(task, deps.registry.get(task.name)!, err, deps.clock());
+  }
 }
 
 function logEnd(log: Logger, task: Task, outcome: Outcome, started: number): void {

@@ -3,6 +3,7 @@ import type { TaskQueue } from '../queue.js';
 import type { JobRegistry } from '../registry.js';
 import type { TaskStore } from '../store.js';
 import type { TaskTimer } from '../timer.js';
+import type { PayloadStore } from '../payload-store.js';
 import { LIMITS } from '../limits.js';
 
 /** Epoch seconds, fractional (Pulsar's `time.time()`); tests pass a fake one. */
@@ -27,6 +28,8 @@ export interface TaskDeps {
   timer?: TaskTimer;
   /** Seconds the queue itself can delay a message (SQS DelaySeconds: 900). */
   maxQueueDelay: number;
+  /** Keeps kwargs and results over the item budget (lib/payloads/); without one they are refused over it. */
+  payloads?: PayloadStore;
 }
 
 /** `TaskDeps` with the clock and the queue delay left to their defaults. */

@@ -1,6 +1,7 @@
 import type { Outcome } from '../store.js';
 import { isReady, type Task } from '../task.js';
 import type { TaskDeps } from './deps.js';
+import { expirePayloads } from '../payloads/claim-check.js';
 
 /**
  * How a task (or one attempt of it) ends:
@@ -23,7 +24,7 @@ export type TaskEnd =
  * lost, or the task was not idle): then nothing was written and the lock is untouched.
  */
 export async function endTask(
-  deps: Pick<TaskDeps, 'store' | 'clock'>,
+  deps: Pick<TaskDeps, 'store' | 'clock'> & Partial<Pick<TaskDeps, 'payloads' | 'logger'>>,
   id: string,
   end: TaskEnd,
 ): Promise<Task | undefined> {
@@ -38,5 +39,6 @@ export async function endTask(
           deadLettered: end.deadLettered,
         });
   if (ended?.lockId && isReady(ended.status)) await store.releaseLock(ended.lockId, id);
+  if (ended && isReady(ended.status)) await expirePayloads(deps, ended);
   return ended;
 }

@@ -4,6 +4,7 @@ import { ConflictError, TaskExistsError, ValidationError } from '../errors.js';
 import { canOverlap } from '../job.js';
 import { canonicalJson, lockIdFor } from '../keys.js';
 import { taskLogger } from '../log.js';
+import { type AcceptedUpload, dropObjects, kwargsCap, loadKwargs, offloadKwargs } from '../payloads/claim-check.js';
 import type { Task } from '../task.js';
 import type { TaskDeps } from './deps.js';
 import { takeLock } from './lock.js';
@@ -36,22 +37,24 @@ export interface RequestOrigin {
   sentAt?: number;
   /** The task's share of the send request its message will go in (its cost). @default 1 */
   sendShare?: number;
+  /** The caller's upload the kwargs came from (`queue_task`'s `kwargs_ref`, read by `readUpload`). */
+  upload?: AcceptedUpload;
 }
 
 const withoutUndefined = <T extends object>(value: T): T =>
   Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 
-/** The new task's record, before it is written. Stored: the kwargs' JSON (the schema's input). */
+/** The new task's record, before it is written, and its kwargs' JSON text. Stored: the kwargs' JSON (the schema's input). */
 async function newTask(
   deps: TaskDeps,
   jobName: string,
   kwargs: unknown,
   options: QueueTaskOptions,
   origin: RequestOrigin,
-): Promise<Task> {
+): Promise<{ task: Task; text: string }> {
   const now = origin.sentAt ?? deps.clock();
   const job = deps.registry.require(jobName);
-  const args = await checkKwargs(kwargs, job.schema);
+  const args = await checkKwargs(kwargs, job.schema, kwargsCap(deps));
   const eta = checkOptions(options, now);
   if (!deps.timer && needsTimer(deps, eta)) {
     throw new ValidationError(
@@ -60,7 +63,7 @@ async function newTask(
   }
   // Pulsar: an `expiry` option of 0 expires the task when it is due; a job's `expires` of 0 is none.
   const expiresIn = options.expiry ?? (job.expires || undefined);
-  return withoutUndefined({
+  const task: Task = withoutUndefined({
     id: origin.derivedId ?? options.id ?? randomUUID(),
     name: job.name,
     status: 'QUEUED',
@@ -73,6 +76,7 @@ async function newTask(
     lockId: canOverlap(job, args.value) ? undefined : lockIdFor(job.name, args.json),
     caller: options.caller,
   });
+  return { task, text: args.text };
 }
 
 /**
@@ -90,8 +94,10 @@ export function isSameRequest(task: Pick<Task, 'name' | 'kwargs'>, job: string, 
  * enqueue), else ConflictError (→ -32003, `data.task`): a task id names one request, so
  * nothing queued under an existing id changes the task it names.
  */
-function existingAnswer(existing: Task, task: Task): Recorded {
-  if (isSameRequest(existing, task.name, task.kwargs)) return { task: existing, created: false };
+async function existingAnswer(deps: TaskDeps, existing: Task, task: Task): Promise<Recorded> {
+  // Kwargs kept in the payload bucket are compared as they are: read back.
+  const kwargs = await loadKwargs(deps, existing);
+  if (isSameRequest({ ...existing, kwargs }, task.name, task.kwargs)) return { task: existing, created: false };
   const what = existing.name === task.name ? 'other kwargs' : `job "${existing.name}", not "${task.name}"`;
   throw new ConflictError(`task ${existing.id} exists with ${what}: a task id names one request`, existing);
 }
@@ -114,26 +120,29 @@ export async function recordTask(
   options: QueueTaskOptions = {},
   origin: RequestOrigin = {},
 ): Promise<Recorded | null> {
-  const task = await newTask(deps, jobName, kwargs, options, origin);
+  const { task, text } = await newTask(deps, jobName, kwargs, options, origin);
   const { store } = deps;
   if (origin.derivedId !== undefined || options.id !== undefined) {
     const existing = await store.getTask(task.id);
-    if (existing) return existingAnswer(existing, task);
+    if (existing) return existingAnswer(deps, existing, task);
   }
   if (task.lockId && !(await takeLock(store, task.lockId, task.id))) {
     deps.logger.info({ job: task.name, lock_id: task.lockId }, 'not queued: an equal task is not finished');
     return null;
   }
+  // Kwargs over the item budget go to the payload bucket first: the record names the object.
+  const stored = await offloadKwargs(deps, task, text, origin.upload);
   try {
-    await store.createTask(task, { sqsRequests: origin.sendShare ?? 1 });
+    await store.createTask(stored.task, { sqsRequests: origin.sendShare ?? 1 });
   } catch (err) {
     if (task.lockId) await store.releaseLock(task.lockId, task.id);
+    if (stored.key) await dropObjects(deps, [stored.key]);
     // A concurrent call with the same id won the create: that task is the answer, or the conflict.
     if (!(err instanceof TaskExistsError)) throw err;
     const existing = await store.getTask(task.id);
-    return existing ? existingAnswer(existing, task) : null;
+    return existing ? existingAnswer(deps, existing, task) : null;
   }
-  return { task, created: true };
+  return { task: stored.task, created: true };
 }
 
 /** Whether a recorded task still needs its message: new, or an earlier send failed. */

@@ -1,3 +1,4 @@
+import { revivePayloads } from '../payloads/claim-check.js';
 import { decodeEnvelope, taskIdOf } from '../envelope.js';
 import { messageLogger, taskLogger } from '../log.js';
 import type { ReceivedMessage } from '../queue.js';
@@ -108,6 +109,8 @@ async function redriveOne(deps: TaskDeps, message: ReceivedMessage, result: Redr
   }
   const task = await deps.store.requeue(id);
   if (task) {
+    // Its kwargs object was tagged to expire when the task ended: it runs again, so it is kept again.
+    await revivePayloads(deps, task);
     await sendTaskMessage(deps, task);
     result.moved.push(task.id);
     taskLogger(deps.logger, task).info('redriven from the dead-letter queue');

@@ -16,6 +16,8 @@ describe('configFromEnv', () => {
       dlqUrl: undefined,
       dynamodbEndpoint: undefined,
       sqsEndpoint: undefined,
+      payloadBucket: undefined,
+      s3Endpoint: undefined,
       concurrency: SETTINGS.concurrency.default,
       leaseSeconds: SETTINGS.leaseSeconds.default,
       retentionSeconds: SETTINGS.retentionDays.default * SECONDS_PER_DAY,

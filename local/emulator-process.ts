@@ -12,8 +12,10 @@ import { removeState, writeState } from './state-files.js';
 const dataDir = process.argv[2];
 if (!dataDir) throw new Error('usage: emulator-process <dataDir>');
 mkdirSync(join(dataDir, 'dynamodb'), { recursive: true });
-const emulators = await startEmulators({ dataDir: join(dataDir, 'dynamodb') });
-const state = { pid: process.pid, dynamodbEndpoint: emulators.dynamodbEndpoint, sqsEndpoint: emulators.sqsEndpoint };
+mkdirSync(join(dataDir, 's3'), { recursive: true });
+const emulators = await startEmulators({ dataDir: join(dataDir, 'dynamodb'), s3Dir: join(dataDir, 's3') });
+const { dynamodbEndpoint, sqsEndpoint, s3Endpoint } = emulators;
+const state = { pid: process.pid, dynamodbEndpoint, sqsEndpoint, s3Endpoint };
 writeState(dataDir, 'emulators', state);
 process.stdout.write(`${JSON.stringify(state)}\n`);
 

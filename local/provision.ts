@@ -5,12 +5,15 @@ import {
   ResourceNotFoundException,
 } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { CreateBucketCommand, HeadBucketCommand } from '@aws-sdk/client-s3';
 import { createClients, tableDefinition } from '../lib/index.js';
 import { QUEUE_SETTINGS, SECONDS_PER_DAY, SETTINGS } from '../lib/settings.js';
 
 export interface ProvisionOptions {
   dynamodbEndpoint: string;
   sqsEndpoint: string;
+  /** S3 (s3rver): the payload bucket, `<queueName>-payloads`, is made there; without it, none. */
+  s3Endpoint?: string;
   table: string;
   queueName: string;
   /** Seconds a received message stays invisible. @default SETTINGS.visibilityTimeout.default (60) */
@@ -33,12 +36,13 @@ async function untilActive(dynamodb: DynamoDBClient, table: string): Promise<voi
 }
 
 /**
- * Create the table, the task queue and its dead-letter queue if missing, as the CDK
+ * Create the table, the task queue, its dead-letter queue and the payload bucket if missing, as the CDK
  * construct does on AWS. Returns the environment variables that point at them: the
  * local stack reads its config through `configFromEnv`, as the Lambda functions do.
  */
 export async function provision(options: ProvisionOptions): Promise<Record<string, string>> {
-  const clients = createClients(options);
+  const payloadBucket = options.s3Endpoint ? `${options.queueName}-payloads` : undefined;
+  const clients = createClients({ ...options, payloadBucket });
   const wanted = tableDefinition(options.table);
   try {
     const { Table } = await clients.dynamodb.send(new DescribeTableCommand({ TableName: options.table }));
@@ -76,6 +80,15 @@ export async function provision(options: ProvisionOptions): Promise<Record<strin
       },
     }),
   );
+  // The lifecycle rules are the construct's (docs/payloads.md); s3rver keeps objects until deleted.
+  if (clients.s3) {
+    const exists = await clients.s3.send(new HeadBucketCommand({ Bucket: payloadBucket })).then(
+      () => true,
+      () => false,
+    );
+    if (!exists) await clients.s3.send(new CreateBucketCommand({ Bucket: payloadBucket }));
+    clients.s3.destroy();
+  }
   clients.dynamodb.destroy();
   clients.sqs.destroy();
   return {
@@ -88,5 +101,8 @@ export async function provision(options: ProvisionOptions): Promise<Record<strin
     [SETTINGS.maxReceiveCount.env]: String(maxReceiveCount),
     [SETTINGS.dynamodbEndpoint.env]: options.dynamodbEndpoint,
     [SETTINGS.sqsEndpoint.env]: options.sqsEndpoint,
+    ...(payloadBucket
+      ? { [SETTINGS.payloadBucket.env]: payloadBucket, [SETTINGS.s3Endpoint.env]: options.s3Endpoint! }
+      : {}),
   };
 }

@@ -17,6 +17,8 @@ import { cmdlineOf, type ProcessRecord } from './processes.js';
 export interface EmulatorState extends ProcessRecord {
   dynamodbEndpoint: string;
   sqsEndpoint: string;
+  /** S3 (s3rver): the payload bucket. Absent in the state of an older skytask's emulators. */
+  s3Endpoint?: string;
 }
 
 /** The worker (`skytask start`): its pid, JSON-RPC URL and shutdown grace. */

@@ -7,15 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { defineJob, LIMITS } from '../../lib/index.js';
 import { createTestQueue } from '../../lib/testing/index.js';
-import {
-  checkUploadRef,
-  endedDays,
-  expiresAt,
-  MARKER,
-  refOf,
-  sha256Hex,
-  uploadKey,
-} from '../../lib/payloads/ref.js';
+import { checkUploadRef, endedDays, expiresAt, MARKER, refOf, sha256Hex, uploadKey } from '../../lib/payloads/ref.js';
 
 const DAY = 86_400;
 const big = (bytes: number) => 'x'.repeat(bytes);
@@ -29,7 +21,10 @@ const jobs = {
     },
   }),
   hang: defineJob({ name: 'hang', run: () => new Promise(() => undefined) }),
-  forger: defineJob({ name: 'forger', run: () => ({ [MARKER]: { bucket: 'b', key: 'tasks/x', size: 1, sha256: '0' } }) }),
+  forger: defineJob({
+    name: 'forger',
+    run: () => ({ [MARKER]: { bucket: 'b', key: 'tasks/x', size: 1, sha256: '0' } }),
+  }),
 };
 const queue = () => createTestQueue({ jobs });
 const marker = (value: unknown) => refOf(value) ?? assert.fail(`not a payload marker: ${JSON.stringify(value)}`);

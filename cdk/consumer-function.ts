@@ -5,6 +5,7 @@ import { SETTINGS } from '../lib/settings.js';
 import { tableStatement } from './permissions.js';
 import { FUNCTION_ENTRIES, createTaskFunction } from './task-function.js';
 import { sharedFunctionOptions, type TaskQueueCore } from './task-queue-core.js';
+import { acknowledgePayloadWildcards, payloadAccess } from './payload-bucket.js';
 
 /**
  * The consumer: runs the tasks of the task queue, invoked by an SQS event source with
@@ -12,7 +13,8 @@ import { sharedFunctionOptions, type TaskQueueCore } from './task-queue-core.js'
  */
 export function createConsumerFunction(scope: Construct, core: TaskQueueCore): NodejsFunction {
   const { props: p, queue, deadLetterQueue } = core;
-  const consumer = createTaskFunction(scope, 'Consumer', {
+  const payloads = payloadAccess(core.payloadBucket, 'consumer');
+  const made = createTaskFunction(scope, 'Consumer', {
     ...sharedFunctionOptions(core),
     entry: FUNCTION_ENTRIES.consumer,
     description: 'skytask consumer: runs the tasks of the task queue',
@@ -25,6 +27,7 @@ export function createConsumerFunction(scope: Construct, core: TaskQueueCore): N
       [SETTINGS.leaseSeconds.env]: String(p.consumerTimeout.toSeconds()),
       // The consumer records FAILURE on the last delivery before SQS dead-letters it.
       [SETTINGS.maxReceiveCount.env]: String(p.maxReceiveCount),
+      ...payloads.environment,
     },
     // No timer: sub-tasks and producer messages carry no delay, and a retry or an early
     // delivery is re-sent with at most SQS's 15 minutes (the claim refuses it until due).
@@ -46,8 +49,12 @@ export function createConsumerFunction(scope: Construct, core: TaskQueueCore): N
       }),
       // A body that is no task message is put aside on the DLQ.
       new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [deadLetterQueue.queueArn] }),
+      // Large kwargs read back, large results written, ended tasks' objects tagged.
+      ...payloads.statements,
     ],
-  }).fn;
+  });
+  acknowledgePayloadWildcards(made.role, core.payloadBucket, 'consumer');
+  const consumer = made.fn;
   consumer.addEventSourceMapping('Queue', {
     eventSourceArn: queue.queueArn,
     batchSize: p.batchSize,

@@ -10,6 +10,8 @@ import type { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { CfnSchedule, CfnScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
+import type { Bucket } from 'aws-cdk-lib/aws-s3';
+import { createPayloadBucket } from './payload-bucket.js';
 import { Construct } from 'constructs';
 import { createAlarmTopic, createAlarms, type TaskQueueAlarms } from './alarms.js';
 import { createConsumerFunction } from './consumer-function.js';
@@ -25,7 +27,7 @@ import { createTaskTable } from './task-table.js';
 export type { TaskQueueJwtOptions, TaskQueueProps } from './task-queue-props.js';
 
 /**
- * skytask on AWS: the task table, the task queue and its dead-letter queue, the consumer
+ * skytask on AWS: the task table, the payload bucket, the task queue and its dead-letter queue, the consumer
  * function, the JSON-RPC function behind an authorized HTTP API, one EventBridge
  * Scheduler schedule per periodic job (invoking the scheduler function), the reconciler
  * on a schedule, the timer for tasks due beyond SQS's 15 minutes (a schedule group and
@@ -36,6 +38,8 @@ export type { TaskQueueJwtOptions, TaskQueueProps } from './task-queue-props.js'
  */
 export class TaskQueue extends Construct {
   public readonly table: Table;
+  /** Kwargs and results over a task item's budget (docs/payloads.md). */
+  public readonly payloadBucket: Bucket;
   public readonly queue: Queue;
   public readonly deadLetterQueue: Queue;
   public readonly consumer: NodejsFunction;
@@ -93,12 +97,14 @@ export class TaskQueue extends Construct {
     this.deadLetterQueue = queues.deadLetterQueue;
     this.scheduleDeadLetterQueue = queues.scheduleDeadLetterQueue;
     this.timer = createTimer(this, this.queue, this.deadLetterQueue);
+    this.payloadBucket = createPayloadBucket(this, p);
     this.environment = baseEnvironment(this.table, queues, p);
     const core: TaskQueueCore = {
       ...queues,
       props: p,
       jobsPath: this.jobsPath,
       table: this.table,
+      payloadBucket: this.payloadBucket,
       environment: this.environment,
     };
 

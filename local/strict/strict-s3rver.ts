@@ -4,9 +4,11 @@
  * unchecked, so an uploader could change a signed length, checksum or tag), a PUT's
  * `x-amz-checksum-sha256` against its body (S3 answers BadDigest), and object tags given as
  * the `x-amz-tagging` header of a PUT or a CopyObject (s3rver takes tags only from
- * PutObjectTagging). A Koa middleware put in front of s3rver's own. Supports s3rver 3.7.x.
+ * PutObjectTagging); and a PUT is answered once its object is all on disk, as S3's reads
+ * after a write are consistent. A Koa middleware put in front of s3rver's own. Supports s3rver 3.7.x.
  */
 import { createHash } from 'node:crypto';
+import { stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { Readable } from 'node:stream';
 import { Hash } from '@smithy/core/serde';
@@ -114,6 +116,20 @@ interface Key {
   secretAccessKey: string;
 }
 
+/**
+ * s3rver answers a PUT once it has read the body, before its file is all on disk: a GET
+ * right after a large PUT read a part of it (S3's reads after a write are strongly
+ * consistent). The answer waits until the file has the body's length.
+ */
+async function untilWritten(app: S3rver, [bucket, key]: [string, string], length: number): Promise<void> {
+  const path = app.store.getResourcePath(bucket, key, 'object');
+  for (let i = 0; i < 6000; i++) {
+    if ((await stat(path).catch(() => undefined))?.size === length) return;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  throw new S3Error('InternalError', `s3rver did not write ${key} within 30 s`);
+}
+
 /** Put the checks in front of s3rver's middleware (before `run`), and let `key` sign requests. */
 export function strictS3rver(app: S3rver, key: Key): void {
   strictS3rver.allow(key);
@@ -123,7 +139,10 @@ export function strictS3rver(app: S3rver, key: Key): void {
     if ('X-Amz-Signature' in ctx.query) await checkPresigned(ctx);
     if (isObjectPut && ctx.get('x-amz-checksum-sha256')) await checkChecksum(ctx);
     await next();
-    if (isObjectPut && ctx.status === 200) await setTags(app, ctx, object);
+    if (isObjectPut && ctx.status === 200) {
+      await setTags(app, ctx, object);
+      if (!ctx.get('x-amz-copy-source')) await untilWritten(app, object, Number(ctx.get('content-length')));
+    }
   });
 }
 

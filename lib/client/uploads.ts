@@ -1,5 +1,5 @@
 /**
- * The HTTP client's side of large payloads (docs/payloads.md): kwargs over the item budget
+ * The HTTP client's side of large payloads (docs/payloads.md): kwargs too large for a request
  * are uploaded to S3 with a presigned PUT (`presign_kwargs`) and queued by reference
  * (`kwargs_ref`), since a JSON-RPC request carries at most 1 MiB; a payload a reply gives as
  * a link (a presigned GET) is fetched and checked against its SHA-256.
@@ -16,7 +16,15 @@ interface Caller {
 }
 
 /**
- * `queue_task` params for kwargs whose JSON `text` is over `LIMITS.kwargsBytes`: the kwargs
+ * Kwargs whose JSON is over this many bytes are uploaded: a `queue_task` request carries at
+ * most `LIMITS.maxRequestBytes` (1 MiB), and 64 KiB are left for the other params. Below it
+ * they go in the request, and a server with a payload bucket puts those over the item
+ * budget in S3 itself — one request instead of three.
+ */
+export const UPLOAD_ABOVE_BYTES = LIMITS.maxRequestBytes - 64 * 1024;
+
+/**
+ * `queue_task` params for kwargs whose JSON `text` is over `UPLOAD_ABOVE_BYTES`: the kwargs
  * uploaded first, then named by `kwargs_ref` and the id they were uploaded for. Smaller
  * kwargs: the params as they are.
  */
@@ -27,7 +35,7 @@ export async function withUpload(
   text: string,
 ): Promise<Record<string, unknown>> {
   const body = Buffer.from(text);
-  if (body.length <= LIMITS.kwargsBytes) return params;
+  if (body.length <= UPLOAD_ABOVE_BYTES) return params;
   const put = await rpc.call('presign_kwargs', { size: body.length, sha256: sha256Hex(body), id: params.id });
   // fetch sets the length from the body; the other signed headers go as they are.
   const { 'content-length': _length, ...headers } = put.headers as Record<string, string>;

@@ -46,6 +46,13 @@ describe('the S3 adapter on s3rver', () => {
     assert.equal(await payloads.get('t/a'), undefined);
   });
 
+  it('a read right after a large write reads it all (s3rver answered the PUT before its file was written)', async () => {
+    const body = Buffer.alloc(64 * 1024 * 1024, 0x61);
+    await payloads.put('t/large', body);
+    assert.equal((await payloads.get('t/large'))?.body.length, body.length);
+    await payloads.delete(['t/large']);
+  });
+
   it('a presigned PUT takes exactly the signed body, length and tag', async () => {
     const body = Buffer.from('{"x":"signed"}');
     const put = await payloads.presignPut('uploads/p/1', { size: body.length, sha256: sha256Hex(body) }, 60);
@@ -127,7 +134,7 @@ describe('references from outside', () => {
   it('a caller killed between upload and queue_task loses nothing: its upload is tagged to expire', async () => {
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', 'test/fixtures/upload-then-die.ts', server.url, '300000'],
+      ['--import', 'tsx', 'test/fixtures/upload-then-die.ts', server.url, '1200000'],
       {
         stdio: ['ignore', 'pipe', 'inherit'],
       },

@@ -137,6 +137,7 @@ export function strictS3rver(app: S3rver, key: Key): void {
     const object = objectOf(ctx.path);
     const isObjectPut = ctx.method === 'PUT' && object && !('tagging' in ctx.query) && !('uploadId' in ctx.query);
     if ('X-Amz-Signature' in ctx.query) await checkPresigned(ctx);
+    else acceptAnyKey(ctx.get('authorization'));
     if (isObjectPut && ctx.get('x-amz-checksum-sha256')) await checkChecksum(ctx);
     await next();
     if (isObjectPut && ctx.status === 200) {
@@ -144,6 +145,16 @@ export function strictS3rver(app: S3rver, key: Key): void {
       if (!ctx.get('x-amz-copy-source')) await untilWritten(app, object, Number(ctx.get('content-length')));
     }
   });
+}
+
+/**
+ * A request signed in its Authorization header by a key s3rver does not know: the key is
+ * let in, as the other emulators take any key (s3rver checks no V4 header signature, only
+ * that its key is registered). Presigned URLs are checked with the keys known at start.
+ */
+function acceptAnyKey(authorization: string): void {
+  const key = /Credential=([^/,\s]+)\//.exec(authorization)?.[1];
+  if (key && !AWSAccount.registry.has(key)) strictS3rver.allow({ accessKeyId: key, secretAccessKey: '' });
 }
 
 /** Let one more access key sign requests (s3rver's accounts are shared by the process). */

@@ -7,7 +7,8 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
-import { GetObjectTaggingCommand } from '@aws-sdk/client-s3';
+import { GetObjectTaggingCommand, S3Client } from '@aws-sdk/client-s3';
+import { createS3Payloads } from '../../lib/aws/s3-payloads.js';
 import { createRpcHandler } from '../../functions/rpc-handler.js';
 import { createHttpClient } from '../../lib/client/index.js';
 import type { PayloadStore } from '../../lib/payload-store.js';
@@ -42,6 +43,13 @@ describe('the S3 adapter on s3rver', () => {
     assert.equal(await tagOf('t/b'), '', 'a copy without a tag is untagged');
     await payloads.copy('t/b', 't/b', 'ended');
     assert.equal(await tagOf('t/b'), 'skytask-expiry=ended', 'in place, tagged');
+    // Any key, as the other emulators take: a direct client with its own credentials reads it.
+    const other = new S3Client({
+      endpoint: stack.config.s3Endpoint,
+      forcePathStyle: true,
+      credentials: { accessKeyId: 'someone-else', secretAccessKey: 'x' },
+    });
+    assert.equal((await createS3Payloads({ client: other, bucket: payloads.bucket }).get('t/b'))?.body.length, 7);
     await payloads.delete(['t/a', 't/b', 't/none']);
     assert.equal(await payloads.get('t/a'), undefined);
   });

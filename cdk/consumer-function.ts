@@ -7,6 +7,7 @@ import { tableStatement } from './permissions.js';
 import { type RoutedQueueResources, routesStatement } from './routed-queues.js';
 import { FUNCTION_ENTRIES, createTaskFunction } from './task-function.js';
 import { sharedFunctionOptions, type TaskQueueCore } from './task-queue-core.js';
+import { acknowledgePayloadWildcards, payloadAccess } from './payload-bucket.js';
 
 /** The lanes' event source ids: the default lane keeps the id of a stack without routing. */
 const MAPPING_IDS: Record<Priority, string> = { high: 'QueueHigh', default: 'Queue', low: 'QueueLow' };
@@ -26,7 +27,8 @@ export function createConsumerFunction(
 ): NodejsFunction {
   const q = route.settings;
   const own = PRIORITIES.map((p) => route.lanes[p].queueArn);
-  const consumer = createTaskFunction(scope, 'Consumer', {
+  const payloads = payloadAccess(core.payloadBucket, 'consumer');
+  const made = createTaskFunction(scope, 'Consumer', {
     ...sharedFunctionOptions(core),
     entry: FUNCTION_ENTRIES.consumer,
     description: `skytask consumer: runs the tasks of the ${q.name} queue`,
@@ -39,6 +41,7 @@ export function createConsumerFunction(
       [SETTINGS.leaseSeconds.env]: String(q.consumerTimeout.toSeconds()),
       // The consumer records FAILURE on the last delivery before SQS dead-letters it.
       [SETTINGS.maxReceiveCount.env]: String(core.props.maxReceiveCount),
+      ...payloads.environment,
     },
     // No timer: sub-tasks and producer messages carry no delay, and a retry or an early
     // delivery is re-sent with at most SQS's 15 minutes (the claim refuses it until due).
@@ -59,8 +62,12 @@ export function createConsumerFunction(
       // Sub-tasks, retries, early deliveries and forwarded messages go to any lane of any
       // queue; a message that cannot run is put aside on its job's queue's dead-letter queue.
       routesStatement(core.routes, ['sqs:SendMessage'], true),
+      // Large kwargs read back, large results written, ended tasks' objects tagged.
+      ...payloads.statements,
     ],
-  }).fn;
+  });
+  acknowledgePayloadWildcards(made.role, core.payloadBucket, 'consumer');
+  const consumer = made.fn;
   for (const priority of PRIORITIES) {
     consumer.addEventSourceMapping(MAPPING_IDS[priority], {
       eventSourceArn: route.lanes[priority].queueArn,

@@ -2,6 +2,7 @@
  * The JSON-RPC side of a TaskQueue: the RPC function, and the HTTP API that calls it on
  * `POST /rpc` (every method) and `POST /rpc/read` (the read methods only).
  */
+import { acknowledgePayloadWildcards, payloadAccess } from './payload-bucket.js';
 import { Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
@@ -36,6 +37,7 @@ import type { Timer } from './task-schedules.js';
  */
 export function createRpcFunction(scope: Construct, core: TaskQueueCore, timer: Timer): NodejsFunction {
   const { props: p } = core;
+  const payloads = payloadAccess(core.payloadBucket, 'rpc');
   const rpc = createTaskFunction(scope, 'Rpc', {
     ...sharedFunctionOptions(core),
     entry: FUNCTION_ENTRIES.rpc,
@@ -52,9 +54,12 @@ export function createRpcFunction(scope: Construct, core: TaskQueueCore, timer: 
       [SETTINGS.timerRoleArn.env]: timer.role.roleArn,
       [SETTINGS.queueArn.env]: core.queue.queueArn,
       [SETTINGS.deadLetterQueueArn.env]: core.deadLetterQueue.queueArn,
+      // presign_kwargs, queue_task's kwargs_ref, get_task's payloads.
+      ...payloads.environment,
     },
-    statements: rpcStatements(scope, core, timer),
+    statements: [...rpcStatements(scope, core, timer), ...payloads.statements],
   });
+  acknowledgePayloadWildcards(rpc.role, core.payloadBucket, 'rpc');
   // The one wildcard of the stack, acknowledged for this resource and this ARN only.
   Validations.of(rpc.role).acknowledge({
     id:

@@ -1,4 +1,5 @@
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
+import type { Bucket } from 'aws-cdk-lib/aws-s3';
 import { SETTINGS } from '../lib/settings.js';
 import type { Resolved } from './resolve-props.js';
 import type { TaskFunctionOptions } from './task-function.js';
@@ -12,6 +13,8 @@ export interface TaskQueueCore extends TaskQueues {
   /** The absolute path of the jobs module bundled into the functions. */
   readonly jobsPath: string;
   readonly table: Table;
+  /** Kwargs and results over a task item's budget (cdk/payload-bucket.ts). */
+  readonly payloadBucket: Bucket;
   /** What every skytask function needs: table, queue URL, task retention. */
   readonly environment: Record<string, string>;
   /** Every routed queue's lanes and dead-letter queue, the default queue first (docs/routing.md). */

@@ -12,6 +12,8 @@ import type { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { CfnSchedule, CfnScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
+import type { Bucket } from 'aws-cdk-lib/aws-s3';
+import { createPayloadBucket } from './payload-bucket.js';
 import { Construct } from 'constructs';
 import { createAlarmTopic, createAlarms, type TaskQueueAlarms } from './alarms.js';
 import { createConsumerFunction } from './consumer-function.js';
@@ -36,7 +38,7 @@ import { createTaskDashboard, metricsNamespaceOf } from './task-dashboard.js';
 export type { TaskQueueJwtOptions, TaskQueueProps } from './task-queue-props.js';
 
 /**
- * skytask on AWS: the task table, the task queue and its dead-letter queue, the consumer
+ * skytask on AWS: the task table, the payload bucket, the task queue and its dead-letter queue, the consumer
  * function, the JSON-RPC function behind an authorized HTTP API, one EventBridge
  * Scheduler schedule per periodic job (invoking the scheduler function), the reconciler
  * on a schedule, the timer for tasks due beyond SQS's 15 minutes (a schedule group and
@@ -48,6 +50,8 @@ export type { TaskQueueJwtOptions, TaskQueueProps } from './task-queue-props.js'
  */
 export class TaskQueue extends Construct {
   public readonly table: Table;
+  /** Kwargs and results over a task item's budget (docs/payloads.md). */
+  public readonly payloadBucket: Bucket;
   public readonly queue: Queue;
   public readonly deadLetterQueue: Queue;
   public readonly consumer: NodejsFunction;
@@ -118,6 +122,7 @@ export class TaskQueue extends Construct {
     this.deadLetterQueue = queues.deadLetterQueue;
     this.scheduleDeadLetterQueue = queues.scheduleDeadLetterQueue;
     this.timer = createTimer(this, this.queue, this.deadLetterQueue);
+    this.payloadBucket = createPayloadBucket(this, p);
     const routes = createRoutedQueues(this, p, settings, queues);
     this.metricsNamespace = p.metrics ? metricsNamespaceOf(this) : undefined;
     this.environment = {
@@ -133,6 +138,7 @@ export class TaskQueue extends Construct {
       props: p,
       jobsPath: this.jobsPath,
       table: this.table,
+      payloadBucket: this.payloadBucket,
       environment: this.environment,
     };
 

@@ -3,6 +3,7 @@
  * 15 minutes), and the recurring schedules (one per periodic job, invoking the scheduler
  * function, and the reconciler's).
  */
+import { acknowledgePayloadWildcards, payloadAccess } from './payload-bucket.js';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { Role } from 'aws-cdk-lib/aws-iam';
 import { type CfnSchedule, type CfnScheduleGroup, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
@@ -138,7 +139,8 @@ function createReconciler(
   group: CfnScheduleGroup,
 ): Pick<RecurringSchedules, 'reconciler' | 'reconcileSchedule'> {
   const { props: p, scheduleDeadLetterQueue: deadLetterQueue } = core;
-  const reconciler = createTaskFunction(scope, 'Reconciler', {
+  const payloads = payloadAccess(core.payloadBucket, 'reconciler');
+  const made = createTaskFunction(scope, 'Reconciler', {
     ...sharedFunctionOptions(core),
     entry: FUNCTION_ENTRIES.reconciler,
     description: 'skytask reconciler: sends again the messages of tasks that have not progressed',
@@ -149,6 +151,7 @@ function createReconciler(
       [SETTINGS.reconcileAfter.env]: String(p.reconcileAfter.toSeconds()),
       [SETTINGS.maxResends.env]: String(p.maxResends),
       [SETTINGS.dlqUrl.env]: core.deadLetterQueue.queueUrl,
+      ...payloads.environment,
     },
     // No timer: it re-sends a task only once it is past due (eta + reconcileAfter), so
     // never beyond SQS's 15 minutes. (Arming far-future tasks again is the local stack's
@@ -166,9 +169,13 @@ function createReconciler(
         'sqs:ChangeMessageVisibility',
         'sqs:GetQueueAttributes',
       ]),
+      // A task it ends has its payload objects tagged to expire.
+      ...payloads.statements,
     ],
     async: { retryAttempts: FUNCTIONS.reconciler.asyncRetryAttempts, deadLetterQueue },
-  }).fn;
+  });
+  acknowledgePayloadWildcards(made.role, core.payloadBucket, 'reconciler');
+  const reconciler = made.fn;
   const reconcileSchedule = createFunctionSchedule(scope, 'ReconcileSchedule', {
     group,
     deadLetterQueue,

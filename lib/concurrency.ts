@@ -26,3 +26,10 @@ export const sleep = (ms: number, signal?: AbortSignal) =>
     const timer = setTimeout(resolve, ms);
     signal?.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
   });
+
+/** `promise`'s value, or `fallback` if it takes longer than `ms`. */
+export function within<T>(promise: Promise<T>, ms: number, fallback: T): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<T>((resolve) => (timer = setTimeout(resolve, ms, fallback)));
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}

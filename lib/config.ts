@@ -26,6 +26,10 @@ export interface SkytaskConfig {
   eventBus?: string;
   /** AWS_ENDPOINT_URL_EVENTBRIDGE: the local PutEvents endpoint. */
   eventbridgeEndpoint?: string;
+  /** SKYTASK_PAYLOAD_BUCKET: kwargs and results over the item budget (docs/payloads.md). */
+  payloadBucket?: string;
+  /** AWS_ENDPOINT_URL_S3: the local S3 emulator. */
+  s3Endpoint?: string;
   /** SKYTASK_CONCURRENCY: tasks run at once per consumer batch. @default 5 */
   concurrency: number;
   /** SKYTASK_LEASE_SECONDS. @default 60 */
@@ -101,6 +105,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): SkytaskConf
     sqsEndpoint: envValue(SETTINGS.sqsEndpoint, env),
     eventBus: envValue(SETTINGS.eventBus, env),
     eventbridgeEndpoint: envValue(SETTINGS.eventbridgeEndpoint, env),
+    payloadBucket: envValue(SETTINGS.payloadBucket, env),
+    s3Endpoint: envValue(SETTINGS.s3Endpoint, env),
     concurrency: count(env, SETTINGS.concurrency),
     leaseSeconds: positive(env, SETTINGS.leaseSeconds),
     retentionSeconds: positive(env, SETTINGS.retentionDays) * SECONDS_PER_DAY,

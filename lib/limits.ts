@@ -53,6 +53,12 @@ export const LIMITS = {
   kwargsBytes: 100 * 1024,
   /** A task's result, as JSON text. */
   resultBytes: 256 * 1024,
+  /**
+   * With a payload bucket: kwargs and results as JSON text, up to this (100 MiB); above
+   * `kwargsBytes` and `resultBytes` they are kept in S3 and the task's item names them
+   * (lib/payloads/, docs/payloads.md).
+   */
+  payloadBytes: 100 * 1024 * 1024,
   /** The error message of the last attempt. */
   errorBytes: 4 * 1024,
   /** Its stack. */

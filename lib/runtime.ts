@@ -4,6 +4,8 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { createEventBridgePublisher } from './aws/eventbridge-publisher.js';
 import type { EventPublisher } from './event-publisher.js';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { createS3Client, createS3Payloads } from './aws/s3-payloads.js';
 import { createEventBridgeTimer } from './aws/eventbridge-timer.js';
 import { createSqsQueue } from './aws/sqs-queue.js';
 import { createSqsRoutedQueue } from './aws/sqs-routed-queue.js';
@@ -37,13 +39,19 @@ export interface Runtime extends TaskDeps {
 export interface AwsClients {
   dynamodb: DynamoDBClient;
   sqs: SQSClient;
+  /** The payload bucket's client, when the config names a bucket. */
+  s3?: S3Client;
 }
 
 /** SDK clients for a config. The SQS endpoint is set explicitly: emulator queue URLs do not resolve. */
-export function createClients(config: Pick<SkytaskConfig, 'dynamodbEndpoint' | 'sqsEndpoint'>): AwsClients {
+export function createClients(
+  config: Pick<SkytaskConfig, 'dynamodbEndpoint' | 'sqsEndpoint'> &
+    Partial<Pick<SkytaskConfig, 'payloadBucket' | 's3Endpoint'>>,
+): AwsClients {
   return {
     dynamodb: new DynamoDBClient({ endpoint: config.dynamodbEndpoint }),
     sqs: new SQSClient(config.sqsEndpoint ? { endpoint: config.sqsEndpoint, useQueueUrlAsEndpoint: false } : {}),
+    s3: config.payloadBucket ? createS3Client(config.s3Endpoint) : undefined,
   };
 }
 
@@ -86,10 +94,12 @@ export function createRuntime(
   const timer =
     options.timer?.(queue) ??
     (config.timer && createEventBridgeTimer({ client: new SchedulerClient({}), ...config.timer }));
-  const { concurrency, leaseSeconds, maxReceiveCount, metricsNamespace } = config;
+  const { concurrency, leaseSeconds, maxReceiveCount, metricsNamespace, payloadBucket } = config;
   const metrics = metricsNamespace ? createTaskMetrics({ namespace: metricsNamespace }) : undefined;
+  const s3 = payloadBucket ? (clients.s3 ?? createS3Client(config.s3Endpoint)) : undefined;
+  const payloads = s3 && createS3Payloads({ client: s3, bucket: payloadBucket! });
   return wireRuntime(
-    { store, queue, registry, logger, timer, clock: options.clock, events, metrics },
+    { store, queue, registry, logger, timer, clock: options.clock, events, metrics, payloads },
     { concurrency, leaseSeconds, maxReceiveCount },
   );
 }
@@ -103,6 +113,6 @@ export function wireRuntime(input: TaskDepsInput, settings: ConsumerSettings = {
   const backend = createBackend(deps);
   const scheduler = createScheduler(deps);
   const consumer = createConsumer({ ...deps, ...settings });
-  const rpc = createRpc({ backend, registry: deps.registry, scheduler, logger: deps.logger });
+  const rpc = createRpc({ backend, registry: deps.registry, scheduler, logger: deps.logger, payloads: deps.payloads });
   return { ...deps, backend, consumer, scheduler, rpc };
 }

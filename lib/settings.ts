@@ -104,6 +104,13 @@ export const SETTINGS = {
    * (lib/metrics.ts). Unset: no metrics (the local stack's default; the construct sets it).
    */
   metricsNamespace: { env: 'SKYTASK_METRICS_NAMESPACE' },
+  /**
+   * The S3 bucket for kwargs and results over a task item's budget (docs/payloads.md).
+   * Without it, kwargs over 100 KiB are refused and results over 256 KiB fail their task.
+   */
+  payloadBucket: { env: 'SKYTASK_PAYLOAD_BUCKET' },
+  /** The SDK's own variable for an S3 endpoint (the local emulator, path-style); unset on AWS. */
+  s3Endpoint: { env: 'AWS_ENDPOINT_URL_S3' },
   /** The log level (pino's names: `debug`, `info`, `warn`, `error`). */
   logLevel: { env: 'SKYTASK_LOG_LEVEL', default: 'info' },
 

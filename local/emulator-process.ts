@@ -12,9 +12,10 @@ import { removeState, writeState } from './state-files.js';
 const dataDir = process.argv[2];
 if (!dataDir) throw new Error('usage: emulator-process <dataDir>');
 mkdirSync(join(dataDir, 'dynamodb'), { recursive: true });
-const emulators = await startEmulators({ dataDir: join(dataDir, 'dynamodb') });
-const { dynamodbEndpoint, sqsEndpoint, eventsEndpoint } = emulators;
-const state = { pid: process.pid, dynamodbEndpoint, sqsEndpoint, eventsEndpoint };
+mkdirSync(join(dataDir, 's3'), { recursive: true });
+const emulators = await startEmulators({ dataDir: join(dataDir, 'dynamodb'), s3Dir: join(dataDir, 's3') });
+const { dynamodbEndpoint, sqsEndpoint, eventsEndpoint, s3Endpoint } = emulators;
+const state = { pid: process.pid, dynamodbEndpoint, sqsEndpoint, eventsEndpoint, s3Endpoint };
 writeState(dataDir, 'emulators', state);
 process.stdout.write(`${JSON.stringify(state)}\n`);
 

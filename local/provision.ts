@@ -5,6 +5,7 @@ import {
   ResourceNotFoundException,
 } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { CreateBucketCommand, HeadBucketCommand } from '@aws-sdk/client-s3';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { createClients, tableDefinition } from '../lib/index.js';
 import { DEFAULT_QUEUE } from '../lib/job-queue.js';
@@ -17,6 +18,8 @@ export const LOCAL_EVENT_BUS = 'skytask';
 export interface ProvisionOptions {
   dynamodbEndpoint: string;
   sqsEndpoint: string;
+  /** S3 (s3rver): the payload bucket, `<queueName>-payloads`, is made there; without it, none. */
+  s3Endpoint?: string;
   table: string;
   queueName: string;
   /** Seconds a received message stays invisible. @default SETTINGS.visibilityTimeout.default (60) */
@@ -63,12 +66,13 @@ async function untilActive(dynamodb: DynamoDBClient, table: string): Promise<voi
 }
 
 /**
- * Create the table, the task queue and its dead-letter queue if missing, as the CDK
+ * Create the table, the task queue, its dead-letter queue and the payload bucket if missing, as the CDK
  * construct does on AWS. Returns the environment variables that point at them: the
  * local stack reads its config through `configFromEnv`, as the Lambda functions do.
  */
 export async function provision(options: ProvisionOptions): Promise<Record<string, string>> {
-  const clients = createClients(options);
+  const payloadBucket = options.s3Endpoint ? `${options.queueName}-payloads` : undefined;
+  const clients = createClients({ ...options, payloadBucket });
   const wanted = tableDefinition(options.table);
   try {
     const { Table } = await clients.dynamodb.send(new DescribeTableCommand({ TableName: options.table }));
@@ -92,6 +96,15 @@ export async function provision(options: ProvisionOptions): Promise<Record<strin
     urls.push(await createLanes(clients.sqs, lanes, { routed: !!routes, visibility, maxReceiveCount }));
   }
   const queuesEnv = routes && JSON.stringify(Object.fromEntries(names.map(([queue, lanes]) => [queue, lanes])));
+  // The lifecycle rules are the construct's (docs/payloads.md); s3rver keeps objects until deleted.
+  if (clients.s3) {
+    const exists = await clients.s3.send(new HeadBucketCommand({ Bucket: payloadBucket })).then(
+      () => true,
+      () => false,
+    );
+    if (!exists) await clients.s3.send(new CreateBucketCommand({ Bucket: payloadBucket }));
+    clients.s3.destroy();
+  }
   clients.dynamodb.destroy();
   clients.sqs.destroy();
   return {
@@ -109,6 +122,9 @@ export async function provision(options: ProvisionOptions): Promise<Record<strin
       [SETTINGS.eventBus.env]: LOCAL_EVENT_BUS,
       [SETTINGS.eventbridgeEndpoint.env]: options.eventsEndpoint,
     }),
+    ...(payloadBucket
+      ? { [SETTINGS.payloadBucket.env]: payloadBucket, [SETTINGS.s3Endpoint.env]: options.s3Endpoint! }
+      : {}),
   };
 }
 

@@ -38,7 +38,12 @@ export interface StackOptions {
 async function runningEmulators(dataDir: string): Promise<EmulatorState | undefined> {
   const state = readState(dataDir, 'emulators');
   if (!state) return undefined;
-  const endpoints = [state.dynamodbEndpoint, state.sqsEndpoint];
+  // An older skytask's emulators (no S3) are stopped, not reused: they hold the data dir.
+  if (!state.s3Endpoint) {
+    if (await isRecordedProcess(state, [state.dynamodbEndpoint, state.sqsEndpoint])) await stopEmulators(state.pid);
+    return undefined;
+  }
+  const endpoints = [state.dynamodbEndpoint, state.sqsEndpoint, state.s3Endpoint];
   const up = (await isRecordedProcess(state, endpoints)) && (await Promise.all(endpoints.map(portOpen))).every(Boolean);
   return up ? state : undefined;
 }
@@ -100,6 +105,7 @@ async function bringUpEmulators(
       pid: emulators.pid,
       dynamodb: emulators.dynamodbEndpoint,
       sqs: emulators.sqsEndpoint,
+      s3: emulators.s3Endpoint,
       reused: !!reused,
       data_dir: dataDir,
     },
@@ -193,6 +199,8 @@ function clientEnv(config: SkytaskConfig): Record<string, string> {
     [SETTINGS.queues.env, config.queues && JSON.stringify(queueNames(config.queues))],
     [SETTINGS.dynamodbEndpoint.env, config.dynamodbEndpoint],
     [SETTINGS.sqsEndpoint.env, config.sqsEndpoint],
+    [SETTINGS.payloadBucket.env, config.payloadBucket],
+    [SETTINGS.s3Endpoint.env, config.s3Endpoint],
   ];
   return Object.fromEntries(pairs.filter((pair): pair is [string, string] => pair[1] !== undefined));
 }

@@ -19,6 +19,8 @@ export interface EmulatorState extends ProcessRecord {
   sqsEndpoint: string;
   /** The local PutEvents endpoint (absent in the state of an older start). */
   eventsEndpoint?: string;
+  /** S3 (s3rver): the payload bucket. Absent in the state of an older skytask's emulators. */
+  s3Endpoint?: string;
 }
 
 /** The worker (`skytask start`): its pid, JSON-RPC URL and shutdown grace. */

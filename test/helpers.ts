@@ -36,6 +36,12 @@ export function emulators(): Promise<Emulators> {
   return shared;
 }
 
+/**
+ * `env` for a stack without a payload bucket: kwargs over 100 KiB refused, results over
+ * 256 KiB a FAILURE — the item caps, as a runtime without SKYTASK_PAYLOAD_BUCKET has them.
+ */
+export const NO_PAYLOAD_BUCKET = { SKYTASK_PAYLOAD_BUCKET: '' };
+
 export interface TestStackOptions {
   /** A jobs module's exports. @default the sample jobs */
   jobs?: unknown;

@@ -16,6 +16,7 @@ import { jobInfoFromWire } from './wire.js';
 import { signature } from '../workflow.js';
 import { workflowFromWire, workflowToWire, type WorkflowState } from '../workflow-state.js';
 import { pollWorkflow } from './workflow-wait.js';
+import { refOf } from '../payloads/ref.js';
 
 export type DirectClientOptions<M> =
   | {
@@ -45,6 +46,10 @@ const publicTask = (task: Task) => fromWire(toWire(task));
 /** The public view of a workflow's state, its tasks' too. */
 const publicState = (state: WorkflowState) => workflowFromWire(workflowToWire(state));
 
+/** A queued task as the caller sees it: with the kwargs given, not the marker of their object (lib/payloads/). */
+const asQueued = (task: Task, kwargs: unknown) =>
+  publicTask(refOf(task.kwargs) ? { ...task, kwargs: JSON.parse(JSON.stringify(kwargs)) } : task);
+
 /**
  * A client over SQS and DynamoDB directly.
  * @example
@@ -67,12 +72,14 @@ export function createDirectClient<M = never>(options: DirectClientOptions<M>): 
           logger,
         );
   const { backend } = runtime;
+  /** A task read back, its payloads loaded from the bucket: the client is transparent to them. */
+  const loaded = async (task: Task) => publicTask(await backend.loadPayloads(task));
 
   async function waitForTask(task: string | Task, { timeout, signal }: WaitOptions = {}): Promise<any> {
     const id = typeof task === 'string' ? task : task.id;
     signal?.throwIfAborted();
     try {
-      return publicTask(await backend.waitForTask(id, timeout ?? Infinity, signal));
+      return loaded(await backend.waitForTask(id, timeout ?? Infinity, signal));
     } catch (err) {
       if (err instanceof WaitTimeoutError) {
         signal?.throwIfAborted();
@@ -85,15 +92,15 @@ export function createDirectClient<M = never>(options: DirectClientOptions<M>): 
   const client: SkytaskClient<any> = {
     async queueTask(job: string, kwargs?: unknown, options = {}): Promise<any> {
       const task = await backend.queueTask(job, kwargs ?? {}, options);
-      return task && publicTask(task);
+      return task && asQueued(task, kwargs ?? {});
     },
     async queueTasks(items) {
       const results = await backend.queueTasks(items.map(({ job, kwargs, options }) => ({ job, kwargs, options })));
-      return results.map((r) => (r.ok ? { ok: true, task: r.task && publicTask(r.task) } : r));
+      return results.map((r, n) => (r.ok ? { ok: true, task: r.task && asQueued(r.task, items[n].kwargs ?? {}) } : r));
     },
     async getTask(id) {
       const task = await backend.getTask(id);
-      return task ? publicTask(task) : null;
+      return task ? loaded(task) : null;
     },
     async getTasks(filter = {}) {
       const page = await backend.getTasks(filter);

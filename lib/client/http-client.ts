@@ -16,6 +16,8 @@ import { costParams, costReportFromWire, jobInfoFromWire } from './wire.js';
 import { signature, type Signature, type WorkflowSpec } from '../workflow.js';
 import { workflowFromWire } from '../workflow-state.js';
 import { pollWorkflow } from './workflow-wait.js';
+import { fetchPayloads, withUpload } from './uploads.js';
+import { MARKER } from '../payloads/ref.js';
 
 export type HttpAuth = 'none' | 'sigv4' | { sigv4: SigV4Options } | { token: string };
 
@@ -51,14 +53,17 @@ function queueParams(job: string, kwargs: unknown, options: QueueOptions = {}) {
   const json = toJson(kwargs ?? {}, 'kwargs');
   if ('problem' in json) throw new ValidationError(json.problem);
   const { id, expiry, delay, eta, traceparent, priority } = options;
-  return defined({ jobname: job, kwargs: kwargs ?? {}, id, expiry, delay, eta, traceparent, priority });
+  return {
+    params: defined({ jobname: job, kwargs: kwargs ?? {}, id, expiry, delay, eta, traceparent, priority }),
+    text: json.json,
+  };
 }
 
 const taskOrNull = (wire: unknown) => (wire ? fromWire(wire as TaskWire) : null);
 
 /** A workflow's task as the workflow methods take it: queue_task's params, `{ jobname, kwargs, delay… }`. */
 function taskParam(s: Signature) {
-  const { jobname, kwargs, ...options } = queueParams(s.job, s.kwargs, s.options);
+  const { jobname, kwargs, ...options } = queueParams(s.job, s.kwargs, s.options).params;
   return { jobname, kwargs, ...options };
 }
 
@@ -148,10 +153,18 @@ export function createTransport(options: HttpClientOptions, url: URL = new URL(o
   };
 }
 
-/** One item's params, or the error the client itself refuses it with (a mistyped option, kwargs JSON cannot carry). */
-function itemParams(item: { job: string; kwargs?: unknown; options?: QueueOptions }) {
+/**
+ * One item's params — its kwargs uploaded first when over the item budget (lib/client/uploads.ts)
+ * —, or the error the client itself refuses it with (a mistyped option, kwargs JSON cannot carry).
+ */
+async function itemParams(
+  rpc: Transport,
+  doFetch: typeof fetch,
+  item: { job: string; kwargs?: unknown; options?: QueueOptions },
+) {
   try {
-    return { params: queueParams(item.job, item.kwargs, item.options) };
+    const { params, text } = queueParams(item.job, item.kwargs, item.options);
+    return { params: await withUpload(rpc, doFetch, params, text) };
   } catch (err) {
     return { error: err as Error };
   }
@@ -164,11 +177,13 @@ function itemParams(item: { job: string; kwargs?: unknown; options?: QueueOption
  */
 async function queueTasksOver(
   rpc: Transport,
+  doFetch: typeof fetch,
   items: readonly { job: string; kwargs?: unknown; options?: QueueOptions }[],
 ) {
   const results: QueueResult[] = [];
   for (let i = 0; i < items.length; i += LIMITS.maxBatch) {
-    const checked = items.slice(i, i + LIMITS.maxBatch).map(itemParams);
+    const checked = [];
+    for (const item of items.slice(i, i + LIMITS.maxBatch)) checked.push(await itemParams(rpc, doFetch, item));
     const toSend = checked.filter((c) => c.params);
     const first = rpc.ids(toSend.length);
     const requests = toSend.map(({ params }, n) => ({ jsonrpc: '2.0', method: 'queue_task', params, id: first + n }));
@@ -191,14 +206,22 @@ async function queueTasksOver(
 }
 
 /** `waitForTask` over HTTP: `wait_for_task` calls of at most `waitCap` seconds until the caller's own timeout. */
-async function waitOver(rpc: Transport, waitCap: number, task: string | Task, { timeout, signal }: WaitOptions) {
+async function waitOver(
+  rpc: Transport,
+  doFetch: typeof fetch,
+  waitCap: number,
+  task: string | Task,
+  { timeout, signal }: WaitOptions,
+) {
   const id = typeof task === 'string' ? task : task.id;
   const deadline = timeout === undefined ? Infinity : Date.now() + timeout * 1000;
   for (;;) {
     signal?.throwIfAborted();
     const left = Math.max(0, (deadline - Date.now()) / 1000);
     try {
-      return fromWire(await rpc.call('wait_for_task', { id, timeout: Math.min(waitCap, left) }, signal));
+      return fromWire(
+        await fetchPayloads(doFetch, await rpc.call('wait_for_task', { id, timeout: Math.min(waitCap, left) }, signal)),
+      );
     } catch (err) {
       // The endpoint's cap passed, not the caller's timeout: ask again.
       if (!(err instanceof WaitTimeoutError) || Date.now() >= deadline) throw err;
@@ -237,17 +260,26 @@ export function createHttpClient<M = never>(options: HttpClientOptions): Skytask
   const rpc = createTransport(options, endpointUrl(options?.url));
   const waitCap = Math.min(options.waitCapSeconds ?? LIMITS.maxWaitSeconds, LIMITS.maxWaitSeconds);
   const { call } = rpc;
+  const doFetch = options.fetch ?? globalThis.fetch;
   const client: SkytaskClient<any> = {
-    queueTask: async (job: string, kwargs?: unknown, options?: QueueOptions): Promise<any> =>
-      taskOrNull(await call('queue_task', queueParams(job, kwargs, options))),
-    queueTasks: (items) => queueTasksOver(rpc, items),
-    getTask: async (id) => taskOrNull(await call('get_task', { id })),
+    async queueTask(job: string, kwargs?: unknown, options?: QueueOptions): Promise<any> {
+      const { params, text } = queueParams(job, kwargs, options);
+      const task = taskOrNull(await call('queue_task', await withUpload(rpc, doFetch, params, text)));
+      // A task whose kwargs were kept in S3 is answered with a link: the caller's own kwargs stand for it.
+      return task && MARKER in task.kwargs ? { ...task, kwargs: JSON.parse(text) } : task;
+    },
+    queueTasks: (items) => queueTasksOver(rpc, doFetch, items),
+    async getTask(id) {
+      const wire = await call('get_task', { id });
+      return wire ? fromWire(await fetchPayloads(doFetch, wire)) : null;
+    },
     async getTasks(filter = {}) {
       const { ids, name, status, fromTask, limit, cursor } = filter;
       const page = await call('get_tasks', defined({ ids, name, status, from_task: fromTask, limit, cursor }));
       return { tasks: (page.tasks as TaskWire[]).map(fromWire), cursor: page.cursor ?? null };
     },
-    waitForTask: (task: string | Task, wait: WaitOptions = {}): Promise<any> => waitOver(rpc, waitCap, task, wait),
+    waitForTask: (task: string | Task, wait: WaitOptions = {}): Promise<any> =>
+      waitOver(rpc, doFetch, waitCap, task, wait),
     revokeTask: async (id) => fromWire(await call('revoke_task', { id })),
     jobList: async (names) =>
       ((await call('job_list', names ? { jobnames: names } : {})) as Record<string, unknown>[]).map(jobInfoFromWire),

@@ -8,6 +8,7 @@ import type { TaskDeps } from '../tasks/deps.js';
 import { checkKwargs } from '../tasks/options.js';
 import { workflowInput } from '../tasks/workflow-input.js';
 import { createJobContext } from './job-context.js';
+import { kwargsCap, loadKwargs } from '../payloads/claim-check.js';
 import type { RunResult, StopReason } from './outcome.js';
 import { type Invocation, timeLimitOf } from './time-budget.js';
 import { startHeartbeat } from './heartbeat.js';
@@ -35,14 +36,17 @@ export interface AttemptInput {
 }
 
 /**
- * The kwargs `run` receives: the stored JSON, through the job's schema when it has one (its
- * output: transforms apply here). Stored kwargs the schema refuses now (it changed since the
- * task was queued) throw UnrecoverableError naming the field: no retry would pass.
+ * The kwargs `run` receives: the stored JSON — read back from the payload bucket when the
+ * task's item names an object (lib/payloads/claim-check.ts), and set on `view`, the task as
+ * `ctx.task` shows it — through the job's schema when it has one (its output: transforms
+ * apply here). Stored kwargs the schema refuses now (it changed since the task was queued)
+ * throw UnrecoverableError naming the field: no retry would pass.
  */
-async function kwargsForRun(job: Job, task: Task): Promise<Kwargs> {
-  if (!job.schema) return task.kwargs;
+async function kwargsForRun(deps: TaskDeps, job: Job, view: Task): Promise<Kwargs> {
+  view.kwargs = await loadKwargs(deps, view);
+  if (!job.schema) return view.kwargs;
   try {
-    return (await checkKwargs(task.kwargs, job.schema)).value;
+    return (await checkKwargs(view.kwargs, job.schema, kwargsCap(deps))).value;
   } catch (err) {
     if (!(err instanceof ValidationError)) throw err;
     throw new UnrecoverableError(`the stored kwargs do not pass the job's schema: ${err.message}`, { cause: err });
@@ -70,8 +74,10 @@ export async function runAttempt(deps: TaskDeps, input: AttemptInput): Promise<R
   const limitTimer = Number.isFinite(limit.seconds)
     ? setTimeout(() => halt({ kind: 'time-limit', ...limit }), Math.max(0, limit.seconds) * 1000)
     : undefined;
+  // The job's view of its task: its kwargs as read back when kept in the payload bucket.
+  const view = { ...task };
   const ctx = createJobContext(deps, {
-    task,
+    task: view,
     job,
     log: input.log,
     signal: abort.signal,
@@ -82,7 +88,7 @@ export async function runAttempt(deps: TaskDeps, input: AttemptInput): Promise<R
   worker.running.add(task.id);
   try {
     const run = Promise.resolve()
-      .then(() => Promise.all([kwargsForRun(job, task), workflowInput(deps, task)]))
+      .then(() => Promise.all([kwargsForRun(deps, job, view), workflowInput(deps, task)]))
       .then(([kwargs, flowInput]) => job.run(ctx, kwargs, flowInput))
       .then(
         (value): RunResult => ({ value }),

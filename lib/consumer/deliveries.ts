@@ -1,3 +1,4 @@
+import { within } from '../concurrency.js';
 import { decodeEnvelope, taskIdOf } from '../envelope.js';
 import { UnrecoverableError, ValidationError } from '../errors.js';
 import type { Job } from '../job.js';
@@ -19,10 +20,12 @@ import { runAttempt } from './attempt.js';
 import { arrival, forwardTask, producerPriority } from './forward.js';
 import { passKeyLimits, waitForKeyLimit } from './key-limits.js';
 import { recordProducerTask } from './producer.js';
+import { keptResult } from './kept-result.js';
 import type { TaskProgress } from '../progress.js';
 import { type BatchInvocation, DEFER_SECONDS, hasFairRun } from './time-budget.js';
 import { outcomeOf } from './outcome.js';
 import { runUsage } from './usage.js';
+import { resultCap } from '../payloads/claim-check.js';
 
 /** Thrown for a message that must go back to the queue and be delivered again later. */
 export class RetryLaterError extends Error {}
@@ -170,7 +173,7 @@ async function claimAndRun(
     run = { error: new UnrecoverableError("the job returned another task's ctx.awaitChildren") };
   }
   const outcome: Outcome | undefined = run
-    ? outcomeOf(task, job!, run, deps.clock())
+    ? await keptResult(deps, task, outcomeOf(task, job!, run, deps.clock(), Math.random, resultCap(deps)))
     : { status: 'FAILURE', error: `unknown job "${task.name}"`, time: deps.clock() };
   if (outcome) {
     const seen = { batchSize, heartbeats: beats.count, seconds: outcome.time - now, retry: outcome.status === 'RETRY' };
@@ -197,13 +200,6 @@ async function claimAndRun(
   // A new message for the next attempt: the retry does not spend this message's receive
   // budget. If the send fails, this message comes back and finds RETRY.
   await sendTaskMessage(deps, ended);
-}
-
-/** `promise`'s value, or `fallback` if it takes longer than `ms`. */
-function within<T>(promise: Promise<T>, ms: number, fallback: T): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<T>((resolve) => (timer = setTimeout(resolve, ms, fallback)));
-  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }
 
 function logEnd(log: Logger, task: Task, outcome: Outcome, started: number): void {

@@ -4,6 +4,7 @@ import { toJson } from '../json.js';
 import { cutBytes } from '../bytes.js';
 import { LIMITS, TRUNCATED } from '../limits.js';
 import { retryDelay } from '../retry.js';
+import { MARKER, refuseMarker } from '../payloads/ref.js';
 import type { Outcome } from '../store.js';
 import type { AttemptError, Task } from '../task.js';
 
@@ -23,8 +24,9 @@ export const ERRORS_KEPT = 10;
 
 /**
  * The decision at the end of an attempt, pure: SUCCESS with the result's JSON (a result
- * JSON cannot carry as it is — a Set, NaN…, see `toJson` —, or over `LIMITS.resultBytes`
- * of it, fails the task instead, naming the path), REVOKED when a
+ * JSON cannot carry as it is — a Set, NaN…, see `toJson` —, or over `maxResultBytes` of it
+ * (`LIMITS.resultBytes`; `LIMITS.payloadBytes` with a payload bucket), or an object with the
+ * payload marker's key, fails the task instead, naming the path), REVOKED when a
  * revoke stopped it, RETRY or FAILURE for an error (see `failedOutcome`). Undefined when
  * the attempt lost its claim: a newer attempt owns the task and nothing may be recorded.
  * `time` is when the attempt ended (epoch seconds); `random` feeds the retry jitter.
@@ -35,6 +37,7 @@ export function outcomeOf(
   run: RunResult,
   time: number,
   random = Math.random,
+  maxResultBytes: number = LIMITS.resultBytes,
 ): Outcome | undefined {
   if ('stopped' in run) {
     const stop = run.stopped;
@@ -51,9 +54,19 @@ export function outcomeOf(
     const why = `the job returned a result that is not JSON-serializable: ${size.problem}`;
     return failedOutcome(task, job, new UnrecoverableError(why), time);
   }
-  if (size.bytes > LIMITS.resultBytes) {
-    const why = `the job's result is ${size.bytes} bytes, over the ${LIMITS.resultBytes}-byte limit`;
+  if (size.bytes > maxResultBytes) {
+    const why = `the job's result is ${size.bytes} bytes, over the ${maxResultBytes}-byte limit`;
     return failedOutcome(task, job, new UnrecoverableError(why), time);
+  }
+  try {
+    refuseMarker(run.value, 'result');
+  } catch (err) {
+    return failedOutcome(
+      task,
+      job,
+      new UnrecoverableError(`the job returned a result with the key "${MARKER}": ${(err as Error).message}`),
+      time,
+    );
   }
   return { status: 'SUCCESS', resultJson: size.json, time, errors: historyOf(task.errors) };
 }

@@ -15,9 +15,9 @@ export type RpcAccess = 'all' | 'read';
 /**
  * The methods the read route serves: they change no task and send no message. A method not
  * listed here (queue_task, revoke_task, delete_tasks, redrive_dead_letters,
- * purge_dead_letters, queue_chain, queue_group, queue_chord, revoke_workflow, and any new
- * one until it is added) is refused there with -32601. `list_dead_letters` reads task
- * records and SQS's counts only: it receives no letter.
+ * purge_dead_letters, queue_chain, queue_group, queue_chord, revoke_workflow, presign_kwargs —
+ * which grants an upload —, and any new one until it is added) is refused there with -32601.
+ * `list_dead_letters` reads task records and SQS's counts only: it receives no letter.
  */
 export const READ_METHODS: ReadonlySet<string> = new Set([
   'ping',

@@ -24,11 +24,14 @@ import {
 } from './params.js';
 import { decodeIdsCursor, fitIds, fitListing } from './reply-size.js';
 import { workflowMethods } from './workflow-methods.js';
+import type { PayloadStore } from '../payload-store.js';
+import { presentListing, presentTask } from '../payloads/present.js';
 
 /** Names that `queue_task` keeps for itself; a job kwarg with such a name goes in `kwargs`. */
 export const RESERVED_QUEUE_PARAMS = [
   'jobname',
   'kwargs',
+  'kwargs_ref',
   'id',
   'expiry',
   'delay',
@@ -58,9 +61,15 @@ export interface RpcServices {
   backend: Backend;
   registry: JobRegistry;
   scheduler: Scheduler;
+  /** The payload bucket, when there is one (lib/payloads/). */
+  payloads?: PayloadStore;
 }
 
-const wire = (task: Task | null | undefined) => (task ? toWire(task) : null);
+const now = () => Date.now() / 1000;
+
+/** A task on the wire, its payloads inline while the reply fits (`get_task`) or as links (lib/payloads/present.ts). */
+const wire = async (s: RpcServices, task: Task | null | undefined, inline = false) =>
+  task ? presentTask(s.payloads, toWire(task), { inline, now: now() }) : null;
 
 const depthToWire = ({ queued, delayed, inFlight }: QueueDepth) => ({ queued, delayed, in_flight: inFlight });
 
@@ -72,15 +81,17 @@ const queueToWire = ({ queue, lanes, deadLetters }: QueueStats['queues'][number]
 });
 
 /** `queue_task`: kwargs as the other named params (Pulsar style) or as `kwargs`, not both. */
-async function queueTaskMethod({ backend }: RpcServices, params: Params, ctx: RpcCallContext) {
+async function queueTaskMethod(s: RpcServices, params: Params, ctx: RpcCallContext) {
   const jobname = requiredString(params, 'jobname');
   const named = Object.keys(params).filter((k) => !(RESERVED_QUEUE_PARAMS as readonly string[]).includes(k));
   if (params.kwargs !== undefined && named.length) {
     throw invalid(`give kwargs either as named params or in "kwargs", not both (found ${named.join(', ')})`);
   }
+  if (params.kwargs_ref !== undefined && (params.kwargs !== undefined || named.length)) {
+    throw invalid('give kwargs or kwargs_ref (an upload), not both');
+  }
   if (params.meta !== undefined) throw invalid('meta is not supported yet');
-  const kwargs = params.kwargs ?? Object.fromEntries(named.map((k) => [k, params[k]]));
-  const task = await backend.queueTask(jobname, kwargs, {
+  const options = {
     id: params.id as string | undefined,
     expiry: params.expiry as number | undefined,
     delay: params.delay as number | undefined,
@@ -88,12 +99,16 @@ async function queueTaskMethod({ backend }: RpcServices, params: Params, ctx: Rp
     traceparent: params.traceparent as string | undefined,
     priority: params.priority as Priority | undefined,
     caller: ctx.caller,
-  });
-  return wire(task);
+  };
+  if (params.kwargs_ref !== undefined) {
+    return wire(s, await s.backend.queueUploaded(jobname, params.kwargs_ref, options));
+  }
+  const kwargs = params.kwargs ?? Object.fromEntries(named.map((k) => [k, params[k]]));
+  return wire(s, await s.backend.queueTask(jobname, kwargs, options));
 }
 
 /** `get_tasks`: any combination of ids, name, status and from_task, with limit and cursor. */
-async function getTasksMethod({ backend }: RpcServices, params: Params) {
+async function getTasksMethod({ backend, payloads }: RpcServices, params: Params) {
   const status = params.status;
   if (status !== undefined && status !== null && !isStatus(status)) {
     throw invalid('status must be one of QUEUED, STARTED, RETRY, WAITING, REVOKED, FAILURE, SUCCESS');
@@ -109,18 +124,18 @@ async function getTasksMethod({ backend }: RpcServices, params: Params) {
     limit: optionalNumber(params, 'limit', 1, LIMITS.maxListLimit, true),
     cursor: ids ? undefined : cursor,
   });
-  const tasks = page.tasks.map(toWire);
+  const tasks = await presentListing(payloads, page.tasks.map(toWire), now());
   // Pages stop early rather than outgrow Lambda's 6 MB response (lib/rpc/reply-size.ts).
   return ids ? fitIds(tasks, ids, offset) : fitListing(tasks, page.cursor);
 }
 
 /** `list_dead_letters`: a page of the tasks marked dead-lettered, SQS's count of letters, and those without a task. */
-async function listDeadLettersMethod({ backend }: RpcServices, params: Params) {
+async function listDeadLettersMethod({ backend, payloads }: RpcServices, params: Params) {
   const page = await backend.listDeadLetters({
     limit: optionalNumber(params, 'limit', 1, LIMITS.maxListLimit, true),
     cursor: optionalString(params, 'cursor'),
   });
-  const listing = fitListing(page.tasks.map(toWire), page.cursor);
+  const listing = fitListing(await presentListing(payloads, page.tasks.map(toWire), now()), page.cursor);
   // Cut to fit the reply, the page no longer lists every marked task.
   const unrecorded = listing.tasks.length === page.tasks.length ? page.unrecorded : null;
   return { ...listing, messages: page.messages, unrecorded };
@@ -148,7 +163,7 @@ export function rpcMethods(s: RpcServices): Record<string, Method> {
     },
     next_scheduled_tasks: { positional: ['jobnames'], accepts: ['jobnames'], call: (p) => nextScheduledTasks(s, p) },
     queue_task: { positional: ['jobname', 'kwargs'], call: (p, ctx) => queueTaskMethod(s, p, ctx) },
-    get_task: { ...byId, call: async (p) => wire(await backend.getTask(requiredKey(p, 'id', TASK_KEY))) },
+    get_task: { ...byId, call: async (p) => wire(s, await backend.getTask(requiredKey(p, 'id', TASK_KEY)), true) },
     get_tasks: {
       positional: [],
       accepts: ['ids', 'name', 'status', 'from_task', 'limit', 'cursor'],
@@ -161,7 +176,7 @@ export function rpcMethods(s: RpcServices): Record<string, Method> {
         const id = requiredKey(params, 'id', TASK_KEY);
         const timeout = optionalNumber(params, 'timeout', 0, 86_400) ?? LIMITS.maxWaitSeconds;
         // Capped below API Gateway's 30 s: past it the caller gets -32001 and calls again.
-        return toWire(await backend.waitForTask(id, Math.min(timeout, LIMITS.maxWaitSeconds)));
+        return wire(s, await backend.waitForTask(id, Math.min(timeout, LIMITS.maxWaitSeconds)), true);
       },
     },
     num_tasks: { positional: [], accepts: [], call: () => backend.numTasks() },
@@ -174,7 +189,12 @@ export function rpcMethods(s: RpcServices): Record<string, Method> {
       },
     },
     cost: { positional: ['jobnames'], accepts: COST_PARAMS, call: (p) => costMethod(backend, p) },
-    revoke_task: { ...byId, call: async (p) => toWire(await backend.revokeTask(requiredKey(p, 'id', TASK_KEY))) },
+    revoke_task: { ...byId, call: async (p) => wire(s, await backend.revokeTask(requiredKey(p, 'id', TASK_KEY))) },
+    presign_kwargs: {
+      positional: ['size', 'sha256', 'id'],
+      accepts: ['size', 'sha256', 'id'],
+      call: (p) => backend.presignKwargs({ size: p.size, sha256: p.sha256, id: p.id }),
+    },
     redrive_dead_letters: {
       positional: ['limit'],
       accepts: ['limit'],

@@ -20,6 +20,8 @@ import type { WorkflowSpec } from '../workflow.js';
 import type { WorkflowState } from '../workflow-state.js';
 import { getWorkflowState, queuedState, type WorkflowPage } from './workflow-inspect.js';
 import { queueWorkflow } from './workflow-queue.js';
+import { dropObjects, loadPayloads, objectsOf } from '../payloads/claim-check.js';
+import { type KwargsUpload, presignKwargs, queueUploaded } from '../payloads/uploads.js';
 
 /**
  * The task backend (Pulsar's TaskBackend): queueing and inspecting tasks. What the JSON-RPC
@@ -59,8 +61,14 @@ export interface Backend {
   getWorkflow(id: string, page?: WorkflowPage): Promise<WorkflowState>;
   /** Revoke every task of a workflow that is not ready (lib/tasks/revoke.ts). */
   revokeWorkflow(id: string): Promise<RevokeWorkflowResult>;
-  /** Delete tasks; returns the ids that existed. */
+  /** Delete tasks, and the payload objects they name; returns the ids that existed. */
   deleteTasks(ids: string[]): Promise<string[]>;
+  /** A presigned PUT for large kwargs (`presign_kwargs`, lib/payloads/uploads.ts). */
+  presignKwargs(params: { size: unknown; sha256: unknown; id?: unknown }): Promise<KwargsUpload>;
+  /** Queue a task with uploaded kwargs (`queue_task` with `kwargs_ref`, lib/payloads/uploads.ts). */
+  queueUploaded(jobName: string, ref: unknown, options?: QueueTaskOptions): Promise<Task | null>;
+  /** The task with its kwargs and result read back from the payload bucket when its item names objects (lib/payloads/). */
+  loadPayloads(task: Task): Promise<Task>;
   /** Delete every task and message (tests, local resets). */
   flush(): Promise<void>;
 }
@@ -89,7 +97,16 @@ export function createBackend(input: TaskDepsInput): Backend {
     queueWorkflow: async (spec, origin) => queuedState(await queueWorkflow(deps, spec, origin)) as WorkflowState<any>,
     getWorkflow: (id, page) => getWorkflowState(deps, id, page),
     revokeWorkflow: (id) => revokeWorkflow(deps, id),
-    deleteTasks: (ids) => store.deleteTasks(ids),
+    async deleteTasks(ids) {
+      const named = deps.payloads ? await store.getTasks(ids) : [];
+      const deleted = await store.deleteTasks(ids);
+      const keys = named.filter((t) => deleted.includes(t.id)).flatMap((t) => objectsOf(t).map((ref) => ref.key));
+      await dropObjects(deps, keys);
+      return deleted;
+    },
+    loadPayloads: (task) => loadPayloads(deps, task),
+    presignKwargs: (params) => presignKwargs(deps, params),
+    queueUploaded: (jobName, ref, options = {}) => queueUploaded(deps, jobName, ref, options),
     async flush() {
       await store.flush();
       await queue.purge();

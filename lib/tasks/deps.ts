@@ -4,6 +4,7 @@ import type { TaskQueue } from '../queue.js';
 import type { JobRegistry } from '../registry.js';
 import type { TaskStore } from '../store.js';
 import type { TaskTimer } from '../timer.js';
+import type { PayloadStore } from '../payload-store.js';
 import { LIMITS } from '../limits.js';
 import type { TaskMetrics } from '../metrics.js';
 
@@ -33,6 +34,8 @@ export interface TaskDeps {
   events?: EventPublisher;
   /** Where starts and ends of tasks are counted (EMF lines: lib/metrics.ts); none: not counted. */
   metrics?: TaskMetrics;
+  /** Keeps kwargs and results over the item budget (lib/payloads/); without one they are refused over it. */
+  payloads?: PayloadStore;
 }
 
 /** `TaskDeps` with the clock and the queue delay left to their defaults. */

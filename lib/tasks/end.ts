@@ -5,6 +5,7 @@ import type { EndedStatus } from '../workflow-store.js';
 import type { TaskDeps } from './deps.js';
 import { settleWorkflowTask } from './workflow-settle.js';
 import { publishChange } from './publish.js';
+import { expirePayloads } from '../payloads/claim-check.js';
 
 /**
  * How a task (or one attempt of it) ends:
@@ -53,6 +54,7 @@ export async function endTask(deps: TaskDeps, id: string, end: TaskEnd): Promise
   const ended = await recordEnd(deps, id, end);
   if ('permit' in end && end.permit) await releasePermit(deps, end.permit);
   if (ended?.lockId && isReady(ended.status)) await deps.store.releaseLock(ended.lockId, id);
+  if (ended && isReady(ended.status)) await expirePayloads(deps, ended);
   if (ended) deps.metrics?.ended(ended, 'outcome' in end ? end.outcome : undefined);
   if (ended) await publishChange(deps, ended);
   if (ended && isReady(ended.status)) await settleWorkflowTask(deps, ended, endTask);

@@ -6,6 +6,7 @@ import { taskLimits } from '../key-limits.js';
 import { canonicalJson, lockIdFor } from '../keys.js';
 import { taskLogger } from '../log.js';
 import { DEFAULT_PRIORITY } from '../priority.js';
+import { type AcceptedUpload, dropObjects, kwargsCap, loadKwargs, offloadKwargs } from '../payloads/claim-check.js';
 import type { Task } from '../task.js';
 import type { TaskDeps } from './deps.js';
 import { takeLock } from './lock.js';
@@ -40,6 +41,8 @@ export interface RequestOrigin {
   sentAt?: number;
   /** The task's share of the send request its message will go in (its cost). @default 1 */
   sendShare?: number;
+  /** The caller's upload the kwargs came from (`queue_task`'s `kwargs_ref`, read by `readUpload`). */
+  upload?: AcceptedUpload;
 }
 
 const withoutUndefined = <T extends object>(value: T): T =>
@@ -47,8 +50,8 @@ const withoutUndefined = <T extends object>(value: T): T =>
 
 /**
  * The new task's record, before it is written (stored: the kwargs' JSON, the schema's
- * input). The checks of `recordTask`: throws ValidationError for an unknown job, bad
- * kwargs or options.
+ * input), and its kwargs' JSON text. The checks of `recordTask`: throws ValidationError for
+ * an unknown job, bad kwargs or options.
  */
 export async function buildTask(
   deps: TaskDeps,
@@ -56,10 +59,10 @@ export async function buildTask(
   kwargs: unknown,
   options: QueueTaskOptions,
   origin: RequestOrigin,
-): Promise<Task> {
+): Promise<{ task: Task; text: string }> {
   const now = origin.sentAt ?? deps.clock();
   const job = deps.registry.require(jobName);
-  const args = await checkKwargs(kwargs, job.schema);
+  const args = await checkKwargs(kwargs, job.schema, kwargsCap(deps));
   const eta = checkOptions(options, now);
   // A limit's key is the caller's data: a key function that throws or gives no key refuses the task now.
   taskLimits(job, args.value);
@@ -72,7 +75,7 @@ export async function buildTask(
   const expiresIn = options.expiry ?? (job.expires || undefined);
   // Recorded when not `default`: the lane every message of the task goes to (lib/tasks/send.ts).
   const priority = options.priority ?? job.priority;
-  return withoutUndefined({
+  const task: Task = withoutUndefined({
     id: origin.derivedId ?? options.id ?? randomUUID(),
     name: job.name,
     status: 'QUEUED',
@@ -87,6 +90,7 @@ export async function buildTask(
     traceparent: options.traceparent !== undefined ? checkTraceparent(options.traceparent) : ambientTraceparent(),
     priority: priority === DEFAULT_PRIORITY ? undefined : priority,
   });
+  return { task, text: args.text };
 }
 
 /**
@@ -104,8 +108,10 @@ export function isSameRequest(task: Pick<Task, 'name' | 'kwargs'>, job: string, 
  * enqueue), else ConflictError (→ -32003, `data.task`): a task id names one request, so
  * nothing queued under an existing id changes the task it names.
  */
-function existingAnswer(existing: Task, task: Task): Recorded {
-  if (isSameRequest(existing, task.name, task.kwargs)) return { task: existing, created: false };
+async function existingAnswer(deps: TaskDeps, existing: Task, task: Task): Promise<Recorded> {
+  // Kwargs kept in the payload bucket are compared as they are: read back.
+  const kwargs = await loadKwargs(deps, existing);
+  if (isSameRequest({ ...existing, kwargs }, task.name, task.kwargs)) return { task: existing, created: false };
   const what = existing.name === task.name ? 'other kwargs' : `job "${existing.name}", not "${task.name}"`;
   throw new ConflictError(`task ${existing.id} exists with ${what}: a task id names one request`, existing);
 }
@@ -128,43 +134,52 @@ export async function recordTask(
   options: QueueTaskOptions = {},
   origin: RequestOrigin = {},
 ): Promise<Recorded | null> {
-  const task = await buildTask(deps, jobName, kwargs, options, origin);
-  return writeTask(deps, task, origin.derivedId !== undefined || options.id !== undefined, origin.sendShare);
+  const { task, text } = await buildTask(deps, jobName, kwargs, options, origin);
+  const lookFirst = origin.derivedId !== undefined || options.id !== undefined;
+  return writeTask(deps, task, lookFirst, origin.sendShare, { text, upload: origin.upload });
 }
 
 /**
- * Write a built task (`buildTask`): its lock first when it has one, then the record; an
- * id that exists answers as `recordTask` says. With `lookFirst`, the id is looked up before
- * the lock is taken (an id that may exist: a caller's, a derived one); without, a taken id
- * is found by the create's condition. `sendShare`: the task's share of the send request its
- * message will go in (its cost; `batchShare`).
+ * Write a built task (`buildTask`): its lock first when it has one, then its kwargs to the
+ * payload bucket when over the item budget (`payload`: their JSON text, or the caller's
+ * upload they came from), then the record; an id that exists answers as `recordTask` says.
+ * With `lookFirst`, the id is looked up before the lock is taken (an id that may exist: a
+ * caller's, a derived one); without, a taken id is found by the create's condition.
+ * `sendShare`: the task's share of the send request its message will go in (its cost;
+ * `batchShare`).
  */
 export async function writeTask(
   deps: TaskDeps,
   task: Task,
   lookFirst: boolean,
   sendShare = 1,
+  payload: { text?: string; upload?: AcceptedUpload } = {},
 ): Promise<Recorded | null> {
   const { store } = deps;
   if (lookFirst) {
     const existing = await store.getTask(task.id);
-    if (existing) return existingAnswer(existing, task);
+    if (existing) return existingAnswer(deps, existing, task);
   }
   if (task.lockId && !(await takeLock(store, task.lockId, task.id))) {
     deps.logger.info({ job: task.name, lock_id: task.lockId }, 'not queued: an equal task is not finished');
     return null;
   }
+  // Kwargs over the item budget go to the payload bucket first: the record names the object.
+  const stored = deps.payloads
+    ? await offloadKwargs(deps, task, payload.text ?? JSON.stringify(task.kwargs), payload.upload)
+    : { task, key: undefined };
   try {
-    await store.createTask(task, { sqsRequests: sendShare });
+    await store.createTask(stored.task, { sqsRequests: sendShare });
   } catch (err) {
     if (task.lockId) await store.releaseLock(task.lockId, task.id);
+    if (stored.key) await dropObjects(deps, [stored.key]);
     // A concurrent call with the same id won the create: that task is the answer, or the conflict.
     if (!(err instanceof TaskExistsError)) throw err;
     const existing = await store.getTask(task.id);
-    return existing ? existingAnswer(existing, task) : null;
+    return existing ? existingAnswer(deps, existing, task) : null;
   }
-  await publishChange(deps, task);
-  return { task, created: true };
+  await publishChange(deps, stored.task);
+  return { task: stored.task, created: true };
 }
 
 /**

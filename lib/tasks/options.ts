@@ -8,6 +8,7 @@ import { utf8Bytes } from '../bytes.js';
 import { LIMITS } from '../limits.js';
 import { checkTraceparent } from '../trace.js';
 import { checkPriority, type Priority } from '../priority.js';
+import { refuseMarker } from '../payloads/ref.js';
 
 /** The options of `queue_task` (and of the clients' `queueTask`). Times in seconds. */
 export interface QueueTaskOptions {
@@ -43,12 +44,16 @@ export interface CheckedKwargs {
   json: Kwargs;
   /** The schema's output (a Date for a date string…); `json` itself when the job has no schema. */
   value: Kwargs;
+  /** `json` as JSON text. */
+  text: string;
 }
 
 /**
  * Check a task's kwargs: a plain JSON object, nesting at most `LIMITS.maxDepth` levels, with
  * nothing JSON would change silently (`toJson`: a Set, a Map, NaN…, refused naming the path,
- * `kwargs.tags: a Set is not JSON`), at most `LIMITS.kwargsBytes` UTF-8 bytes of JSON; then,
+ * `kwargs.tags: a Set is not JSON`), without the payload marker's key (lib/payloads/ref.ts), at
+ * most `maxBytes` UTF-8 bytes of JSON (`LIMITS.kwargsBytes`; `LIMITS.payloadBytes` with a
+ * payload bucket: lib/payloads/claim-check.ts, `kwargsCap`); then,
  * when the job has a schema, its JSON copy through the schema (which may answer
  * asynchronously), refusing any key the schema dropped. The one check of every way in
  * (queue_task, the clients, sub-tasks, producer messages, periodic fires) and of the
@@ -58,24 +63,29 @@ export interface CheckedKwargs {
  * in its message (`kwargs.b: Expected number, received string`) and its `data`
  * (`{ issues: [{ path: ['b'], message }] }`).
  */
-export async function checkKwargs(kwargs: unknown, schema?: KwargsSchema): Promise<CheckedKwargs> {
+export async function checkKwargs(
+  kwargs: unknown,
+  schema?: KwargsSchema,
+  maxBytes: number = LIMITS.kwargsBytes,
+): Promise<CheckedKwargs> {
   if (!kwargs || typeof kwargs !== 'object' || Array.isArray(kwargs)) {
     throw new ValidationError('kwargs must be a JSON object');
   }
+  refuseMarker(kwargs, 'kwargs');
   const size = toJson(kwargs, 'kwargs', LIMITS.maxDepth);
   if ('problem' in size) throw new ValidationError(size.problem);
-  if (size.bytes > LIMITS.kwargsBytes) {
-    throw new ValidationError(`kwargs are ${size.bytes} bytes, over the ${LIMITS.kwargsBytes}-byte limit`, {
+  if (size.bytes > maxBytes) {
+    throw new ValidationError(`kwargs are ${size.bytes} bytes, over the ${maxBytes}-byte limit`, {
       bytes: size.bytes,
-      limit: LIMITS.kwargsBytes,
+      limit: maxBytes,
     });
   }
   const json: Kwargs = JSON.parse(size.json);
-  if (!schema) return { json, value: json };
+  if (!schema) return { json, value: json, text: size.json };
   // The schema reads its own copy: a transform that mutates its input changes neither what
   // is stored nor what the dropped keys are compared with.
   const result = await schema['~standard'].validate(JSON.parse(size.json));
-  return { json, value: kwargsFromResult(result, json) };
+  return { json, value: kwargsFromResult(result, json), text: size.json };
 }
 
 /** The option names `queue_task` takes (a caller may not give `fromTask`/`caller` over JSON-RPC; the entry points set them). */

@@ -1,3 +1,4 @@
+import { revivePayloads } from '../payloads/claim-check.js';
 import { decodeEnvelope, taskIdOf } from '../envelope.js';
 import { messageLogger, taskLogger } from '../log.js';
 import type { ReceivedMessage } from '../queue.js';
@@ -109,6 +110,8 @@ async function redriveOne(deps: TaskDeps, message: ReceivedMessage, result: Redr
   }
   const task = await deps.store.requeue(id);
   if (task) {
+    // Its kwargs object was tagged to expire when the task ended: it runs again, so it is kept again.
+    await revivePayloads(deps, task);
     await publishChange(deps, task);
     await sendTaskMessage(deps, task);
     result.moved.push(task.id);

@@ -2,6 +2,7 @@ import { UnrecoverableError } from '../errors.js';
 import { workflowRoleOf, workflowTaskId } from '../keys.js';
 import { fromWire, type Task, toWire } from '../task.js';
 import type { MemberOutcome } from '../workflow.js';
+import { loadPayloads, loadResult } from '../payloads/claim-check.js';
 import type { WorkflowRecord } from '../workflow-store.js';
 import type { TaskDeps } from './deps.js';
 
@@ -12,20 +13,27 @@ const PAGE = 100;
 const publicTask = (task: Task) => fromWire(toWire(task));
 
 /** A chord's members as they are now, in order; a member with no record (deleted, past its retention) is undefined. */
-async function members(deps: Pick<TaskDeps, 'store'>, workflow: WorkflowRecord): Promise<(Task | undefined)[]> {
+async function members(
+  deps: Pick<TaskDeps, 'store' | 'payloads'>,
+  workflow: WorkflowRecord,
+): Promise<(Task | undefined)[]> {
   const all: (Task | undefined)[] = [];
   for (let first = 0; first < workflow.size; first += PAGE) {
     const ids = Array.from({ length: Math.min(PAGE, workflow.size - first) }, (_, n) =>
       workflowTaskId(workflow.id, first + n),
     );
-    const found = new Map((await deps.store.getTasks(ids)).map((t) => [t.id, t]));
+    // A result kept in the payload bucket (docs/payloads.md) is read back.
+    const tasks = await Promise.all(
+      (await deps.store.getTasks(ids)).map(async (t) => ({ ...t, result: await loadResult(deps, t) })),
+    );
+    const found = new Map(tasks.map((t) => [t.id, t]));
     all.push(...ids.map((id) => found.get(id)));
   }
   return all;
 }
 
 /** A chord callback's input: every result (`all`: each member must have succeeded), or every outcome (`allSettled`). */
-async function callbackInput(deps: Pick<TaskDeps, 'store'>, workflow: WorkflowRecord): Promise<unknown[]> {
+async function callbackInput(deps: Pick<TaskDeps, 'store' | 'payloads'>, workflow: WorkflowRecord): Promise<unknown[]> {
   const tasks = await members(deps, workflow);
   return tasks.map((task, n): unknown => {
     const id = workflowTaskId(workflow.id, n);
@@ -48,12 +56,12 @@ async function callbackInput(deps: Pick<TaskDeps, 'store'>, workflow: WorkflowRe
  * their outcomes (`allSettled`); an error path, the failed task (its `from_task`). Anything
  * else gets undefined. Throws UnrecoverableError when what it needs is gone.
  */
-export async function workflowInput(deps: Pick<TaskDeps, 'store'>, task: Task): Promise<unknown> {
+export async function workflowInput(deps: Pick<TaskDeps, 'store' | 'payloads'>, task: Task): Promise<unknown> {
   const role = workflowRoleOf(task.id);
   if (!role) return undefined;
   if ('role' in role && role.role === 'error') {
     const failed = task.fromTask ? await deps.store.getTask(task.fromTask) : undefined;
-    return failed && publicTask(failed);
+    return failed && publicTask(await loadPayloads(deps, failed));
   }
   const workflow = await deps.store.getWorkflow(role.workflowId);
   if (!workflow) return undefined;
@@ -62,5 +70,5 @@ export async function workflowInput(deps: Pick<TaskDeps, 'store'>, task: Task): 
   const before = await deps.store.getTask(workflowTaskId(workflow.id, role.index - 1));
   if (before?.status !== 'SUCCESS')
     throw new UnrecoverableError(`the step before, ${workflowTaskId(workflow.id, role.index - 1)}, is gone`);
-  return before.result ?? null;
+  return (await loadResult(deps, before)) ?? null;
 }

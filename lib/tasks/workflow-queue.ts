@@ -80,7 +80,7 @@ async function build(deps: TaskDeps, p: Planned, origin: WorkflowOrigin): Promis
       );
     }
     const options = { ...(p.waits ? {} : timing), fromTask: origin.fromTask, caller: origin.caller };
-    const task = await buildTask(deps, signature.job, signature.kwargs ?? {}, options, { derivedId: p.id });
+    const { task } = await buildTask(deps, signature.job, signature.kwargs ?? {}, options, { derivedId: p.id });
     if (!p.waits) return task;
     const { eta: _eta, expiry: _expiry, ...waiting } = task;
     return { ...waiting, status: 'WAITING' };

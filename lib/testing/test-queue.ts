@@ -13,6 +13,7 @@ import { isReady, type Task } from '../task.js';
 import type { QueueTaskOptions } from '../tasks/options.js';
 import { createFakeClock, DEFAULT_START, type FakeClock } from './fake-clock.js';
 import { createMemoryTimer, type MemoryTimer } from '../memory/memory-timer.js';
+import { createMemoryPayloads, type MemoryPayloads } from '../memory/memory-payloads.js';
 import { drainQueue, type RunOptions, type RunReport } from './drain.js';
 import type { WorkflowSpec } from '../workflow.js';
 import type { WorkflowState } from '../workflow-state.js';
@@ -48,6 +49,8 @@ export interface TestQueue<J extends JobMap = AnyJobs> {
   readonly clock: FakeClock;
   /** The runtime underneath (store, queue, backend, consumer, scheduler, rpc). */
   readonly runtime: Runtime;
+  /** The payload bucket, in memory: kwargs and results over the item budget, with S3's lifecycle on the fake clock. */
+  readonly payloads: MemoryPayloads;
   /** Queue a task, as the clients do (kwargs checked, typed by the jobs module). Null: non-overlap held it back. */
   queueTask<N extends keyof J & string>(job: N, ...args: QueueArgs<J[N]['kwargs']>): Promise<TaskOf<J, N> | null>;
   /**
@@ -57,7 +60,7 @@ export interface TestQueue<J extends JobMap = AnyJobs> {
   run(options?: RunOptions): Promise<RunReport>;
   /** Queue a task and run until it is ready; its full record (status, result, attempts, errors). */
   runTask<N extends keyof J & string>(job: N, ...args: QueueArgs<J[N]['kwargs']>): Promise<Task>;
-  /** The full record (bookkeeping fields included), or undefined. */
+  /** The full record (bookkeeping fields included; payloads kept in the bucket read back), or undefined. */
   getTask(id: string): Promise<Task | undefined>;
   getTasks(query?: Partial<TaskQuery>): Promise<TaskPage>;
   /** Revoke a task (a running one stops at its next heartbeat, through `ctx.signal`). */
@@ -93,17 +96,23 @@ export function createTestQueue<M>(options: TestQueueOptions<M>): TestQueue<Jobs
   const timer: MemoryTimer = createMemoryTimer({ queue, clock: clock.now });
   const logger = options.logger ?? createLogger({ level: 'silent' });
   const registry = createRegistry(options.jobs);
+  const payloads = createMemoryPayloads({ clock: clock.now });
   const runtime = wireRuntime(
-    { store, queue, registry, logger, timer, clock: clock.now },
+    { store, queue, registry, logger, timer, clock: clock.now, payloads },
     { leaseSeconds: options.leaseSeconds ?? 0.3, maxReceiveCount, concurrency: options.concurrency, workerId: 'test' },
   );
   const { backend } = runtime;
+  const getTask = async (id: string) => {
+    const task = await runtime.store.getTask(id);
+    return task && backend.loadPayloads(task);
+  };
   const run = (runOptions?: RunOptions) => drainQueue({ queue, timer, clock, consumer: runtime.consumer }, runOptions);
   const queueTask = (job: string, kwargs?: unknown, queueOptions?: QueueTaskOptions) =>
     backend.queueTask(job, kwargs ?? {}, queueOptions);
   const testQueue: TestQueue<any> = {
     clock,
     runtime,
+    payloads,
     queueTask: queueTask as TestQueue<any>['queueTask'],
     run,
     async runTask(job: string, kwargs?: unknown, queueOptions?: QueueTaskOptions) {
@@ -111,9 +120,9 @@ export function createTestQueue<M>(options: TestQueueOptions<M>): TestQueue<Jobs
       if (!task) throw new Error(`task of "${job}" not queued: an equal task is not finished (non-overlap)`);
       const ready = async () => isReady((await runtime.store.getTask(task.id))?.status ?? 'QUEUED');
       await run({ stopWhen: ready });
-      return (await runtime.store.getTask(task.id))!;
+      return (await getTask(task.id))!;
     },
-    getTask: (id) => runtime.store.getTask(id),
+    getTask,
     getTasks: (query = {}) => backend.getTasks(query),
     revokeTask: (id) => backend.revokeTask(id),
     queueWorkflow: (workflow) => backend.queueWorkflow(workflow),

@@ -11,6 +11,7 @@
 export const CLIENT_MUST_NOT_LOAD = [
   'dynalite',
   'fauxqs',
+  's3rver',
   'tsx',
   'esbuild',
   'aws-cdk-lib',

@@ -9,10 +9,10 @@ import {
   WaitTimeoutError,
   TaskNotFoundError,
 } from '../../lib/index.js';
-import { testStack } from '../helpers.js';
+import { testStack, NO_PAYLOAD_BUCKET } from '../helpers.js';
 
 describe('backend.queueTask', async () => {
-  const stack = await testStack();
+  const stack = await testStack({ env: NO_PAYLOAD_BUCKET });
   const { backend, queue, store } = stack;
 
   it('writes the record, then sends the message naming the task', async () => {
@@ -103,7 +103,7 @@ describe('backend.queueTask', async () => {
 });
 
 describe('non-overlap', async () => {
-  const stack = await testStack();
+  const stack = await testStack({ env: NO_PAYLOAD_BUCKET });
   const { backend } = stack;
 
   it('concurrent queue_task calls with equal kwargs: exactly one task', async () => {
@@ -140,7 +140,7 @@ describe('non-overlap', async () => {
 });
 
 describe('backend reads', async () => {
-  const stack = await testStack();
+  const stack = await testStack({ env: NO_PAYLOAD_BUCKET });
   const { backend, queue } = stack;
 
   it('waitForTask: the ready task, a timeout with the task as it is, not found', async () => {

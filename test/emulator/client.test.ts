@@ -20,7 +20,7 @@ import {
   type JobsOf,
 } from '../../lib/client/index.js';
 import { startHttpServer } from '../../local/http.js';
-import { testStack, type TestStack } from '../helpers.js';
+import { testStack, type TestStack, NO_PAYLOAD_BUCKET } from '../helpers.js';
 
 type Jobs = JobsOf<typeof sampleJobs>;
 
@@ -33,14 +33,14 @@ interface Fixture {
 }
 
 async function directFixture(): Promise<Fixture> {
-  const stack = await testStack();
+  const stack = await testStack({ env: NO_PAYLOAD_BUCKET });
   const poller = stack.poll();
   const client = createDirectClient<typeof sampleJobs>({ runtime: stack.runtime, logger: stack.logger });
   return { stack, client, waitCalls: () => 0, stop: async () => void (await poller.stop(5)) };
 }
 
 async function httpFixture(): Promise<Fixture> {
-  const stack = await testStack();
+  const stack = await testStack({ env: NO_PAYLOAD_BUCKET });
   const poller = stack.poll();
   const server = await startHttpServer({ port: 0, handler: createRpcHandler(stack.rpc), logger: stack.logger });
   let waits = 0;

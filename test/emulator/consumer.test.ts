@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import * as sampleJobs from '../../examples/jobs.js';
 import { createConsumer, createRegistry, defineJob, LIMITS, RetryTaskError } from '../../lib/index.js';
 import { RetryLaterError } from '../../lib/consumer/deliveries.js';
-import { testStack } from '../helpers.js';
+import { testStack, NO_PAYLOAD_BUCKET } from '../helpers.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -36,7 +36,7 @@ const retriesLate = defineJob({
 const jobs = { ...sampleJobs, counted, unserializable, huge, nothing, retriesLate };
 
 describe('consumer', async () => {
-  const stack = await testStack({ jobs });
+  const stack = await testStack({ jobs, env: NO_PAYLOAD_BUCKET });
   const { backend, consumer, queue, store } = stack;
 
   it('runs a task: STARTED then SUCCESS with the result, once', async () => {

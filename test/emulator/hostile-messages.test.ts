@@ -11,14 +11,14 @@ import * as sampleJobs from '../../examples/jobs.js';
 import { createConsumer, type ReceivedMessage } from '../../lib/index.js';
 import { INVALID_CHARACTER, SQS_LIMITS } from '../../lib/aws-rules/sqs.js';
 import type { TaskStore } from '../../lib/store.js';
-import { testStack, type TestStack } from '../helpers.js';
+import { testStack, type TestStack, NO_PAYLOAD_BUCKET } from '../helpers.js';
 import { captureLogs } from '../periodic-helpers.js';
 
 /** Issue 11, item 3: 12 KB that overflowed the stack while the "unsupported version" reason was built. */
 const NESTED = `{"v":${'['.repeat(6000)}${']'.repeat(6000)}}`;
 
 let s: TestStack;
-before(async () => (s = await testStack({ jobs: sampleJobs })));
+before(async () => (s = await testStack({ jobs: sampleJobs, env: NO_PAYLOAD_BUCKET })));
 
 async function sendRaw(body: string): Promise<string> {
   const out = await s.clients.sqs.send(new SendMessageCommand({ QueueUrl: s.config.queueUrl, MessageBody: body }));

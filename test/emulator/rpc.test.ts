@@ -3,10 +3,10 @@ import { after, describe, it } from 'node:test';
 import { createRpcHandler } from '../../functions/rpc-handler.js';
 import { createDynamoStore, wireRuntime, LIMITS, RPC_ERRORS } from '../../lib/index.js';
 import { startHttpServer } from '../../local/http.js';
-import { testStack } from '../helpers.js';
+import { testStack, NO_PAYLOAD_BUCKET } from '../helpers.js';
 
 describe('JSON-RPC over HTTP (the local server, the Lambda handler)', async () => {
-  const stack = await testStack();
+  const stack = await testStack({ env: NO_PAYLOAD_BUCKET });
   const http = await startHttpServer({ port: 0, handler: createRpcHandler(stack.rpc), logger: stack.logger });
   after(() => http.close());
 

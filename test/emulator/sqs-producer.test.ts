@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { before, describe, it } from 'node:test';
 import { defineJob, producerTaskId, type ReceivedMessage } from '../../lib/index.js';
-import { testStack, type TestStack } from '../helpers.js';
+import { testStack, type TestStack, NO_PAYLOAD_BUCKET } from '../helpers.js';
 
 const runs = new Map<string, number>();
 const counted = (id: string) => runs.set(id, (runs.get(id) ?? 0) + 1);
@@ -37,7 +37,7 @@ const jobs = {
 };
 
 let s: TestStack;
-before(async () => (s = await testStack({ jobs })));
+before(async () => (s = await testStack({ jobs, env: NO_PAYLOAD_BUCKET })));
 
 async function send(body: unknown, delaySeconds?: number): Promise<string> {
   const out = await s.clients.sqs.send(
@@ -144,7 +144,7 @@ describe('plain SQS producer messages', () => {
 
 describe('producer messages and queue_task agree', () => {
   let t: TestStack;
-  before(async () => (t = await testStack({ jobs })));
+  before(async () => (t = await testStack({ jobs, env: NO_PAYLOAD_BUCKET })));
 
   const sendTo = async (body: unknown) =>
     (

@@ -73,6 +73,19 @@ describe('chords on the emulators', () => {
     assert.deepEqual(done.result, Array(6).fill(200 * 1024));
   });
 
+  it('results over the item budget, kept in the payload bucket, reach the callback and the next step as values', async () => {
+    // 300 KiB each: over a result's 256 KiB in the item, so each is an object of the bucket.
+    const queued = await s.backend.queueWorkflow(
+      chord([signature(big, { kb: 300 }), signature(big, { kb: 300 })], signature(lengths)),
+    );
+    const done = await ended(queued.id, 30);
+    assert.equal(done.status, 'SUCCESS');
+    assert.deepEqual(done.result, [300 * 1024, 300 * 1024]);
+    // The next step gets the string itself, not the marker naming its object.
+    const steps = await s.backend.queueWorkflow(chain(signature(big, { kb: 300 }), signature(jobs.size)));
+    assert.equal((await ended(steps.id, 30)).result, 300 * 1024);
+  });
+
   it("a crash between a member's end and its count, its message gone: the reconciler counts it and releases the callback", async () => {
     await poller.stop(5);
     const queued = await s.backend.queueWorkflow(chord([signature(add, { a: 2, b: 3 })], signature(sum)));

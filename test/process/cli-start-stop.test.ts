@@ -271,9 +271,11 @@ describe("the stack's table and queues, for a plain SQS producer or createDirect
       const { env } = JSON.parse(readFileSync(join(dir, 'worker.json'), 'utf8'));
       assert.deepEqual(Object.keys(env).sort(), [
         'AWS_ENDPOINT_URL_DYNAMODB',
+        'AWS_ENDPOINT_URL_S3',
         'AWS_ENDPOINT_URL_SQS',
         'SKYTASK_DLQ_URL',
         'SKYTASK_QUEUES',
+        'SKYTASK_PAYLOAD_BUCKET',
         'SKYTASK_QUEUE_URL',
         'SKYTASK_TABLE',
       ]);

@@ -19,6 +19,8 @@ describe('configFromEnv', () => {
       sqsEndpoint: undefined,
       eventBus: undefined,
       eventbridgeEndpoint: undefined,
+      payloadBucket: undefined,
+      s3Endpoint: undefined,
       concurrency: SETTINGS.concurrency.default,
       leaseSeconds: SETTINGS.leaseSeconds.default,
       retentionSeconds: SETTINGS.retentionDays.default * SECONDS_PER_DAY,

@@ -19,11 +19,12 @@ function setup() {
 }
 
 describe('the read-only route (POST /rpc/read)', () => {
-  it('every read method is a method of the server; the write methods are exactly those that change tasks', () => {
+  it('every read method is a method of the server; the write methods are exactly those that change tasks or uploads', () => {
     const { q } = setup();
     for (const name of READ_METHODS) assert.ok(q.runtime.rpc.methods.includes(name), name);
     assert.deepEqual(q.runtime.rpc.methods.filter((m) => !READ_METHODS.has(m)).sort(), [
       'delete_tasks',
+      'presign_kwargs',
       'purge_dead_letters',
       'queue_chain',
       'queue_chord',

@@ -155,7 +155,9 @@ export class TaskQueue extends Construct {
     this.periodicSchedules = recurring.periodicSchedules;
     this.reconciler = recurring.reconciler;
     this.reconcileSchedule = recurring.reconcileSchedule;
-    grantPutEvents(this.eventBus, [this.consumer, this.rpcFunction, this.schedulerFunction, this.reconciler]);
+    // Every consumer (each routed queue has its own), and the functions that end tasks otherwise.
+    const consumers = this.routes.map((route) => route.consumer);
+    grantPutEvents(this.eventBus, [...consumers, this.rpcFunction, this.schedulerFunction, this.reconciler]);
 
     const api = createRpcApi(this, p, this.rpcFunction);
     this.accessLogs = api.accessLogs;

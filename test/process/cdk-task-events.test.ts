@@ -79,6 +79,21 @@ describe('TaskQueue task events', () => {
       );
   });
 
+  test('events: true with a routed queue: its consumer gets PutEvents too (every consumer sends events)', () => {
+    const resources = synth({ events: true, jobs: join(root, 'test/fixtures/routed-jobs.ts') });
+    const consumers = functions(resources).filter(([, fn]) => fn.Properties.Description.startsWith('skytask consumer'));
+    assert.ok(consumers.length >= 2, 'the default queue and a routed one');
+    const granted = new Set(
+      ofType(resources, 'AWS::IAM::Policy')
+        .filter(([, p]) =>
+          p.Properties.PolicyDocument.Statement.some((st: any) => [st.Action].flat().includes('events:PutEvents')),
+        )
+        .flatMap(([, p]) => p.Properties.Roles.map((r: { Ref: string }) => r.Ref)),
+    );
+    for (const [id, fn] of consumers)
+      assert.ok(granted.has(fn.Properties.Role['Fn::GetAtt'][0]), `${id} may send events`);
+  });
+
   test('a bus given is used, not created', () => {
     const resources = synth({}, (stack) => ({ events: EventBus.fromEventBusName(stack, 'Bus', 'team-bus') }));
     assert.equal(ofType(resources, 'AWS::Events::EventBus').length, 0);

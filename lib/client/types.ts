@@ -189,6 +189,11 @@ export interface SkytaskClient<J extends JobMap = AnyJobs> {
   getWorkflow(id: string, page?: WorkflowPage): Promise<WorkflowState>;
   /** Wait until the workflow has ended (its status is not RUNNING); its state then, with no tasks. */
   waitForWorkflow<R>(workflow: WorkflowState<R> | string, options?: WaitOptions): Promise<WorkflowState<R>>;
-  /** Revoke every task of the workflow that is not ready. */
-  revokeWorkflow(id: string): Promise<RevokeWorkflowResult>;
+  /**
+   * Revoke every task of the workflow that is not ready: its callback and error path first,
+   * then its members. The endpoint works within a 20 s budget a call and answers `more` with a
+   * cursor; this calls again until it got through them all (from `cursor`, a call's, if
+   * given), and answers what the calls did, summed. WorkflowNotFoundError if there is none.
+   */
+  revokeWorkflow(id: string, options?: { cursor?: string }): Promise<RevokeWorkflowResult>;
 }

@@ -44,9 +44,11 @@ export function workflowMethods(s: RpcServices): Record<string, Method> {
       },
     },
     revoke_workflow: {
-      positional: ['id'],
-      accepts: ['id'],
-      call: (params) => s.backend.revokeWorkflow(requiredKey(params, 'id', WORKFLOW_KEY)),
+      positional: ['id', 'cursor'],
+      accepts: ['id', 'cursor'],
+      // Within a time budget (API Gateway's 29 s): `more` and `cursor` say to call again.
+      call: (params) =>
+        s.backend.revokeWorkflow(requiredKey(params, 'id', WORKFLOW_KEY), { cursor: optionalString(params, 'cursor') }),
     },
   };
 }

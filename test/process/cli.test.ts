@@ -175,7 +175,7 @@ describe('the skytask CLI', () => {
     const later = file('later.json', { id: 'cli-later', members: [{ jobname: 'addition', delay: 600 }] });
     assert.equal((await cli(['queue-workflow', 'group', later])).code, 0);
     const revoked = await cli(['revoke-workflow', 'cli-later', '--json']);
-    assert.deepEqual(json(revoked), { id: 'cli-later', revoked: 1, requested: 0, ended: 0 });
+    assert.deepEqual(json(revoked), { id: 'cli-later', revoked: 1, requested: 0, ended: 0, more: false, cursor: null });
     const other = file('other.json', { id: 'cli-later', members: [{ jobname: 'addition', kwargs: { a: 5 } }] });
     const [missing, conflict, badKind, badJson] = await Promise.all([
       cli(['workflow', 'nope']),

@@ -245,7 +245,10 @@ describe('the dashboard in Chromium', { skip: skipReason() }, () => {
   it('a chord too large for one revoke_workflow call: the page calls again with the cursor until done', async () => {
     const { backend, registry, scheduler } = s.runtime;
     // Every call answers after one round of 100 members, as one past its time budget would.
-    const hurried = { ...backend, revokeWorkflow: (id: string, o?: { cursor?: string }) => backend.revokeWorkflow(id, { ...o, budgetSeconds: 0 }) };
+    const hurried = {
+      ...backend,
+      revokeWorkflow: (id: string, o?: { cursor?: string }) => backend.revokeWorkflow(id, { ...o, budgetSeconds: 0 }),
+    };
     const rpc = createRpc({ backend: hurried, registry, scheduler, logger: s.logger });
     const slow = await startHttpServer({ port: 0, handler: createRpcHandler(rpc), logger: s.logger });
     try {
@@ -254,7 +257,9 @@ describe('the dashboard in Chromium', { skip: skipReason() }, () => {
       const page = await open(`#/workflow/${flow.id}`, new URL(slow.url).origin);
       await page.locator('.workflow .status.waiting').waitFor();
       await confirmAfter(page, 'button:has-text("Revoke workflow")', 'ok');
-      await page.locator('#banner', { hasText: /151 revoked, 0 asked to stop, 0 had ended$/ }).waitFor({ timeout: 20_000 });
+      await page
+        .locator('#banner', { hasText: /151 revoked, 0 asked to stop, 0 had ended$/ })
+        .waitFor({ timeout: 20_000 });
       const state = await s.backend.getWorkflow(flow.id, { limit: 0 });
       assert.deepEqual([state.status, state.counts.revoked, state.counts.pending], ['REVOKED', 150, 0]);
       await done(page);

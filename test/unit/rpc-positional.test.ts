@@ -70,7 +70,13 @@ const NAMED: Record<string, Record<string, unknown>> = {
   purge_dead_letters: { ids: ['t1'], limit: 5 },
   queue_chain: { steps: [task(1), task(2)], id: 'ch', link_error: task(3) },
   queue_group: { members: [task(1)], id: 'gr' },
-  queue_chord: { members: [task(1)], callback: { jobname: 'sum' }, policy: 'allSettled', id: 'cd', link_error: task(3) },
+  queue_chord: {
+    members: [task(1)],
+    callback: { jobname: 'sum' },
+    policy: 'allSettled',
+    id: 'cd',
+    link_error: task(3),
+  },
   get_workflow: { id: 'c1', limit: 1 },
   revoke_workflow: { id: 'g1' },
 };
@@ -85,7 +91,10 @@ function positional(method: string, named: Record<string, unknown>): unknown[] {
 describe('positional params, in the order docs/rpc.md shows', () => {
   it('rpc.md documents the params of every method, and this test calls every method', async () => {
     const { methods } = createTestQueue({ jobs }).runtime.rpc;
-    assert.deepEqual(methods.filter((m) => !DOCUMENTED.has(m)), []);
+    assert.deepEqual(
+      methods.filter((m) => !DOCUMENTED.has(m)),
+      [],
+    );
     assert.deepEqual([...methods].sort(), Object.keys(NAMED).sort());
   });
 

@@ -29,7 +29,10 @@ describe('revoke_workflow within a time budget', () => {
     const { q, id } = await chordOf(250);
     const { backend } = q.runtime;
     const first = await backend.revokeWorkflow(id, { budgetSeconds: 0 });
-    assert.deepEqual({ ...first, cursor: undefined }, { id, revoked: 101, requested: 0, ended: 0, more: true, cursor: undefined });
+    assert.deepEqual(
+      { ...first, cursor: undefined },
+      { id, revoked: 101, requested: 0, ended: 0, more: true, cursor: undefined },
+    );
     assert.equal(await statusOf(q, callbackTaskId(id)), 'REVOKED');
     assert.equal(await statusOf(q, workflowTaskId(id, 99)), 'REVOKED');
     assert.equal(await statusOf(q, workflowTaskId(id, 100)), 'QUEUED');
@@ -58,7 +61,10 @@ describe('revoke_workflow within a time budget', () => {
   it('the HTTP client calls revoke_workflow again with the cursor until done, and sums the calls', async () => {
     const { q, id } = await chordOf(250);
     const { backend, registry, scheduler } = q.runtime;
-    const hurried: Backend = { ...backend, revokeWorkflow: (wid, o) => backend.revokeWorkflow(wid, { ...o, budgetSeconds: 0 }) };
+    const hurried: Backend = {
+      ...backend,
+      revokeWorkflow: (wid, o) => backend.revokeWorkflow(wid, { ...o, budgetSeconds: 0 }),
+    };
     const rpc = createRpc({ backend: hurried, registry, scheduler, logger: createLogger({ level: 'silent' }) });
     const calls: unknown[] = [];
     const fetch = async (_url: unknown, init?: RequestInit) => {

@@ -110,7 +110,8 @@ export function createDirectClient<M = never>(options: DirectClientOptions<M>): 
     getWorkflow: async (id, page) => publicState(await backend.getWorkflow(id, page)),
     waitForWorkflow: (workflow, options): Promise<any> =>
       pollWorkflow((id) => backend.getWorkflow(id, { limit: 0 }).then(publicState), workflow, options),
-    revokeWorkflow: (id, { cursor } = {}) => revokeToEnd((wid, at) => backend.revokeWorkflow(wid, { cursor: at }), id, cursor),
+    revokeWorkflow: (id, { cursor } = {}) =>
+      revokeToEnd((wid, at) => backend.revokeWorkflow(wid, { cursor: at }), id, cursor),
     async listDeadLetters(query) {
       const page = await backend.listDeadLetters(query);
       return { ...page, tasks: page.tasks.map(publicTask) };

@@ -128,7 +128,10 @@ export function rpcMethods(s: RpcServices): Record<string, Method> {
       call: (params) => describeJobs(s, optionalStringList(params, 'jobnames')),
     },
     next_scheduled_tasks: { positional: ['jobnames'], accepts: ['jobnames'], call: (p) => nextScheduledTasks(s, p) },
-    queue_task: { positional: ['jobname', 'kwargs', 'id', 'expiry', 'delay', 'eta'], call: (p, ctx) => queueTaskMethod(s, p, ctx) },
+    queue_task: {
+      positional: ['jobname', 'kwargs', 'id', 'expiry', 'delay', 'eta'],
+      call: (p, ctx) => queueTaskMethod(s, p, ctx),
+    },
     get_task: { ...byId, call: async (p) => wire(await backend.getTask(requiredKey(p, 'id', TASK_KEY))) },
     get_tasks: {
       positional: GET_TASKS_PARAMS,

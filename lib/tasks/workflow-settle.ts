@@ -62,7 +62,12 @@ export async function settleMember(
  * a second failed member finds the chord failed) — which also spares a revoke of 10,000
  * members a write each.
  */
-async function failChord(deps: TaskDeps, workflow: WorkflowRecord, member: Pick<Task, 'id' | 'status' | 'error'>, end: EndFn) {
+async function failChord(
+  deps: TaskDeps,
+  workflow: WorkflowRecord,
+  member: Pick<Task, 'id' | 'status' | 'error'>,
+  end: EndFn,
+) {
   if (workflow.status) return;
   const callbackId = callbackTaskId(workflow.id);
   if ((await deps.store.getTask(callbackId))?.status !== 'WAITING') return;

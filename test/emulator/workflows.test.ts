@@ -261,7 +261,14 @@ describe('both clients', () => {
           rest.members.map((t) => t.id),
           [workflowTaskId(c.id, 2)],
         );
-        assert.deepEqual(await client.revokeWorkflow(c.id), { id: c.id, revoked: 0, requested: 0, ended: 4, more: false, cursor: null });
+        assert.deepEqual(await client.revokeWorkflow(c.id), {
+          id: c.id,
+          revoked: 0,
+          requested: 0,
+          ended: 4,
+          more: false,
+          cursor: null,
+        });
         await assert.rejects(client.getWorkflow('missing'), WorkflowNotFoundError);
       } finally {
         await server?.close();

@@ -39,7 +39,7 @@ export async function revokeToEnd(ctx, id, progress = () => {}) {
   return sum;
 }
 
-const revokeSummary = (id, r) => `${r.revoked} revoked, ${r.requested} asked to stop, ${r.ended} had ended`;
+const revokeSummary = (r) => `${r.revoked} revoked, ${r.requested} asked to stop, ${r.ended} had ended`;
 
 /** The revoke button of a running workflow: asks first, then says what it did (as it goes, for a large one). */
 function revoke(w, ctx) {
@@ -47,8 +47,8 @@ function revoke(w, ctx) {
     const text = `Revoke workflow ${w.id}? Its ${w.counts.pending} pending tasks${w.callback ? ' and its callback' : ''} will not run; running ones are told to stop.`;
     if (!(await ctx.confirm(text, { ok: 'Revoke' }))) return;
     try {
-      const r = await revokeToEnd(ctx, w.id, (sum) => ctx.notify(`workflow ${w.id}: ${revokeSummary(w.id, sum)} so far…`));
-      ctx.notify(`workflow ${w.id}: ${revokeSummary(w.id, r)}`);
+      const r = await revokeToEnd(ctx, w.id, (sum) => ctx.notify(`workflow ${w.id}: ${revokeSummary(sum)} so far…`));
+      ctx.notify(`workflow ${w.id}: ${revokeSummary(r)}`);
     } catch (err) {
       ctx.failed(err);
     }

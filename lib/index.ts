@@ -83,7 +83,13 @@ export { sendTaskMessage, sendTaskMessages, needsTimer } from './tasks/send.js';
 export { endTask, settleEnded, type TaskEnd } from './tasks/end.js';
 export { takeLock } from './tasks/lock.js';
 export { getTasks, waitForTask, queueStats, type QueueStats } from './tasks/inspect.js';
-export { revokeTask, revokeWorkflow, type RevokeWorkflowResult } from './tasks/revoke.js';
+export {
+  REVOKE_BUDGET_SECONDS,
+  revokeTask,
+  revokeWorkflow,
+  type RevokeWorkflowOptions,
+  type RevokeWorkflowResult,
+} from './tasks/revoke.js';
 export { queueWorkflow, type QueuedWorkflow, type WorkflowOrigin } from './tasks/workflow-queue.js';
 export { getWorkflowState, queuedState, type WorkflowPage } from './tasks/workflow-inspect.js';
 export { workflowInput } from './tasks/workflow-input.js';

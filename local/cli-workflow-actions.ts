@@ -13,8 +13,12 @@ import { type EndpointOptions, out, spinner, when } from './cli-output.js';
 
 const show = (value: unknown) => (typeof value === 'string' ? value : JSON.stringify(value));
 
-/** A workflow for a person: its line, its counts, its callback, then a line per task of the page. */
-export function humanWorkflow(w: WorkflowState): string {
+/**
+ * A workflow for a person: its line, its counts, its callback, why it failed (`why`:
+ * `whyFailed`), then a line per task of the page, and the cursor to the next page if it
+ * listed any.
+ */
+export function humanWorkflow(w: WorkflowState, why?: string): string {
   const c = w.counts;
   const lines = [
     `${w.id}  ${w.kind}  ${w.status}  queued ${when(w.timeQueued)}${w.timeEnded ? `, ended ${when(w.timeEnded)}` : ''}`,
@@ -22,13 +26,32 @@ export function humanWorkflow(w: WorkflowState): string {
   ];
   if (w.callback) lines.push(`callback ${w.callback.id}  ${w.callback.status}`);
   if (w.result !== undefined) lines.push(`result   ${show(w.result)}`);
+  if (why) lines.push(`error    ${why}`);
   if (w.linkError)
     lines.push(
       `on error ${w.linkError.job}${w.linkError.task ? `: ${w.linkError.task.id} ${w.linkError.task.status}` : ''}`,
     );
   for (const t of w.members) lines.push(`  ${t.id.padEnd(44)} ${t.name.padEnd(18)} ${t.status}`);
-  if (w.cursor) lines.push(`more: --cursor ${w.cursor}`);
+  if (w.cursor && w.members.length) lines.push(`more: --cursor ${w.cursor}`);
   return lines.join('\n');
+}
+
+/** Members read to find a group's failed one. */
+const FAILED_PAGE = 1000;
+
+/**
+ * Why a workflow failed, for a person: a chord's callback's error (its own, or `member <id>
+ * ended FAILURE: …`), a chain's last step's (`not run: step <id> ended FAILURE: …`, or its
+ * own), a group's first failed member among its first 1,000. Undefined unless FAILURE.
+ */
+export async function whyFailed(client: SkytaskClient, w: WorkflowState): Promise<string | undefined> {
+  if (w.status !== 'FAILURE') return undefined;
+  if (w.callback) return w.callback.error ?? undefined;
+  if (w.resultTask) return (await client.getTask(w.resultTask))?.error ?? undefined;
+  const failed = (w.members.length ? w : await client.getWorkflow(w.id, { limit: FAILED_PAGE })).members.find(
+    (t) => t.status === 'FAILURE',
+  );
+  return failed ? `${failed.id} ended FAILURE: ${failed.error}` : `${w.counts.failed} failed: skytask workflow ${w.id}`;
 }
 
 /** The exit code for a workflow that has ended. */
@@ -43,7 +66,8 @@ export async function showWorkflow(
   const limit = Number(options.limit);
   if (!Number.isInteger(limit)) throw new ValidationError(`--limit must be a whole number, not "${options.limit}"`);
   const state = await client.getWorkflow(id, { limit, cursor: options.cursor });
-  out(options, workflowToWire(state), () => humanWorkflow(state));
+  const why = options.json ? undefined : await whyFailed(client, state);
+  out(options, workflowToWire(state), () => humanWorkflow(state, why));
 }
 
 /**
@@ -79,7 +103,8 @@ export async function queueWorkflowFrom(
   } finally {
     stop();
   }
-  out(options, workflowToWire(done), () => humanWorkflow(done));
+  const why = options.json ? undefined : await whyFailed(client, done);
+  out(options, workflowToWire(done), () => humanWorkflow(done, why));
   return workflowExit(done);
 }
 

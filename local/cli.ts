@@ -10,7 +10,7 @@
  * Exit codes (scripts may rely on them): EXIT in cli-exit.ts, and `skytask --help`.
  */
 import { readFileSync } from 'node:fs';
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { SETTINGS } from '../lib/settings.js';
 import { registerClientCommands } from './cli-client-commands.js';
 import { EXIT, EXIT_HELP } from './cli-exit.js';
@@ -31,6 +31,18 @@ function packageVersion(): string {
   }
 }
 
+/**
+ * An option given at most once: a second is a usage error rather than a silent override
+ * (the starter's `npm start` passes `--jobs src/jobs.ts`, so `npm start -- --jobs x` gives
+ * two: which one runs must not be a guess).
+ */
+const once = (flag: string) => (value: string, previous: string | undefined) => {
+  if (previous === undefined) return value;
+  throw new InvalidArgumentError(
+    `${flag} was given twice (${previous}, then ${value}): give it once (an npm script that passes it already, such as the starter's npm start, takes no second)`,
+  );
+};
+
 const dataDirOption = `where the local data and state files live (env ${SETTINGS.dataDir.env}; default ${SETTINGS.dataDir.default})`;
 
 const program = new Command('skytask')
@@ -45,7 +57,7 @@ program
   .description(
     'Run the local stack (emulators, consumer, scheduler, JSON-RPC at http://127.0.0.1:PORT/rpc) until Ctrl-C or skytask stop',
   )
-  .option('--jobs <file>', `jobs module (env ${SETTINGS.jobs.env}; default: the sample jobs)`)
+  .option('--jobs <file>', `jobs module (env ${SETTINGS.jobs.env}; default: the sample jobs)`, once('--jobs'))
   .option(
     '--port <n>',
     `JSON-RPC port (env ${SETTINGS.port.env}, then ${SETTINGS.hostPort.env}; default ${SETTINGS.port.default})`,

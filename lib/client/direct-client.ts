@@ -15,7 +15,7 @@ import type { JobsOf, SkytaskClient, WaitOptions } from './types.js';
 import { jobInfoFromWire } from './wire.js';
 import { signature } from '../workflow.js';
 import { workflowFromWire, workflowToWire, type WorkflowState } from '../workflow-state.js';
-import { pollWorkflow } from './workflow-wait.js';
+import { pollWorkflow, revokeToEnd } from './workflow-wait.js';
 import { refOf } from '../payloads/ref.js';
 
 export type DirectClientOptions<M> =
@@ -117,7 +117,8 @@ export function createDirectClient<M = never>(options: DirectClientOptions<M>): 
     getWorkflow: async (id, page) => publicState(await backend.getWorkflow(id, page)),
     waitForWorkflow: (workflow, options): Promise<any> =>
       pollWorkflow((id) => backend.getWorkflow(id, { limit: 0 }).then(publicState), workflow, options),
-    revokeWorkflow: (id) => backend.revokeWorkflow(id),
+    revokeWorkflow: (id, { cursor } = {}) =>
+      revokeToEnd((wid, at) => backend.revokeWorkflow(wid, { cursor: at }), id, cursor),
     async listDeadLetters(query) {
       const page = await backend.listDeadLetters(query);
       return { ...page, tasks: page.tasks.map(publicTask) };

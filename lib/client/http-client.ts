@@ -15,7 +15,7 @@ import type { JobsOf, QueueOptions, QueueResult, SkytaskClient, WaitOptions } fr
 import { costParams, costReportFromWire, jobInfoFromWire } from './wire.js';
 import { signature, type Signature, type WorkflowSpec } from '../workflow.js';
 import { workflowFromWire } from '../workflow-state.js';
-import { pollWorkflow } from './workflow-wait.js';
+import { pollWorkflow, revokeToEnd } from './workflow-wait.js';
 import { fetchPayloads, withUpload } from './uploads.js';
 import { MARKER } from '../payloads/ref.js';
 
@@ -302,7 +302,8 @@ export function createHttpClient<M = never>(options: HttpClientOptions): Skytask
     getWorkflow: async (id, page = {}) => workflowFromWire(await call('get_workflow', defined({ id, ...page }))),
     waitForWorkflow: (workflow, options): Promise<any> =>
       pollWorkflow((id) => client.getWorkflow(id, { limit: 0 }), workflow, options),
-    revokeWorkflow: (id) => call('revoke_workflow', { id }),
+    revokeWorkflow: (id, { cursor } = {}) =>
+      revokeToEnd((wid, at) => call('revoke_workflow', defined({ id: wid, cursor: at })), id, cursor),
     costReport: async (options = {}) => costReportFromWire(await call('cost', costParams(options))),
     async listDeadLetters({ limit, cursor } = {}) {
       const page = await call('list_dead_letters', defined({ limit, cursor }));

@@ -192,8 +192,17 @@ export interface SkytaskClient<J extends JobMap = AnyJobs> {
   queueWorkflow<R>(workflow: WorkflowSpec<R>): Promise<WorkflowState<R>>;
   /** A workflow's state, its counts, and a page of its tasks; WorkflowNotFoundError if there is none. */
   getWorkflow(id: string, page?: WorkflowPage): Promise<WorkflowState>;
-  /** Wait until the workflow has ended (its status is not RUNNING); its state then, with no tasks. */
+  /**
+   * Wait until the workflow's status is not RUNNING; its state then, with no tasks. A chord
+   * with policy `all` is FAILURE at its first failed member, while others may still run
+   * (`counts.pending` says how many): this does not wait for them (docs/workflows.md).
+   */
   waitForWorkflow<R>(workflow: WorkflowState<R> | string, options?: WaitOptions): Promise<WorkflowState<R>>;
-  /** Revoke every task of the workflow that is not ready. */
-  revokeWorkflow(id: string): Promise<RevokeWorkflowResult>;
+  /**
+   * Revoke every task of the workflow that is not ready: its callback and error path first,
+   * then its members. The endpoint works within a 20 s budget a call and answers `more` with a
+   * cursor; this calls again until it got through them all (from `cursor`, a call's, if
+   * given), and answers what the calls did, summed. WorkflowNotFoundError if there is none.
+   */
+  revokeWorkflow(id: string, options?: { cursor?: string }): Promise<RevokeWorkflowResult>;
 }

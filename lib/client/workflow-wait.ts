@@ -1,5 +1,6 @@
 import { sleep } from '../concurrency.js';
 import { WorkflowWaitTimeoutError } from '../errors.js';
+import type { RevokeWorkflowResult } from '../tasks/revoke.js';
 import type { WorkflowState } from '../workflow-state.js';
 import type { WaitOptions } from './types.js';
 
@@ -24,4 +25,26 @@ export async function pollWorkflow<R>(
     if (left <= 0) throw new WorkflowWaitTimeoutError(state as WorkflowState<R>);
     await sleep(Math.min(pause, left), signal);
   }
+}
+
+/**
+ * Revoke a workflow to the end, for both clients: one `revoke_workflow` call works within a
+ * time budget (API Gateway's 29 s) and answers `more` with a cursor; call again from it until
+ * it got through every task. What the calls did, summed (`more` false, `cursor` null).
+ */
+export async function revokeToEnd(
+  revoke: (id: string, cursor?: string) => Promise<RevokeWorkflowResult>,
+  id: string,
+  cursor?: string,
+): Promise<RevokeWorkflowResult> {
+  const total: RevokeWorkflowResult = { id, revoked: 0, requested: 0, ended: 0, more: false, cursor: null };
+  let next = cursor;
+  do {
+    const r = await revoke(id, next);
+    total.revoked += r.revoked;
+    total.requested += r.requested;
+    total.ended += r.ended;
+    next = r.more && r.cursor ? r.cursor : undefined;
+  } while (next);
+  return total;
 }

@@ -49,7 +49,10 @@ export interface RpcCallContext {
 
 /** One JSON-RPC method. */
 export interface Method {
-  /** Names for positional (array) params, in order. */
+  /**
+   * Names for positional (array) params: the params of docs/rpc.md in the order shown there
+   * (test/unit/rpc-positional.test.ts holds them to it). A `null` in the array leaves one out.
+   */
   positional: string[];
   /** Named params it accepts; undefined: any (queue_task's kwargs). */
   accepts?: string[];
@@ -150,6 +153,8 @@ async function nextScheduledTasks({ registry, scheduler }: RpcServices, params: 
   return soonest ? [soonest.job.name, soonest.nextRun] : [names ?? null, null];
 }
 
+const GET_TASKS_PARAMS = ['ids', 'name', 'status', 'from_task', 'limit', 'cursor'];
+
 /** The JSON-RPC methods, by name: Pulsar's TaskQueueRpcMixin and skytask's additions. */
 export function rpcMethods(s: RpcServices): Record<string, Method> {
   const { backend } = s;
@@ -162,11 +167,14 @@ export function rpcMethods(s: RpcServices): Record<string, Method> {
       call: (params) => describeJobs(s, optionalStringList(params, 'jobnames')),
     },
     next_scheduled_tasks: { positional: ['jobnames'], accepts: ['jobnames'], call: (p) => nextScheduledTasks(s, p) },
-    queue_task: { positional: ['jobname', 'kwargs'], call: (p, ctx) => queueTaskMethod(s, p, ctx) },
+    queue_task: {
+      positional: ['jobname', 'kwargs', 'kwargs_ref', 'id', 'expiry', 'delay', 'eta', 'traceparent', 'priority'],
+      call: (p, ctx) => queueTaskMethod(s, p, ctx),
+    },
     get_task: { ...byId, call: async (p) => wire(s, await backend.getTask(requiredKey(p, 'id', TASK_KEY)), true) },
     get_tasks: {
-      positional: [],
-      accepts: ['ids', 'name', 'status', 'from_task', 'limit', 'cursor'],
+      positional: GET_TASKS_PARAMS,
+      accepts: GET_TASKS_PARAMS,
       call: (p) => getTasksMethod(s, p),
     },
     wait_for_task: {
@@ -188,7 +196,7 @@ export function rpcMethods(s: RpcServices): Record<string, Method> {
         return { queued, delayed, in_flight: inFlight, dead_letters: deadLetters, queues: queues.map(queueToWire) };
       },
     },
-    cost: { positional: ['jobnames'], accepts: COST_PARAMS, call: (p) => costMethod(backend, p) },
+    cost: { positional: COST_PARAMS, accepts: COST_PARAMS, call: (p) => costMethod(backend, p) },
     revoke_task: { ...byId, call: async (p) => wire(s, await backend.revokeTask(requiredKey(p, 'id', TASK_KEY))) },
     presign_kwargs: {
       positional: ['size', 'sha256', 'id'],

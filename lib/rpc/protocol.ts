@@ -106,12 +106,13 @@ function replyBody(reply: Response | Response[]): string {
 
 const errorBody = (code: number, message: string) => JSON.stringify(errorResponse(null, new RpcError(code, message)));
 
-/** A request's params by name: positional ones named by the method; unknown names refused. */
+/** A request's params by name: positional ones named by the method (a null one left out); unknown names refused. */
 function paramsOf(method: Method, raw: unknown): Params {
   let params: Params;
   if (Array.isArray(raw)) {
     if (raw.length > method.positional.length) throw invalid('too many positional params');
-    params = Object.fromEntries(raw.map((v, i) => [method.positional[i], v]));
+    // A null leaves a param out, so that a later one can be given by position.
+    params = Object.fromEntries(raw.flatMap((v, i) => (v === null ? [] : [[method.positional[i], v]])));
   } else params = (raw as Params | undefined) ?? {};
   const unknown = method.accepts && Object.keys(params).filter((k) => !method.accepts!.includes(k));
   if (unknown?.length) throw invalid(`unknown params: ${cutBytes(unknown.join(', '), ECHO_BYTES)}`);

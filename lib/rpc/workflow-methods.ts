@@ -17,7 +17,7 @@ const WORKFLOW_KEY = (id: string) => workflowKey(id).pk;
 /** `queue_<kind>`: the workflow its params describe, queued; its answer is the workflow's state, a page of its tasks. */
 function queueMethod(s: RpcServices, kind: WorkflowKind, accepts: string[]): Method {
   return {
-    positional: [],
+    positional: accepts,
     accepts,
     async call(params, ctx) {
       const state = await s.backend.queueWorkflow(workflowSpecOf(kind, params), { caller: ctx.caller });
@@ -33,7 +33,7 @@ export function workflowMethods(s: RpcServices): Record<string, Method> {
     queue_group: queueMethod(s, 'group', ['members', 'id']),
     queue_chord: queueMethod(s, 'chord', ['members', 'callback', 'policy', 'id', 'link_error']),
     get_workflow: {
-      positional: ['id'],
+      positional: ['id', 'limit', 'cursor'],
       accepts: ['id', 'limit', 'cursor'],
       async call(params) {
         const id = requiredKey(params, 'id', WORKFLOW_KEY);
@@ -44,9 +44,11 @@ export function workflowMethods(s: RpcServices): Record<string, Method> {
       },
     },
     revoke_workflow: {
-      positional: ['id'],
-      accepts: ['id'],
-      call: (params) => s.backend.revokeWorkflow(requiredKey(params, 'id', WORKFLOW_KEY)),
+      positional: ['id', 'cursor'],
+      accepts: ['id', 'cursor'],
+      // Within a time budget (API Gateway's 29 s): `more` and `cursor` say to call again.
+      call: (params) =>
+        s.backend.revokeWorkflow(requiredKey(params, 'id', WORKFLOW_KEY), { cursor: optionalString(params, 'cursor') }),
     },
   };
 }

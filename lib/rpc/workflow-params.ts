@@ -77,7 +77,9 @@ function policyParam(params: Params): ChordPolicy | undefined {
 export function workflowSpecOf(kind: WorkflowKind, p: Params): WorkflowSpec {
   if (kind === 'chain') return chain(signaturesParam(p, 'steps'), optionsParam(p, true));
   if (kind === 'group') return group(signaturesParam(p, 'members'), optionsParam(p, false));
+  // The members first: an empty list is the first thing to say, before a missing callback.
+  const members = signaturesParam(p, 'members');
   if (p.callback === undefined || p.callback === null) throw invalid('callback is required');
   const options = { ...optionsParam(p, true), policy: policyParam(p) };
-  return chord(signaturesParam(p, 'members'), signatureParam(p.callback, 'callback'), options as { policy: 'all' });
+  return chord(members, signatureParam(p.callback, 'callback'), options as { policy: 'all' });
 }

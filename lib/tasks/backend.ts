@@ -15,7 +15,7 @@ import { getTasks, type QueueStats, queueStats, waitForTask } from './inspect.js
 import type { QueueTaskOptions } from './options.js';
 import { type ReconcileOptions, type ReconcileResult, reconcile } from './reconcile.js';
 import { type RedriveOptions, type RedriveResult, redriveDeadLetters } from './redrive.js';
-import { type RevokeWorkflowResult, revokeTask, revokeWorkflow } from './revoke.js';
+import { type RevokeWorkflowOptions, type RevokeWorkflowResult, revokeTask, revokeWorkflow } from './revoke.js';
 import type { WorkflowSpec } from '../workflow.js';
 import type { WorkflowState } from '../workflow-state.js';
 import { getWorkflowState, queuedState, type WorkflowPage } from './workflow-inspect.js';
@@ -59,8 +59,8 @@ export interface Backend {
   queueWorkflow<R>(spec: WorkflowSpec<R>, origin?: { caller?: string }): Promise<WorkflowState<R>>;
   /** A workflow's state and a page of its tasks (lib/tasks/workflow-inspect.ts). */
   getWorkflow(id: string, page?: WorkflowPage): Promise<WorkflowState>;
-  /** Revoke every task of a workflow that is not ready (lib/tasks/revoke.ts). */
-  revokeWorkflow(id: string): Promise<RevokeWorkflowResult>;
+  /** Revoke the tasks of a workflow that are not ready, within a time budget: `more` and `cursor` go on (lib/tasks/revoke.ts). */
+  revokeWorkflow(id: string, options?: RevokeWorkflowOptions): Promise<RevokeWorkflowResult>;
   /** Delete tasks, and the payload objects they name; returns the ids that existed. */
   deleteTasks(ids: string[]): Promise<string[]>;
   /** A presigned PUT for large kwargs (`presign_kwargs`, lib/payloads/uploads.ts). */
@@ -96,7 +96,7 @@ export function createBackend(input: TaskDepsInput): Backend {
     reconcile: (options) => reconcile(deps, options),
     queueWorkflow: async (spec, origin) => queuedState(await queueWorkflow(deps, spec, origin)) as WorkflowState<any>,
     getWorkflow: (id, page) => getWorkflowState(deps, id, page),
-    revokeWorkflow: (id) => revokeWorkflow(deps, id),
+    revokeWorkflow: (id, options) => revokeWorkflow(deps, id, options),
     async deleteTasks(ids) {
       const named = deps.payloads ? await store.getTasks(ids) : [];
       const deleted = await store.deleteTasks(ids);

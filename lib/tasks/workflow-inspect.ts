@@ -18,14 +18,15 @@ export interface WorkflowPage {
 /** The cursor of the members' page that starts at `index`: opaque to callers. */
 export const workflowCursor = (index: number) => Buffer.from(JSON.stringify({ i: index })).toString('base64url');
 
-function decodeCursor(cursor: string, size: number): number {
+/** The member index a cursor of `method` starts at; ValidationError for one it did not return. */
+export function decodeWorkflowCursor(cursor: string, size: number, method = 'get_workflow'): number {
   try {
     const { i } = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
     if (Number.isInteger(i) && i >= 0 && i <= size) return i;
   } catch {
     /* fall through */
   }
-  throw new ValidationError('cursor is not one that get_workflow returned');
+  throw new ValidationError(`cursor is not one that ${method} returned`);
 }
 
 /** The task whose result is the workflow's. */
@@ -95,7 +96,7 @@ export async function getWorkflowState(
   const workflow = await store.getWorkflow(id);
   if (!workflow) throw new WorkflowNotFoundError(id);
   const limit = page.limit ?? LIMITS.defaultListLimit;
-  const first = page.cursor ? decodeCursor(page.cursor, workflow.size) : 0;
+  const first = page.cursor ? decodeWorkflowCursor(page.cursor, workflow.size) : 0;
   const next = Math.min(workflow.size, first + limit);
   const ids = Array.from({ length: next - first }, (_, n) => workflowTaskId(id, first + n));
   const resultId = resultTaskOf(workflow);

@@ -48,12 +48,32 @@ export async function settleMember(
   const { complete } = await deps.store.countMember(workflow.id, { index, status, size: workflow.size });
   if (workflow.kind === 'chain') await advanceChain(deps, workflow, index, task, end);
   if (workflow.kind === 'chord') {
-    if (status !== 'SUCCESS' && workflow.policy !== 'allSettled') {
-      const outcome = { status: 'FAILURE', error: `member ${waitedFor(task)}`, time: deps.clock() } as const;
-      await end(deps, callbackTaskId(workflow.id), { waiting: outcome });
-    }
+    if (status !== 'SUCCESS' && workflow.policy !== 'allSettled') await failChord(deps, workflow, task, end);
     if (complete) await releaseTask(deps, callbackTaskId(workflow.id));
   } else if (complete) await endByCounts(deps, workflow);
+}
+
+/**
+ * A member of an `all` chord ended otherwise than SUCCESS: the chord fails. Its error path
+ * is queued first, with this member as its input (`from_task`: the task that failed, with
+ * its error), then the callback ends FAILURE without running (its own end would queue the
+ * error path with the callback: a no-op by then, the id being derived). Nothing once the
+ * workflow has ended or its callback is not WAITING (a revoked workflow queues no error path;
+ * a second failed member finds the chord failed) — which also spares a revoke of 10,000
+ * members a write each.
+ */
+async function failChord(
+  deps: TaskDeps,
+  workflow: WorkflowRecord,
+  member: Pick<Task, 'id' | 'status' | 'error'>,
+  end: EndFn,
+) {
+  if (workflow.status) return;
+  const callbackId = callbackTaskId(workflow.id);
+  if ((await deps.store.getTask(callbackId))?.status !== 'WAITING') return;
+  await queueErrorPath(deps, workflow, member.id);
+  const outcome = { status: 'FAILURE', error: `member ${waitedFor(member)}`, time: deps.clock() } as const;
+  await end(deps, callbackId, { waiting: outcome });
 }
 
 /** A chain's step ended: the next runs if it succeeded; otherwise the next ends REVOKED (and so on), and a FAILURE takes the error path. */

@@ -141,12 +141,14 @@ async function pack(): Promise<string> {
   const files = info.files.map((f) => f.path);
   const stray = files.filter(
     (f) =>
-      !['package.json', 'README.md', 'LICENSE', 'bin/skytask.js'].includes(f) &&
+      !['package.json', 'README.md', 'BENCHMARKS.md', 'LICENSE', 'bin/skytask.js'].includes(f) &&
       !/^dist\/(lib|cdk|functions|local)\/.*\.(js|js\.map|d\.ts)$/.test(f) &&
       !/^dist\/examples\/jobs\.(js|js\.map|d\.ts)$/.test(f) &&
       !/^dist\/local\/dashboard\/static\/[a-z][a-z0-9-]*\.(html|css|js)$/.test(f) && // the dashboard's page, as it is
       !f.startsWith('templates/starter/') && // what skytask init writes (docs/starter.md)
-      !/^docs\/[^/]+\.md$/.test(f), // the docs, which the starter's README links to
+      !/^docs\/[^/]+\.md$/.test(f) && // the docs, which the starter's README links to
+      !/^docs\/images\/[a-z0-9-]+\.png$/.test(f) && // the docs' screenshots
+      !/^examples\/[a-z0-9-.]+\.ts$/.test(f), // the examples the docs quote and link to
   );
   check(stray.length === 0, `files that do not belong in the package: ${stray.join(', ')}`);
   // Every export's built files are in the tarball; its `skytask-source` condition (what the

@@ -13,6 +13,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { createRpcHandler } from '../../functions/rpc-handler.js';
 import { callbackTaskId, chord, endTask, signature, workflowTaskId } from '../../lib/index.js';
+import { createRpc } from '../../lib/rpc/protocol.js';
 import { startDashboardProxy } from '../../local/dashboard/proxy.js';
 import { startHttpServer } from '../../local/http.js';
 import { testStack, type TestStack } from '../helpers.js';
@@ -239,6 +240,32 @@ describe('the dashboard in Chromium', { skip: skipReason() }, () => {
     assert.equal((await s.backend.getTask(callbackTaskId(flow.id)))?.status, 'REVOKED');
     await page.locator('button:has-text("Revoke workflow")').waitFor({ state: 'detached' });
     await done(page);
+  });
+
+  it('a chord too large for one revoke_workflow call: the page calls again with the cursor until done', async () => {
+    const { backend, registry, scheduler } = s.runtime;
+    // Every call answers after one round of 100 members, as one past its time budget would.
+    const hurried = {
+      ...backend,
+      revokeWorkflow: (id: string, o?: { cursor?: string }) => backend.revokeWorkflow(id, { ...o, budgetSeconds: 0 }),
+    };
+    const rpc = createRpc({ backend: hurried, registry, scheduler, logger: s.logger });
+    const slow = await startHttpServer({ port: 0, handler: createRpcHandler(rpc), logger: s.logger });
+    try {
+      const members = Array.from({ length: 150 }, (_, a) => signature('addition', { a }, { delay: 600 }));
+      const flow = await s.backend.queueWorkflow(chord(members, signature('addition')));
+      const page = await open(`#/workflow/${flow.id}`, new URL(slow.url).origin);
+      await page.locator('.workflow .status.waiting').waitFor();
+      await confirmAfter(page, 'button:has-text("Revoke workflow")', 'ok');
+      await page
+        .locator('#banner', { hasText: /151 revoked, 0 asked to stop, 0 had ended$/ })
+        .waitFor({ timeout: 20_000 });
+      const state = await s.backend.getWorkflow(flow.id, { limit: 0 });
+      assert.deepEqual([state.status, state.counts.revoked, state.counts.pending], ['REVOKED', 150, 0]);
+      await done(page);
+    } finally {
+      await slow.close();
+    }
   });
 
   it('dead letters: listed with why; the ticked ones purged after a confirmation', async () => {

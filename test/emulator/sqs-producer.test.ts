@@ -4,10 +4,13 @@
  * record through the backend's normal path, then runs the task once.
  */
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { before, describe, it } from 'node:test';
 import { defineJob, producerTaskId, type ReceivedMessage } from '../../lib/index.js';
 import { testStack, type TestStack, NO_PAYLOAD_BUCKET } from '../helpers.js';
+import { root } from '../markdown.js';
 
 const runs = new Map<string, number>();
 const counted = (id: string) => runs.set(id, (runs.get(id) ?? 0) + 1);
@@ -57,6 +60,26 @@ async function receive(count: number): Promise<ReceivedMessage[]> {
 }
 
 describe('plain SQS producer messages', () => {
+  it('examples/sqs-producer.ts (the SDK v3 recipe of local-stack.md) reaches the local queue', async () => {
+    const env = {
+      ...process.env,
+      SKYTASK_QUEUE_URL: s.config.queueUrl,
+      AWS_ENDPOINT_URL_SQS: s.config.sqsEndpoint,
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+    };
+    const run = promisify(execFile);
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', 'examples/sqs-producer.ts'], { env, cwd: root });
+    const messageId = stdout.trim();
+    const got = await receive(1);
+    assert.deepEqual(
+      got.map((m) => [m.messageId, JSON.parse(m.body).job]),
+      [[messageId, 'addition']],
+    );
+    await s.queue.deleteMessages([got[0].receiptHandle]);
+  });
+
   it('a message without an id: the record is written from it, with an id derived from the message id', async () => {
     const messageId = await send({ v: 1, job: 'count', kwargs: { n: 5 } });
     await s.drain();

@@ -206,7 +206,7 @@ describe('the skytask CLI', () => {
     const later = file('later.json', { id: 'cli-later', members: [{ jobname: 'addition', delay: 600 }] });
     assert.equal((await cli(['queue-workflow', 'group', later])).code, 0);
     const revoked = await cli(['revoke-workflow', 'cli-later', '--json']);
-    assert.deepEqual(json(revoked), { id: 'cli-later', revoked: 1, requested: 0, ended: 0 });
+    assert.deepEqual(json(revoked), { id: 'cli-later', revoked: 1, requested: 0, ended: 0, more: false, cursor: null });
     const other = file('other.json', { id: 'cli-later', members: [{ jobname: 'addition', kwargs: { a: 5 } }] });
     const [missing, conflict, badKind, badJson] = await Promise.all([
       cli(['workflow', 'nope']),
@@ -220,6 +220,43 @@ describe('the skytask CLI', () => {
     assert.equal(badKind.code, 2);
     assert.equal(badJson.code, 2);
     assert.match(badJson.stderr, /steps\[0\]: unknown job "nope"/);
+  });
+
+  it('queue-workflow --wait of a failing chord says why, and lists no page it did not read', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'skytask-cli-fails-'));
+    after(() => rmSync(dir, { recursive: true, force: true }));
+    const params = {
+      id: 'cli-fails',
+      members: [{ jobname: 'addition' }, { jobname: 'standarddeviation', kwargs: { inputs: [] } }],
+      callback: { jobname: 'addition' },
+    };
+    writeFileSync(join(dir, 'fails.json'), JSON.stringify(params));
+    writeFileSync(join(dir, 'empty.json'), JSON.stringify({ members: [] }));
+    const [failed, empty] = await Promise.all([
+      cli(['queue-workflow', 'chord', join(dir, 'fails.json'), '--wait', '--timeout', '30']),
+      cli(['queue-workflow', 'chord', join(dir, 'empty.json')]),
+    ]);
+    assert.equal(failed.code, 1, failed.stderr);
+    assert.match(failed.stdout, /^cli-fails {2}chord {2}FAILURE/m);
+    assert.match(failed.stdout, /^error {4}member cli-fails:1 ended FAILURE: inputs must be a non-empty list/m);
+    assert.doesNotMatch(failed.stdout, /more: --cursor/);
+    assert.equal(empty.code, 2);
+    assert.match(
+      empty.stderr,
+      /members must be a list of 1 to 10000 tasks/,
+      'the members first, not "callback is required"',
+    );
+  });
+
+  it('start with --jobs twice is a usage error naming both, before anything starts', async () => {
+    const twice = await cli(
+      ['start', '--jobs', 'src/jobs.ts', '--jobs', 'other.ts', '--data-dir', join(tmpdir(), 'never')],
+      {
+        endpoint: false,
+      },
+    );
+    assert.equal(twice.code, 2);
+    assert.match(twice.stderr, /--jobs was given twice \(src\/jobs\.ts, then other\.ts\)/);
   });
 
   it('dead-letters lists a dead-lettered task and the letters; purge takes ids or --all, not neither', async () => {

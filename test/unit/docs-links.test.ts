@@ -1,9 +1,12 @@
 /**
  * Every relative link of the README, BENCHMARKS.md and docs/*.md points at a file that
- * exists, and a `#anchor` at a heading of its target (as GitHub names headings).
- * Links with a scheme (https:, mailto:) are not followed.
+ * exists, and a `#anchor` at a heading of its target (as GitHub names headings); and a
+ * link of a page the package ships (`npm pack`'s list) points at a file it ships too, so
+ * that the docs in node_modules/skytask have no dead link — a source file not shipped is
+ * named as text, "in the repository". Links with a scheme (https:, mailto:) are not followed.
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, normalize, relative } from 'node:path';
 import { describe, it } from 'node:test';
@@ -38,6 +41,27 @@ function problemOf(doc: string, target: string): string | undefined {
   return anchorsOf(read(file)).has(anchor) ? undefined : `${target}: no heading of ${file} has the anchor #${anchor}`;
 }
 
+/**
+ * The files `npm pack` puts in the package (its `files`, README, package.json), listed
+ * without building (`--ignore-scripts`: `dist/` is as it is; no doc links into it).
+ */
+export function packedFiles(): Set<string> {
+  const out = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8' });
+  return new Set((JSON.parse(out) as { files: { path: string }[] }[])[0].files.map((f) => f.path));
+}
+
+/** The file a relative link of `doc` points at (repository-relative), or undefined for a link with a scheme or an anchor alone. */
+function targetFile(doc: string, target: string): string | undefined {
+  if (/^[a-z][a-z0-9+.-]*:/i.test(target) || target.startsWith('//') || target.startsWith('#')) return undefined;
+  const hash = target.indexOf('#');
+  const pathPart = decodeURI(hash === -1 ? target : target.slice(0, hash));
+  return relative(root, normalize(join(root, dirname(doc), pathPart)));
+}
+
+/** Whether `file` (a file or a directory) is in the package's file list. */
+const shipped = (packed: Set<string>, file: string) =>
+  packed.has(file) || [...packed].some((f) => f.startsWith(`${file.replace(/\/$/, '')}/`));
+
 describe('relative links in the README and docs/', () => {
   const links = docFiles().flatMap((doc) => linksOf(read(doc)).map((link) => ({ doc, ...link })));
 
@@ -53,6 +77,21 @@ describe('relative links in the README and docs/', () => {
       })
       .filter((p) => p !== undefined);
     assert.deepEqual(broken, []);
+  });
+
+  it('of a page the package ships point at files it ships (a source file not shipped is text: "in the repository")', () => {
+    const packed = packedFiles();
+    assert.ok(packed.has('docs/workflows.md') && packed.has('docs/images/dashboard-workflow.png'), 'the list is read');
+    const dead = links
+      .filter(({ doc }) => packed.has(doc))
+      .map(({ doc, line, target }) => {
+        const file = targetFile(doc, target);
+        return file !== undefined && !shipped(packed, file)
+          ? `${doc}:${line}: ${target} is not in the package`
+          : undefined;
+      })
+      .filter((p) => p !== undefined);
+    assert.deepEqual(dead, []);
   });
 
   it('PAGES_WRITTEN_ELSEWHERE lists only pages still missing here (remove the ones merged)', () => {

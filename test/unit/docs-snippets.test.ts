@@ -2,7 +2,9 @@
  * The TypeScript snippets of the README and docs/ are real files under examples/, which
  * `npm run typecheck` compiles. A fence names its file, ```ts file=examples/client.ts```,
  * and must be a run of that file's lines, word for word (the whole file or an excerpt):
- * change the file and the docs that quote it fail here until they quote it again.
+ * change the file and the docs that quote it fail here until they quote it again. A README
+ * snippet starts at its file's imports: a new user copies it whole, with every name it uses
+ * (a fragment with `client` undefined does not run).
  */
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
@@ -44,8 +46,14 @@ function problemOf(doc: string, fence: Fence): string | undefined {
   if (!existsSync(join(root, file))) return `${where}: ${file} does not exist`;
   const body = lines(fence.body.join('\n'));
   if (body.every((line) => line === '')) return `${where}: the snippet is empty`;
-  const found = excerptAt(body, lines(readFileSync(join(root, file), 'utf8')));
-  return found.at === undefined ? `${where}: not a run of lines of ${file}; ${found.closest}` : undefined;
+  const source = lines(readFileSync(join(root, file), 'utf8'));
+  const found = excerptAt(body, source);
+  if (found.at === undefined) return `${where}: not a run of lines of ${file}; ${found.closest}`;
+  const firstImport = source.findIndex((line) => line.startsWith('import '));
+  if (doc === 'README.md' && firstImport !== -1 && found.at !== firstImport) {
+    return `${where}: a README snippet is whole, from ${file}'s imports on (line ${firstImport + 1}), so that it runs as copied`;
+  }
+  return undefined;
 }
 
 describe('TypeScript snippets in the README and docs/', () => {

@@ -211,7 +211,7 @@ describe('revoke_workflow', () => {
     });
     const { id } = await q.queueWorkflow(spec);
     const result = await q.runtime.backend.revokeWorkflow(id);
-    assert.deepEqual(result, { id, revoked: 3, requested: 0, ended: 0 });
+    assert.deepEqual(result, { id, revoked: 3, requested: 0, ended: 0, more: false, cursor: null });
     await q.run();
     const done = await q.getWorkflow(id);
     assert.equal(done.status, 'REVOKED');

@@ -17,6 +17,7 @@ import {
   WorkflowConflictError,
   workflowTaskId,
 } from '../../lib/index.js';
+import { createDirectClient } from '../../lib/client/index.js';
 import { createTestQueue } from '../../lib/testing/index.js';
 import * as jobs from '../fixtures/workflow-jobs.js';
 
@@ -104,7 +105,7 @@ describe('chord', () => {
     assert.equal(next.cursor, null);
   });
 
-  it("policy 'all': a failed member fails the callback at once, and the error path gets the callback", async () => {
+  it("policy 'all': a failed member fails the callback at once, and the error path gets that member", async () => {
     const q = setup();
     const spec = chord([signature(add, { a: 1, b: 1 }), signature(boom, { message: 'bad member' })], signature(sum), {
       linkError: signature(handled),
@@ -116,8 +117,27 @@ describe('chord', () => {
     assert.equal(done.callback?.status, 'FAILURE');
     assert.match(done.callback!.error!, /member .*:1 ended FAILURE: bad member/);
     assert.equal(jobs.runs.get(callbackTaskId(id)), undefined, 'the callback never ran');
-    assert.equal(done.linkError?.task?.fromTask, callbackTaskId(id));
+    assert.equal(done.linkError?.task?.fromTask, workflowTaskId(id, 1));
+    assert.equal(done.linkError?.task?.result, `handled ${workflowTaskId(id, 1)}: bad member`);
     assert.equal((await q.getTask(errorTaskId(id)))?.status, 'SUCCESS');
+  });
+
+  it("policy 'all': the workflow says FAILURE at the first failure, while the other members still run", async () => {
+    const q = setup();
+    const later = signature(add, { a: 2, b: 2 }, { delay: 600 });
+    const { id } = await q.queueWorkflow(chord([signature(boom, { message: 'early' }), later], signature(sum)));
+    await q.run({ until: q.clock.now() + 60 });
+    const failed = await q.getWorkflow(id);
+    assert.equal(failed.status, 'FAILURE', 'its callback will never run');
+    assert.ok(failed.timeEnded !== undefined);
+    assert.deepEqual(failed.counts, { total: 2, pending: 1, succeeded: 0, failed: 1, revoked: 0 });
+    assert.equal(failed.members[1].status, 'QUEUED');
+    const client = createDirectClient({ runtime: q.runtime });
+    assert.equal((await client.waitForWorkflow(id, { timeout: 1 })).status, 'FAILURE', 'waitForWorkflow returns then');
+    await q.run();
+    const settled = await q.getWorkflow(id);
+    assert.deepEqual([settled.status, settled.timeEnded], ['FAILURE', failed.timeEnded]);
+    assert.deepEqual(settled.counts, { total: 2, pending: 0, succeeded: 1, failed: 1, revoked: 0 });
   });
 
   it("policy 'allSettled': the callback runs with every member's outcome", async () => {

@@ -23,14 +23,32 @@ export function workflowOf(taskId) {
 
 const workflowLink = (id) => h('a', { href: `#/workflow/${encodeURIComponent(id)}`, class: 'id' }, id);
 
-/** The revoke button of a running workflow: asks first, then says what it did. */
+/**
+ * `revoke_workflow` until it got through every task: a call works within a time budget and
+ * answers `more` with a cursor to go on from. `progress` hears the sums after each call.
+ */
+export async function revokeToEnd(ctx, id, progress = () => {}) {
+  const sum = { revoked: 0, requested: 0, ended: 0 };
+  let cursor;
+  do {
+    const r = await ctx.rpc('revoke_workflow', cursor ? { id, cursor } : { id });
+    for (const k of Object.keys(sum)) sum[k] += r[k];
+    cursor = r.more ? r.cursor : undefined;
+    if (cursor) progress(sum);
+  } while (cursor);
+  return sum;
+}
+
+const revokeSummary = (r) => `${r.revoked} revoked, ${r.requested} asked to stop, ${r.ended} had ended`;
+
+/** The revoke button of a running workflow: asks first, then says what it did (as it goes, for a large one). */
 function revoke(w, ctx) {
   const run = async () => {
     const text = `Revoke workflow ${w.id}? Its ${w.counts.pending} pending tasks${w.callback ? ' and its callback' : ''} will not run; running ones are told to stop.`;
     if (!(await ctx.confirm(text, { ok: 'Revoke' }))) return;
     try {
-      const r = await ctx.rpc('revoke_workflow', { id: w.id });
-      ctx.notify(`workflow ${w.id}: ${r.revoked} revoked, ${r.requested} asked to stop, ${r.ended} had ended`);
+      const r = await revokeToEnd(ctx, w.id, (sum) => ctx.notify(`workflow ${w.id}: ${revokeSummary(sum)} so far…`));
+      ctx.notify(`workflow ${w.id}: ${revokeSummary(r)}`);
     } catch (err) {
       ctx.failed(err);
     }

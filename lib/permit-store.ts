@@ -19,7 +19,7 @@ export interface PermitState {
   since?: number;
   /** Epoch seconds; a lease in the past frees the permit. 0 when released. */
   leaseUntil: number;
-  /** Seconds the last run that released this permit held it: what a waiter's hint counts on. */
+  /** Seconds the last run that released this permit held it. */
   lastSeconds?: number;
 }
 

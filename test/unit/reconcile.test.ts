@@ -97,6 +97,7 @@ describe('reconcile', () => {
       failedSends: 0,
       deadLettered: 0,
       waiting: 0,
+      parked: 0,
     });
     const [message] = await queue.receive(10, 0);
     assert.equal(JSON.parse(message.body).id, task.id, 'sent to the queue now, not armed again');

@@ -1,9 +1,11 @@
 /**
  * Parking (docs/limits.md#parking): a task over its key's concurrency limit waits WAITING in
  * its key's queue (lib/park-store.ts), with no message, until a run of the key gives its
- * permit back (lib/tasks/end.ts `releasePermit`) and hands it on here: the oldest parked task
- * of the key is released as a workflow's WAITING task is (WAITING → QUEUED, one conditional
- * write, and its message). No polling, no receives while it waits, no attempt counted.
+ * permit back (lib/tasks/end.ts `releasePermit`) and passes it on here: the permit is
+ * reserved for the oldest parked task of the key, which is released as a workflow's WAITING
+ * task is (WAITING → QUEUED, one conditional write, and its message) and takes the permit at
+ * its delivery — a task delivered meanwhile cannot take it first. No polling, no receives
+ * while it waits, no attempt counted.
  *
  * What a crash or a race could leave — a permit freed and no task handed it (a crash between
  * the two, a released task revoked before it ran), a task parked just as the last permit
@@ -14,6 +16,8 @@ import type { Job } from '../job.js';
 import type { TaskLimits } from '../key-limits.js';
 import { taskLogger } from '../log.js';
 import type { ParkEntry } from '../park-store.js';
+import type { HeldPermit } from '../permit-store.js';
+import { SETTINGS } from '../settings.js';
 import { expiredReason, type Task } from '../task.js';
 import type { TaskDeps } from './deps.js';
 import type { endTask } from './end.js';
@@ -52,10 +56,37 @@ export async function parkForPermit(
 }
 
 /**
- * Release the oldest `count` parked tasks of `key` (a permit of it is free): each WAITING →
- * QUEUED, due now, its expiry kept, and its message sent, then its park entry dropped. An
- * entry whose task is no longer parked is dropped on the way; a parked task past its expiry
- * ends REVOKED (and the permit goes to the next). Returns the tasks released.
+ * A run gives its permit back: it is passed to the oldest task parked for its key (reserved
+ * for that task, one conditional write: `passPermit`), which is then released — WAITING →
+ * QUEUED, due now, its expiry kept, its message sent — and its park entry dropped. With no
+ * one parked, the permit is freed, and the key's entries are read once more: a task that
+ * parked meanwhile saw the permit still held. The permit goes to no one when it was taken
+ * over (its lease lapsed): its new holder hands it on.
+ */
+export async function passOn(deps: TaskDeps, permit: HeldPermit, end: EndTask): Promise<void> {
+  let from = permit;
+  for (let round = 0; round < 4; round++) {
+    const entries = await deps.store.parkedOf(permit.key, PEEK);
+    for (const entry of entries) {
+      const task = await parkedTask(deps, entry, end);
+      if (!task) continue;
+      const now = deps.clock();
+      const leaseUntil = now + (from.leaseSeconds ?? SETTINGS.leaseSeconds.default);
+      const reserved = await deps.store.passPermit(from, { taskId: task.id, now, leaseUntil });
+      if (!reserved) return;
+      from = reserved;
+      if (await release(deps, entry, task)) return;
+    }
+    if (entries.length < PEEK) break;
+  }
+  await deps.store.releasePermit(from, deps.clock());
+  await handOn(deps, permit.key, end);
+}
+
+/**
+ * Release the oldest `count` parked tasks of `key` (as many permits of it are free), each to
+ * take a free permit at its delivery (or park again, at its place, if another taker was
+ * first): the parker's look after it parked, the reconciler's sweep. Returns the tasks released.
  */
 export async function handOn(deps: TaskDeps, key: string, end: EndTask, count = 1): Promise<number> {
   let released = 0;
@@ -63,25 +94,33 @@ export async function handOn(deps: TaskDeps, key: string, end: EndTask, count = 
     const entries = await deps.store.parkedOf(key, count - released + PEEK);
     for (const entry of entries) {
       if (released >= count) break;
-      if (await unpark(deps, entry, end)) released++;
+      const task = await parkedTask(deps, entry, end);
+      if (task && (await release(deps, entry, task))) released++;
     }
     if (entries.length < count - released + PEEK) break;
   }
   return released;
 }
 
-/** One park entry's task released: true when it was (then its message is sent). */
-async function unpark(deps: TaskDeps, entry: ParkEntry, end: EndTask): Promise<boolean> {
+/**
+ * The task of a park entry if it is still parked there and not expired. Otherwise the entry is
+ * dropped — and a parked task past its expiry ends REVOKED, as its delivery would end it.
+ */
+async function parkedTask(deps: TaskDeps, entry: ParkEntry, end: EndTask): Promise<Task | undefined> {
   const task = await deps.store.getTask(entry.taskId);
   const now = deps.clock();
-  let released: Task | undefined;
   if (task?.status === 'WAITING' && task.parked === entry.key) {
-    if (task.expiry !== undefined && task.expiry <= now) {
-      const error = expiredReason(task);
-      if (await end(deps, task.id, { waiting: { status: 'REVOKED', error, time: now } }))
-        taskLogger(deps.logger, task).info({ reason: error }, 'task REVOKED');
-    } else released = await deps.store.releaseTask(task.id, { time: now, expiry: task.expiry });
+    if (task.expiry === undefined || task.expiry > now) return task;
+    const error = expiredReason(task);
+    if (await end(deps, task.id, { waiting: { status: 'REVOKED', error, time: now } }))
+      taskLogger(deps.logger, task).info({ reason: error }, 'task REVOKED');
   }
+  await deps.store.dropParked(entry);
+}
+
+/** Release a parked task and send its message, then drop its entry: true when it was released. */
+async function release(deps: TaskDeps, entry: ParkEntry, task: Task): Promise<boolean> {
+  const released = await deps.store.releaseTask(task.id, { time: deps.clock(), expiry: task.expiry });
   if (released) {
     taskLogger(deps.logger, released).info('parked task released: a permit of its key is free');
     await sendTaskMessage(deps, released);

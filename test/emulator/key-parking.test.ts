@@ -10,8 +10,10 @@ import { after, before, describe, it } from 'node:test';
 import { createConsumerHandler } from '../../functions/consumer-handler.js';
 import { defineJob } from '../../lib/index.js';
 import { taskLimits } from '../../lib/key-limits.js';
+import { releasePermit } from '../../lib/tasks/end.js';
 import { startPoller } from '../../local/poller.js';
 import { testStack, type TestStack } from '../helpers.js';
+import { createWriteMeter } from '../write-meter.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** Each run's start, in order, and the most runs of a tenant at once. */
@@ -84,6 +86,37 @@ describe('parking for a permit on the emulators', () => {
       assert.equal(task.parked, undefined);
     }
     assert.deepEqual(await s.store.parkedOf(keyOf('a'), 10), [], 'every park entry dropped');
+  });
+
+  it('a parked task costs 4 write units, once: its park item put and dropped, its head parked and released', async () => {
+    const meter = createWriteMeter({ endpoint: s.config.dynamodbEndpoint });
+    meter.attach(s.clients.dynamodb);
+    const all = (pk: string) => ((u) => u.table + u.index)(meter.of(pk));
+    const key = keyOf('w');
+    try {
+      const now = Date.now() / 1000;
+      // A run of the key holds its only permit.
+      const held = await s.store.takePermit({ key, limit: 1, taskId: 'running', now, leaseUntil: now + 60 });
+      assert.ok(held.taken);
+      await queue('w', 'w0');
+      meter.reset();
+      await s.drain();
+      assert.equal((await s.store.getTask('w0'))!.status, 'WAITING');
+      assert.equal(all('task#w0'), 1, 'its head to WAITING: 1 unit, no index write');
+      assert.equal(all(`park#${key}`), 1, 'its park item');
+      meter.reset();
+      // That run ends: its permit is passed to w0, which is released.
+      await releasePermit(s.runtime, held.permit);
+      assert.equal(all('task#w0'), 1, 'its release: 1 unit, no index write');
+      assert.equal(all(`park#${key}`), 1, 'its park item dropped');
+      assert.equal(all(`permit#${key}`), 1, 'the permit passed: in place of the give-back, 1 unit');
+      await s.drain();
+      const done = (await s.store.getTask('w0'))!;
+      assert.equal(done.status, 'SUCCESS');
+      assert.equal(done.attempts, 1);
+    } finally {
+      meter.destroy();
+    }
   });
 
   it('a permit whose run died is handed on by the reconciler once its lease lapses', async () => {

@@ -26,8 +26,9 @@ export interface ParkStore {
    * Park task `task.id` for a permit of `key` at `now`: the park item is put first, then one
    * conditional write moves the head from idle (QUEUED, RETRY, or STARTED with a lapsed lease:
    * the claim's "no live run" condition) to WAITING with `parked: key` and no lease. The task
-   * as parked; undefined when it was not idle (another delivery has it, or it ended): then
-   * its park item is dropped again and nothing else was written.
+   * as parked; undefined when it was not idle (another delivery has it, or parked it, or it
+   * ended): its park item stays — it may be the other delivery's park — and a hand-on drops
+   * it if its task is not parked.
    */
   parkTask(task: Pick<Task, 'id' | 'timeQueued'>, park: { key: string; now: number }): Promise<Task | undefined>;
   /** The first `limit` park entries of `key`, oldest first (one strongly consistent Query). */

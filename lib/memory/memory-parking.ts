@@ -22,13 +22,11 @@ export function memoryParking({ update }: MemoryState): ParkStore & { clear(): v
       const entry: ParkEntry = { key, order, taskId: task.id, token: randomUUID() };
       const ofKey = parked.get(key) ?? new Map<string, ParkEntry>();
       parked.set(key, ofKey.set(order, entry));
-      const written = update(
+      return update(
         task.id,
         (r) => isIdle(r, now),
         (r) => patch(r, { status: 'WAITING', parked: key, leaseUntil: undefined }),
       );
-      if (!written) drop(entry);
-      return written;
     },
     async parkedOf(key, limit) {
       const ofKey = parked.get(key);

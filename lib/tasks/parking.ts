@@ -18,7 +18,7 @@ import { taskLogger } from '../log.js';
 import type { ParkEntry } from '../park-store.js';
 import type { HeldPermit } from '../permit-store.js';
 import { SETTINGS } from '../settings.js';
-import { expiredReason, type Task } from '../task.js';
+import { expiredReason, isIdle, type Task } from '../task.js';
 import type { TaskDeps } from './deps.js';
 import type { endTask } from './end.js';
 import { sendTaskMessage } from './send.js';
@@ -65,11 +65,13 @@ export async function parkForPermit(
  */
 export async function passOn(deps: TaskDeps, permit: HeldPermit, end: EndTask): Promise<void> {
   let from = permit;
-  for (let round = 0; round < 4; round++) {
+  for (let round = 0, dropped = true; round < 4 && dropped; round++) {
     const entries = await deps.store.parkedOf(permit.key, PEEK);
+    dropped = false;
     for (const entry of entries) {
       const task = await parkedTask(deps, entry, end);
-      if (!task) continue;
+      dropped ||= task === 'dropped';
+      if (typeof task !== 'object') continue;
       const now = deps.clock();
       const leaseUntil = now + (from.leaseSeconds ?? SETTINGS.leaseSeconds.default);
       const reserved = await deps.store.passPermit(from, { taskId: task.id, now, leaseUntil });
@@ -77,7 +79,7 @@ export async function passOn(deps: TaskDeps, permit: HeldPermit, end: EndTask): 
       from = reserved;
       if (await release(deps, entry, task)) return;
     }
-    if (entries.length < PEEK) break;
+    dropped &&= entries.length === PEEK;
   }
   await deps.store.releasePermit(from, deps.clock());
   await handOn(deps, permit.key, end);
@@ -90,25 +92,31 @@ export async function passOn(deps: TaskDeps, permit: HeldPermit, end: EndTask): 
  */
 export async function handOn(deps: TaskDeps, key: string, end: EndTask, count = 1): Promise<number> {
   let released = 0;
-  for (let round = 0; round < 4 && released < count; round++) {
-    const entries = await deps.store.parkedOf(key, count - released + PEEK);
+  for (let round = 0, dropped = true; round < 4 && dropped && released < count; round++) {
+    const want = count - released + PEEK;
+    const entries = await deps.store.parkedOf(key, want);
+    dropped = false;
     for (const entry of entries) {
       if (released >= count) break;
       const task = await parkedTask(deps, entry, end);
-      if (task && (await release(deps, entry, task))) released++;
+      dropped ||= task === 'dropped';
+      if (typeof task === 'object' && (await release(deps, entry, task))) released++;
     }
-    if (entries.length < count - released + PEEK) break;
+    dropped &&= entries.length === want;
   }
   return released;
 }
 
 /**
- * The task of a park entry if it is still parked there and not expired. Otherwise the entry is
- * dropped — and a parked task past its expiry ends REVOKED, as its delivery would end it.
+ * What a park entry's task is now: the task, still parked there and not expired; `left`, an
+ * idle task — about to park (its entry is put before its head moves) or released and not yet
+ * delivered (its releaser stopped before the drop) —, whose entry stays; else `dropped`: the
+ * entry is deleted, and a parked task past its expiry ends REVOKED, as its delivery would end it.
  */
-async function parkedTask(deps: TaskDeps, entry: ParkEntry, end: EndTask): Promise<Task | undefined> {
+async function parkedTask(deps: TaskDeps, entry: ParkEntry, end: EndTask): Promise<Task | 'left' | 'dropped'> {
   const task = await deps.store.getTask(entry.taskId);
   const now = deps.clock();
+  if (task && isIdle(task, now)) return 'left';
   if (task?.status === 'WAITING' && task.parked === entry.key) {
     if (task.expiry === undefined || task.expiry > now) return task;
     const error = expiredReason(task);
@@ -116,6 +124,7 @@ async function parkedTask(deps: TaskDeps, entry: ParkEntry, end: EndTask): Promi
       taskLogger(deps.logger, task).info({ reason: error }, 'task REVOKED');
   }
   await deps.store.dropParked(entry);
+  return 'dropped';
 }
 
 /** Release a parked task and send its message, then drop its entry: true when it was released. */

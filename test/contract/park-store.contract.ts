@@ -57,7 +57,7 @@ export function parkStoreContract(factory: StoreFactory): void {
       assert.deepEqual(waiting.map((t) => t.parked).sort(), [KEY, KEY, KEY, OTHER]);
     });
 
-    test('a running or ready task is not parked and leaves no entry', async (w) => {
+    test('a running or ready task is not parked', async (w) => {
       await w.start('running');
       assert.equal(
         await w.store.parkTask({ id: 'running', timeQueued: w.now - 100 }, { key: KEY, now: w.now }),
@@ -72,7 +72,18 @@ export function parkStoreContract(factory: StoreFactory): void {
         undefined,
       );
       assert.equal(await w.store.parkTask({ id: 'absent', timeQueued: w.now }, { key: KEY, now: w.now }), undefined);
-      assert.deepEqual(await w.store.parkedOf(KEY, 10), []);
+      assert.equal((await w.store.getTask('done'))!.status, 'SUCCESS');
+    });
+
+    test('a second park of a parked task (a duplicate delivery) writes nothing and leaves its entry', async (w) => {
+      await w.create('t');
+      assert.ok(await w.store.parkTask({ id: 't', timeQueued: w.now - 100 }, { key: KEY, now: w.now }));
+      assert.equal(await w.store.parkTask({ id: 't', timeQueued: w.now - 100 }, { key: KEY, now: w.now }), undefined);
+      assert.deepEqual(
+        (await w.store.parkedOf(KEY, 10)).map((e) => e.taskId),
+        ['t'],
+        'its entry is still there for a hand-on to find',
+      );
     });
 
     test('released as a WAITING task is: QUEUED, due now, its expiry kept, its mark cleared, claimable', async (w) => {

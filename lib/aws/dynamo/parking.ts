@@ -47,9 +47,9 @@ async function parkTask(
     taskId: task.id,
     token: randomUUID(),
   };
-  // The item first: a crash before the head's move leaves an entry whose task is not
-  // WAITING, which the next un-park drops; the other order would leave a parked task no
-  // un-park finds (the reconciler's sweep would, later).
+  // The item first: a crash before the head's move leaves an entry whose task is idle, which
+  // a hand-on leaves until its task runs or parks (then it drops or finds it); the other
+  // order would leave a parked task that no hand-on finds.
   await table.doc.send(
     new PutCommand({
       TableName: table.name,
@@ -66,7 +66,8 @@ async function parkTask(
     },
     now,
   );
-  if (!written) await dropParked(table, entry);
+  // Not idle: the entry stays (another delivery of the task may have parked it with this same
+  // entry just now); the next hand-on drops it if its task is not parked.
   return written?.task;
 }
 

@@ -55,6 +55,8 @@ interface PhaseFigures {
   bLastStart: number;
   /** Deliveries per task started, by then (waits included). */
   deliveriesPerStart: number;
+  /** Deliveries by then per task queued (A's and B's). */
+  deliveriesPerTask: number;
 }
 
 async function phase(base: Parameters<typeof provision>[0], job: string): Promise<PhaseFigures> {
@@ -111,6 +113,7 @@ async function phase(base: Parameters<typeof provision>[0], job: string): Promis
     bMedianWait: median(bTasks.map((t) => t.timeStarted! - polling)),
     bLastStart: bLast - polling,
     deliveriesPerStart: deliveries / started,
+    deliveriesPerTask: deliveries / (BACKLOG + B_TASKS),
   };
 }
 
@@ -124,7 +127,7 @@ try {
   const unlimited = await phase({ ...emulators, table: 'fair-unlimited', queueName: 'fair-unlimited' }, 'unlimited');
   for (const f of [limited, unlimited]) {
     console.log(
-      `  ${f.job.padEnd(10)} A started before B's last: ${(f.aShare * 100).toFixed(1)} % of A's backlog; B's median start ${f.bMedianWait.toFixed(2)} s after the consumer started (last ${f.bLastStart.toFixed(1)} s); ${f.deliveriesPerStart.toFixed(2)} deliveries a start`,
+      `  ${f.job.padEnd(10)} A started before B's last: ${(f.aShare * 100).toFixed(1)} % of A's backlog; B's median start ${f.bMedianWait.toFixed(2)} s after the consumer started (last ${f.bLastStart.toFixed(1)} s); ${f.deliveriesPerStart.toFixed(2)} deliveries a start, ${f.deliveriesPerTask.toFixed(2)} a task queued`,
     );
   }
   console.log(

@@ -1,6 +1,7 @@
 /**
  * Per-key concurrency and rate limits (docs/limits.md): the job options, their checks, the
- * keys they give (hashed into key-safe form), and how long a task over a limit waits. Pure:
+ * keys they give (hashed into key-safe form), and how long a task over its rate limit waits
+ * (over its concurrency limit it is parked: lib/tasks/parking.ts). Pure:
  * the store verbs are lib/permit-store.ts, the consumer's use of them lib/consumer/key-limits.ts.
  */
 import { createHash } from 'node:crypto';
@@ -8,7 +9,6 @@ import { readThrown } from './consumer/outcome.js';
 import { cutBytes, utf8Bytes } from './bytes.js';
 import { RegistryError, ValidationError } from './errors.js';
 import type { Job, Kwargs } from './job.js';
-import type { PermitState } from './permit-store.js';
 
 /** What a limit's `key` function may return: the key's text (a number is its decimal text). */
 export type LimitKey = string | number;
@@ -122,8 +122,8 @@ export const MAX_WAIT_SPREAD = 30;
 export const MAX_WAIT = 900;
 
 /**
- * Seconds a task over a limit waits before it is delivered again: `hint` (when a permit or
- * window is likely free) plus a jitter over a spread that grows with how long the task has
+ * Seconds a task over its rate limit waits before it is delivered again: `hint` (when the
+ * next window opens) plus a jitter over a spread that grows with how long the task has
  * waited already (half of it, 1 to `MAX_WAIT_SPREAD` s), so that the waiters of one key do
  * not all come back at once and a long backlog is looked at less often. Whole seconds, 1 to
  * `MAX_WAIT` (SQS delays are whole seconds).
@@ -131,16 +131,4 @@ export const MAX_WAIT = 900;
 export function waitSeconds(hint: number, waited: number, random: () => number = Math.random): number {
   const spread = Math.min(MAX_WAIT_SPREAD, Math.max(1, waited / 2));
   return Math.min(MAX_WAIT, Math.max(1, Math.ceil(Math.max(0, hint) + random() * spread)));
-}
-
-/**
- * When a permit of a full key is likely free, in seconds from `now`: the soonest of each
- * holder's lease end and its expected end (its start plus the last run time seen on that
- * permit; unknown: now). 0 when one may be free now.
- */
-export function permitHint(permits: readonly PermitState[], now: number): number {
-  const ends = permits.map((p) =>
-    Math.min(p.leaseUntil, p.lastSeconds !== undefined && p.since !== undefined ? p.since + p.lastSeconds : now),
-  );
-  return ends.length ? Math.max(0, Math.min(...ends) - now) : 0;
 }

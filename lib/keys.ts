@@ -234,6 +234,9 @@ export function lockIdFor(job: string, kwargs: Record<string, unknown>): string 
  * limit's window of starts (`sk`: the window's start, epoch seconds).
  *   permit#<key> / <index>    { holder, task_id, since, lease_until, last_seconds, ttl }
  *   rate#<key> / <window>     { n, ttl }
+ *   park#<key> / <order>      { token }: a task parked for a permit (lib/park-store.ts);
+ *                             `order` is its time queued and id (timeSortKey), so a Query
+ *                             of the partition gives the key's parked tasks oldest first
  */
 export const permitPartition = (key: string) => `permit#${key}`;
 export const permitKey = (key: string, index: number) => ({
@@ -241,3 +244,7 @@ export const permitKey = (key: string, index: number) => ({
   sk: String(index).padStart(4, '0'),
 });
 export const windowKey = (key: string, window: number) => ({ pk: `rate#${key}`, sk: String(window) });
+export const parkPartition = (key: string) => `park#${key}`;
+export const parkKey = (key: string, order: string) => ({ pk: parkPartition(key), sk: order });
+/** The task id in a park item's `order` (timeSortKey: 14 digits, `#`, the id). */
+export const taskIdOfOrder = (order: string) => order.slice(order.indexOf('#') + 1);

@@ -19,16 +19,18 @@ export interface PermitState {
   since?: number;
   /** Epoch seconds; a lease in the past frees the permit. 0 when released. */
   leaseUntil: number;
-  /** Seconds the last run that released this permit held it: what a waiter's hint counts on. */
+  /** Seconds the last run that released this permit held it. */
   lastSeconds?: number;
 }
 
-/** A permit a run holds: what extends and releases it. */
+/** A permit a run holds: what extends, releases and passes it. */
 export interface HeldPermit {
   key: string;
   index: number;
   holder: string;
   since: number;
+  /** Its lease's length when taken (seconds): how long a permit passed on is reserved for its next task. */
+  leaseSeconds?: number;
 }
 
 export type PermitTake =
@@ -43,6 +45,8 @@ export interface PermitStore {
    * Take one of `key`'s `limit` permits for `taskId` until `leaseUntil`: a conditional write on
    * a permit that is free or whose lease is before `now` (at most one holder each, so never more
    * than `limit` live holders). Reads the key's permits first (one query) to pick a free one.
+   * A permit passed to `taskId` (`passPermit`: its `taskId`, its lease live) is taken first, by a
+   * write conditional on the holder it was passed with.
    */
   takePermit(take: {
     key: string;
@@ -55,6 +59,16 @@ export interface PermitStore {
   extendPermit(permit: HeldPermit, leaseUntil: number): Promise<boolean>;
   /** Free a permit if `permit.holder` still holds it, noting how long it was held (`now - since`). */
   releasePermit(permit: HeldPermit, now: number): Promise<void>;
+  /**
+   * Pass a held permit to task `to.taskId` (a parked task its holder releases): one write,
+   * conditional on `permit.holder` still holding it, that reserves it for that task until
+   * `to.leaseUntil` — the task's `takePermit` takes it, no other taker can. The reservation
+   * (a new holder), or undefined when the permit was no longer held by `permit.holder`.
+   */
+  passPermit(
+    permit: HeldPermit,
+    to: { taskId: string; now: number; leaseUntil: number },
+  ): Promise<HeldPermit | undefined>;
   /** The permits of `key` that exist (tests, the chaos workload). */
   permitsOf(key: string): Promise<PermitState[]>;
   /**

@@ -1,6 +1,7 @@
 import type { TaskProgress } from './progress.js';
 import type { AttemptError, Task, TaskStatus } from './task.js';
 import type { WorkflowStore } from './workflow-store.js';
+import type { ParkStore } from './park-store.js';
 import type { PermitStore } from './permit-store.js';
 import type { EventMarks } from './task-events.js';
 
@@ -85,7 +86,7 @@ export interface ScheduleEntry {
  * lib/workflow-store.ts). Only the adapter knows DynamoDB; each conditional write says what
  * it guarantees there.
  */
-export interface TaskStore extends WorkflowStore, PermitStore {
+export interface TaskStore extends WorkflowStore, PermitStore, ParkStore {
   /**
    * Write a new task. Throws TaskExistsError if the id is taken (a task past its retention
    * no longer holds it). `usage` starts its cost, with the write units of this create.

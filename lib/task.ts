@@ -55,6 +55,10 @@ export const isIdle = (task: Pick<Task, 'status' | 'leaseUntil'>, now: number): 
   task.status === 'RETRY' ||
   (task.status === 'STARTED' && task.leaseUntil !== undefined && task.leaseUntil < now);
 
+/** Why a task whose expiry passed before its run ends REVOKED; the earlier attempts' errors stay in its history. */
+export const expiredReason = (task: Pick<Task, 'attempts'>) =>
+  task.attempts ? `expired before attempt ${task.attempts + 1} could start` : 'expired before it started';
+
 export function isStatus(value: unknown): value is TaskStatus {
   return typeof value === 'string' && (ALL_STATUSES as string[]).includes(value);
 }
@@ -92,6 +96,8 @@ export interface Task {
   deadLettered?: boolean;
   /** How many times the reconciler sent the task's message again. */
   resends?: number;
+  /** WAITING for a permit of its concurrency key (the key's hash): parked (docs/limits.md#parking). Cleared by its release. */
+  parked?: string;
   /** What the task consumed, as its finishes recorded it (absent until one did). */
   cost?: TaskCost;
   /** Its events not sent yet, in its outbox (a store with one: docs/events.md); never on the wire. */

@@ -69,7 +69,7 @@ export interface WorkflowStore {
   readJoin(id: string, size: number): Promise<JoinState>;
   /**
    * WAITING → QUEUED (its turn came at `time`, epoch seconds): due then, with `expiry` (epoch
-   * seconds) if given, its re-send count cleared. Undefined if it was not WAITING.
+   * seconds) if given, its re-send count and its `parked` mark cleared. Undefined if it was not WAITING.
    */
   releaseTask(id: string, release: { time: number; expiry?: number }): Promise<Task | undefined>;
   /** STARTED (held by `attempt`) → WAITING: a parent awaits its children. Undefined: the claim was lost. */

@@ -8,11 +8,12 @@ import { type Logger, taskLogger } from '../log.js';
 import type { ReceivedMessage } from '../queue.js';
 import type { HeldPermit } from '../permit-store.js';
 import type { Outcome } from '../store.js';
-import { isIdle, isReady, type Task } from '../task.js';
+import { expiredReason, isIdle, isReady, type Task } from '../task.js';
 import type { TaskDeps } from '../tasks/deps.js';
 import { endTask, releasePermit, settleEnded } from '../tasks/end.js';
 import { eventsPending, publishChange, publishPending } from '../tasks/publish.js';
 import { childTraceparent } from '../trace.js';
+import { parkForPermit } from '../tasks/parking.js';
 import { sendTaskMessage } from '../tasks/send.js';
 import { suspendForChildren } from '../tasks/workflow-children.js';
 import { isAwaitingChildren } from '../workflow.js';
@@ -91,10 +92,11 @@ export async function handleMessage(
 
 /**
  * A task of a job with per-key limits (docs/limits.md): read first (its kwargs give the keys);
- * if a claim would start it now, it takes a permit and a rate count before the claim, and over
- * a limit it waits (a fresh delayed message: no attempt, no receive counted). Undefined when
- * the delivery is dealt with: the task waits, or there is nothing to run (what the claim would
- * find: `unclaimed`), or its kwargs give no key now (it fails, as its run would).
+ * if a claim would start it now, it takes a permit and a rate count before the claim; over its
+ * concurrency limit it is parked (lib/tasks/parking.ts), over its rate limit it waits (a fresh
+ * delayed message) — no attempt, no receive counted. Undefined when the delivery is dealt
+ * with: the task is parked or waits, or there is nothing to run (what the claim would find:
+ * `unclaimed`), or its kwargs give no key now (it fails, as its run would).
  */
 async function passLimits(c: DeliveryContext, job: Job, id: string): Promise<{ permit?: HeldPermit } | undefined> {
   const { deps } = c;
@@ -106,6 +108,8 @@ async function passLimits(c: DeliveryContext, job: Job, id: string): Promise<{ p
   try {
     const gate = await passKeyLimits(deps, job, task, c.leaseSeconds);
     if ('wait' in gate) return void (await waitForKeyLimit(deps, task, gate));
+    // Parked, or not idle any more (another delivery has it): this message is done either way.
+    if ('park' in gate) return void (await parkForPermit(deps, task, gate.park, endTask));
     return gate;
   } catch (err) {
     if (!(err instanceof ValidationError)) throw err;
@@ -235,10 +239,6 @@ async function deferred(deps: TaskDeps, id: string): Promise<boolean> {
 /** Whether the task's expiry has passed: an expiry at the due time itself (`expiry: 0`) has, even for an early delivery. */
 const isExpired = (task: Task, now: number) =>
   task.expiry !== undefined && task.expiry <= Math.max(now, task.eta ?? now);
-
-/** Why an expired task ends REVOKED; the earlier attempts' errors stay in its history. */
-const expiredReason = (task: Task) =>
-  task.attempts ? `expired before attempt ${task.attempts + 1} could start` : 'expired before it started';
 
 /**
  * A task message (no `kwargs`) whose task has no record. The usual cause is legitimate — the

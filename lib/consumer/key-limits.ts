@@ -1,13 +1,14 @@
 /**
  * The consumer's side of per-key limits (docs/limits.md): before its claim, a task of a
  * limited job takes a permit (concurrency) and a count in its rate window; over a limit it
- * waits. A wait is a fresh message delayed until a permit or window is likely free, and the
- * delivered one is deleted: no attempt is counted (nothing is written to the task) and the
- * new message's receive count starts again, so waiting never brings a task nearer the
- * dead-letter queue (maxReceiveCount counts one message's receives).
+ * waits, and the delivered message is deleted. Over its concurrency limit it is parked
+ * (lib/tasks/parking.ts: WAITING in its key's queue until a run of the key hands it its
+ * permit); over its rate limit it gets a fresh message delayed until the next window. Either
+ * way no attempt is counted, and the receive count of a new message starts again, so waiting
+ * never brings a task nearer the dead-letter queue (maxReceiveCount counts one message's receives).
  */
 import type { Job } from '../job.js';
-import { permitHint, taskLimits, waitSeconds } from '../key-limits.js';
+import { type TaskLimits, taskLimits, waitSeconds } from '../key-limits.js';
 import { taskLogger } from '../log.js';
 import type { HeldPermit } from '../permit-store.js';
 import type { Task } from '../task.js';
@@ -16,8 +17,14 @@ import { releasePermit } from '../tasks/end.js';
 import { checkKwargs } from '../tasks/options.js';
 import { sendTaskMessage } from '../tasks/send.js';
 
-/** What the limits answer a task: go, holding `permit` (when the job has a concurrency limit), or wait. */
-export type LimitGate = { permit?: HeldPermit } | { wait: number; limit: 'concurrency' | 'rate'; key: string };
+/**
+ * What the limits answer a task: go, holding `permit` (when the job has a concurrency limit),
+ * park for a permit of its concurrency key, or wait `wait` seconds for its rate window.
+ */
+export type LimitGate =
+  | { permit?: HeldPermit }
+  | { park: NonNullable<TaskLimits['concurrency']> }
+  | { wait: number; limit: 'rate'; key: string };
 
 /**
  * Take what `task`'s limits ask, in order: a permit of its concurrency key, then a count in its
@@ -42,13 +49,7 @@ export async function passKeyLimits(deps: TaskDeps, job: Job, task: Task, leaseS
       leaseUntil: now + leaseSeconds,
     };
     const taken = await deps.store.takePermit(take);
-    if (!taken.taken) {
-      return {
-        wait: waitSeconds(permitHint(taken.permits, now), waited),
-        limit: 'concurrency',
-        key: concurrency.label,
-      };
-    }
+    if (!taken.taken) return { park: concurrency };
     permit = taken.permit;
   }
   if (rate) {
@@ -61,7 +62,7 @@ export async function passKeyLimits(deps: TaskDeps, job: Job, task: Task, leaseS
   return { permit };
 }
 
-/** The task waits: a fresh message delayed `gate.wait` seconds (the delivered one is then deleted). */
+/** The task waits for its rate window: a fresh message delayed `gate.wait` seconds (the delivered one is then deleted). */
 export async function waitForKeyLimit(
   deps: TaskDeps,
   task: Task,

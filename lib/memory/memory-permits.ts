@@ -11,9 +11,17 @@ export function memoryPermits(): PermitStore & { clear(): void } {
   const permits = new Map<string, Map<number, PermitState>>();
   /** Starts counted and the window's end, by `<key>#<window start>`; past windows are dropped as new ones open. */
   const windows = new Map<string, { n: number; end: number }>();
-  const held = (key: string, permit: HeldPermit) => {
+  const held = (key: string, permit: Pick<HeldPermit, 'index' | 'holder'>) => {
     const state = permits.get(key)?.get(permit.index);
     return state?.holder === permit.holder ? state : undefined;
+  };
+  /** Hold permit `index` of `key` for `taskId` (the caller checked it may). */
+  const hold = (key: string, index: number, to: { taskId: string; now: number; leaseUntil: number }) => {
+    const { taskId, now, leaseUntil } = to;
+    const permit: HeldPermit = { key, index, holder: randomUUID(), since: now, leaseSeconds: leaseUntil - now };
+    const ofKey = permits.get(key)!;
+    ofKey.set(index, { ...ofKey.get(index), index, holder: permit.holder, taskId, since: now, leaseUntil });
+    return { ...permit };
   };
   return {
     async takePermit({ key, limit, taskId, now, leaseUntil }) {
@@ -23,12 +31,16 @@ export function memoryPermits(): PermitStore & { clear(): void } {
         const p = ofKey.get(i);
         return p?.holder !== undefined && p.leaseUntil >= now;
       };
+      // A permit a run passed to this task (passPermit) is this task's to take.
+      const passed = [...ofKey.values()].find((p) => p.taskId === taskId && live(p.index) && p.index < limit);
+      if (passed) return { taken: true, permit: hold(key, passed.index, { taskId, now, leaseUntil }) };
       const free = Array.from({ length: limit }, (_, i) => i).filter((i) => !live(i));
       if (!free.length) return { taken: false, permits: [...ofKey.values()].filter((p) => p.index < limit) };
       const index = free[Math.floor(Math.random() * free.length)];
-      const permit: HeldPermit = { key, index, holder: randomUUID(), since: now };
-      ofKey.set(index, { ...ofKey.get(index), index, holder: permit.holder, taskId, since: now, leaseUntil });
-      return { taken: true, permit: { ...permit } };
+      return { taken: true, permit: hold(key, index, { taskId, now, leaseUntil }) };
+    },
+    async passPermit(permit, to) {
+      return held(permit.key, permit) ? hold(permit.key, permit.index, to) : undefined;
     },
     async extendPermit(permit, leaseUntil) {
       const state = held(permit.key, permit);

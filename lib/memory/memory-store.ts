@@ -3,6 +3,7 @@ import { TaskExistsError } from '../errors.js';
 import type { ScheduleEntry, TaskStore } from '../store.js';
 import { createdCost } from './memory-cost.js';
 import { deadLetterVerbs } from './dead-letter-verbs.js';
+import { memoryParking } from './memory-parking.js';
 import { memoryPermits } from './memory-permits.js';
 import { endVerbs, runVerbs } from './memory-runs.js';
 import { type MemoryState, type MemoryStoreOptions, memoryState, type ScheduleRecord } from './memory-state.js';
@@ -137,6 +138,7 @@ function lockAndScheduleVerbs(
 export function createMemoryStore(options: MemoryStoreOptions = {}): TaskStore {
   const s = memoryState(options);
   const { clear: clearPermits, ...permits } = memoryPermits();
+  const { clear: clearParked, ...parking } = memoryParking(s);
   const records = recordVerbs(s);
   const tasks = {
     ...records,
@@ -145,7 +147,8 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): TaskStore {
     ...deadLetterVerbs(s),
     ...lockAndScheduleVerbs(s),
     ...permits,
-    flush: () => records.flush().then(clearPermits),
+    ...parking,
+    flush: () => records.flush().then(clearPermits).then(clearParked),
   };
   return { ...tasks, ...workflowVerbs(s, tasks.flush) };
 }

@@ -36,6 +36,7 @@ const COPIED: readonly (keyof Task & keyof TaskRecord)[] = [
   'revokeRequested',
   'deadLettered',
   'resends',
+  'parked',
 ];
 
 /** Set each field; an undefined value removes it (as the adapter's update does). */

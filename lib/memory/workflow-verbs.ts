@@ -98,7 +98,7 @@ function waitingVerbs({
     async releaseTask(id, { time, expiry }) {
       const record = tasks.get(id);
       if (record?.status !== 'WAITING') return undefined;
-      patch(record, { status: 'QUEUED', eta: time, expiry, resends: undefined });
+      patch(record, { status: 'QUEUED', eta: time, expiry, resends: undefined, parked: undefined });
       keepBody(record, Math.ceil(time + retention));
       return toTask(record, time);
     },

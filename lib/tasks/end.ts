@@ -3,6 +3,7 @@ import type { Outcome } from '../store.js';
 import { isReady, type Task } from '../task.js';
 import type { EndedStatus } from '../workflow-store.js';
 import type { TaskDeps } from './deps.js';
+import { passOn } from './parking.js';
 import { settleWorkflowTask } from './workflow-settle.js';
 import { publishChange } from './publish.js';
 import { expirePayloads } from '../payloads/claim-check.js';
@@ -65,9 +66,13 @@ export async function endTask(deps: TaskDeps, id: string, end: TaskEnd): Promise
 export const settleEnded = (deps: TaskDeps, task: Task) => settleWorkflowTask(deps, task, endTask);
 
 /**
- * Give a run's permit back. A failed release is let go: the permit lapses with its lease, as
- * a crashed run's does (the run is over either way).
+ * Give a run's permit back: it is passed on to the oldest task parked for a permit of its key,
+ * which is released, or else freed (lib/tasks/parking.ts `passOn`). A failure is let go: the
+ * permit lapses with its lease, as a crashed run's does (the run is over either way), and the
+ * reconciler's sweep of parked tasks finds the key with a free permit.
  */
-export async function releasePermit(deps: Pick<TaskDeps, 'store' | 'clock'>, permit: HeldPermit): Promise<void> {
-  await deps.store.releasePermit(permit, deps.clock()).catch(() => undefined);
+export async function releasePermit(deps: TaskDeps, permit: HeldPermit): Promise<void> {
+  await passOn(deps, permit, endTask).catch((err) =>
+    deps.logger.warn({ err, key: permit.key }, 'a permit was not given back or passed on: it lapses with its lease'),
+  );
 }

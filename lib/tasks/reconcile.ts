@@ -5,6 +5,7 @@ import type { TaskDeps } from './deps.js';
 import { sweepDeadLetters } from './dead-letter-sweep.js';
 import { endTask } from './end.js';
 import { publishPending } from './publish.js';
+import { noteParked, type ParkedKeys, sweepParked } from './parking.js';
 import { sendTaskMessage } from './send.js';
 import { repairWaiting } from './workflow-repair.js';
 
@@ -32,6 +33,8 @@ export interface ReconcileResult {
   waiting: number;
   /** Task events sent late: left pending in the outbox by a crash or an outage (docs/events.md). */
   events: number;
+  /** Parked tasks released by the sweep: their key had a free permit (lib/tasks/parking.ts). */
+  parked: number;
 }
 
 /**
@@ -43,11 +46,20 @@ export interface ReconcileResult {
  * ends FAILURE. QUEUED tasks are never failed here: they may be backlog. Before that, the
  * tasks whose message sits on the dead-letter queue unrecorded end FAILURE dead-lettered
  * (lib/tasks/dead-letter-sweep.ts). After it, WAITING tasks that have waited long are looked
- * at again: what they wait for may have ended unheard (lib/tasks/workflow-repair.ts). Task
+ * at again: what they wait for may have ended unheard (lib/tasks/workflow-repair.ts); and
+ * tasks parked for a permit whose key has a free one are released (lib/tasks/parking.ts). Task
  * events left pending in the outbox for `olderThan` seconds are sent (lib/tasks/publish.ts).
  */
 export async function reconcile(deps: TaskDeps, options: ReconcileOptions = {}): Promise<ReconcileResult> {
-  const result: ReconcileResult = { resent: 0, failed: 0, failedSends: 0, deadLettered: 0, waiting: 0, events: 0 };
+  const result: ReconcileResult = {
+    resent: 0,
+    failed: 0,
+    failedSends: 0,
+    deadLettered: 0,
+    waiting: 0,
+    events: 0,
+    parked: 0,
+  };
   // First the tasks whose message SQS dead-lettered unseen: they are to end, not be re-sent.
   result.deadLettered = await sweepDeadLetters(deps).catch((err) => {
     deps.logger.warn({ err }, 'reconciler could not read the dead-letter queue; next run');
@@ -70,10 +82,12 @@ export async function reconcile(deps: TaskDeps, options: ReconcileOptions = {}):
   return result;
 }
 
-/** The WAITING tasks' pass: one failing does not stop the others. */
+/** The WAITING tasks' pass: one failing does not stop the others. Parked tasks are swept by key, after. */
 async function lookAtWaiting(deps: TaskDeps, now: number, olderThan: number, result: ReconcileResult) {
+  const parked: ParkedKeys = new Map();
   for await (const tasks of deps.store.tasksInStatus(['WAITING'])) {
     for (const task of tasks) {
+      if (noteParked(parked, task)) continue;
       const looked = await repairWaiting(deps, task, now, olderThan).catch((err) => {
         taskLogger(deps.logger, task).warn({ err }, 'reconciler could not look at a WAITING task; next run');
         return false;
@@ -81,6 +95,10 @@ async function lookAtWaiting(deps: TaskDeps, now: number, olderThan: number, res
       if (looked) result.waiting++;
     }
   }
+  result.parked = await sweepParked(deps, parked, endTask).catch((err) => {
+    deps.logger.warn({ err }, 'reconciler could not sweep the parked tasks; next run');
+    return 0;
+  });
 }
 
 async function reconcileOne(

@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { type ChordReport, checkChords, queueChords } from './chords.js';
-import { checkLimited, type LimitsOptions, type LimitsReport, limitsEnv, queueLimited } from './limits.js';
+import { checkLimited, type LimitsOptions, type LimitsReport, limitsEnv, PARK_LOGS, queueLimited } from './limits.js';
 
 export interface ChaosOptions {
   tasks: number;
@@ -62,6 +62,8 @@ export async function chaos(options: ChaosOptions): Promise<ChaosReport> {
   const callbacksFile = join(dataDir, 'callbacks.log');
   /** Releases of WAITING tasks, by task id, from every worker's log. */
   const releases = new Map<string, number>();
+  /** Parks and releases of parked tasks, from every worker's log (the limits workload). */
+  const parking = { parks: 0, releases: 0 };
   const chordRun = (options.chords ?? 0) > 0;
   const limitsFile = join(dataDir, 'limits.log');
   /** When each kill happened (ms): a run cut by one ends there. */
@@ -97,6 +99,8 @@ export async function chaos(options: ChaosOptions): Promise<ChaosReport> {
         if (entry.url) resolve(entry.url);
         if (entry.msg?.startsWith('workflow task released'))
           releases.set(entry.task_id, (releases.get(entry.task_id) ?? 0) + 1);
+        if (entry.msg === PARK_LOGS.parks) parking.parks++;
+        if (entry.msg === PARK_LOGS.releases) parking.releases++;
       });
     });
     worker = { child, url, exited };
@@ -168,7 +172,7 @@ export async function chaos(options: ChaosOptions): Promise<ChaosReport> {
     const perTask = new Map<string, number>();
     for (const id of runs) perTask.set(id, (perTask.get(id) ?? 0) + 1);
     const succeeded = tasks.filter((t) => t?.status === 'SUCCESS').length;
-    const at = { file: limitsFile, kills, leaseSeconds: LIMITS_LEASE_SECONDS, offset: options.tasks };
+    const at = { file: limitsFile, kills, leaseSeconds: LIMITS_LEASE_SECONDS, offset: options.tasks, parking };
     const limits =
       options.limited &&
       (await checkLimited(tasks.slice(options.tasks), options.limited, {

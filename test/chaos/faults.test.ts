@@ -58,6 +58,8 @@ describe('kill -9 during runs under a per-key limit', () => {
     assert.equal(report.neverRan, 0);
     assert.ok(limits.mostAtOnce <= limited.limit, `${limits.mostAtOnce} runs of one key at once`);
     assert.equal(limits.leaked, 0);
+    assert.equal(limits.stranded, 0, 'a parked task left WAITING');
+    assert.ok(limits.parks > 0, 'tasks over the limit parked');
     // A wait is not an attempt: only a kill can make a second one.
     assert.ok(limits.maxAttempts <= 1 + options.kills + options.stackKills, `${limits.maxAttempts} attempts`);
   });

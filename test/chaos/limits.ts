@@ -3,8 +3,9 @@
  * limit per key, test/fixtures/chaos-jobs.ts) over a few keys, through kills. What counts,
  * from the runs' own records (each run appends `start` and `end` lines with its key and the
  * time): the limit is never exceeded — at no instant more than `limit` runs of a key, a run cut
- * by a kill counted until that kill — no task is lost, and no permit is left held beyond one
- * lease after the last kill (read from the table at the end).
+ * by a kill counted until that kill — no task is lost, no permit is left held beyond one
+ * lease after the last kill (read from the table at the end), and no parked task is left
+ * WAITING (a hand-on a kill cut short is made good by the reconciler's sweep, every 5 s here).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { createClients, createDynamoStore, defineJob } from '../../lib/index.js';
@@ -32,14 +33,30 @@ export interface LimitsReport {
   leaked: number;
   /** Most attempts of a task: waits are not attempts, so only kills raise it. */
   maxAttempts: number;
+  /** Parks over the limit and releases of parked tasks, from the workers' logs. */
+  parks: number;
+  releases: number;
+  /** Tasks still WAITING (parked) at the end: a hand-on lost and never made good. */
+  stranded: number;
 }
 
-/** The environment the worker needs for the workload: where runs are logged, the limit, a short lease. */
+/**
+ * The environment the worker needs for the workload: where runs are logged, the limit, a short
+ * lease, and a reconciler every 5 s (its sweep hands on a permit a kill kept from a parked task).
+ */
 export const limitsEnv = (file: string, o: LimitsOptions, leaseSeconds: number) => ({
   SKYTASK_CHAOS_LIMITS: file,
   SKYTASK_CHAOS_LIMIT: String(o.limit),
   SKYTASK_LEASE_SECONDS: String(leaseSeconds),
+  SKYTASK_RECONCILE_AFTER: '10',
+  SKYTASK_RECONCILE_EVERY: '5',
 });
+
+/** Log lines a worker writes when a task parks and when a parked task is released. */
+export const PARK_LOGS = {
+  parks: 'over its per-key limit: parked',
+  releases: 'parked task released: a permit of its key is free',
+} as const;
 
 /** Queue the workload: its task `i` of key `k<i % keys>`, returning `offset + i`. Its ids, in order. */
 export async function queueLimited(rpc: Rpc, o: LimitsOptions, offset: number): Promise<string[]> {
@@ -86,7 +103,14 @@ function mostAtOnce(lines: string[], kills: number[]) {
 export async function checkLimited(
   tasks: any[],
   o: LimitsOptions,
-  at: { file: string; kills: number[]; leaseSeconds: number; dynamodbEndpoint: string; offset: number },
+  at: {
+    file: string;
+    kills: number[];
+    leaseSeconds: number;
+    dynamodbEndpoint: string;
+    offset: number;
+    parking: { parks: number; releases: number };
+  },
 ): Promise<LimitsReport> {
   const lines = existsSync(at.file) ? readFileSync(at.file, 'utf8').split('\n').filter(Boolean) : [];
   const { runs, cut, most } = mostAtOnce(lines, at.kills);
@@ -114,5 +138,7 @@ export async function checkLimited(
     heldAtEnd: held.length,
     leaked: held.filter((p) => p.leaseUntil * 1000 > lastKill + at.leaseSeconds * 1000).length,
     maxAttempts: Math.max(0, ...tasks.map((t) => t?.attempts ?? 0)),
+    ...at.parking,
+    stranded: tasks.filter((t) => t?.status === 'WAITING').length,
   };
 }

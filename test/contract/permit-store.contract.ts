@@ -57,6 +57,44 @@ export function permitStoreContract(factory: StoreFactory): void {
       assert.equal(state.holder, second.permit.holder);
     });
 
+    test('a permit passed to a task is reserved for it: only its take takes it; the passer holds it no more', async ({
+      store,
+      now,
+    }) => {
+      const first = await store.takePermit({ key: KEY, limit: 1, taskId: 't1', now, leaseUntil: now + 30 });
+      assert.ok(first.taken);
+      assert.equal(first.permit.leaseSeconds, 30);
+      const passed = await store.passPermit(first.permit, { taskId: 't2', now: now + 1, leaseUntil: now + 31 });
+      assert.equal(passed?.index, first.permit.index);
+      assert.equal(
+        await store.passPermit(first.permit, { taskId: 't3', now: now + 1, leaseUntil: now + 31 }),
+        undefined,
+      );
+      assert.equal(await store.extendPermit(first.permit, now + 60), false, 'the passer holds it no more');
+      await store.releasePermit(first.permit, now + 1);
+      const other = await store.takePermit({ key: KEY, limit: 1, taskId: 't3', now: now + 2, leaseUntil: now + 32 });
+      assert.equal(other.taken, false, 'reserved for t2: another taker finds the key full');
+      if (!other.taken) assert.equal(other.permits[0].taskId, 't2');
+      const taken = await store.takePermit({ key: KEY, limit: 1, taskId: 't2', now: now + 2, leaseUntil: now + 32 });
+      assert.ok(taken.taken, "t2's take takes the permit passed to it");
+      assert.equal(taken.permit.index, first.permit.index);
+      assert.notEqual(taken.permit.holder, passed!.holder);
+      assert.equal(await store.extendPermit(taken.permit, now + 40), true);
+    });
+
+    test('a permit passed to a task that never takes it lapses with its lease', async ({ store, now }) => {
+      const first = await store.takePermit({ key: KEY, limit: 1, taskId: 't1', now, leaseUntil: now + 30 });
+      assert.ok(first.taken);
+      assert.ok(await store.passPermit(first.permit, { taskId: 'gone', now, leaseUntil: now + 30 }));
+      assert.equal(
+        (await store.takePermit({ key: KEY, limit: 1, taskId: 't3', now: now + 29, leaseUntil: now + 59 })).taken,
+        false,
+      );
+      assert.ok(
+        (await store.takePermit({ key: KEY, limit: 1, taskId: 't3', now: now + 31, leaseUntil: now + 61 })).taken,
+      );
+    });
+
     test('a released permit notes how long it was held; the keys are apart', async ({ store, now }) => {
       const taken = await store.takePermit({ key: KEY, limit: 1, taskId: 't1', now, leaseUntil: now + 30 });
       assert.ok(taken.taken);

@@ -7,6 +7,7 @@
  *   taskStoreContract('memory', async () => ({ store, clock, retentionSeconds, cleanup }));
  */
 import { describe } from 'node:test';
+import { parkStoreContract } from './park-store.contract.js';
 import { permitStoreContract } from './permit-store.contract.js';
 import type { StoreFactory } from './store-fixture.js';
 import { taskStoreBookkeepingContract } from './task-store-bookkeeping.contract.js';
@@ -23,5 +24,6 @@ export function taskStoreContract(label: string, factory: StoreFactory): void {
     taskStoreBookkeepingContract(factory);
     workflowStoreContract(factory);
     permitStoreContract(factory);
+    parkStoreContract(factory);
   });
 }

@@ -267,6 +267,7 @@ describe('reconciler', async () => {
       deadLettered: 0,
       waiting: 0,
       events: 0,
+      parked: 0,
     }); // not stale yet
     assert.deepEqual(await backend.reconcile({ olderThan: 0 }), {
       resent: 1,
@@ -275,6 +276,7 @@ describe('reconciler', async () => {
       deadLettered: 0,
       waiting: 0,
       events: 0,
+      parked: 0,
     });
     assert.equal((await backend.getTask(task!.id))?.resends, 1);
     await stack.drain();
@@ -295,7 +297,15 @@ describe('reconciler', async () => {
     assert.equal((await backend.reconcile({ olderThan: 0, maxResends: 1 })).resent, 1);
     await queue.purge(); // and again its message is lost
     const second = await backend.reconcile({ olderThan: 0, maxResends: 1 });
-    assert.deepEqual(second, { resent: 0, failed: 1, failedSends: 0, deadLettered: 0, waiting: 0, events: 0 });
+    assert.deepEqual(second, {
+      resent: 0,
+      failed: 1,
+      failedSends: 0,
+      deadLettered: 0,
+      waiting: 0,
+      events: 0,
+      parked: 0,
+    });
     const done = await backend.getTask(task!.id);
     assert.equal(done?.status, 'FAILURE');
     assert.match(done!.error!, /runs kept dying/);

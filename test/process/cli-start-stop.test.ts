@@ -274,8 +274,8 @@ describe("the stack's table and queues, for a plain SQS producer or createDirect
         'AWS_ENDPOINT_URL_S3',
         'AWS_ENDPOINT_URL_SQS',
         'SKYTASK_DLQ_URL',
-        'SKYTASK_QUEUES',
         'SKYTASK_PAYLOAD_BUCKET',
+        'SKYTASK_QUEUES',
         'SKYTASK_QUEUE_URL',
         'SKYTASK_TABLE',
       ]);

@@ -5,7 +5,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createRegistry, defineJob, RegistryError, ValidationError } from '../../lib/index.js';
-import { permitHint, taskLimits, waitSeconds } from '../../lib/key-limits.js';
+import { taskLimits, waitSeconds } from '../../lib/key-limits.js';
+import type { HeldPermit } from '../../lib/permit-store.js';
 import { createTestQueue } from '../../lib/testing/index.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -51,22 +52,89 @@ describe('per-key concurrency', () => {
     assert.ok(permits.every((p) => p.holder === undefined));
   });
 
-  it('a run that dies keeps its permit only until its lease lapses', async () => {
+  it('a run that dies keeps its permit only until its lease lapses; the reconciler then releases the parked task', async () => {
     const { job } = limitedJob();
     const q = createTestQueue({ jobs: [job], leaseSeconds: 30 });
     const key = taskLimits(job, { tenant: 'a' }).concurrency!.hash;
     const now = q.clock.now();
-    // Two runs that died holding both permits (no release, no heartbeat).
+    // Two runs that died holding both permits (no release, no heartbeat: nothing hands them on).
     for (const taskId of ['dead1', 'dead2'])
       await q.runtime.store.takePermit({ key, limit: 2, taskId, now, leaseUntil: now + 30 });
     const task = (await q.queueTask('limited', { tenant: 'a' }))!;
-    await q.run({ until: now + 29 });
-    assert.equal((await q.getTask(task.id))!.status, 'QUEUED', 'waits while the dead runs hold the permits');
+    const report = await q.run({ until: now + 29 });
+    const parked = (await q.getTask(task.id))!;
+    assert.equal(parked.status, 'WAITING', 'parked while the dead runs hold the permits');
+    assert.equal(parked.parked, key);
+    assert.equal(report.deliveries, 1, 'parked: not delivered again while it waits');
+    assert.equal((await q.runtime.backend.reconcile()).parked, 0, 'no permit free yet: the sweep leaves it');
+    q.clock.set(now + 31);
+    assert.equal((await q.runtime.backend.reconcile()).parked, 1, 'the leases lapsed: the sweep releases it');
     await q.run();
     const done = (await q.getTask(task.id))!;
     assert.equal(done.status, 'SUCCESS');
     assert.ok(done.timeStarted! >= now + 30, 'started once a lease lapsed');
     assert.equal(done.attempts, 1);
+    assert.equal(done.parked, undefined, 'its release clears the mark');
+  });
+
+  it("a key's tasks over its limit are parked and released oldest first, each delivered twice at most, while another key's run", async () => {
+    const starts: string[] = [];
+    const job = defineJob({
+      name: 'one-at-a-time',
+      concurrency: { key: (kwargs: { tenant: string }) => kwargs.tenant, limit: 1 },
+      async run(ctx, { tenant }: { tenant: string }) {
+        starts.push(`${tenant}:${ctx.taskId}`);
+        await sleep(10);
+      },
+    });
+    const q = createTestQueue({ jobs: [job], concurrency: 10, maxReceiveCount: 2 });
+    const a: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      a.push((await q.queueTask('one-at-a-time', { tenant: 'a' }, { id: `a${i}` }))!.id);
+      q.clock.advance(1);
+    }
+    for (const id of ['b0', 'b1']) await q.queueTask('one-at-a-time', { tenant: 'b' }, { id });
+    const report = await q.run();
+    assert.deepEqual(
+      starts.filter((s) => s.startsWith('a:')),
+      a.map((id) => `a:${id}`),
+      'released in the order queued',
+    );
+    assert.ok(starts.indexOf('b:b1') < starts.indexOf('a:a2'), `b's tasks did not wait behind a's: ${starts}`);
+    // Once to park, once after its release: a parked task is not delivered while it waits.
+    assert.ok(report.deliveries <= 2 * 8 - 2, `${report.deliveries} deliveries`);
+    for (const task of (await q.getTasks()).tasks) {
+      assert.equal(task.status, 'SUCCESS', task.id);
+      assert.equal(task.attempts, 1);
+      assert.equal(task.parked, undefined);
+    }
+    assert.deepEqual(q.deadLetters(), []);
+  });
+
+  it('a task that parks just as the last permit frees is released by its own look at the permits', async () => {
+    const { job } = limitedJob();
+    const q = createTestQueue({ jobs: [job], leaseSeconds: 30 });
+    const { store } = q.runtime;
+    const key = taskLimits(job, { tenant: 'a' }).concurrency!.hash;
+    const now = q.clock.now();
+    const held: HeldPermit[] = [];
+    for (const taskId of ['r1', 'r2']) {
+      const taken = await store.takePermit({ key, limit: 2, taskId, now, leaseUntil: now + 30 });
+      if (taken.taken) held.push(taken.permit);
+    }
+    // The last permit is given back after this task's take failed and before its park item
+    // exists: that release's hand-on found no one to hand it to.
+    const parkTask = store.parkTask;
+    store.parkTask = async (task, park) => {
+      for (const permit of held) await store.releasePermit(permit, now);
+      return parkTask(task, park);
+    };
+    const task = (await q.queueTask('limited', { tenant: 'a' }))!;
+    const report = await q.run();
+    const done = (await q.getTask(task.id))!;
+    assert.equal(done.status, 'SUCCESS');
+    assert.ok(done.timeStarted! < now + 30, 'did not wait for a lease or the reconciler');
+    assert.equal(report.deliveries, 2, 'delivered to park, then after its own release');
   });
 
   it('a key is checked at queue time: a missing key or a key function that throws is -32602', async () => {
@@ -157,9 +225,5 @@ describe('limit options and keys', () => {
       waitSeconds(5_000, 0, () => 0),
       900,
     );
-    const now = 1000;
-    assert.equal(permitHint([{ index: 0, holder: 'h', since: 990, leaseUntil: 1030, lastSeconds: 15 }], now), 5);
-    assert.equal(permitHint([{ index: 0, holder: 'h', since: 990, leaseUntil: 1003 }], now), 0, 'no run time seen');
-    assert.equal(permitHint([{ index: 0, holder: 'h', since: 990, leaseUntil: 1002, lastSeconds: 60 }], now), 2);
   });
 });

@@ -98,6 +98,7 @@ describe('reconcile', () => {
       deadLettered: 0,
       waiting: 0,
       events: 0,
+      parked: 0,
     });
     const [message] = await queue.receive(10, 0);
     assert.equal(JSON.parse(message.body).id, task.id, 'sent to the queue now, not armed again');

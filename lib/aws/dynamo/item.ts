@@ -96,6 +96,7 @@ const INTERNAL_FIELDS: readonly (readonly [keyof Task, string])[] = [
   ['revokeRequested', 'revoke_requested'],
   ['deadLettered', 'dead_lettered'],
   ['resends', 'resends'],
+  ['parked', 'parked'],
 ];
 
 /**

@@ -49,9 +49,20 @@ async function permitsOf(table: TaskTable, key: string): Promise<PermitState[]> 
   return states;
 }
 
-/** One conditional write: hold permit `index` if it is free or its lease is before `now`. */
-async function tryPermit(table: TaskTable, take: Parameters<PermitStore['takePermit']>[0], index: number) {
-  const permit: HeldPermit = { key: take.key, index, holder: randomUUID(), since: take.now };
+type Take = Omit<Parameters<PermitStore['takePermit']>[0], 'limit'>;
+
+/**
+ * One conditional write: hold permit `index` for `take.taskId` if it is free or its lease is
+ * before `now` — or, with `from`, if `from` holds it (a permit passed on, or taken as passed).
+ */
+async function tryPermit(table: TaskTable, take: Take, index: number, from?: string) {
+  const permit: HeldPermit = {
+    key: take.key,
+    index,
+    holder: randomUUID(),
+    since: take.now,
+    leaseSeconds: take.leaseUntil - take.now,
+  };
   try {
     await table.doc.send(
       new UpdateCommand({
@@ -59,9 +70,10 @@ async function tryPermit(table: TaskTable, take: Parameters<PermitStore['takePer
         Key: permitKey(take.key, index),
         UpdateExpression: 'SET holder = :h, task_id = :t, since = :now, lease_until = :l, #ttl = :ttl',
         // At most one live holder a permit: so never more than `limit` runs of a key at once.
-        ConditionExpression: 'attribute_not_exists(holder) OR lease_until < :now',
+        ConditionExpression: from ? 'holder = :from' : 'attribute_not_exists(holder) OR lease_until < :now',
         ExpressionAttributeNames: { '#ttl': 'ttl' },
         ExpressionAttributeValues: {
+          ...(from ? { ':from': from } : {}),
           ':h': permit.holder,
           ':t': take.taskId,
           ':now': take.now,
@@ -79,6 +91,12 @@ async function tryPermit(table: TaskTable, take: Parameters<PermitStore['takePer
 
 async function takePermit(table: TaskTable, take: Parameters<PermitStore['takePermit']>[0]): Promise<PermitTake> {
   const permits = await permitsOf(table, take.key);
+  // A permit a run passed to this task (passPermit) is this task's to take.
+  const passed = permits.find(
+    (p) => p.taskId === take.taskId && p.holder && p.leaseUntil >= take.now && p.index < take.limit,
+  );
+  const adopted = passed && (await tryPermit(table, take, passed.index, passed.holder));
+  if (adopted) return { taken: true, permit: adopted };
   const held = new Map(permits.filter((p) => p.holder && p.leaseUntil >= take.now).map((p) => [p.index, p]));
   const free = Array.from({ length: take.limit }, (_, i) => i).filter((i) => !held.has(i));
   // Start at a random free permit: takers of one key seldom race for the same item.
@@ -126,6 +144,7 @@ export function permitVerbs(table: TaskTable): PermitStore {
         ':ttl': Math.ceil(now + IDLE_TTL_SECONDS),
       });
     },
+    passPermit: (permit, to) => tryPermit(table, { ...to, key: permit.key }, permit.index, permit.holder),
     permitsOf: (key) => permitsOf(table, key),
     async takeWindow({ key, max, per, now }) {
       const window = windowStart(now, per);

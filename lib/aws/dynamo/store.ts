@@ -3,6 +3,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { SECONDS_PER_DAY, SETTINGS } from '../../settings.js';
 import type { TaskStore } from '../../store.js';
 import { acquireLock, releaseLock } from './locks.js';
+import { parkVerbs } from './parking.js';
 import { permitVerbs } from './permits.js';
 import { getTask, getTasks, queryTasks, tasksInStatus } from './queries.js';
 import { clearEvents } from './outbox.js';
@@ -63,5 +64,6 @@ export function createDynamoStore(options: DynamoStoreOptions): TaskStore {
     flush: () => flushTable(table),
     ...workflowVerbs(table),
     ...permitVerbs(table),
+    ...parkVerbs(table),
   };
 }

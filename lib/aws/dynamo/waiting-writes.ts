@@ -16,7 +16,7 @@ import { ttlAfter } from './task-writes.js';
 
 /**
  * Only a WAITING task is released, once: QUEUED and due now (`eta`, from which the
- * reconciler counts), its re-send count cleared, its expiry counted from now (none: the
+ * reconciler counts), its re-send count and park mark cleared, its expiry counted from now (none: the
  * stand-in, item.ts). Its body is kept for the run it now waits for, as a claim keeps it.
  */
 export async function releaseTask(table: TaskTable, id: string, release: { time: number; expiry?: number }) {
@@ -25,7 +25,7 @@ export async function releaseTask(table: TaskTable, id: string, release: { time:
     id,
     {
       set: { status: 'QUEUED', eta: release.time, expiry: release.expiry ?? NO_EXPIRY },
-      remove: ['resends'],
+      remove: ['resends', 'parked'],
       condition: '#status = :waiting',
       values: { ':waiting': 'WAITING' },
     },

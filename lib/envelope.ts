@@ -39,6 +39,12 @@ export interface ProducerEnvelope {
   job: string;
   kwargs: Record<string, unknown>;
   traceparent?: string;
+  /**
+   * The envelope's `traceparent` when it was present (not null) but no W3C traceparent:
+   * an echo of it (lib/echo.ts) for the warning the consumer logs. The task is kept without
+   * it (W3C: an invalid traceparent starts a new trace), not refused for a header.
+   */
+  badTraceparent?: string;
 }
 
 export function encodeEnvelope(envelope: Omit<Envelope, 'v'>): string {
@@ -88,6 +94,7 @@ export function decodeEnvelope(
   if (typeof kwargs !== 'object' || Array.isArray(kwargs)) return { invalid: 'kwargs must be a JSON object' };
   const envelope: ProducerEnvelope = { v: 1, job: value.job, kwargs, ...traceOf(value.traceparent) };
   if (typeof value.id === 'string') envelope.id = value.id;
+  if (value.traceparent != null && !envelope.traceparent) envelope.badTraceparent = echo(value.traceparent);
   return { producer: envelope };
 }
 

@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import { readThrown } from './consumer/outcome.js';
 import { cutBytes, utf8Bytes } from './bytes.js';
+import { echo } from './echo.js';
 import { RegistryError, ValidationError } from './errors.js';
 import type { Job, Kwargs } from './job.js';
 
@@ -85,6 +86,23 @@ export interface TaskLimits {
 }
 
 /**
+ * A refused key in an error, readable and bounded: a string's size (it may be a megabyte),
+ * a list's or object's JSON cut to 200 bytes, else a short echo (`undefined`, `NaN`, a cyclic
+ * object's kind: lib/echo.ts).
+ */
+function shownKey(value: unknown): string {
+  if (typeof value === 'string') return `${utf8Bytes(value)} bytes`;
+  if (value && typeof value === 'object') {
+    try {
+      return cutBytes(JSON.stringify(value), 200);
+    } catch {
+      // a cycle, a BigInt inside, nesting deep enough to overflow the stack: its kind only
+    }
+  }
+  return echo(value);
+}
+
+/**
  * The key a limit gives for `kwargs`: its text is the caller's data, so it is checked (a
  * non-empty string of at most `KEY_LIMITS.keyBytes` UTF-8 bytes, or a finite number) and
  * hashed with the job name (SHA-256, 40 hex characters): any key fits a DynamoDB key and an
@@ -100,7 +118,7 @@ function taskKey(job: string, option: string, key: (kwargs: Kwargs) => LimitKey,
   const text = typeof value === 'number' && Number.isFinite(value) ? String(value) : value;
   if (typeof text !== 'string' || !text || utf8Bytes(text) > KEY_LIMITS.keyBytes) {
     throw new ValidationError(
-      `${option}.key of job "${job}" must give a non-empty string of at most ${KEY_LIMITS.keyBytes} bytes or a finite number; it gave ${typeof value === 'string' ? `${utf8Bytes(value)} bytes` : String(value)}`,
+      `${option}.key of job "${job}" must give a non-empty string of at most ${KEY_LIMITS.keyBytes} bytes or a finite number; it gave ${shownKey(value)}`,
     );
   }
   const hash = createHash('sha256').update(job).update('\0').update(text).digest('hex');

@@ -34,13 +34,17 @@ const ENDED: Partial<Record<TaskStatus, string>> = {
 
 /** Where the task operations report what happens to tasks (`TaskDeps.metrics`). */
 export interface TaskMetrics {
-  /** An attempt started (claimed): `TasksStarted`, and `QueueWait` from when it was due. */
-  started(task: Task): void;
+  /**
+   * An attempt started (claimed): `TasksStarted`, and `QueueWait` from when it was due.
+   * `run` is the run's traceparent (its own span: lib/trace.ts childTraceparent).
+   */
+  started(task: Task, run?: string): void;
   /**
    * A task or an attempt ended, as recorded: `TasksSucceeded`, `TasksFailed`, `TasksRetried`
-   * or `TasksRevoked`; with the attempt's `outcome`, its `RunDuration` too.
+   * or `TasksRevoked`; with the attempt's `outcome`, its `RunDuration` too, and `run`, the
+   * run's traceparent, when a run ended it.
    */
-  ended(task: Task, outcome?: Outcome): void;
+  ended(task: Task, outcome?: Outcome, run?: string): void;
 }
 
 export interface TaskMetricsOptions {
@@ -53,9 +57,21 @@ export interface TaskMetricsOptions {
 const ms = (seconds: number) => Math.max(0, Math.round(seconds * 1000));
 
 /**
+ * The trace properties of a metric line: the task's `trace_id`, and `span_id` only for a run's
+ * own span — as the run's log lines carry it; an end without a run (a revoke over RPC, the
+ * reconciler) is no span of the enqueue's caller, so it carries the trace id alone.
+ */
+function traceProperties(task: Task, run: string | undefined) {
+  if (run) return traceFields(run);
+  const { trace_id } = traceFields(task.traceparent);
+  return trace_id ? { trace_id } : {};
+}
+
+/**
  * Task metrics written as EMF lines, one per event, each with the task's `job` dimension and,
  * as properties (searchable in Logs Insights, no metric of their own), its `task_id` and the
- * trace it belongs to (`trace_id`, `span_id`: lib/trace.ts).
+ * trace it belongs to (`trace_id`; `span_id`, the run's span, for a run's start and end:
+ * lib/trace.ts).
  * @example
  * const metrics = createTaskMetrics({ namespace: 'skytask/orders' });
  * metrics.started(task); // {"_aws":{…"Metrics":[{"Name":"TasksStarted","Unit":"Count"},…]},"service":"skytask","job":"addition","TasksStarted":1,…}
@@ -64,11 +80,11 @@ export function createTaskMetrics(options: TaskMetricsOptions): TaskMetrics {
   const metrics = new Metrics({ namespace: options.namespace, serviceName: METRICS_SERVICE });
   const write = options.write ?? ((line: string) => void process.stdout.write(`${line}\n`));
   /** One EMF line for `task`: the metrics `add` stores, its dimension and properties. */
-  const emit = (task: Task, add: (m: Metrics) => void) => {
+  const emit = (task: Task, run: string | undefined, add: (m: Metrics) => void) => {
     metrics.addDimension('job', task.name);
     add(metrics);
     metrics.addMetadata('task_id', task.id);
-    for (const [key, value] of Object.entries(traceFields(task.traceparent))) metrics.addMetadata(key, value);
+    for (const [key, value] of Object.entries(traceProperties(task, run))) metrics.addMetadata(key, value);
     try {
       write(JSON.stringify(metrics.serializeMetrics()));
     } finally {
@@ -78,17 +94,17 @@ export function createTaskMetrics(options: TaskMetricsOptions): TaskMetrics {
     }
   };
   return {
-    started: (task) =>
-      emit(task, (m) => {
+    started: (task, run) =>
+      emit(task, run, (m) => {
         m.addMetric(METRIC.started, MetricUnit.Count, 1);
         const due = task.eta ?? task.timeQueued;
         if (task.timeStarted !== undefined)
           m.addMetric(METRIC.queueWait, MetricUnit.Milliseconds, ms(task.timeStarted - due));
       }),
-    ended(task, outcome) {
+    ended(task, outcome, run) {
       const name = ENDED[task.status];
       if (!name) return;
-      emit(task, (m) => {
+      emit(task, run, (m) => {
         m.addMetric(name, MetricUnit.Count, 1);
         if (outcome && task.timeStarted !== undefined)
           m.addMetric(METRIC.runDuration, MetricUnit.Milliseconds, ms(outcome.time - task.timeStarted));

@@ -7,6 +7,7 @@
 import { EVENTBRIDGE_LIMITS, entryBytes, type PutEventsEntry } from './aws-rules/eventbridge.js';
 import { truncateBytes } from './limits.js';
 import type { Task } from './task.js';
+import { xrayOfTraceparent } from './trace.js';
 
 /** Every event's `source`. */
 export const TASK_EVENT_SOURCE = 'skytask';
@@ -119,7 +120,14 @@ export function eventDetail(task: Task, kind: TaskEventKind, time: number): Task
  */
 export function eventEntry(task: Task, kind: TaskEventKind, time: number): PutEventsEntry {
   const detail = eventDetail(task, kind, time);
-  const entry = { Source: TASK_EVENT_SOURCE, DetailType: TASK_EVENTS[kind], Time: new Date(time * 1000) };
+  const entry: PutEventsEntry = {
+    Source: TASK_EVENT_SOURCE,
+    DetailType: TASK_EVENTS[kind],
+    Time: new Date(time * 1000),
+  };
+  // The task's trace (its enqueue's context), which EventBridge hands on to the rule's targets.
+  const traceHeader = xrayOfTraceparent(task.traceparent);
+  if (traceHeader) entry.TraceHeader = traceHeader;
   const whole = { ...entry, Detail: JSON.stringify(detail) };
   if (entryBytes(whole) <= EVENTBRIDGE_LIMITS.entryBytes) return whole;
   const resultJson = JSON.stringify(detail.result);

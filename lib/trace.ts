@@ -71,6 +71,21 @@ export function traceparentOfXRay(header: unknown): string | undefined {
   return parseTraceparent(traceparent) && traceparent;
 }
 
+/**
+ * A traceparent as an X-Ray trace header, the inverse of `traceparentOfXRay`: the trace id's
+ * first 8 and last 24 hex digits as the root, its span as `Parent`, its sampled flag. What
+ * EventBridge's PutEvents takes as an entry's `TraceHeader` and passes on to the rule's
+ * targets. Undefined for no or an invalid traceparent.
+ *
+ * @example xrayOfTraceparent('00-5759e988bd862e3fe1be46a994272793-53995c3f42cd8ad8-01') === 'Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1'
+ */
+export function xrayOfTraceparent(traceparent: string | undefined): string | undefined {
+  const c = parseTraceparent(traceparent);
+  if (!c) return undefined;
+  const sampled = Number.parseInt(c.flags, 16) & 1;
+  return `Root=1-${c.traceId.slice(0, 8)}-${c.traceId.slice(8)};Parent=${c.parentId};Sampled=${sampled}`;
+}
+
 /** The trace the code runs in, when Lambda says (`_X_AMZN_TRACE_ID`, set per invocation); undefined elsewhere. */
 export const ambientTraceparent = (env: NodeJS.ProcessEnv = process.env): string | undefined =>
   traceparentOfXRay(env._X_AMZN_TRACE_ID);

@@ -14,6 +14,7 @@ import {
 } from '../lib/errors.js';
 import { toWire, type Task } from '../lib/task.js';
 import { EXIT } from './cli-exit.js';
+import { progressSummary } from './cli-progress.js';
 
 /** The options every client command has (cli-client-commands.ts declares them). */
 export interface EndpointOptions {
@@ -27,7 +28,7 @@ export interface EndpointOptions {
 export const when = (epoch?: number) => (epoch === undefined ? undefined : new Date(epoch * 1000).toISOString());
 const show = (value: unknown) => (typeof value === 'string' ? value : JSON.stringify(value));
 
-/** A task for a person: the fields that are set, one a line. */
+/** A task for a person: the fields that are set, one a line (its last progress too: `skytask wait`'s summary). */
 export function humanTask(task: Task): string {
   const rows: [string, unknown][] = [
     ['id', task.id],
@@ -42,6 +43,7 @@ export function humanTask(task: Task): string {
     ['ended', when(task.timeEnded)],
     ['expiry', when(task.expiry)],
     ['attempts', task.attempts],
+    ['progress', task.progress && progressSummary(task.progress)],
     ['from task', task.fromTask],
   ];
   return rows

@@ -9,13 +9,18 @@ import type { EndpointOptions } from './cli-output.js';
 
 const BAR_WIDTH = 24;
 
+/** A progress report in words: `40% step 2 of 5`, or the JSON value for an object (`{"rows":3} copied`). */
+export function progressSummary({ value, message }: TaskProgress): string {
+  const tail = message ? ` ${message}` : '';
+  return `${typeof value === 'number' ? `${Math.round(value)}%` : JSON.stringify(value)}${tail}`;
+}
+
 /** A progress report as one line: `[#########---------]  40% step 2 of 5`, or the JSON value for an object. */
 export function progressLine(progress: TaskProgress, tty: boolean): string {
   const { value, message } = progress;
+  if (typeof value !== 'number' || !tty) return `progress ${progressSummary(progress)}`;
   const tail = message ? ` ${message}` : '';
-  if (typeof value !== 'number') return `progress ${JSON.stringify(value)}${tail}`;
   const pct = `${Math.round(value)}%`.padStart(4);
-  if (!tty) return `progress ${pct.trim()}${tail}`;
   const done = Math.round((value / 100) * BAR_WIDTH);
   return `[${'#'.repeat(done)}${'-'.repeat(BAR_WIDTH - done)}] ${pct}${tail}`;
 }

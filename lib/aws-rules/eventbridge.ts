@@ -33,6 +33,12 @@ export interface PutEventsEntry {
   EventBusName?: string;
   Resources?: string[];
   Time?: Date;
+  /**
+   * An X-Ray trace header (1–500 characters) EventBridge passes to the targets; it is not
+   * counted in the entry's size, and an invalid one is dropped by X-Ray, the event still
+   * sent (AWS: "Amazon EventBridge integration with AWS X-Ray").
+   */
+  TraceHeader?: string;
 }
 
 /** An entry's size as EventBridge counts it toward its 256 KB (the AWS page above, word for word). */

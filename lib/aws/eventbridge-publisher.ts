@@ -2,6 +2,7 @@ import { type EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventb
 import { EVENTBRIDGE_LIMITS, entryBytes, type PutEventsEntry } from '../aws-rules/eventbridge.js';
 import type { EventPublisher } from '../event-publisher.js';
 import type { Logger } from '../log.js';
+import { traceFields, traceparentOfXRay } from '../trace.js';
 import { type Backoff, backoffDelay, isThrottling } from './backoff.js';
 
 /**
@@ -130,8 +131,9 @@ function refuse(options: EventBridgePublisherOptions, pending: Pending[], why: s
 
 function logAccepted(logger: Logger, entry: PutEventsEntry): void {
   const detail = JSON.parse(entry.Detail ?? '{}');
+  const { trace_id } = traceFields(traceparentOfXRay(entry.TraceHeader));
   logger.info(
-    { task_id: detail.id, job: detail.name, event: entry.DetailType, event_id: detail.event_id },
+    { task_id: detail.id, job: detail.name, event: entry.DetailType, event_id: detail.event_id, trace_id },
     'task event',
   );
 }

@@ -152,7 +152,7 @@ async function claimAndRun(
   const log = taskLogger(deps.logger, { ...task, traceparent });
   const job = deps.registry.get(task.name);
   log.info({ attempt: task.attempts }, 'task started');
-  deps.metrics?.started(task);
+  deps.metrics?.started(task, traceparent);
   const [beats, unwritten]: [{ count: number }, { progress?: TaskProgress }] = [{ count: 0 }, {}];
   const input = {
     task,
@@ -187,7 +187,7 @@ async function claimAndRun(
     outcome.sentEvents = await within(started, (c.leaseSeconds * 1000) / 4, {});
     outcome.progress = unwritten.progress;
   }
-  const ended = outcome && (await endTask(deps, task.id, { attempt: task.attempts, outcome, permit }));
+  const ended = outcome && (await endTask(deps, task.id, { attempt: task.attempts, outcome, permit, traceparent }));
   if (!outcome && permit) await releasePermit(deps, permit);
   if (!outcome || !ended) {
     return void log.warn({ attempt: task.attempts }, 'claim lost (a newer attempt owns the task): outcome discarded');

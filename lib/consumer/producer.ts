@@ -26,6 +26,11 @@ export async function recordProducerTask(
   const sentAt = Number.isFinite(sent) && sent > 0 ? Math.min(sent / 1000, deps.clock()) : undefined;
   try {
     const origin = { sentAt, derivedId: producer.id === undefined ? id : undefined };
+    if (producer.badTraceparent !== undefined)
+      deps.logger.warn(
+        { task_id: id, job: producer.job, traceparent: producer.badTraceparent },
+        'producer message: traceparent is not a W3C traceparent; the task is queued without it',
+      );
     // The producer's trace: its envelope's, else the X-Ray header SQS sets from a traced sender.
     const traceparent = producer.traceparent ?? traceparentOfXRay((message.attributes as any).AWSTraceHeader);
     const options = { id: producer.id, caller: 'sqs', traceparent, priority };

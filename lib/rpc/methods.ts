@@ -83,9 +83,16 @@ const queueToWire = ({ queue, lanes, deadLetters }: QueueStats['queues'][number]
   dead_letters: deadLetters,
 });
 
-/** `queue_task`: kwargs as the other named params (Pulsar style) or as `kwargs`, not both. */
-async function queueTaskMethod(s: RpcServices, params: Params, ctx: RpcCallContext) {
-  const jobname = requiredString(params, 'jobname');
+/**
+ * `queue_task`: kwargs as the other named params (Pulsar style) or as `kwargs`, not both.
+ * Its own optional params given as `null` are left out (JSON-RPC's omitted optional, as a
+ * positional null is; get_task answers `traceparent: null` for none); `kwargs: null` is `{}`.
+ */
+async function queueTaskMethod(s: RpcServices, given: Params, ctx: RpcCallContext) {
+  const jobname = requiredString(given, 'jobname');
+  const params = Object.fromEntries(
+    Object.entries(given).filter(([k, v]) => v !== null || !(RESERVED_QUEUE_PARAMS as readonly string[]).includes(k)),
+  );
   const named = Object.keys(params).filter((k) => !(RESERVED_QUEUE_PARAMS as readonly string[]).includes(k));
   if (params.kwargs !== undefined && named.length) {
     throw invalid(`give kwargs either as named params or in "kwargs", not both (found ${named.join(', ')})`);

@@ -14,13 +14,14 @@ import { expirePayloads } from '../payloads/claim-check.js';
  *   number, so a run that lost its lease writes nothing). A RETRY outcome ends only the
  *   attempt: the task keeps its lock and waits for the next one. The run's `permit` (a
  *   per-key concurrency limit's, docs/limits.md) is given back either way: the run is over.
+ *   `traceparent` is the run's own span, which its metric line carries (lib/metrics.ts).
  * - `idle`: a task no live run holds (QUEUED, RETRY, or STARTED with an expired lease)
  *   ends REVOKED or FAILURE — revoked, expired, dead-lettered, or given up by the reconciler.
  * - `waiting`: a WAITING task ends without a run (revoked, its chain or chord failed), or a
  *   parent with its continuation's outcome (docs/workflows.md).
  */
 export type TaskEnd =
-  | { attempt: number; outcome: Outcome; permit?: HeldPermit }
+  | { attempt: number; outcome: Outcome; permit?: HeldPermit; traceparent?: string }
   | { idle: 'REVOKED' | 'FAILURE'; reason: string; deadLettered?: boolean }
   | { waiting: Outcome & { status: EndedStatus } };
 
@@ -56,7 +57,12 @@ export async function endTask(deps: TaskDeps, id: string, end: TaskEnd): Promise
   if ('permit' in end && end.permit) await releasePermit(deps, end.permit);
   if (ended?.lockId && isReady(ended.status)) await deps.store.releaseLock(ended.lockId, id);
   if (ended && isReady(ended.status)) await expirePayloads(deps, ended);
-  if (ended) deps.metrics?.ended(ended, 'outcome' in end ? end.outcome : undefined);
+  if (ended)
+    deps.metrics?.ended(
+      ended,
+      'outcome' in end ? end.outcome : undefined,
+      'attempt' in end ? end.traceparent : undefined,
+    );
   if (ended) await publishChange(deps, ended);
   if (ended && isReady(ended.status)) await settleWorkflowTask(deps, ended, endTask);
   return ended;

@@ -6,7 +6,7 @@
  * outage leaves the events pending until they go out.
  */
 import assert from 'node:assert/strict';
-import { before, describe, it } from 'node:test';
+import { before, describe, it, mock } from 'node:test';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { createEventBridgePublisher } from '../../lib/aws/eventbridge-publisher.js';
 import { chain, createLogger, eventEntry, signature, type Task, workflowTaskId } from '../../lib/index.js';
@@ -150,6 +150,30 @@ describe('the EventBridge publisher', () => {
     assert.deepEqual(await publisher().publish(entries), Array(8).fill(true));
     const ids = (await busEvents(endpoint)).map((e) => (e.detail as Task).id).filter((id) => id.startsWith('retry-'));
     assert.deepEqual(ids.sort(), entries.map((_, i) => `retry-${i}`).sort(), 'each exactly once');
+  });
+
+  it("logs each accepted event with its task's trace id (logEvents, the local stack's log)", async () => {
+    const logger = createLogger({ level: 'silent' });
+    const info = mock.method(logger, 'info');
+    const logging = createEventBridgePublisher({
+      client: new EventBridgeClient({ endpoint }),
+      busName: 'skytask',
+      logger,
+      logEvents: true,
+    });
+    const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+    const traced = eventEntry({ ...task('log-traced', 1), traceparent }, 'succeeded', 2);
+    assert.equal(traced.TraceHeader, 'Root=1-4bf92f35-77b34da6a3ce929d0e0e4736;Parent=00f067aa0ba902b7;Sampled=1');
+    const untraced = eventEntry(task('log-untraced', 1), 'succeeded', 2);
+    assert.deepEqual(await logging.publish([traced, untraced]), [true, true]);
+    const lines = info.mock.calls.filter((c) => c.arguments[1] === 'task event').map((c) => c.arguments[0] as any);
+    assert.deepEqual(
+      lines.map((l) => [l.task_id, l.trace_id]),
+      [
+        ['log-traced', '4bf92f3577b34da6a3ce929d0e0e4736'],
+        ['log-untraced', undefined],
+      ],
+    );
   });
 
   it('gives up after its retries: false for those entries, true for the others', async () => {

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
-import { before, describe, it } from 'node:test';
+import { before, describe, it, mock } from 'node:test';
 import { defineJob, producerTaskId, type ReceivedMessage } from '../../lib/index.js';
 import { testStack, type TestStack, NO_PAYLOAD_BUCKET } from '../helpers.js';
 import { root } from '../markdown.js';
@@ -199,5 +199,26 @@ describe('producer messages and queue_task agree', () => {
     const task = await t.backend.getTask('null-sqs');
     assert.equal(task?.status, 'SUCCESS');
     assert.deepEqual(task?.kwargs, {});
+  });
+
+  it("a bad traceparent: -32602 over JSON-RPC; a producer's task is kept without it, and a warning names it", async () => {
+    const answer = await t.call('queue_task', { jobname: 'count', traceparent: 'garbage' });
+    assert.equal(answer.error?.code, -32602, JSON.stringify(answer));
+    const good = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+    const warn = mock.method(t.logger, 'warn');
+    await sendTo({ v: 1, job: 'count', kwargs: {}, id: 'trace-bad', traceparent: 'garbage' });
+    await sendTo({ v: 1, job: 'count', kwargs: {}, id: 'trace-good', traceparent: good });
+    await t.drain();
+    warn.mock.restore();
+    const bad = await t.backend.getTask('trace-bad');
+    assert.equal(bad?.status, 'SUCCESS');
+    assert.equal(bad?.traceparent, undefined);
+    assert.equal((await t.backend.getTask('trace-good'))?.traceparent, good);
+    const warned = warn.mock.calls.map((c) => c.arguments as unknown[]);
+    assert.deepEqual(
+      warned.filter(([fields]) => (fields as any)?.task_id === 'trace-bad').map(([fields]) => fields),
+      [{ task_id: 'trace-bad', job: 'count', traceparent: '"garbage"' }],
+    );
+    assert.deepEqual(await t.deadLetters(), []);
   });
 });

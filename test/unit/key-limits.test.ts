@@ -204,6 +204,31 @@ describe('limit options and keys', () => {
     assert.equal(taskLimits(job, { tenant: 7 as unknown as string }).concurrency!.label, '7');
   });
 
+  it('a key that is no string or number is shown in the error as JSON, cut to a readable length', () => {
+    const { job } = limitedJob();
+    const gave = (tenant: unknown) => {
+      try {
+        taskLimits(job, { tenant: tenant as string });
+      } catch (err) {
+        return (err as Error).message.replace(/^.*; it gave /, '');
+      }
+      return 'no error';
+    };
+    assert.equal(gave(['A']), '["A"]');
+    assert.equal(gave({ id: 'A' }), '{"id":"A"}');
+    assert.equal(gave(undefined), 'undefined');
+    assert.equal(gave(null), 'null');
+    assert.equal(gave(Number.NaN), 'NaN');
+    assert.equal(gave(''), '0 bytes');
+    const long = gave({ list: Array.from({ length: 1000 }, (_, n) => n) });
+    assert.match(long, /^\{"list":\[0,1,2,.*…$/);
+    assert.ok(Buffer.byteLength(long) <= 200, long);
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    assert.equal(gave(cyclic), 'an object');
+    assert.equal(gave(10n), 'a bigint');
+  });
+
   it('a wait is whole seconds from the hint, spread more the longer the task has waited, at most 900', () => {
     assert.equal(
       waitSeconds(0, 0, () => 0),

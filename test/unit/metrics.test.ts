@@ -92,8 +92,9 @@ describe('EMF lines', () => {
 });
 
 let attempts = 0;
+const runs: (string | undefined)[] = [];
 const jobs = {
-  ok: defineJob({ name: 'ok', run: () => 'ok' }),
+  ok: defineJob({ name: 'ok', run: (ctx) => (runs.push(ctx.traceparent), 'ok') }),
   again: defineJob({
     name: 'again',
     maxRetries: 1,
@@ -119,7 +120,7 @@ describe('where the metrics come from', () => {
     );
     await runtime.backend.queueTask('ok', {}, { traceparent: TRACEPARENT });
     await runtime.backend.queueTask('again', {});
-    const waiting = await runtime.backend.queueTask('waits', {}, { delay: 60 });
+    const waiting = await runtime.backend.queueTask('waits', {}, { delay: 60, traceparent: TRACEPARENT });
     await runtime.backend.revokeTask(waiting!.id);
     await drainQueue({ queue, timer, clock, consumer: runtime.consumer });
     const seen = lines.map((l) => `${l.job} ${Object.keys(declared(l)).sort().join(',')}`).sort();
@@ -133,5 +134,15 @@ describe('where the metrics come from', () => {
       'waits TasksRevoked',
     ]);
     assert.ok(lines.filter((l) => l.job === 'ok').every((l) => l.trace_id === '4bf92f3577b34da6a3ce929d0e0e4736'));
+    // A run's lines carry the run's span (as its log lines do), not the enqueue's caller's;
+    // an end without a run (the revoke) the trace id alone.
+    const runSpan = runs[0]?.split('-')[2];
+    assert.ok(runSpan && runSpan !== TRACEPARENT.split('-')[2], String(runs[0]));
+    assert.deepEqual(
+      lines.filter((l) => l.job === 'ok').map((l) => l.span_id),
+      [runSpan, runSpan],
+    );
+    const revoked = lines.find((l) => l.job === 'waits')!;
+    assert.deepEqual([revoked.trace_id, revoked.span_id], ['4bf92f3577b34da6a3ce929d0e0e4736', undefined]);
   });
 });

@@ -8,8 +8,9 @@ import { describe, it } from 'node:test';
 import { defineJob, ValidationError } from '../../lib/index.js';
 import { checkProgress, PROGRESS_ATTR, progressText } from '../../lib/progress.js';
 import { itemBytes, LIMITS } from '../../lib/limits.js';
-import { fromWire, toWire } from '../../lib/task.js';
+import { fromWire, type Task, toWire } from '../../lib/task.js';
 import { createTestQueue } from '../../lib/testing/index.js';
+import { humanTask } from '../../local/cli-output.js';
 import { progressLine } from '../../local/cli-progress.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -61,6 +62,22 @@ describe('skytask wait: a progress line', () => {
     assert.equal(progressLine({ value: 100 }, true), `[${'#'.repeat(24)}] 100%`);
     assert.equal(progressLine({ value: 40, message: 'step 2 of 5' }, false), 'progress 40% step 2 of 5');
     assert.equal(progressLine({ value: { rows: 3 } }, true), 'progress {"rows":3}');
+  });
+
+  it("the final summary (skytask wait, get, queue --wait) shows the task's last progress", () => {
+    const task: Task = {
+      id: 't1',
+      name: 'countdown',
+      status: 'SUCCESS',
+      kwargs: {},
+      result: 'liftoff',
+      timeQueued: 1,
+      attempts: 1,
+      progress: { value: 100, message: 'liftoff' },
+    };
+    assert.match(humanTask(task), /^progress {2}100% liftoff$/m);
+    assert.match(humanTask({ ...task, progress: { value: { rows: 3 } } }), /^progress {2}\{"rows":3\}$/m);
+    assert.doesNotMatch(humanTask({ ...task, progress: undefined }), /progress/);
   });
 });
 

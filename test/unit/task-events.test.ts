@@ -9,6 +9,7 @@ import { EVENTBRIDGE_LIMITS, entryBytes } from '../../lib/aws-rules/eventbridge.
 import { requestsOf } from '../../lib/aws/eventbridge-publisher.js';
 import type { Task } from '../../lib/index.js';
 import { eventEntry, eventKindOf, TASK_EVENTS } from '../../lib/task-events.js';
+import { traceparentOfXRay } from '../../lib/trace.js';
 
 const task = (result: unknown): Task => ({
   id: 't1',
@@ -45,6 +46,15 @@ describe('task events', () => {
     assert.equal(detail.event_id, 't1/succeeded/2');
     assert.equal(entry.Source, 'skytask');
     assert.equal(entry.DetailType, 'Task Succeeded');
+  });
+
+  it("carries the task's trace as the entry's X-Ray TraceHeader, outside the counted size", () => {
+    const traceparent = '00-5759e988bd862e3fe1be46a994272793-53995c3f42cd8ad8-00';
+    const entry = eventEntry({ ...task(1), traceparent }, 'succeeded', 2);
+    assert.equal(entry.TraceHeader, 'Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=0');
+    assert.equal(traceparentOfXRay(entry.TraceHeader), traceparent);
+    assert.equal(entryBytes(entry), entryBytes(eventEntry(task(1), 'succeeded', 2)));
+    assert.equal(eventEntry(task(1), 'succeeded', 2).TraceHeader, undefined);
   });
 
   it('cuts a result over 256 KB to fit, counted in UTF-8 bytes, ending with the marker', () => {

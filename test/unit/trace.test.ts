@@ -69,7 +69,10 @@ describe('traceparent (W3C Trace Context)', () => {
     assert.deepEqual(decodeEnvelope(body), { envelope: { v: 1, id: 't', job: 'j', traceparent: TP } });
     assert.equal(encodeEnvelope({ id: 't', job: 'j' }), '{"v":1,"id":"t","job":"j"}');
     const producer = decodeEnvelope(JSON.stringify({ v: 1, job: 'j', kwargs: {}, traceparent: 'nonsense' }));
-    assert.deepEqual(producer, { producer: { v: 1, job: 'j', kwargs: {} } });
+    // Kept for the consumer's warning (lib/consumer/producer.ts), never stored as the trace.
+    assert.deepEqual(producer, { producer: { v: 1, job: 'j', kwargs: {}, badTraceparent: '"nonsense"' } });
+    const none = decodeEnvelope(JSON.stringify({ v: 1, job: 'j', kwargs: {}, traceparent: null }));
+    assert.deepEqual(none, { producer: { v: 1, job: 'j', kwargs: {} } });
   });
 });
 

@@ -19,6 +19,7 @@ test('countdown reaches liftoff', async () => {
   const task = await q.runTask('countdown', { from: 3, every: 0.01 });
   assert.equal(task.status, 'SUCCESS');
   assert.equal(task.result, 'liftoff');
+  assert.deepEqual(task.progress, { value: 100, message: 'liftoff' }); // its last ctx.progress
 });
 
 test('a revoke stops a countdown while it runs', async () => {

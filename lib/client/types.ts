@@ -115,6 +115,16 @@ export interface JobInfo {
   type: 'regular' | 'periodic';
   canOverlap: boolean | 'maybe';
   expires?: number;
+  /** The routed queue its tasks run on (docs/routing.md). */
+  queue: string;
+  /** Its tasks' priority unless a call gives one. */
+  priority: 'high' | 'default' | 'low';
+  /** Its per-key concurrency limit, if any (docs/limits.md). */
+  concurrency?: { limit: number };
+  /** Its per-key rate limit, if any: `max` starts per `per` seconds. */
+  rateLimit?: { max: number; per: number };
+  /** Whether its tasks send task events (docs/events.md). */
+  events: boolean;
   runEvery?: number;
   anchor?: number;
   cron?: string;

@@ -1,8 +1,14 @@
 import { canOverlapLabel, type Job } from '../job.js';
+import { queueNameOf } from '../job-queue.js';
+import { DEFAULT_PRIORITY } from '../priority.js';
 import type { JobRegistry } from '../registry.js';
 import type { JobSchedule, Scheduler } from '../scheduler.js';
 
-/** `job_list`'s entry for a job (wire form, snake_case): Pulsar's fields, plus the schedule of a periodic job. */
+/**
+ * `job_list`'s entry for a job (wire form, snake_case): Pulsar's fields; skytask's routing,
+ * priority, per-key limits (their numbers: a key is a function) and events flag; plus the
+ * schedule of a periodic job.
+ */
 export function describeJob(job: Job, schedule?: JobSchedule): Record<string, unknown> {
   const described: Record<string, unknown> = {
     name: job.name,
@@ -11,6 +17,11 @@ export function describeJob(job: Job, schedule?: JobSchedule): Record<string, un
     type: job.type,
     can_overlap: canOverlapLabel(job),
     expires: job.expires ?? null,
+    queue: queueNameOf(job),
+    priority: job.priority ?? DEFAULT_PRIORITY,
+    concurrency: job.concurrency ? { limit: job.concurrency.limit } : null,
+    rate_limit: job.rateLimit ? { max: job.rateLimit.max, per: job.rateLimit.per } : null,
+    events: job.events === true,
   };
   if (schedule) {
     Object.assign(described, {

@@ -59,6 +59,16 @@ describe('the events panel in Chromium', { skip: skipReason() }, () => {
     assert.deepEqual(errors, []);
   });
 
+  it('the Jobs view shows what a job was declared with: priority, per-key limits, events', async () => {
+    const page = await (await browser.newContext()).newPage();
+    await page.goto(`${origin}/#/jobs`);
+    const traits = page.locator('tr[data-job="tenant"] .traits');
+    await traits.waitFor();
+    assert.equal(await traits.innerText(), 'high priority · ≤ 2 at once per key · ≤ 10 per 1 min per key · events');
+    assert.equal(await page.locator('tr[data-job="quiet"] .traits').count(), 0, 'a job with none shows none');
+    await page.context().close();
+  });
+
   it('the feed keeps the Host and Origin rules of /rpc', async () => {
     const ok = await fetch(`${origin}/events?after=0`);
     assert.equal(ok.status, 200);

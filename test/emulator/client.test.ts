@@ -203,6 +203,9 @@ for (const [kind, make] of [
         type: 'regular',
         canOverlap: true,
         expires: 60,
+        queue: 'default',
+        priority: 'default',
+        events: false,
       });
       const periodic = (await f.client.jobList(['testperiodic']))[0];
       assert.equal(periodic.runEvery, 60);

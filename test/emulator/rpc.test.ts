@@ -35,6 +35,11 @@ describe('JSON-RPC over HTTP (the local server, the Lambda handler)', async () =
         type: 'regular',
         can_overlap: true,
         expires: 60,
+        queue: 'default',
+        priority: 'default',
+        concurrency: null,
+        rate_limit: null,
+        events: false,
       },
       {
         name: 'standarddeviation',
@@ -43,6 +48,11 @@ describe('JSON-RPC over HTTP (the local server, the Lambda handler)', async () =
         type: 'regular',
         can_overlap: 'maybe',
         expires: null,
+        queue: 'default',
+        priority: 'default',
+        concurrency: null,
+        rate_limit: null,
+        events: false,
       },
     ]);
     // Pulsar's job_list leaves out the names it does not know.

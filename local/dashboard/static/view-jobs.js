@@ -16,6 +16,17 @@ function schedule(job) {
   return `every ${seconds(job.run_every)}${anchor}`;
 }
 
+/** What a job was declared with beyond the defaults: its queue, priority, per-key limits, events. */
+function traits(job) {
+  const parts = [];
+  if (job.queue && job.queue !== 'default') parts.push(`queue ${job.queue}`);
+  if (job.priority && job.priority !== 'default') parts.push(`${job.priority} priority`);
+  if (job.concurrency) parts.push(`≤ ${job.concurrency.limit} at once per key`);
+  if (job.rate_limit) parts.push(`≤ ${job.rate_limit.max} per ${seconds(job.rate_limit.per)} per key`);
+  if (job.events) parts.push('events');
+  return parts.length ? h('div', { class: 'traits' }, h('small', {}, parts.join(' · '))) : '';
+}
+
 /** When a periodic job runs next (`next_run` is seconds from now). */
 function nextRun(job) {
   if (job.type !== 'periodic' || job.next_run === null || job.next_run === undefined) return '';
@@ -75,6 +86,7 @@ function jobRow(job, runs, formRow) {
       {},
       h('a', { href: `#/tasks?job=${encodeURIComponent(job.name)}`, class: 'job' }, job.name),
       h('div', {}, h('small', {}, job.type)),
+      traits(job),
     ),
     h('td', { class: 'doc', title: doc }, markdown(doc.split('\n')[0])),
     h('td', {}, schedule(job)),

@@ -79,7 +79,10 @@ export const JOIN_SHARD = 200;
 
 /**
  * Task ids, and who may choose them. A caller may give an id (`queue_task`, the clients, a
- * producer message's `id`): 1–128 characters of `A-Z a-z 0-9 _ . -`. A colon marks an id
+ * producer message's `id`): 1–128 characters of `A-Z a-z 0-9 _ . -`, not dots alone (`.`,
+ * `..`: the id is a path segment of its S3 keys, `tasks/<id>/…`, which HTTP clients and
+ * S3 normalize away — RFC 3986 §5.2.4 — so a presigned URL would not match its signature
+ * and an object would land outside its task's prefix). A colon marks an id
  * skytask derived, which no caller can give, so no one can take one over by writing it
  * before skytask does: a periodic run's `<job>:<UTC stamp>` (periodicTaskId) and a
  * producer message's without an id, `sqs:<SQS message id>` (producerTaskId). Any other id
@@ -89,11 +92,15 @@ export const JOIN_SHARD = 200;
 export const DERIVED_ID_MARK = ':';
 
 /** The rule a caller-given id breaks, as ValidationError's message (-32602) and a dead letter's reason. */
-export const CALLER_ID_RULE = `id must be 1-128 characters of A-Z a-z 0-9 _ . - (no "${DERIVED_ID_MARK}": it marks the ids skytask derives)`;
+export const CALLER_ID_RULE = `id must be 1-128 characters of A-Z a-z 0-9 _ . -, not dots alone ("." and ".." are path segments S3 keys lose), and no "${DERIVED_ID_MARK}" (it marks the ids skytask derives)`;
 
-/** Whether `id` is one a caller may give (see DERIVED_ID_MARK): `LIMITS.idPattern` without the colon. */
+/**
+ * Whether `id` is one a caller may give (see DERIVED_ID_MARK): `LIMITS.idPattern` without
+ * the colon, and not dots alone (a `.` or `..` path segment). A derived id always has a
+ * colon after a non-empty name, so it is never dots alone either.
+ */
 export function isCallerTaskId(id: unknown): id is string {
-  return typeof id === 'string' && LIMITS.idPattern.test(id) && !id.includes(DERIVED_ID_MARK);
+  return typeof id === 'string' && LIMITS.idPattern.test(id) && !id.includes(DERIVED_ID_MARK) && !/^\.+$/.test(id);
 }
 
 /**

@@ -10,6 +10,7 @@ import { envValue, SETTINGS } from '../lib/settings.js';
 import { type CostSum, costReportToWire } from '../lib/cost.js';
 import { toWire, type Task } from '../lib/task.js';
 import { EXIT } from './cli-exit.js';
+import { kwargsOf } from './cli-kwargs.js';
 import { progressDisplay } from './cli-progress.js';
 import { type EndpointOptions, humanTask, out, reportError, spinner, taskExit, when } from './cli-output.js';
 import { queueWorkflowFrom, revokeWorkflow, showWorkflow } from './cli-workflow-actions.js';
@@ -40,28 +41,6 @@ const seconds = (value: string | undefined) => {
   if (!Number.isFinite(n) || n < 0) throw new ValidationError(`not a number of seconds: "${value}"`);
   return n;
 };
-
-/**
- * `key=value` → kwargs; a value is JSON when it parses as JSON, else a string. Every key is
- * the object's own, `__proto__` too (an assignment would set the prototype instead): the
- * CLI sends what JSON-RPC's own `{"__proto__": …}` param would.
- */
-export function parseKwargs(pairs: string[]): Record<string, unknown> {
-  const kwargs: [string, unknown][] = [];
-  for (const pair of pairs) {
-    const at = pair.indexOf('=');
-    if (at <= 0) throw new ValidationError(`expected key=value, not "${pair}"`);
-    const raw = pair.slice(at + 1);
-    let value: unknown = raw;
-    try {
-      value = JSON.parse(raw);
-    } catch {
-      /* a plain string */
-    }
-    kwargs.push([pair.slice(0, at), value]);
-  }
-  return Object.fromEntries(kwargs);
-}
 
 /** Seconds of one wait while a task runs: how often `skytask wait` looks at its progress. */
 const PROGRESS_POLL_SECONDS = 2;
@@ -95,7 +74,14 @@ async function waitAndReport(client: SkytaskClient, id: string, options: WaitOpt
 }
 
 type WaitOptions = EndpointOptions & { timeout?: string };
-type QueueOptions = WaitOptions & { id?: string; delay?: string; expiry?: string; priority?: string; wait?: boolean };
+type QueueOptions = WaitOptions & {
+  id?: string;
+  delay?: string;
+  expiry?: string;
+  priority?: string;
+  wait?: boolean;
+  kwargsFile?: string;
+};
 type TasksOptions = EndpointOptions & {
   job?: string;
   status?: string;
@@ -109,7 +95,7 @@ async function queue(job: string, pairs: string[], options: QueueOptions): Promi
   // Every option is checked before the task is queued: a usage error (exit 2) queued nothing.
   const priority = options.priority === undefined ? undefined : checkPriority(options.priority, '--priority');
   const queueOptions = { id: options.id, delay: seconds(options.delay), expiry: seconds(options.expiry), priority };
-  const kwargs = parseKwargs(pairs);
+  const kwargs = kwargsOf(pairs, options.kwargsFile);
   if (options.wait) seconds(options.timeout);
   const task = await client.queueTask(job, kwargs, queueOptions);
   if (!task) {

@@ -42,6 +42,10 @@ function registerTaskCommands(program: Command): void {
       .description('Queue a task: skytask queue addition a=1 b=2 (values are JSON when they parse, else strings)')
       .argument('<job>', 'job name')
       .argument('[kwargs...]', 'key=value pairs')
+      .option(
+        '--kwargs-file <path>',
+        'the kwargs as a JSON object, from a file or - for stdin (key=value pairs go over it)',
+      )
       .option('--id <id>', 'task id (queueing an id that exists returns that task)')
       .option('--delay <seconds>', 'seconds before the task is due')
       .option('--expiry <seconds>', 'seconds after it is due before it expires')

@@ -54,7 +54,7 @@ export type TaskOf<J extends JobMap, N extends keyof J> = Omit<Task, 'name' | 'k
 /** Options of one queued task (the JSON-RPC `queue_task` options). */
 export interface QueueOptions {
   /**
-   * Caller-given id, 1-128 characters of `A-Z a-z 0-9 _ . -` (no colon: it marks the ids
+   * Caller-given id, 1-128 characters of `A-Z a-z 0-9 _ . -`, not dots alone (no colon: it marks the ids
    * skytask derives). Queueing an id that exists returns that task and sends nothing for
    * the same job and kwargs, and throws ConflictError (its `task`) for another.
    */

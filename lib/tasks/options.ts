@@ -13,7 +13,7 @@ import { refuseMarker } from '../payloads/ref.js';
 /** The options of `queue_task` (and of the clients' `queueTask`). Times in seconds. */
 export interface QueueTaskOptions {
   /**
-   * Caller-given id, 1-128 characters of `A-Z a-z 0-9 _ . -` (a colon marks the ids skytask
+   * Caller-given id, 1-128 characters of `A-Z a-z 0-9 _ . -`, not dots alone (a colon marks the ids skytask
    * derives: lib/keys.ts). Queueing an id that exists returns that task and sends nothing if
    * it is the same request (job and kwargs), and is a ConflictError (-32003) otherwise.
    */

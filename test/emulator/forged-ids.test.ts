@@ -87,6 +87,32 @@ describe('ids skytask derives cannot be taken over', async () => {
     assert.equal((await s.runtime.scheduler.fire('tick', slot + 60)).task?.name, 'tick');
   });
 
+  it('an id of dots alone (a path segment S3 keys lose) is refused, -32602, on every way in', async () => {
+    for (const [method, params] of [
+      ['queue_task', { jobname: 'add', id: '..' }],
+      ['queue_task', { jobname: 'add', id: '.' }],
+      [
+        'presign_kwargs',
+        { size: 2, sha256: '44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a', id: '..' },
+      ],
+      ['queue_chain', { steps: [{ jobname: 'add' }], id: '...' }],
+    ] as const) {
+      const { error } = await s.call(method, params);
+      assert.equal(error?.code, RPC_ERRORS.invalidParams, `${method} ${params.id}`);
+      assert.match(error.message, /dots alone/);
+      assert.equal(await s.store.getTask(params.id), undefined);
+    }
+    await send(s, { v: 1, job: 'add', kwargs: {}, id: '..' });
+    await s.drain();
+    assert.equal(await s.store.getTask('..'), undefined);
+    const letters = await s.deadLetters();
+    const reason = (m: (typeof letters)[number]) => m.MessageAttributes?.reason?.StringValue ?? '';
+    assert.ok(
+      letters.some((m) => m.Body?.includes('"id":".."') && /dots alone/.test(reason(m))),
+      'dead-lettered',
+    );
+  });
+
   it('a task message for a derived id with no record creates nothing and pre-empts nothing', async () => {
     const id = periodicTaskId('tick', slot + 120);
     await send(s, { v: 1, id, job: 'add' });

@@ -40,15 +40,19 @@ interface Run {
   stderr: string;
 }
 
-/** Run the CLI (`node --import tsx local/cli.ts …`, or the bin shim) against the test's endpoint. */
-function cli(args: string[], { bin = false, endpoint = true } = {}): Promise<Run> {
+/** Run the CLI (`node --import tsx local/cli.ts …`, or the bin shim) against the test's endpoint; `input` is its stdin. */
+function cli(args: string[], { bin = false, endpoint = true, input = '' } = {}): Promise<Run> {
   const entry = bin ? ['bin/skytask.js'] : ['--import', 'tsx', 'local/cli.ts'];
   const full = endpoint ? [...args, '--url', url] : args;
-  return new Promise((done) =>
-    execFile(process.execPath, [...entry, ...full], { cwd: root, timeout: 60_000 }, (err, stdout, stderr) =>
-      done({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr }),
-    ),
-  );
+  return new Promise((done) => {
+    const child = execFile(
+      process.execPath,
+      [...entry, ...full],
+      { cwd: root, timeout: 60_000, maxBuffer: 64 * 1024 * 1024 },
+      (err, stdout, stderr) => done({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr }),
+    );
+    child.stdin?.end(input);
+  });
 }
 
 const json = (run: Run) => JSON.parse(run.stdout);
@@ -98,6 +102,34 @@ describe('the skytask CLI', () => {
     assert.match(human.stdout, /^result\s+2$/m);
     assert.doesNotMatch(human.stdout, /⠋|\r/, 'no spinner when stdout is not a TTY');
     assert.deepEqual(json(strings).kwargs, { lag: 0, note: 'hello world', list: [1, 2] });
+  });
+
+  it('queue --kwargs-file: kwargs too large for an argument (1.5 MB) go through the upload; - is stdin', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'skytask-cli-kwargs-'));
+    after(() => rmSync(dir, { recursive: true, force: true }));
+    // Linux refuses an argument over 128 KiB (E2BIG): key=value could not carry these.
+    const inputs = new Array(380_000).fill(7.5);
+    const big = join(dir, 'big.json');
+    writeFileSync(big, JSON.stringify({ inputs }));
+    const bad = join(dir, 'bad.json');
+    writeFileSync(bad, '[1, 2]');
+    const [large, piped, notObject, missing] = await Promise.all([
+      cli(['queue', 'standarddeviation', '--kwargs-file', big, '--wait', '--timeout', '30', '--json']),
+      cli(['queue', 'addition', '--kwargs-file', '-', 'b=5', '--wait', '--json'], { input: '{"a": 1, "b": 2}' }),
+      cli(['queue', 'addition', '--kwargs-file', bad]),
+      cli(['queue', 'addition', '--kwargs-file', join(dir, 'none.json')]),
+    ]);
+    assert.ok(JSON.stringify({ inputs }).length > 1_500_000);
+    assert.equal(large.code, 0, large.stderr);
+    assert.equal(json(large).status, 'SUCCESS');
+    assert.equal(json(large).result, 7.5, 'the job ran with the kwargs');
+    assert.equal(json(large).kwargs.inputs.length, 380_000);
+    assert.equal(piped.code, 0, piped.stderr);
+    assert.deepEqual([json(piped).kwargs, json(piped).result], [{ a: 1, b: 5 }, 6], 'a pair wins over the file');
+    for (const run of [notObject, missing]) {
+      assert.equal(run.code, 2, run.stderr);
+      assert.match(run.stderr, /--kwargs-file must hold a JSON object/);
+    }
   });
 
   it('queue --priority: the task records it and runs from its lane; anything else is a usage error (exit 2)', async () => {

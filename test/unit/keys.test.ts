@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
   SHARDS,
+  callbackTaskId,
   canonicalJson,
   isCallerTaskId,
   lockIdFor,
@@ -9,6 +10,7 @@ import {
   producerTaskId,
   shardOf,
   timeSortKey,
+  workflowTaskId,
 } from '../../lib/keys.js';
 import { LIMITS } from '../../lib/limits.js';
 
@@ -17,6 +19,9 @@ describe('keys', () => {
     for (const id of ['order-42', 'a', 'A.b_c-9', 'x'.repeat(128)]) assert.ok(isCallerTaskId(id), id);
     for (const id of ['order:42', 'x'.repeat(129), '', 'a b', 'é', 42, undefined])
       assert.ok(!isCallerTaskId(id), String(id));
+    // Dots alone are path segments an HTTP client or S3 normalizes away (`tasks/../result-…`).
+    for (const id of ['.', '..', '...']) assert.ok(!isCallerTaskId(id), id);
+    for (const id of ['.a', 'a..', '..-', '.'.repeat(127) + 'x']) assert.ok(isCallerTaskId(id), id);
     const derived = [
       periodicTaskId('testperiodic', Date.parse('2026-01-01T10:00:00Z') / 1000),
       periodicTaskId('j'.repeat(200), 0),
@@ -27,6 +32,9 @@ describe('keys', () => {
       assert.ok(LIMITS.idPattern.test(id), `${id} is a task id`);
       assert.ok(!isCallerTaskId(id), `${id} is not a caller's`);
     }
+    // No derived id is a dots-alone path segment, even from dotted names.
+    for (const id of [workflowTaskId('.a', 0), callbackTaskId('a.'), producerTaskId('..'), periodicTaskId('..', 0)])
+      assert.ok(id.includes(':') && !/^\.+$/.test(id) && !id.includes('/'), id);
   });
 
   it('canonicalJson sorts object keys at every level and keeps array order', () => {

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { describe, it } from 'node:test';
-import { COST_ATTR, costText, toItems } from '../../lib/aws/dynamo/item.js';
+import { COST_ATTR, costText, toItems } from '../../lib/task-items.js';
 import { historyOf } from '../../lib/consumer/outcome.js';
 import { itemBytes, LIMITS, truncateBytes } from '../../lib/limits.js';
 import type { Task } from '../../lib/task.js';

@@ -109,7 +109,7 @@ export const bodyTtl = (retentionSeconds: number, due: number) =>
   Math.ceil(due + retentionSeconds + BODY_SLACK_SECONDS);
 
 /** Bookkeeping attributes that stay off the wire. */
-export const INTERNAL_FIELDS: readonly (readonly [keyof Task, string])[] = [
+const INTERNAL_FIELDS: readonly (readonly [keyof Task, string])[] = [
   ['leaseUntil', 'lease_until'],
   ['sendError', 'send_error'],
   ['revokeRequested', 'revoke_requested'],
@@ -129,7 +129,12 @@ export const NO_EXPIRY = 1e10;
 export const STAND_INS: Record<string, number> = { lease_until: NO_TIME, eta: NO_TIME, expiry: NO_EXPIRY };
 
 /** Fields kept in the keys: not attributes of their own. */
-export const KEYED: readonly (keyof Task)[] = ['fromTask'];
+const KEYED: readonly (keyof Task)[] = ['fromTask'];
+
+/** Every optional and bookkeeping field and its attribute. */
+export const ALL_FIELDS = [...OPTIONAL_FIELDS, ...INTERNAL_FIELDS];
+/** Those a head holds as they are: not the keyed ones, not `caller` (it goes where the kwargs go). */
+const HEAD_FIELDS = ALL_FIELDS.filter(([field, attr]) => !KEYED.includes(field) && attr !== 'caller');
 
 // The most a claim adds to a head: its times (17 significant digits, as Date.now() / 1000
 // plus a lease can give) and the longest worker name recorded.
@@ -147,7 +152,13 @@ const RUN_BYTES = itemBytes({
  * `extra`: attributes the task type does not carry (`ttl`, cost counters). `inline` forces the
  * choice the task's enqueue made (the memory store sizes later heads with it).
  */
-export function toItems(task: Task, bodyRef: string, extra: Item = {}, inline?: boolean): TaskItems {
+export function toItems(
+  task: Task,
+  bodyRef: string,
+  extra: Item = {},
+  inline?: boolean,
+  kwargsText = JSON.stringify(task.kwargs),
+): TaskItems {
   const head: Item = {
     ...taskKey(task.id),
     status: task.status,
@@ -158,9 +169,7 @@ export function toItems(task: Task, bodyRef: string, extra: Item = {}, inline?: 
     ...(task.fromTask ? { [INDEX.byParent.pk]: task.fromTask } : {}),
     ...extra,
   };
-  for (const [field, attr] of [...OPTIONAL_FIELDS, ...INTERNAL_FIELDS]) {
-    if (!KEYED.includes(field) && task[field] !== undefined && attr !== 'caller') head[attr] = task[field];
-  }
+  for (const [field, attr] of HEAD_FIELDS) if (task[field] !== undefined) head[attr] = task[field];
   if (task.result !== undefined) head.result = JSON.stringify(task.result);
   if (task.errors?.length) head.errors = JSON.stringify(task.errors);
   if (task.progress) head[PROGRESS_ATTR] = progressText(task.progress);
@@ -169,9 +178,10 @@ export function toItems(task: Task, bodyRef: string, extra: Item = {}, inline?: 
     head.eta ??= NO_TIME;
   }
   head.expiry ??= NO_EXPIRY;
-  const carried = { kwargs: JSON.stringify(task.kwargs), caller: task.caller };
+  const carried = { kwargs: kwargsText, caller: task.caller };
   const room = RUN_BYTES + LIMITS.progressBytes + LIMITS.outboxBytes;
-  if (inline ?? itemBytes({ ...head, ...carried }) + room <= LIMITS.headBytes) {
+  // No attribute is in both: the head's size with them is the sum.
+  if (inline ?? itemBytes(head) + itemBytes(carried) + room <= LIMITS.headBytes) {
     return { head: { ...head, ...carried } };
   }
   return { head: { ...head, [BODY_ATTR]: bodyRef }, body: { ...bodyKey(task.id, bodyRef), ...carried } };
@@ -252,10 +262,22 @@ export function newTaskItems(given: Task, o: { ref: string; sqsRequests: number;
     priority,
   };
   const lock = task.lockId ? LOCK_UNITS : 0;
+  // Settling counts two or three times: the kwargs' JSON is made once, and a count whose
+  // cost text is as long as the last one's (the usual case) changes only that attribute —
+  // sizes, and so where the kwargs go, are the same.
+  const kwargsText = JSON.stringify(task.kwargs);
+  let last: { units: number; cost: string; items: TaskItems } | undefined;
   const itemsWith = (units: number) => {
+    if (last?.units === units) return last.items;
     const cost = costText({ writeUnits: units, sqsRequests: o.sqsRequests });
-    const items = toItems(task, o.ref, { [COST_ATTR]: cost, ...o.marks });
-    if (items.body) items.body.ttl = o.bodyTtl;
+    let items: TaskItems;
+    if (last && last.cost.length === cost.length)
+      items = { ...last.items, head: { ...last.items.head, [COST_ATTR]: cost } };
+    else {
+      items = toItems(task, o.ref, { [COST_ATTR]: cost, ...o.marks }, undefined, kwargsText);
+      if (items.body) items.body.ttl = o.bodyTtl;
+    }
+    last = { units, cost, items };
     return items;
   };
   const units = settledUnits((u) => {

@@ -4,16 +4,8 @@
  */
 import { jobOfIndexKey, taskIdOfPartition, INDEX } from '../../keys.js';
 import { progressOfText, PROGRESS_ATTR } from '../../progress.js';
-import { OPTIONAL_FIELDS, type Task } from '../../task.js';
-import {
-  BODY_ATTR,
-  COST_ATTR,
-  costFromText,
-  INTERNAL_FIELDS,
-  type Item,
-  shownCost,
-  STAND_INS,
-} from '../../task-items.js';
+import type { Task } from '../../task.js';
+import { ALL_FIELDS, BODY_ATTR, COST_ATTR, costFromText, type Item, shownCost, STAND_INS } from '../../task-items.js';
 import { marksOf } from './outbox-marks.js';
 
 export * from '../../task-items.js';
@@ -34,7 +26,7 @@ export function fromItems(head: Item | undefined, body?: Item, now = Date.now() 
   if (head.result !== undefined) task.result = JSON.parse(head.result);
   if (head.errors !== undefined) task.errors = JSON.parse(head.errors);
   if (head[PROGRESS_ATTR] !== undefined) task.progress = progressOfText(head[PROGRESS_ATTR]);
-  for (const [field, attr] of [...OPTIONAL_FIELDS, ...INTERNAL_FIELDS]) {
+  for (const [field, attr] of ALL_FIELDS) {
     const value = attr === 'caller' ? carried.caller : head[attr];
     if (value !== undefined && value !== STAND_INS[attr]) (task as any)[field] = value;
   }

@@ -215,10 +215,10 @@ export function indexWrites(old: Item | undefined, item: Item | undefined): numb
  * What DynamoDB bills for writing a head from `old` to `item` (undefined: absent): the
  * larger of the two sizes in 1 KB units, plus the index writes (an entry — the table's key,
  * the index's, 100 bytes — is far under 1 KB). (AWS: capacity unit consumption for writes;
- * GSI write costs.)
+ * GSI write costs.) `oldBytes`: `old`'s size, when the caller has it already.
  */
-export const headWriteUnits = (old: Item | undefined, item: Item | undefined): number =>
-  writeUnits(Math.max(old ? itemBytes(old) : 0, item ? itemBytes(item) : 0)) + indexWrites(old, item);
+export const headWriteUnits = (old: Item | undefined, item: Item | undefined, oldBytes?: number): number =>
+  writeUnits(Math.max(oldBytes ?? (old ? itemBytes(old) : 0), item ? itemBytes(item) : 0)) + indexWrites(old, item);
 
 /** Write units a non-overlap lock costs a task: its put at enqueue and its release at the end (estimated: after the finish). */
 const LOCK_UNITS = 2;

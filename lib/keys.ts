@@ -10,7 +10,7 @@ import { isReady, READY_STATUSES, type TaskStatus } from './task.js';
  * One table, partition key `pk`, sort key `sk`. A task is a partition of items, read
  * together with one Query (docs/storage.md):
  *   task#<id> / head         the task's head: status, times, lease, counters; its kwargs and
- *                            caller too when they fit (lib/aws/dynamo/item.ts)
+ *                            caller too when they fit (lib/task-items.ts)
  *   task#<id> / body#<ref>   its body, when kwargs and caller do not fit the head: written
  *                            once at enqueue, never updated; `ref` is random per write, so
  *                            two writers of one id never overwrite each other's body

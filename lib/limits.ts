@@ -22,7 +22,7 @@ export const LIMITS = {
   /** DynamoDB: an item, attribute names and values together. */
   itemBytes: DYNAMODB_LIMITS.itemBytes,
   /**
-   * A task's head item (lib/aws/dynamo/item.ts): what its claim, each heartbeat and its
+   * A task's head item (lib/task-items.ts): what its claim, each heartbeat and its
    * finish write. DynamoDB bills an UpdateItem by the larger of the item's size before and
    * after, in 1 KB units: a head within 1 KB makes each of those writes cost 1 unit.
    */

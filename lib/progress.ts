@@ -37,7 +37,7 @@ export const progressOfText = (text: string | undefined): TaskProgress | undefin
  * `LIMITS.maxDepth` levels), `message` a string or absent; together, as the head stores them
  * (the attribute's name and its JSON text, counted in UTF-8 bytes as DynamoDB counts an item),
  * at most `LIMITS.progressBytes` (512) — the room a running head keeps free for them
- * (lib/aws/dynamo/item.ts), so a report never makes a heartbeat cost more than 1 write unit.
+ * (lib/task-items.ts), so a report never makes a heartbeat cost more than 1 write unit.
  * Throws ValidationError naming what is wrong.
  */
 export function checkProgress(value: unknown, message?: unknown): TaskProgress {

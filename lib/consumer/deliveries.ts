@@ -11,7 +11,7 @@ import type { Outcome } from '../store.js';
 import { expiredReason, isIdle, isReady, type Task } from '../task.js';
 import type { TaskDeps } from '../tasks/deps.js';
 import { endTask, releasePermit, settleEnded } from '../tasks/end.js';
-import { eventsPending, publishChange, publishPending } from '../tasks/publish.js';
+import { eventsPending, publishChange, publishPending, sendsEvents } from '../tasks/publish.js';
 import { childTraceparent } from '../trace.js';
 import { parkForPermit } from '../tasks/parking.js';
 import { sendTaskMessage } from '../tasks/send.js';
@@ -146,7 +146,7 @@ async function claimAndRun(
   }
   const task = claim.task;
   // Its STARTED event goes out while the job runs; the finish removes it from the outbox.
-  const started = publishChange(deps, task, true);
+  const started = sendsEvents(deps, task.name) ? publishChange(deps, task, true) : undefined;
   // The run is a span of its own in the trace the task was queued in.
   const traceparent = task.traceparent && childTraceparent(task.traceparent);
   const log = taskLogger(deps.logger, { ...task, traceparent });
@@ -184,7 +184,7 @@ async function claimAndRun(
     outcome.usage = runUsage({ ...seen, memoryMb: c.memoryMb });
     // Waited for a quarter of the lease at most: a slow PutEvents must not outlast the claim.
     // Not sent by then, the task's end sends it again (a duplicate at worst).
-    outcome.sentEvents = await within(started, (c.leaseSeconds * 1000) / 4, {});
+    outcome.sentEvents = started && (await within(started, (c.leaseSeconds * 1000) / 4, {}));
     outcome.progress = unwritten.progress;
   }
   const ended = outcome && (await endTask(deps, task.id, { attempt: task.attempts, outcome, permit, traceparent }));

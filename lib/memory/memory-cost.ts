@@ -1,19 +1,19 @@
 /**
  * What a task's writes would cost on DynamoDB, for the memory store: it counts them as the
- * adapter does (lib/aws/dynamo/item.ts), over the items the adapter would have written, so
+ * adapter does (lib/task-items.ts), over the items the adapter would have written, so
  * that a task's `cost` reads the same from both stores.
  */
-import { BODY_SLACK_SECONDS } from '../aws/dynamo/bodies.js';
 import {
+  BODY_SLACK_SECONDS,
   COST_ATTR,
   costText,
   headWriteUnits,
+  type Item,
   newTaskItems,
   settledUnits,
   toItems,
   withUsage,
-} from '../aws/dynamo/item.js';
-import type { Item } from '../aws/dynamo/table.js';
+} from '../task-items.js';
 import { itemBytes, writeUnits } from '../limits.js';
 import type { CreateUsage, RunUsage } from '../store.js';
 import type { Task } from '../task.js';

@@ -1,4 +1,4 @@
-import { shownCost } from '../aws/dynamo/item.js';
+import { shownCost } from '../task-items.js';
 import { progressOfText } from '../progress.js';
 import { timeSortKey } from '../keys.js';
 import { isIdle, OPTIONAL_FIELDS, type Task, type TaskCost } from '../task.js';

@@ -131,9 +131,10 @@ export async function loadResult(deps: Pick<TaskDeps, 'payloads'>, task: Task): 
  */
 export async function offloadResult(deps: Pick<TaskDeps, 'payloads'>, task: Task, outcome: Outcome) {
   const json = outcome.resultJson;
+  // Measured without a copy: most results stay in the item.
   if (!deps.payloads || outcome.status !== 'SUCCESS' || json === undefined) return outcome;
+  if (Buffer.byteLength(json) <= LIMITS.resultBytes) return outcome;
   const body = Buffer.from(json);
-  if (body.length <= LIMITS.resultBytes) return outcome;
   const key = taskObjectKey(task.id, 'result');
   await deps.payloads.put(key, body, 'ended');
   const ref = { bucket: deps.payloads.bucket, key, size: body.length, sha256: sha256Hex(body) };

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { describe, it } from 'node:test';
-import { COST_ATTR, costText, toItems } from '../../lib/aws/dynamo/item.js';
+import { COST_ATTR, costText, toItems } from '../../lib/task-items.js';
 import { historyOf } from '../../lib/consumer/outcome.js';
 import { itemBytes, LIMITS, truncateBytes } from '../../lib/limits.js';
 import type { Task } from '../../lib/task.js';
@@ -114,5 +114,39 @@ describe('limits', () => {
     const { head } = toItems(task, 'r'.repeat(12), costs);
     const size = itemBytes(head);
     assert.ok(size + LIMITS.progressBytes <= LIMITS.headBytes, `${size} bytes + ${LIMITS.progressBytes} for progress`);
+  });
+  it('the worst running head — 128-character id, job name and parent, every field, progress and outbox at their caps — stays within 2 KB: a claim or heartbeat costs at most 2 write units', () => {
+    // What a head can hold while its task runs (kwargs in its body), each at its longest.
+    const time = 1_796_023_393.1234567;
+    const running = (id: number, name: number, parent: number): Task => ({
+      id: 'i'.repeat(id),
+      name: 'n'.repeat(name),
+      status: 'STARTED',
+      kwargs: { k: 'k'.repeat(LIMITS.headBytes) },
+      timeQueued: time,
+      eta: time,
+      expiry: time,
+      timeStarted: time,
+      leaseUntil: time,
+      attempts: 99,
+      fromTask: parent ? 'p'.repeat(parent) : undefined,
+      lockId: 'f'.repeat(40),
+      worker: 'w'.repeat(LIMITS.workerBytes),
+      traceparent: `00-${'0'.repeat(32)}-${'0'.repeat(16)}-01`,
+      priority: 'high',
+      revokeRequested: true,
+      resends: 99,
+    });
+    const costs = { [COST_ATTR]: costText({ writeUnits: 999, sqsRequests: 99.123456 }) };
+    const sized = (task: Task) => {
+      const { head, body } = toItems(task, 'r'.repeat(12), costs);
+      assert.ok(body, 'kwargs over the head budget live in a body');
+      return itemBytes(head) + LIMITS.progressBytes + LIMITS.outboxBytes;
+    };
+    const worst = sized(running(128, 128, 128));
+    assert.ok(worst <= 2 * LIMITS.headBytes, `${worst} bytes`);
+    // Not 1 KB (1,531 bytes): 128-character keys alone take ~570 bytes of the head; UUID ids
+    // and a 32-character name with every field give 1,159 (docs/storage.md, "The head and the body").
+    assert.ok(sized(running(36, 32, 36)) <= 2 * LIMITS.headBytes);
   });
 });

@@ -1,22 +1,12 @@
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { bodyKey, bodyRefOf } from '../../keys.js';
 import { itemBytes, writeUnits } from '../../limits.js';
-import { BODY_ATTR } from './item.js';
+import { BODY_ATTR } from '../../task-items.js';
 import type { Item, TaskTable } from './table.js';
 
-/**
- * A task's body (lib/aws/dynamo/item.ts) holds kwargs too large for its head; it is written
- * once and never updated, so it cannot take its TTL from the task's end as the head does
- * (that would be a write as large as the body). It gets one at enqueue instead: the time the
- * task is due, plus the retention, plus this slack — the time it has to run and end. A claim
- * that finds less left moves it on (`keepBody`), as does an end that finds its head would
- * outlive the body. docs/storage.md: the body's lifetime.
- */
-export const BODY_SLACK_SECONDS = 86_400;
+import { BODY_SLACK_SECONDS } from '../../task-items.js';
 
-/** The TTL a body gets when its task is due at `due` (epoch seconds). */
-export const bodyTtl = (retentionSeconds: number, due: number) =>
-  Math.ceil(due + retentionSeconds + BODY_SLACK_SECONDS);
+export { BODY_SLACK_SECONDS, bodyTtl } from '../../task-items.js';
 
 /**
  * The body of a head, or undefined for a head that keeps its kwargs. Strongly consistent.

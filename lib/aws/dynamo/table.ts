@@ -2,9 +2,9 @@ import { ConditionalCheckFailedException, type CreateTableCommandInput } from '@
 import { BatchGetCommand, BatchWriteCommand, type DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { INDEX, JOBS_KEY } from '../../keys.js';
 import { type Backoff, DYNAMO_BATCH_BACKOFF, sendUntilDone } from '../backoff.js';
+import type { Item } from '../../task-items.js';
 
-/** A DynamoDB item as the document client gives it. */
-export type Item = Record<string, any>;
+export type { Item };
 
 /** The task table an adapter function works on. */
 export interface TaskTable {

@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { TaskExistsError } from '../../errors.js';
 import { INDEX, jobIndexAttrs, jobOfIndexKey, taskIdOfPartition, taskKey } from '../../keys.js';
+import { itemBytes } from '../../limits.js';
 import type { ClaimResult, CreateUsage, Outcome, TaskStore } from '../../store.js';
 import type { Task } from '../../task.js';
 import { eventKindOf, type TaskEventKind } from '../../task-events.js';
@@ -166,14 +167,16 @@ export async function finishTask(table: TaskTable, id: string, attempt: number, 
   const head = mine?.head ?? (await readHead(table, id));
   if (!head) return undefined;
   const runUnits = mine?.units ?? 0;
-  // This write's own units are part of what it records.
+  // This write's own units are part of what it records. The head's size and the update of
+  // the last count are kept: settling counts two or three times, then writes the last.
+  const headBytes = itemBytes(head);
+  let last: { units: number; op: TaskUpdate } | undefined;
+  const update = (u: number) =>
+    last?.units === u ? last.op : (last = { units: u, op: finishUpdate(table, head, attempt, outcome, u) }).op;
   const units = outcome.usage
-    ? settledUnits(
-        (u) => runUnits + headWriteUnits(head, applyUpdate(head, finishUpdate(table, head, attempt, outcome, u))),
-        runUnits,
-      )
+    ? settledUnits((u) => runUnits + headWriteUnits(head, applyUpdate(head, update(u)), headBytes), runUnits)
     : runUnits;
-  const written = await updateTask(table, id, finishUpdate(table, head, attempt, outcome, units));
+  const written = await updateTask(table, id, update(units));
   if (!written) return undefined;
   const body = mine?.body ?? (await bodyOf(table, id, written.item));
   // The head now lives until its TTL: its body must too (a run that ended long after its claim).

@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { alive, cmdlineOf } from '../../local/processes.js';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -300,6 +301,9 @@ describe("the stack's table and queues, for a plain SQS producer or createDirect
       const { createDirectClient } = await import('../../lib/client/index.js');
       const jobs = await import('../../examples/jobs.js');
       const client = createDirectClient({ jobs });
+      // The task has a record once the consumer takes the message: wait for it, then for its end.
+      const deadline = Date.now() + 20_000;
+      while (!(await client.getTask('from-producer')) && Date.now() < deadline) await sleep(200);
       assert.equal((await client.waitForTask('from-producer', { timeout: 20 })).result, 7);
     } finally {
       stack.child.kill('SIGINT');

@@ -224,6 +224,23 @@ export const headWriteUnits = (old: Item | undefined, item: Item | undefined, ol
 /** Write units a non-overlap lock costs a task: its put at enqueue and its release at the end (estimated: after the finish). */
 const LOCK_UNITS = 2;
 
+/** The fields a new task's record holds: what `queue_task` sets, no run bookkeeping. */
+const ENQUEUE_FIELDS = [
+  'id',
+  'name',
+  'status',
+  'kwargs',
+  'timeQueued',
+  'eta',
+  'expiry',
+  'attempts',
+  'fromTask',
+  'lockId',
+  'caller',
+  'traceparent',
+  'priority',
+] as const satisfies readonly (keyof Task)[];
+
 /**
  * A new task's items — its enqueue fields only —, its cost so far counted in its head (`COST_ATTR`): the write units of
  * its create — the body, the head, its index entries, its lock — and its share of the send
@@ -232,36 +249,7 @@ const LOCK_UNITS = 2;
  */
 export function newTaskItems(given: Task, o: { ref: string; sqsRequests: number; bodyTtl: number; marks?: Item }) {
   // A new task is its enqueue fields: run bookkeeping on the given task is not stored.
-  const {
-    id,
-    name,
-    status,
-    kwargs,
-    timeQueued,
-    eta,
-    expiry,
-    attempts,
-    fromTask,
-    lockId,
-    caller,
-    traceparent,
-    priority,
-  } = given;
-  const task: Task = {
-    id,
-    name,
-    status,
-    kwargs,
-    timeQueued,
-    eta,
-    expiry,
-    attempts,
-    fromTask,
-    lockId,
-    caller,
-    traceparent,
-    priority,
-  };
+  const task = Object.fromEntries(ENQUEUE_FIELDS.map((field) => [field, given[field]])) as unknown as Task;
   const lock = task.lockId ? LOCK_UNITS : 0;
   // Settling counts two or three times: the kwargs' JSON is made once, and a count whose
   // cost text is as long as the last one's (the usual case) changes only that attribute —

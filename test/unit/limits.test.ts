@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { describe, it } from 'node:test';
 import { COST_ATTR, costText, toItems } from '../../lib/task-items.js';
+import { failItem, failureOf } from '../../lib/task-side-items.js';
 import { historyOf } from '../../lib/consumer/outcome.js';
 import { itemBytes, LIMITS, truncateBytes } from '../../lib/limits.js';
 import type { Task } from '../../lib/task.js';
@@ -38,7 +39,7 @@ describe('limits', () => {
     assert.equal(itemBytes(ascii), dynaliteItemSize(marshalled));
   });
 
-  it('the worst-case head and body, every field at its cap, fit DynamoDB’s 400 KB: the finish write cannot fail on size', () => {
+  it('the worst-case head, body and fail item, every field at its cap, fit DynamoDB’s 400 KB: the finish write cannot fail on size', () => {
     const time = 1_796_023_393.843;
     const id = 'i'.repeat(128); // the id pattern's longest, ASCII
     const kwargs = { k: 'k'.repeat(LIMITS.kwargsBytes - 8) };
@@ -78,9 +79,12 @@ describe('limits', () => {
     const costs = { [COST_ATTR]: costText({ ...full, lambdaMs: 9_999_999, gbSeconds: 999.123456 }) };
     const { head, body } = toItems(task, 'r'.repeat(12), { ttl: Math.ceil(time), ...costs });
     assert.ok(body, 'kwargs of 100 KB live in a body');
+    // A RETRY's fail item: the same error, stack and history.
+    const fail = failItem(id, 'r'.repeat(12), failureOf(task), Math.ceil(time));
     for (const [what, item] of [
       ['head', head],
       ['body', { ...body, ttl: Math.ceil(time) }],
+      ['fail item', fail],
     ] as const) {
       const size = itemBytes(item);
       assert.ok(size <= LIMITS.itemBytes, `${what}: ${size} bytes, over ${LIMITS.itemBytes}`);

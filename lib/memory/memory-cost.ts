@@ -65,14 +65,12 @@ export function costOf(record: TaskRecord, change: (r: TaskRecord) => void): num
  * end before `until` gets it plus the slack, a write of its size. The write units, 0 for none.
  */
 export function keepSides(record: TaskRecord, until: number): number {
-  const keep = (side: { ttl: number } | undefined, bytes: () => number) => {
-    if (!side || side.ttl >= until) return 0;
+  const keep = (side: { ttl?: number } | undefined, bytes: () => number) => {
+    if (!side || (side.ttl ?? 0) >= until) return 0;
     side.ttl = Math.ceil(until + BODY_SLACK_SECONDS);
     return writeUnits(bytes());
   };
-  return (
-    keep(record.body, () => record.body!.bytes) + keep(record.fail as { ttl: number }, () => itemBytes(record.fail!))
-  );
+  return keep(record.body, () => record.body!.bytes) + keep(record.fail, () => itemBytes(record.fail!));
 }
 
 /**

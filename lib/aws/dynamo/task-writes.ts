@@ -184,7 +184,8 @@ export async function finishTask(table: TaskTable, id: string, attempt: number, 
   table.running.delete(id);
   const mine = cached?.head.attempts === attempt ? cached : undefined;
   const head = mine?.head ?? (await readHead(table, id));
-  if (!head) return undefined;
+  // A head read now that another attempt holds: the fenced write would fail, write nothing.
+  if (head?.status !== 'STARTED' || head.attempts !== attempt) return undefined;
   const ready = outcome.status !== 'RETRY';
   const retryDue = outcome.eta ?? outcome.time;
   const fail = ready

@@ -10,8 +10,7 @@ import type { Outcome } from '../../store.js';
 import type { EndedStatus } from '../../workflow-store.js';
 import { keepSideItems, sideItemsOf } from './side-items.js';
 import { FAIL_ATTR, NO_EXPIRY, NO_TIME } from './item.js';
-import type { Item } from './table.js';
-import type { TaskTable } from './table.js';
+import type { Item, TaskTable } from './table.js';
 import { regroup, updated } from './task-ends.js';
 import { ttlAfter } from './task-writes.js';
 

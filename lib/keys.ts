@@ -14,6 +14,12 @@ import { isReady, READY_STATUSES, type TaskStatus } from './task.js';
  *   task#<id> / body#<ref>   its body, when kwargs and caller do not fit the head: written
  *                            once at enqueue, never updated; `ref` is random per write, so
  *                            two writers of one id never overwrite each other's body
+ *   task#<id> / fail#<ref>   its fail item, after an attempt that will be retried: that
+ *                            attempt's error, stack and the history, written once by its
+ *                            finish (a fresh random `ref` each), never updated but its TTL
+ * The head names its body (`body`) and its fail item (`fail`): its side items. Any other
+ * body or fail item in the partition (a crash's, a lost race's, an earlier attempt's) is
+ * no task's: reads pass it over and its TTL removes it.
  *   lock#<lockId> / lock     a non-overlap lock: { task_id }
  *   sched#<job> / sched      a periodic job's schedule entry
  *   jobs / jobs              the job names that have tasks (`names`, a string set): what a
@@ -23,7 +29,7 @@ import { isReady, READY_STATUSES, type TaskStatus } from './task.js';
  *   join#<id>#<k> / join     one shard of the join: the members k*JOIN_SHARD… it counted
  *
  * Two KEYS_ONLY global secondary indexes serve `get_tasks`; listings read the keys there
- * and the heads (and bodies) from the table. KEYS_ONLY means an update that does not change
+ * and the heads (and their side items) from the table. KEYS_ONLY means an update that does not change
  * an index key writes nothing to that index.
  *   by_job     gsi_job    = <job>#<group>#<shard>  sort gsi_time  (re-keyed once, at the end)
  *   by_parent  gsi_parent = <from_task>            sort gsi_time  (sparse: sub-tasks only)
@@ -47,6 +53,7 @@ export const INDEX = {
 /** The sort key of a task's head. */
 export const HEAD_SK = 'head';
 const BODY_SK = 'body#';
+const FAIL_SK = 'fail#';
 
 /** The partition key value of a task's items. */
 export const taskPartition = (id: string) => `task#${id}`;
@@ -56,9 +63,8 @@ export const taskIdOfPartition = (pk: string) => pk.slice('task#'.length);
 export const taskKey = (id: string) => ({ pk: taskPartition(id), sk: HEAD_SK });
 /** A task's body written under `ref`. */
 export const bodyKey = (id: string, ref: string) => ({ pk: taskPartition(id), sk: `${BODY_SK}${ref}` });
-/** Whether a sort key is a body's; its ref. */
-export const bodyRefOf = (sk: string): string | undefined =>
-  sk.startsWith(BODY_SK) ? sk.slice(BODY_SK.length) : undefined;
+/** A task's fail item written under `ref`. */
+export const failKey = (id: string, ref: string) => ({ pk: taskPartition(id), sk: `${FAIL_SK}${ref}` });
 export const lockKey = (lockId: string) => ({ pk: `lock#${lockId}`, sk: 'lock' });
 export const scheduleKey = (job: string) => ({ pk: `sched#${job}`, sk: 'sched' });
 /** The item listing the job names that have tasks. */

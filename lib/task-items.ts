@@ -2,10 +2,11 @@ import { bodyKey, INDEX, jobIndexAttrs, taskKey, timeSortKey } from './keys.js';
 import { itemBytes, LIMITS, writeUnits } from './limits.js';
 import { PROGRESS_ATTR, progressText } from './progress.js';
 import { isReady, OPTIONAL_FIELDS, type Task, type TaskCost } from './task.js';
+import { BODY_ATTR } from './task-side-items.js';
 import type { RunUsage } from './store.js';
 
-/** A DynamoDB item as the document client reads and writes it. */
-export type Item = Record<string, any>;
+export type { Item } from './task-side-items.js';
+import type { Item } from './task-side-items.js';
 
 /**
  * The layout of a task's items and what their writes cost, shared by the DynamoDB adapter
@@ -13,10 +14,13 @@ export type Item = Record<string, any>;
  * units the adapter's writes would cost): neither imports the other.
  *
  * A task's items (lib/keys.ts): its head — status, times, lease, counters, index keys, and
- * its kwargs and caller when they fit — and, when they do not, its body, which holds them,
- * is written once at enqueue and never updated. Every write after the enqueue (claim,
- * heartbeats, finish) touches the head only, which stays within `LIMITS.headBytes` while the
- * task runs, so each costs 1 write unit whatever the kwargs' size. Attribute names are the
+ * its kwargs and caller when they fit — and side items the head names: when they do not fit,
+ * its body, which holds them, written once at enqueue and never updated; after an attempt
+ * that will be retried, its fail item, which holds that attempt's error, stack and the
+ * history (`failItem`), written once by that finish. Every write after the enqueue (claim,
+ * heartbeats, finish) touches the head only — and a RETRY finish puts a fail item —, so the
+ * head stays within `LIMITS.headBytes` while the task waits and runs, and each costs 1 write
+ * unit whatever the kwargs' size and whatever the last attempt threw. Attribute names are the
  * wire's (lib/task.ts); the id, the job name and the parent are read back from the keys.
  */
 export interface TaskItems {
@@ -90,23 +94,6 @@ export function withUsage(spent: Partial<TaskCost>, usage: RunUsage, units: numb
   }
   return cost;
 }
-
-/** The attribute naming the body's ref on a head whose kwargs live in a body. */
-export const BODY_ATTR = 'body';
-
-/**
- * A task's body holds kwargs too large for its head; it is written once and never updated,
- * so it cannot take its TTL from the task's end as the head does (that would be a write as
- * large as the body). It gets one at enqueue instead: the time the task is due, plus the
- * retention, plus this slack — the time it has to run and end. A claim that finds less left
- * moves it on (lib/aws/dynamo/bodies.ts `keepBody`), as does an end that finds its head would
- * outlive the body. docs/storage.md: the body's lifetime.
- */
-export const BODY_SLACK_SECONDS = 86_400;
-
-/** The TTL a body gets when its task is due at `due` (epoch seconds). */
-export const bodyTtl = (retentionSeconds: number, due: number) =>
-  Math.ceil(due + retentionSeconds + BODY_SLACK_SECONDS);
 
 /** Bookkeeping attributes that stay off the wire. */
 const INTERNAL_FIELDS: readonly (readonly [keyof Task, string])[] = [

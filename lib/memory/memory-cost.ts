@@ -4,7 +4,6 @@
  * that a task's `cost` reads the same from both stores.
  */
 import {
-  BODY_SLACK_SECONDS,
   COST_ATTR,
   costText,
   headWriteUnits,
@@ -14,19 +13,33 @@ import {
   toItems,
   withUsage,
 } from '../task-items.js';
+import { BODY_SLACK_SECONDS, FAIL_ATTR, type Failure, failItem } from '../task-side-items.js';
 import { itemBytes, writeUnits } from '../limits.js';
 import type { CreateUsage, RunUsage } from '../store.js';
 import type { Task } from '../task.js';
 import { type TaskRecord, toTask } from './task-record.js';
 
-/** A body ref as long as the adapter's (12 characters): sizes count it. */
+/** A side item's ref as long as the adapter's (12 characters): sizes count it. */
 const REF = 'r'.repeat(12);
 
-/** The adapter's head for a record: every field it has, its TTL and cost counters, kwargs where its enqueue put them. */
+/**
+ * The adapter's head for a record: every field it has (its own error fields, not its fail
+ * item's), its TTL and cost counters, the fail item's ref, kwargs where its enqueue put them.
+ */
 export function headOf(record: TaskRecord): Item {
-  const task = toTask({ ...record, ttl: undefined }, 0)!;
-  const extra: Item = { ttl: record.ttl, [COST_ATTR]: record.spent && costText(record.spent) };
+  const task = toTask({ ...record, ttl: undefined, fail: undefined }, 0)!;
+  const extra: Item = {
+    ttl: record.ttl,
+    [COST_ATTR]: record.spent && costText(record.spent),
+    [FAIL_ATTR]: record.fail && REF,
+  };
   return toItems(task, REF, extra, record.inline).head;
+}
+
+/** The fail item the adapter would put for task `id` (lib/task-side-items.ts), and the write units of its put. */
+export function newFail(id: string, failure: Failure, ttl: number): { item: Item; units: number } {
+  const item = failItem(id, REF, failure, ttl);
+  return { item, units: writeUnits(itemBytes(item)) };
 }
 
 /** The cost fields of a new record: its create's write units and send share, where its kwargs live, its body. */
@@ -48,13 +61,16 @@ export function costOf(record: TaskRecord, change: (r: TaskRecord) => void): num
 }
 
 /**
- * A claim's body upkeep, as the adapter's: a body with less than the retention left gets it
- * again plus the slack, a write of the body's size. The write units, 0 for none.
+ * The side items' upkeep, as the adapter's (`keepSideItems`): a body or fail item that would
+ * end before `until` gets it plus the slack, a write of its size. The write units, 0 for none.
  */
-export function keepBody(record: TaskRecord, until: number): number {
-  if (!record.body || record.body.ttl >= until) return 0;
-  record.body.ttl = Math.ceil(until + BODY_SLACK_SECONDS);
-  return writeUnits(record.body.bytes);
+export function keepSides(record: TaskRecord, until: number): number {
+  const keep = (side: { ttl?: number } | undefined, bytes: () => number) => {
+    if (!side || (side.ttl ?? 0) >= until) return 0;
+    side.ttl = Math.ceil(until + BODY_SLACK_SECONDS);
+    return writeUnits(bytes());
+  };
+  return keep(record.body, () => record.body!.bytes) + keep(record.fail, () => itemBytes(record.fail!));
 }
 
 /**

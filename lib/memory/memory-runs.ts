@@ -5,11 +5,38 @@
  */
 import { LIMITS, truncateBytes } from '../limits.js';
 import { progressText } from '../progress.js';
-import type { ClaimResult, TaskStore } from '../store.js';
-import { costOf, finishCost, keepBody } from './memory-cost.js';
+import type { ClaimResult, Outcome, TaskStore } from '../store.js';
+import { bodyTtl, failureOf, type Item } from '../task-side-items.js';
+import { costOf, finishCost, keepSides, newFail } from './memory-cost.js';
 import type { MemoryState } from './memory-state.js';
 import { isIdle } from '../task.js';
 import { isClaimable, isExpired, isHeldBy, patch, type TaskRecord, toTask } from './task-record.js';
+
+/**
+ * What a finish writes on a record, as the adapter's finish writes the head: the outcome
+ * replaces the last one whole (a field it does not give is cleared). A ready outcome's error
+ * fields are the record's own, and it names no fail item; a RETRY's are in `fail`.
+ */
+function outcomeFields(r: TaskRecord, outcome: Outcome, retention: number, fail?: Item): Partial<TaskRecord> {
+  const ready = outcome.status !== 'RETRY';
+  const failure = failureOf(outcome);
+  return {
+    status: outcome.status,
+    timeEnded: outcome.time,
+    resultJson: outcome.resultJson,
+    error: ready ? failure.error : undefined,
+    stack: ready ? failure.stack : undefined,
+    errorsJson: ready ? failure.errors : undefined,
+    fail,
+    eta: outcome.eta,
+    ttl: ready ? Math.ceil(outcome.time + retention) : undefined,
+    leaseUntil: undefined,
+    // As the adapter: a ready task keeps its last progress, a RETRY's next attempt starts without.
+    progressJson: ready ? (outcome.progress ? progressText(outcome.progress) : r.progressJson) : undefined,
+    // A revoke asked while the attempt ran outlives a RETRY (as the adapter).
+    revokeRequested: ready ? undefined : r.revokeRequested,
+  };
+}
 
 /** The verbs of a run: claim, fenced finish, lease, revoke request. */
 export function runVerbs(
@@ -26,7 +53,7 @@ export function runVerbs(
           const units = costOf(r, (c) =>
             patch(c, { status: 'STARTED', timeStarted: now, leaseUntil, worker, attempts: attempt }),
           );
-          running.set(id, { attempt, units: units + keepBody(r, Math.ceil(now + retention)) });
+          running.set(id, { attempt, units: units + keepSides(r, Math.ceil(now + retention)) });
         },
       );
       return task ? { claimed: true, task } : { claimed: false, task: read(id) };
@@ -34,27 +61,12 @@ export function runVerbs(
 
     async finishTask(id, attempt, outcome) {
       const ready = outcome.status !== 'RETRY';
-      const errorsJson = outcome.errors?.length ? JSON.stringify(outcome.errors) : undefined;
       const run = running.get(id);
       running.delete(id);
-      const runUnits = run?.attempt === attempt ? run.units : 0;
-      // The outcome replaces the last one whole: a field it does not give is cleared.
-      const change = (r: TaskRecord) =>
-        patch(r, {
-          status: outcome.status,
-          timeEnded: outcome.time,
-          resultJson: outcome.resultJson,
-          error: outcome.error,
-          stack: outcome.stack,
-          errorsJson,
-          eta: outcome.eta,
-          ttl: ready ? Math.ceil(outcome.time + retention) : undefined,
-          leaseUntil: undefined,
-          // As the adapter: a ready task keeps its last progress, a RETRY's next attempt starts without.
-          progressJson: ready ? (outcome.progress ? progressText(outcome.progress) : r.progressJson) : undefined,
-          // A revoke asked while the attempt ran outlives a RETRY (as the adapter).
-          revokeRequested: ready ? undefined : r.revokeRequested,
-        });
+      // As the adapter: a RETRY's error, stack and history go to a fail item, put first.
+      const fail = ready ? undefined : newFail(id, failureOf(outcome), bodyTtl(retention, outcome.eta ?? outcome.time));
+      const runUnits = (run?.attempt === attempt ? run.units : 0) + (fail?.units ?? 0);
+      const change = (r: TaskRecord) => patch(r, outcomeFields(r, outcome, retention, fail?.item));
       const written = write(
         id,
         (r) => isHeldBy(r, attempt),
@@ -62,7 +74,7 @@ export function runVerbs(
           if (outcome.usage) finishCost(r, runUnits, outcome.usage, change);
           else change(r);
           // The head now lives until its TTL: its body too (the adapter's upkeep).
-          if (ready) keepBody(r, r.ttl!);
+          if (ready) keepSides(r, r.ttl!);
         },
       );
       // The task as written: read at the finish's own time, as the adapter reads its answer.
@@ -102,7 +114,8 @@ export function endVerbs(state: MemoryState): Pick<TaskStore, 'endIdle' | 'markR
       return update(
         id,
         (r) => isIdle(r, end.time),
-        (r) =>
+        (r) => {
+          // As the adapter: the reason is the error; a fail item stays, kept as long as the head.
           patch(r, {
             status: end.status,
             timeEnded: end.time,
@@ -110,7 +123,9 @@ export function endVerbs(state: MemoryState): Pick<TaskStore, 'endIdle' | 'markR
             deadLettered: end.deadLettered || undefined,
             ttl: Math.ceil(end.time + retention),
             leaseUntil: undefined,
-          }),
+          });
+          keepSides(r, r.ttl!);
+        },
       );
     },
 
@@ -132,6 +147,11 @@ export function endVerbs(state: MemoryState): Pick<TaskStore, 'endIdle' | 'markR
             status: 'QUEUED',
             error: undefined,
             stack: undefined,
+            // As the adapter: the history alone, in a new fail item.
+            fail:
+              r.fail?.errors === undefined
+                ? undefined
+                : newFail(id, { errors: r.fail.errors }, bodyTtl(retention, now)).item,
             timeEnded: undefined,
             ttl: undefined,
             deadLettered: undefined,

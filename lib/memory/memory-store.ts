@@ -1,4 +1,4 @@
-import { bodyTtl } from '../task-items.js';
+import { bodyTtl } from '../task-side-items.js';
 import { TaskExistsError } from '../errors.js';
 import type { ScheduleEntry, TaskStore } from '../store.js';
 import { createdCost } from './memory-cost.js';

@@ -1,4 +1,5 @@
 import { shownCost } from '../task-items.js';
+import { type Item, withFailure } from '../task-side-items.js';
 import { progressOfText } from '../progress.js';
 import { timeSortKey } from '../keys.js';
 import { isIdle, OPTIONAL_FIELDS, type Task, type TaskCost } from '../task.js';
@@ -25,6 +26,12 @@ export interface TaskRecord extends Omit<Task, 'kwargs' | 'result' | 'errors' | 
   inline?: boolean;
   /** The adapter's body: its size in bytes and its TTL. */
   body?: { bytes: number; ttl: number };
+  /**
+   * The adapter's fail item, as it would be (lib/task-side-items.ts `failItem`): a RETRY's
+   * error, stack and history, which fill those the record's own `error`, `stack` and
+   * `errorsJson` (the head's) lack. Never changed but for its `ttl`.
+   */
+  fail?: Item;
 }
 
 /** The fields a record keeps as they are, besides id, name, status, timeQueued and attempts. */
@@ -85,11 +92,15 @@ export function toTask(record: TaskRecord | undefined, now: number): Task | unde
     attempts: record.attempts ?? 0,
   };
   if (record.resultJson !== undefined) task.result = JSON.parse(record.resultJson);
-  if (record.errorsJson !== undefined) task.errors = JSON.parse(record.errorsJson);
   if (record.progressJson !== undefined) task.progress = progressOfText(record.progressJson);
   for (const field of COPIED) {
     if (record[field] !== undefined) (task as unknown as Record<string, unknown>)[field] = record[field];
   }
+  // As the adapter reads them: the head's own error, stack and history, else the fail item's.
+  const shown = withFailure({ error: record.error, stack: record.stack, errors: record.errorsJson }, record.fail);
+  if (shown.error !== undefined) task.error = shown.error;
+  if (shown.stack !== undefined) task.stack = shown.stack;
+  if (shown.errors !== undefined) task.errors = JSON.parse(shown.errors);
   if (record.spent?.lambdaMs !== undefined) task.cost = shownCost(record.spent);
   return task;
 }

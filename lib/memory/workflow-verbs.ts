@@ -1,7 +1,7 @@
 import { JOIN_SHARD } from '../keys.js';
 import type { TaskStore } from '../store.js';
 import type { EndedStatus, JoinState, WorkflowRecord, WorkflowStore } from '../workflow-store.js';
-import { keepBody } from './memory-cost.js';
+import { keepSides } from './memory-cost.js';
 import type { MemoryState } from './memory-state.js';
 import { isHeldBy, patch, toTask } from './task-record.js';
 
@@ -99,7 +99,7 @@ function waitingVerbs({
       const record = tasks.get(id);
       if (record?.status !== 'WAITING') return undefined;
       patch(record, { status: 'QUEUED', eta: time, expiry, resends: undefined, parked: undefined });
-      keepBody(record, Math.ceil(time + retention));
+      keepSides(record, Math.ceil(time + retention));
       return toTask(record, time);
     },
     async suspendTask(id, attempt) {
@@ -115,8 +115,10 @@ function waitingVerbs({
       if (record?.status !== 'WAITING') return undefined;
       const { status, time, resultJson, error, stack } = outcome;
       const ttl = Math.ceil(time + retention);
+      // As the adapter: a ready end's error fields on the head, the history a RETRY left kept.
+      if (record.fail) patch(record, { errorsJson: record.fail.errors, fail: undefined });
       patch(record, { status, timeEnded: time, resultJson, error, stack, ttl, eta: undefined });
-      keepBody(record, ttl);
+      keepSides(record, ttl);
       // Read at the end's own time, as the adapter reads its answer.
       return toTask(record, time);
     },

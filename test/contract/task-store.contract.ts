@@ -11,6 +11,7 @@ import { parkStoreContract } from './park-store.contract.js';
 import { permitStoreContract } from './permit-store.contract.js';
 import type { StoreFactory } from './store-fixture.js';
 import { taskStoreBookkeepingContract } from './task-store-bookkeeping.contract.js';
+import { taskStoreFailuresContract } from './task-store-failures.contract.js';
 import { taskStoreRecordsContract } from './task-store-records.contract.js';
 import { taskStoreRunsContract } from './task-store-runs.contract.js';
 import { workflowStoreContract } from './workflow-store.contract.js';
@@ -21,6 +22,7 @@ export function taskStoreContract(label: string, factory: StoreFactory): void {
   describe(`TaskStore contract: ${label}`, () => {
     taskStoreRecordsContract(factory);
     taskStoreRunsContract(factory);
+    taskStoreFailuresContract(factory);
     taskStoreBookkeepingContract(factory);
     workflowStoreContract(factory);
     permitStoreContract(factory);

@@ -12,6 +12,7 @@ import { GetCommand, QueryCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-d
 import { after, before, describe, it } from 'node:test';
 import { bodyKey, taskPartition } from '../../lib/keys.js';
 import { createClients, createDynamoStore, tableDefinition, type Task, type TaskStore } from '../../lib/index.js';
+import type { Outcome } from '../../lib/store.js';
 import { emulators } from '../helpers.js';
 
 const RETENTION = 3600;
@@ -120,6 +121,52 @@ describe('a task with its kwargs in a body', () => {
     const claim = await s.claimTask({ id, now: at, leaseUntil: at + 30, worker: 'w' });
     assert.equal(claim.task?.kwargs.tag, 'late');
     assert.ok((await bodyOf()).ttl >= at + RETENTION + DAY, 'kept for the run, its end and the retention');
+  });
+});
+
+describe('a RETRY’s fail item', () => {
+  const retry = (at: number, error: string): Outcome => ({
+    status: 'RETRY',
+    error,
+    stack: `Error: ${error}\n${'s'.repeat(6000)}`,
+    errors: [{ attempt: 1, error, time: at }],
+    eta: at,
+    time: at,
+  });
+  const fails = async (id: string) => (await partition(id)).filter((item) => String(item.sk).startsWith('fail#'));
+
+  it('a crash between the fail item and the head: the attempt is not recorded, the item is no one’s, the next run records its own', async () => {
+    const s = store();
+    const id = randomUUID();
+    await s.createTask(newTask(id, { n: 1 }));
+    const at = now();
+    await s.claimTask({ id, now: at - 60, leaseUntil: at - 30, worker: 'w' });
+    crashOn = (command, input) => command === 'UpdateItemCommand' && input.Key?.sk?.S === 'head';
+    await assert.rejects(s.finishTask(id, 1, retry(at, 'lost')), /crashed here/);
+    assert.equal((await fails(id)).length, 1, 'the fail item was put');
+    const read = await s.getTask(id);
+    assert.deepEqual([read?.status, read?.error, read?.errors], ['STARTED', undefined, undefined]);
+    // Its lease lapsed: the next claim runs it again, and its RETRY is what the task shows.
+    const claim = await s.claimTask({ id, now: at, leaseUntil: at + 30, worker: 'w' });
+    assert.deepEqual([claim.claimed, claim.task?.error], [true, undefined]);
+    await s.finishTask(id, 2, retry(at + 1, 'second'));
+    assert.equal((await s.getTask(id))?.error, 'second');
+    assert.equal((await s.getTasks([id]))[0]?.error, 'second');
+  });
+
+  it('a finish that lost its fence puts a fail item no head names: the newer attempt’s stands', async () => {
+    const [a, b] = [store(), store()];
+    const id = randomUUID();
+    await a.createTask(newTask(id, { n: 1 }));
+    const at = now();
+    await a.claimTask({ id, now: at - 60, leaseUntil: at - 30, worker: 'a' });
+    await b.claimTask({ id, now: at, leaseUntil: at + 30, worker: 'b' });
+    await b.finishTask(id, 2, retry(at + 1, 'newer'));
+    assert.equal(await a.finishTask(id, 1, retry(at + 2, 'stale')), undefined, 'fenced out');
+    assert.equal((await fails(id)).length, 2);
+    assert.deepEqual([(await a.getTask(id))?.error, (await a.getTasks([id]))[0]?.error], ['newer', 'newer']);
+    assert.deepEqual(await a.deleteTasks([id]), [id]);
+    assert.deepEqual(await partition(id), [], 'a delete takes every item of the partition');
   });
 });
 

@@ -1,8 +1,11 @@
 /** Limits counted as AWS counts them: UTF-8 bytes, DynamoDB's item size (issue 11, item 5). */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { describe, it } from 'node:test';
-import { COST_ATTR, costText, toItems } from '../../lib/task-items.js';
+import { PROGRESS_ATTR, progressText } from '../../lib/progress.js';
+import { COST_ATTR, costText, headWriteUnits, type Item, toItems } from '../../lib/task-items.js';
+import { FAIL_ATTR, failItem, failureOf } from '../../lib/task-side-items.js';
 import { historyOf } from '../../lib/consumer/outcome.js';
 import { itemBytes, LIMITS, truncateBytes } from '../../lib/limits.js';
 import type { Task } from '../../lib/task.js';
@@ -38,7 +41,7 @@ describe('limits', () => {
     assert.equal(itemBytes(ascii), dynaliteItemSize(marshalled));
   });
 
-  it('the worst-case head and body, every field at its cap, fit DynamoDB’s 400 KB: the finish write cannot fail on size', () => {
+  it('the worst-case head, body and fail item, every field at its cap, fit DynamoDB’s 400 KB: the finish write cannot fail on size', () => {
     const time = 1_796_023_393.843;
     const id = 'i'.repeat(128); // the id pattern's longest, ASCII
     const kwargs = { k: 'k'.repeat(LIMITS.kwargsBytes - 8) };
@@ -78,9 +81,12 @@ describe('limits', () => {
     const costs = { [COST_ATTR]: costText({ ...full, lambdaMs: 9_999_999, gbSeconds: 999.123456 }) };
     const { head, body } = toItems(task, 'r'.repeat(12), { ttl: Math.ceil(time), ...costs });
     assert.ok(body, 'kwargs of 100 KB live in a body');
+    // A RETRY's fail item: the same error, stack and history.
+    const fail = failItem(id, 'r'.repeat(12), failureOf(task), Math.ceil(time));
     for (const [what, item] of [
       ['head', head],
       ['body', { ...body, ttl: Math.ceil(time) }],
+      ['fail item', fail],
     ] as const) {
       const size = itemBytes(item);
       assert.ok(size <= LIMITS.itemBytes, `${what}: ${size} bytes, over ${LIMITS.itemBytes}`);
@@ -148,5 +154,118 @@ describe('limits', () => {
     // Not 1 KB (1,531 bytes): 128-character keys alone take ~570 bytes of the head; UUID ids
     // and a 32-character name with every field give 1,159 (docs/storage.md, "The head and the body").
     assert.ok(sized(running(36, 32, 36)) <= 2 * LIMITS.headBytes);
+  });
+
+  describe('progress a running head carries at 1 write unit (docs/storage.md states these figures)', () => {
+    const time = 1_796_023_393.1234567;
+    const uuid = '0'.repeat(36);
+    const ref = 'r'.repeat(12);
+    // UUID ids (the task's and its parent's), a 32-character job name, every other field a
+    // running head holds at its longest (kwargs in its body: with every field, none fit).
+    const running: Task = {
+      id: uuid,
+      name: 'n'.repeat(32),
+      status: 'STARTED',
+      kwargs: {},
+      timeQueued: time,
+      eta: time,
+      expiry: time,
+      timeStarted: time,
+      leaseUntil: time,
+      attempts: 99,
+      fromTask: uuid,
+      lockId: 'f'.repeat(40),
+      worker: 'w'.repeat(LIMITS.workerBytes),
+      traceparent: `00-${'0'.repeat(32)}-${'0'.repeat(16)}-01`,
+      priority: 'high',
+      revokeRequested: true,
+      resends: 99,
+    };
+    const firstCost = { [COST_ATTR]: costText({ writeUnits: 999, sqsRequests: 99.123456 }) };
+    // A retry's head also holds its end time, its fail item's ref and the first attempt's whole cost.
+    const retryCost = {
+      [COST_ATTR]: costText({
+        writeUnits: 999,
+        sqsRequests: 99.123456,
+        lambdaRequests: 9.123456,
+        lambdaMs: 9_999_999,
+        gbSeconds: 999.123456,
+        heartbeats: 999,
+      }),
+    };
+    const heads = {
+      first: toItems(running, ref, firstCost).head,
+      retry: toItems({ ...running, timeEnded: time }, ref, { ...retryCost, [FAIL_ATTR]: ref }).head,
+    };
+    /** A progress report of `bytes` as `ctx.progress` counts them: the attribute's name and its JSON text. */
+    const progressOf = (bytes: number) => {
+      const text = progressText({ value: { p: '' } });
+      return progressText({ value: { p: 'x'.repeat(bytes - itemBytes({ [PROGRESS_ATTR]: text })) } });
+    };
+    /** The most progress a heartbeat writes on `head` at 1 unit, the outbox's room kept (LIMITS.outboxBytes). */
+    const room = (head: Item) => LIMITS.headBytes - LIMITS.outboxBytes - itemBytes(head);
+    /** A heartbeat's write units: the lease moved, `bytes` of progress written, the outbox's room filled. */
+    const beat = (head: Item, bytes: number) => {
+      const after = { ...head, lease_until: time + 1, [PROGRESS_ATTR]: progressOf(bytes), ev_pad: '' };
+      after.ev_pad = 'x'.repeat(LIMITS.outboxBytes - itemBytes({ ev_pad: '' }));
+      return headWriteUnits(head, after);
+    };
+
+    it('up to the room computed from the layout, a heartbeat costs 1 unit; a byte more, 2', () => {
+      for (const [what, head] of Object.entries(heads)) {
+        const bytes = room(head);
+        assert.ok(bytes > 0 && bytes < LIMITS.progressBytes, `${what}: ${bytes} bytes`);
+        assert.equal(itemBytes({ [PROGRESS_ATTR]: progressOf(bytes) }), bytes);
+        assert.equal(beat(head, bytes), 1, what);
+        assert.equal(beat(head, bytes + 1), 2, what);
+      }
+      const longerName = toItems({ ...running, name: 'n'.repeat(40) }, ref, firstCost).head;
+      assert.equal(room(longerName), room(heads.first) - 8, 'each character of job name past 32 takes a byte');
+    });
+
+    it('docs/storage.md states them', () => {
+      const doc = readFileSync(new URL('../../docs/storage.md', import.meta.url), 'utf8').replace(/\s+/g, ' ');
+      const stated =
+        /a report of up to \*\*([\d,]+) bytes\*\* as stored .*? a retry's head, .*? up to \*\*([\d,]+) bytes\*\*/.exec(
+          doc,
+        );
+      assert.ok(stated, 'the sentence giving the figures');
+      assert.deepEqual(
+        stated.slice(1, 3).map((n) => Number(n.replace(',', ''))),
+        [room(heads.first), room(heads.retry)],
+      );
+    });
+
+    it('kwargs never add to a heartbeat: the same units with 10 B (in the head), 10 KB and 100 KB (in a body)', () => {
+      // A typical task: a UUID id, a short job name, a Lambda's worker name, no parent, lock or trace.
+      const typical: Task = {
+        id: uuid,
+        name: 'sendMail',
+        status: 'STARTED',
+        kwargs: {},
+        timeQueued: time,
+        timeStarted: time,
+        leaseUntil: time,
+        attempts: 1,
+        worker: 'w'.repeat(52),
+      };
+      for (const task of [typical, running]) {
+        const units = [10, 10 * 1024, 100 * 1024].map((n) => {
+          const kwargs = { k: 'k'.repeat(n - 8) };
+          assert.equal(Buffer.byteLength(JSON.stringify(kwargs)), n);
+          const { head, body } = toItems({ ...task, kwargs }, ref, firstCost);
+          if (task === typical) assert.equal(body === undefined, n === 10, `${n} bytes of kwargs: in the head?`);
+          return [beat(head, 100), beat(head, LIMITS.progressBytes)];
+        });
+        assert.deepEqual(units, [units[0], units[0], units[0]], task.name);
+      }
+      assert.deepEqual(
+        [10, 10 * 1024].map((n) =>
+          beat(toItems({ ...typical, kwargs: { k: 'k'.repeat(n - 8) } }, ref, firstCost).head, 512),
+        ),
+        [1, 1],
+        'a typical head: a full report at 1 unit, whatever the kwargs',
+      );
+    });
   });
 });

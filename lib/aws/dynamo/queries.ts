@@ -1,6 +1,5 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import {
-  bodyKey,
   decodeCursor,
   encodeCursor,
   HEAD_SK,
@@ -15,14 +14,15 @@ import {
 } from '../../keys.js';
 import type { TaskPage, TaskQuery } from '../../store.js';
 import type { Task, TaskStatus } from '../../task.js';
-import { BODY_ATTR, fromItems } from './item.js';
+import { fromItems, sideKeys, sidesOf } from './item.js';
 import { listedJobs } from './job-names.js';
 import { batchGet, type Item, type TaskTable } from './table.js';
 
 /**
  * The task, or undefined (also past its retention). Strongly consistent. One request: a
- * Query of the task's partition returns its head and its body together (a body a crashed
- * or lost write left there is not the head's, and is passed over).
+ * Query of the task's partition returns its head and its side items together (a body or fail
+ * item a crashed or lost write, or an earlier attempt, left there is not the head's, and is
+ * passed over).
  */
 export async function getTask(table: TaskTable, id: string): Promise<Task | undefined> {
   const { Items = [] } = await table.doc.send(
@@ -34,18 +34,22 @@ export async function getTask(table: TaskTable, id: string): Promise<Task | unde
     }),
   );
   const head = Items.find((item) => item.sk === HEAD_SK);
-  const body = head?.[BODY_ATTR] && Items.find((item) => item.sk === bodyKey(id, head[BODY_ATTR]).sk);
-  return fromItems(head, body);
+  return head && fromItems(head, sidesOf(head, Items));
 }
 
-/** The tasks that exist among `ids`, in that order: their heads in one batch read, then the bodies they name in another. */
+/**
+ * The tasks that exist among `ids`, in that order: their heads in one batch read, then the
+ * side items they name (bodies and fail items) in another.
+ */
 export async function getTasks(table: TaskTable, ids: string[]): Promise<Task[]> {
   const heads = await batchGet(table, [...new Set(ids)].map(taskKey));
-  const bodyKeys = heads.flatMap((h) => (h[BODY_ATTR] ? [bodyKey(taskIdOfPartition(h.pk), h[BODY_ATTR])] : []));
-  const bodies = new Map((await batchGet(table, bodyKeys)).map((b) => [b.pk, b]));
+  const byTask = new Map<string, Item[]>();
+  for (const item of await batchGet(table, heads.flatMap(sideKeys))) {
+    byTask.set(item.pk, [...(byTask.get(item.pk) ?? []), item]);
+  }
   const found = new Map<string, Task>();
   for (const head of heads) {
-    const task = fromItems(head, bodies.get(head.pk));
+    const task = fromItems(head, sidesOf(head, byTask.get(head.pk) ?? []));
     if (task) found.set(task.id, task);
   }
   return ids.flatMap((id) => (found.has(id) ? [found.get(id)!] : []));

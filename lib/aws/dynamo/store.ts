@@ -24,7 +24,8 @@ export interface DynamoStoreOptions {
 
 /**
  * The DynamoDB adapter of the task store: one table (lib/keys.ts builds every key), a task
- * a head item and, for large kwargs, a body item (item.ts). The writes are in
+ * a head item and the side items it names — a body for large kwargs, a fail item after a
+ * RETRY — (item.ts, side-items.ts). The writes are in
  * task-writes.ts (a run's), task-ends.ts (the others), locks.ts and schedule-entries.ts, the
  * reads in queries.ts, workflows and their join in workflows.ts (waiting-writes.ts: the
  * moves of a WAITING task). The store keeps, in memory, the attempts it has claimed until their

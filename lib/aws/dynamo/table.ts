@@ -2,7 +2,7 @@ import { ConditionalCheckFailedException, type CreateTableCommandInput } from '@
 import { BatchGetCommand, BatchWriteCommand, type DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { INDEX, JOBS_KEY } from '../../keys.js';
 import { type Backoff, DYNAMO_BATCH_BACKOFF, sendUntilDone } from '../backoff.js';
-import type { Item } from '../../task-items.js';
+import type { Item, SideItems } from '../../task-side-items.js';
 
 export type { Item };
 
@@ -24,13 +24,14 @@ export interface TaskTable {
 
 /**
  * What a store keeps of an attempt it claimed, until its finish: the head as last written
- * (what the finish counts its own write units from, and answers with), the body the claim
- * read (so the finish answers with the kwargs without reading them again), and the write
- * units of the attempt's writes so far (claim, heartbeats), which the finish records.
+ * (what the finish counts its own write units from, and answers with), the side items the
+ * claim read (so heartbeats and the finish answer with the kwargs and the last error without
+ * reading them again), and the write units of the attempt's writes so far (claim, heartbeats),
+ * which the finish records.
  */
 export interface RunningAttempt {
   head: Item;
-  body?: Item;
+  sides: SideItems;
   units: number;
 }
 
@@ -55,7 +56,7 @@ export function tableDefinition(table: string): CreateTableCommandInput {
       AttributeName: name,
       AttributeType: 'S' as const,
     })),
-    // A task is a partition: its head and body read together with one Query (lib/keys.ts).
+    // A task is a partition: its head and side items read together with one Query (lib/keys.ts).
     KeySchema: [
       { AttributeName: 'pk', KeyType: 'HASH' },
       { AttributeName: 'sk', KeyType: 'RANGE' },

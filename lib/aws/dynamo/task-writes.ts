@@ -2,9 +2,9 @@
  * The conditional writes of a task's run: create, claim, heartbeat (extend the lease),
  * finish. Each says what its condition guarantees; a failed condition writes nothing and
  * returns undefined. Every write after the create is an UpdateItem of the head alone
- * (lib/aws/dynamo/item.ts), which answers the head as it was and costs what the head weighs.
+ * (lib/aws/dynamo/item.ts), which answers the head as it was and costs what the head weighs —
+ * and a RETRY finish puts a fail item first (side-items.ts).
  */
-import { randomBytes } from 'node:crypto';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { TaskExistsError } from '../../errors.js';
 import { INDEX, jobIndexAttrs, jobOfIndexKey, taskIdOfPartition, taskKey } from '../../keys.js';
@@ -12,11 +12,13 @@ import { itemBytes } from '../../limits.js';
 import type { ClaimResult, CreateUsage, Outcome, TaskStore } from '../../store.js';
 import type { Task } from '../../task.js';
 import { eventKindOf, type TaskEventKind } from '../../task-events.js';
-import { bodyOf, bodyTtl, keepBody } from './bodies.js';
+import { bodyTtl, keepSideItems, newRef, putFailItem, sideItemsOf } from './side-items.js';
 import {
   COST_ATTR,
   costFromText,
   costText,
+  FAIL_ATTR,
+  failureOf,
   fromItems,
   headWriteUnits,
   NO_TIME,
@@ -44,7 +46,7 @@ export const ttlAfter = (table: TaskTable, time: number) => Math.ceil(time + tab
  */
 export async function createTask(table: TaskTable, task: Task, now: number, usage?: CreateUsage): Promise<void> {
   const { head, body } = newTaskItems(task, {
-    ref: randomBytes(9).toString('base64url'),
+    ref: newRef(),
     sqsRequests: usage?.sqsRequests ?? 0,
     bodyTtl: bodyTtl(table.retentionSeconds, task.eta ?? now),
     marks: outboxMark(table, task.name, 'queued', task.timeQueued),
@@ -70,8 +72,9 @@ export async function createTask(table: TaskTable, task: Task, now: number, usag
 /**
  * Claim before run: only one delivery can move the task to STARTED as a new attempt; a
  * duplicate finds STARTED with a live lease (or a ready task) and fails the check. Not
- * claimable either: expired, not due yet, or being revoked. A task whose kwargs are in its
- * body has it read here (the run needs them), and kept long enough for the run to end.
+ * claimable either: expired, not due yet, or being revoked. The side items the head names are
+ * read here in one request — the body (the run needs the kwargs), the fail item (the run's
+ * outcome adds to its history) — and kept long enough for the run to end.
  */
 export async function claimTask(table: TaskTable, claim: Parameters<TaskStore['claimTask']>[0]): Promise<ClaimResult> {
   const { id, now, leaseUntil, worker } = claim;
@@ -93,10 +96,10 @@ export async function claimTask(table: TaskTable, claim: Parameters<TaskStore['c
     values: { ':now': now, ':due': now + 1 },
   });
   if (!written) return { claimed: false, task: await getTask(table, id) };
-  const body = await bodyOf(table, id, written.item);
-  const kept = await keepBody(table, id, body, ttlAfter(table, now));
-  table.running.set(id, { head: written.item, body, units: written.units + kept });
-  return { claimed: true, task: fromItems(written.item, body)! };
+  const sides = await sideItemsOf(table, written.item);
+  const kept = await keepSideItems(table, sides, ttlAfter(table, now));
+  table.running.set(id, { head: written.item, sides, units: written.units + kept });
+  return { claimed: true, task: fromItems(written.item, sides)! };
 }
 
 /** The head of task `id` as it is now (strongly consistent), or undefined. */
@@ -107,8 +110,20 @@ export async function readHead(table: TaskTable, id: string): Promise<Item | und
   return Item;
 }
 
-/** The finish's update of `head`: the outcome, the status group, the TTL, and what the attempt consumed. */
-function finishUpdate(table: TaskTable, head: Item, attempt: number, outcome: Outcome, units: number): TaskUpdate {
+/**
+ * The finish's update of `head`: the outcome, the status group, the TTL, and what the attempt
+ * consumed. A RETRY's error, stack and history are in the fail item `failRef`, which the head
+ * names; a ready outcome's are on the head, which names none (the last one is left to its TTL:
+ * a delete would cost its size in write units).
+ */
+function finishUpdate(
+  table: TaskTable,
+  head: Item,
+  attempt: number,
+  outcome: Outcome,
+  units: number,
+  failRef?: string,
+): TaskUpdate {
   const ready = outcome.status !== 'RETRY';
   const usage = outcome.usage;
   const id = taskIdOfPartition(head.pk);
@@ -119,9 +134,8 @@ function finishUpdate(table: TaskTable, head: Item, attempt: number, outcome: Ou
     ...(ready ? jobIndexAttrs(id, job, outcome.status) : {}),
     time_ended: outcome.time,
     result: outcome.resultJson,
-    error: outcome.error,
-    stack: outcome.stack,
-    errors: outcome.errors?.length ? JSON.stringify(outcome.errors) : undefined,
+    ...(ready ? failureOf(outcome) : { error: undefined, stack: undefined, errors: undefined }),
+    [FAIL_ATTR]: failRef,
     eta: outcome.eta,
     ttl: ready ? ttlAfter(table, outcome.time) : undefined,
     // A RETRY waits for its next run: no lease (item.ts's stand-in).
@@ -155,33 +169,46 @@ function finishUpdate(table: TaskTable, head: Item, attempt: number, outcome: Ou
  * a RETRY keeps it, so the task is not run again. A ready outcome moves the task's `by_job`
  * entry to its status group (a delete and a put); a RETRY stays in PENDING: no index write.
  *
+ * A RETRY puts its error, stack and history in a fail item first (a fresh ref: a finish that
+ * then loses its fence leaves an item no head names, which its TTL removes), and the head
+ * names it: the retry's claim and heartbeats then cost what the small head weighs.
+ *
  * With `outcome.usage`, the same write adds the attempt's cost, its write units included —
- * the claim's, the heartbeats' and this write's own, counted from the head as this store last
- * wrote it (read first when another store claimed the task; a head changed since by another
- * writer, a revoke request, may leave them one unit off). Returns the task as written.
+ * the claim's, the heartbeats', the fail item's put and this write's own, counted from the
+ * head as this store last wrote it (read first when another store claimed the task; a head
+ * changed since by another writer, a revoke request, may leave them one unit off). Returns the
+ * task as written.
  */
 export async function finishTask(table: TaskTable, id: string, attempt: number, outcome: Outcome) {
   const cached = table.running.get(id);
   table.running.delete(id);
   const mine = cached?.head.attempts === attempt ? cached : undefined;
   const head = mine?.head ?? (await readHead(table, id));
-  if (!head) return undefined;
-  const runUnits = mine?.units ?? 0;
+  // A head read now that another attempt holds: the fenced write would fail, write nothing.
+  if (head?.status !== 'STARTED' || head.attempts !== attempt) return undefined;
+  const ready = outcome.status !== 'RETRY';
+  const retryDue = outcome.eta ?? outcome.time;
+  const fail = ready
+    ? undefined
+    : await putFailItem(table, id, failureOf(outcome), bodyTtl(table.retentionSeconds, retryDue));
+  const runUnits = (mine?.units ?? 0) + (fail?.units ?? 0);
   // This write's own units are part of what it records. The head's size and the update of
   // the last count are kept: settling counts two or three times, then writes the last.
   const headBytes = itemBytes(head);
   let last: { units: number; op: TaskUpdate } | undefined;
   const update = (u: number) =>
-    last?.units === u ? last.op : (last = { units: u, op: finishUpdate(table, head, attempt, outcome, u) }).op;
+    last?.units === u
+      ? last.op
+      : (last = { units: u, op: finishUpdate(table, head, attempt, outcome, u, fail?.ref) }).op;
   const units = outcome.usage
     ? settledUnits((u) => runUnits + headWriteUnits(head, applyUpdate(head, update(u)), headBytes), runUnits)
     : runUnits;
   const written = await updateTask(table, id, update(units));
   if (!written) return undefined;
-  const body = mine?.body ?? (await bodyOf(table, id, written.item));
+  const { body } = mine?.sides ?? (await sideItemsOf(table, { ...written.item, [FAIL_ATTR]: undefined }));
   // The head now lives until its TTL: its body must too (a run that ended long after its claim).
-  if (outcome.status !== 'RETRY') await keepBody(table, id, body, ttlAfter(table, outcome.time));
-  return fromItems(written.item, body, outcome.time);
+  if (ready) await keepSideItems(table, { body }, ttlAfter(table, outcome.time));
+  return fromItems(written.item, { body, fail: fail?.item }, outcome.time);
 }
 
 /** Only the attempt that holds the claim extends it; the same write records its latest `progress`, if any. */
@@ -200,5 +227,5 @@ export async function extendLease(
   const run = table.running.get(id);
   if (!written) return void table.running.delete(id);
   if (run) Object.assign(run, { head: written.item, units: run.units + written.units });
-  return fromItems(written.item, run?.body ?? (await bodyOf(table, id, written.item)));
+  return fromItems(written.item, run?.sides ?? (await sideItemsOf(table, written.item)));
 }

@@ -87,7 +87,7 @@ export function applyUpdate(old: Item, op: TaskUpdate): Item {
 
 /**
  * One conditional UpdateItem on an existing task's head. It asks for the head as it was
- * (`ALL_OLD`: the head, never the body, so never more than `LIMITS.headBytes` while the task
+ * (`ALL_OLD`: the head, never a side item, so never more than `LIMITS.headBytes` while the task
  * runs) and applies the update to it here, which gives both the head as written and the
  * exact units of the write. Undefined when the condition failed (nothing was written).
  */

@@ -8,16 +8,16 @@
  */
 import type { Outcome } from '../../store.js';
 import type { EndedStatus } from '../../workflow-store.js';
-import { keepBody } from './bodies.js';
-import { NO_EXPIRY, NO_TIME } from './item.js';
-import type { TaskTable } from './table.js';
+import { keepSideItems, sideItemsOf } from './side-items.js';
+import { FAIL_ATTR, NO_EXPIRY, NO_TIME } from './item.js';
+import type { Item, TaskTable } from './table.js';
 import { regroup, updated } from './task-ends.js';
 import { ttlAfter } from './task-writes.js';
 
 /**
  * Only a WAITING task is released, once: QUEUED and due now (`eta`, from which the
  * reconciler counts), its re-send count and park mark cleared, its expiry counted from now (none: the
- * stand-in, item.ts). Its body is kept for the run it now waits for, as a claim keeps it.
+ * stand-in, item.ts). Its side items are kept for the run it now waits for, as a claim keeps them.
  */
 export async function releaseTask(table: TaskTable, id: string, release: { time: number; expiry?: number }) {
   const written = await updated(
@@ -31,7 +31,7 @@ export async function releaseTask(table: TaskTable, id: string, release: { time:
     },
     release.time,
   );
-  if (written) await keepBody(table, id, written.body, ttlAfter(table, release.time));
+  if (written) await keepSideItems(table, written.sides, ttlAfter(table, release.time));
   return written?.task;
 }
 
@@ -50,12 +50,26 @@ export async function suspendTask(table: TaskTable, id: string, attempt: number)
 }
 
 /**
+ * A ready end's error fields, as a finish writes them: the outcome's error and stack, and the
+ * history kept — on the head, which then names no fail item (an earlier attempt's RETRY left
+ * one: its error and stack are not this end's).
+ */
+async function endedFailure(table: TaskTable, head: Item, outcome: Outcome): Promise<Item> {
+  const own = { error: outcome.error, stack: outcome.stack };
+  if (head[FAIL_ATTR] === undefined) return own;
+  const { fail } = await sideItemsOf(table, head);
+  return { ...own, errors: fail?.errors, [FAIL_ATTR]: undefined };
+}
+
+/**
  * Only a WAITING task ends here, once; it becomes ready, with a retention, as a finish makes
- * it (its `by_job` entry moved to the status group, its body kept as long as its head).
+ * it (its `by_job` entry moved to the status group, its error fields on its head, its body
+ * kept as long as its head).
  */
 export async function endWaiting(table: TaskTable, id: string, outcome: Outcome & { status: EndedStatus }) {
-  const group = await regroup(table, id, outcome.status);
-  if (!group) return undefined;
+  const read = await regroup(table, id, outcome.status);
+  if (!read) return undefined;
+  const { head, group } = read;
   const ttl = ttlAfter(table, outcome.time);
   const written = await updated(
     table,
@@ -66,8 +80,7 @@ export async function endWaiting(table: TaskTable, id: string, outcome: Outcome 
         ...group,
         time_ended: outcome.time,
         result: outcome.resultJson,
-        error: outcome.error,
-        stack: outcome.stack,
+        ...(await endedFailure(table, head, outcome)),
         ttl,
       },
       remove: ['lease_until', 'eta'],
@@ -76,6 +89,6 @@ export async function endWaiting(table: TaskTable, id: string, outcome: Outcome 
     },
     outcome.time,
   );
-  if (written) await keepBody(table, id, written.body, ttl);
+  if (written) await keepSideItems(table, written.sides, ttl);
   return written?.task;
 }

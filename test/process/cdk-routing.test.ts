@@ -2,7 +2,8 @@
  * The TaskQueue construct with routed queues and priorities (docs/routing.md), on the
  * synthesized template (no bundling): per routed queue, three lanes and a dead-letter queue,
  * a consumer sized by the queue, one event source per lane (the low one capped), every
- * function told every lane, cdk-nag clean; and the synth-time checks per queue.
+ * function told every lane, the default queue's dead-letter alarm on every dead-letter queue,
+ * cdk-nag clean; and the synth-time checks per queue.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -95,6 +96,26 @@ describe('TaskQueue with routed queues', () => {
       assert.deepEqual(Object.keys(config.queues!), ['default', 'hooks', 'reports']);
       assert.equal(config.queues!.reports.low, `https://q/1/${idOf(route('reports').lanes.low)}`);
     }
+  });
+
+  test("every routed queue's dead-letter queue has the default one's alarm, to the topic, on the dashboard", () => {
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 5 + 2);
+    const alarmOf = (name: string) => resources[idOf(route(name).deadLetterAlarm)].Properties;
+    assert.equal(route('default').deadLetterAlarm, tasks.alarms.deadLetters);
+    const { Dimensions: _, AlarmDescription: __, ...same } = alarmOf('default');
+    assert.deepEqual(same.AlarmActions, [{ Ref: idOf(tasks.alarmTopic as never) }]);
+    for (const name of ['hooks', 'reports']) {
+      const alarm = alarmOf(name);
+      assert.deepEqual(alarm, {
+        ...same,
+        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [idOf(route(name).deadLetterQueue), 'QueueName'] } }],
+        AlarmDescription: alarm.AlarmDescription,
+      });
+      assert.match(alarm.AlarmDescription, new RegExp(`dead-letter queue of routed queue "${name}"`));
+    }
+    const [dashboard] = Object.values(resources).filter((r) => r.Type === 'AWS::CloudWatch::Dashboard');
+    const shown = JSON.stringify(dashboard.Properties.DashboardBody);
+    for (const name of ['hooks', 'reports']) assert.ok(shown.includes(`"${idOf(route(name).deadLetterAlarm)}"`), name);
   });
 
   test('cdk-nag AwsSolutions: no finding on the routed queues', () => {

@@ -3,6 +3,7 @@ import { Alarm, ComparisonOperator, TreatMissingData, type IAlarmAction } from '
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { TaskQueues } from './task-queues.js';
 
 /** The alarms of a TaskQueue, each on a one-minute period, missing data not breaching. */
@@ -23,31 +24,54 @@ export function createAlarmTopic(scope: Construct): Topic {
   return new Topic(scope, 'AlarmTopic', { displayName: 'skytask alarms', enforceSSL: true });
 }
 
+const period = Duration.minutes(1);
+
+/** An alarm in `scope` when `metric` passes `threshold` (default 0) in one period, sent to `action`. */
+function newAlarm(
+  scope: Construct,
+  action: IAlarmAction,
+  alarm: { id: string; description: string; metric: Alarm['metric']; threshold?: number },
+): Alarm {
+  const created = new Alarm(scope, alarm.id, {
+    alarmDescription: alarm.description,
+    metric: alarm.metric,
+    threshold: alarm.threshold ?? 0,
+    comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+    evaluationPeriods: 1,
+    treatMissingData: TreatMissingData.NOT_BREACHING,
+  });
+  created.addAlarmAction(action);
+  return created;
+}
+
+/**
+ * The alarm on a dead-letter queue holding a message, `DeadLetterAlarm` in `scope`: the
+ * default queue's, and each routed queue's (`queue`: its name, docs/routing.md).
+ */
+export function createDeadLetterAlarm(
+  scope: Construct,
+  action: IAlarmAction,
+  deadLetterQueue: IQueue,
+  queue?: string,
+): Alarm {
+  const which = queue ? `the dead-letter queue of routed queue "${queue}"` : 'the dead-letter queue';
+  return newAlarm(scope, action, {
+    id: 'DeadLetterAlarm',
+    description: `skytask: messages in ${which} (tasks that failed to be delivered maxReceiveCount times)`,
+    metric: deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' }),
+  });
+}
+
 /** Dead letters (tasks and schedules), consumer errors and throttles, and the age of the oldest message. */
 export function createAlarms(
   scope: Construct,
   options: { action: IAlarmAction; queues: TaskQueues; consumer: IFunction; oldestMessageAgeThreshold: Duration },
 ): TaskQueueAlarms {
   const { queues, consumer, oldestMessageAgeThreshold } = options;
-  const period = Duration.minutes(1);
-  const alarm = (id: string, description: string, metric: Alarm['metric'], threshold = 0) => {
-    const created = new Alarm(scope, id, {
-      alarmDescription: description,
-      metric,
-      threshold,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
-    });
-    created.addAlarmAction(options.action);
-    return created;
-  };
+  const alarm = (id: string, description: string, metric: Alarm['metric'], threshold = 0) =>
+    newAlarm(scope, options.action, { id, description, metric, threshold });
   return {
-    deadLetters: alarm(
-      'DeadLetterAlarm',
-      'skytask: messages in the dead-letter queue (tasks that failed to be delivered maxReceiveCount times)',
-      queues.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' }),
-    ),
+    deadLetters: createDeadLetterAlarm(scope, options.action, queues.deadLetterQueue),
     scheduleDeadLetters: alarm(
       'ScheduleDeadLetterAlarm',
       "skytask: a periodic job's fire or a reconciler run failed (messages in the schedule dead-letter queue)",

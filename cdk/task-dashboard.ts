@@ -1,5 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import {
+  type Alarm,
   AlarmStatusWidget,
   AlarmWidget,
   Dashboard,
@@ -76,20 +77,22 @@ function metricRows(namespace: string): IWidget[][] {
 /**
  * A CloudWatch dashboard of a TaskQueue: the task metrics per job (lib/metrics.ts) — started,
  * succeeded, failed, retried, revoked a minute, run duration and queue wait (p50, p99) —,
- * when the construct has metrics (`namespace`), and the alarms: their states, and each
- * alarm's metric against its threshold.
+ * when the construct has metrics (`namespace`), and the alarms — the construct's and each
+ * routed queue's dead letters (`routedDeadLetters`) —: their states, and each alarm's metric
+ * against its threshold.
  */
 export function createTaskDashboard(
   scope: Construct,
-  options: { namespace?: string; alarms: TaskQueueAlarms },
+  options: { namespace?: string; alarms: TaskQueueAlarms; routedDeadLetters?: { queue: string; alarm: Alarm }[] },
 ): Dashboard {
-  const { namespace, alarms } = options;
+  const { namespace, alarms, routedDeadLetters = [] } = options;
+  const titled = [
+    ...Object.entries(alarms).map(([key, alarm]) => ({ title: ALARM_TITLES[key as keyof TaskQueueAlarms], alarm })),
+    ...routedDeadLetters.map(({ queue, alarm }) => ({ title: `Dead letters: queue "${queue}"`, alarm })),
+  ];
   const alarmRows: IWidget[][] = [
-    [new AlarmStatusWidget({ title: 'Alarms', alarms: Object.values(alarms), width: 24, height: 3 })],
-    Object.entries(alarms).map(
-      ([key, alarm]) =>
-        new AlarmWidget({ title: ALARM_TITLES[key as keyof TaskQueueAlarms], alarm, width: 8, height: 5 }),
-    ),
+    [new AlarmStatusWidget({ title: 'Alarms', alarms: titled.map((t) => t.alarm), width: 24, height: 3 })],
+    titled.map(({ title, alarm }) => new AlarmWidget({ title, alarm, width: 8, height: 5 })),
   ];
   const dashboard = new Dashboard(scope, 'Dashboard', { defaultInterval: Duration.hours(3) });
   for (const row of [...(namespace ? metricRows(namespace) : []), ...alarmRows]) dashboard.addWidgets(...row);

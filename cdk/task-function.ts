@@ -7,6 +7,7 @@ import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { packageFile } from '../lib/package-file.js';
+import { environmentErrors } from './environment-size.js';
 
 /**
  * The Lambda entry points in functions/: the TypeScript sources in the repository, the
@@ -65,7 +66,8 @@ export interface TaskFunctionOptions {
 /**
  * One skytask Lambda function: its own log group, and its own role whose only policy is
  * inline and exact (no managed policy, so no logs:CreateLogGroup on `*`). The policy is
- * part of the role resource, so it exists before the function and its event source.
+ * part of the role resource, so it exists before the function and its event source. The
+ * synth fails when its environment would pass Lambda's 4 KB (cdk/environment-size.ts).
  */
 export function createTaskFunction(scope: Construct, id: string, options: TaskFunctionOptions) {
   if (!existsSync(options.jobsPath)) {
@@ -112,6 +114,7 @@ export function createTaskFunction(scope: Construct, id: string, options: TaskFu
     bundling: bundlingFor(options.jobsPath),
     retryAttempts: options.async?.retryAttempts,
   });
+  fn.node.addValidation({ validate: () => environmentErrors(fn) });
   if (options.async) {
     // Set on the resource, not with the `deadLetterQueue` prop: that one grants through a
     // second policy, and this role keeps its one inline policy.

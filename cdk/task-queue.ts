@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { CfnOutput } from 'aws-cdk-lib';
 import type { HttpApi, HttpRoute, HttpStage } from 'aws-cdk-lib/aws-apigatewayv2';
-import type { Dashboard } from 'aws-cdk-lib/aws-cloudwatch';
+import type { Alarm, Dashboard } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus, IRuleTarget, Rule } from 'aws-cdk-lib/aws-events';
@@ -15,7 +15,7 @@ import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import type { Bucket } from 'aws-cdk-lib/aws-s3';
 import { createPayloadBucket } from './payload-bucket.js';
 import { Construct } from 'constructs';
-import { createAlarmTopic, createAlarms, type TaskQueueAlarms } from './alarms.js';
+import { createAlarmTopic, createAlarms, createDeadLetterAlarm, type TaskQueueAlarms } from './alarms.js';
 import { createConsumerFunction } from './consumer-function.js';
 import { checkJobs, resolveProps } from './resolve-props.js';
 import { createRpcApi, createRpcFunction } from './rpc-api.js';
@@ -57,10 +57,14 @@ export class TaskQueue extends Construct {
   public readonly consumer: NodejsFunction;
   /**
    * Every routed queue (docs/routing.md), the default queue first: its settings, its lanes
-   * (one SQS queue per priority), its dead-letter queue and its consumer function. The default
-   * queue's default lane, dead-letter queue and consumer are `queue`, `deadLetterQueue`, `consumer`.
+   * (one SQS queue per priority), its dead-letter queue with its alarm, and its consumer function.
+   * The default queue's default lane, dead-letter queue, alarm and consumer are `queue`,
+   * `deadLetterQueue`, `alarms.deadLetters`, `consumer`.
    */
-  public readonly routes: readonly (RoutedQueueResources & { readonly consumer: NodejsFunction })[];
+  public readonly routes: readonly (RoutedQueueResources & {
+    readonly consumer: NodejsFunction;
+    readonly deadLetterAlarm: Alarm;
+  })[];
   public readonly rpcFunction: NodejsFunction;
   /** Fires the periodic jobs; absent when the jobs module has none. */
   public readonly schedulerFunction?: NodejsFunction;
@@ -143,11 +147,9 @@ export class TaskQueue extends Construct {
     };
 
     this.consumer = createConsumerFunction(this, core);
-    this.routes = routes.map((route, n) => ({
-      ...route,
-      consumer:
-        n === 0 ? this.consumer : createConsumerFunction(route.deadLetterQueue.node.scope as Construct, core, route),
-    }));
+    const consumers = routes.map((route, n) =>
+      n === 0 ? this.consumer : createConsumerFunction(homeOf(route), core, route),
+    );
     this.rpcFunction = createRpcFunction(this, core, this.timer);
     const recurring = createRecurringSchedules(this, core, periodic);
     this.scheduleGroup = recurring.scheduleGroup;
@@ -156,7 +158,6 @@ export class TaskQueue extends Construct {
     this.reconciler = recurring.reconciler;
     this.reconcileSchedule = recurring.reconcileSchedule;
     // Every consumer (each routed queue has its own), and the functions that end tasks otherwise.
-    const consumers = this.routes.map((route) => route.consumer);
     grantPutEvents(this.eventBus, [...consumers, this.rpcFunction, this.schedulerFunction, this.reconciler]);
 
     const api = createRpcApi(this, p, this.rpcFunction);
@@ -168,16 +169,15 @@ export class TaskQueue extends Construct {
     this.rpcUrl = api.rpcUrl;
     this.readUrl = api.readUrl;
 
-    this.alarmTopic = p.alarmTopic ?? createAlarmTopic(this);
-    this.alarms = createAlarms(this, {
-      action: new SnsAction(this.alarmTopic),
-      queues,
-      consumer: this.consumer,
-      oldestMessageAgeThreshold: p.oldestMessageAgeThreshold,
-    });
-    if (p.dashboard) {
-      this.dashboard = createTaskDashboard(this, { namespace: this.metricsNamespace, alarms: this.alarms });
-    }
+    const watched = createMonitoring(this, core, this.consumer, this.metricsNamespace);
+    this.alarmTopic = watched.alarmTopic;
+    this.alarms = watched.alarms;
+    this.dashboard = watched.dashboard;
+    this.routes = routes.map((route, n) => ({
+      ...route,
+      consumer: consumers[n],
+      deadLetterAlarm: watched.deadLetterAlarms[n],
+    }));
     this.createOutputs();
   }
 
@@ -221,6 +221,32 @@ export class TaskQueue extends Construct {
     new CfnOutput(this, 'QueueUrl', { value: this.queue.queueUrl, description: 'Task queue' });
     new CfnOutput(this, 'TableName', { value: this.table.tableName, description: 'Task table' });
   }
+}
+
+/** A routed queue's own resources live in its scope (`Queue-<name>`), its dead-letter queue's. */
+const homeOf = (route: RoutedQueueResources) => route.deadLetterQueue.node.scope as Construct;
+
+/**
+ * The alarm topic (the props', or a new one), the alarms, one more on each routed queue's
+ * dead-letter queue (`deadLetterAlarms`, in the order of `core.routes`: the default queue's is
+ * `alarms.deadLetters`), and the CloudWatch dashboard unless `dashboard: false`.
+ */
+function createMonitoring(scope: Construct, core: TaskQueueCore, consumer: NodejsFunction, namespace?: string) {
+  const p = core.props;
+  const alarmTopic = p.alarmTopic ?? createAlarmTopic(scope);
+  const action = new SnsAction(alarmTopic);
+  const { oldestMessageAgeThreshold } = p;
+  const alarms = createAlarms(scope, { action, queues: core, consumer, oldestMessageAgeThreshold });
+  const deadLetterAlarms = core.routes.map((route, n) =>
+    n === 0
+      ? alarms.deadLetters
+      : createDeadLetterAlarm(homeOf(route), action, route.deadLetterQueue, route.settings.name),
+  );
+  const routedDeadLetters = core.routes
+    .slice(1)
+    .map((r, n) => ({ queue: r.settings.name, alarm: deadLetterAlarms[n + 1] }));
+  const dashboard = p.dashboard ? createTaskDashboard(scope, { namespace, alarms, routedDeadLetters }) : undefined;
+  return { alarmTopic, alarms, deadLetterAlarms, dashboard };
 }
 
 /** The jobs module's absolute path; a missing module fails the synth before any resource. */

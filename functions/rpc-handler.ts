@@ -29,7 +29,9 @@ export function createRpcHandler(rpc: Rpc) {
     const raw = event.body ?? '';
     const body = event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw;
     const access = accessOfRoute(event.routeKey?.split(' ')[1]);
-    const response = await rpc.handle(body, { caller: callerOf(event), access });
+    // API Gateway gives header names in lowercase, as node:http does locally.
+    const traceparentHeader = event.headers?.traceparent;
+    const response = await rpc.handle(body, { caller: callerOf(event), access, traceparentHeader });
     return response === undefined
       ? { statusCode: 204 }
       : { statusCode: 200, headers: { 'content-type': 'application/json' }, body: response };

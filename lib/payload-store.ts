@@ -62,6 +62,6 @@ export interface PayloadStore {
    * none of them (S3 refuses a body that does not match the checksum).
    */
   presignPut(key: string, body: { size: number; sha256: string }, expiresIn: number): Promise<PresignedPut>;
-  /** A URL for GETs of `key` for `expiresIn` seconds. */
+  /** A URL for GETs of `key` for `expiresIn` seconds, answered as `application/json` (a browser shows it). */
   presignGet(key: string, expiresIn: number): Promise<string>;
 }

@@ -53,6 +53,18 @@ export function checkTraceparent(value: unknown, param = 'traceparent'): string 
   return formatTraceparent(context);
 }
 
+/**
+ * A request's `traceparent` header as a task's trace context: the version 00 form of a valid
+ * one, else undefined. W3C Trace Context (https://www.w3.org/TR/trace-context/#traceparent-header,
+ * §3.2.2.3–4): a vendor MUST ignore a traceparent whose ids are invalid, and restart the
+ * trace; so a proxy's or a tracer's malformed header fails no call. Two headers joined by a
+ * comma are invalid.
+ */
+export function headerTraceparent(header: unknown): string | undefined {
+  const context = parseTraceparent(header);
+  return context && formatTraceparent(context);
+}
+
 const XRAY_ROOT = /(?:^|;)\s*Root=1-([0-9a-f]{8})-([0-9a-f]{24})(?:;|$)/;
 const XRAY_PARENT = /(?:^|;)\s*Parent=([0-9a-f]{16})(?:;|$)/;
 const XRAY_SAMPLED = /(?:^|;)\s*Sampled=1(?:;|$)/;

@@ -17,6 +17,8 @@ export function createS3Client(endpoint?: string): S3Client {
 }
 
 const tagging = (tag?: ExpiryTag) => (tag ? `${EXPIRY_TAG}=${tag}` : undefined);
+/** What a presigned GET answers as: every payload is UTF-8 JSON text. */
+const JSON_TYPE = 'application/json; charset=utf-8';
 const base64Of = (hex: string) => Buffer.from(hex, 'hex').toString('base64');
 /** A CopySource: the bucket, then the key with each segment URI-encoded (S3: CopyObject, x-amz-copy-source). */
 const copySource = (bucket: string, key: string) => `${bucket}/${key.split('/').map(encodeURIComponent).join('/')}`;
@@ -90,7 +92,11 @@ export function createS3Payloads(o: { client: S3Client; bucket: string }): Paylo
       const url = await getSignedUrl(client, command, { expiresIn, unhoistableHeaders });
       return { url, method: 'PUT', headers, expires: Math.floor(Date.now() / 1000) + expiresIn };
     },
+    // Objects are stored without a type (S3 answers binary/octet-stream, which a browser
+    // downloads as a file without extension): the link answers JSON, which a browser shows.
     presignGet: (key, expiresIn) =>
-      getSignedUrl(client, new GetObjectCommand({ Bucket: bucket, Key: key }), { expiresIn }),
+      getSignedUrl(client, new GetObjectCommand({ Bucket: bucket, Key: key, ResponseContentType: JSON_TYPE }), {
+        expiresIn,
+      }),
   };
 }

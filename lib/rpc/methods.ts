@@ -26,6 +26,7 @@ import { decodeIdsCursor, fitIds, fitListing } from './reply-size.js';
 import { workflowMethods } from './workflow-methods.js';
 import type { PayloadStore } from '../payload-store.js';
 import { presentListing, presentTask } from '../payloads/present.js';
+import { headerTraceparent } from '../trace.js';
 
 /** Names that `queue_task` keeps for itself; a job kwarg with such a name goes in `kwargs`. */
 export const RESERVED_QUEUE_PARAMS = [
@@ -45,6 +46,12 @@ export const RESERVED_QUEUE_PARAMS = [
 export interface RpcCallContext {
   /** The caller's identity as the entry point saw it; recorded on queued tasks. */
   caller?: string;
+  /**
+   * The HTTP request's W3C `traceparent` header, as it came (lib/trace.ts reads it):
+   * `queue_task`'s trace context when its `traceparent` param is not given. An invalid one
+   * is ignored, as W3C Trace Context tells a receiver to do (docs/observability.md#traces).
+   */
+  traceparentHeader?: string;
 }
 
 /** One JSON-RPC method. */
@@ -106,7 +113,8 @@ async function queueTaskMethod(s: RpcServices, given: Params, ctx: RpcCallContex
     expiry: params.expiry as number | undefined,
     delay: params.delay as number | undefined,
     eta: params.eta as number | undefined,
-    traceparent: params.traceparent as string | undefined,
+    // The param wins over the request's header; a header that is no traceparent is none.
+    traceparent: (params.traceparent as string | undefined) ?? headerTraceparent(ctx.traceparentHeader),
     priority: params.priority as Priority | undefined,
     caller: ctx.caller,
   };

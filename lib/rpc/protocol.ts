@@ -10,7 +10,9 @@ import {
 } from '../errors.js';
 import { LIMITS } from '../limits.js';
 import type { Logger } from '../log.js';
-import { toWire } from '../task.js';
+import type { PayloadStore } from '../payload-store.js';
+import { presentTask } from '../payloads/present.js';
+import { type Task, toWire } from '../task.js';
 import { READ_METHODS, RPC_ROUTES, type RpcAccess } from './access.js';
 import { RPC_ERRORS } from './codes.js';
 import { invalid, type Params } from './params.js';
@@ -50,16 +52,24 @@ export interface RpcOptions extends RpcServices {
 }
 
 /**
+ * A task in an error's `data`, as a listing shows it: a payload kept in the bucket is a link
+ * (lib/payloads/present.ts), never the object's bucket and key.
+ */
+const dataTask = async (payloads: PayloadStore | undefined, task: Task) =>
+  presentTask(payloads, toWire(task), { inline: false, now: Date.now() / 1000 });
+
+/**
  * The one place that maps skytask's errors to JSON-RPC codes; anything else is -32603
  * without a stack, logged on `log` (which names the method and task).
  */
-function toRpcError(err: unknown, log: Logger): RpcError {
+async function toRpcError(err: unknown, log: Logger, payloads?: PayloadStore): Promise<RpcError> {
   if (err instanceof RpcError) return err;
   if (err instanceof ValidationError) return new RpcError(RPC_ERRORS.invalidParams, err.message, err.data);
   if (err instanceof WaitTimeoutError)
-    return new RpcError(RPC_ERRORS.waitTimeout, err.message, { task: toWire(err.task) });
+    return new RpcError(RPC_ERRORS.waitTimeout, err.message, { task: await dataTask(payloads, err.task) });
   if (err instanceof TaskNotFoundError) return new RpcError(RPC_ERRORS.notFound, err.message, { id: err.taskId });
-  if (err instanceof ConflictError) return new RpcError(RPC_ERRORS.conflict, err.message, { task: toWire(err.task) });
+  if (err instanceof ConflictError)
+    return new RpcError(RPC_ERRORS.conflict, err.message, { task: await dataTask(payloads, err.task) });
   if (err instanceof WorkflowNotFoundError)
     return new RpcError(RPC_ERRORS.notFound, err.message, { workflow: err.workflowId });
   if (err instanceof WorkflowConflictError)
@@ -167,7 +177,7 @@ export function createRpc(options: RpcOptions): Rpc {
         method: methodName,
         task_id: typeof taskId === 'string' ? taskId : undefined,
       });
-      return notification ? undefined : errorResponse(id, toRpcError(err, log));
+      return notification ? undefined : errorResponse(id, await toRpcError(err, log, options.payloads));
     }
   }
 

@@ -112,8 +112,11 @@ async function existingAnswer(deps: TaskDeps, existing: Task, task: Task): Promi
   // Kwargs kept in the payload bucket are compared as they are: read back.
   const kwargs = await loadKwargs(deps, existing);
   if (isSameRequest({ ...existing, kwargs }, task.name, task.kwargs)) return { task: existing, created: false };
-  const what = existing.name === task.name ? 'other kwargs' : `job "${existing.name}", not "${task.name}"`;
-  throw new ConflictError(`task ${existing.id} exists with ${what}: a task id names one request`, existing);
+  const what = existing.name === task.name ? ' with other kwargs' : `, not "${task.name}"`;
+  throw new ConflictError(
+    `task ${existing.id} exists for job "${existing.name}"${what}: a task id names one request`,
+    existing,
+  );
 }
 
 /**

@@ -269,3 +269,47 @@ describe("a reply over Lambda's 6 MB response limit", () => {
     }
   });
 });
+
+describe('the traceparent header of a queue_task request', () => {
+  const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
+  const header = `00-${TRACE}-00f067aa0ba902b7-01`;
+  const queue = (params: object, headers: Record<string, string> = {}) =>
+    post(
+      '/rpc',
+      JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'queue_task', params: { jobname: 'addition', ...params } }),
+      { ...own(), ...headers },
+    );
+
+  it("is the task's trace context when the param is not given", async () => {
+    const { body } = await queue({ id: 'trace-header' }, { traceparent: header });
+    assert.equal(body.result.traceparent, header);
+    assert.equal((await s.store.getTask('trace-header'))?.traceparent, header);
+    // A later version is read as 00, its extra fields dropped (the same rules as the param's).
+    const later = await queue({ id: 'trace-later' }, { traceparent: `cc-${TRACE}-00f067aa0ba902b7-01-extra` });
+    assert.equal(later.body.result.traceparent, header);
+  });
+
+  it('the param wins over the header', async () => {
+    const param = `00-${'a'.repeat(32)}-${'b'.repeat(16)}-00`;
+    const { body } = await queue({ id: 'trace-both', traceparent: param }, { traceparent: header });
+    assert.equal(body.result.traceparent, param);
+    // A bad param is still refused (-32602), a valid header notwithstanding, and nothing is written.
+    const bad = await queue({ id: 'trace-bad-param', traceparent: 'nope' }, { traceparent: header });
+    assert.equal(bad.body.error.code, RPC_ERRORS.invalidParams);
+    assert.match(bad.body.error.message, /^traceparent must be a W3C traceparent/);
+    assert.equal(await s.store.getTask('trace-bad-param'), undefined);
+  });
+
+  it('a header that is no W3C traceparent is ignored, as W3C Trace Context says: the task is queued without it', async () => {
+    for (const [n, bad] of [
+      `00-${TRACE.toUpperCase()}-00f067aa0ba902b7-01`,
+      `00-${'0'.repeat(32)}-00f067aa0ba902b7-01`,
+      `ff-${TRACE}-00f067aa0ba902b7-01`,
+      `${header},${header}`,
+    ].entries()) {
+      const { status, body } = await queue({ id: `trace-bad-${n}` }, { traceparent: bad });
+      assert.equal(status, 200);
+      assert.equal(body.result.traceparent, null, bad);
+    }
+  });
+});

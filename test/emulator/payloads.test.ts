@@ -164,3 +164,20 @@ describe('references from outside', () => {
     }
   });
 });
+
+describe('an error answer shows a task as a listing does', () => {
+  it("-32003 and -32001 give the task's kwargs as a link and name the task and job, not the object", async () => {
+    await stack.call('queue_task', { jobname: 'double', text: 't'.repeat(200_000), id: 'conflicted' });
+    const { error } = await stack.call('queue_task', { jobname: 'double', text: 'other', id: 'conflicted' });
+    assert.equal(error.code, -32003);
+    assert.match(error.message, /^task conflicted exists for job "double" with other kwargs/);
+    const timedOut = (await stack.call('wait_for_task', { id: 'conflicted', timeout: 0 })).error;
+    assert.equal(timedOut.code, -32001);
+    for (const { data } of [error, timedOut]) {
+      assert.equal(data.task.id, 'conflicted');
+      assert.ok(data.task.kwargs[MARKER].url.startsWith('http://127.0.0.1:'));
+      // A link (what a caller can open), not the reference skytask keeps: no bucket or key.
+      assert.deepEqual(Object.keys(data.task.kwargs[MARKER]).sort(), ['expires', 'sha256', 'size', 'url']);
+    }
+  });
+});

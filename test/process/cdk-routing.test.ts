@@ -2,7 +2,8 @@
  * The TaskQueue construct with routed queues and priorities (docs/routing.md), on the
  * synthesized template (no bundling): per routed queue, three lanes and a dead-letter queue,
  * a consumer sized by the queue, one event source per lane (the low one capped), every
- * function told every lane, cdk-nag clean; and the synth-time checks per queue.
+ * function told every lane, the default queue's dead-letter alarm on every dead-letter queue,
+ * cdk-nag clean; and the synth-time checks per queue, Lambda's 4 KB environment among them.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -14,9 +15,11 @@ import { App, Duration, Stack, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { DEFAULTS } from '../../cdk/defaults.js';
+import { deployedEnvironment } from '../../cdk/environment-size.js';
 import { checkJobs, resolveProps } from '../../cdk/resolve-props.js';
 import { routedQueueSettings } from '../../cdk/routed-queues.js';
 import { TaskQueue } from '../../cdk/task-queue.js';
+import { environmentBytes } from '../../lib/aws-rules/lambda.js';
 import { configFromEnv } from '../../lib/config.js';
 import { defineJob, defineQueue } from '../../lib/index.js';
 
@@ -97,6 +100,26 @@ describe('TaskQueue with routed queues', () => {
     }
   });
 
+  test("every routed queue's dead-letter queue has the default one's alarm, to the topic, on the dashboard", () => {
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 5 + 2);
+    const alarmOf = (name: string) => resources[idOf(route(name).deadLetterAlarm)].Properties;
+    assert.equal(route('default').deadLetterAlarm, tasks.alarms.deadLetters);
+    const { Dimensions: _, AlarmDescription: __, ...same } = alarmOf('default');
+    assert.deepEqual(same.AlarmActions, [{ Ref: idOf(tasks.alarmTopic as never) }]);
+    for (const name of ['hooks', 'reports']) {
+      const alarm = alarmOf(name);
+      assert.deepEqual(alarm, {
+        ...same,
+        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [idOf(route(name).deadLetterQueue), 'QueueName'] } }],
+        AlarmDescription: alarm.AlarmDescription,
+      });
+      assert.match(alarm.AlarmDescription, new RegExp(`dead-letter queue of routed queue "${name}"`));
+    }
+    const [dashboard] = Object.values(resources).filter((r) => r.Type === 'AWS::CloudWatch::Dashboard');
+    const shown = JSON.stringify(dashboard.Properties.DashboardBody);
+    for (const name of ['hooks', 'reports']) assert.ok(shown.includes(`"${idOf(route(name).deadLetterAlarm)}"`), name);
+  });
+
   test('cdk-nag AwsSolutions: no finding on the routed queues', () => {
     // The synth above ran the checks: a finding fails app.synth(). Here: it ran, and the queues are TLS-only.
     template.resourcePropertiesCountIs('AWS::SQS::QueuePolicy', {}, 13);
@@ -152,5 +175,43 @@ describe('synth-time checks per routed queue', () => {
     assert.equal(q.visibilityTimeout.toSeconds(), 720);
     assert.equal(q.batchSize, 5);
     assert.equal(q.lowMaxConcurrency, 3);
+  });
+});
+
+describe("Lambda's 4 KB environment, checked at synth", () => {
+  /** A synth of `jobs` in a stack of its own; `edit` changes the construct first. */
+  const synth = (jobs: string, edit: (tasks: TaskQueue) => void = () => {}) => {
+    const other = new App({ outdir: mkdtempSync(join(outdir, 'env-')), context: { 'aws:cdk:bundling-stacks': [] } });
+    edit(new TaskQueue(new Stack(other, 'Many'), 'Tasks', { jobs: join(root, jobs) }));
+    return () => other.synth();
+  };
+
+  test('each function of the three routed queues above fits, its queue names counted as CloudFormation makes them', () => {
+    for (const fn of [tasks.consumer, route('reports').consumer, tasks.rpcFunction, tasks.reconciler]) {
+      const variables = deployedEnvironment(fn);
+      assert.ok(environmentBytes(variables) < 2000, fn.node.path);
+      assert.match(variables.SKYTASK_QUEUES, /"reports":\{"high":"Routed-TasksQueuereportsQueueHigh[0-9A-F]{8}-X{13}"/);
+      assert.match(variables.SKYTASK_QUEUE_URL, /^https:\/\/sqs\.[a-z0-9-]+\.amazonaws\.com(\.cn)?\/\d{12}\/Routed-/);
+    }
+  });
+
+  test('sixteen routed queues fail the synth naming the function, its size, the limit and SKYTASK_QUEUES', () => {
+    assert.throws(synth('test/fixtures/many-queues-jobs.ts'), (err: Error) => {
+      assert.match(
+        err.message,
+        /\[Many\/Tasks\/Consumer\] TaskQueue: the environment of function Many\/Tasks\/Consumer would be about (\d,\d{3}) bytes once deployed, over Lambda's limit of 4 KB \(4,096 bytes/,
+      );
+      assert.match(err.message, /The largest: SKYTASK_QUEUES \d,\d{3} bytes/);
+      assert.match(err.message, /Many\/Tasks\/Rpc\]/, 'every function is checked');
+      return true;
+    });
+  });
+
+  test('a variable added to a function after the construct counts too', () => {
+    assert.doesNotThrow(
+      synth('test/fixtures/routed-jobs.ts', (t) => t.consumer.addEnvironment('EXTRA', 'x'.repeat(2000))),
+    );
+    const over = synth('test/fixtures/routed-jobs.ts', (t) => t.consumer.addEnvironment('EXTRA', 'x'.repeat(3000)));
+    assert.throws(over, /Many\/Tasks\/Consumer would be about [\d,]+ bytes .* The largest: EXTRA 3,0\d\d bytes/s);
   });
 });

@@ -11,6 +11,7 @@ import {
   numberBytes,
   type TableShape,
 } from '../../lib/aws-rules/dynamodb.js';
+import { environmentBytes, LAMBDA_LIMITS } from '../../lib/aws-rules/lambda.js';
 import { entryRefusals, requestRefusal } from '../../lib/aws-rules/sqs-requests.js';
 import { INVALID_CHARACTER, messageBytes, messageRefusal } from '../../lib/aws-rules/sqs.js';
 
@@ -145,5 +146,15 @@ describe('SQS requests', () => {
       set({ RedrivePolicy: JSON.stringify({ deadLetterTargetArn: 'arn', maxReceiveCount: 1001 }) })?.code,
       'InvalidParameterValue',
     );
+  });
+});
+
+describe('Lambda environment size', () => {
+  it('counts the variables as Lambda measures them: their compact JSON object, in UTF-8 bytes', () => {
+    assert.equal(environmentBytes({}), 2);
+    assert.equal(environmentBytes({ A: 'b' }), '{"A":"b"}'.length);
+    // A quote in a value is escaped in the measured JSON: 2 bytes; é is 2 bytes in UTF-8.
+    assert.equal(environmentBytes({ KEY: '"é"' }), '{"KEY":"\\"é\\""}'.length + 1);
+    assert.equal(LAMBDA_LIMITS.environmentBytes, 4096);
   });
 });

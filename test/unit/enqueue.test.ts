@@ -36,7 +36,7 @@ describe('recordTask: a task id names one request', () => {
     ] as const) {
       await assert.rejects(q.queueTask(job, kwargs, { id: 'X' }), (err: unknown) => {
         assert.ok(err instanceof ConflictError);
-        assert.match(err.message, /^task X exists with (job "add", not "other"|other kwargs)/);
+        assert.match(err.message, /^task X exists for job "add"(, not "other"| with other kwargs)/);
         assert.deepEqual(err.task, first);
         return true;
       });
@@ -98,8 +98,8 @@ describe('ids a caller cannot give', () => {
     assert.deepEqual(
       q.deadLetters().map((d) => d.reason),
       [
-        'task mine exists with job "add", not "other": a task id names one request',
-        'task mine exists with other kwargs: a task id names one request',
+        'task mine exists for job "add", not "other": a task id names one request',
+        'task mine exists for job "add" with other kwargs: a task id names one request',
       ],
     );
     await q.run();

@@ -62,6 +62,40 @@ export const when = (epoch) =>
 /** A value as indented JSON (kwargs, results), in a <pre>. */
 export const json = (value) => h('pre', { class: 'json' }, JSON.stringify(value, null, 2) ?? 'null');
 
+/** The key of a payload kept in the payload bucket, on the wire (docs/payloads.md). */
+export const PAYLOAD = 'skytask:payload';
+
+/** `text` when it is an http(s) URL, else undefined: a link never runs script (`javascript:`, `data:`). */
+function webUrl(text) {
+  try {
+    const url = new URL(String(text));
+    return url.protocol === 'https:' || url.protocol === 'http:' ? url.href : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A task's kwargs or result: indented JSON, or — a payload kept in S3 that the reply gave as
+ * a link, `{"skytask:payload": {size, sha256, url, expires}}` — its size and SHA-256 and a
+ * link to its presigned GET, opened in a new tab without a handle back to this page. A
+ * link whose URL is not http(s) is shown as JSON text, never as a link.
+ */
+export function payload(value) {
+  const link = value?.[PAYLOAD];
+  const url = link && Object.keys(value).length === 1 ? webUrl(link.url) : undefined;
+  if (!url) return json(value);
+  return h(
+    'p',
+    { class: 'payload' },
+    `kept in S3: ${Number(link.size).toLocaleString('en')} bytes, SHA-256 `,
+    h('code', { title: link.sha256 }, `${String(link.sha256).slice(0, 12)}…`),
+    ' — ',
+    h('a', { href: url, target: '_blank', rel: 'noopener noreferrer' }, 'open the JSON'),
+    link.expires ? ` (the link works until ${time(link.expires)})` : null,
+  );
+}
+
 /** A task's status as a badge. */
 export const status = (name) => h('span', { class: `status ${String(name).toLowerCase()}` }, name);
 

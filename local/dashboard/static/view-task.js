@@ -4,7 +4,7 @@
  * workflow when it is a task of one (view-workflow.js), and the actions its state allows:
  * revoke (not ready), purge its dead letter (dead-lettered).
  */
-import { ago, cost, fill, h, json, progress, seconds, status, table, taskLink, time, when } from './dom.js';
+import { ago, cost, fill, h, PAYLOAD, payload, progress, seconds, status, table, taskLink, time, when } from './dom.js';
 import { runTime, taskTable } from './view-tasks.js';
 import { workflowOf, workflowPanel } from './view-workflow.js';
 
@@ -103,8 +103,8 @@ function render(t, children, workflow, ctx) {
     actions(t, ctx),
     facts(t),
     h('h3', {}, 'kwargs'),
-    json(t.kwargs),
-    t.status === 'SUCCESS' ? [h('h3', {}, 'result'), json(t.result)] : null,
+    payload(t.kwargs),
+    t.status === 'SUCCESS' ? [h('h3', {}, 'result'), payload(t.result)] : null,
     attemptErrors(t),
     subtasks,
     workflow
@@ -132,8 +132,11 @@ export function mount(main, params, ctx) {
         ...(flow ? [['get_workflow', { id: flow, limit: MEMBERS }]] : []),
       ]);
       if (task.error) throw task.error;
-      // Unchanged: left as it is, so that an open stack stays open.
-      const seen = JSON.stringify([task.result, children.result, workflow?.result]);
+      // Unchanged: left as it is, so that an open stack stays open. A payload's link is signed
+      // anew by every get_task: it counts as changed only every half hour (it works for one).
+      const seen = JSON.stringify([task.result, children.result, workflow?.result], (k, v) =>
+        k === PAYLOAD ? [v?.sha256, Math.floor(v?.expires / 1800)] : v,
+      );
       if (seen === shown) return;
       shown = seen;
       if (!task.result)

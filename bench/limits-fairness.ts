@@ -23,7 +23,7 @@ import {
 } from '../lib/index.js';
 import { startPoller } from '../local/poller.js';
 import { provision } from '../local/provision.js';
-import { spawnEmulators, stopEmulators, useLocalCredentials } from '../local/stack.js';
+import { spawnEmulators, stopEmulators, useLocalCredentials } from '../local/stack-emulators.js';
 import { median } from './phase.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';

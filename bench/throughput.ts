@@ -31,7 +31,7 @@ import { SETTINGS } from '../lib/settings.js';
 import { startHttpServer } from '../local/http.js';
 import { startPoller } from '../local/poller.js';
 import { provision } from '../local/provision.js';
-import { spawnEmulators, stopEmulators, useLocalCredentials } from '../local/stack.js';
+import { spawnEmulators, stopEmulators, useLocalCredentials } from '../local/stack-emulators.js';
 import { createWriteMeter, type Units } from '../test/write-meter.js';
 import { runFloor, type FloorSetup, type LoadOptions } from './floor.js';
 import { bundleLines, measureBundles } from './function-bundles.js';

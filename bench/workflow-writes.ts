@@ -20,7 +20,7 @@ import {
 } from '../lib/index.js';
 import { startEmulators } from '../local/emulators.js';
 import { provision } from '../local/provision.js';
-import { useLocalCredentials } from '../local/stack.js';
+import { useLocalCredentials } from '../local/stack-emulators.js';
 import * as jobs from '../test/fixtures/workflow-jobs.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';

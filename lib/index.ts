@@ -121,7 +121,7 @@ export {
   type ConsumerOptions,
   type ConsumerSettings,
 } from './consumer/consumer.js';
-export { RetryLaterError } from './consumer/deliveries.js';
+export { RetryLaterError } from './consumer/retry-later.js';
 export type { Invocation } from './consumer/time-budget.js';
 export { outcomeOf, failedOutcome, type RunResult, type StopReason } from './consumer/outcome.js';
 

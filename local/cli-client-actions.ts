@@ -2,7 +2,8 @@
  * What the client commands do, over the HTTP client (`skytask/client`): imported only when
  * one of them runs, so that `skytask --help` or `start` never loads the client.
  */
-import { createHttpClient, type HttpAuth } from '../lib/client/http-client.js';
+import { createHttpClient } from '../lib/client/http-client.js';
+import type { HttpAuth } from '../lib/client/transport.js';
 import type { SkytaskClient } from '../lib/client/types.js';
 import { TaskNotFoundError, ValidationError, WaitTimeoutError } from '../lib/errors.js';
 import { checkPriority } from '../lib/priority.js';

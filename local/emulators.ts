@@ -31,7 +31,7 @@ export interface EmulatorOptions {
   s3Dir?: string;
 }
 
-/** The access key the local stack signs with (local/stack.ts `useLocalCredentials`), which s3rver must know. */
+/** The access key the local stack signs with (local/stack-emulators.ts `useLocalCredentials`), which s3rver must know. */
 const LOCAL_KEY = { accessKeyId: 'local', secretAccessKey: 'local' };
 
 /**

@@ -19,7 +19,7 @@ import { startEmulators, type Emulators } from '../local/emulators.js';
 import { startPoller } from '../local/poller.js';
 import { provision } from '../local/provision.js';
 import { createConsumerHandler } from '../functions/consumer-handler.js';
-import { useLocalCredentials } from '../local/stack.js';
+import { useLocalCredentials } from '../local/stack-emulators.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 useLocalCredentials();

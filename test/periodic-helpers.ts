@@ -21,7 +21,7 @@ import {
 import { startEmulators, type Emulators } from '../local/emulators.js';
 import { startPoller, type Poller } from '../local/poller.js';
 import { provision } from '../local/provision.js';
-import { useLocalCredentials } from '../local/stack.js';
+import { useLocalCredentials } from '../local/stack-emulators.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 useLocalCredentials();

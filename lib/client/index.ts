@@ -2,7 +2,8 @@
  * `skytask/client`: queue and follow tasks from another service. No CDK, no middy, no
  * emulator code; each client in its own module so a bundler keeps only the one used.
  */
-export { createHttpClient, type HttpAuth, type HttpClientOptions } from './http-client.js';
+export { createHttpClient, type HttpClientOptions } from './http-client.js';
+export type { HttpAuth } from './transport.js';
 export { createDirectClient, type DirectClientOptions } from './direct-client.js';
 export { createSigV4Signer, executeApiRegion, type SigV4Options, type RequestSigner } from './sigv4.js';
 export { errorFromRpc } from './rpc-errors.js';

@@ -5,6 +5,10 @@ import type { JobInfo } from './types.js';
 
 const camel = (key: string) => key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
 
+/** The params that are set: JSON-RPC params without the undefined ones. */
+export const defined = (params: Record<string, unknown>) =>
+  Object.fromEntries(Object.entries(params).filter(([, v]) => v !== undefined));
+
 /** A `job_list` entry; null fields are left out. */
 export function jobInfoFromWire(wire: Record<string, unknown>): JobInfo {
   const info: Record<string, unknown> = {};
@@ -15,14 +19,13 @@ export function jobInfoFromWire(wire: Record<string, unknown>): JobInfo {
 /** `cost`'s params from the client's options. */
 export function costParams(options: CostReportOptions): Record<string, unknown> {
   const prices = options.prices && pricesToWire({ ...LIST_PRICES, ...options.prices });
-  const params = {
+  return defined({
     jobnames: options.jobs,
     since: options.since,
     until: options.until,
     prices,
     limit: options.maxTasks,
-  };
-  return Object.fromEntries(Object.entries(params).filter(([, v]) => v !== undefined));
+  });
 }
 
 /** `cost`'s answer as the client returns it. */

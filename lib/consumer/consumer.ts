@@ -8,7 +8,8 @@ import { cutBytes } from '../bytes.js';
 import { decodeEnvelope } from '../envelope.js';
 import { LIMITS, truncateBytes } from '../limits.js';
 import { type Logger, messageLogger } from '../log.js';
-import { type DeliveryContext, handleMessage, RetryLaterError } from './deliveries.js';
+import { type DeliveryContext, handleMessage } from './deliveries.js';
+import { RetryLaterError } from './retry-later.js';
 import { type BatchInvocation, batchInvocation, type Invocation } from './time-budget.js';
 
 /** The consumer's settings, beyond the ports it uses. */

@@ -1,35 +1,28 @@
-import { within } from '../concurrency.js';
+/**
+ * A delivered message, from its body to what becomes of it: dead-lettered, delivered again,
+ * recorded (a producer's), forwarded, deferred, held by per-key limits, or claimed and run
+ * (lib/consumer/claim-and-run.ts).
+ */
 import { decodeEnvelope, taskIdOf } from '../envelope.js';
-import { UnrecoverableError, ValidationError } from '../errors.js';
+import { ValidationError } from '../errors.js';
 import type { Job } from '../job.js';
 import { hasKeyLimits } from '../key-limits.js';
 import { cutBytes } from '../bytes.js';
-import { type Logger, taskLogger } from '../log.js';
+import { taskLogger } from '../log.js';
 import type { ReceivedMessage } from '../queue.js';
 import type { HeldPermit } from '../permit-store.js';
-import type { Outcome } from '../store.js';
-import { expiredReason, isIdle, isReady, type Task } from '../task.js';
+import { isIdle } from '../task.js';
 import type { TaskDeps } from '../tasks/deps.js';
-import { endTask, releasePermit, settleEnded } from '../tasks/end.js';
-import { eventsPending, publishChange, publishPending, sendsEvents } from '../tasks/publish.js';
-import { childTraceparent } from '../trace.js';
+import { endTask } from '../tasks/end.js';
 import { parkForPermit } from '../tasks/parking.js';
 import { sendTaskMessage } from '../tasks/send.js';
-import { suspendForChildren } from '../tasks/workflow-children.js';
-import { isAwaitingChildren } from '../workflow.js';
-import { runAttempt } from './attempt.js';
+import { claimAndRun } from './claim-and-run.js';
 import { arrival, forwardTask, producerPriority } from './forward.js';
 import { passKeyLimits, waitForKeyLimit } from './key-limits.js';
 import { recordProducerTask } from './producer.js';
-import { keptResult } from './kept-result.js';
-import type { TaskProgress } from '../progress.js';
+import { RetryLaterError } from './retry-later.js';
 import { type BatchInvocation, DEFER_SECONDS, hasFairRun } from './time-budget.js';
-import { outcomeOf } from './outcome.js';
-import { runUsage } from './usage.js';
-import { resultCap } from '../payloads/claim-check.js';
-
-/** Thrown for a message that must go back to the queue and be delivered again later. */
-export class RetryLaterError extends Error {}
+import { isExpired, unclaimed } from './unclaimed.js';
 
 /** Deliveries of a message naming a job this consumer does not know, before the task fails. */
 const UNKNOWN_JOB_DELIVERIES = 3;
@@ -120,105 +113,6 @@ async function passLimits(c: DeliveryContext, job: Job, id: string): Promise<{ p
 }
 
 /**
- * Claim before run; run; fenced finish, which records what the attempt consumed. A RETRY gets
- * a new message for the next attempt. A `permit` taken for the run is given back at its end,
- * or at once when the claim fails.
- */
-async function claimAndRun(
-  c: DeliveryContext,
-  { id, jobName, permit }: { id: string; jobName: string; permit?: HeldPermit },
-  message: ReceivedMessage,
-  invocation: BatchInvocation | undefined,
-  batchSize: number,
-) {
-  const { deps } = c;
-  const now = deps.clock();
-  const claim = await deps.store.claimTask({
-    id,
-    now,
-    leaseUntil: now + c.leaseSeconds,
-    worker: c.worker.id,
-    job: jobName,
-  });
-  if (!claim.claimed) {
-    if (permit) await releasePermit(deps, permit);
-    return unclaimed(deps, id, jobName, claim.task, now);
-  }
-  const task = claim.task;
-  // Its STARTED event goes out while the job runs; the finish removes it from the outbox.
-  const started = sendsEvents(deps, task.name) ? publishChange(deps, task, true) : undefined;
-  // The run is a span of its own in the trace the task was queued in.
-  const traceparent = task.traceparent && childTraceparent(task.traceparent);
-  const log = taskLogger(deps.logger, { ...task, traceparent });
-  const job = deps.registry.get(task.name);
-  log.info({ attempt: task.attempts }, 'task started');
-  deps.metrics?.started(task, traceparent);
-  const [beats, unwritten]: [{ count: number }, { progress?: TaskProgress }] = [{ count: 0 }, {}];
-  const input = {
-    task,
-    traceparent,
-    job: job!,
-    message,
-    log,
-    invocation,
-    leaseSeconds: c.leaseSeconds,
-    worker: c.worker,
-    beats,
-    permit,
-    unwritten,
-  };
-  let run = job && (await runAttempt(deps, input));
-  // A parent that awaits its children ends its run WAITING (lib/tasks/workflow-children.ts).
-  if (run && 'value' in run && isAwaitingChildren(run.value)) {
-    if (await suspendForChildren(deps, task, run.value, log)) {
-      if (permit) await releasePermit(deps, permit);
-      return;
-    }
-    run = { error: new UnrecoverableError("the job returned another task's ctx.awaitChildren") };
-  }
-  const outcome: Outcome | undefined = run
-    ? await keptResult(deps, task, outcomeOf(task, job!, run, deps.clock(), Math.random, resultCap(deps)))
-    : { status: 'FAILURE', error: `unknown job "${task.name}"`, time: deps.clock() };
-  if (outcome) {
-    const seen = { batchSize, heartbeats: beats.count, seconds: outcome.time - now, retry: outcome.status === 'RETRY' };
-    outcome.usage = runUsage({ ...seen, memoryMb: c.memoryMb });
-    // Waited for a quarter of the lease at most: a slow PutEvents must not outlast the claim.
-    // Not sent by then, the task's end sends it again (a duplicate at worst).
-    outcome.sentEvents = started && (await within(started, (c.leaseSeconds * 1000) / 4, {}));
-    outcome.progress = unwritten.progress;
-  }
-  const ended = outcome && (await endTask(deps, task.id, { attempt: task.attempts, outcome, permit, traceparent }));
-  if (!outcome && permit) await releasePermit(deps, permit);
-  if (!outcome || !ended) {
-    return void log.warn({ attempt: task.attempts }, 'claim lost (a newer attempt owns the task): outcome discarded');
-  }
-  logEnd(log, ended, outcome, now);
-  // Its last events not sent (EventBridge failing): the message comes back for them (the outbox).
-  if (isReady(ended.status) && eventsPending(deps, ended))
-    throw new RetryLaterError(`task ${id}: its events are not sent yet`);
-  if (ended.status !== 'RETRY') return;
-  // A revoke asked while the attempt ran, which then failed: no next attempt.
-  if (ended.revokeRequested && (await endTask(deps, task.id, { idle: 'REVOKED', reason: 'revoked' }))) {
-    return void log.info('revoked while it ran: no retry');
-  }
-  // A new message for the next attempt: the retry does not spend this message's receive
-  // budget. If the send fails, this message comes back and finds RETRY.
-  await sendTaskMessage(deps, ended);
-}
-
-function logEnd(log: Logger, task: Task, outcome: Outcome, started: number): void {
-  const seconds = Math.round((outcome.time - started) * 1000) / 1000;
-  if (outcome.status === 'RETRY') {
-    const retryIn = Math.round(outcome.eta! - outcome.time);
-    log.warn(
-      { seconds, error: outcome.error, attempt: task.attempts, retry_in: retryIn },
-      'task failed; retry scheduled',
-    );
-  } else if (outcome.status === 'SUCCESS') log.info({ seconds }, 'task succeeded');
-  else log.warn({ seconds, status: outcome.status, error: outcome.error }, 'task ended');
-}
-
-/**
  * Too little of the invocation is left for a fair run (lib/consumer/time-budget.ts): the
  * task, if idle, gets a fresh message a little later and this one is deleted, so neither
  * an attempt nor a receive is spent. False when there is nothing to defer (no record, or a
@@ -234,53 +128,6 @@ async function deferred(deps: TaskDeps, id: string): Promise<boolean> {
     'too little time left in this invocation for a fair run: deferred, no attempt counted',
   );
   return true;
-}
-
-/** Whether the task's expiry has passed: an expiry at the due time itself (`expiry: 0`) has, even for an early delivery. */
-const isExpired = (task: Task, now: number) =>
-  task.expiry !== undefined && task.expiry <= Math.max(now, task.eta ?? now);
-
-/**
- * A task message (no `kwargs`) whose task has no record. The usual cause is legitimate — the
- * task was deleted (delete_tasks) or outlived its retention while its message waited — so
- * it is dropped, not dead-lettered; but a producer that left out `kwargs` sends exactly this
- * body, and it is told here what its message lacks. (A record never written and one
- * deleted look the same: DynamoDB keeps nothing of a deleted item.)
- */
-const NO_RECORD =
-  'task message for a task with no record: dropped (deleted, or past its retention); ' +
-  'a producer message needs "kwargs" ({} for none) for the consumer to create its task';
-
-/** A message whose task could not be claimed: decide what the message is still for. */
-async function unclaimed(deps: TaskDeps, id: string, job: string, task: Task | undefined, now: number) {
-  if (!task) return void deps.logger.warn({ task_id: id, job }, NO_RECORD);
-  const log = taskLogger(deps.logger, task);
-  if (isReady(task.status)) {
-    // The steps its end sets going in a workflow may have been cut short (a crash after the
-    // finish, before this message was deleted): they are idempotent, take them again.
-    await settleEnded(deps, task);
-    // Its last events, if the run that ended it died before they went out (the outbox).
-    await publishPending(deps, task);
-    if (eventsPending(deps, task)) throw new RetryLaterError(`task ${id}: its events are not sent yet`);
-    return void log.debug({ status: task.status }, 'duplicate delivery of a ready task: dropped');
-  }
-  if (task.status === 'WAITING')
-    return void log.warn('message for a WAITING task (it has none until released): dropped');
-  if (task.status === 'STARTED' && (task.leaseUntil ?? 0) >= now) {
-    // A live run holds this task, and its own message: heartbeats keep that one in
-    // flight, and it comes back if the run dies. This copy is not needed.
-    return void log.debug('duplicate delivery of a running task: dropped');
-  }
-  const reason = task.revokeRequested ? 'revoked' : isExpired(task, now) ? expiredReason(task) : undefined;
-  if (reason) {
-    if (await endTask(deps, task.id, { idle: 'REVOKED', reason })) return void log.info({ reason }, 'task REVOKED');
-  } else if (task.eta !== undefined && task.eta > now + 1) {
-    // Not due: a fresh message for its due time, rather than putting this one back,
-    // which would spend its receive budget toward the dead-letter queue.
-    await sendTaskMessage(deps, task);
-    return void log.debug({ eta: task.eta }, 'early delivery: sent again for its due time');
-  }
-  throw new RetryLaterError(`task ${task.id} changed while it was being claimed`);
 }
 
 /** The last delivery failed too: the message goes to the dead-letter queue; record why on the task if we can. */

@@ -2,7 +2,7 @@
  * Large kwargs from outside: JSON-RPC carries at most `LIMITS.maxRequestBytes` (1 MiB), so a
  * caller asks `presign_kwargs` for a presigned PUT, uploads the kwargs' JSON to S3 itself,
  * then queues the task with `kwargs_ref` — the reference `presign_kwargs` answered. The
- * clients (lib/client/http-client.ts) and the CLI do it for kwargs over the item budget.
+ * clients (lib/client/queue-calls.ts) and the CLI do it for kwargs over the item budget.
  */
 import { randomUUID } from 'node:crypto';
 import { ValidationError } from '../errors.js';

@@ -39,12 +39,14 @@ function recordEnd(deps: Pick<TaskDeps, 'store' | 'clock'>, id: string, end: Tas
 }
 
 /**
- * End a task: record how it ended with the store's conditional write, then, if it is now
- * ready, release its non-overlap lock, send its task event (marked in the outbox by the write:
- * lib/tasks/publish.ts) and let its workflow know (lib/tasks/workflow-settle.ts: the join's
- * count, a chain's next step, a chord's callback). The one place those rules live ("a task
- * that ends releases its lock", "a workflow hears of each end"); the consumer, revoke and the
- * reconciler all end tasks here, and each end is counted here (`deps.metrics`: lib/metrics.ts).
+ * End a task: record how it ended with the store's conditional write and give the run's
+ * permit back (written or not); then, once the write is done, in this order: if the task is
+ * now ready, release its non-overlap lock and tag its payloads to expire
+ * (lib/payloads/claim-check.ts); count the end (`deps.metrics`: lib/metrics.ts); send its
+ * task event (marked in the outbox by the write: lib/tasks/publish.ts); if ready, let its
+ * workflow know (lib/tasks/workflow-settle.ts: the join's count, a chain's next step, a chord's
+ * callback). The one place those rules live ("a task that ends releases its lock", "a workflow
+ * hears of each end"); the consumer, revoke and the reconciler all end tasks here.
  *
  * Returns the task as recorded, or undefined when the condition failed (the claim was
  * lost, or the task was not idle or not WAITING): then nothing was written and the lock is
@@ -55,16 +57,14 @@ function recordEnd(deps: Pick<TaskDeps, 'store' | 'clock'>, id: string, end: Tas
 export async function endTask(deps: TaskDeps, id: string, end: TaskEnd): Promise<Task | undefined> {
   const ended = await recordEnd(deps, id, end);
   if ('permit' in end && end.permit) await releasePermit(deps, end.permit);
-  if (ended?.lockId && isReady(ended.status)) await deps.store.releaseLock(ended.lockId, id);
-  if (ended && isReady(ended.status)) await expirePayloads(deps, ended);
-  if (ended)
-    deps.metrics?.ended(
-      ended,
-      'outcome' in end ? end.outcome : undefined,
-      'attempt' in end ? end.traceparent : undefined,
-    );
-  if (ended) await publishChange(deps, ended);
-  if (ended && isReady(ended.status)) await settleWorkflowTask(deps, ended, endTask);
+  if (!ended) return undefined;
+  const ready = isReady(ended.status);
+  if (ready && ended.lockId) await deps.store.releaseLock(ended.lockId, id);
+  if (ready) await expirePayloads(deps, ended);
+  const run = 'attempt' in end ? end : undefined;
+  deps.metrics?.ended(ended, run?.outcome, run?.traceparent);
+  await publishChange(deps, ended);
+  if (ready) await settleWorkflowTask(deps, ended, endTask);
   return ended;
 }
 

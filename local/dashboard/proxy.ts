@@ -13,7 +13,7 @@
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { createTransport, type HttpAuth } from '../../lib/client/http-client.js';
+import { createTransport, type HttpAuth } from '../../lib/client/transport.js';
 import { EndpointError, ValidationError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/log.js';
 import { RPC_ERRORS, RPC_ROUTES } from '../../lib/index.js';

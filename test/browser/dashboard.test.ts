@@ -10,43 +10,24 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { createRpcHandler } from '../../functions/rpc-handler.js';
 import { callbackTaskId, chord, endTask, signature, workflowTaskId } from '../../lib/index.js';
 import { createRpc } from '../../lib/rpc/protocol.js';
 import { startDashboardProxy } from '../../local/dashboard/proxy.js';
 import { startHttpServer } from '../../local/http.js';
-import { testStack, type TestStack } from '../helpers.js';
-import { launch, skipReason } from './browser.js';
+import type { TestStack } from '../helpers.js';
+import { skipReason } from './browser.js';
+import { done, type ServedDashboard, serveDashboard } from './fixture.js';
 
 const shots = process.env.SKYTASK_SCREENSHOTS;
+let served: ServedDashboard;
 let s: TestStack;
-let http: Awaited<ReturnType<typeof startHttpServer>>;
+let http: ServedDashboard['http'];
 let origin: string;
-let browser: Browser;
-let stopPoller: () => Promise<unknown>;
-
-/** A page's console errors and uncaught exceptions. */
-const problems = new WeakMap<Page, string[]>();
 
 /** A fresh page at `hash` of `base` (the local server by default). */
-async function open(hash: string, base = origin): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
-  const page = await context.newPage();
-  const seen: string[] = [];
-  problems.set(page, seen);
-  page.on('console', (m) => m.type() === 'error' && seen.push(m.text()));
-  page.on('pageerror', (err) => seen.push(err.message));
-  await page.goto(`${base}/${hash}`);
-  return page;
-}
-
-/** Close a page, after checking it logged no error (CSP violations included). */
-async function done(page: Page, { allow }: { allow?: RegExp } = {}) {
-  const seen = (problems.get(page) ?? []).filter((text) => !allow?.test(text));
-  await page.context().close();
-  assert.deepEqual(seen, [], 'console errors');
-}
+const open = (hash: string, base?: string) => served.open(hash, base);
 
 async function shot(page: Page, name: string) {
   if (!shots) return;
@@ -74,18 +55,10 @@ async function confirmAfter(page: Page, button: string, answer: 'ok' | 'cancel')
 
 describe('the dashboard in Chromium', { skip: skipReason() }, () => {
   before(async () => {
-    s = await testStack();
-    const poller = s.poll();
-    stopPoller = () => poller.stop(5);
-    http = await startHttpServer({ port: 0, handler: createRpcHandler(s.rpc), logger: s.logger });
-    origin = new URL(http.url).origin;
-    browser = await launch();
+    served = await serveDashboard();
+    ({ s, http, origin } = served);
   });
-  after(async () => {
-    await browser?.close();
-    await http?.close();
-    await stopPoller?.();
-  });
+  after(() => served?.close());
 
   it('loads: the jobs with their doc, schedule and next run, the queue counts, live', async () => {
     const page = await open('');

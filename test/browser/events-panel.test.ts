@@ -5,48 +5,22 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Browser } from 'playwright-core';
-import { createRpcHandler } from '../../functions/rpc-handler.js';
-import { startHttpServer } from '../../local/http.js';
 import * as eventJobs from '../fixtures/event-jobs.js';
-import { emulators, type TestStack, testStack } from '../helpers.js';
-import { launch, skipReason } from './browser.js';
+import { skipReason } from './browser.js';
+import { done, type ServedDashboard, serveDashboard } from './fixture.js';
 
-let s: TestStack;
-let http: Awaited<ReturnType<typeof startHttpServer>>;
-let origin: string;
-let browser: Browser;
-let stopPoller: () => Promise<unknown>;
+let served: ServedDashboard;
 
 describe('the events panel in Chromium', { skip: skipReason() }, () => {
   before(async () => {
-    s = await testStack({ jobs: eventJobs });
-    const poller = s.poll();
-    stopPoller = () => poller.stop(5);
-    const { eventsEndpoint } = await emulators();
-    http = await startHttpServer({
-      port: 0,
-      handler: createRpcHandler(s.rpc),
-      logger: s.logger,
-      feed: () => eventsEndpoint,
-    });
-    origin = new URL(http.url).origin;
-    browser = await launch();
+    served = await serveDashboard({ jobs: eventJobs, events: true });
   });
-  after(async () => {
-    await browser?.close();
-    await http?.close();
-    await stopPoller?.();
-  });
+  after(() => served?.close());
 
   it("shows a task's events as they arrive, newest first, each linking to the task", async () => {
-    const page = await (await browser.newContext()).newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (err) => errors.push(err.message));
-    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
-    await page.goto(`${origin}/#/events`);
+    const page = await served.open('#/events');
     await page.locator('#events table').waitFor();
-    const task = await s.backend.queueTask('add', { a: 1, b: 2 });
+    const task = await served.s.backend.queueTask('add', { a: 1, b: 2 });
     const rows = page.locator(`#events tr:has(a[href="#/task/${task!.id}"])`);
     await rows.filter({ hasText: 'Task Succeeded' }).waitFor();
     const texts = await rows.allInnerTexts();
@@ -55,27 +29,25 @@ describe('the events panel in Chromium', { skip: skipReason() }, () => {
       ['Task Succeeded', 'Task Started', 'Task Queued'],
     );
     assert.match(texts[0], new RegExp(`${task!.id}/succeeded/`));
-    await page.context().close();
-    assert.deepEqual(errors, []);
+    await done(page);
   });
 
   it('the Jobs view shows what a job was declared with: priority, per-key limits, events', async () => {
-    const page = await (await browser.newContext()).newPage();
-    await page.goto(`${origin}/#/jobs`);
+    const page = await served.open('#/jobs');
     const traits = page.locator('tr[data-job="tenant"] .traits');
     await traits.waitFor();
     assert.equal(await traits.innerText(), 'high priority · ≤ 2 at once per key · ≤ 10 per 1 min per key · events');
     assert.equal(await page.locator('tr[data-job="quiet"] .traits').count(), 0, 'a job with none shows none');
-    await page.context().close();
+    await done(page);
   });
 
   it('the feed keeps the Host and Origin rules of /rpc', async () => {
-    const ok = await fetch(`${origin}/events?after=0`);
+    const ok = await fetch(`${served.origin}/events?after=0`);
     assert.equal(ok.status, 200);
     assert.ok(Array.isArray(((await ok.json()) as { events: unknown[] }).events));
-    const cross = await fetch(`${origin}/events`, { headers: { origin: 'http://evil.example' } });
+    const cross = await fetch(`${served.origin}/events`, { headers: { origin: 'http://evil.example' } });
     assert.equal(cross.status, 403);
-    const bad = await fetch(`${origin}/events?after=-1`);
+    const bad = await fetch(`${served.origin}/events?after=-1`);
     assert.equal(bad.status, 400);
   });
 });

@@ -11,7 +11,7 @@ import { buildApp } from 'fauxqs';
 import { configFromEnv, createClients, createLogger, createRegistry, createRuntime } from '../../lib/index.js';
 import * as sampleJobs from '../../examples/jobs.js';
 import { provision } from '../../local/provision.js';
-import { useLocalCredentials } from '../../local/stack.js';
+import { useLocalCredentials } from '../../local/stack-emulators.js';
 import { chaos } from './chaos.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import * as sampleJobs from '../../examples/jobs.js';
 import { createConsumer, createRegistry, defineJob, LIMITS, RetryTaskError } from '../../lib/index.js';
-import { RetryLaterError } from '../../lib/consumer/deliveries.js';
+import { RetryLaterError } from '../../lib/consumer/retry-later.js';
 import { testStack, NO_PAYLOAD_BUCKET } from '../helpers.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -16,7 +16,7 @@ import { GetQueueAttributesCommand, SendMessageBatchCommand } from '@aws-sdk/cli
 import * as sampleJobs from '../../examples/jobs.js';
 import { SQS_LIMITS } from '../../lib/aws-rules/sqs.js';
 import { utf8Bytes } from '../../lib/bytes.js';
-import { RetryLaterError } from '../../lib/consumer/deliveries.js';
+import { RetryLaterError } from '../../lib/consumer/retry-later.js';
 import { decodeEnvelope } from '../../lib/envelope.js';
 import { createConsumer, createLogger, defineJob, RPC_ERRORS } from '../../lib/index.js';
 import { isStatus } from '../../lib/task.js';

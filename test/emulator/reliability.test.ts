@@ -14,6 +14,7 @@ import {
 import { retryDelay } from '../../lib/retry.js';
 import type { TaskStore } from '../../lib/store.js';
 import { testStack } from '../helpers.js';
+import { reconciled } from '../reconcile-result.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const runs = new Map<string, number>();
@@ -260,24 +261,8 @@ describe('reconciler', async () => {
   it('sends again the message of a task that lost it, once per staleness window', async () => {
     const task = await backend.queueTask('long', {});
     await queue.purge(); // the message is lost
-    assert.deepEqual(await backend.reconcile({ olderThan: 60 }), {
-      resent: 0,
-      failed: 0,
-      failedSends: 0,
-      deadLettered: 0,
-      waiting: 0,
-      events: 0,
-      parked: 0,
-    }); // not stale yet
-    assert.deepEqual(await backend.reconcile({ olderThan: 0 }), {
-      resent: 1,
-      failed: 0,
-      failedSends: 0,
-      deadLettered: 0,
-      waiting: 0,
-      events: 0,
-      parked: 0,
-    });
+    assert.deepEqual(await backend.reconcile({ olderThan: 60 }), reconciled()); // not stale yet
+    assert.deepEqual(await backend.reconcile({ olderThan: 0 }), reconciled({ resent: 1 }));
     assert.equal((await backend.getTask(task!.id))?.resends, 1);
     await stack.drain();
     assert.equal((await backend.getTask(task!.id))?.status, 'SUCCESS');
@@ -297,15 +282,7 @@ describe('reconciler', async () => {
     assert.equal((await backend.reconcile({ olderThan: 0, maxResends: 1 })).resent, 1);
     await queue.purge(); // and again its message is lost
     const second = await backend.reconcile({ olderThan: 0, maxResends: 1 });
-    assert.deepEqual(second, {
-      resent: 0,
-      failed: 1,
-      failedSends: 0,
-      deadLettered: 0,
-      waiting: 0,
-      events: 0,
-      parked: 0,
-    });
+    assert.deepEqual(second, reconciled({ failed: 1 }));
     const done = await backend.getTask(task!.id);
     assert.equal(done?.status, 'FAILURE');
     assert.match(done!.error!, /runs kept dying/);

@@ -13,13 +13,12 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { createServer, type Server } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
+import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { alive, cmdlineOf } from '../../local/processes.js';
+import { killStacks, root, rpc, type StackProcess, startStack } from './stack-process.js';
 
-const root = resolve(import.meta.dirname, '../..');
 const base = mkdtempSync(join(tmpdir(), 'skytask-start-stop-'));
 const children = new Set<ChildProcess>();
 let dirs = 0;
@@ -39,6 +38,7 @@ function emulatorsOf(dir: string): number[] {
 }
 
 after(() => {
+  killStacks();
   for (const child of children) child.kill('SIGKILL');
   for (const entry of readdirSync(base)) for (const pid of emulatorsOf(join(base, entry))) process.kill(pid, 'SIGKILL');
   rmSync(base, { recursive: true, force: true });
@@ -66,48 +66,9 @@ function cli(
   );
 }
 
-interface Stack {
-  child: ChildProcess;
-  url: string;
-  emulatorPid: number;
-  exited: Promise<number | null>;
-  /** Its JSON log lines so far. */
-  logs: any[];
-}
-
-/**
- * `skytask start` in the background (with `args`, and `env` on top of this process's), until
- * its JSON-RPC URL is logged. With `wrapper` (a script and its args), that script runs the
- * stack as its child, leading a process group of its own, as a terminal runs `npm start`.
- */
-async function startStack(
-  dir: string,
-  args: string[] = [],
-  env: Record<string, string> = {},
-  wrapper: string[] = [],
-): Promise<Stack> {
-  const start = ['--import', 'tsx', 'local/cli.ts', 'start', '--port', '0', '--data-dir', dir, '--json', ...args];
-  const child = spawn(process.execPath, wrapper.length ? [...wrapper, process.execPath, ...start] : start, {
-    cwd: root,
-    detached: wrapper.length > 0,
-    env: { ...process.env, SKYTASK_GRACE_SECONDS: '5', ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  children.add(child);
-  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  let emulatorPid = 0;
-  const logs: any[] = [];
-  const url = await new Promise<string>((resolveUrl, reject) => {
-    child.once('exit', (code) => reject(new Error(`skytask start exited with ${code}`)));
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      const entry = line.startsWith('{') ? JSON.parse(line) : { line };
-      logs.push(entry);
-      if (entry.msg?.startsWith('emulators')) emulatorPid = entry.pid;
-      if (entry.url) resolveUrl(entry.url);
-    });
-  });
-  return { child, url, emulatorPid, exited, logs };
-}
+/** `skytask start` in the background, as startStack does it, with these tests' short grace period. */
+const start = (dir: string, args: string[] = [], env: Record<string, string> = {}, wrapper: string[] = []) =>
+  startStack(dir, { args, env: { SKYTASK_GRACE_SECONDS: '5', ...env }, wrapper });
 
 /** A job module's source: the job `slow`, which runs 1.5 s, then the rest of the module. */
 const withSlowJob = (rest = '') => `import { defineJob } from ${JSON.stringify(join(root, 'lib/index.ts'))};
@@ -120,20 +81,8 @@ export const slow = defineJob({
 });
 ${rest}`;
 
-/** A JSON-RPC call to a stack; the result (an error throws). */
-async function rpcCall(url: string, method: string, params?: unknown): Promise<any> {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
-  });
-  const body: any = await res.json();
-  if (body.error) throw new Error(`${method}: ${body.error.message}`);
-  return body.result;
-}
-
 /** The first log line `match` finds, once it is written (the stack's exit rejects). */
-async function logged(stack: Stack, match: (entry: any) => boolean, seconds = 20): Promise<any> {
+async function logged(stack: StackProcess, match: (entry: any) => boolean, seconds = 20): Promise<any> {
   for (let i = 0; i < seconds * 20; i++) {
     const found = stack.logs.find(match);
     if (found) return found;
@@ -238,7 +187,7 @@ describe('a failed skytask start', () => {
 
   it('leaves alone emulators it reused, and refuses a second stack on a running one', async () => {
     const dir = dataDir();
-    const first = await startStack(dir);
+    const first = await start(dir);
     const second = await cli(['start', '--port', '0', '--data-dir', dir, '--json']);
     assert.equal(second.code, 1);
     assert.match(
@@ -267,7 +216,7 @@ describe('a failed skytask start', () => {
 describe("the stack's table and queues, for a plain SQS producer or createDirectClient", () => {
   it('worker.json gives them as environment variables, and they work as docs/local-stack.md says', async () => {
     const dir = dataDir();
-    const stack = await startStack(dir, [], { SKYTASK_MAX_RECEIVE_COUNT: '3' });
+    const stack = await start(dir, [], { SKYTASK_MAX_RECEIVE_COUNT: '3' });
     try {
       const { env } = JSON.parse(readFileSync(join(dir, 'worker.json'), 'utf8'));
       assert.deepEqual(Object.keys(env).sort(), [
@@ -337,11 +286,11 @@ export const unawaited = defineJob({
 });
 `),
     );
-    const stack = await startStack(dir, ['--jobs', jobs]);
-    const slow = await rpcCall(stack.url, 'queue_task', { jobname: 'slow' });
+    const stack = await start(dir, ['--jobs', jobs]);
+    const slow = await rpc(stack, 'queue_task', { jobname: 'slow' });
     await logged(stack, (e) => e.msg === 'task started' && e.task_id === slow.id);
-    await rpcCall(stack.url, 'queue_task', { jobname: 'stray' });
-    await rpcCall(stack.url, 'queue_task', { jobname: 'unawaited' });
+    await rpc(stack, 'queue_task', { jobname: 'stray' });
+    await rpc(stack, 'queue_task', { jobname: 'unawaited' });
     const thrown = await logged(stack, (e) => e.msg?.startsWith('uncaught exception'));
     assert.equal(thrown.level, 50, 'logged as an error');
     assert.equal(thrown.err?.message, 'stray boom');
@@ -350,8 +299,8 @@ export const unawaited = defineJob({
     assert.equal(rejected.err?.message, 'unawaited boom');
     assert.match(rejected.msg, /keeps serving/);
     // The other task was not interrupted, and the stack still serves.
-    assert.equal((await rpcCall(stack.url, 'wait_for_task', { id: slow.id, timeout: 10 })).status, 'SUCCESS');
-    assert.equal(await rpcCall(stack.url, 'ping'), 'pong');
+    assert.equal((await rpc(stack, 'wait_for_task', { id: slow.id, timeout: 10 })).status, 'SUCCESS');
+    assert.equal(await rpc(stack, 'ping'), 'pong');
     stack.child.kill('SIGINT');
     assert.equal(await stack.exited, 0);
     assert.ok(await waitGone(stack.emulatorPid));
@@ -370,8 +319,8 @@ export const long = defineJob({
 });
 `,
     );
-    const stack = await startStack(dir, ['--jobs', jobs]);
-    const task = await rpcCall(stack.url, 'queue_task', { jobname: 'long' });
+    const stack = await start(dir, ['--jobs', jobs]);
+    const task = await rpc(stack, 'queue_task', { jobname: 'long' });
     await logged(stack, (e) => e.msg === 'task started' && e.task_id === task.id);
     stack.child.kill('SIGINT');
     await logged(stack, (e) => e.msg?.startsWith('stopping'));
@@ -392,7 +341,7 @@ export const long = defineJob({
 describe('skytask stop', () => {
   it('stops a running stack and its emulators, as Ctrl-C does', async () => {
     const dir = dataDir();
-    const stack = await startStack(dir);
+    const stack = await start(dir);
     const workerPid = stack.child.pid!;
     const stop = await cli(['stop'], { SKYTASK_DATA_DIR: dir }, ['bin/skytask.js']);
     assert.equal(stop.code, 0, stop.stderr);
@@ -466,10 +415,10 @@ describe('Ctrl-C through a wrapper that relays it (npm start)', () => {
     const jobs = jobsModule('slow-jobs.ts', withSlowJob());
     const relay = jobsModule('relay.mjs', relaySource);
     const env = { SKYTASK_GRACE_SECONDS: '10', SKYTASK_LOG_LEVEL: 'debug' };
-    const stack = await startStack(dir, ['--jobs', jobs], env, [relay, '40']);
+    const stack = await start(dir, ['--jobs', jobs], env, [relay, '40']);
     const group = stack.child.pid!;
     try {
-      const { id } = await rpcCall(stack.url, 'queue_task', { jobname: 'slow' });
+      const { id } = await rpc(stack, 'queue_task', { jobname: 'slow' });
       await logged(stack, (e) => e.msg === 'task started' && e.task_id === id);
 
       process.kill(-group, 'SIGINT');

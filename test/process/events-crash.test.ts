@@ -7,76 +7,31 @@
  * reconciler.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { eventsOfTask, setFaults, until } from '../event-helpers.js';
+import { emulatorState, rpc, type StackProcess, startStack, tempDataDir } from './stack-process.js';
 
-const dataDir = mkdtempSync(join(tmpdir(), 'skytask-events-'));
-const children = new Set<ChildProcess>();
-after(() => {
-  for (const child of children) child.kill('SIGKILL');
-  const state = join(dataDir, 'emulators.json');
-  if (existsSync(state)) process.kill(JSON.parse(readFileSync(state, 'utf8')).pid, 'SIGKILL');
-  rmSync(dataDir, { recursive: true, force: true });
-});
+const dataDir = tempDataDir('skytask-events-');
 
-interface Worker {
-  child: ChildProcess;
-  url: string;
-  exited: Promise<unknown>;
-}
-
-async function start(): Promise<Worker> {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', 'local/cli.ts', 'start', '--port', '0', '--data-dir', dataDir, '--json'],
-    {
-      env: {
-        ...process.env,
-        SKYTASK_JOBS: 'test/fixtures/event-jobs.ts',
-        SKYTASK_VISIBILITY_TIMEOUT: '4',
-        SKYTASK_RECONCILE_EVERY: '1',
-        SKYTASK_RECONCILE_AFTER: '1',
-      },
-      stdio: ['ignore', 'pipe', 'inherit'],
+const start = () =>
+  startStack(dataDir, {
+    env: {
+      SKYTASK_JOBS: 'test/fixtures/event-jobs.ts',
+      SKYTASK_VISIBILITY_TIMEOUT: '4',
+      SKYTASK_RECONCILE_EVERY: '1',
+      SKYTASK_RECONCILE_AFTER: '1',
     },
-  );
-  children.add(child);
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  const url = await new Promise<string>((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`skytask start exited with ${code}`)));
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      const entry = JSON.parse(line);
-      if (entry.url) resolve(entry.url);
-    });
   });
-  return { child, url, exited };
-}
-
-async function rpc(worker: Worker, method: string, params?: unknown): Promise<any> {
-  const res = await fetch(worker.url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ jsonrpc: '2.0', method, params, id: 1 }),
-  });
-  const body: any = await res.json();
-  if (body.error) throw new Error(`${method}: ${body.error.message}`);
-  return body.result;
-}
 
 /** kill -9, and wait until the endpoint has let go of the dead worker's held request. */
-async function kill(worker: Worker): Promise<void> {
+async function kill(worker: StackProcess): Promise<void> {
   worker.child.kill('SIGKILL');
   await worker.exited;
   await new Promise((r) => setTimeout(r, 300));
 }
 
-const endpoint = () => JSON.parse(readFileSync(join(dataDir, 'emulators.json'), 'utf8')).eventsEndpoint as string;
-const statusOf = async (worker: Worker, id: string) => (await rpc(worker, 'get_task', [id]))?.status;
+const endpoint = () => emulatorState(dataDir).eventsEndpoint as string;
+const statusOf = async (worker: StackProcess, id: string) => (await rpc(worker, 'get_task', [id]))?.status;
 
 describe('task events across kill -9 between the state write and the publish', () => {
   it('a ready state: the next delivery of its message sends it', async () => {

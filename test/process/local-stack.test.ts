@@ -3,67 +3,18 @@
  * process of their own. Kill -9 of the worker, restart recovery, graceful Ctrl-C.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { alive } from '../../local/processes.js';
+import { emulatorState, rpc, type StackProcess, startStack, tempDataDir } from './stack-process.js';
 
-const dataDir = mkdtempSync(join(tmpdir(), 'skytask-stack-'));
-const children = new Set<ChildProcess>();
-
-after(() => {
-  for (const child of children) child.kill('SIGKILL');
-  const state = join(dataDir, 'emulators.json');
-  if (existsSync(state)) process.kill(JSON.parse(readFileSync(state, 'utf8')).pid, 'SIGKILL');
-  rmSync(dataDir, { recursive: true, force: true });
-});
-
-interface Worker {
-  child: ChildProcess;
-  url: string;
-  logs: any[];
-  exited: Promise<number | null>;
-}
+const dataDir = tempDataDir('skytask-stack-');
 
 /** Start `skytask start` and wait for its JSON-RPC URL. */
-async function start(): Promise<Worker> {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', 'local/cli.ts', 'start', '--port', '0', '--data-dir', dataDir, '--json'],
-    {
-      env: { ...process.env, SKYTASK_VISIBILITY_TIMEOUT: '2', SKYTASK_GRACE_SECONDS: '10' },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  children.add(child);
-  const logs: any[] = [];
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const url = await new Promise<string>((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`skytask start exited with ${code}`)));
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      const entry = JSON.parse(line);
-      logs.push(entry);
-      if (entry.url) resolve(entry.url);
-    });
-  });
-  return { child, url, logs, exited };
-}
+const start = () => startStack(dataDir, { env: { SKYTASK_VISIBILITY_TIMEOUT: '2', SKYTASK_GRACE_SECONDS: '10' } });
 
-async function rpc(worker: Worker, method: string, params?: unknown): Promise<any> {
-  const res = await fetch(worker.url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ jsonrpc: '2.0', method, params, id: 1 }),
-  });
-  const body: any = await res.json();
-  if (body.error) throw new Error(`${method}: ${body.error.message}`);
-  return body.result;
-}
-
-async function waitAll(worker: Worker, ids: string[]): Promise<any[]> {
+async function waitAll(worker: StackProcess, ids: string[]): Promise<any[]> {
   const tasks = [];
   for (const id of ids) {
     let task: any;
@@ -75,7 +26,7 @@ async function waitAll(worker: Worker, ids: string[]): Promise<any[]> {
   return tasks;
 }
 
-const emulatorPid = () => JSON.parse(readFileSync(join(dataDir, 'emulators.json'), 'utf8')).pid as number;
+const emulatorPid = () => emulatorState(dataDir).pid as number;
 
 describe('the local stack (skytask start)', () => {
   it('runs tasks, survives kill -9 of the worker, recovers after a full restart, stops gracefully', async () => {

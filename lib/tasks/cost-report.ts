@@ -3,7 +3,7 @@ import type { TaskDeps } from './deps.js';
 
 /** What `costReport` sums. Times in epoch seconds. */
 export interface CostReportOptions {
-  /** The jobs to sum. @default every job of the registry */
+  /** The jobs to sum, each once (a name given twice is counted once). @default every job of the registry */
   jobs?: string[];
   /** Tasks queued from this time. @default a day before `until` */
   since?: number;
@@ -42,7 +42,8 @@ export async function costReport(
   let budget = options.maxTasks ?? 10_000;
   const total = emptySum();
   const jobs: CostReport['jobs'] = [];
-  for (const name of options.jobs ?? deps.registry.all().map((j) => j.name)) {
+  // A name given twice is one job: its tasks are summed once, in the order first given.
+  for (const name of new Set(options.jobs ?? deps.registry.all().map((j) => j.name))) {
     const sum = { name, ...emptySum() };
     let cursor: string | undefined;
     walk: do {

@@ -216,7 +216,11 @@ async function cost(options: EndpointOptions & { job?: string[]; since: string; 
       `${'job'.padEnd(20)} ${'tasks'.padStart(7)} ${'write u.'.padStart(9)} ${'SQS req.'.padStart(8)} ${'run s'.padStart(9)} ${'dollars'.padStart(12)}`,
       ...report.jobs.map((j) => row(j.name, j)),
       row('total', report.total),
-      ...(report.complete ? [] : [`(the newest ${limit ?? 10_000} tasks only: raise --limit for the whole period)`]),
+      ...(report.complete
+        ? []
+        : [
+            `(the newest ${report.total.tasks} tasks of the period only, across the jobs: raise --limit for all of it)`,
+          ]),
     ].join('\n'),
   );
 }

@@ -1,4 +1,6 @@
 import { addCost, type CostSum, emptySum, LIST_PRICES, type Prices } from '../cost.js';
+import { cursorAfter } from '../keys.js';
+import type { Task } from '../task.js';
 import type { TaskDeps } from './deps.js';
 
 /** What `costReport` sums. Times in epoch seconds. */
@@ -11,7 +13,11 @@ export interface CostReportOptions {
   until?: number;
   /** Prices to use instead of the list prices. @default LIST_PRICES */
   prices?: Partial<Prices>;
-  /** Tasks read at most (each listing page reads tasks whole). @default 10,000 */
+  /**
+   * Tasks of the period summed at most: the newest, across every job. The walk reads fewer
+   * than twice as many (listing pages read tasks whole), and one more per job to see where
+   * its period ends. @default 10,000
+   */
   maxTasks?: number;
 }
 
@@ -26,10 +32,76 @@ export interface CostReport {
   complete: boolean;
 }
 
+/** The most tasks one listing page reads (get_tasks' own cap). */
+const PAGE = 1000;
+
+/** One job's tasks, newest first: the page read and not summed yet, and where the listing goes on. */
+interface Listing {
+  name: string;
+  tasks: Task[];
+  cursor: string | undefined;
+  /** No task of the period is left in it past `tasks`. */
+  ended: boolean;
+}
+
 /**
- * The cost of the tasks of each job queued in a period (`cost`): each job's tasks are listed
- * newest first (by_job: one query per status group and shard a page) down to `since`, and
- * those that recorded a cost — every task a finish ended — are summed and priced. Tasks
+ * Read a listing's next page of at most `limit` tasks into it (again while a page comes
+ * back empty with a cursor). A task older than `since` ends it: the listing is newest first.
+ */
+async function readPage(deps: Pick<TaskDeps, 'store'>, listing: Listing, limit: number, since: number) {
+  while (!listing.tasks.length && !listing.ended) {
+    const page = await deps.store.queryTasks({ name: listing.name, limit, cursor: listing.cursor });
+    listing.tasks = page.tasks.filter((t) => t.timeQueued >= since);
+    listing.cursor = page.cursor ?? undefined;
+    listing.ended = !listing.cursor || listing.tasks.length < page.tasks.length;
+  }
+}
+
+/** The listing whose next task is the newest of all (the first of equals), or undefined when none has one. */
+const newestOf = (listings: Listing[]) =>
+  listings.reduce<Listing | undefined>(
+    (best, l) => (l.tasks.length && (!best || l.tasks[0].timeQueued > best.tasks[0].timeQueued) ? l : best),
+    undefined,
+  );
+
+/**
+ * The tasks of each job queued in `[since, until]`, newest of all first, `maxTasks` at most:
+ * a k-way merge of the jobs' listings (each newest first). A listing reads its next page when
+ * it has no task left: an equal share of what the sums can still take, so that the walk
+ * reads fewer than twice `maxTasks` tasks (and one more per job, to see where its period
+ * ends). Calls `take` with each task in order; true when every task of the period was taken.
+ */
+async function mergeNewest(
+  deps: Pick<TaskDeps, 'store'>,
+  names: string[],
+  period: { since: number; until: number },
+  maxTasks: number,
+  take: (listing: Listing, task: Task) => void,
+): Promise<boolean> {
+  // A listing starts just after `until` (its index sort key is the time queued): newer tasks are not read.
+  const start = cursorAfter(period.until + 0.001, '');
+  const listings: Listing[] = names.map((name) => ({ name, tasks: [], cursor: start, ended: false }));
+  let taken = 0;
+  for (;;) {
+    const open = listings.filter((l) => !l.ended || l.tasks.length);
+    for (const listing of open.filter((l) => !l.tasks.length)) {
+      // A share of what the sums can still take; 1 when they are full: is there more of the period?
+      const share = Math.max(1, Math.min(PAGE, Math.ceil((maxTasks - taken) / open.length)));
+      await readPage(deps, listing, share, period.since);
+    }
+    const next = newestOf(listings);
+    if (!next) return true;
+    if (taken === maxTasks) return false;
+    take(next, next.tasks.shift()!);
+    taken++;
+  }
+}
+
+/**
+ * The cost of the tasks of each job queued in a period (`cost`): the jobs' listings (by_job,
+ * newest first: one query per status group and shard a page) merged by time queued down to
+ * `since` (mergeNewest), so that with `maxTasks` the sums cover the newest tasks of every
+ * job. Those that recorded a cost — every task a finish ended — are summed and priced. Tasks
  * that never ran (revoked, expired while waiting) record none.
  */
 export async function costReport(
@@ -39,26 +111,14 @@ export async function costReport(
   const until = options.until ?? deps.clock();
   const since = options.since ?? until - 86_400;
   const prices = { ...LIST_PRICES, ...options.prices };
-  let budget = options.maxTasks ?? 10_000;
-  const total = emptySum();
-  const jobs: CostReport['jobs'] = [];
   // A name given twice is one job: its tasks are summed once, in the order first given.
-  for (const name of new Set(options.jobs ?? deps.registry.all().map((j) => j.name))) {
-    const sum = { name, ...emptySum() };
-    let cursor: string | undefined;
-    walk: do {
-      const page = await deps.store.queryTasks({ name, limit: Math.min(1000, budget), cursor });
-      for (const task of page.tasks) {
-        budget--;
-        if (task.timeQueued < since) break walk;
-        if (task.timeQueued > until || !task.cost) continue;
-        addCost(sum, task.cost, prices);
-        addCost(total, task.cost, prices);
-      }
-      cursor = page.cursor ?? undefined;
-    } while (cursor && budget > 0);
-    jobs.push(sum);
-    if (budget <= 0) return { since, until, prices, jobs, total, complete: false };
-  }
-  return { since, until, prices, jobs, total, complete: true };
+  const names = [...new Set(options.jobs ?? deps.registry.all().map((j) => j.name))];
+  const jobs = names.map((name) => ({ name, ...emptySum() }));
+  const total = emptySum();
+  const complete = await mergeNewest(deps, names, { since, until }, options.maxTasks ?? 10_000, (listing, task) => {
+    if (task.timeQueued > until || !task.cost) return;
+    addCost(jobs[names.indexOf(listing.name)], task.cost, prices);
+    addCost(total, task.cost, prices);
+  });
+  return { since, until, prices, jobs, total, complete };
 }

@@ -27,3 +27,98 @@ describe('costReport', () => {
     assert.equal(report.total.writeUnits, task.cost!.writeUnits);
   });
 });
+
+/** Queue and run one task of each job named, a minute apart; the tasks, oldest first. */
+async function history(q: ReturnType<typeof createTestQueue<typeof jobs>>, names: (keyof typeof jobs)[]) {
+  const tasks = [];
+  for (const name of names) {
+    q.clock.advance(60);
+    tasks.push(await q.runTask(name, {}));
+  }
+  return tasks;
+}
+
+describe('costReport with a limit', () => {
+  it('sums the newest tasks of the period across every job, not job after job', async () => {
+    const q = createTestQueue({ jobs });
+    const tasks = await history(q, ['big', 'big', 'big', 'noop', 'progress', 'big', 'noop']);
+    const since = tasks[0].timeQueued;
+    const report = await q.runtime.backend.costReport({ since, maxTasks: 3 });
+    assert.equal(report.complete, false);
+    const counts = Object.fromEntries(report.jobs.map((j) => [j.name, j.tasks]));
+    // The three newest: noop, big, progress — not the three of `big`, the registry's first job.
+    assert.deepEqual(counts, { noop: 1, big: 1, progress: 1 });
+    assert.equal(report.total.tasks, 3);
+  });
+
+  it('one busy job does not hide the others', async () => {
+    const q = createTestQueue({ jobs });
+    const tasks = await history(q, ['big', 'big', 'big', 'big', 'big', 'noop', 'noop']);
+    const report = await q.runtime.backend.costReport({ since: tasks[0].timeQueued, maxTasks: 4 });
+    const counts = Object.fromEntries(report.jobs.map((j) => [j.name, j.tasks]));
+    assert.deepEqual(counts, { noop: 2, big: 2, progress: 0 });
+    assert.equal(report.complete, false);
+  });
+
+  it('a limit equal to the tasks of the period is complete, with older tasks before it or none', async () => {
+    const q = createTestQueue({ jobs });
+    const tasks = await history(q, ['big', 'noop', 'big', 'progress', 'noop', 'big']);
+    const whole = await q.runtime.backend.costReport({ since: tasks[0].timeQueued, maxTasks: 6 });
+    assert.equal(whole.complete, true);
+    assert.equal(whole.total.tasks, 6);
+    const later = await q.runtime.backend.costReport({ since: tasks[2].timeQueued, maxTasks: 4 });
+    assert.equal(later.complete, true, 'the older tasks of each job are not of the period');
+    assert.equal(later.total.tasks, 4);
+    const short = await q.runtime.backend.costReport({ since: tasks[0].timeQueued, maxTasks: 5 });
+    assert.equal(short.complete, false);
+    assert.equal(short.total.tasks, 5);
+  });
+
+  it('tasks queued after `until` do not use the limit up', async () => {
+    const q = createTestQueue({ jobs });
+    const tasks = await history(q, ['noop', 'big', 'noop', 'noop', 'noop']);
+    const report = await q.runtime.backend.costReport({
+      since: tasks[0].timeQueued,
+      until: tasks[1].timeQueued,
+      maxTasks: 2,
+    });
+    assert.equal(report.complete, true);
+    assert.equal(report.total.tasks, 2);
+  });
+});
+
+describe('costReport with a limit, against the newest tasks counted by hand', () => {
+  it('random histories: the sums cover the newest `limit` tasks, and the walk reads fewer than twice as many', async () => {
+    let seed = 7;
+    const random = () => (seed = (seed * 48271) % 2147483647) / 2147483647;
+    const names = Object.keys(jobs) as (keyof typeof jobs)[];
+    for (let trial = 0; trial < 12; trial++) {
+      const q = createTestQueue({ jobs });
+      const tasks = await history(
+        q,
+        Array.from(
+          { length: 5 + Math.floor(random() * 40) },
+          () => names[Math.floor(random() * (trial % 2 ? 3 : 1.3))],
+        ),
+      );
+      const since = tasks[Math.floor(random() * 4)].timeQueued;
+      const inPeriod = tasks.filter((t) => t.timeQueued >= since);
+      const maxTasks = 1 + Math.floor(random() * (inPeriod.length + 3));
+      let read = 0;
+      const list = q.runtime.store.queryTasks;
+      q.runtime.store.queryTasks = async (query) => {
+        const page = await list(query);
+        read += page.tasks.length;
+        return page;
+      };
+      const report = await q.runtime.backend.costReport({ since, maxTasks });
+      const newest = inPeriod.slice(-maxTasks);
+      const expected = Object.fromEntries(names.map((n) => [n, newest.filter((t) => t.name === n).length]));
+      const counts = Object.fromEntries(report.jobs.map((j) => [j.name, j.tasks]));
+      const what = `trial ${trial}: ${inPeriod.length} tasks in the period, limit ${maxTasks}`;
+      assert.deepEqual(counts, expected, what);
+      assert.equal(report.complete, maxTasks >= inPeriod.length, what);
+      assert.ok(read < 2 * maxTasks + names.length, `${what}: ${read} read`);
+    }
+  });
+});

@@ -102,7 +102,8 @@ async function mergeNewest(
  * newest first: one query per status group and shard a page) merged by time queued down to
  * `since` (mergeNewest), so that with `maxTasks` the sums cover the newest tasks of every
  * job. Those that recorded a cost — every task a finish ended — are summed and priced. Tasks
- * that never ran (revoked, expired while waiting) record none.
+ * that never ran (revoked, expired while waiting) record none. Throws UnknownJobError
+ * (a ValidationError: -32602) for a name the registry does not know.
  */
 export async function costReport(
   deps: Pick<TaskDeps, 'store' | 'registry' | 'clock'>,
@@ -113,6 +114,8 @@ export async function costReport(
   const prices = { ...LIST_PRICES, ...options.prices };
   // A name given twice is one job: its tasks are summed once, in the order first given.
   const names = [...new Set(options.jobs ?? deps.registry.all().map((j) => j.name))];
+  // An unknown name is refused, as queue_task refuses it: a typo must not read as "cost nothing".
+  for (const name of names) deps.registry.require(name);
   const jobs = names.map((name) => ({ name, ...emptySum() }));
   const total = emptySum();
   const complete = await mergeNewest(deps, names, { since, until }, options.maxTasks ?? 10_000, (listing, task) => {

@@ -365,6 +365,19 @@ describe('the skytask CLI', () => {
     assert.match(plain.stderr, /--url must be https/);
   });
 
+  it('cost: the sums by job; an unknown job exits 2 naming it', async () => {
+    const [human, machine, unknown] = await Promise.all([
+      cli(['cost', '--job', 'addition', 'addition']),
+      cli(['cost', '--job', 'addition', '--json']),
+      cli(['cost', '--job', 'addition', 'nope']),
+    ]);
+    assert.equal(human.code, 0, human.stderr);
+    assert.equal(human.stdout.match(/^addition /gm)?.length, 1, 'a job named twice is one row');
+    assert.equal(json(machine).jobs[0].name, 'addition');
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /unknown job "nope"/);
+  });
+
   it('an unreachable endpoint exits 4', async () => {
     // A port that was free a moment ago: nothing listens there.
     const probe = createServer();

@@ -122,3 +122,19 @@ describe('costReport with a limit, against the newest tasks counted by hand', ()
     }
   });
 });
+
+describe('costReport refuses', () => {
+  it('an unknown job name: -32602 naming it, as queue_task does; the direct client throws', async () => {
+    const q = createTestQueue({ jobs });
+    await q.runTask('noop', {});
+    const call = async (params: unknown) =>
+      JSON.parse((await q.runtime.rpc.handle(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'cost', params })))!);
+    const { error } = await call({ jobnames: ['noop', 'nope'] });
+    assert.equal(error?.code, -32602);
+    assert.match(error.message, /unknown job "nope"/);
+    await assert.rejects(q.runtime.backend.costReport({ jobs: ['nope'] }), {
+      name: 'UnknownJobError',
+      message: /unknown job "nope"/,
+    });
+  });
+});

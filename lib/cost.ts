@@ -2,6 +2,7 @@
  * What tasks cost, in dollars: list prices, and a task's cost (TaskCost, lib/task.ts) priced
  * and summed. docs/cost.md says how each figure is counted and which are estimates.
  */
+import { ValidationError } from './errors.js';
 import type { TaskCost } from './task.js';
 import type { CostReport } from './tasks/cost-report.js';
 
@@ -29,6 +30,45 @@ export const LIST_PRICES: Prices = {
   lambdaRequest: 0.2 / 1e6,
   gbSecond: 0.0000166667,
 };
+
+/**
+ * The most a price may be, in dollars per unit: $1, over a million times any list price —
+ * a price per million units given as one per unit is refused, not summed into nonsense.
+ */
+export const MAX_PRICE = 1;
+
+/** Each price's name in TypeScript (the clients' options) and on the wire (JSON-RPC `cost`'s `prices`). */
+const PRICE_NAMES = {
+  writeUnit: 'write_unit',
+  sqsRequest: 'sqs_request',
+  lambdaRequest: 'lambda_request',
+  gbSecond: 'gb_second',
+} as const satisfies Record<keyof Prices, string>;
+
+/**
+ * Prices a caller gave, checked — the one home of this check, for JSON-RPC `cost` and both
+ * clients: an object of dollars per unit, each a finite number from 0 to MAX_PRICE, named
+ * as `names` says (`camel`: `writeUnit`, as the clients take them; `wire`: `write_unit`).
+ * Undefined for none (undefined or null). Throws ValidationError naming `prices.<name>`: a
+ * name that is no price (the other style's name among them), a value that is no such number.
+ */
+export function checkPrices(given: unknown, names: 'camel' | 'wire'): Partial<Prices> | undefined {
+  if (given === undefined || given === null) return undefined;
+  if (typeof given !== 'object' || Array.isArray(given)) throw new ValidationError('prices must be an object');
+  const fields = Object.entries(PRICE_NAMES).map(([camel, wire]) => [names === 'camel' ? camel : wire, camel]);
+  const known = new Map(fields as [string, keyof Prices][]);
+  const prices: Partial<Prices> = {};
+  for (const [name, value] of Object.entries(given)) {
+    const field = known.get(name);
+    if (!field)
+      throw new ValidationError(`prices.${name} is not a price: the names are ${[...known.keys()].join(', ')}`);
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > MAX_PRICE) {
+      throw new ValidationError(`prices.${name} must be dollars per unit, a number from 0 to ${MAX_PRICE}`);
+    }
+    prices[field] = value;
+  }
+  return prices;
+}
 
 /** Costs summed over tasks, with their number and their price. */
 export interface CostSum extends Required<TaskCost> {

@@ -1,5 +1,5 @@
 /** Wire (snake_case JSON-RPC results) → the client's camelCase shapes, for both clients. */
-import { costSumFromWire, LIST_PRICES, pricesFromWire, pricesToWire } from '../cost.js';
+import { checkPrices, costSumFromWire, LIST_PRICES, pricesFromWire, pricesToWire } from '../cost.js';
 import type { CostReport, CostReportOptions } from '../tasks/cost-report.js';
 import type { JobInfo } from './types.js';
 
@@ -12,9 +12,10 @@ export function jobInfoFromWire(wire: Record<string, unknown>): JobInfo {
   return info as unknown as JobInfo;
 }
 
-/** `cost`'s params from the client's options. */
+/** `cost`'s params from the client's options. Throws ValidationError for prices that are none (`checkPrices`), before anything is sent. */
 export function costParams(options: CostReportOptions): Record<string, unknown> {
-  const prices = options.prices && pricesToWire({ ...LIST_PRICES, ...options.prices });
+  const given = checkPrices(options.prices, 'camel');
+  const prices = given && pricesToWire({ ...LIST_PRICES, ...given });
   const params = {
     jobnames: options.jobs,
     since: options.since,

@@ -1,4 +1,4 @@
-import { addCost, type CostSum, emptySum, LIST_PRICES, type Prices } from '../cost.js';
+import { addCost, checkPrices, type CostSum, emptySum, LIST_PRICES, type Prices } from '../cost.js';
 import { cursorAfter } from '../keys.js';
 import type { Task } from '../task.js';
 import type { TaskDeps } from './deps.js';
@@ -11,7 +11,7 @@ export interface CostReportOptions {
   since?: number;
   /** Tasks queued up to this time. @default now */
   until?: number;
-  /** Prices to use instead of the list prices. @default LIST_PRICES */
+  /** Prices to use instead of the list prices (checked: `checkPrices`, lib/cost.ts). @default LIST_PRICES */
   prices?: Partial<Prices>;
   /**
    * Tasks of the period summed at most: the newest, across every job. The walk reads fewer
@@ -111,7 +111,7 @@ export async function costReport(
 ): Promise<CostReport> {
   const until = options.until ?? deps.clock();
   const since = options.since ?? until - 86_400;
-  const prices = { ...LIST_PRICES, ...options.prices };
+  const prices = { ...LIST_PRICES, ...checkPrices(options.prices, 'camel') };
   // A name given twice is one job: its tasks are summed once, in the order first given.
   const names = [...new Set(options.jobs ?? deps.registry.all().map((j) => j.name))];
   // An unknown name is refused, as queue_task refuses it: a typo must not read as "cost nothing".

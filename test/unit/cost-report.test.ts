@@ -5,6 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { createDirectClient } from '../../lib/client/direct-client.js';
+import { createHttpClient } from '../../lib/client/http-client.js';
 import { defineJob } from '../../lib/index.js';
 import { createTestQueue } from '../../lib/testing/index.js';
 
@@ -136,5 +138,52 @@ describe('costReport refuses', () => {
       name: 'UnknownJobError',
       message: /unknown job "nope"/,
     });
+  });
+});
+
+describe('prices', () => {
+  /** Prices the clients take (camelCase) that are no prices, and the words their error must say. */
+  const BAD: [unknown, RegExp][] = [
+    [{ write_unit: 0.000001 }, /prices\.write_unit is not a price.*writeUnit/],
+    [{ writes: 1 }, /prices\.writes is not a price/],
+    [{ writeUnit: Number.NaN }, /prices\.writeUnit must be dollars per unit, a number from 0 to 1/],
+    [{ sqsRequest: -1 }, /prices\.sqsRequest must be/],
+    [{ gbSecond: 2 }, /prices\.gbSecond must be/],
+    [{ lambdaRequest: '0.1' }, /prices\.lambdaRequest must be/],
+    [[1], /prices must be an object/],
+  ];
+
+  it('the direct client refuses what is no price, naming it, before reading anything', async () => {
+    const q = createTestQueue({ jobs });
+    const client = createDirectClient({ runtime: q.runtime } as never);
+    for (const [prices, message] of BAD) {
+      await assert.rejects(client.costReport({ prices: prices as never }), { name: 'ValidationError', message });
+    }
+  });
+
+  it('the HTTP client refuses it before sending anything', async () => {
+    let posted = 0;
+    const client = createHttpClient({
+      url: 'http://127.0.0.1:9/rpc',
+      fetch: (async () => {
+        posted++;
+        throw new Error('not sent');
+      }) as never,
+    });
+    for (const [prices, message] of BAD) {
+      await assert.rejects(client.costReport({ prices: prices as never }), { name: 'ValidationError', message });
+    }
+    assert.equal(posted, 0);
+  });
+
+  it('JSON-RPC refuses the camelCase names, NaN cannot come in JSON, the cap is $1 a unit', async () => {
+    const q = createTestQueue({ jobs });
+    const call = async (params: unknown) =>
+      JSON.parse((await q.runtime.rpc.handle(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'cost', params })))!);
+    const camel = await call({ prices: { writeUnit: 1e-6 } });
+    assert.equal(camel.error.code, -32602);
+    assert.match(camel.error.message, /prices\.writeUnit is not a price.*write_unit/);
+    assert.match((await call({ prices: { gb_second: 1.5 } })).error.message, /from 0 to 1/);
+    assert.equal((await call({ prices: { gb_second: 1 } })).result.prices.gb_second, 1);
   });
 });

@@ -90,7 +90,8 @@ export function toTask(record: TaskRecord | undefined, now: number): Task | unde
   for (const field of COPIED) {
     if (record[field] !== undefined) (task as unknown as Record<string, unknown>)[field] = record[field];
   }
-  if (record.spent?.lambdaMs !== undefined) task.cost = shownCost(record.spent);
+  if (record.spent && (record.spent.lambdaMs !== undefined || (record.spent.sqsRequests ?? 0) > 0))
+    task.cost = shownCost(record.spent);
   return task;
 }
 

@@ -1,6 +1,6 @@
 import { addCost, checkPrices, type CostSum, emptySum, LIST_PRICES, type Prices } from '../cost.js';
 import { cursorAfter } from '../keys.js';
-import type { Task } from '../task.js';
+import type { Task, TaskCost } from '../task.js';
 import type { TaskDeps } from './deps.js';
 
 /** What `costReport` sums. Times in epoch seconds. */
@@ -31,6 +31,9 @@ export interface CostReport {
   /** False when `maxTasks` stopped the walk: the sums cover the newest tasks of the period only. */
   complete: boolean;
 }
+
+/** A task that recorded no cost. */
+const NO_COST: TaskCost = { writeUnits: 0, sqsRequests: 0, lambdaRequests: 0, lambdaMs: 0, heartbeats: 0 };
 
 /** The most tasks one listing page reads (get_tasks' own cap). */
 const PAGE = 1000;
@@ -101,8 +104,9 @@ async function mergeNewest(
  * The cost of the tasks of each job queued in a period (`cost`): the jobs' listings (by_job,
  * newest first: one query per status group and shard a page) merged by time queued down to
  * `since` (mergeNewest), so that with `maxTasks` the sums cover the newest tasks of every
- * job. Those that recorded a cost — every task a finish ended — are summed and priced. Tasks
- * that never ran (revoked, expired while waiting) record none. Throws UnknownJobError
+ * job. Every task of the period is counted, with the cost it recorded so far (its enqueue's,
+ * then each finish's: a task that never ran, or still runs, shows its enqueue's), summed and
+ * priced. Throws UnknownJobError
  * (a ValidationError: -32602) for a name the registry does not know.
  */
 export async function costReport(
@@ -119,9 +123,11 @@ export async function costReport(
   const jobs = names.map((name) => ({ name, ...emptySum() }));
   const total = emptySum();
   const complete = await mergeNewest(deps, names, { since, until }, options.maxTasks ?? 10_000, (listing, task) => {
-    if (task.timeQueued > until || !task.cost) return;
-    addCost(jobs[names.indexOf(listing.name)], task.cost, prices);
-    addCost(total, task.cost, prices);
+    if (task.timeQueued > until) return;
+    // Every task of the period counts, at what it recorded so far (none: a record older than costs).
+    const cost = task.cost ?? NO_COST;
+    addCost(jobs[names.indexOf(listing.name)], cost, prices);
+    addCost(total, cost, prices);
   });
   return { since, until, prices, jobs, total, complete };
 }

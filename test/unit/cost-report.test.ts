@@ -187,3 +187,34 @@ describe('prices', () => {
     assert.equal((await call({ prices: { gb_second: 1 } })).result.prices.gb_second, 1);
   });
 });
+
+describe('tasks that never ran, and tasks still running', () => {
+  it('are counted, with the cost they recorded so far: their enqueue’s units and send', async () => {
+    const q = createTestQueue({ jobs });
+    const since = q.clock.now();
+    const ran = await q.runTask('noop', {});
+    const revoked = (await q.queueTask('noop', {}, { delay: 600 }))!;
+    await q.revokeTask(revoked.id);
+    const waiting = (await q.queueTask('big', {}, { delay: 600 }))!;
+    for (const id of [revoked.id, waiting.id]) {
+      const cost = (await q.getTask(id))!.cost;
+      assert.ok(cost, `task ${id} shows its cost so far`);
+      assert.deepEqual(
+        { ...cost, writeUnits: cost.writeUnits > 0 },
+        {
+          writeUnits: true,
+          sqsRequests: 1,
+          lambdaRequests: 0,
+          lambdaMs: 0,
+          heartbeats: 0,
+        },
+      );
+    }
+    const report = await q.runtime.backend.costReport({ since });
+    const noop = report.jobs.find((j) => j.name === 'noop')!;
+    assert.equal(noop.tasks, 2, 'the task revoked before its run is a task of the period');
+    assert.equal(noop.writeUnits, ran.cost!.writeUnits + (await q.getTask(revoked.id))!.cost!.writeUnits);
+    assert.equal(report.jobs.find((j) => j.name === 'big')!.tasks, 1, 'a task waiting for its run too');
+    assert.equal(report.total.tasks, 3);
+  });
+});

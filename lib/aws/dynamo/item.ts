@@ -32,7 +32,7 @@ export function fromItems(head: Item | undefined, body?: Item, now = Date.now() 
   }
   if (head[INDEX.byParent.pk] !== undefined) task.fromTask = head[INDEX.byParent.pk];
   const cost = costFromText(head[COST_ATTR]);
-  if (cost.lambdaMs !== undefined) task.cost = shownCost(cost);
+  if (cost.lambdaMs !== undefined || (cost.sqsRequests ?? 0) > 0) task.cost = shownCost(cost);
   const outbox = marksOf(head);
   if (outbox) task.outbox = outbox;
   return task;

@@ -3,7 +3,7 @@ import { decodeEnvelope, taskIdOf } from '../envelope.js';
 import { UnrecoverableError, ValidationError } from '../errors.js';
 import type { Job } from '../job.js';
 import { hasKeyLimits } from '../key-limits.js';
-import { cutBytes } from '../bytes.js';
+import { cutBytes, utf8Bytes } from '../bytes.js';
 import { type Logger, taskLogger } from '../log.js';
 import type { ReceivedMessage } from '../queue.js';
 import type { HeldPermit } from '../permit-store.js';
@@ -25,7 +25,7 @@ import { keptResult } from './kept-result.js';
 import type { TaskProgress } from '../progress.js';
 import { type BatchInvocation, DEFER_SECONDS, hasFairRun } from './time-budget.js';
 import { outcomeOf } from './outcome.js';
-import { runUsage } from './usage.js';
+import { type DeliveredBatch, runUsage } from './usage.js';
 import { resultCap } from '../payloads/claim-check.js';
 
 /** Thrown for a message that must go back to the queue and be delivered again later. */
@@ -54,8 +54,8 @@ export interface DeliveryContext {
 export async function handleMessage(
   c: DeliveryContext,
   message: ReceivedMessage,
-  invocation?: BatchInvocation,
-  batchSize = 1,
+  invocation: BatchInvocation | undefined,
+  batch: DeliveredBatch,
 ): Promise<void> {
   const { queue, registry, logger } = c.deps;
   const decoded = decodeEnvelope(message.body);
@@ -82,7 +82,7 @@ export async function handleMessage(
   try {
     const gate = known && hasKeyLimits(known) ? await passLimits(c, known, id) : {};
     if (!gate) return;
-    await claimAndRun(c, { id, jobName: job, permit: gate.permit }, message, invocation, batchSize);
+    await claimAndRun(c, { id, jobName: job, permit: gate.permit }, message, invocation, batch);
   } catch (err) {
     if (receives >= c.maxReceiveCount && !(err instanceof RetryLaterError))
       await deadLettered(c.deps, id, receives, err);
@@ -129,7 +129,7 @@ async function claimAndRun(
   { id, jobName, permit }: { id: string; jobName: string; permit?: HeldPermit },
   message: ReceivedMessage,
   invocation: BatchInvocation | undefined,
-  batchSize: number,
+  batch: DeliveredBatch,
 ) {
   const { deps } = c;
   const now = deps.clock();
@@ -180,8 +180,8 @@ async function claimAndRun(
     ? await keptResult(deps, task, outcomeOf(task, job!, run, deps.clock(), Math.random, resultCap(deps)))
     : { status: 'FAILURE', error: `unknown job "${task.name}"`, time: deps.clock() };
   if (outcome) {
-    const seen = { batchSize, heartbeats: beats.count, seconds: outcome.time - now, retry: outcome.status === 'RETRY' };
-    outcome.usage = runUsage({ ...seen, memoryMb: c.memoryMb });
+    const seen = { batch, heartbeats: beats.count, seconds: outcome.time - now, retry: outcome.status === 'RETRY' };
+    outcome.usage = runUsage({ ...seen, messageBytes: utf8Bytes(message.body), memoryMb: c.memoryMb });
     // Waited for a quarter of the lease at most: a slow PutEvents must not outlast the claim.
     // Not sent by then, the task's end sends it again (a duplicate at worst).
     outcome.sentEvents = started && (await within(started, (c.leaseSeconds * 1000) / 4, {}));

@@ -74,6 +74,24 @@ export function checkPrices(given: unknown, names: 'camel' | 'wire'): Partial<Pr
 export interface CostSum extends Required<TaskCost> {
   tasks: number;
   dollars: number;
+  /**
+   * Run time (ms) of tasks that recorded no GB-seconds — they ran off Lambda — and so is not
+   * in `gbSeconds` nor `dollars`; 0 when a `memoryMb` priced it.
+   */
+  unpricedMs: number;
+}
+
+/** The memory a Lambda function may have, MB (AWS Lambda: 128 MB to 10,240 MB): what `memoryMb` may be. */
+export const LAMBDA_MEMORY_MB = { min: 128, max: 10_240 } as const;
+
+/**
+ * The cost as priced: its GB-seconds as recorded on Lambda; none recorded (it ran off
+ * Lambda), its `lambdaMs` at `memoryMb` when given — what a function of that memory would
+ * be billed for that run time (an estimate: the same code runs at another speed there).
+ */
+export function withRunPriced(cost: TaskCost, memoryMb?: number): TaskCost {
+  if (cost.gbSeconds !== undefined || !memoryMb) return cost;
+  return { ...cost, gbSeconds: (cost.lambdaMs / 1000) * (memoryMb / 1024) };
 }
 
 /** A task's cost in dollars at `prices`. */
@@ -96,10 +114,13 @@ export const emptySum = (): CostSum => ({
   gbSeconds: 0,
   heartbeats: 0,
   dollars: 0,
+  unpricedMs: 0,
 });
 
-/** `sum` with one more task's cost added (in place); returns it. */
-export function addCost(sum: CostSum, cost: TaskCost, prices: Prices): CostSum {
+/** `sum` with one more task's cost added (in place), its run time priced at `memoryMb` when it recorded no GB-seconds (`withRunPriced`); returns it. */
+export function addCost(sum: CostSum, given: TaskCost, prices: Prices, memoryMb?: number): CostSum {
+  const cost = withRunPriced(given, memoryMb);
+  if (cost.gbSeconds === undefined) sum.unpricedMs += cost.lambdaMs;
   sum.tasks++;
   sum.writeUnits += cost.writeUnits;
   sum.sqsRequests += cost.sqsRequests;
@@ -122,6 +143,7 @@ export function costSumToWire(sum: CostSum) {
     gb_seconds: round(sum.gbSeconds),
     heartbeats: sum.heartbeats,
     dollars: round(sum.dollars, 9),
+    unpriced_ms: sum.unpricedMs,
   };
 }
 
@@ -146,6 +168,7 @@ export function costSumFromWire(wire: ReturnType<typeof costSumToWire>): CostSum
     gbSeconds: wire.gb_seconds,
     heartbeats: wire.heartbeats,
     dollars: wire.dollars,
+    unpricedMs: wire.unpriced_ms,
   };
 }
 
@@ -165,6 +188,7 @@ export function costReportToWire(report: CostReport) {
     prices: pricesToWire(report.prices),
     jobs: report.jobs.map(({ name, ...sum }) => ({ name, ...costSumToWire(sum) })),
     total: costSumToWire(report.total),
+    memory_mb: report.memoryMb ?? null,
     complete: report.complete,
   };
 }

@@ -22,6 +22,7 @@ export function costParams(options: CostReportOptions): Record<string, unknown> 
     until: options.until,
     prices,
     limit: options.maxTasks,
+    memory_mb: options.memoryMb,
   };
   return Object.fromEntries(Object.entries(params).filter(([, v]) => v !== undefined));
 }
@@ -34,6 +35,7 @@ export function costReportFromWire(wire: any): CostReport {
     prices: pricesFromWire(wire.prices),
     jobs: wire.jobs.map(({ name, ...sum }: any) => ({ name, ...costSumFromWire(sum) })),
     total: costSumFromWire(wire.total),
+    ...(wire.memory_mb ? { memoryMb: wire.memory_mb } : {}),
     complete: wire.complete,
   };
 }

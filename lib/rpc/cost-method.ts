@@ -1,9 +1,9 @@
-import { checkPrices, costReportToWire } from '../cost.js';
+import { checkPrices, costReportToWire, LAMBDA_MEMORY_MB } from '../cost.js';
 import type { Backend } from '../tasks/backend.js';
 import { JOB_KEY, optionalKeyList, optionalNumber, type Params } from './params.js';
 
 /** The accepted params of `cost`. */
-export const COST_PARAMS = ['jobnames', 'since', 'until', 'prices', 'limit'];
+export const COST_PARAMS = ['jobnames', 'since', 'until', 'prices', 'limit', 'memory_mb'];
 
 /**
  * `cost`: what the tasks of each job queued between `since` and `until` (epoch seconds;
@@ -20,6 +20,7 @@ export async function costMethod(backend: Backend, params: Params) {
     until: optionalNumber(params, 'until', now - 2 * year, now + year),
     prices: checkPrices(params.prices, 'wire'),
     maxTasks: optionalNumber(params, 'limit', 1, 100_000, true),
+    memoryMb: optionalNumber(params, 'memory_mb', LAMBDA_MEMORY_MB.min, LAMBDA_MEMORY_MB.max, true),
   });
   return costReportToWire(report);
 }

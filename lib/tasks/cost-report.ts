@@ -1,4 +1,5 @@
-import { addCost, checkPrices, type CostSum, emptySum, LIST_PRICES, type Prices } from '../cost.js';
+import { addCost, checkPrices, type CostSum, emptySum, LAMBDA_MEMORY_MB, LIST_PRICES, type Prices } from '../cost.js';
+import { ValidationError } from '../errors.js';
 import { cursorAfter } from '../keys.js';
 import type { Task, TaskCost } from '../task.js';
 import type { TaskDeps } from './deps.js';
@@ -19,6 +20,12 @@ export interface CostReportOptions {
    * its period ends. @default 10,000
    */
   maxTasks?: number;
+  /**
+   * Price the run time of tasks that recorded no GB-seconds (they ran off Lambda: locally) as
+   * a Lambda function of this memory, MB, would be billed for it (`withRunPriced`,
+   * lib/cost.ts). Without it, that run time is left out of the dollars (`unpricedMs`).
+   */
+  memoryMb?: number;
 }
 
 /** The sums by job, the total, and whether every task of the period was read. */
@@ -26,10 +33,19 @@ export interface CostReport {
   since: number;
   until: number;
   prices: Prices;
+  /** The memory the run time without GB-seconds was priced at (`CostReportOptions.memoryMb`). */
+  memoryMb?: number;
   jobs: ({ name: string } & CostSum)[];
   total: CostSum;
   /** False when `maxTasks` stopped the walk: the sums cover the newest tasks of the period only. */
   complete: boolean;
+}
+
+/** `memoryMb` checked: undefined, or a Lambda function's memory. Throws ValidationError. */
+function checkMemoryMb(memoryMb: number | undefined): number | undefined {
+  const { min, max } = LAMBDA_MEMORY_MB;
+  if (memoryMb === undefined || (Number.isInteger(memoryMb) && memoryMb >= min && memoryMb <= max)) return memoryMb;
+  throw new ValidationError(`memoryMb must be an integer from ${min} to ${max} (a Lambda function's memory, MB)`);
 }
 
 /** A task that recorded no cost. */
@@ -116,6 +132,7 @@ export async function costReport(
   const until = options.until ?? deps.clock();
   const since = options.since ?? until - 86_400;
   const prices = { ...LIST_PRICES, ...checkPrices(options.prices, 'camel') };
+  const memoryMb = checkMemoryMb(options.memoryMb);
   // A name given twice is one job: its tasks are summed once, in the order first given.
   const names = [...new Set(options.jobs ?? deps.registry.all().map((j) => j.name))];
   // An unknown name is refused, as queue_task refuses it: a typo must not read as "cost nothing".
@@ -126,8 +143,8 @@ export async function costReport(
     if (task.timeQueued > until) return;
     // Every task of the period counts, at what it recorded so far (none: a record older than costs).
     const cost = task.cost ?? NO_COST;
-    addCost(jobs[names.indexOf(listing.name)], cost, prices);
-    addCost(total, cost, prices);
+    addCost(jobs[names.indexOf(listing.name)], cost, prices, memoryMb);
+    addCost(total, cost, prices, memoryMb);
   });
-  return { since, until, prices, jobs, total, complete };
+  return { since, until, prices, ...(memoryMb ? { memoryMb } : {}), jobs, total, complete };
 }

@@ -378,6 +378,20 @@ describe('the skytask CLI', () => {
     assert.match(unknown.stderr, /unknown job "nope"/);
   });
 
+  it('cost: run time off Lambda is said to be unpriced; --memory-mb prices it', async () => {
+    assert.equal((await cli(['queue', 'asynchronous', 'lag=0.3', '--wait'])).code, 0);
+    const [plain, priced] = await Promise.all([
+      cli(['cost', '--job', 'asynchronous']),
+      cli(['cost', '--job', 'asynchronous', '--memory-mb', '1024', '--json']),
+    ]);
+    assert.equal(plain.code, 0, plain.stderr);
+    assert.match(plain.stdout, /run time not priced: \d+\.\d s ran off Lambda.*--memory-mb/);
+    const { total, memory_mb } = json(priced);
+    assert.equal(memory_mb, 1024);
+    assert.equal(total.unpriced_ms, 0);
+    assert.ok(total.gb_seconds >= 0.3, `${total.gb_seconds} GB-s`);
+  });
+
   it('an unreachable endpoint exits 4', async () => {
     // A port that was free a moment ago: nothing listens there.
     const probe = createServer();

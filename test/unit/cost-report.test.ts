@@ -218,3 +218,56 @@ describe('tasks that never ran, and tasks still running', () => {
     assert.equal(report.total.tasks, 3);
   });
 });
+
+describe('run time off Lambda', () => {
+  /** A queue whose `slow` job runs 12 s of its fake clock. */
+  function slowQueue() {
+    const q = createTestQueue({
+      jobs: [
+        defineJob({
+          name: 'slow',
+          run: () => {
+            q.clock.advance(12);
+          },
+        }),
+      ],
+    });
+    return q;
+  }
+
+  it('the report says how much run time it could not price: lambda_ms without GB-seconds', async () => {
+    const q = slowQueue();
+    const since = q.clock.now();
+    const task = await q.runTask('slow', {});
+    assert.equal(task.cost?.lambdaMs, 12_000);
+    assert.equal(task.cost?.gbSeconds, undefined, 'no GB-seconds off Lambda');
+    const call = async (params: unknown) =>
+      JSON.parse((await q.runtime.rpc.handle(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'cost', params })))!);
+    const { result } = await call({ since });
+    assert.equal(result.total.lambda_ms, 12_000);
+    assert.equal(result.total.gb_seconds, 0);
+    assert.equal(result.total.unpriced_ms, 12_000);
+    assert.equal(result.memory_mb, null);
+  });
+
+  it('memoryMb prices that run time as a function of that memory would run it', async () => {
+    const q = slowQueue();
+    const since = q.clock.now();
+    await q.runTask('slow', {});
+    const prices = { writeUnit: 0, sqsRequest: 0, lambdaRequest: 0, gbSecond: 0.5 };
+    const report = await q.runtime.backend.costReport({ since, prices, memoryMb: 2048 });
+    assert.equal(report.total.gbSeconds, 24);
+    assert.equal(report.total.unpricedMs, 0);
+    assert.equal(report.total.dollars, 12);
+    assert.equal(report.memoryMb, 2048);
+    const call = async (params: unknown) =>
+      JSON.parse((await q.runtime.rpc.handle(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'cost', params })))!);
+    const { result } = await call({ since, memory_mb: 1024 });
+    assert.deepEqual([result.total.gb_seconds, result.total.unpriced_ms, result.memory_mb], [12, 0, 1024]);
+    assert.match((await call({ memory_mb: 64 })).error.message, /memory_mb must be an integer from 128 to 10240/);
+    await assert.rejects(
+      q.runtime.backend.costReport({ memoryMb: 0.5 }),
+      /memoryMb must be an integer from 128 to 10240/,
+    );
+  });
+});

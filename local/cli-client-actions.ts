@@ -203,9 +203,14 @@ type CostOptions = EndpointOptions & { job?: string[]; since: string; limit?: st
 
 async function cost(options: CostOptions): Promise<void> {
   const now = Date.now() / 1000;
+  const back = seconds(options.since)!;
+  if (back <= 0)
+    throw new ValidationError(
+      `--since must be more than 0 seconds (the period is the last this many), not "${options.since}"`,
+    );
   const report = await clientOf(options).costReport({
     jobs: options.job,
-    since: now - seconds(options.since)!,
+    since: now - back,
     until: now,
     maxTasks: count('limit', options.limit),
     memoryMb: count('memory-mb', options.memoryMb),

@@ -41,6 +41,21 @@ export interface CostReport {
   complete: boolean;
 }
 
+/** Epoch seconds of the time given. Throws ValidationError naming `name` for anything but a finite number. */
+function secondsOf(name: string, time: number | undefined): number | undefined {
+  if (time === undefined || Number.isFinite(time)) return time;
+  throw new ValidationError(`${name} must be epoch seconds, a finite number`);
+}
+
+/** The period of a report, checked: `since` to `until`, a day before now to now by default. Throws ValidationError when reversed. */
+function periodOf(deps: Pick<TaskDeps, 'clock'>, options: CostReportOptions) {
+  const until = secondsOf('until', options.until) ?? deps.clock();
+  const since = secondsOf('since', options.since) ?? until - 86_400;
+  if (since <= until) return { since, until };
+  const iso = (t: number) => (Math.abs(t) < 8.64e12 ? new Date(t * 1000).toISOString() : String(t));
+  throw new ValidationError(`since (${iso(since)}) is after until (${iso(until)}): the period is reversed`);
+}
+
 /** `memoryMb` checked: undefined, or a Lambda function's memory. Throws ValidationError. */
 function checkMemoryMb(memoryMb: number | undefined): number | undefined {
   const { min, max } = LAMBDA_MEMORY_MB;
@@ -122,15 +137,14 @@ async function mergeNewest(
  * `since` (mergeNewest), so that with `maxTasks` the sums cover the newest tasks of every
  * job. Every task of the period is counted, with the cost it recorded so far (its enqueue's,
  * then each finish's: a task that never ran, or still runs, shows its enqueue's), summed and
- * priced. Throws UnknownJobError
+ * priced. Throws ValidationError for a reversed period (`since` after `until`), UnknownJobError
  * (a ValidationError: -32602) for a name the registry does not know.
  */
 export async function costReport(
   deps: Pick<TaskDeps, 'store' | 'registry' | 'clock'>,
   options: CostReportOptions = {},
 ): Promise<CostReport> {
-  const until = options.until ?? deps.clock();
-  const since = options.since ?? until - 86_400;
+  const { since, until } = periodOf(deps, options);
   const prices = { ...LIST_PRICES, ...checkPrices(options.prices, 'camel') };
   const memoryMb = checkMemoryMb(options.memoryMb);
   // A name given twice is one job: its tasks are summed once, in the order first given.

@@ -366,11 +366,14 @@ describe('the skytask CLI', () => {
   });
 
   it('cost: the sums by job; an unknown job exits 2 naming it', async () => {
-    const [human, machine, unknown] = await Promise.all([
+    const [human, machine, unknown, empty] = await Promise.all([
       cli(['cost', '--job', 'addition', 'addition']),
       cli(['cost', '--job', 'addition', '--json']),
       cli(['cost', '--job', 'addition', 'nope']),
+      cli(['cost', '--since', '0']),
     ]);
+    assert.equal(empty.code, 2);
+    assert.match(empty.stderr, /--since must be more than 0 seconds/);
     assert.equal(human.code, 0, human.stderr);
     assert.equal(human.stdout.match(/^addition /gm)?.length, 1, 'a job named twice is one row');
     assert.equal(json(machine).jobs[0].name, 'addition');

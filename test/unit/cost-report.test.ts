@@ -271,3 +271,24 @@ describe('run time off Lambda', () => {
     );
   });
 });
+
+describe('the period', () => {
+  it('a reversed period is refused, naming since and until; over JSON-RPC, -32602', async () => {
+    const q = createTestQueue({ jobs });
+    const now = q.clock.now();
+    await assert.rejects(q.runtime.backend.costReport({ since: now, until: now - 60 }), {
+      name: 'ValidationError',
+      message: /since .* is after until/,
+    });
+    const body = await q.runtime.rpc.handle(
+      JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'cost', params: { since: now - 10, until: now - 20 } }),
+    );
+    const { error } = JSON.parse(body!);
+    assert.equal(error.code, -32602);
+    assert.match(error.message, /since .* is after until/);
+    // An empty period of one instant is not reversed: a task queued at that instant is in it.
+    const task = await q.runTask('noop', {});
+    const instant = await q.runtime.backend.costReport({ since: task.timeQueued, until: task.timeQueued });
+    assert.equal(instant.total.tasks, 1);
+  });
+});

@@ -22,12 +22,13 @@ export interface Prices {
  * AWS list prices, us-east-1, on-demand, as published in 2026-11 (they change: give your own
  * to `costReport`): DynamoDB $0.625 per million write request units, SQS $0.40 per million
  * requests, Lambda $0.20 per million invocations and $0.0000166667 per GB-second. Free tiers
- * are not subtracted.
+ * are not subtracted. Exact literals (not `0.4 / 1e6`, which is 4.0000000000000003e-7), so
+ * that they print as written.
  */
 export const LIST_PRICES: Prices = {
-  writeUnit: 0.625 / 1e6,
-  sqsRequest: 0.4 / 1e6,
-  lambdaRequest: 0.2 / 1e6,
+  writeUnit: 6.25e-7,
+  sqsRequest: 4e-7,
+  lambdaRequest: 2e-7,
   gbSecond: 0.0000166667,
 };
 

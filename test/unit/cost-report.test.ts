@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createDirectClient } from '../../lib/client/direct-client.js';
 import { createHttpClient } from '../../lib/client/http-client.js';
+import { LIST_PRICES, pricesToWire } from '../../lib/cost.js';
 import { defineJob } from '../../lib/index.js';
 import { createTestQueue } from '../../lib/testing/index.js';
 
@@ -290,5 +291,14 @@ describe('the period', () => {
     const task = await q.runTask('noop', {});
     const instant = await q.runtime.backend.costReport({ since: task.timeQueued, until: task.timeQueued });
     assert.equal(instant.total.tasks, 1);
+  });
+});
+
+describe('list prices', () => {
+  it('are exact literals: they print as written', () => {
+    assert.equal(
+      JSON.stringify(pricesToWire(LIST_PRICES)),
+      '{"write_unit":6.25e-7,"sqs_request":4e-7,"lambda_request":2e-7,"gb_second":0.0000166667}',
+    );
   });
 });

@@ -381,6 +381,16 @@ describe('the skytask CLI', () => {
     assert.match(unknown.stderr, /unknown job "nope"/);
   });
 
+  it('get and wait show a task’s cost', async () => {
+    const waited = await cli(['queue', 'addition', 'a=1', 'b=2', '--wait']);
+    assert.equal(waited.code, 0, waited.stderr);
+    const line =
+      /^cost\s+\d+ write units, [\d.]+ SQS requests, [\d.]+ Lambda invocations, \d+ ms run, \$[\d.]+ at list prices/m;
+    assert.match(waited.stdout, line);
+    const id = /^id\s+(\S+)$/m.exec(waited.stdout)![1];
+    assert.match((await cli(['get', id])).stdout, line);
+  });
+
   it('cost: run time off Lambda is said to be unpriced; --memory-mb prices it', async () => {
     assert.equal((await cli(['queue', 'asynchronous', 'lag=0.3', '--wait'])).code, 0);
     const [plain, priced] = await Promise.all([

@@ -1,6 +1,6 @@
 /** Wire (snake_case JSON-RPC results) → the client's camelCase shapes, for both clients. */
 import { checkPrices, costSumFromWire, LIST_PRICES, pricesFromWire, pricesToWire } from '../cost.js';
-import type { CostReport, CostReportOptions } from '../tasks/cost-report.js';
+import { type CostReport, type CostReportOptions, epochSecondsOf } from '../tasks/cost-report.js';
 import type { JobInfo } from './types.js';
 
 const camel = (key: string) => key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
@@ -18,8 +18,8 @@ export function costParams(options: CostReportOptions): Record<string, unknown> 
   const prices = given && pricesToWire({ ...LIST_PRICES, ...given });
   const params = {
     jobnames: options.jobs,
-    since: options.since,
-    until: options.until,
+    since: epochSecondsOf('since', options.since),
+    until: epochSecondsOf('until', options.until),
     prices,
     limit: options.maxTasks,
     memory_mb: options.memoryMb,

@@ -4,14 +4,14 @@ import { cursorAfter } from '../keys.js';
 import type { Task, TaskCost } from '../task.js';
 import type { TaskDeps } from './deps.js';
 
-/** What `costReport` sums. Times in epoch seconds. */
+/** What `costReport` sums. Times in epoch seconds, or Dates. */
 export interface CostReportOptions {
   /** The jobs to sum, each once (a name given twice is counted once). @default every job of the registry */
   jobs?: string[];
-  /** Tasks queued from this time. @default a day before `until` */
-  since?: number;
-  /** Tasks queued up to this time. @default now */
-  until?: number;
+  /** Tasks queued from this time (epoch seconds, or a Date). @default a day before `until` */
+  since?: number | Date;
+  /** Tasks queued up to this time (epoch seconds, or a Date). @default now */
+  until?: number | Date;
   /** Prices to use instead of the list prices (checked: `checkPrices`, lib/cost.ts). @default LIST_PRICES */
   prices?: Partial<Prices>;
   /**
@@ -41,16 +41,21 @@ export interface CostReport {
   complete: boolean;
 }
 
-/** Epoch seconds of the time given. Throws ValidationError naming `name` for anything but a finite number. */
-function secondsOf(name: string, time: number | undefined): number | undefined {
-  if (time === undefined || Number.isFinite(time)) return time;
-  throw new ValidationError(`${name} must be epoch seconds, a finite number`);
+/**
+ * A time of the period (`since`, `until`) as epoch seconds: a number as it is, a Date's time;
+ * undefined for none. Throws ValidationError naming `name` for anything but a finite number
+ * or a valid Date. The HTTP client sends what it answers.
+ */
+export function epochSecondsOf(name: string, time: number | Date | undefined): number | undefined {
+  const seconds = time instanceof Date ? time.getTime() / 1000 : time;
+  if (seconds === undefined || (typeof seconds === 'number' && Number.isFinite(seconds))) return seconds;
+  throw new ValidationError(`${name} must be epoch seconds (a finite number) or a valid Date`);
 }
 
 /** The period of a report, checked: `since` to `until`, a day before now to now by default. Throws ValidationError when reversed. */
 function periodOf(deps: Pick<TaskDeps, 'clock'>, options: CostReportOptions) {
-  const until = secondsOf('until', options.until) ?? deps.clock();
-  const since = secondsOf('since', options.since) ?? until - 86_400;
+  const until = epochSecondsOf('until', options.until) ?? deps.clock();
+  const since = epochSecondsOf('since', options.since) ?? until - 86_400;
   if (since <= until) return { since, until };
   const iso = (t: number) => (Math.abs(t) < 8.64e12 ? new Date(t * 1000).toISOString() : String(t));
   throw new ValidationError(`since (${iso(since)}) is after until (${iso(until)}): the period is reversed`);

@@ -302,3 +302,28 @@ describe('list prices', () => {
     );
   });
 });
+
+describe('since and until as Dates', () => {
+  it('the direct client takes a Date as well as epoch seconds', async () => {
+    const q = createTestQueue({ jobs });
+    const task = await q.runTask('noop', {});
+    const client = createDirectClient({ runtime: q.runtime } as never);
+    const report = await client.costReport({ since: new Date(task.timeQueued * 1000 - 1000) });
+    assert.equal(report.since, task.timeQueued - 1);
+    assert.equal(report.total.tasks, 1);
+    await assert.rejects(client.costReport({ until: new Date(Number.NaN) }), /until must be/);
+  });
+
+  it('the HTTP client sends a Date as epoch seconds', async () => {
+    const posted: unknown[] = [];
+    const client = createHttpClient({
+      url: 'http://127.0.0.1:9/rpc',
+      fetch: (async (_url: string, init: { body: string }) => {
+        posted.push(JSON.parse(init.body).params);
+        throw new Error('not sent');
+      }) as never,
+    });
+    await assert.rejects(client.costReport({ since: new Date(1_767_225_600_000), until: 1_767_229_200 }));
+    assert.deepEqual(posted, [{ since: 1_767_225_600, until: 1_767_229_200 }]);
+  });
+});

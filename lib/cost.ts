@@ -2,6 +2,7 @@
  * What tasks cost, in dollars: list prices, and a task's cost (TaskCost, lib/task.ts) priced
  * and summed. docs/cost.md says how each figure is counted and which are estimates.
  */
+import { ValidationError } from './errors.js';
 import type { TaskCost } from './task.js';
 import type { CostReport } from './tasks/cost-report.js';
 
@@ -21,19 +22,77 @@ export interface Prices {
  * AWS list prices, us-east-1, on-demand, as published in 2026-11 (they change: give your own
  * to `costReport`): DynamoDB $0.625 per million write request units, SQS $0.40 per million
  * requests, Lambda $0.20 per million invocations and $0.0000166667 per GB-second. Free tiers
- * are not subtracted.
+ * are not subtracted. Exact literals (not `0.4 / 1e6`, which is 4.0000000000000003e-7), so
+ * that they print as written.
  */
 export const LIST_PRICES: Prices = {
-  writeUnit: 0.625 / 1e6,
-  sqsRequest: 0.4 / 1e6,
-  lambdaRequest: 0.2 / 1e6,
+  writeUnit: 6.25e-7,
+  sqsRequest: 4e-7,
+  lambdaRequest: 2e-7,
   gbSecond: 0.0000166667,
 };
+
+/**
+ * The most a price may be, in dollars per unit: $1, over a million times any list price —
+ * a price per million units given as one per unit is refused, not summed into nonsense.
+ */
+export const MAX_PRICE = 1;
+
+/** Each price's name in TypeScript (the clients' options) and on the wire (JSON-RPC `cost`'s `prices`). */
+const PRICE_NAMES = {
+  writeUnit: 'write_unit',
+  sqsRequest: 'sqs_request',
+  lambdaRequest: 'lambda_request',
+  gbSecond: 'gb_second',
+} as const satisfies Record<keyof Prices, string>;
+
+/**
+ * Prices a caller gave, checked — the one home of this check, for JSON-RPC `cost` and both
+ * clients: an object of dollars per unit, each a finite number from 0 to MAX_PRICE, named
+ * as `names` says (`camel`: `writeUnit`, as the clients take them; `wire`: `write_unit`).
+ * Undefined for none (undefined or null). Throws ValidationError naming `prices.<name>`: a
+ * name that is no price (the other style's name among them), a value that is no such number.
+ */
+export function checkPrices(given: unknown, names: 'camel' | 'wire'): Partial<Prices> | undefined {
+  if (given === undefined || given === null) return undefined;
+  if (typeof given !== 'object' || Array.isArray(given)) throw new ValidationError('prices must be an object');
+  const fields = Object.entries(PRICE_NAMES).map(([camel, wire]) => [names === 'camel' ? camel : wire, camel]);
+  const known = new Map(fields as [string, keyof Prices][]);
+  const prices: Partial<Prices> = {};
+  for (const [name, value] of Object.entries(given)) {
+    const field = known.get(name);
+    if (!field)
+      throw new ValidationError(`prices.${name} is not a price: the names are ${[...known.keys()].join(', ')}`);
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > MAX_PRICE) {
+      throw new ValidationError(`prices.${name} must be dollars per unit, a number from 0 to ${MAX_PRICE}`);
+    }
+    prices[field] = value;
+  }
+  return prices;
+}
 
 /** Costs summed over tasks, with their number and their price. */
 export interface CostSum extends Required<TaskCost> {
   tasks: number;
   dollars: number;
+  /**
+   * Run time (ms) of tasks that recorded no GB-seconds — they ran off Lambda — and so is not
+   * in `gbSeconds` nor `dollars`; 0 when a `memoryMb` priced it.
+   */
+  unpricedMs: number;
+}
+
+/** The memory a Lambda function may have, MB (AWS Lambda: 128 MB to 10,240 MB): what `memoryMb` may be. */
+export const LAMBDA_MEMORY_MB = { min: 128, max: 10_240 } as const;
+
+/**
+ * The cost as priced: its GB-seconds as recorded on Lambda; none recorded (it ran off
+ * Lambda), its `lambdaMs` at `memoryMb` when given — what a function of that memory would
+ * be billed for that run time (an estimate: the same code runs at another speed there).
+ */
+export function withRunPriced(cost: TaskCost, memoryMb?: number): TaskCost {
+  if (cost.gbSeconds !== undefined || !memoryMb) return cost;
+  return { ...cost, gbSeconds: (cost.lambdaMs / 1000) * (memoryMb / 1024) };
 }
 
 /** A task's cost in dollars at `prices`. */
@@ -56,10 +115,13 @@ export const emptySum = (): CostSum => ({
   gbSeconds: 0,
   heartbeats: 0,
   dollars: 0,
+  unpricedMs: 0,
 });
 
-/** `sum` with one more task's cost added (in place); returns it. */
-export function addCost(sum: CostSum, cost: TaskCost, prices: Prices): CostSum {
+/** `sum` with one more task's cost added (in place), its run time priced at `memoryMb` when it recorded no GB-seconds (`withRunPriced`); returns it. */
+export function addCost(sum: CostSum, given: TaskCost, prices: Prices, memoryMb?: number): CostSum {
+  const cost = withRunPriced(given, memoryMb);
+  if (cost.gbSeconds === undefined) sum.unpricedMs += cost.lambdaMs;
   sum.tasks++;
   sum.writeUnits += cost.writeUnits;
   sum.sqsRequests += cost.sqsRequests;
@@ -82,6 +144,7 @@ export function costSumToWire(sum: CostSum) {
     gb_seconds: round(sum.gbSeconds),
     heartbeats: sum.heartbeats,
     dollars: round(sum.dollars, 9),
+    unpriced_ms: sum.unpricedMs,
   };
 }
 
@@ -106,6 +169,7 @@ export function costSumFromWire(wire: ReturnType<typeof costSumToWire>): CostSum
     gbSeconds: wire.gb_seconds,
     heartbeats: wire.heartbeats,
     dollars: wire.dollars,
+    unpricedMs: wire.unpriced_ms,
   };
 }
 
@@ -125,6 +189,7 @@ export function costReportToWire(report: CostReport) {
     prices: pricesToWire(report.prices),
     jobs: report.jobs.map(({ name, ...sum }) => ({ name, ...costSumToWire(sum) })),
     total: costSumToWire(report.total),
+    memory_mb: report.memoryMb ?? null,
     complete: report.complete,
   };
 }

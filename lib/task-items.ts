@@ -32,7 +32,7 @@ export interface TaskItems {
  * The head's `cost` attribute: what the task consumed so far (TaskCost), as JSON with short
  * keys (its bytes count in the head). The enqueue writes its write units and send share;
  * each finish writes the sum with its attempt's (the finish is fenced: no other writer).
- * A `lambdaMs` marks a cost a finish recorded: only then does the task show it.
+ * A task shows it once recorded (`shownCost`).
  */
 export const COST_ATTR = 'cost';
 const COST_KEYS = {
@@ -175,8 +175,12 @@ export function toItems(
   return { head: { ...head, [BODY_ATTR]: bodyRef }, body: { ...bodyKey(task.id, bodyRef), ...carried } };
 }
 
-/** A recorded cost as a task shows it: every count, 0 when none. */
-export function shownCost(spent: Partial<TaskCost>): TaskCost {
+/**
+ * A recorded cost as a task shows it: every count, 0 when none; undefined before any was
+ * recorded — a finish's (`lambdaMs`) or its enqueue's (a send share: every enqueue has one).
+ */
+export function shownCost(spent: Partial<TaskCost> | undefined): TaskCost | undefined {
+  if (!spent || (spent.lambdaMs === undefined && !(spent.sqsRequests ?? 0))) return undefined;
   const cost: TaskCost = {
     writeUnits: spent.writeUnits ?? 0,
     sqsRequests: spent.sqsRequests ?? 0,

@@ -98,7 +98,7 @@ export interface Task {
   resends?: number;
   /** WAITING for a permit of its concurrency key (the key's hash): parked (docs/limits.md#parking). Cleared by its release. */
   parked?: string;
-  /** What the task consumed, as its finishes recorded it (absent until one did). */
+  /** What the task consumed so far: its enqueue's write units and send, then each finish's share (absent on the task as built). */
   cost?: TaskCost;
   /** Its events not sent yet, in its outbox (a store with one: docs/events.md); never on the wire. */
   outbox?: EventMarks;
@@ -167,7 +167,7 @@ export interface TaskWire {
   errors: AttemptError[];
   revoke_requested: boolean;
   dead_lettered: boolean;
-  /** What the task consumed, once a finish recorded it (docs/cost.md). */
+  /** What the task consumed so far, once its enqueue recorded it (null in queue_task's answer: docs/cost.md). */
   cost: TaskCostWire | null;
   /** How far its run got, as the job last reported it: `{ value, message? }` (lib/progress.ts). */
   progress: TaskProgress | null;

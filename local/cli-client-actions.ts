@@ -200,24 +200,41 @@ async function stats(options: EndpointOptions): Promise<void> {
   );
 }
 
-async function cost(options: EndpointOptions & { job?: string[]; since: string; limit?: string }): Promise<void> {
+type CostOptions = EndpointOptions & { job?: string[]; since: string; limit?: string; memoryMb?: string };
+
+async function cost(options: CostOptions): Promise<void> {
   const now = Date.now() / 1000;
-  const limit = options.limit === undefined ? undefined : Number(options.limit);
+  const back = seconds(options.since)!;
+  if (back <= 0)
+    throw new ValidationError(
+      `--since must be more than 0 seconds (the period is the last this many), not "${options.since}"`,
+    );
   const report = await clientOf(options).costReport({
     jobs: options.job,
-    since: now - seconds(options.since)!,
+    since: now - back,
     until: now,
-    maxTasks: limit,
+    maxTasks: count('limit', options.limit),
+    memoryMb: count('memory-mb', options.memoryMb),
   });
   const row = (name: string, s: CostSum) =>
     `${name.padEnd(20)} ${String(s.tasks).padStart(7)} ${s.writeUnits.toFixed(0).padStart(9)} ${s.sqsRequests.toFixed(1).padStart(8)} ${(s.lambdaMs / 1000).toFixed(1).padStart(9)} ${`$${s.dollars.toFixed(6)}`.padStart(12)}`;
+  const { total, memoryMb } = report;
   out(options, costReportToWire(report), () =>
     [
-      `tasks queued ${when(report.since)} → ${when(report.until)}, at AWS list prices (us-east-1)`,
+      `tasks queued ${when(report.since)} → ${when(report.until)}, at AWS list prices (us-east-1)` +
+        (memoryMb ? `; run time off Lambda priced at ${memoryMb} MB` : ''),
       `${'job'.padEnd(20)} ${'tasks'.padStart(7)} ${'write u.'.padStart(9)} ${'SQS req.'.padStart(8)} ${'run s'.padStart(9)} ${'dollars'.padStart(12)}`,
       ...report.jobs.map((j) => row(j.name, j)),
-      row('total', report.total),
-      ...(report.complete ? [] : [`(the newest ${limit ?? 10_000} tasks only: raise --limit for the whole period)`]),
+      row('total', total),
+      ...(total.unpricedMs > 0
+        ? [
+            `(run time not priced: ${(total.unpricedMs / 1000).toFixed(1)} s ran off Lambda, which records no GB-seconds;` +
+              ' --memory-mb <MB> prices it as a Lambda function of that memory)',
+          ]
+        : []),
+      ...(report.complete
+        ? []
+        : [`(the newest ${total.tasks} tasks of the period only, across the jobs: raise --limit for all of it)`]),
     ].join('\n'),
   );
 }

@@ -111,7 +111,8 @@ function registerQueueCommands(program: Command): void {
       .description('What the tasks queued in a period cost, by job, at AWS list prices (docs/cost.md)')
       .option('--job <name...>', 'these jobs only (default: every job)')
       .option('--since <seconds>', 'tasks queued in the last this many seconds', '86400')
-      .option('--limit <n>', 'read at most this many tasks'),
+      .option('--limit <n>', 'sum at most this many tasks: the newest of the period, across the jobs')
+      .option('--memory-mb <MB>', 'price the run time of tasks run off Lambda (no GB-seconds) at this memory'),
     'cost',
   );
 }

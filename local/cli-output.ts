@@ -12,7 +12,8 @@ import {
   WorkflowNotFoundError,
   WorkflowWaitTimeoutError,
 } from '../lib/errors.js';
-import { toWire, type Task } from '../lib/task.js';
+import { dollarsOf, LIST_PRICES } from '../lib/cost.js';
+import { type TaskCost, toWire, type Task } from '../lib/task.js';
 import { EXIT } from './cli-exit.js';
 import { progressSummary } from './cli-progress.js';
 
@@ -27,6 +28,23 @@ export interface EndpointOptions {
 /** An epoch-seconds time as ISO 8601. */
 export const when = (epoch?: number) => (epoch === undefined ? undefined : new Date(epoch * 1000).toISOString());
 const show = (value: unknown) => (typeof value === 'string' ? value : JSON.stringify(value));
+
+/**
+ * A task's cost for a person (docs/cost.md), priced at list prices; run time without
+ * GB-seconds (off Lambda) is said to be left out.
+ */
+export function costSummary(cost: TaskCost): string {
+  const unpriced = cost.gbSeconds === undefined && cost.lambdaMs > 0 ? ' (run time not priced: off Lambda)' : '';
+  return [
+    `${cost.writeUnits} write units`,
+    `${cost.sqsRequests} SQS requests`,
+    `${cost.lambdaRequests} Lambda invocations`,
+    `${cost.lambdaMs} ms run`,
+    ...(cost.gbSeconds !== undefined ? [`${cost.gbSeconds} GB-s`] : []),
+    ...(cost.heartbeats ? [`${cost.heartbeats} heartbeats`] : []),
+    `$${dollarsOf(cost, LIST_PRICES).toFixed(7)} at list prices${unpriced}`,
+  ].join(', ');
+}
 
 /** A task for a person: the fields that are set, one a line (its last progress too: `skytask wait`'s summary). */
 export function humanTask(task: Task): string {
@@ -45,6 +63,7 @@ export function humanTask(task: Task): string {
     ['attempts', task.attempts],
     ['progress', task.progress && progressSummary(task.progress)],
     ['from task', task.fromTask],
+    ['cost', task.cost && costSummary(task.cost)],
   ];
   return rows
     .filter(([, v]) => v !== undefined)

@@ -48,7 +48,17 @@ export const SQS_LIMITS = {
   maxWaitSeconds: 20,
   /** A redrive policy's maxReceiveCount: 1 to this. */
   maxReceiveCount: 1000,
+  /** The chunk of a request's payload SQS bills as one request (64 KB: `billedRequests`). */
+  billedChunkBytes: 64 * 1024,
 } as const;
+
+/**
+ * The requests SQS bills for one request carrying `bytes` of payload: one per 64 KB chunk
+ * begun, at least one. AWS, Amazon SQS pricing (https://aws.amazon.com/sqs/pricing/): "Each
+ * 64 KB chunk of a payload is billed as 1 request (for example, an API action with a 256 KB
+ * payload is billed as 4 requests)".
+ */
+export const billedRequests = (bytes: number): number => Math.max(1, Math.ceil(bytes / SQS_LIMITS.billedChunkBytes));
 
 /**
  * Matches a character SQS refuses in a body or a String attribute value: anything outside

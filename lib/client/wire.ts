@@ -1,6 +1,6 @@
 /** Wire (snake_case JSON-RPC results) → the client's camelCase shapes, for both clients. */
-import { costSumFromWire, LIST_PRICES, pricesFromWire, pricesToWire } from '../cost.js';
-import type { CostReport, CostReportOptions } from '../tasks/cost-report.js';
+import { checkPrices, costSumFromWire, LIST_PRICES, pricesFromWire, pricesToWire } from '../cost.js';
+import { type CostReport, type CostReportOptions, epochSecondsOf } from '../tasks/cost-report.js';
 import type { JobInfo } from './types.js';
 
 const camel = (key: string) => key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
@@ -16,15 +16,17 @@ export function jobInfoFromWire(wire: Record<string, unknown>): JobInfo {
   return info as unknown as JobInfo;
 }
 
-/** `cost`'s params from the client's options. */
+/** `cost`'s params from the client's options. Throws ValidationError for prices that are none (`checkPrices`), before anything is sent. */
 export function costParams(options: CostReportOptions): Record<string, unknown> {
-  const prices = options.prices && pricesToWire({ ...LIST_PRICES, ...options.prices });
+  const given = checkPrices(options.prices, 'camel');
+  const prices = given && pricesToWire({ ...LIST_PRICES, ...given });
   return defined({
     jobnames: options.jobs,
-    since: options.since,
-    until: options.until,
+    since: epochSecondsOf('since', options.since),
+    until: epochSecondsOf('until', options.until),
     prices,
     limit: options.maxTasks,
+    memory_mb: options.memoryMb,
   });
 }
 
@@ -36,6 +38,7 @@ export function costReportFromWire(wire: any): CostReport {
     prices: pricesFromWire(wire.prices),
     jobs: wire.jobs.map(({ name, ...sum }: any) => ({ name, ...costSumFromWire(sum) })),
     total: costSumFromWire(wire.total),
+    ...(wire.memory_mb ? { memoryMb: wire.memory_mb } : {}),
     complete: wire.complete,
   };
 }

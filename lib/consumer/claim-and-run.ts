@@ -3,6 +3,7 @@
  * recorded with a fenced finish (lib/tasks/end.ts), and what follows — a new message for a
  * RETRY, a parent suspended for its children. A claim that fails goes to lib/consumer/unclaimed.ts.
  */
+import { utf8Bytes } from '../bytes.js';
 import { within } from '../concurrency.js';
 import { UnrecoverableError } from '../errors.js';
 import { type Logger, taskLogger } from '../log.js';
@@ -25,7 +26,7 @@ import { outcomeOf } from './outcome.js';
 import { RetryLaterError } from './retry-later.js';
 import type { BatchInvocation } from './time-budget.js';
 import { unclaimed } from './unclaimed.js';
-import { runUsage } from './usage.js';
+import { type DeliveredBatch, runUsage } from './usage.js';
 
 /**
  * Claim before run; run; fenced finish, which records what the attempt consumed. A RETRY gets
@@ -37,7 +38,7 @@ export async function claimAndRun(
   { id, jobName, permit }: { id: string; jobName: string; permit?: HeldPermit },
   message: ReceivedMessage,
   invocation: BatchInvocation | undefined,
-  batchSize: number,
+  batch: DeliveredBatch,
 ) {
   const { deps } = c;
   const now = deps.clock();
@@ -88,8 +89,8 @@ export async function claimAndRun(
     ? await keptResult(deps, task, outcomeOf(task, job!, run, deps.clock(), Math.random, resultCap(deps)))
     : { status: 'FAILURE', error: `unknown job "${task.name}"`, time: deps.clock() };
   if (outcome) {
-    const seen = { batchSize, heartbeats: beats.count, seconds: outcome.time - now, retry: outcome.status === 'RETRY' };
-    outcome.usage = runUsage({ ...seen, memoryMb: c.memoryMb });
+    const seen = { batch, heartbeats: beats.count, seconds: outcome.time - now, retry: outcome.status === 'RETRY' };
+    outcome.usage = runUsage({ ...seen, messageBytes: utf8Bytes(message.body), memoryMb: c.memoryMb });
     // Waited for a quarter of the lease at most: a slow PutEvents must not outlast the claim.
     // Not sent by then, the task's end sends it again (a duplicate at worst).
     outcome.sentEvents = started && (await within(started, (c.leaseSeconds * 1000) / 4, {}));

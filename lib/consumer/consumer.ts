@@ -11,6 +11,7 @@ import { type Logger, messageLogger } from '../log.js';
 import { type DeliveryContext, handleMessage } from './deliveries.js';
 import { RetryLaterError } from './retry-later.js';
 import { type BatchInvocation, batchInvocation, type Invocation } from './time-budget.js';
+import { type DeliveredBatch, deliveredIn } from './usage.js';
 
 /** The consumer's settings, beyond the ports it uses. */
 export interface ConsumerSettings {
@@ -76,11 +77,12 @@ export function createConsumer(options: ConsumerOptions): Consumer {
   const adopt = (m: ReceivedMessage) => (isRoutedQueue(queue) ? queue.adopt(m) : m);
   return {
     handleMessage: (message, invocation) =>
-      handleLogged(context, adopt(message), invocation && batchInvocation(invocation), 1),
+      handleLogged(context, adopt(message), invocation && batchInvocation(invocation), deliveredIn([message])),
     handleBatch(messages, invocation) {
       // The batch shares one invocation's time: each message's fair run is judged against it.
       const batch = invocation && batchInvocation(invocation);
-      return mapSettled(messages, concurrency, (m) => handleLogged(context, adopt(m), batch, messages.length));
+      const delivered = deliveredIn(messages);
+      return mapSettled(messages, concurrency, (m) => handleLogged(context, adopt(m), batch, delivered));
     },
     runningTasks: () => [...running],
     workerId,
@@ -98,10 +100,10 @@ async function handleLogged(
   c: DeliveryContext,
   message: ReceivedMessage,
   invocation: BatchInvocation | undefined,
-  batchSize: number,
+  delivered: DeliveredBatch,
 ) {
   try {
-    await handleMessage(c, message, invocation, batchSize);
+    await handleMessage(c, message, invocation, delivered);
   } catch (err) {
     const receives = Number((message.attributes as Record<string, string>).ApproximateReceiveCount ?? 1);
     const log = messageLogger(c.deps.logger, message).child({ receives });

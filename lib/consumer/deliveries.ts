@@ -23,6 +23,7 @@ import { recordProducerTask } from './producer.js';
 import { RetryLaterError } from './retry-later.js';
 import { type BatchInvocation, DEFER_SECONDS, hasFairRun } from './time-budget.js';
 import { isExpired, unclaimed } from './unclaimed.js';
+import type { DeliveredBatch } from './usage.js';
 
 /** Deliveries of a message naming a job this consumer does not know, before the task fails. */
 const UNKNOWN_JOB_DELIVERIES = 3;
@@ -47,8 +48,8 @@ export interface DeliveryContext {
 export async function handleMessage(
   c: DeliveryContext,
   message: ReceivedMessage,
-  invocation?: BatchInvocation,
-  batchSize = 1,
+  invocation: BatchInvocation | undefined,
+  batch: DeliveredBatch,
 ): Promise<void> {
   const { queue, registry, logger } = c.deps;
   const decoded = decodeEnvelope(message.body);
@@ -75,7 +76,7 @@ export async function handleMessage(
   try {
     const gate = known && hasKeyLimits(known) ? await passLimits(c, known, id) : {};
     if (!gate) return;
-    await claimAndRun(c, { id, jobName: job, permit: gate.permit }, message, invocation, batchSize);
+    await claimAndRun(c, { id, jobName: job, permit: gate.permit }, message, invocation, batch);
   } catch (err) {
     if (receives >= c.maxReceiveCount && !(err instanceof RetryLaterError))
       await deadLettered(c.deps, id, receives, err);

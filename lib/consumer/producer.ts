@@ -1,4 +1,5 @@
 /** The consumer's side of producer messages: a plain SQS message becomes a task (docs/client.md). */
+import { utf8Bytes } from '../bytes.js';
 import type { ProducerEnvelope } from '../envelope.js';
 import { ConflictError, ValidationError } from '../errors.js';
 import type { Priority } from '../priority.js';
@@ -25,7 +26,12 @@ export async function recordProducerTask(
   const sent = Number((message.attributes as Record<string, string>).SentTimestamp);
   const sentAt = Number.isFinite(sent) && sent > 0 ? Math.min(sent / 1000, deps.clock()) : undefined;
   try {
-    const origin = { sentAt, derivedId: producer.id === undefined ? id : undefined };
+    // The producer's send: billed by the chunks of the message it sent (docs/cost.md).
+    const origin = {
+      sentAt,
+      derivedId: producer.id === undefined ? id : undefined,
+      sendBytes: utf8Bytes(message.body),
+    };
     if (producer.badTraceparent !== undefined)
       deps.logger.warn(
         { task_id: id, job: producer.job, traceparent: producer.badTraceparent },

@@ -1,9 +1,25 @@
+import { billedRequests } from '../aws-rules/sqs.js';
+import { utf8Bytes } from '../bytes.js';
 import type { RunUsage } from '../store.js';
+
+/** The batch that delivered a message (an SQS event, or the poller's receive): its messages, and their bodies' UTF-8 bytes. */
+export interface DeliveredBatch {
+  size: number;
+  bytes: number;
+}
+
+/** The batch these messages make. */
+export const deliveredIn = (messages: readonly { body: string }[]): DeliveredBatch => ({
+  size: messages.length,
+  bytes: messages.reduce((n, m) => n + utf8Bytes(m.body), 0),
+});
 
 /** What the consumer saw of one attempt, for its cost. */
 export interface AttemptSeen {
-  /** Messages in the batch (SQS event, or poller receive) that delivered it. */
-  batchSize: number;
+  /** The batch that delivered it. */
+  batch: DeliveredBatch;
+  /** Its own message's body, in UTF-8 bytes. */
+  messageBytes: number;
   /** Heartbeats that extended its lease (each one also changed its message's visibility). */
   heartbeats: number;
   /** Seconds from its claim to its finish. */
@@ -16,16 +32,21 @@ export interface AttemptSeen {
 
 /**
  * An attempt's consumption outside the store (docs/cost.md): its share of the receive that
- * delivered it and of the delete that will remove its message (1 / the batch, each: on AWS
- * the event source mapping makes both, so they are estimates), a ChangeMessageVisibility per
- * heartbeat, a SendMessage for a retry's next message (sent after the finish: counted as
- * planned), its share of the invocation, its run time and, on Lambda, its GB-seconds.
+ * delivered it — SQS bills a receive a request per 64 KB chunk of what it delivered
+ * (`billedRequests`), which the batch's messages share by their bytes — and of the delete
+ * that will remove its message (1 / the batch: it carries receipt handles, not bodies; on
+ * AWS the event source mapping makes both, so they are estimates), a ChangeMessageVisibility
+ * per heartbeat, a SendMessage for a retry's next message (skytask's own envelope, under a
+ * chunk; sent after the finish: counted as planned), its share of the invocation, its run
+ * time and, on Lambda, its GB-seconds.
  */
 export function runUsage(seen: AttemptSeen): RunUsage {
-  const share = 1 / Math.max(1, seen.batchSize);
+  const { batch } = seen;
+  const share = 1 / Math.max(1, batch.size);
+  const receive = billedRequests(batch.bytes) * (batch.bytes > 0 ? seen.messageBytes / batch.bytes : share);
   const lambdaMs = Math.max(0, Math.round(seen.seconds * 1000));
   const usage: RunUsage = {
-    sqsRequests: round(2 * share + seen.heartbeats + (seen.retry ? 1 : 0)),
+    sqsRequests: round(receive + share + seen.heartbeats + (seen.retry ? 1 : 0)),
     lambdaRequests: round(share),
     lambdaMs,
     heartbeats: seen.heartbeats,

@@ -20,7 +20,7 @@ export interface TaskRecord extends Omit<Task, 'kwargs' | 'result' | 'errors' | 
   ttl?: number;
   /** The listing order: `timeSortKey(timeQueued, id)`, as the adapter's index sort key. */
   sortKey: string;
-  /** What the task consumed so far, as the adapter's head counts it (memory-cost.ts); shown once `lambdaMs` is set. */
+  /** What the task consumed so far, as the adapter's head counts it (memory-cost.ts); shown once recorded (`shownCost`). */
   spent?: Partial<TaskCost>;
   /** Where the adapter would keep kwargs and caller: in the head (true) or a body. */
   inline?: boolean;
@@ -101,7 +101,8 @@ export function toTask(record: TaskRecord | undefined, now: number): Task | unde
   if (shown.error !== undefined) task.error = shown.error;
   if (shown.stack !== undefined) task.stack = shown.stack;
   if (shown.errors !== undefined) task.errors = JSON.parse(shown.errors);
-  if (record.spent?.lambdaMs !== undefined) task.cost = shownCost(record.spent);
+  const cost = shownCost(record.spent);
+  if (cost) task.cost = cost;
   return task;
 }
 

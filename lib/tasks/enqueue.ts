@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { billedRequests } from '../aws-rules/sqs.js';
 import { mapSettled } from '../concurrency.js';
 import { ConflictError, TaskExistsError, ValidationError } from '../errors.js';
 import { canOverlap } from '../job.js';
@@ -41,6 +42,12 @@ export interface RequestOrigin {
   sentAt?: number;
   /** The task's share of the send request its message will go in (its cost). @default 1 */
   sendShare?: number;
+  /**
+   * The UTF-8 bytes of the message a producer sent for it (its body; its attributes are not
+   * seen): that send is billed a request per 64 KB chunk (`billedRequests`), its cost instead
+   * of `sendShare`. skytask's own messages are under a chunk even ten to a batch.
+   */
+  sendBytes?: number;
   /** The caller's upload the kwargs came from (`queue_task`'s `kwargs_ref`, read by `readUpload`). */
   upload?: AcceptedUpload;
 }
@@ -139,7 +146,8 @@ export async function recordTask(
 ): Promise<Recorded | null> {
   const { task, text } = await buildTask(deps, jobName, kwargs, options, origin);
   const lookFirst = origin.derivedId !== undefined || options.id !== undefined;
-  return writeTask(deps, task, lookFirst, origin.sendShare, { text, upload: origin.upload });
+  const sendShare = origin.sendBytes === undefined ? origin.sendShare : billedRequests(origin.sendBytes);
+  return writeTask(deps, task, lookFirst, sendShare, { text, upload: origin.upload });
 }
 
 /**

@@ -166,6 +166,15 @@ describe('the dashboard in Chromium', { skip: skipReason() }, () => {
     await done(page);
   });
 
+  it('a task’s cost so far, its null fields left out (no GB-seconds off Lambda)', async () => {
+    const task = (await s.backend.queueTask('addition', { a: 1 }, { delay: 600 }))!;
+    const page = await open(`#/task/${task.id}`);
+    await page.locator('dl.facts .cost').waitFor();
+    const cost = await page.locator('dl.facts .cost').innerText();
+    assert.match(cost, /^write_units \d+, sqs_requests 1, lambda_requests 0, lambda_ms 0, heartbeats 0$/);
+    await done(page);
+  });
+
   it('revoke asks first: cancelled, the task stays QUEUED; confirmed, it is REVOKED', async () => {
     const task = (await s.backend.queueTask('addition', { a: 1 }, { delay: 600 }))!;
     const page = await open(`#/task/${task.id}`);

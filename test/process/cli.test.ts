@@ -365,6 +365,46 @@ describe('the skytask CLI', () => {
     assert.match(plain.stderr, /--url must be https/);
   });
 
+  it('cost: the sums by job; an unknown job exits 2 naming it', async () => {
+    const [human, machine, unknown, empty] = await Promise.all([
+      cli(['cost', '--job', 'addition', 'addition']),
+      cli(['cost', '--job', 'addition', '--json']),
+      cli(['cost', '--job', 'addition', 'nope']),
+      cli(['cost', '--since', '0']),
+    ]);
+    assert.equal(empty.code, 2);
+    assert.match(empty.stderr, /--since must be more than 0 seconds/);
+    assert.equal(human.code, 0, human.stderr);
+    assert.equal(human.stdout.match(/^addition /gm)?.length, 1, 'a job named twice is one row');
+    assert.equal(json(machine).jobs[0].name, 'addition');
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /unknown job "nope"/);
+  });
+
+  it('get and wait show a task’s cost', async () => {
+    const waited = await cli(['queue', 'addition', 'a=1', 'b=2', '--wait']);
+    assert.equal(waited.code, 0, waited.stderr);
+    const line =
+      /^cost\s+\d+ write units, [\d.]+ SQS requests, [\d.]+ Lambda invocations, \d+ ms run, \$[\d.]+ at list prices/m;
+    assert.match(waited.stdout, line);
+    const id = /^id\s+(\S+)$/m.exec(waited.stdout)![1];
+    assert.match((await cli(['get', id])).stdout, line);
+  });
+
+  it('cost: run time off Lambda is said to be unpriced; --memory-mb prices it', async () => {
+    assert.equal((await cli(['queue', 'asynchronous', 'lag=0.3', '--wait'])).code, 0);
+    const [plain, priced] = await Promise.all([
+      cli(['cost', '--job', 'asynchronous']),
+      cli(['cost', '--job', 'asynchronous', '--memory-mb', '1024', '--json']),
+    ]);
+    assert.equal(plain.code, 0, plain.stderr);
+    assert.match(plain.stdout, /run time not priced: \d+\.\d s ran off Lambda.*--memory-mb/);
+    const { total, memory_mb } = json(priced);
+    assert.equal(memory_mb, 1024);
+    assert.equal(total.unpriced_ms, 0);
+    assert.ok(total.gb_seconds >= 0.3, `${total.gb_seconds} GB-s`);
+  });
+
   it('an unreachable endpoint exits 4', async () => {
     // A port that was free a moment ago: nothing listens there.
     const probe = createServer();

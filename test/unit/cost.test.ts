@@ -43,6 +43,7 @@ describe('cost', () => {
         gbSeconds: 1,
         heartbeats: 1,
         dollars: undefined,
+        unpricedMs: 5,
       },
     );
   });

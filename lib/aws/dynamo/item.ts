@@ -38,8 +38,8 @@ export function fromItems(head: Item | undefined, sides: SideItems = {}, now = D
     if (value !== undefined && value !== STAND_INS[attr]) (task as any)[field] = value;
   }
   if (head[INDEX.byParent.pk] !== undefined) task.fromTask = head[INDEX.byParent.pk];
-  const cost = costFromText(head[COST_ATTR]);
-  if (cost.lambdaMs !== undefined) task.cost = shownCost(cost);
+  const cost = shownCost(costFromText(head[COST_ATTR]));
+  if (cost) task.cost = cost;
   const outbox = marksOf(head);
   if (outbox) task.outbox = outbox;
   return task;

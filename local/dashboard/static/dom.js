@@ -126,7 +126,10 @@ export function progress(task) {
   return h('span', { class: 'progress' }, bar, ` ${value}%`, message);
 }
 
-/** A task's cost when the wire carries one: a number as it is, an object as `key value` pairs. */
+/**
+ * A task's cost when the wire carries one: a number as it is, an object as `key value` pairs,
+ * its null fields left out (`gb_seconds` is null off Lambda).
+ */
 export function cost(value) {
   if (value === null || value === undefined) return '';
   if (typeof value !== 'object') return String(value);
@@ -134,6 +137,7 @@ export function cost(value) {
     'span',
     { class: 'cost' },
     Object.entries(value)
+      .filter(([, v]) => v !== null && v !== undefined)
       .map(([k, v]) => `${k} ${typeof v === 'object' ? JSON.stringify(v) : v}`)
       .join(', '),
   );

@@ -16,6 +16,33 @@ const dynaliteItemSize: (item: Record<string, unknown>) => number = createRequir
 ).itemSize;
 const bytes = (s: string) => Buffer.byteLength(s);
 
+const TIME = 1_796_023_393.1234567;
+const UUID = '0'.repeat(36);
+const TRACE = `00-${'0'.repeat(32)}-${'0'.repeat(16)}-01`;
+/**
+ * A running task with every field its head holds at its longest — UUID ids (the task's and its
+ * parent's), a 32-character job name, a lock, the longest worker name, a revoke request, a
+ * re-send count — but a trace, a priority and a send error; `given` changes or adds fields.
+ */
+const runningTask = (given: Partial<Task> = {}): Task => ({
+  id: UUID,
+  name: 'n'.repeat(32),
+  status: 'STARTED',
+  kwargs: {},
+  timeQueued: TIME,
+  eta: TIME,
+  expiry: TIME,
+  timeStarted: TIME,
+  leaseUntil: TIME,
+  attempts: 99,
+  fromTask: UUID,
+  lockId: 'f'.repeat(40),
+  worker: 'w'.repeat(LIMITS.workerBytes),
+  revokeRequested: true,
+  resends: 99,
+  ...given,
+});
+
 describe('limits', () => {
   it('truncateBytes cuts to UTF-8 bytes, or to the bytes of a JSON string literal, between characters', () => {
     assert.equal(truncateBytes('short', 10), 'short');
@@ -95,27 +122,8 @@ describe('limits', () => {
   });
 
   it('a running head stays within 1 KB with the progress room kept: claim and heartbeats cost 1 write unit', () => {
-    // UUID ids (the task's and its parent's), a 32-character job name, every other field a
-    // running head can hold at its longest, but a send error (a note cleared by the next send).
-    const time = 1_796_023_393.1234567;
-    const uuid = '0'.repeat(36);
-    const task: Task = {
-      id: uuid,
-      name: 'n'.repeat(32),
-      status: 'STARTED',
-      kwargs: {},
-      timeQueued: time,
-      eta: time,
-      expiry: time,
-      timeStarted: time,
-      leaseUntil: time,
-      attempts: 99,
-      fromTask: uuid,
-      lockId: 'f'.repeat(40),
-      worker: 'w'.repeat(LIMITS.workerBytes),
-      revokeRequested: true,
-      resends: 99,
-    };
+    // No trace, priority or send error (a note cleared by the next send).
+    const task = runningTask();
     const costs = { [COST_ATTR]: costText({ writeUnits: 99, sqsRequests: 0.1 }) };
     const { head } = toItems(task, 'r'.repeat(12), costs);
     const size = itemBytes(head);
@@ -123,26 +131,15 @@ describe('limits', () => {
   });
   it('the worst running head — 128-character id, job name and parent, every field, progress and outbox at their caps — stays within 2 KB: a claim or heartbeat costs at most 2 write units', () => {
     // What a head can hold while its task runs (kwargs in its body), each at its longest.
-    const time = 1_796_023_393.1234567;
-    const running = (id: number, name: number, parent: number): Task => ({
-      id: 'i'.repeat(id),
-      name: 'n'.repeat(name),
-      status: 'STARTED',
-      kwargs: { k: 'k'.repeat(LIMITS.headBytes) },
-      timeQueued: time,
-      eta: time,
-      expiry: time,
-      timeStarted: time,
-      leaseUntil: time,
-      attempts: 99,
-      fromTask: parent ? 'p'.repeat(parent) : undefined,
-      lockId: 'f'.repeat(40),
-      worker: 'w'.repeat(LIMITS.workerBytes),
-      traceparent: `00-${'0'.repeat(32)}-${'0'.repeat(16)}-01`,
-      priority: 'high',
-      revokeRequested: true,
-      resends: 99,
-    });
+    const running = (id: number, name: number, parent: number): Task =>
+      runningTask({
+        id: 'i'.repeat(id),
+        name: 'n'.repeat(name),
+        kwargs: { k: 'k'.repeat(LIMITS.headBytes) },
+        fromTask: parent ? 'p'.repeat(parent) : undefined,
+        traceparent: TRACE,
+        priority: 'high',
+      });
     const costs = { [COST_ATTR]: costText({ writeUnits: 999, sqsRequests: 99.123456 }) };
     const sized = (task: Task) => {
       const { head, body } = toItems(task, 'r'.repeat(12), costs);
@@ -157,30 +154,9 @@ describe('limits', () => {
   });
 
   describe('progress a running head carries at 1 write unit (docs/storage.md states these figures)', () => {
-    const time = 1_796_023_393.1234567;
-    const uuid = '0'.repeat(36);
     const ref = 'r'.repeat(12);
-    // UUID ids (the task's and its parent's), a 32-character job name, every other field a
-    // running head holds at its longest (kwargs in its body: with every field, none fit).
-    const running: Task = {
-      id: uuid,
-      name: 'n'.repeat(32),
-      status: 'STARTED',
-      kwargs: {},
-      timeQueued: time,
-      eta: time,
-      expiry: time,
-      timeStarted: time,
-      leaseUntil: time,
-      attempts: 99,
-      fromTask: uuid,
-      lockId: 'f'.repeat(40),
-      worker: 'w'.repeat(LIMITS.workerBytes),
-      traceparent: `00-${'0'.repeat(32)}-${'0'.repeat(16)}-01`,
-      priority: 'high',
-      revokeRequested: true,
-      resends: 99,
-    };
+    // Every field, a trace and a priority too (kwargs in its body: with every field, none fit).
+    const running = runningTask({ traceparent: TRACE, priority: 'high' });
     const firstCost = { [COST_ATTR]: costText({ writeUnits: 999, sqsRequests: 99.123456 }) };
     // A retry's head also holds its end time, its fail item's ref and the first attempt's whole cost.
     const retryCost = {
@@ -195,7 +171,7 @@ describe('limits', () => {
     };
     const heads = {
       first: toItems(running, ref, firstCost).head,
-      retry: toItems({ ...running, timeEnded: time }, ref, { ...retryCost, [FAIL_ATTR]: ref }).head,
+      retry: toItems({ ...running, timeEnded: TIME }, ref, { ...retryCost, [FAIL_ATTR]: ref }).head,
     };
     /** A progress report of `bytes` as `ctx.progress` counts them: the attribute's name and its JSON text. */
     const progressOf = (bytes: number) => {
@@ -206,7 +182,7 @@ describe('limits', () => {
     const room = (head: Item) => LIMITS.headBytes - LIMITS.outboxBytes - itemBytes(head);
     /** A heartbeat's write units: the lease moved, `bytes` of progress written, the outbox's room filled. */
     const beat = (head: Item, bytes: number) => {
-      const after = { ...head, lease_until: time + 1, [PROGRESS_ATTR]: progressOf(bytes), ev_pad: '' };
+      const after = { ...head, lease_until: TIME + 1, [PROGRESS_ATTR]: progressOf(bytes), ev_pad: '' };
       after.ev_pad = 'x'.repeat(LIMITS.outboxBytes - itemBytes({ ev_pad: '' }));
       return headWriteUnits(head, after);
     };
@@ -239,13 +215,13 @@ describe('limits', () => {
     it('kwargs never add to a heartbeat: the same units with 10 B (in the head), 10 KB and 100 KB (in a body)', () => {
       // A typical task: a UUID id, a short job name, a Lambda's worker name, no parent, lock or trace.
       const typical: Task = {
-        id: uuid,
+        id: UUID,
         name: 'sendMail',
         status: 'STARTED',
         kwargs: {},
-        timeQueued: time,
-        timeStarted: time,
-        leaseUntil: time,
+        timeQueued: TIME,
+        timeStarted: TIME,
+        leaseUntil: TIME,
         attempts: 1,
         worker: 'w'.repeat(52),
       };

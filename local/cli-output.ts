@@ -15,6 +15,7 @@ import {
 import { dollarsOf, LIST_PRICES } from '../lib/cost.js';
 import { type TaskCost, toWire, type Task } from '../lib/task.js';
 import { EXIT } from './cli-exit.js';
+import { printable } from './cli-printable.js';
 import { progressSummary } from './cli-progress.js';
 
 /** The options every client command has (cli-client-commands.ts declares them). */
@@ -46,7 +47,14 @@ export function costSummary(cost: TaskCost): string {
   ].join(', ');
 }
 
-/** A task for a person: the fields that are set, one a line (its last progress too: `skytask wait`'s summary). */
+/** Column of a field's value in `humanTask`: a value of several lines goes on at it. */
+const VALUE_COLUMN = 10;
+
+/**
+ * A task for a person: the fields that are set, one a line (its last progress too: `skytask
+ * wait`'s summary); a value of several lines (an error) has its next lines indented to the
+ * value's column, so no line of it reads as another field.
+ */
 export function humanTask(task: Task): string {
   const rows: [string, unknown][] = [
     ['id', task.id],
@@ -67,13 +75,16 @@ export function humanTask(task: Task): string {
   ];
   return rows
     .filter(([, v]) => v !== undefined)
-    .map(([k, v]) => `${k.padEnd(9)} ${v}`)
+    .map(([k, v]) => `${k.padEnd(VALUE_COLUMN - 1)} ${String(v).replaceAll('\n', `\n${' '.repeat(VALUE_COLUMN)}`)}`)
     .join('\n');
 }
 
-/** One value on stdout: as JSON with --json, else as `human()` writes it. */
+/**
+ * One value on stdout: as JSON with --json, else as `human()` writes it, its control
+ * characters escaped (local/cli-printable.ts: a task's text must not drive the terminal).
+ */
 export function out(options: EndpointOptions, value: unknown, human: () => string): void {
-  process.stdout.write(`${options.json ? JSON.stringify(value) : human()}\n`);
+  process.stdout.write(`${options.json ? JSON.stringify(value) : printable(human(), { lines: true })}\n`);
 }
 
 /** The exit code for a ready task. */
@@ -117,7 +128,7 @@ export function reportError(options: EndpointOptions, err: unknown): number {
   process.stderr.write(
     options.json
       ? `${JSON.stringify({ error: { type: e.name, message: e.message, exit: code, ...(e.task ? { task: toWire(e.task) } : {}) } })}\n`
-      : `skytask: ${e.message}\n`,
+      : `skytask: ${printable(String(e.message), { lines: true })}\n`,
   );
   return code;
 }

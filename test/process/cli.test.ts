@@ -405,6 +405,32 @@ describe('the skytask CLI', () => {
     assert.ok(total.gb_seconds >= 0.3, `${total.gb_seconds} GB-s`);
   });
 
+  it('get escapes the control characters of a task’s text (error, stack, kwargs); --json keeps them as JSON', async () => {
+    const hostile = '\x1b]0;owned\x07\x1b[2J\rboom\0\x9b31m\u202eevil';
+    const task = (await stack.backend.queueTask('addition', { a: 1, note: hostile }, { delay: 600 }))!;
+    const now = Date.now() / 1000;
+    const claim = await stack.store.claimTask({ id: task.id, now: now + 601, leaseUntil: now + 700, worker: 'test' });
+    assert.ok(claim.claimed);
+    const errors = [{ attempt: 1, error: hostile, time: now }];
+    const outcome = {
+      status: 'FAILURE' as const,
+      error: hostile,
+      stack: `Error: ${hostile}\n    at job`,
+      time: now,
+      errors,
+    };
+    assert.ok(await endTask(stack.runtime, task.id, { attempt: 1, outcome }));
+    const [human, machine] = await Promise.all([cli(['get', task.id]), cli(['get', task.id, '--json'])]);
+    assert.equal(human.code, 0, human.stderr);
+    const controls = [...human.stdout].filter(
+      (c) => c !== '\n' && (c < ' ' || (c >= '\x7f' && c <= '\x9f') || c === '\u202e'),
+    );
+    assert.deepEqual(controls, [], 'no control character printed');
+    assert.match(human.stdout, /^error {5}\\x1b\]0;owned\\x07\\x1b\[2J\\x0dboom\\x00\\x9b31m\\u\{202e\}evil$/m);
+    assert.match(human.stdout, /^kwargs .*\\u001b\]0;owned.*\\x9b31m\\u\{202e\}evil/m, 'kwargs escaped too');
+    assert.equal(json(machine).error, hostile);
+  });
+
   it('an unreachable endpoint exits 4', async () => {
     // A port that was free a moment ago: nothing listens there.
     const probe = createServer();

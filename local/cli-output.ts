@@ -13,7 +13,7 @@ import {
   WorkflowWaitTimeoutError,
 } from '../lib/errors.js';
 import { dollarsOf, LIST_PRICES } from '../lib/cost.js';
-import { type TaskCost, toWire, type Task } from '../lib/task.js';
+import { type AttemptError, type TaskCost, toWire, type Task } from '../lib/task.js';
 import { EXIT } from './cli-exit.js';
 import { printable } from './cli-printable.js';
 import { progressSummary } from './cli-progress.js';
@@ -47,6 +47,10 @@ export function costSummary(cost: TaskCost): string {
   ].join(', ');
 }
 
+/** A task's attempt history for a person: a line per failed attempt, `attempt 2  <time>  <error>`. */
+const attemptErrors = (errors: AttemptError[]) =>
+  errors.map((e) => `attempt ${e.attempt}  ${when(e.time)}  ${e.error}`).join('\n');
+
 /** Column of a field's value in `humanTask`: a value of several lines goes on at it. */
 const VALUE_COLUMN = 10;
 
@@ -63,12 +67,14 @@ export function humanTask(task: Task): string {
     ['kwargs', JSON.stringify(task.kwargs)],
     ['result', task.result === undefined ? undefined : show(task.result)],
     ['error', task.error],
+    ['stack', task.stack],
     ['queued', when(task.timeQueued)],
     ['due', when(task.eta)],
     ['started', when(task.timeStarted)],
     ['ended', when(task.timeEnded)],
     ['expiry', when(task.expiry)],
     ['attempts', task.attempts],
+    ['errors', task.errors?.length ? attemptErrors(task.errors) : undefined],
     ['progress', task.progress && progressSummary(task.progress)],
     ['from task', task.fromTask],
     ['cost', task.cost && costSummary(task.cost)],

@@ -431,6 +431,27 @@ describe('the skytask CLI', () => {
     assert.equal(json(machine).error, hostile);
   });
 
+  it('get shows the stack and the attempt history, indented under their field', async () => {
+    const task = (await stack.backend.queueTask('addition', { a: 2 }, { delay: 600 }))!;
+    const now = Date.now() / 1000;
+    assert.ok(
+      (await stack.store.claimTask({ id: task.id, now: now + 601, leaseUntil: now + 700, worker: 'test' })).claimed,
+    );
+    const errors = [
+      { attempt: 1, error: 'first try', time: now - 60 },
+      { attempt: 2, error: 'second try', time: now },
+    ];
+    const stackText = 'Error: second try\n    at run (job.ts:3:9)';
+    const outcome = { status: 'FAILURE' as const, error: 'second try', stack: stackText, time: now, errors };
+    assert.ok(await endTask(stack.runtime, task.id, { attempt: 1, outcome }));
+    const got = await cli(['get', task.id]);
+    assert.equal(got.code, 0, got.stderr);
+    assert.match(got.stdout, /^stack {5}Error: second try\n {14}at run \(job\.ts:3:9\)$/m);
+    const time = (t: number) => new Date(t * 1000).toISOString().replace(/[.]/g, '\\.');
+    assert.match(got.stdout, new RegExp(`^errors {4}attempt 1  ${time(now - 60)}  first try$`, 'm'));
+    assert.match(got.stdout, new RegExp(`^ {10}attempt 2  ${time(now)}  second try$`, 'm'));
+  });
+
   it('an unreachable endpoint exits 4', async () => {
     // A port that was free a moment ago: nothing listens there.
     const probe = createServer();

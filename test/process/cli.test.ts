@@ -381,6 +381,27 @@ describe('the skytask CLI', () => {
     assert.match(unknown.stderr, /unknown job "nope"/);
   });
 
+  it('cost: a flag out of range is refused in the flag’s terms, not the RPC param’s', async () => {
+    const [since, memory, limit] = await Promise.all([
+      cli(['cost', '--since', '1e12']),
+      cli(['cost', '--memory-mb', '50']),
+      cli(['cost', '--limit', '0']),
+    ]);
+    assert.equal(since.code, 2);
+    assert.match(
+      since.stderr,
+      /^skytask: --since must be a number from 0 to 63072000 \(seconds ago: the period is the last this many\), not "1e12"$/m,
+    );
+    assert.equal(memory.code, 2);
+    assert.match(
+      memory.stderr,
+      /--memory-mb must be a whole number from 128 to 10240 \(MB of Lambda memory\), not "50"/,
+    );
+    assert.doesNotMatch(memory.stderr, /memory_mb/);
+    assert.equal(limit.code, 2);
+    assert.match(limit.stderr, /--limit must be a whole number from 1 to 100000 \(tasks summed at most\), not "0"/);
+  });
+
   it('get and wait show a task’s cost', async () => {
     const waited = await cli(['queue', 'addition', 'a=1', 'b=2', '--wait']);
     assert.equal(waited.code, 0, waited.stderr);

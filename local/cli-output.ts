@@ -32,16 +32,19 @@ const show = (value: unknown) => (typeof value === 'string' ? value : JSON.strin
 
 /**
  * A task's cost for a person (docs/cost.md), priced at list prices; run time without
- * GB-seconds (off Lambda) is said to be left out.
+ * GB-seconds (off Lambda) is said to be left out. Request shares are rounded to 2 decimals,
+ * GB-seconds to 4 (--json gives them exact).
  */
 export function costSummary(cost: TaskCost): string {
+  // Shares of batches are fractions (7.966019 SQS requests): rounded to be read, exact in --json.
+  const round = (n: number, digits = 2) => String(Number(n.toFixed(digits)));
   const unpriced = cost.gbSeconds === undefined && cost.lambdaMs > 0 ? ' (run time not priced: off Lambda)' : '';
   return [
     `${cost.writeUnits} write units`,
-    `${cost.sqsRequests} SQS requests`,
-    `${cost.lambdaRequests} Lambda invocations`,
+    `${round(cost.sqsRequests)} SQS requests`,
+    `${round(cost.lambdaRequests)} Lambda invocations`,
     `${cost.lambdaMs} ms run`,
-    ...(cost.gbSeconds !== undefined ? [`${cost.gbSeconds} GB-s`] : []),
+    ...(cost.gbSeconds !== undefined ? [`${round(cost.gbSeconds, 4)} GB-s`] : []),
     ...(cost.heartbeats ? [`${cost.heartbeats} heartbeats`] : []),
     `$${dollarsOf(cost, LIST_PRICES).toFixed(7)} at list prices${unpriced}`,
   ].join(', ');

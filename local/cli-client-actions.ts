@@ -226,12 +226,12 @@ export const ACTIONS = {
   },
   async redrive(options: EndpointOptions & { limit?: string }) {
     const result = await clientOf(options).redriveDeadLetters(count('limit', options.limit));
-    out(
-      options,
-      result,
-      () =>
+    out(options, result, () =>
+      [
         `moved ${result.moved.length}, dropped ${result.dropped}, left ${result.skipped}, failed ${result.failed}; ` +
-        `about ${result.remaining} on the dead-letter queue${result.more ? ': run redrive again to go on' : ''}`,
+          `about ${result.remaining} on the dead-letter queue${result.more ? ': run redrive again to go on' : ''}`,
+        ...(result.left ?? []).map((l) => `left ${l.id ?? '(no task)'}: ${l.reason}`),
+      ].join('\n'),
     );
   },
   deadLetters,

@@ -211,7 +211,15 @@ describe('the skytask CLI', () => {
       json(stats).queues.map((q: any) => [q.queue, Object.keys(q.lanes), q.dead_letters]),
       [['default', ['default'], json(stats).dead_letters]],
     );
-    assert.deepEqual(json(redrive), { moved: [], dropped: 0, skipped: 0, failed: 0, more: false, remaining: 0 });
+    assert.deepEqual(json(redrive), {
+      moved: [],
+      dropped: 0,
+      skipped: 0,
+      left: [],
+      failed: 0,
+      more: false,
+      remaining: 0,
+    });
     const waitRevoked = await cli(['wait', later.id, '--json']);
     assert.equal(waitRevoked.code, 1, 'a REVOKED task exits 1');
     assert.equal(json(waitRevoked).status, 'REVOKED');

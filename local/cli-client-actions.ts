@@ -8,8 +8,8 @@ import type { SkytaskClient } from '../lib/client/types.js';
 import { TaskNotFoundError, ValidationError, WaitTimeoutError } from '../lib/errors.js';
 import { checkPriority } from '../lib/priority.js';
 import { envValue, SETTINGS } from '../lib/settings.js';
-import { type CostSum, costReportToWire } from '../lib/cost.js';
 import { toWire, type Task } from '../lib/task.js';
+import { cost } from './cli-cost.js';
 import { EXIT } from './cli-exit.js';
 import { kwargsOf } from './cli-kwargs.js';
 import { progressDisplay } from './cli-progress.js';
@@ -200,45 +200,6 @@ async function stats(options: EndpointOptions): Promise<void> {
   );
 }
 
-type CostOptions = EndpointOptions & { job?: string[]; since: string; limit?: string; memoryMb?: string };
-
-async function cost(options: CostOptions): Promise<void> {
-  const now = Date.now() / 1000;
-  const back = seconds(options.since)!;
-  if (back <= 0)
-    throw new ValidationError(
-      `--since must be more than 0 seconds (the period is the last this many), not "${options.since}"`,
-    );
-  const report = await clientOf(options).costReport({
-    jobs: options.job,
-    since: now - back,
-    until: now,
-    maxTasks: count('limit', options.limit),
-    memoryMb: count('memory-mb', options.memoryMb),
-  });
-  const row = (name: string, s: CostSum) =>
-    `${name.padEnd(20)} ${String(s.tasks).padStart(7)} ${s.writeUnits.toFixed(0).padStart(9)} ${s.sqsRequests.toFixed(1).padStart(8)} ${(s.lambdaMs / 1000).toFixed(1).padStart(9)} ${`$${s.dollars.toFixed(6)}`.padStart(12)}`;
-  const { total, memoryMb } = report;
-  out(options, costReportToWire(report), () =>
-    [
-      `tasks queued ${when(report.since)} → ${when(report.until)}, at AWS list prices (us-east-1)` +
-        (memoryMb ? `; run time off Lambda priced at ${memoryMb} MB` : ''),
-      `${'job'.padEnd(20)} ${'tasks'.padStart(7)} ${'write u.'.padStart(9)} ${'SQS req.'.padStart(8)} ${'run s'.padStart(9)} ${'dollars'.padStart(12)}`,
-      ...report.jobs.map((j) => row(j.name, j)),
-      row('total', total),
-      ...(total.unpricedMs > 0
-        ? [
-            `(run time not priced: ${(total.unpricedMs / 1000).toFixed(1)} s ran off Lambda, which records no GB-seconds;` +
-              ' --memory-mb <MB> prices it as a Lambda function of that memory)',
-          ]
-        : []),
-      ...(report.complete
-        ? []
-        : [`(the newest ${total.tasks} tasks of the period only, across the jobs: raise --limit for all of it)`]),
-    ].join('\n'),
-  );
-}
-
 /** Each client command's body: its arguments, then its options; an exit code, or nothing for 0. */
 export const ACTIONS = {
   async jobs(options: EndpointOptions) {
@@ -265,12 +226,12 @@ export const ACTIONS = {
   },
   async redrive(options: EndpointOptions & { limit?: string }) {
     const result = await clientOf(options).redriveDeadLetters(count('limit', options.limit));
-    out(
-      options,
-      result,
-      () =>
+    out(options, result, () =>
+      [
         `moved ${result.moved.length}, dropped ${result.dropped}, left ${result.skipped}, failed ${result.failed}; ` +
-        `about ${result.remaining} on the dead-letter queue${result.more ? ': run redrive again to go on' : ''}`,
+          `about ${result.remaining} on the dead-letter queue${result.more ? ': run redrive again to go on' : ''}`,
+        ...(result.left ?? []).map((l) => `left ${l.id ?? '(no task)'}: ${l.reason}`),
+      ].join('\n'),
     );
   },
   deadLetters,
@@ -281,7 +242,7 @@ export const ACTIONS = {
   'queue-workflow': (kind: string, file: string | undefined, options: WaitOptions & { wait?: boolean }) =>
     queueWorkflowFrom(clientOf(options), kind, file, { ...options, timeout: seconds(options.timeout) }),
   'revoke-workflow': (id: string, options: EndpointOptions) => revokeWorkflow(clientOf(options), id, options),
-  cost,
+  cost: (options: EndpointOptions & Parameters<typeof cost>[1]) => cost(clientOf(options), options),
 } as const;
 
 export type ActionName = keyof typeof ACTIONS;

@@ -13,8 +13,9 @@ import {
   WorkflowWaitTimeoutError,
 } from '../lib/errors.js';
 import { dollarsOf, LIST_PRICES } from '../lib/cost.js';
-import { type TaskCost, toWire, type Task } from '../lib/task.js';
+import { type AttemptError, type TaskCost, toWire, type Task } from '../lib/task.js';
 import { EXIT } from './cli-exit.js';
+import { printable } from './cli-printable.js';
 import { progressSummary } from './cli-progress.js';
 
 /** The options every client command has (cli-client-commands.ts declares them). */
@@ -31,22 +32,36 @@ const show = (value: unknown) => (typeof value === 'string' ? value : JSON.strin
 
 /**
  * A task's cost for a person (docs/cost.md), priced at list prices; run time without
- * GB-seconds (off Lambda) is said to be left out.
+ * GB-seconds (off Lambda) is said to be left out. Request shares are rounded to 2 decimals,
+ * GB-seconds to 4 (--json gives them exact).
  */
 export function costSummary(cost: TaskCost): string {
+  // Shares of batches are fractions (7.966019 SQS requests): rounded to be read, exact in --json.
+  const round = (n: number, digits = 2) => String(Number(n.toFixed(digits)));
   const unpriced = cost.gbSeconds === undefined && cost.lambdaMs > 0 ? ' (run time not priced: off Lambda)' : '';
   return [
     `${cost.writeUnits} write units`,
-    `${cost.sqsRequests} SQS requests`,
-    `${cost.lambdaRequests} Lambda invocations`,
+    `${round(cost.sqsRequests)} SQS requests`,
+    `${round(cost.lambdaRequests)} Lambda invocations`,
     `${cost.lambdaMs} ms run`,
-    ...(cost.gbSeconds !== undefined ? [`${cost.gbSeconds} GB-s`] : []),
+    ...(cost.gbSeconds !== undefined ? [`${round(cost.gbSeconds, 4)} GB-s`] : []),
     ...(cost.heartbeats ? [`${cost.heartbeats} heartbeats`] : []),
     `$${dollarsOf(cost, LIST_PRICES).toFixed(7)} at list prices${unpriced}`,
   ].join(', ');
 }
 
-/** A task for a person: the fields that are set, one a line (its last progress too: `skytask wait`'s summary). */
+/** A task's attempt history for a person: a line per failed attempt, `attempt 2  <time>  <error>`. */
+const attemptErrors = (errors: AttemptError[]) =>
+  errors.map((e) => `attempt ${e.attempt}  ${when(e.time)}  ${e.error}`).join('\n');
+
+/** Column of a field's value in `humanTask`: a value of several lines goes on at it. */
+const VALUE_COLUMN = 10;
+
+/**
+ * A task for a person: the fields that are set, one a line (its last progress too: `skytask
+ * wait`'s summary); a value of several lines (an error) has its next lines indented to the
+ * value's column, so no line of it reads as another field.
+ */
 export function humanTask(task: Task): string {
   const rows: [string, unknown][] = [
     ['id', task.id],
@@ -55,25 +70,30 @@ export function humanTask(task: Task): string {
     ['kwargs', JSON.stringify(task.kwargs)],
     ['result', task.result === undefined ? undefined : show(task.result)],
     ['error', task.error],
+    ['stack', task.stack],
     ['queued', when(task.timeQueued)],
     ['due', when(task.eta)],
     ['started', when(task.timeStarted)],
     ['ended', when(task.timeEnded)],
     ['expiry', when(task.expiry)],
     ['attempts', task.attempts],
+    ['errors', task.errors?.length ? attemptErrors(task.errors) : undefined],
     ['progress', task.progress && progressSummary(task.progress)],
     ['from task', task.fromTask],
     ['cost', task.cost && costSummary(task.cost)],
   ];
   return rows
     .filter(([, v]) => v !== undefined)
-    .map(([k, v]) => `${k.padEnd(9)} ${v}`)
+    .map(([k, v]) => `${k.padEnd(VALUE_COLUMN - 1)} ${String(v).replaceAll('\n', `\n${' '.repeat(VALUE_COLUMN)}`)}`)
     .join('\n');
 }
 
-/** One value on stdout: as JSON with --json, else as `human()` writes it. */
+/**
+ * One value on stdout: as JSON with --json, else as `human()` writes it, its control
+ * characters escaped (local/cli-printable.ts: a task's text must not drive the terminal).
+ */
 export function out(options: EndpointOptions, value: unknown, human: () => string): void {
-  process.stdout.write(`${options.json ? JSON.stringify(value) : human()}\n`);
+  process.stdout.write(`${options.json ? JSON.stringify(value) : printable(human(), { lines: true })}\n`);
 }
 
 /** The exit code for a ready task. */
@@ -117,7 +137,7 @@ export function reportError(options: EndpointOptions, err: unknown): number {
   process.stderr.write(
     options.json
       ? `${JSON.stringify({ error: { type: e.name, message: e.message, exit: code, ...(e.task ? { task: toWire(e.task) } : {}) } })}\n`
-      : `skytask: ${e.message}\n`,
+      : `skytask: ${printable(String(e.message), { lines: true })}\n`,
   );
   return code;
 }

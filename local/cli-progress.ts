@@ -6,6 +6,7 @@
 import type { TaskProgress } from '../lib/progress.js';
 import type { Task } from '../lib/task.js';
 import type { EndpointOptions } from './cli-output.js';
+import { printable } from './cli-printable.js';
 
 const BAR_WIDTH = 24;
 
@@ -35,7 +36,7 @@ export function progressDisplay(options: EndpointOptions, write = (text: string)
   return {
     show(task: Task) {
       if (options.json || !task.progress) return;
-      const line = progressLine(task.progress, tty);
+      const line = printable(progressLine(task.progress, tty));
       if (line === last) return;
       last = line;
       // The bar is cut to the terminal's width so `\r` redraws one line.

@@ -1,6 +1,6 @@
 /** Wire (snake_case JSON-RPC results) → the client's camelCase shapes, for both clients. */
 import { checkPrices, costSumFromWire, LIST_PRICES, pricesFromWire, pricesToWire } from '../cost.js';
-import { type CostReport, type CostReportOptions, epochSecondsOf } from '../tasks/cost-report.js';
+import { type CostReport, type CostReportOptions, checkCostOptions, epochSecondsOf } from '../tasks/cost-report.js';
 import type { JobInfo } from './types.js';
 
 const camel = (key: string) => key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
@@ -16,8 +16,12 @@ export function jobInfoFromWire(wire: Record<string, unknown>): JobInfo {
   return info as unknown as JobInfo;
 }
 
-/** `cost`'s params from the client's options. Throws ValidationError for prices that are none (`checkPrices`), before anything is sent. */
+/**
+ * `cost`'s params from the client's options. Throws ValidationError, before anything is sent,
+ * for an option it does not know or `jobs: []` (`checkCostOptions`) and prices that are none (`checkPrices`).
+ */
 export function costParams(options: CostReportOptions): Record<string, unknown> {
+  checkCostOptions(options);
   const given = checkPrices(options.prices, 'camel');
   const prices = given && pricesToWire({ ...LIST_PRICES, ...given });
   return defined({

@@ -96,7 +96,32 @@ interface Thrown {
 }
 
 /**
- * What was thrown, read defensively: any value may be thrown, and reading an Error's
+ * A thrown value that is no Error, as text: a plain object or an array (its prototype
+ * Object's or Array's or none, its `toString` the default one, which says `[object Object]`)
+ * as its JSON (`{"code":42,"msg":"x"}`), anything else as `String()` gives it. JSON that
+ * cannot be made (a cycle, a BigInt, a getter that throws) or is none (`toJSON` answering
+ * undefined) falls back to `String()`, which may throw (a null-prototype object has no
+ * `toString`): `readThrown` catches that.
+ */
+function textOf(thrown: unknown): string {
+  if (typeof thrown !== 'object' || thrown === null) return String(thrown);
+  const proto = Object.getPrototypeOf(thrown);
+  const plain = proto === null || proto === Object.prototype || proto === Array.prototype;
+  const defaultText = !('toString' in thrown) || thrown.toString === proto?.toString;
+  if (plain && defaultText) {
+    try {
+      const json = JSON.stringify(thrown);
+      if (typeof json === 'string') return json;
+    } catch {
+      // Not JSON: its String() below.
+    }
+  }
+  return String(thrown);
+}
+
+/**
+ * What was thrown, read defensively: any value may be thrown (one that is no Error is
+ * described by `textOf`: a plain object as its JSON), and reading an Error's
  * `message`, `stack` or prototype may itself throw (a getter, a Proxy). A value that cannot
  * be read is described as such, never rethrown: an outcome is always recorded. A
  * RetryTaskError's `delay` that is not a finite number (NaN from a missing header, a
@@ -104,7 +129,7 @@ interface Thrown {
  */
 export function readThrown(thrown: unknown): Thrown {
   try {
-    if (!(thrown instanceof Error)) return { message: String(thrown), unrecoverable: false };
+    if (!(thrown instanceof Error)) return { message: textOf(thrown), unrecoverable: false };
     const message = String(thrown.message || thrown.name);
     const stack = typeof thrown.stack === 'string' ? thrown.stack : undefined;
     const asked = thrown instanceof RetryTaskError ? thrown.delay : undefined;

@@ -28,6 +28,41 @@ export interface CostReportOptions {
   memoryMb?: number;
 }
 
+/** The keys of `CostReportOptions`. */
+const COST_OPTIONS = ['jobs', 'since', 'until', 'prices', 'maxTasks', 'memoryMb'];
+/** The `cost` RPC's names of options the client names otherwise (lib/rpc/cost-method.ts): said in the error. */
+const RPC_NAMES: Record<string, string> = { jobnames: 'jobs', limit: 'maxTasks', memory_mb: 'memoryMb' };
+
+/**
+ * A list of jobs to sum, refused when empty (`name`: the param or option's name): an empty
+ * list would sum nothing, and read as "cost nothing". Absent means every job.
+ */
+export function checkJobList<T extends string[] | undefined>(jobs: T, name: string): T {
+  if (jobs?.length === 0)
+    throw new ValidationError(`${name} must not be empty: name at least one job, or leave it out for every job`);
+  return jobs;
+}
+
+/**
+ * `costReport`'s options checked before anything is read or sent (both clients: the direct
+ * one through `costReport`, the HTTP one in `costParams`): an option it does not know is a
+ * ValidationError naming it, and the client's name when it is the RPC's (`jobnames` → `jobs`);
+ * else an ignored `limit` would sum every task. `jobs: []` is refused (`checkJobList`).
+ */
+export function checkCostOptions(options: CostReportOptions): CostReportOptions {
+  for (const key of Object.keys(options)) {
+    if (COST_OPTIONS.includes(key)) continue;
+    const alias = Object.hasOwn(RPC_NAMES, key)
+      ? `: the option is ${RPC_NAMES[key]} (${key} is the cost RPC's name)`
+      : '';
+    throw new ValidationError(
+      `costReport: unknown option "${key}"${alias || `; the options are ${COST_OPTIONS.join(', ')}`}`,
+    );
+  }
+  checkJobList(options.jobs, 'jobs');
+  return options;
+}
+
 /** The sums by job, the total, and whether every task of the period was read. */
 export interface CostReport {
   since: number;
@@ -142,13 +177,14 @@ async function mergeNewest(
  * `since` (mergeNewest), so that with `maxTasks` the sums cover the newest tasks of every
  * job. Every task of the period is counted, with the cost it recorded so far (its enqueue's,
  * then each finish's: a task that never ran, or still runs, shows its enqueue's), summed and
- * priced. Throws ValidationError for a reversed period (`since` after `until`), UnknownJobError
+ * priced. Throws ValidationError for an option it does not know or `jobs: []` (`checkCostOptions`), a reversed period (`since` after `until`), UnknownJobError
  * (a ValidationError: -32602) for a name the registry does not know.
  */
 export async function costReport(
   deps: Pick<TaskDeps, 'store' | 'registry' | 'clock'>,
   options: CostReportOptions = {},
 ): Promise<CostReport> {
+  checkCostOptions(options);
   const { since, until } = periodOf(deps, options);
   const prices = { ...LIST_PRICES, ...checkPrices(options.prices, 'camel') };
   const memoryMb = checkMemoryMb(options.memoryMb);

@@ -18,6 +18,11 @@ export interface RedriveResult {
   dropped: number;
   /** Letters left for a person: bodies that are no task message, refused producer messages, tasks whose lock is held. */
   skipped: number;
+  /**
+   * Why each skipped letter stays, the first `LEFT_REASONS_MAX`: its task's id (null for a
+   * body that is no task message) and the reason, as the log says it.
+   */
+  left: { id: string | null; reason: string }[];
   /** Letters whose redrive failed (logged with the task id): they stay, and a later redrive tries them again. */
   failed: number;
   /**
@@ -41,6 +46,24 @@ export interface RedriveOptions {
   budgetSeconds?: number;
 }
 
+/** Skipped letters a redrive says why of (`RedriveResult.left`): the answer stays small whatever the limit. */
+export const LEFT_REASONS_MAX = 100;
+
+/** Why a letter stays for a person (`RedriveResult.left`). */
+const LEFT = {
+  notTask: 'the body is no task message',
+  refused: 'a producer message refused before its task was recorded (its kwargs or job were refused)',
+  otherRequest: 'the task id names another request',
+  locked: 'an equal task holds the non-overlap lock: redrive again once it ends',
+} as const;
+
+/** A letter left where it is: counted in `skipped`, its reason in `left` (the first LEFT_REASONS_MAX); false: not deleted. */
+function leave(result: RedriveResult, id: string | null, reason: string): false {
+  result.skipped++;
+  if (result.left.length < LEFT_REASONS_MAX) result.left.push({ id, reason });
+  return false;
+}
+
 /** Seconds a redrive receives before it returns (see `RedriveOptions.budgetSeconds`). */
 export const REDRIVE_BUDGET_SECONDS = DEAD_LETTER_BUDGET_SECONDS;
 
@@ -58,7 +81,7 @@ export async function redriveDeadLetters(
   max = 1000,
   { budgetSeconds = REDRIVE_BUDGET_SECONDS }: RedriveOptions = {},
 ): Promise<RedriveResult> {
-  const result: RedriveResult = { moved: [], dropped: 0, skipped: 0, failed: 0, more: false, remaining: 0 };
+  const result: RedriveResult = { moved: [], dropped: 0, skipped: 0, left: [], failed: 0, more: false, remaining: 0 };
   const scan = await scanDeadLetters(deps, { max, budgetSeconds }, (message) => redriveLogged(deps, message, result));
   return { ...result, more: scan.more, remaining: scan.remaining };
 }
@@ -86,14 +109,14 @@ const notDue = (task: Task, now: number) =>
  */
 async function redriveOne(deps: TaskDeps, message: ReceivedMessage, result: RedriveResult): Promise<boolean> {
   const decoded = decodeEnvelope(message.body);
-  if ('invalid' in decoded) return (void result.skipped++, false);
+  if ('invalid' in decoded) return leave(result, null, LEFT.notTask);
   const id = taskIdOf(decoded, message.messageId);
   const job = decoded.envelope?.job ?? decoded.producer!.job;
   const log = taskLogger(deps.logger, { id, name: job });
   const found = await deps.store.getTask(id);
   if (decoded.producer && !(found && isSameRequest(found, job, decoded.producer.kwargs))) {
-    if (found) log.warn({ existing_job: found.name }, 'not redriven: the task id names another request');
-    return (void result.skipped++, false);
+    if (found) log.warn({ existing_job: found.name }, `not redriven: ${LEFT.otherRequest}`);
+    return leave(result, id, found ? LEFT.otherRequest : LEFT.refused);
   }
   if (found && notDue(found, deps.clock())) {
     log.info({ eta: found.eta }, 'dead letter dropped: its task is not due yet and has its own message');
@@ -102,11 +125,8 @@ async function redriveOne(deps: TaskDeps, message: ReceivedMessage, result: Redr
   // Non-overlap: a dead-lettered task gave its lock up when it ended; it runs again only if
   // it can take the lock back (an equal task may hold it now). An idle task still holds it.
   if (found?.lockId && !(await takeLock(deps.store, found.lockId, id))) {
-    log.warn(
-      { lock_id: found.lockId },
-      'not redriven: an equal task holds the non-overlap lock; redrive again once it ends',
-    );
-    return (void result.skipped++, false);
+    log.warn({ lock_id: found.lockId }, `not redriven: ${LEFT.locked}`);
+    return leave(result, id, LEFT.locked);
   }
   const task = await deps.store.requeue(id);
   if (task) {

@@ -320,7 +320,15 @@ describe('dead letters and redrive', async () => {
     // A body that is no task message also waits in the DLQ; redrive leaves it there.
     await queue.deadLetter('not a task', 'test');
     const { result } = await stack.call('redrive_dead_letters', {});
-    assert.deepEqual(result, { moved: [task!.id], dropped: 0, skipped: 1, failed: 0, more: false, remaining: 1 });
+    assert.deepEqual(result, {
+      moved: [task!.id],
+      dropped: 0,
+      skipped: 1,
+      left: [{ id: null, reason: 'the body is no task message' }],
+      failed: 0,
+      more: false,
+      remaining: 1,
+    });
     assert.equal((await backend.getTask(task!.id))?.status, 'QUEUED');
     await stack.drain();
     const done = await backend.getTask(task!.id);

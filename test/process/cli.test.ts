@@ -211,7 +211,15 @@ describe('the skytask CLI', () => {
       json(stats).queues.map((q: any) => [q.queue, Object.keys(q.lanes), q.dead_letters]),
       [['default', ['default'], json(stats).dead_letters]],
     );
-    assert.deepEqual(json(redrive), { moved: [], dropped: 0, skipped: 0, failed: 0, more: false, remaining: 0 });
+    assert.deepEqual(json(redrive), {
+      moved: [],
+      dropped: 0,
+      skipped: 0,
+      left: [],
+      failed: 0,
+      more: false,
+      remaining: 0,
+    });
     const waitRevoked = await cli(['wait', later.id, '--json']);
     assert.equal(waitRevoked.code, 1, 'a REVOKED task exits 1');
     assert.equal(json(waitRevoked).status, 'REVOKED');
@@ -381,6 +389,27 @@ describe('the skytask CLI', () => {
     assert.match(unknown.stderr, /unknown job "nope"/);
   });
 
+  it('cost: a flag out of range is refused in the flag’s terms, not the RPC param’s', async () => {
+    const [since, memory, limit] = await Promise.all([
+      cli(['cost', '--since', '1e12']),
+      cli(['cost', '--memory-mb', '50']),
+      cli(['cost', '--limit', '0']),
+    ]);
+    assert.equal(since.code, 2);
+    assert.match(
+      since.stderr,
+      /^skytask: --since must be a number from 0 to 63072000 \(seconds ago: the period is the last this many\), not "1e12"$/m,
+    );
+    assert.equal(memory.code, 2);
+    assert.match(
+      memory.stderr,
+      /--memory-mb must be a whole number from 128 to 10240 \(MB of Lambda memory\), not "50"/,
+    );
+    assert.doesNotMatch(memory.stderr, /memory_mb/);
+    assert.equal(limit.code, 2);
+    assert.match(limit.stderr, /--limit must be a whole number from 1 to 100000 \(tasks summed at most\), not "0"/);
+  });
+
   it('get and wait show a task’s cost', async () => {
     const waited = await cli(['queue', 'addition', 'a=1', 'b=2', '--wait']);
     assert.equal(waited.code, 0, waited.stderr);
@@ -403,6 +432,53 @@ describe('the skytask CLI', () => {
     assert.equal(memory_mb, 1024);
     assert.equal(total.unpriced_ms, 0);
     assert.ok(total.gb_seconds >= 0.3, `${total.gb_seconds} GB-s`);
+  });
+
+  it('get escapes the control characters of a task’s text (error, stack, kwargs); --json keeps them as JSON', async () => {
+    const hostile = '\x1b]0;owned\x07\x1b[2J\rboom\0\x9b31m\u202eevil';
+    const task = (await stack.backend.queueTask('addition', { a: 1, note: hostile }, { delay: 600 }))!;
+    const now = Date.now() / 1000;
+    const claim = await stack.store.claimTask({ id: task.id, now: now + 601, leaseUntil: now + 700, worker: 'test' });
+    assert.ok(claim.claimed);
+    const errors = [{ attempt: 1, error: hostile, time: now }];
+    const outcome = {
+      status: 'FAILURE' as const,
+      error: hostile,
+      stack: `Error: ${hostile}\n    at job`,
+      time: now,
+      errors,
+    };
+    assert.ok(await endTask(stack.runtime, task.id, { attempt: 1, outcome }));
+    const [human, machine] = await Promise.all([cli(['get', task.id]), cli(['get', task.id, '--json'])]);
+    assert.equal(human.code, 0, human.stderr);
+    const controls = [...human.stdout].filter(
+      (c) => c !== '\n' && (c < ' ' || (c >= '\x7f' && c <= '\x9f') || c === '\u202e'),
+    );
+    assert.deepEqual(controls, [], 'no control character printed');
+    assert.match(human.stdout, /^error {5}\\x1b\]0;owned\\x07\\x1b\[2J\\x0dboom\\x00\\x9b31m\\u\{202e\}evil$/m);
+    assert.match(human.stdout, /^kwargs .*\\u001b\]0;owned.*\\x9b31m\\u\{202e\}evil/m, 'kwargs escaped too');
+    assert.equal(json(machine).error, hostile);
+  });
+
+  it('get shows the stack and the attempt history, indented under their field', async () => {
+    const task = (await stack.backend.queueTask('addition', { a: 2 }, { delay: 600 }))!;
+    const now = Date.now() / 1000;
+    assert.ok(
+      (await stack.store.claimTask({ id: task.id, now: now + 601, leaseUntil: now + 700, worker: 'test' })).claimed,
+    );
+    const errors = [
+      { attempt: 1, error: 'first try', time: now - 60 },
+      { attempt: 2, error: 'second try', time: now },
+    ];
+    const stackText = 'Error: second try\n    at run (job.ts:3:9)';
+    const outcome = { status: 'FAILURE' as const, error: 'second try', stack: stackText, time: now, errors };
+    assert.ok(await endTask(stack.runtime, task.id, { attempt: 1, outcome }));
+    const got = await cli(['get', task.id]);
+    assert.equal(got.code, 0, got.stderr);
+    assert.match(got.stdout, /^stack {5}Error: second try\n {14}at run \(job\.ts:3:9\)$/m);
+    const time = (t: number) => new Date(t * 1000).toISOString().replace(/[.]/g, '\\.');
+    assert.match(got.stdout, new RegExp(`^errors {4}attempt 1  ${time(now - 60)}  first try$`, 'm'));
+    assert.match(got.stdout, new RegExp(`^ {10}attempt 2  ${time(now)}  second try$`, 'm'));
   });
 
   it('an unreachable endpoint exits 4', async () => {

@@ -142,6 +142,49 @@ describe('costReport refuses', () => {
   });
 });
 
+describe('costReport options', () => {
+  /** Options the clients do not know, and the words their error must say. */
+  const UNKNOWN: [Record<string, unknown>, RegExp][] = [
+    [{ jobnames: ['noop'] }, /unknown option "jobnames": the option is jobs \(jobnames is the cost RPC's name\)/],
+    [{ limit: 2 }, /unknown option "limit": the option is maxTasks/],
+    [{ memory_mb: 1024 }, /unknown option "memory_mb": the option is memoryMb/],
+    [{ bogus: 1 }, /unknown option "bogus"; the options are jobs, since, until, prices, maxTasks, memoryMb/],
+    [{ jobs: [] }, /jobs must not be empty: name at least one job, or leave it out for every job/],
+  ];
+
+  it('an option the direct client does not know, or jobs: [], is refused naming it', async () => {
+    const q = createTestQueue({ jobs });
+    await q.runTask('noop', {});
+    const client = createDirectClient({ runtime: q.runtime } as never);
+    for (const [options, message] of UNKNOWN)
+      await assert.rejects(client.costReport(options as never), { name: 'ValidationError', message });
+  });
+
+  it('the HTTP client refuses them before sending anything', async () => {
+    let posted = 0;
+    const client = createHttpClient({
+      url: 'http://127.0.0.1:9/rpc',
+      fetch: (async () => {
+        posted++;
+        throw new Error('not sent');
+      }) as never,
+    });
+    for (const [options, message] of UNKNOWN)
+      await assert.rejects(client.costReport(options as never), { name: 'ValidationError', message });
+    assert.equal(posted, 0);
+  });
+
+  it('the RPC refuses jobnames: [] with -32602 naming it', async () => {
+    const q = createTestQueue({ jobs });
+    const reply = await q.runtime.rpc.handle(
+      JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'cost', params: { jobnames: [] } }),
+    );
+    const { error } = JSON.parse(reply!);
+    assert.equal(error?.code, -32602);
+    assert.match(error.message, /jobnames must not be empty: name at least one job, or leave it out for every job/);
+  });
+});
+
 describe('prices', () => {
   /** Prices the clients take (camelCase) that are no prices, and the words their error must say. */
   const BAD: [unknown, RegExp][] = [

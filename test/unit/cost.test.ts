@@ -1,6 +1,7 @@
 /** What tasks cost (issue 16): prices, the cost a task records in memory, the sums by job over a period, `cost` over JSON-RPC. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { costSummary } from '../../local/cli-output.js';
 import { addCost, dollarsOf, emptySum, LIST_PRICES } from '../../lib/cost.js';
 import { defineJob } from '../../lib/index.js';
 import { createTestQueue } from '../../lib/testing/index.js';
@@ -101,5 +102,21 @@ describe('cost', () => {
     assert.equal(bad.error.code, -32602);
     assert.match(bad.error.message, /prices\.write_unit/);
     assert.equal((await call({ prices: { writes: 1 } })).error.code, -32602);
+  });
+});
+
+describe("skytask get: a task's cost for a person", () => {
+  it('rounds the shares of batches for display (2 decimals, GB-seconds 4)', () => {
+    const cost = {
+      writeUnits: 6,
+      sqsRequests: 7.966019,
+      lambdaRequests: 0.333333,
+      lambdaMs: 12,
+      gbSeconds: 0.0123456,
+      heartbeats: 0,
+    };
+    const text = costSummary(cost);
+    assert.match(text, /^6 write units, 7\.97 SQS requests, 0\.33 Lambda invocations, 12 ms run, 0\.0123 GB-s, \$/);
+    assert.match(costSummary({ ...cost, sqsRequests: 3 }), /, 3 SQS requests,/);
   });
 });

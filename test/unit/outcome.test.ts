@@ -145,6 +145,37 @@ describe('outcomeOf', () => {
     }
   });
 
+  it('a thrown plain object or array is recorded as its JSON, cut to the cap; one JSON cannot give falls back to String()', () => {
+    const error = (thrown: unknown) => failedOutcome(task(9), job, thrown, 1).error;
+    assert.equal(error({ code: 42, msg: 'x' }), '{"code":42,"msg":"x"}');
+    assert.equal(error([1, 'two']), '[1,"two"]');
+    const bare = Object.assign(Object.create(null), { code: 7 });
+    assert.equal(error(bare), '{"code":7}');
+    assert.equal(error('plain text'), 'plain text');
+    assert.equal(error(42), '42');
+    assert.equal(error(undefined), 'undefined');
+    class Custom {
+      toString() {
+        return 'custom text';
+      }
+    }
+    assert.equal(error(new Custom()), 'custom text', 'its own toString is its text');
+    const cycle: Record<string, unknown> = { a: 1 };
+    cycle.self = cycle;
+    assert.equal(error(cycle), '[object Object]');
+    assert.equal(error({ big: 10n }), '[object Object]');
+    const getter = {
+      get boom() {
+        throw new Error('no');
+      },
+    };
+    assert.equal(error(getter), '[object Object]');
+    assert.match(error(Object.assign(Object.create(null), { self: null, big: 1n }))!, /cannot be read/);
+    const long = error({ text: 'x'.repeat(LIMITS.errorBytes * 2) })!;
+    assert.ok(Buffer.byteLength(long) <= LIMITS.errorBytes, `${Buffer.byteLength(long)} bytes`);
+    assert.ok(long.startsWith('{"text":"xxx'));
+  });
+
   it('a thrown value whose text throws is still recorded', () => {
     const hostile = {
       toString: () => {

@@ -32,7 +32,16 @@ describe('redriveDeadLetters', () => {
     const task = await deadLettered(q);
     const other = (await q.queueTask('single'))!;
     const held = await q.runtime.backend.redriveDeadLetters();
-    assert.deepEqual(held, { moved: [], dropped: 0, skipped: 1, failed: 0, more: false, remaining: 1 });
+    const locked = 'an equal task holds the non-overlap lock: redrive again once it ends';
+    assert.deepEqual(held, {
+      moved: [],
+      dropped: 0,
+      skipped: 1,
+      left: [{ id: task.id, reason: locked }],
+      failed: 0,
+      more: false,
+      remaining: 1,
+    });
     assert.equal((await q.getTask(task.id))?.status, 'FAILURE');
     assert.equal(q.deadLetters().length, 1, 'the letter stays for a later redrive');
     await q.run();
@@ -58,8 +67,32 @@ describe('redriveDeadLetters', () => {
     ];
     for (const letter of letters) await q.runtime.queue.deadLetter(JSON.stringify(letter), 'test');
     const result = await q.runtime.backend.redriveDeadLetters();
-    assert.deepEqual(result, { moved: [], dropped: 1, skipped: 3, failed: 0, more: false, remaining: 3 });
+    const other = { reason: 'the task id names another request' };
+    assert.deepEqual(result, {
+      moved: [],
+      dropped: 1,
+      skipped: 3,
+      left: [dead.id, dead.id, later.id].map((id) => ({ id, ...other })),
+      failed: 0,
+      more: false,
+      remaining: 3,
+    });
     assert.deepEqual([await q.getTask(dead.id), await q.getTask(later.id)], before);
     assert.equal(q.deadLetters().length, 3, 'the refused producer messages stay for a person');
+  });
+
+  it('says why each letter it leaves stays: no task message, a producer message refused before its record', async () => {
+    const q = createTestQueue({ jobs });
+    await q.runtime.queue.deadLetter('not a task message', 'test');
+    await q.runtime.queue.deadLetter(JSON.stringify({ v: 1, job: 'single', kwargs: {}, id: 'never-recorded' }), 'test');
+    const result = await q.runtime.backend.redriveDeadLetters();
+    assert.equal(result.skipped, 2);
+    assert.deepEqual(result.left, [
+      { id: null, reason: 'the body is no task message' },
+      {
+        id: 'never-recorded',
+        reason: 'a producer message refused before its task was recorded (its kwargs or job were refused)',
+      },
+    ]);
   });
 });

@@ -17,6 +17,18 @@ const jobs = {
   progress: defineJob({ name: 'progress', run: () => null }),
 };
 
+/** An HTTP client whose every request fails, and how many it tried to post: what it refuses is never sent. */
+function unsentHttpClient() {
+  let posted = 0;
+  const client = createHttpClient({
+    url: 'http://127.0.0.1:9/rpc',
+    fetch: (async () => {
+      posted++;
+      throw new Error('not sent');
+    }) as never,
+  });
+  return { client, posted: () => posted };
+}
 describe('costReport', () => {
   it('a job named twice is counted once, in the order first given', async () => {
     const q = createTestQueue({ jobs });
@@ -161,17 +173,10 @@ describe('costReport options', () => {
   });
 
   it('the HTTP client refuses them before sending anything', async () => {
-    let posted = 0;
-    const client = createHttpClient({
-      url: 'http://127.0.0.1:9/rpc',
-      fetch: (async () => {
-        posted++;
-        throw new Error('not sent');
-      }) as never,
-    });
+    const { client, posted } = unsentHttpClient();
     for (const [options, message] of UNKNOWN)
       await assert.rejects(client.costReport(options as never), { name: 'ValidationError', message });
-    assert.equal(posted, 0);
+    assert.equal(posted(), 0);
   });
 
   it('the RPC refuses jobnames: [] with -32602 naming it', async () => {
@@ -206,18 +211,11 @@ describe('prices', () => {
   });
 
   it('the HTTP client refuses it before sending anything', async () => {
-    let posted = 0;
-    const client = createHttpClient({
-      url: 'http://127.0.0.1:9/rpc',
-      fetch: (async () => {
-        posted++;
-        throw new Error('not sent');
-      }) as never,
-    });
+    const { client, posted } = unsentHttpClient();
     for (const [prices, message] of BAD) {
       await assert.rejects(client.costReport({ prices: prices as never }), { name: 'ValidationError', message });
     }
-    assert.equal(posted, 0);
+    assert.equal(posted(), 0);
   });
 
   it('JSON-RPC refuses the camelCase names, NaN cannot come in JSON, the cap is $1 a unit', async () => {

@@ -28,8 +28,15 @@ export interface CostReportOptions {
   memoryMb?: number;
 }
 
-/** The keys of `CostReportOptions`. */
-const COST_OPTIONS = ['jobs', 'since', 'until', 'prices', 'maxTasks', 'memoryMb'];
+/** The keys of `CostReportOptions`: every one, and no other (the type checks both). */
+const COST_OPTIONS = Object.keys({
+  jobs: 0,
+  since: 0,
+  until: 0,
+  prices: 0,
+  maxTasks: 0,
+  memoryMb: 0,
+} satisfies Record<keyof CostReportOptions, 0>);
 /** The `cost` RPC's names of options the client names otherwise (lib/rpc/cost-method.ts): said in the error. */
 const RPC_NAMES: Record<string, string> = { jobnames: 'jobs', limit: 'maxTasks', memory_mb: 'memoryMb' };
 

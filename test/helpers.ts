@@ -25,7 +25,9 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 useLocalCredentials();
 
 let shared: Promise<Emulators> | undefined;
-// Registered when the test file imports this module: on the root test, so it runs last.
+// Registered when the test file imports this module, on the root test: before the file's own
+// after hooks, and node:test runs after hooks in the order registered — so this runs FIRST. A
+// test stops what it started (a poller, a server) itself, before the emulators close.
 after(async () => {
   if (shared) await (await shared).close();
 });

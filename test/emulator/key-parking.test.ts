@@ -53,6 +53,8 @@ const poll = () => {
 before(async () => {
   s = await testStack({ jobs: { oneAtATime } });
 });
+// A test that failed before stopping its poller: stopped here (after the emulators closed: a
+// late write then fails, which the failure already reported).
 after(() => poller?.stop(5));
 
 const keyOf = (tenant: string) => taskLimits(oneAtATime, { tenant }).concurrency!.hash;
@@ -133,5 +135,9 @@ describe('parking for a permit on the emulators', () => {
     const done = await s.waitReady('c0', 20);
     assert.equal(done.status, 'SUCCESS');
     assert.equal(done.attempts, 1);
+    // Its batch may still be giving the permit back: stopped here, before the emulators close
+    // (the file's after hooks run after helpers.ts's, which closes them: in registration order).
+    await poller.stop(5);
+    poller = undefined;
   });
 });
